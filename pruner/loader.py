@@ -205,6 +205,7 @@ class _FileReader:
         self.out = collector
         self.visits = 0
         self.budget = 0
+        self.pending: list = []  # (table, kind, value): merged only if the file reads to the end
 
     # -- reporting -------------------------------------------------------------
     def where(self, node) -> Location:
@@ -260,12 +261,14 @@ class _FileReader:
         except RecursionError:
             self.problem(Location(self.file), "invalid YAML: nested too deeply")
             return
-        for document in documents:
-            try:
+        try:
+            for document in documents:
                 self.document(document)
-            except _AliasBomb as exc:
-                self.problem(exc.node, "aliases expand beyond any real manifest; refusing to read on")
-                return
+        except _AliasBomb as exc:
+            self.problem(exc.node, "aliases expand beyond any real manifest; refusing to read on")
+            return
+        for table, kind, value in self.pending:
+            self.out.add(table, kind, value, value.location)
 
     def visit(self, node) -> bool:
         """Count a node read (aliases may revisit nodes, but only so often); False if its
@@ -284,7 +287,8 @@ class _FileReader:
         else:
             ok = tag == _SEQ
         if not ok:
-            self.problem(node, f"unsupported YAML tag {display(tag)}: manifests hold plain "
+            shown = "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+            self.problem(node, f"unsupported YAML tag {display(shown)}: manifests hold plain "
                                "mappings, lists, text, numbers and booleans")
         return ok
 
@@ -446,7 +450,7 @@ class _FileReader:
             tags=tuple(sorted(set(tags))),
             location=self.where(name_node),
         )
-        self.out.add(self.out.services, "service", service, service.location)
+        self.pending.append((self.out.services, "service", service))
 
     def flow(self, name_node, body) -> None:
         name = self.name(name_node, "flow name")
@@ -472,7 +476,7 @@ class _FileReader:
             owner=self.text(f["owner"], "owner") if "owner" in f else None,
             location=self.where(name_node),
         )
-        self.out.add(self.out.flows, "flow", flow, flow.location)
+        self.pending.append((self.out.flows, "flow", flow))
 
     def items(self, node, what: str) -> tuple[Item, ...]:
         if node is None:

@@ -74,8 +74,9 @@ class Evaluation:
     ``services`` and ``flows`` map every name to its state. ``cause`` maps each DOWN
     service to the index of the hard item in its ``depends_on`` that failed first
     (``None`` for a switched-off service); ``via`` maps each DEGRADED service to the
-    dependency through which trouble reached it. Both point strictly back in
-    propagation order, so following them always ends at a switched-off service.
+    dependency through which trouble reached it. ``order`` numbers DOWN then
+    DEGRADED services in propagation order; causes and ``via`` point strictly back
+    in it, so following them always ends at a switched-off service.
     """
 
     off: tuple[str, ...]
@@ -83,6 +84,11 @@ class Evaluation:
     flows: Mapping[str, str]
     cause: Mapping[str, int | None]
     via: Mapping[str, str]
+    order: Mapping[str, int]
+
+    def before(self, a: str, b: str) -> bool:
+        """True when trouble reached ``a`` before ``b`` (both DOWN or DEGRADED)."""
+        return self.order.get(a, len(self.order)) < self.order.get(b, len(self.order))
 
     def count(self, table: str, state: str) -> int:
         """How many services (``table="services"``) or flows are in ``state``."""
@@ -197,12 +203,14 @@ def switch_off(G: nx.DiGraph, off: Iterable[str]) -> Evaluation:
             if status.troubled:
                 state = DEGRADED
         flows[name] = state
+    order = {name: i for i, name in enumerate([*cause, *via])}
     return Evaluation(
         off=off,
         services=MappingProxyType(states),
         flows=MappingProxyType(flows),
         cause=MappingProxyType(cause),
         via=MappingProxyType(via),
+        order=MappingProxyType(order),
     )
 
 

@@ -100,10 +100,14 @@ def _explain(G, ev, starts, seen=None) -> tuple[Line, ...]:
         depth, subject, status = entry
         hops: list[Hop] = []
         branches: list[str] = []
+        owner = subject  # whose item ``status`` is (None: the flow's own item)
         while status is not None:
             item = status.item
             if item.is_group:
-                branches = [m for m in item.members if m in ev.cause or m in ev.via]
+                # Branch only into members hurt before the owner: the owner's own
+                # failure may have reached the others later, through a cycle.
+                branches = [m for m in item.members if (m in ev.cause or m in ev.via)
+                            and (owner is None or ev.before(m, owner))]
                 hops.append(Hop(status, None))
                 break
             target = item.members[0]
@@ -116,6 +120,7 @@ def _explain(G, ev, starts, seen=None) -> tuple[Line, ...]:
                 break
             hops.append(Hop(status, target))
             status = _next_status(G, ev, target)
+            owner = target
         lines.append(Line(depth, subject, tuple(hops)))
         children: list = []
         for member in branches:

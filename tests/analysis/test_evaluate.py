@@ -1,0 +1,146 @@
+"""The evaluator against spec §4: hand-made cases, a brute-force oracle, monotonicity,
+and a 100,000-service chain."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pruner.analysis.evaluate import gate, switch_off
+from pruner.errors import UnknownNameError
+from pruner.graph import dependency_graph
+from pruner.loader import load
+from pruner.model import SINGLE, Flow, Item, Manifest, Service
+from tests import oracle
+from tests.conftest import ASSETS
+from tests.strategies import manifests
+
+CHECK = ASSETS / "check"
+
+
+def graph_of(name: str):
+    return dependency_graph(load(CHECK / name).manifest)
+
+
+def test_chain_breaks_the_flow_and_names_the_cause():
+    G = graph_of("chain-db-off-breaks-login.yaml")
+    ev = switch_off(G, ["db"])
+    assert ev.flows["login"] == "broken"
+    assert dict(ev.services) == {"api": "down", "db": "down", "web": "down"}
+    assert ev.cause == {"db": None, "api": 0, "web": 0}
+
+
+def test_nothing_off_everything_ok():
+    G = graph_of("chain-db-off-breaks-login.yaml")
+    ev = switch_off(G, [])
+    assert set(ev.flows.values()) == {"ok"}
+    assert set(ev.services.values()) == {"up"}
+
+
+def test_one_fallback_member_off_degrades():
+    G = graph_of("fallback-one-provider-off-degrades.yaml")
+    ev = switch_off(G, ["provider-a"])
+    assert ev.services["sms"] == "degraded"
+    assert ev.via["sms"] == "provider-a"
+    assert ev.flows["2fa"] == "degraded"
+    assert switch_off(G, ["provider-a", "provider-b"]).flows["2fa"] == "broken"
+
+
+@pytest.mark.parametrize("off,flow", [((), "ok"), (("r1",), "degraded"), (("r1", "r3"), "broken"),
+                                      (("r1", "r2", "r3"), "broken")])
+def test_quorum(off, flow):
+    G = graph_of("quorum-two-of-three-off-breaks.yaml")
+    assert switch_off(G, off).flows["write"] == flow
+
+
+def test_soft_dependency_only_degrades():
+    G = graph_of("soft-dependency-off-only-degrades.yaml")
+    ev = switch_off(G, ["ads"])
+    assert ev.services["timeline"] == "degraded"
+    assert ev.flows["read"] == "degraded"
+
+
+def test_cycle_is_a_least_fixpoint():
+    G = graph_of("cycle-stays-up-unless-reached.yaml")
+    ev = switch_off(G, ["d"])
+    assert ev.services["a"] == ev.services["b"] == "up"
+    assert ev.flows == {"uses-cycle": "ok", "uses-d": "broken"}
+    assert gate(G, ev).passed  # uses-d is not critical
+    ev = switch_off(G, ["c"])  # soft edge into the cycle: degraded, not down
+    assert ev.services["a"] == ev.services["b"] == "degraded"
+    ev = switch_off(G, ["a"])
+    assert ev.services["b"] == "down"
+
+
+def test_unknown_name_is_an_input_error():
+    G = graph_of("chain-db-off-breaks-login.yaml")
+    with pytest.raises(UnknownNameError, match="did you mean 'db'"):
+        switch_off(G, ["dbb"])
+
+
+def test_gate_fail_on_degraded_and_never():
+    G = graph_of("fallback-one-provider-off-degrades.yaml")
+    ev = switch_off(G, ["provider-a"])
+    assert gate(G, ev, "broken").passed
+    assert not gate(G, ev, "degraded").passed
+    assert gate(G, switch_off(G, ["sms"]), "never").passed
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), m=manifests())
+def test_agrees_with_brute_force_oracle(data, m):
+    off = data.draw(st.sets(st.sampled_from(sorted(m.services))))
+    ev = switch_off(dependency_graph(m), off)
+    services, flows = oracle.evaluate(m, off)
+    assert dict(ev.services) == services
+    assert dict(ev.flows) == flows
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), m=manifests())
+def test_switching_off_more_never_repairs(data, m):
+    names = sorted(m.services)
+    small = data.draw(st.sets(st.sampled_from(names)))
+    big = small | data.draw(st.sets(st.sampled_from(names)))
+    G = dependency_graph(m)
+    before, after = switch_off(G, small), switch_off(G, big)
+    for f, state in before.flows.items():
+        if state == "broken":
+            assert after.flows[f] == "broken"
+    for s, state in before.services.items():
+        if state == "down":
+            assert after.services[s] == "down"
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), m=manifests())
+def test_causes_point_back_to_switched_off_services(data, m):
+    off = data.draw(st.sets(st.sampled_from(sorted(m.services))))
+    G = dependency_graph(m)
+    ev = switch_off(G, off)
+    for name in ev.cause:
+        seen = set()
+        while ev.cause[name] is not None:  # follow a member that went DOWN earlier
+            assert name not in seen
+            seen.add(name)
+            item = m.services[name].depends_on[ev.cause[name]]
+            name = next(x for x in item.members if x in ev.cause and ev.before(x, name))
+        assert name in off
+    for name, dep in ev.via.items():
+        assert ev.before(dep, name)
+
+
+def _chain(n: int) -> Manifest:
+    services = [Service(f"s{i}", (Item(SINGLE, (f"s{i + 1}",)),)) for i in range(n - 1)]
+    services.append(Service(f"s{n - 1}"))
+    return Manifest.from_lists(services, [Flow("top", (Item(SINGLE, ("s0",)),))])
+
+
+def test_chain_of_100000_services_without_recursion():
+    G = dependency_graph(_chain(100_000))
+    ev = switch_off(G, ["s99999"])
+    assert ev.flows["top"] == "broken"
+    assert ev.count("services", "down") == 100_000
+    ev = switch_off(G, [])
+    assert ev.flows["top"] == "ok"

@@ -1,0 +1,24 @@
+from pruner.analysis.lint import hard_cycles, lint, reached, uncovered
+from pruner.graph import dependency_graph
+from pruner.loader import load_sources
+
+
+def graph(text):
+    return dependency_graph(load_sources([("m.yaml", text)]).manifest)
+
+
+def test_soft_edges_do_not_make_a_hard_cycle():
+    G = graph("services: {a: {depends_on: [b]}, b: {depends_on: [{service: a, soft: true}]}}")
+    assert hard_cycles(G) == []
+
+
+def test_hard_cycle_and_uncovered_warnings():
+    G = graph("services: {a: {depends_on: [b]}, b: {depends_on: [a]}, c: }\n"
+              "flows: {f: {requires: [a]}}")
+    assert hard_cycles(G) == [["a", "b"]]
+    assert uncovered(G) == ["c"]
+    assert reached(G) == {"a", "b"}
+    messages = [p.message for p in lint(G)]
+    assert messages[0].startswith("hard dependency cycle among a, b")
+    assert "'c' is reached by no flow: a prune candidate, or a sign of a flow nobody declared" in messages[1]
+    assert all(p.severity == "warning" for p in lint(G))

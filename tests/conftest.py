@@ -1,0 +1,36 @@
+"""Shared test fixtures: paths to assets and golden files, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pruner.cli import main
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+ASSETS = TESTS / "assets"
+GOLDEN = TESTS / "golden"
+UPDATE_GOLDEN = os.environ.get("PRUNER_UPDATE_GOLDEN") == "1"
+
+
+def run(*args: str, **kwargs):
+    """Invoke the CLI in-process; returns click's Result (exit_code, stdout, stderr)."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False, **kwargs)
+
+
+def assert_golden(actual: str, golden: Path) -> None:
+    """Compare with a golden file; PRUNER_UPDATE_GOLDEN=1 rewrites it instead."""
+    if UPDATE_GOLDEN:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(actual, encoding="utf-8")
+    assert golden.exists(), f"missing golden file {golden}; run with PRUNER_UPDATE_GOLDEN=1"
+    assert actual == golden.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _no_color(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
