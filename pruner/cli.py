@@ -1,16 +1,173 @@
 """The command line: the only module that reads arguments, prints, writes files
-and maps exceptions to exit codes."""
+and maps exceptions to exit codes (0 gate holds, 1 gate fails, 2 bad input)."""
 
 from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
 
 import click
 
 from pruner import __version__
+from pruner.analysis.evaluate import FAIL_ON, switch_off
+from pruner.analysis.lint import lint
+from pruner.errors import (
+    InputError,
+    ManifestError,
+    PrunerError,
+    UnknownNameError,
+    did_you_mean,
+    display,
+)
+from pruner.graph import dependency_graph
+from pruner.loader import load
+from pruner.render import FORMATS, render
+from pruner.report import check_report, validate_report
+from pruner.schema import schema_text
 
 __all__ = ["main"]
 
+EXIT_OK, EXIT_GATE, EXIT_INPUT = 0, 1, 2
+MAX_PROBLEM_LINES = 100
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Cli(click.Group):
+    """Maps pruner's exceptions to exit code 2 with one line per problem, no traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ManifestError as exc:
+            shown = exc.problems[:MAX_PROBLEM_LINES]
+            for problem in shown:
+                click.echo(f"pruner: {problem}", err=True)
+            more = len(exc.problems) - len(shown) + exc.omitted
+            if more:
+                click.echo(f"pruner: ... and {more} more problems", err=True)
+            raise SystemExit(EXIT_INPUT) from None
+        except PrunerError as exc:
+            click.echo(f"pruner: error: {exc}", err=True)
+            raise SystemExit(EXIT_INPUT) from None
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _emit(text: str, output: str | None) -> None:
+    """Print ``text``, or write it to ``output`` atomically (a temp file, then rename)."""
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    target = Path(output)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"cannot write {display(output)}: no folder {display(str(directory))}")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load_graph(path: str):
+    result = load(path)
+    return result, dependency_graph(result.manifest)
+
+
+def _off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
+    """Names from ``--off`` (comma-separated, repeatable) and ``--off-file``."""
+    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    if off_file is not None:
+        try:
+            lines = Path(off_file).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{off_file}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+        for number, raw in enumerate(lines, 1):
+            name = raw.split("#", 1)[0].strip()
+            if not name:
+                continue
+            if name not in G:
+                raise UnknownNameError(
+                    f"{off_file}:{number}: unknown service {display(name)}{did_you_mean(name, G)}"
+                )
+            names.append(name)
+    return names
+
+
+def _format_option(*allowed: str):
+    choices = [f for f in FORMATS if not allowed or f in allowed]
+    return click.option("--format", "fmt", type=click.Choice(choices), default="text",
+                        show_default=True, help="Output format.")
+
+
+_output_option = click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, writable=False), default=None,
+    help="Write to this file (atomically) instead of standard output.",
+)
+_path_argument = click.argument("path", type=click.Path(exists=False))
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pruner")
 def main() -> None:
-    """Know which user flows break before you switch services off."""
+    """Know which user flows break before you switch services off.
+
+    Exit codes: 0 ran and the gate holds; 1 ran and the gate fails; 2 bad usage or input.
+    """
+
+
+@main.command()
+@_path_argument
+@_format_option("text", "json")
+@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
+def validate(path: str, fmt: str, strict: bool) -> None:
+    """Check that the manifest at PATH is valid; print warnings.
+
+    Warnings: hard dependency cycles, items that name a service twice, services no
+    flow reaches.
+    """
+    result, G = _load_graph(path)
+    warnings = list(result.warnings) + lint(G)
+    report = validate_report(G, warnings, source=path)
+    options = {"color": _color()} if fmt == "text" else {}
+    _emit(render(report, fmt, **options), None)
+    if strict and warnings:
+        raise SystemExit(EXIT_GATE)
+
+
+@main.command()
+@_path_argument
+@click.option("--off", "off", multiple=True, metavar="NAME[,NAME...]",
+              help="Services to switch off (repeatable, comma-separated).")
+@click.option("--off-file", type=click.Path(dir_okay=False), default=None,
+              help="File with one service name per line (# comments).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="broken", show_default=True,
+              help="Which state of a critical flow fails the gate.")
+@_format_option()
+@_output_option
+def check(path: str, off: tuple[str, ...], off_file: str | None, fail_on: str, fmt: str,
+          output: str | None) -> None:
+    """What breaks if the services --off are switched off?
+
+    Lists every flow (broken, degraded, ok) with the chain of failed requirements
+    behind each broken or degraded one.
+    """
+    result, G = _load_graph(path)
+    ev = switch_off(G, _off_names(G, off, off_file))
+    report = check_report(G, ev, source=path, fail_on=fail_on,
+                          explain_services=fmt not in ("text", "json"))
+    options = {"color": _color() and output is None} if fmt == "text" else {}
+    _emit(render(report, fmt, **options), output)
+    raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the manifest format (for editors and yaml-language-server)."""
+    click.echo(schema_text(), nl=False)

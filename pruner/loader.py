@@ -1,0 +1,570 @@
+"""Load a manifest (one YAML file or a folder of them) into a validated :class:`Manifest`.
+
+The YAML is *composed* into nodes by libyaml (``CSafeLoader`` when PyYAML has it)
+and never *constructed*: pruner reads the node tree itself, so no tag can build
+an object, aliases cannot expand into a bomb, and every value keeps its
+``file:line:col``. Every problem of every file is collected before failing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from pruner.errors import Location, ManifestError, Problem, did_you_mean, display
+from pruner.model import ANY_OF, AT_LEAST, SINGLE, Flow, Item, Manifest, Service
+
+try:  # libyaml's parser is several times faster; the pure-Python one is a fallback.
+    from yaml import CSafeLoader as _YamlLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+
+__all__ = [
+    "NAME_PATTERN",
+    "LoadResult",
+    "load",
+    "load_manifest",
+    "load_sources",
+    "manifest_files",
+]
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-:/@]{0,252}$"
+_NAME = re.compile(NAME_PATTERN.replace("$", r"\Z"))
+_NAME_RULE = "use 1-253 characters from A-Z a-z 0-9 . _ - : / @, starting with a letter or digit"
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _BOOL, _NULL, _FLOAT = (_TAG + t for t in ("str", "int", "bool", "null", "float"))
+_MAP, _SEQ, _MERGE = _TAG + "map", _TAG + "seq", _TAG + "merge"
+# Standard scalar tags; pruner only ever reads their text, so none constructs anything.
+_SCALAR_TAGS = frozenset({_STR, _INT, _BOOL, _NULL, _FLOAT, _TAG + "timestamp", _TAG + "binary"})
+
+TOP_KEYS = ("version", "services", "flows")
+SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on")
+FLOW_KEYS = ("description", "critical", "owner", "requires")
+ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note")
+
+_SCALARS = SafeConstructor()
+
+# libyaml slows down quadratically on deeply nested flow collections, so nesting is
+# measured on the raw text (brackets only, a C-speed scan) before parsing.
+_BRACKETS = re.compile(r"[\[\]{}]")
+MAX_NESTING = 500
+MAX_PROBLEMS = 1000
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """A valid manifest and the warnings found while loading it."""
+
+    manifest: Manifest
+    warnings: tuple[Problem, ...] = ()
+
+
+def manifest_files(path: str | os.PathLike) -> list[str]:
+    """The YAML files a manifest path stands for, in the order they are merged.
+
+    A file stands for itself; a folder for every ``*.yaml``/``*.yml`` below it,
+    recursively, in sorted path order, hidden files and folders skipped.
+    """
+    root = Path(path)
+    if root.is_file():
+        return [str(path)]
+    if not root.is_dir():
+        raise ManifestError([Problem(Location(str(path)), "no such file or directory")])
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if not name.startswith(".") and name.endswith((".yaml", ".yml")):
+                rel = Path(dirpath, name).relative_to(root)
+                found.append((rel.as_posix(), os.path.join(str(path), *rel.parts)))
+    if not found:
+        raise ManifestError([Problem(Location(str(path)), "folder holds no *.yaml or *.yml file")])
+    return [shown for _, shown in sorted(found)]
+
+
+def load(path: str | os.PathLike) -> LoadResult:
+    """Load and validate the manifest at ``path``; raise :class:`ManifestError` if invalid."""
+    files = manifest_files(path)
+    sources = []
+    problems = []
+    for name in files:
+        try:
+            sources.append((name, Path(name).read_bytes()))
+        except OSError as exc:
+            problems.append(Problem(Location(name), f"cannot read: {exc.strerror or exc}"))
+    if problems:
+        raise ManifestError(problems)
+    return load_sources(sources)
+
+
+def load_manifest(path: str | os.PathLike) -> Manifest:
+    """Like :func:`load`, without the warnings."""
+    return load(path).manifest
+
+
+def load_sources(sources: Iterable[tuple[str, bytes | str]]) -> LoadResult:
+    """Load a manifest from ``(file name, content)`` pairs, merged in the given order.
+
+    >>> r = load_sources([("m.yaml", "services: {a: {depends_on: [b]}, b: }")])
+    >>> r.manifest.services["a"].depends_on[0].members
+    ('b',)
+    >>> load_sources([("m.yaml", "services: {a: {depends_on: [c]}}")])
+    Traceback (most recent call last):
+    ...
+    pruner.errors.ManifestError: m.yaml:1:29: error: service 'a' depends on unknown service 'c'
+    """
+    collector = _Collector()
+    names = []
+    for name, content in sources:
+        names.append(name)
+        _FileReader(name, collector).read(content)
+    return collector.finish(tuple(names))
+
+
+class _Collector:
+    """Gathers services, flows and problems from every file, then checks references."""
+
+    def __init__(self) -> None:
+        self.services: dict[str, Service] = {}
+        self.flows: dict[str, Flow] = {}
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.omitted = 0
+
+    def report(self, problem: Problem) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.omitted += 1
+
+    def add(self, table: dict, kind: str, value, where: Location) -> None:
+        first = table.get(value.name)
+        if first is not None:
+            self.report(
+                Problem(where, f"{kind} {display(value.name)} is defined twice: "
+                               f"here and at {first.location}")
+            )
+        else:
+            table[value.name] = value
+
+    def finish(self, sources: tuple[str, ...]) -> LoadResult:
+        services = self.services
+        suggestions_left = 50  # did-you-mean is costly on huge manifests full of typos
+        for owner_kind, owners in (("service", services), ("flow", self.flows)):
+            for owner in owners.values():
+                items = owner.depends_on if owner_kind == "service" else owner.requires
+                seen: dict[str, Location] = {}
+                for item in items:
+                    for member in item.members:
+                        if member not in services:
+                            if len(self.problems) >= MAX_PROBLEMS:
+                                self.omitted += 1
+                                continue
+                            hint = ""
+                            if suggestions_left > 0:
+                                suggestions_left -= 1
+                                hint = did_you_mean(member, services)
+                            verb = "depends on" if owner_kind == "service" else "requires"
+                            self.report(Problem(
+                                item.location,
+                                f"{owner_kind} {display(owner.name)} {verb} unknown service "
+                                f"{display(member)}{hint}",
+                            ))
+                        elif member == owner.name and owner_kind == "service":
+                            self.report(Problem(
+                                item.location, f"service {display(owner.name)} depends on itself"
+                            ))
+                        if member in seen:
+                            self.warnings.append(Problem(
+                                item.location,
+                                f"{owner_kind} {display(owner.name)} names {display(member)} "
+                                f"in more than one item (first at {seen[member]})",
+                                "warning",
+                            ))
+                        else:
+                            seen[member] = item.location
+        if self.problems:
+            raise ManifestError(self.problems, self.omitted)
+        manifest = Manifest(services, self.flows, sources)
+        return LoadResult(manifest, tuple(sorted(self.warnings)))
+
+
+class _FileReader:
+    """Reads one file's YAML node tree into services and flows, noting every problem."""
+
+    def __init__(self, name: str, collector: _Collector) -> None:
+        self.file = name
+        self.out = collector
+        self.visits = 0
+        self.budget = 0
+
+    # -- reporting -------------------------------------------------------------
+    def where(self, node) -> Location:
+        mark = node.start_mark
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def problem(self, node_or_location, message: str) -> None:
+        where = node_or_location
+        if not isinstance(where, Location):
+            where = self.where(where)
+        self.out.report(Problem(where, message))
+
+    # -- reading ---------------------------------------------------------------
+    def read(self, content: bytes | str) -> None:
+        if isinstance(content, bytes):
+            try:
+                text = content.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = content.count(b"\n", 0, exc.start) + 1
+                column = exc.start - (content.rfind(b"\n", 0, exc.start) + 1) + 1
+                bad = content[exc.start:exc.start + 1].hex()
+                self.problem(Location(self.file, line, column),
+                             f"not valid UTF-8 (byte 0x{bad}); save the file as UTF-8")
+                return
+        else:
+            text = content
+        # Each node read costs a visit; aliases may revisit nodes, but only so often.
+        self.budget = 200_000 + 4 * len(text)
+        depth = 0
+        for match in _BRACKETS.finditer(text):
+            if match.group() in "[{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    pos = match.start()
+                    line = text.count("\n", 0, pos) + 1
+                    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+                    self.problem(Location(self.file, line, column),
+                                 f"nested deeper than {MAX_NESTING} levels; no manifest needs that")
+                    return
+            elif depth:
+                depth -= 1
+        try:
+            documents = list(yaml.compose_all(text, Loader=_YamlLoader))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            where = Location(self.file, mark.line + 1, mark.column + 1) if mark else Location(self.file)
+            reason = exc.problem or exc.context or "malformed"
+            self.problem(where, f"invalid YAML: {reason}")
+            return
+        except yaml.YAMLError as exc:
+            self.problem(Location(self.file), f"invalid YAML: {str(exc).splitlines()[0]}")
+            return
+        except RecursionError:
+            self.problem(Location(self.file), "invalid YAML: nested too deeply")
+            return
+        for document in documents:
+            try:
+                self.document(document)
+            except _AliasBomb as exc:
+                self.problem(exc.node, "aliases expand beyond any real manifest; refusing to read on")
+                return
+
+    def visit(self, node) -> bool:
+        """Count a node read (aliases may revisit nodes, but only so often); False if its
+        tag is not one of YAML's plain ones."""
+        self.visits += 1
+        if self.visits > self.budget:
+            raise _AliasBomb(node)
+        return self.tag_ok(node)
+
+    def tag_ok(self, node) -> bool:
+        tag = node.tag
+        if isinstance(node, ScalarNode):
+            ok = tag in _SCALAR_TAGS
+        elif isinstance(node, MappingNode):
+            ok = tag == _MAP
+        else:
+            ok = tag == _SEQ
+        if not ok:
+            self.problem(node, f"unsupported YAML tag {display(tag)}: manifests hold plain "
+                               "mappings, lists, text, numbers and booleans")
+        return ok
+
+    def is_null(self, node) -> bool:
+        return isinstance(node, ScalarNode) and node.tag == _NULL
+
+    def pairs(self, node, what: str, allowed: tuple[str, ...] | None):
+        """``(key, key node, value node)`` of a mapping: duplicates and unknown keys noted."""
+        if not self.visit(node):
+            return []
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"{what} must be a mapping, not {_kind(node)}")
+            return []
+        result = []
+        seen: dict[str, object] = {}
+        merged = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                self.visits += 1
+                merged.extend(self.merge_sources(value_node))
+                continue
+            if not self.visit(key_node):
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.problem(key_node, f"keys of {what} must be plain text, not {_kind(key_node)}")
+                continue
+            key = key_node.value
+            if key in seen:
+                self.problem(key_node, f"duplicate key {display(key)} in {what} "
+                                       f"(first at {self.where(seen[key])})")
+                continue
+            seen[key] = key_node
+            if allowed is not None and key not in allowed and not key.startswith("x-"):
+                self.problem(key_node, f"unknown key {display(key)} in {what}"
+                                       f"{did_you_mean(key, allowed)}; expected one of "
+                                       f"{', '.join(allowed)}")
+                continue
+            result.append((key, key_node, value_node))
+        for key_node, value_node in merged:  # explicit keys win over merged ones
+            if not self.visit(key_node):
+                continue
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if key is None or key in seen:
+                continue
+            seen[key] = key_node
+            if allowed is None or key in allowed:
+                result.append((key, key_node, value_node))
+        return result
+
+    def merge_sources(self, node):
+        """The key/value node pairs a ``<<:`` merge key brings in."""
+        if not self.visit(node):
+            return []
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        pairs = []
+        for source in sources:
+            if source is not node and not self.visit(source):
+                continue
+            if not isinstance(source, MappingNode):
+                self.problem(source, "a '<<' merge takes a mapping or a list of mappings")
+                continue
+            pairs.extend(source.value)
+        return pairs
+
+    def sequence(self, node, what: str):
+        if not self.visit(node):
+            return []
+        if self.is_null(node):
+            return []
+        if not isinstance(node, SequenceNode):
+            self.problem(node, f"{what} must be a list, not {_kind(node)}")
+            return []
+        return node.value
+
+    def text(self, node, what: str) -> str | None:
+        if not self.visit(node) or self.is_null(node):
+            return None
+        if not isinstance(node, ScalarNode):
+            self.problem(node, f"{what} must be text, not {_kind(node)}")
+            return None
+        return node.value
+
+    def name(self, node, what: str) -> str | None:
+        if not self.visit(node):
+            return None
+        if not isinstance(node, ScalarNode) or self.is_null(node):
+            self.problem(node, f"{what} must be a name, not {_kind(node)}")
+            return None
+        value = node.value
+        if not _NAME.match(value):
+            self.problem(node, f"invalid {what} {display(value)}: {_NAME_RULE}")
+            return None
+        return value
+
+    def boolean(self, node, what: str) -> bool | None:
+        if not self.visit(node):
+            return None
+        if isinstance(node, ScalarNode) and node.tag == _BOOL:
+            return _SCALARS.construct_yaml_bool(node)
+        self.problem(node, f"{what} must be true or false, not {_kind(node)}")
+        return None
+
+    def integer(self, node, what: str) -> int | None:
+        if not self.visit(node):
+            return None
+        if isinstance(node, ScalarNode) and node.tag == _INT:
+            return _SCALARS.construct_yaml_int(node)
+        self.problem(node, f"{what} must be an integer, not {_kind(node)}")
+        return None
+
+    # -- the manifest grammar -------------------------------------------------
+    def document(self, node) -> None:
+        if self.is_null(node):
+            return  # an empty document contributes nothing
+        for key, key_node, value in self.pairs(node, "a manifest file", TOP_KEYS):
+            if key == "version":
+                version = self.integer(value, "version")
+                if version is not None and version != 1:
+                    self.problem(value, f"unsupported manifest version {version}: "
+                                        "this pruner reads version 1")
+            elif key == "services":
+                if not self.is_null(value):
+                    for name_text, name_node, body in self.pairs(value, "services", None):
+                        self.service(name_node, body)
+            elif key == "flows":
+                if not self.is_null(value):
+                    for name_text, name_node, body in self.pairs(value, "flows", None):
+                        self.flow(name_node, body)
+
+    def fields(self, body, what: str, allowed: tuple[str, ...]) -> dict:
+        if self.is_null(body):
+            return {}
+        return {k: v for k, _, v in self.pairs(body, what, allowed) if not k.startswith("x-")}
+
+    def service(self, name_node, body) -> None:
+        name = self.name(name_node, "service name")
+        what = f"service {display(name or name_node.value)}"
+        f = self.fields(body, what, SERVICE_KEYS)
+        tier = None
+        if "tier" in f and not self.is_null(f["tier"]):
+            tier = self.integer(f["tier"], f"tier of {what}")
+            if tier is not None and tier < 0:
+                self.problem(f["tier"], f"tier of {what} must be 0 or more")
+        tags = []
+        for tag_node in self.sequence(f["tags"], f"tags of {what}") if "tags" in f else ():
+            tag = self.text(tag_node, f"a tag of {what}")
+            if tag is not None:
+                tags.append(tag)
+        items = self.items(f.get("depends_on"), f"depends_on of {what}")
+        if name is None:
+            return
+        service = Service(
+            name=name,
+            depends_on=items,
+            description=self.text(f["description"], "description") if "description" in f else None,
+            owner=self.text(f["owner"], "owner") if "owner" in f else None,
+            system=self.text(f["system"], "system") if "system" in f else None,
+            tier=tier,
+            tags=tuple(sorted(set(tags))),
+            location=self.where(name_node),
+        )
+        self.out.add(self.out.services, "service", service, service.location)
+
+    def flow(self, name_node, body) -> None:
+        name = self.name(name_node, "flow name")
+        what = f"flow {display(name or name_node.value)}"
+        f = self.fields(body, what, FLOW_KEYS)
+        critical = True
+        if "critical" in f and not self.is_null(f["critical"]):
+            value = self.boolean(f["critical"], f"critical of {what}")
+            critical = True if value is None else value
+        items = self.items(f.get("requires"), f"requires of {what}")
+        requires = f.get("requires")
+        if requires is None or self.is_null(requires):
+            self.problem(name_node, f"{what} has no requires: a flow needs at least one item")
+        elif isinstance(requires, SequenceNode) and not requires.value:
+            self.problem(requires, f"{what} has an empty requires list")
+        if name is None:
+            return
+        flow = Flow(
+            name=name,
+            requires=items,
+            description=self.text(f["description"], "description") if "description" in f else None,
+            critical=critical,
+            owner=self.text(f["owner"], "owner") if "owner" in f else None,
+            location=self.where(name_node),
+        )
+        self.out.add(self.out.flows, "flow", flow, flow.location)
+
+    def items(self, node, what: str) -> tuple[Item, ...]:
+        if node is None:
+            return ()
+        items = []
+        for item_node in self.sequence(node, what):
+            item = self.item(item_node, what)
+            if item is not None:
+                items.append(item)
+        return tuple(items)
+
+    def item(self, node, what: str) -> Item | None:
+        if not self.visit(node):
+            return None
+        where = self.where(node)
+        if isinstance(node, ScalarNode):
+            name = self.name(node, f"service name in {what}")
+            return None if name is None else Item(SINGLE, (name,), 1, location=where)
+        if isinstance(node, SequenceNode):
+            self.problem(node, f"an item of {what} is a service name or a mapping, not a list "
+                               "(for a fallback group write any_of: [a, b])")
+            return None
+        f = {k: v for k, _, v in self.pairs(node, f"an item of {what}", ITEM_KEYS)}
+        forms = [k for k in ("service", "any_of", "at_least") if k in f]
+        if len(forms) != 1:
+            found = ", ".join(forms) if forms else "none"
+            self.problem(node, f"an item of {what} needs exactly one of service, any_of, "
+                               f"at_least (found {found})")
+            return None
+        form = forms[0]
+        if "of" in f and form != "at_least":
+            self.problem(f["of"], f"'of' goes with at_least, not {form}")
+            return None
+        soft = False
+        if "soft" in f:
+            soft = bool(self.boolean(f["soft"], f"soft in {what}"))
+        note = self.text(f["note"], "note") if "note" in f else None
+        if form == "service":
+            name = self.name(f["service"], f"service name in {what}")
+            return None if name is None else Item(SINGLE, (name,), 1, soft, note, where)
+        if form == "any_of":
+            members = self.members(f["any_of"], f"any_of in {what}")
+            return None if members is None else Item(ANY_OF, members, 1, soft, note, where)
+        if "of" not in f:
+            self.problem(f["at_least"], f"at_least in {what} needs 'of: [names...]'")
+            return None
+        need = self.integer(f["at_least"], f"at_least in {what}")
+        members = self.members(f["of"], f"of in {what}")
+        if need is None or members is None:
+            return None
+        if not 1 <= need <= len(members):
+            self.problem(f["at_least"], f"at_least {need} of {len(members)} members in {what}: "
+                                        f"must be between 1 and {len(members)}")
+            return None
+        return Item(AT_LEAST, members, need, soft, note, where)
+
+    def members(self, node, what: str) -> tuple[str, ...] | None:
+        nodes = self.sequence(node, what)
+        if not nodes:
+            if isinstance(node, (SequenceNode, ScalarNode)):
+                self.problem(node, f"{what} must list at least one service")
+            return None
+        names: list[str] = []
+        seen: dict[str, object] = {}
+        ok = True
+        for member_node in nodes:
+            name = self.name(member_node, f"service name in {what}")
+            if name is None:
+                ok = False
+            elif name in seen:
+                self.problem(member_node, f"{display(name)} is listed twice in {what} "
+                                          f"(first at {self.where(seen[name])})")
+                ok = False
+            else:
+                seen[name] = member_node
+                names.append(name)
+        return tuple(names) if ok else None
+
+
+class _AliasBomb(Exception):
+    """Raised inside the reader when aliases expand far beyond the file's own size."""
+
+    def __init__(self, node) -> None:
+        super().__init__("alias expansion")
+        self.node = node
+
+
+def _kind(node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if node.tag == _NULL:
+        return "empty"
+    return f"{display(node.value, 40)}"

@@ -1,0 +1,24 @@
+"""Reports: everything a renderer needs, computed once, as plain frozen data.
+
+One module per command's report; renderers (:mod:`pruner.render`) only format them.
+"""
+
+from pruner.report.check import (
+    STATE_ORDER,
+    CheckReport,
+    FlowResult,
+    ServiceResult,
+    ValidateReport,
+    check_report,
+    validate_report,
+)
+
+__all__ = [
+    "STATE_ORDER",
+    "CheckReport",
+    "FlowResult",
+    "ServiceResult",
+    "ValidateReport",
+    "check_report",
+    "validate_report",
+]

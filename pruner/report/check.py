@@ -1,0 +1,151 @@
+"""The reports of `pruner check` and `pruner validate`.
+
+A report is built from the graph and the analysis results; renderers (one module
+per output format in :mod:`pruner.render`) only format it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from pruner.analysis.evaluate import (
+    BROKEN,
+    DEGRADED,
+    DOWN,
+    OK,
+    UP,
+    Evaluation,
+    Gate,
+    ItemStatus,
+    flow_items,
+    gate,
+    item_status,
+)
+from pruner.analysis.explain import Line, explain_flow, explain_service
+from pruner.errors import Problem
+from pruner.model import Flow, Service
+
+__all__ = [
+    "FlowResult",
+    "ServiceResult",
+    "CheckReport",
+    "ValidateReport",
+    "check_report",
+    "validate_report",
+    "STATE_ORDER",
+]
+
+# Worst first: reports list broken flows before degraded ones before ok ones.
+STATE_ORDER = {BROKEN: 0, DOWN: 0, DEGRADED: 1, OK: 2, UP: 2}
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    """A flow's state, the items behind it, and the explanation of any trouble."""
+
+    flow: Flow
+    state: str
+    items: tuple[ItemStatus, ...]
+    explanation: tuple[Line, ...]
+
+    @property
+    def name(self) -> str:
+        return self.flow.name
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    """A service's state; ``off`` if switched off; ``cause`` the failed hard item of a
+    DOWN service; ``via`` the dependency through which a DEGRADED one is hurt."""
+
+    service: Service
+    state: str
+    off: bool
+    cause: ItemStatus | None
+    via: str | None
+    explanation: tuple[Line, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.service.name
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The outcome of ``pruner check``: flows worst first, then by name."""
+
+    source: str
+    off: tuple[str, ...]
+    flows: tuple[FlowResult, ...]
+    services: tuple[ServiceResult, ...]
+    gate: Gate
+    off_word: str = "switched off"
+
+    def flows_in(self, state: str) -> tuple[FlowResult, ...]:
+        """The flows in ``state``."""
+        return tuple(f for f in self.flows if f.state == state)
+
+    def services_in(self, state: str) -> tuple[ServiceResult, ...]:
+        """The services in ``state`` (switched-off ones count as DOWN)."""
+        return tuple(s for s in self.services if s.state == state)
+
+
+@dataclass(frozen=True)
+class ValidateReport:
+    """The outcome of ``pruner validate``: counts and warnings of a valid manifest."""
+
+    source: str
+    services: int
+    flows: int
+    items: int
+    warnings: tuple[Problem, ...]
+
+
+def check_report(
+    G: nx.DiGraph,
+    ev: Evaluation,
+    *,
+    source: str = "",
+    fail_on: str = "broken",
+    explain_services: bool = False,
+    off_word: str = "switched off",
+) -> CheckReport:
+    """Assemble the report of an evaluation.
+
+    ``explain_services`` adds a per-service explanation (needed by some formats);
+    without it only flows are explained, which keeps big evaluations cheap.
+    """
+    flows = []
+    for name, flow in G.graph["flows"].items():
+        state = ev.flows[name]
+        explanation = explain_flow(G, ev, name) if state != OK else ()
+        flows.append(FlowResult(flow, state, flow_items(G, ev, name), explanation))
+    flows.sort(key=lambda f: (STATE_ORDER[f.state], not f.flow.critical, f.name))
+    services = []
+    for name, state in ev.services.items():
+        svc = G.nodes[name]["service"]
+        index = ev.cause.get(name)
+        cause = None if index is None else item_status(svc.depends_on[index], ev.cause, ev.via)
+        explanation = explain_service(G, ev, name) if explain_services and state != UP else ()
+        services.append(ServiceResult(
+            svc, state, name in ev.cause and index is None, cause, ev.via.get(name), explanation,
+        ))
+    return CheckReport(
+        source=source,
+        off=ev.off,
+        flows=tuple(flows),
+        services=tuple(services),
+        gate=gate(G, ev, fail_on),
+        off_word=off_word,
+    )
+
+
+def validate_report(G: nx.DiGraph, warnings, source: str = "") -> ValidateReport:
+    """Summarise a valid manifest and its warnings."""
+    manifest = G.graph["manifest"]
+    items = sum(len(s.depends_on) for s in manifest.services.values())
+    items += sum(len(f.requires) for f in manifest.flows.values())
+    return ValidateReport(source, len(manifest.services), len(manifest.flows), items,
+                          tuple(sorted(warnings)))
