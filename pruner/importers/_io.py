@@ -36,6 +36,9 @@ YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 _CHUNK = 1 << 20
+_BRACKETS = re.compile(r"[\[\]{}]")
+#: Deeper flow-style nesting is refused before parsing (libyaml slows down badly on it).
+MAX_NESTING = 500
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,15 @@ def load_yaml_documents(f: SourceFile) -> list[tuple[Any, int]]:
         Unreadable file, invalid UTF-8, or invalid YAML (with the line of the problem).
     """
     text = read_text(f)
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        if m.group() in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                line = text.count("\n", 0, m.start()) + 1
+                raise SourceError(f.at(line), f"nested deeper than {MAX_NESTING} levels")
+        elif depth:
+            depth -= 1
     loader = _LineLoader(text)
     docs: list[tuple[Any, int]] = []
     try:
@@ -224,18 +236,25 @@ class _JsonReader:
         self.buf = ""
         self.pos = 0
         self.base_line = 1  # line number of buf[0]
+        self.lpos, self.lline = 0, 1  # a known (position, line) pair in buf
         self.eof = False
 
     def line_at(self, pos: int) -> int:
-        return self.base_line + self.buf.count("\n", 0, pos)
+        # Count forward from the last position asked about: linear over the file.
+        if pos < self.lpos:
+            self.lpos, self.lline = 0, self.base_line
+        self.lline += self.buf.count("\n", self.lpos, pos)
+        self.lpos = pos
+        return self.lline
 
     def fill(self, size: int = _CHUNK) -> None:
         if self.eof:
             return
         if self.pos > _CHUNK:
-            self.base_line += self.buf.count("\n", 0, self.pos)
+            self.base_line = self.line_at(self.pos)
             self.buf = self.buf[self.pos :]
-            self.pos = 0
+            self.pos = self.lpos = 0
+            self.lline = self.base_line
         raw = self.fh.read(size)
         try:
             text = self.dec.decode(raw, final=not raw)
@@ -325,8 +344,6 @@ def iter_json_values(f: SourceFile) -> Iterator[tuple[Any, int, bool]]:
                     else:
                         raise r.error("invalid JSON: expected ',' or ']'")
         except (RecursionError, ValueError) as e:
-            if isinstance(e, SourceError):
-                raise
             raise r.error(f"cannot read JSON: {type(e).__name__}: {str(e)[:80]}") from None
         except OSError as e:
             raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None

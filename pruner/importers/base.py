@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from pruner.errors import InputError
+
 __all__ = [
     "NAME_RE",
     "ImportResult",
@@ -45,8 +47,10 @@ def quote(text: object, limit: int = 80) -> str:
     return f"'{s}'"
 
 
-class SourceError(Exception):
+class SourceError(InputError):
     """A source file cannot be imported: unreadable, malformed, or of the wrong shape.
+
+    A :class:`pruner.errors.InputError`, so the command line reports it with exit code 2.
 
     Parameters
     ----------

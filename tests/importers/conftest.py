@@ -38,7 +38,13 @@ def _members(item: Any) -> list[str]:
 
 
 def check_v1(doc: dict[str, Any]) -> None:
-    """Assert that ``doc`` is a valid manifest-v1 document (spec sections 1-3)."""
+    """Assert that ``doc`` is a valid manifest-v1 document (spec sections 1-3), both by
+    the rules read from the spec and by pruner's own loader on the emitted YAML."""
+    from pruner.importers.emit import to_yaml
+    from pruner.loader import load_sources
+
+    loaded = load_sources([("imported.yaml", to_yaml(doc))]).manifest
+    assert set(loaded.services) == set(doc["services"])
     assert set(doc) <= {"version", "services", "flows"}
     assert doc.get("version", 1) == 1
     services = doc["services"]
