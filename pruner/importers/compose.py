@@ -169,7 +169,7 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
     def lookup(host: str, own_links: dict[str, str]) -> str | None:
         if host in own_links:
             return own_links[host]
-        hit = alias.get(host) or alias.get(host.split(".")[0])
+        hit = alias.get(host)
         return next(iter(hit)) if hit and len(hit) == 1 else None
 
     for name, spec, f, line in defs:
@@ -231,6 +231,8 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         for var, value in pairs:
             loose = is_address_name(var)
             for ref in parse_host_refs(value):
+                if not (loose or ref.explicit):
+                    continue  # a bare word under a name that does not say "address"
                 target = lookup(ref.host, own_links)
                 origin = f"env {var}={value}"
                 if target is not None:

@@ -205,6 +205,8 @@ class _Resolver:
         ``("external", host)`` or ``None``."""
         cd = ref.cluster_dns
         labels = ref.labels
+        if not (loose or ref.explicit or cd):
+            return None  # a bare word under a name that does not say "address"
         if cd:
             cands = [(cd[0], cd[1] or ns)]
         elif len(labels) == 1:
