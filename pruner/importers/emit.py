@@ -99,9 +99,10 @@ def to_yaml(
         header.append("# from: " + _comment(", ".join(sources)))
     n_edges = sum(len(s.get("depends_on", ())) for s in doc["services"].values())
     header += [
-        f"# {len(doc['services'])} services, {n_edges} dependencies. Each dependency's note",
-        "# says where it came from. All are hard unless marked soft: the sources cannot tell",
-        "# whether a service survives losing one; mark those `soft: true` by hand.",
+        f"# {len(doc['services'])} services, {n_edges} dependencies.",
+        "# Each dependency's note says where it came from. Dependencies are hard unless marked",
+        "# soft: the sources rarely tell whether a service survives losing one, so review them",
+        "# and mark those it survives `soft: true`.",
     ]
     if not doc.get("flows"):
         header += [
