@@ -107,6 +107,11 @@ class _Entity:
     node: str = ""
 
 
+def _show(raw: Any, ref: EntityRef) -> str:
+    """How a reference is written in notes: as the source spells it, if it is text."""
+    return " ".join(raw.split())[:200] if isinstance(raw, str) else str(ref)
+
+
 def _short(ref: EntityRef) -> str:
     return ref.name if ref.namespace == "default" else f"{ref.namespace}/{ref.name}"
 
@@ -267,20 +272,23 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
         for raw in _refs(e.spec, "dependsOn", e):
             r = parse_ref(raw, None, e.ref.namespace)
             if r is not None:
-                depend(e, r, f"spec.dependsOn {raw}")
+                depend(e, r, f"spec.dependsOn {_show(raw, r)}")
         for raw in _refs(e.spec, "dependencyOf", e):
             r = parse_ref(raw, None, e.ref.namespace)
             dep = find(r) if r is not None else None
             if dep is not None and dep.node:
-                b.add_edge(dep.node, e.node, note=f"spec.dependencyOf {raw} of {e.ref} ({e.file.short(e.line)})")
+                b.add_edge(dep.node, e.node, note=f"spec.dependencyOf {_show(raw, r)} of {e.ref} ({e.file.short(e.line)})")
             elif r is not None:
-                b.note(f"{e.file.short(e.line)}: {e.ref} dependencyOf {quote(raw)}: no such Component or Resource")
+                b.note(
+                    f"{e.file.short(e.line)}: {e.ref} dependencyOf {_show(raw, r)}: no such "
+                    "Component or Resource"
+                )
         for raw in _refs(e.spec, "consumesApis", e):
             r = parse_ref(raw, "api", e.ref.namespace)
             if r is None:
                 continue
             if r.kind != "api":
-                depend(e, r, f"spec.consumesApis {raw} (names a {r.kind}, not an API)")
+                depend(e, r, f"spec.consumesApis {_show(raw, r)} (names a {r.kind}, not an API)")
                 continue
             provs = providers.get((r.namespace, r.name.lower()), [])
             if not provs:
@@ -292,7 +300,7 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
                 b.add_edge(
                     e.node,
                     p.node,
-                    note=f"spec.consumesApis {raw}, provided by {p.ref} ({e.file.short(e.line)})",
+                    note=f"spec.consumesApis {_show(raw, r)}, provided by {p.ref} ({e.file.short(e.line)})",
                 )
     if others:
         b.note(

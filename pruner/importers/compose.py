@@ -211,10 +211,12 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
                 target, _, al = entry.partition(":")
                 own_links[(al or target).lower()] = target
                 edge(target, f"links: {entry}")
-        if isinstance(spec.get("external_links"), list) and spec["external_links"]:
+        ext = spec.get("external_links")
+        ext = [x for x in ext if isinstance(x, str)] if isinstance(ext, list) else []
+        if ext:
             b.note(
-                f"{at}: {name} links to containers outside Compose "
-                f"({', '.join(map(str, spec['external_links']))}); not imported"
+                f"{at}: {name} links to containers outside Compose ({', '.join(ext)}); "
+                "not imported"
             )
         vf = spec.get("volumes_from")
         if isinstance(vf, list):

@@ -214,3 +214,35 @@ def test_messages_are_one_line(tmp_path):
     err = _raises_at("k8s", p, None)
     assert "\n" not in str(err)
     assert re.match(rf"{re.escape(p)}:\d+: invalid YAML", str(err))
+
+
+BOMB = (
+    "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+    "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        ("compose", "services:\n  s:\n    environment: {X_ADDR: *h, Y: *h}\n    depends_on: *h\n"
+                    "    external_links: *h\n    links: *h\n"),
+        ("backstage", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: s\n"
+                      "  tags: *h\nspec:\n  dependsOn: [{name: x, junk: *h}]\n  consumesApis: *h\n"),
+        ("k8s", "apiVersion: v1\nkind: Pod\nmetadata: {name: s, labels: {a: b}}\nspec:\n"
+                "  containers: [{name: c, env: [{name: X_ADDR, value: *h}], envFrom: *h}]\n"),
+    ],
+)  # fmt: skip
+def test_alias_bombs_are_not_expanded(tmp_path, kind, body):
+    """Aliases are shared, not copied; nothing walks or prints them whole."""
+    import time
+
+    p = _write(tmp_path, "bomb.yaml", "x:\n  " + BOMB.replace("\n", "\n  ") + "\n" + body)
+    start = time.monotonic()
+    try:
+        import_sources(kind, [p])
+    except SourceError:
+        pass
+    assert time.monotonic() - start < 2
