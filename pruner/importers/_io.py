@@ -120,7 +120,9 @@ def discover(sources: Sequence[str], suffixes: Sequence[str], notes: list[str]) 
     return found
 
 
-def _utf8_error(f: SourceFile, data: bytes, err: UnicodeDecodeError, base_line: int = 1) -> SourceError:
+def _utf8_error(
+    f: SourceFile, data: bytes, err: UnicodeDecodeError, base_line: int = 1
+) -> SourceError:
     line = base_line + data.count(b"\n", 0, err.start)
     bad = data[err.start : err.start + 1].hex()
     return SourceError(f.at(line), f"not valid UTF-8 text (byte 0x{bad})")
@@ -285,7 +287,9 @@ class _JsonReader:
                     self.fill(size)
                     size = max(size, len(self.buf) - self.pos)
                     continue
-                raise SourceError(self.f.at(self.line_at(e.pos)), f"invalid JSON: {e.msg}") from None
+                raise SourceError(
+                    self.f.at(self.line_at(e.pos)), f"invalid JSON: {e.msg}"
+                ) from None
             if end >= len(self.buf) and not self.eof:
                 # A number may go on in the next chunk: read on and decode again.
                 self.fill(size)

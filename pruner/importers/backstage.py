@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pruner.importers._io import YAML_SUFFIXES, SourceFile, discover, line_of, load_yaml_documents
-from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result, quote
+from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result
 
 __all__ = ["EntityRef", "import_backstage", "parse_ref"]
 
@@ -61,7 +61,9 @@ class EntityRef:
         return f"{self.kind + ':' if self.kind else ''}{self.namespace}/{self.name}"
 
 
-def parse_ref(ref: Any, default_kind: str | None = None, default_ns: str = "default") -> EntityRef | None:
+def parse_ref(
+    ref: Any, default_kind: str | None = None, default_ns: str = "default"
+) -> EntityRef | None:
     """Parse ``[kind:][namespace/]name`` (or a ``{kind, namespace, name}`` mapping).
 
     >>> parse_ref("resource:artists-db")
@@ -166,15 +168,21 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
                 skipped[str(kind)] += 1
                 continue
             meta = doc.get("metadata")
-            if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not (
-                meta["name"].strip()
+            if (
+                not isinstance(meta, dict)
+                or not isinstance(meta.get("name"), str)
+                or not (meta["name"].strip())
             ):
                 raise SourceError(f.at(line), f"{kind} entity without a metadata.name")
             spec = doc.get("spec") or {}
             if not isinstance(spec, dict):
-                raise SourceError(f.at(line_of(spec, line)), f"{kind} {meta['name']}: spec must be a mapping")
+                raise SourceError(
+                    f.at(line_of(spec, line)), f"{kind} {meta['name']}: spec must be a mapping"
+                )
             ns = meta.get("namespace")
-            ref = EntityRef(kind.lower(), str(ns).lower() if ns else "default", meta["name"].strip())
+            ref = EntityRef(
+                kind.lower(), str(ns).lower() if ns else "default", meta["name"].strip()
+            )
             if ref in entities:
                 old = entities[ref]
                 b.note(
@@ -213,7 +221,8 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
                 (
                     x
                     for r, x in entities.items()
-                    if r.kind == ref.kind and r.namespace == ref.namespace
+                    if r.kind == ref.kind
+                    and r.namespace == ref.namespace
                     and r.name.lower() == ref.name.lower()
                 ),
                 None,
@@ -245,7 +254,9 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
             description=text,
             owner=_short(owner) if owner else None,
             system=_short(system) if system else None,
-            tags=[str(t) for t in tags if isinstance(t, (str, int))] if isinstance(tags, list) else (),
+            tags=[str(t) for t in tags if isinstance(t, (str, int))]
+            if isinstance(tags, list)
+            else (),
         )
 
     def depend(src: _Entity, target: EntityRef, note: str) -> None:
@@ -260,7 +271,9 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
             )
         else:
             stub = b.name(
-                _short(target) if target.kind in (None, *_SERVICE_KINDS) else f"{target.kind}:{_short(target)}",
+                _short(target)
+                if target.kind in (None, *_SERVICE_KINDS)
+                else f"{target.kind}:{_short(target)}",
                 at,
             )
             if stub:
@@ -277,7 +290,11 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
             r = parse_ref(raw, None, e.ref.namespace)
             dep = find(r) if r is not None else None
             if dep is not None and dep.node:
-                b.add_edge(dep.node, e.node, note=f"spec.dependencyOf {_show(raw, r)} of {e.ref} ({e.file.short(e.line)})")
+                b.add_edge(
+                    dep.node,
+                    e.node,
+                    note=f"spec.dependencyOf {_show(raw, r)} of {e.ref} ({e.file.short(e.line)})",
+                )
             elif r is not None:
                 b.note(
                     f"{e.file.short(e.line)}: {e.ref} dependencyOf {_show(raw, r)}: no such "
@@ -300,7 +317,8 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
                 b.add_edge(
                     e.node,
                     p.node,
-                    note=f"spec.consumesApis {_show(raw, r)}, provided by {p.ref} ({e.file.short(e.line)})",
+                    note=f"spec.consumesApis {_show(raw, r)}, provided by {p.ref} "
+                    f"({e.file.short(e.line)})",
                 )
     if others:
         b.note(

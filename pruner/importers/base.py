@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from pruner.errors import InputError
 
@@ -126,7 +126,7 @@ def sanitize_name(raw: str) -> str | None:
 
 
 #: A dependency target: one service name, or a fallback group ``("any_of", (a, b, ...))``.
-Target = Union[str, tuple[str, tuple[str, ...]]]
+Target = str | tuple[str, tuple[str, ...]]
 
 
 @dataclass
@@ -262,8 +262,7 @@ class ManifestBuilder:
             who = sorted(set(referrers[missing]))
             self.add_service(
                 missing,
-                description="Not defined in the imported sources; referenced by "
-                + ", ".join(who),
+                description="Not defined in the imported sources; referenced by " + ", ".join(who),
                 tags=["external"],
             )
             self.note(

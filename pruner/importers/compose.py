@@ -61,7 +61,9 @@ def _env_pairs(env: Any, f: SourceFile, line: int | None) -> list[tuple[str, str
     raise SourceError(f.at(line), "'environment' must be a list or a mapping")
 
 
-def _env_file_pairs(spec: Any, f: SourceFile, b: ManifestBuilder, who: str) -> list[tuple[str, str]]:
+def _env_file_pairs(
+    spec: Any, f: SourceFile, b: ManifestBuilder, who: str
+) -> list[tuple[str, str]]:
     entries = spec if isinstance(spec, list) else [spec]
     out: list[tuple[str, str]] = []
     for e in entries:
@@ -149,7 +151,9 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         b.add_service(n, description=desc)
     for name, places in where.items():
         if len(places) > 1:
-            b.note(f"service {quote(name)} is defined in several files ({', '.join(places)}); merged")
+            b.note(
+                f"service {quote(name)} is defined in several files ({', '.join(places)}); merged"
+            )
     alias: dict[str, set[str]] = {}
     for name, spec, _f, _line in defs:
         if name not in node:
@@ -179,10 +183,12 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         at = f.short(line)
         ln = line_of(spec, line)
 
-        def edge(target_raw: str, note: str, soft: bool = False) -> None:
+        def edge(
+            target_raw: str, note: str, soft: bool = False, src: str = src, at: str = at
+        ) -> None:
             t = node.get(target_raw) or b.name(target_raw, at)
             if t:
-                b.add_edge(src, t, note=f"{note} ({at})", soft=soft)  # noqa: B023
+                b.add_edge(src, t, note=f"{note} ({at})", soft=soft)
 
         dep = spec.get("depends_on")
         if isinstance(dep, list):
@@ -200,7 +206,9 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
                     bits.append("required: false")
                 edge(str(d), "depends_on" + (f" ({', '.join(bits)})" if bits else ""), soft)
         elif dep is not None:
-            raise SourceError(f.at(ln), f"service {quote(name)}: 'depends_on' must be a list or mapping")
+            raise SourceError(
+                f.at(ln), f"service {quote(name)}: 'depends_on' must be a list or mapping"
+            )
 
         own_links: dict[str, str] = {}
         links = spec.get("links")
@@ -215,8 +223,7 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         ext = [x for x in ext if isinstance(x, str)] if isinstance(ext, list) else []
         if ext:
             b.note(
-                f"{at}: {name} links to containers outside Compose ({', '.join(ext)}); "
-                "not imported"
+                f"{at}: {name} links to containers outside Compose ({', '.join(ext)}); not imported"
             )
         vf = spec.get("volumes_from")
         if isinstance(vf, list):

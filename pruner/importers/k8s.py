@@ -111,8 +111,10 @@ def _read_objects(files: list[SourceFile], b: ManifestBuilder) -> list[_Obj]:
         stack.reverse()
         while stack:
             doc, line = stack.pop()
-            if not isinstance(doc, dict) or not isinstance(doc.get("kind"), str) or (
-                "apiVersion" not in doc
+            if (
+                not isinstance(doc, dict)
+                or not isinstance(doc.get("kind"), str)
+                or ("apiVersion" not in doc)
             ):
                 not_k8s += 1
                 continue
@@ -124,8 +126,10 @@ def _read_objects(files: list[SourceFile], b: ManifestBuilder) -> list[_Obj]:
                 skipped[kind] += 1
                 continue
             meta = doc.get("metadata")
-            if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not (
-                meta["name"]
+            if (
+                not isinstance(meta, dict)
+                or not isinstance(meta.get("name"), str)
+                or not (meta["name"])
             ):
                 raise SourceError(f.at(line), f"{kind} without a metadata.name")
             ns = meta.get("namespace")
@@ -248,7 +252,9 @@ def _env_items(
     for key in ("initContainers", "containers"):
         for c in _list(o.pod_spec, key, o.file, o.line, what):
             if not isinstance(c, dict):
-                raise SourceError(o.file.at(line_of(c, o.line)), f"{what}: container is not a mapping")
+                raise SourceError(
+                    o.file.at(line_of(c, o.line)), f"{what}: container is not a mapping"
+                )
             cname = str(c.get("name", "?"))
             cline = line_of(c, o.line)
             for e in _list(c, "env", o.file, cline, what):
@@ -260,8 +266,10 @@ def _env_items(
                 where = f"container {cname}"
                 value = e.get("value")
                 vf = e.get("valueFrom")
-                if value is None and isinstance(vf, dict) and isinstance(
-                    vf.get("configMapKeyRef"), dict
+                if (
+                    value is None
+                    and isinstance(vf, dict)
+                    and isinstance(vf.get("configMapKeyRef"), dict)
                 ):
                     ref = vf["configMapKeyRef"]
                     m = cm(ref.get("name"))
@@ -288,8 +296,12 @@ def _env_items(
                     for k, v in data.items():
                         if isinstance(v, (str, int)) and not isinstance(v, bool):
                             out.append(
-                                (prefix + str(k), str(v), f"container {cname}, envFrom "
-                                 f"ConfigMap {cm_name}", line_of(data, m.line))
+                                (
+                                    prefix + str(k),
+                                    str(v),
+                                    f"container {cname}, envFrom ConfigMap {cm_name}",
+                                    line_of(data, m.line),
+                                )
                             )
     return out
 

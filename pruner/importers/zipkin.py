@@ -106,7 +106,9 @@ class _Index:
             anns = span.get("annotations") or []
             bins = span.get("binaryAnnotations") or []
             if not isinstance(anns, list) or not isinstance(bins, list):
-                raise SourceError(f.at(line), "span 'annotations' and 'binaryAnnotations' must be lists")
+                raise SourceError(
+                    f.at(line), "span 'annotations' and 'binaryAnnotations' must be lists"
+                )
             client = srv = other = None
             for a in anns:
                 if not isinstance(a, dict):

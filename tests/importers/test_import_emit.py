@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 from pruner.importers.emit import to_yaml
 from pruner.loader import load_sources
 
-TRICKY = ["yes", "no", "on", "null", "~", "1.0", "0x1F", "1e3", "2024-01-01", "a: b", "#x",
-          "- x", "'q'", '"d"', "&a", "*a", "!t", "%p", "@at", "`b`", "{x}", "[y]", "tab\there",
-          "new\nline", "\u2028", "é ü 中", "\x1b[31m", "", " lead", "trail ", "a" * 300]  # fmt: skip
+TRICKY = [
+    "yes", "no", "on", "null", "~", "1.0", "0x1F", "1e3", "2024-01-01", "a: b", "#x",
+    "- x", "'q'", '"d"', "&a", "*a", "!t", "%p", "@at", "`b`", "{x}", "[y]", "tab\there",
+    "new\nline", "\u2028", "é ü 中", "\x1b[31m", "", " lead", "trail ", "a" * 300,
+]  # fmt: skip
 
 
 def test_tricky_notes_and_names_round_trip():
@@ -20,7 +22,7 @@ def test_tricky_notes_and_names_round_trip():
     services["svc"] = {
         "description": "\n".join(TRICKY),
         "tags": TRICKY,
-        "depends_on": [{"service": n, "note": t} for n, t in zip(names, TRICKY)],
+        "depends_on": [{"service": n, "note": t} for n, t in zip(names, TRICKY, strict=False)],
     }
     doc = {"version": 1, "services": services}
     text = to_yaml(doc, kind="k8s", sources=["a\nb", "#c"], notes=TRICKY)
@@ -48,6 +50,9 @@ def test_header_says_flows_are_missing():
 @settings(max_examples=60, deadline=None)
 @given(st.text(max_size=40), st.lists(st.text(max_size=20), max_size=3))
 def test_any_text_round_trips(note, notes):
-    doc = {"version": 1, "services": {"a": {"depends_on": [{"service": "b", "note": note}]}, "b": {}}}
+    doc = {
+        "version": 1,
+        "services": {"a": {"depends_on": [{"service": "b", "note": note}]}, "b": {}},
+    }
     text = to_yaml(doc, notes=notes, sources=notes)
     assert yaml.safe_load(text) == doc

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pruner.importers import import_sources
 
 
 def _deps(r, name):
-    return {d.get("service") or tuple(d["any_of"]): d for d in r.document["services"][name].get("depends_on", [])}
+    return {
+        d.get("service") or tuple(d["any_of"]): d
+        for d in r.document["services"][name].get("depends_on", [])
+    }
 
 
 def test_k8s_edge_cases(assets, v1):
@@ -81,7 +86,13 @@ def test_backstage_catalog(assets, v1):
     assert set(s) == {
         "checkout", "resource:checkout", "pay-eu", "pay-us", "shop/stock", "ledger", "orders",
     }  # fmt: skip
-    assert set(_deps(r, "checkout")) == {"pay-eu", "pay-us", "shop/stock", "resource:checkout", "orders"}
+    assert set(_deps(r, "checkout")) == {
+        "pay-eu",
+        "pay-us",
+        "shop/stock",
+        "resource:checkout",
+        "orders",
+    }
     assert set(_deps(r, "ledger")) == {"resource:checkout"}  # from dependencyOf
     assert s["checkout"]["owner"] == "payments/team-pay"
     assert s["checkout"]["system"] == "shop"
@@ -123,12 +134,17 @@ def test_zipkin_v2_list_of_traces(assets, v1):
 
 
 def test_zipkin_ndjson_and_v1_client_server_split(tmp_path, v1):
-    lines = [
-        '{"traceId": "a", "id": "1", "annotations": [{"value": "sr", "endpoint": {"serviceName": "gw"}}]}',
-        '{"traceId": "a", "id": "2", "parentId": "1", "annotations": [{"value": "cs", "endpoint": {"serviceName": "gw"}}], "binaryAnnotations": [{"key": "sa", "endpoint": {"serviceName": "mysql"}}]}',
-        '{"traceId": "a", "id": "3", "parentId": "1", "annotations": [{"value": "cs", "endpoint": {"serviceName": "gw"}}]}',
-        '{"traceId": "a", "id": "4", "parentId": "3", "annotations": [{"value": "sr", "endpoint": {"serviceName": "Users API"}}]}',
+    def ann(value, service):
+        return [{"value": value, "endpoint": {"serviceName": service}}]
+
+    spans = [
+        {"traceId": "a", "id": "1", "annotations": ann("sr", "gw")},
+        {"traceId": "a", "id": "2", "parentId": "1", "annotations": ann("cs", "gw"),
+         "binaryAnnotations": [{"key": "sa", "endpoint": {"serviceName": "mysql"}}]},
+        {"traceId": "a", "id": "3", "parentId": "1", "annotations": ann("cs", "gw")},
+        {"traceId": "a", "id": "4", "parentId": "3", "annotations": ann("sr", "Users API")},
     ]  # fmt: skip
+    lines = [json.dumps(s) for s in spans]
     p = tmp_path / "spans.ndjson"
     p.write_text("\n".join(lines) + "\n")
     r = import_sources("zipkin", [str(p)])

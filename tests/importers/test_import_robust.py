@@ -16,11 +16,15 @@ from pruner.importers import IMPORTERS, SourceError, import_sources, result_to_y
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 
 _DIRS = (
-    [CORPUS]
-    + sorted(p for p in CORPUS.glob("*") if p.is_dir())
-    + sorted(p for p in CORPUS.glob("*/*") if p.is_dir())
-    + sorted(p for p in CORPUS.glob("*/*") if p.is_file() and p.suffix != ".md")
-) if CORPUS.is_dir() else []
+    (
+        [CORPUS]
+        + sorted(p for p in CORPUS.glob("*") if p.is_dir())
+        + sorted(p for p in CORPUS.glob("*/*") if p.is_dir())
+        + sorted(p for p in CORPUS.glob("*/*") if p.is_file() and p.suffix != ".md")
+    )
+    if CORPUS.is_dir()
+    else []
+)
 
 
 def test_corpus_is_there(corpus):
@@ -82,7 +86,9 @@ def test_broken_yaml_inside_a_folder_is_an_error_too(tmp_path, kind):
      ("zipkin", "x.json")],
 )  # fmt: skip
 def test_non_utf8_bytes(tmp_path, kind, name):
-    p = _write(tmp_path, name, b'[\n\n"caf\xe9"]\n' if name.endswith("json") else b"a: 1\n\nb: caf\xe9\n")
+    p = _write(
+        tmp_path, name, b'[\n\n"caf\xe9"]\n' if name.endswith("json") else b"a: 1\n\nb: caf\xe9\n"
+    )
     err = _raises_at(kind, p, 3)
     assert "UTF-8" in err.message
 
@@ -103,7 +109,11 @@ def test_deep_nesting_is_refused(tmp_path):
     [
         ("jaeger", '{"data": 5}', 1),
         ("jaeger", "[1, 2]", 1),
-        ("jaeger", '{"data": [\n {"parent": "a", "child": "b", "callCount": 1},\n {"parent": "a"}\n]}', 1),
+        (
+            "jaeger",
+            '{"data": [\n {"parent": "a", "child": "b", "callCount": 1},\n {"parent": "a"}\n]}',
+            1,
+        ),
         ("jaeger", '[\n {"parent": "a", "child": "b", "callCount": "many"}\n]', 2),
         ("jaeger", '{"nothing": "here"}', 1),
         ("zipkin", '{"data": [{"parent": "a", "child": "b", "callCount": 1}]}', 1),
@@ -172,7 +182,7 @@ def test_json_stream_across_chunk_boundaries(tmp_path, monkeypatch, corpus):
     normal = [import_sources("zipkin", [str(src)]).document]
     monkeypatch.setattr(io_mod, "_CHUNK", 7)
     assert [import_sources("zipkin", [str(src)]).document] == normal
-    p = _write(tmp_path, "n.json", '[\n' + ",\n".join(str(10**i) for i in range(30)) + "\n, {]")
+    p = _write(tmp_path, "n.json", "[\n" + ",\n".join(str(10**i) for i in range(30)) + "\n, {]")
     f = io_mod.SourceFile(Path(p), "n.json", True)
     values = []
     with pytest.raises(SourceError) as info:
@@ -216,11 +226,9 @@ def test_messages_are_one_line(tmp_path):
     assert re.match(rf"{re.escape(p)}:\d+: invalid YAML", str(err))
 
 
-BOMB = (
-    "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
-    "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+# Eight levels of ten aliases each: 10**8 leaves if anything expanded it.
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{b}: &{b} [{', '.join([f'*{a}'] * 10)}]\n" for a, b in zip("abcdefg", "bcdefgh", strict=True)
 )
 
 
@@ -230,7 +238,8 @@ BOMB = (
         ("compose", "services:\n  s:\n    environment: {X_ADDR: *h, Y: *h}\n    depends_on: *h\n"
                     "    external_links: *h\n    links: *h\n"),
         ("backstage", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: s\n"
-                      "  tags: *h\nspec:\n  dependsOn: [{name: x, junk: *h}]\n  consumesApis: *h\n"),
+                      "  tags: *h\nspec:\n  dependsOn: [{name: x, junk: *h}]\n"
+                      "  consumesApis: *h\n"),
         ("k8s", "apiVersion: v1\nkind: Pod\nmetadata: {name: s, labels: {a: b}}\nspec:\n"
                 "  containers: [{name: c, env: [{name: X_ADDR, value: *h}], envFrom: *h}]\n"),
     ],
