@@ -1,0 +1,353 @@
+"""Reading sources: finding files, strict UTF-8, YAML with line numbers, streamed JSON.
+
+Every failure becomes a :class:`~pruner.importers.base.SourceError` with ``file:line``
+where the position is known.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pruner.importers.base import SourceError
+
+__all__ = [
+    "JSON_SUFFIXES",
+    "YAML_SUFFIXES",
+    "SourceFile",
+    "YMap",
+    "YSeq",
+    "discover",
+    "iter_json_values",
+    "line_of",
+    "load_yaml_documents",
+    "read_text",
+]
+
+YAML_SUFFIXES = (".yaml", ".yml")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+_CHUNK = 1 << 20
+_BRACKETS = re.compile(r"[\[\]{}]")
+#: Deeper flow-style nesting is refused before parsing (libyaml slows down badly on it).
+MAX_NESTING = 500
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file to read.
+
+    Attributes
+    ----------
+    path
+        The path to open (the source argument joined with the path found below it).
+    display
+        A short, machine-independent name for notes: the file name, or for files found
+        in a folder ``folder-name/relative/path``.
+    explicit
+        True when the user named the file itself rather than a folder holding it.
+    """
+
+    path: Path
+    display: str
+    explicit: bool
+
+    def at(self, line: int | None) -> str:
+        """``path:line`` (or ``path`` when the line is unknown), for errors."""
+        return f"{self.path}:{line}" if line else str(self.path)
+
+    def short(self, line: int | None) -> str:
+        """``display:line``, for notes inside the manifest."""
+        return f"{self.display}:{line}" if line else self.display
+
+
+def discover(sources: Sequence[str], suffixes: Sequence[str], notes: list[str]) -> list[SourceFile]:
+    """Expand source arguments into files.
+
+    Folders are searched recursively, in sorted order, for files ending in one of
+    ``suffixes`` (hidden files and folders skipped); files named directly are read
+    whatever their name.
+
+    Raises
+    ------
+    SourceError
+        A source does not exist, or no file was found at all.
+    """
+    if not sources:
+        raise SourceError("<sources>", "no source given")
+    found: list[SourceFile] = []
+    seen: set[Path] = set()
+    for src in sources:
+        p = Path(src)
+        if p.is_dir():
+            root_name = p.resolve().name or str(p)
+            n_before = len(found)
+            for dirpath, dirnames, filenames in os.walk(p):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for fn in sorted(filenames):
+                    if fn.startswith(".") or not fn.lower().endswith(tuple(suffixes)):
+                        continue
+                    fp = Path(dirpath) / fn
+                    key = fp.resolve()
+                    if key in seen or not fp.is_file():
+                        continue
+                    seen.add(key)
+                    rel = fp.relative_to(p).as_posix()
+                    found.append(SourceFile(fp, f"{root_name}/{rel}", explicit=False))
+            if len(found) == n_before:
+                notes.append(f"{src}: no {'/'.join(suffixes)} files found in this folder")
+        elif p.is_file():
+            key = p.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(SourceFile(p, p.name, explicit=True))
+        elif p.exists():
+            raise SourceError(str(p), "not a regular file or folder")
+        else:
+            raise SourceError(str(p), "no such file or folder")
+    if not found:
+        raise SourceError(
+            ", ".join(sources), f"no {'/'.join(suffixes)} files found in the given folders"
+        )
+    return found
+
+
+def _utf8_error(
+    f: SourceFile, data: bytes, err: UnicodeDecodeError, base_line: int = 1
+) -> SourceError:
+    line = base_line + data.count(b"\n", 0, err.start)
+    bad = data[err.start : err.start + 1].hex()
+    return SourceError(f.at(line), f"not valid UTF-8 text (byte 0x{bad})")
+
+
+def read_text(f: SourceFile) -> str:
+    """Read ``f`` as strict UTF-8 (a leading BOM is dropped)."""
+    try:
+        data = f.path.read_bytes()
+    except OSError as e:
+        raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise _utf8_error(f, data, e) from None
+
+
+# -- YAML ------------------------------------------------------------------------------
+class YMap(dict):  # type: ignore[type-arg]
+    """A mapping read from YAML that remembers its line (1-based)."""
+
+    __slots__ = ("line",)
+
+
+class YSeq(list):  # type: ignore[type-arg]
+    """A sequence read from YAML that remembers its line (1-based)."""
+
+    __slots__ = ("line",)
+
+
+def line_of(obj: object, default: int | None = None) -> int | None:
+    """The line a YAML mapping/sequence started on, else ``default``."""
+    return getattr(obj, "line", default)
+
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_Base):  # type: ignore[misc,valid-type]
+    """Safe loader whose mappings and sequences carry their line number."""
+
+
+def _construct_map(loader: Any, node: yaml.MappingNode) -> Iterator[YMap]:
+    data = YMap()
+    data.line = node.start_mark.line + 1
+    yield data
+    data.update(loader.construct_mapping(node))
+
+
+def _construct_seq(loader: Any, node: yaml.SequenceNode) -> Iterator[YSeq]:
+    data = YSeq()
+    data.line = node.start_mark.line + 1
+    yield data
+    data.extend(loader.construct_sequence(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+
+
+def load_yaml_documents(f: SourceFile) -> list[tuple[Any, int]]:
+    """Every non-empty document of a (multi-document) YAML file, with its first line.
+
+    Raises
+    ------
+    SourceError
+        Unreadable file, invalid UTF-8, or invalid YAML (with the line of the problem).
+    """
+    text = read_text(f)
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        if m.group() in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                line = text.count("\n", 0, m.start()) + 1
+                raise SourceError(f.at(line), f"nested deeper than {MAX_NESTING} levels")
+        elif depth:
+            depth -= 1
+    loader = _LineLoader(text)
+    docs: list[tuple[Any, int]] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            data = loader.construct_document(node)
+            if data is not None:
+                docs.append((data, node.start_mark.line + 1))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        msg = e.problem or e.context or "invalid YAML"
+        raise SourceError(f.at(line), f"invalid YAML: {msg}") from None
+    except yaml.YAMLError as e:
+        raise SourceError(f.at(None), f"invalid YAML: {str(e).splitlines()[0]}") from None
+    except (RecursionError, ValueError, TypeError) as e:
+        raise SourceError(f.at(None), f"cannot read YAML: {type(e).__name__}") from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+# -- JSON ------------------------------------------------------------------------------
+_WS = re.compile(r"[ \t\r\n]*")
+
+
+class _JsonReader:
+    """Incremental reader of a file holding JSON values (one or several, NDJSON too)."""
+
+    def __init__(self, f: SourceFile, fh: Any):
+        self.f = f
+        self.fh = fh
+        self.dec = codecs.getincrementaldecoder("utf-8-sig")()
+        self.json = json.JSONDecoder()
+        self.buf = ""
+        self.pos = 0
+        self.base_line = 1  # line number of buf[0]
+        self.lpos, self.lline = 0, 1  # a known (position, line) pair in buf
+        self.eof = False
+
+    def line_at(self, pos: int) -> int:
+        # Count forward from the last position asked about: linear over the file.
+        if pos < self.lpos:
+            self.lpos, self.lline = 0, self.base_line
+        self.lline += self.buf.count("\n", self.lpos, pos)
+        self.lpos = pos
+        return self.lline
+
+    def fill(self, size: int = _CHUNK) -> None:
+        if self.eof:
+            return
+        if self.pos > _CHUNK:
+            self.base_line = self.line_at(self.pos)
+            self.buf = self.buf[self.pos :]
+            self.pos = self.lpos = 0
+            self.lline = self.base_line
+        raw = self.fh.read(size)
+        try:
+            text = self.dec.decode(raw, final=not raw)
+        except UnicodeDecodeError as e:
+            base = self.line_at(len(self.buf))
+            raise _utf8_error(self.f, raw, e, base) from None
+        if not raw:
+            self.eof = True
+        self.buf += text
+
+    def peek(self) -> str:
+        """Skip whitespace; return the next character, or '' at end of file."""
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if self.eof:
+                return ""
+            self.fill()
+
+    def value(self) -> Any:
+        size = _CHUNK
+        while True:
+            try:
+                val, end = self.json.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as e:
+                if not self.eof:
+                    self.fill(size)
+                    size = max(size, len(self.buf) - self.pos)
+                    continue
+                raise SourceError(
+                    self.f.at(self.line_at(e.pos)), f"invalid JSON: {e.msg}"
+                ) from None
+            if end >= len(self.buf) and not self.eof:
+                # A number may go on in the next chunk: read on and decode again.
+                self.fill(size)
+                continue
+            self.pos = end
+            return val
+
+    def error(self, msg: str) -> SourceError:
+        return SourceError(self.f.at(self.line_at(self.pos)), msg)
+
+
+def iter_json_values(f: SourceFile) -> Iterator[tuple[Any, int, bool]]:
+    """Stream the JSON values of ``f`` as ``(value, line, in_array)``.
+
+    A top-level array is not built in memory: its elements are yielded one by one
+    (``in_array=True``). Other top-level values (one object, or newline-delimited
+    values) are yielded whole (``in_array=False``).
+
+    Raises
+    ------
+    SourceError
+        Unreadable file, invalid UTF-8 or invalid JSON, with the line of the problem.
+    """
+    try:
+        fh = f.path.open("rb")
+    except OSError as e:
+        raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
+    with fh:
+        r = _JsonReader(f, fh)
+        try:
+            while True:
+                c = r.peek()
+                if c == "":
+                    return
+                if c != "[":
+                    line = r.line_at(r.pos)
+                    yield r.value(), line, False
+                    continue
+                r.pos += 1
+                if r.peek() == "]":
+                    r.pos += 1
+                    continue
+                while True:
+                    if r.peek() == "":
+                        raise r.error("invalid JSON: unterminated array")
+                    line = r.line_at(r.pos)
+                    yield r.value(), line, True
+                    c = r.peek()
+                    if c == ",":
+                        r.pos += 1
+                    elif c == "]":
+                        r.pos += 1
+                        break
+                    elif c == "":
+                        raise r.error("invalid JSON: unterminated array")
+                    else:
+                        raise r.error("invalid JSON: expected ',' or ']'")
+        except (RecursionError, ValueError) as e:
+            raise r.error(f"cannot read JSON: {type(e).__name__}: {str(e)[:80]}") from None
+        except OSError as e:
+            raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None

@@ -1,0 +1,132 @@
+"""Finding service references in configuration values (environment variables).
+
+A value *refers to a host* when it is ``host``, ``host:port``, a URL
+(``scheme://[user@]host[:port][/path]``), or a comma-separated list of those. Which
+values count depends on the variable's name:
+
+- names ending in an *address suffix* (``_ADDR``, ``_ADDRESS``, ``_HOST``, ``_HOSTNAME``,
+  ``_URL``, ``_URI``, ``_ENDPOINT``, ``_SERVER``, plural forms, and ``_BROKERS``):
+  every such value is a reference, a bare word included;
+- any other name: only a value with an explicit port or scheme (``user-db:27017``,
+  ``http://cart/``) or a cluster DNS name (``zipkin.jaeger.svc.cluster.local``) is a
+  reference, and a bare ``host:port`` only when ``host`` is a known service, so that
+  ``MODE=user`` or ``JAVA_OPTS=...`` never produce edges.
+
+Values holding ``${...}`` / ``$(...)`` interpolation, IP addresses and ``localhost``
+are never references.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+__all__ = ["ADDRESS_SUFFIXES", "HostRef", "is_address_name", "parse_host_refs"]
+
+ADDRESS_SUFFIXES = (
+    "_ADDR", "_ADDRS", "_ADDRESS", "_ADDRESSES",
+    "_HOST", "_HOSTS", "_HOSTNAME",
+    "_URL", "_URLS", "_URI", "_URIS",
+    "_ENDPOINT", "_ENDPOINTS", "_SERVER", "_SERVERS", "_BROKERS",
+)  # fmt: skip
+
+_HOST_RE = re.compile(r"[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9_-]*[a-z0-9])?)*\Z")
+_IP_RE = re.compile(r"[0-9.]+\Z")
+_LOCAL = {"localhost", "0.0.0.0", "127.0.0.1", "host.docker.internal"}
+
+
+def is_address_name(name: str) -> bool:
+    """Whether an environment variable name says its value is an address.
+
+    >>> is_address_name("PRODUCT_CATALOG_SERVICE_ADDR"), is_address_name("mongo_host")
+    (True, True)
+    >>> is_address_name("JAVA_OPTS")
+    False
+    """
+    up = name.upper()
+    return up.endswith(ADDRESS_SUFFIXES) or up in {"HOST", "ADDR", "URL", "HOSTNAME"}
+
+
+@dataclass(frozen=True)
+class HostRef:
+    """A host named in a value.
+
+    Attributes
+    ----------
+    host
+        The host name, lower-cased (``productcatalogservice``,
+        ``zipkin.jaeger.svc.cluster.local``).
+    explicit
+        True when the value had a port or a scheme (``host:port``, ``http://host``).
+    """
+
+    host: str
+    explicit: bool
+
+    @property
+    def labels(self) -> list[str]:
+        """The host's DNS labels."""
+        return self.host.split(".")
+
+    @property
+    def cluster_dns(self) -> tuple[str, str | None] | None:
+        """``(name, namespace)`` for ``name.ns.svc[.cluster.local]`` / ``name.svc`` forms."""
+        h = self.host
+        for suffix in (".svc.cluster.local", ".svc"):
+            if h.endswith(suffix):
+                parts = h[: -len(suffix)].split(".")
+                if len(parts) == 1:
+                    return parts[0], None
+                if len(parts) == 2:
+                    return parts[0], parts[1]
+        return None
+
+
+def _one(part: str) -> HostRef | None:
+    part = part.strip()
+    if not part:
+        return None
+    explicit = False
+    if "://" in part:
+        try:
+            host = urlsplit(part).hostname
+        except ValueError:
+            return None
+        explicit = True
+    else:
+        host = part.rsplit("@", 1)[-1].split("/", 1)[0]
+        if host.count(":") == 1:
+            host, port = host.split(":")
+            if not port.isdigit():
+                return None
+            explicit = True
+        elif ":" in host:
+            return None
+    if not host:
+        return None
+    host = host.lower().rstrip(".")
+    if host in _LOCAL or _IP_RE.match(host) or not _HOST_RE.match(host):
+        return None
+    return HostRef(host, explicit)
+
+
+def parse_host_refs(value: object) -> list[HostRef]:
+    """The hosts a configuration value names (possibly none).
+
+    >>> [r.host for r in parse_host_refs("productcatalogservice:3550")]
+    ['productcatalogservice']
+    >>> [r.host for r in parse_host_refs("http://user:pw@cart.shop.svc.cluster.local:80/x")]
+    ['cart.shop.svc.cluster.local']
+    >>> [r.host for r in parse_host_refs("kafka-0:9092,kafka-1:9092")]
+    ['kafka-0', 'kafka-1']
+    >>> parse_host_refs("-Xms64m -Dspring.zipkin.enabled=false"), parse_host_refs("${DB}:5432")
+    ([], [])
+    """
+    if not isinstance(value, str):
+        return []
+    v = value.strip()
+    if not v or "$" in v or len(v) > 2000 or any(c.isspace() for c in v):
+        return []
+    refs = [_one(p) for p in v.split(",")] if "," in v else [_one(v)]
+    return [r for r in refs if r is not None]

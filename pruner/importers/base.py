@@ -1,0 +1,335 @@
+"""Shared pieces of the importers: the result type, the error type, name rules and
+the builder that turns collected services and edges into a manifest-v1 document.
+
+Importers are pure functions of the files they read: they never write, never print.
+Everything the user should know but that is not an error goes into
+:attr:`ImportResult.notes`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pruner.errors import InputError
+
+__all__ = [
+    "NAME_RE",
+    "ImportResult",
+    "ManifestBuilder",
+    "SourceError",
+    "Target",
+    "as_result",
+    "quote",
+    "sanitize_name",
+]
+
+#: The manifest name rule (manifest-v1 section 1).
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-:/@]{0,252}\Z")
+
+_CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + list(range(0x7F, 0xA0))}
+_CONTROL.update({ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
+
+
+def quote(text: object, limit: int = 80) -> str:
+    """Quote untrusted ``text`` for a one-line note: control characters escaped, cut.
+
+    >>> quote("frontend")
+    "'frontend'"
+    >>> quote("a\\nb")
+    "'a\\\\nb'"
+    """
+    s = str(text).translate(_CONTROL)
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return f"'{s}'"
+
+
+class SourceError(InputError):
+    """A source file cannot be imported: unreadable, malformed, or of the wrong shape.
+
+    A :class:`pruner.errors.InputError`, so the command line reports it with exit code 2.
+
+    Parameters
+    ----------
+    location
+        ``file:line`` where known, else ``file`` (or the source argument as given).
+    message
+        One line saying what is wrong.
+    """
+
+    def __init__(self, location: str, message: str):
+        self.location = str(location)
+        self.message = " ".join(str(message).split())
+        super().__init__(f"{self.location}: {self.message}")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an importer found.
+
+    Attributes
+    ----------
+    document
+        A plain ``dict`` in manifest-v1 form: ``{"version": 1, "services": {...}}``.
+        Services are sorted by name; every dependency is in long form with a ``note``.
+    notes
+        Warnings and remarks for the user, in the order they arose.
+    kind
+        The importer that produced the result (``"k8s"``, ``"zipkin"``, ...).
+    sources
+        The source arguments as given.
+    """
+
+    document: dict[str, Any]
+    notes: tuple[str, ...] = ()
+    kind: str = ""
+    sources: tuple[str, ...] = field(default=())
+
+    def edges(self) -> set[tuple[str, str]]:
+        """Every (service, dependency) pair, members of groups included.
+
+        Returns
+        -------
+        set of (str, str)
+        """
+        out: set[tuple[str, str]] = set()
+        for name, svc in self.document.get("services", {}).items():
+            for item in svc.get("depends_on", ()):
+                if isinstance(item, str):
+                    out.add((name, item))
+                elif "service" in item:
+                    out.add((name, item["service"]))
+                else:
+                    out.update((name, m) for m in item.get("any_of", item.get("of", ())))
+        return out
+
+
+def sanitize_name(raw: str) -> str | None:
+    """Map ``raw`` onto the manifest name rule, or return ``None`` when nothing is left.
+
+    Characters outside ``A-Z a-z 0-9 . _ - : / @`` become ``-``; leading characters that
+    are not letters or digits are dropped; the result is cut to 253 characters.
+
+    >>> sanitize_name("ts-order-service")
+    'ts-order-service'
+    >>> sanitize_name("My Service (v2)")
+    'My-Service--v2-'
+    >>> sanitize_name("--") is None
+    True
+    """
+    s = re.sub(r"[^A-Za-z0-9._\-:/@]", "-", str(raw).strip())
+    s = re.sub(r"^[^A-Za-z0-9]+", "", s)[:253]
+    return s or None
+
+
+#: A dependency target: one service name, or a fallback group ``("any_of", (a, b, ...))``.
+Target = str | tuple[str, tuple[str, ...]]
+
+
+@dataclass
+class _Edge:
+    soft: bool
+    notes: list[str]
+
+
+@dataclass
+class _Service:
+    description: str | None = None
+    owner: str | None = None
+    system: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+class ManifestBuilder:
+    """Collects services, edges and notes; :meth:`build` makes the v1 document.
+
+    Names given to :meth:`add_service` and :meth:`add_edge` must already be valid
+    (see :meth:`name`). Edge targets that were never added as services become stub
+    services tagged ``external`` with a note, so the document always validates.
+    """
+
+    def __init__(self) -> None:
+        self._services: dict[str, _Service] = {}
+        self._edges: dict[str, dict[Target, _Edge]] = {}
+        self._notes: list[str] = []
+        self._names: dict[str, str | None] = {}
+        self._self_refs: list[str] = []
+
+    # -- names and notes -------------------------------------------------------------
+    def note(self, text: str) -> None:
+        """Record a note for the user (duplicates are kept once)."""
+        if text not in self._notes:
+            self._notes.append(text)
+
+    def name(self, raw: object, context: str) -> str | None:
+        """Return a valid manifest name for ``raw`` (noting any change), or ``None``.
+
+        Parameters
+        ----------
+        raw
+            The name as the source spells it.
+        context
+            Where it was found, for the note.
+        """
+        key = str(raw)
+        if key in self._names:
+            return self._names[key]
+        if NAME_RE.match(key):
+            self._names[key] = key
+            return key
+        clean = sanitize_name(key)
+        if clean is None:
+            self.note(f"{context}: name {quote(key)} has no usable characters; skipped")
+        else:
+            self.note(
+                f"{context}: name {quote(key)} does not follow the manifest name rule; "
+                f"imported as {quote(clean)}"
+            )
+        self._names[key] = clean
+        return clean
+
+    # -- content -----------------------------------------------------------------------
+    def has_service(self, name: str) -> bool:
+        """Whether ``name`` was added as a service."""
+        return name in self._services
+
+    def add_service(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        owner: str | None = None,
+        system: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> None:
+        """Add a service, or fill in fields a previous call left empty."""
+        svc = self._services.setdefault(name, _Service())
+        svc.description = svc.description or (description or None)
+        svc.owner = svc.owner or (owner or None)
+        svc.system = svc.system or (system or None)
+        for t in tags:
+            if t not in svc.tags:
+                svc.tags.append(t)
+
+    def add_edge(self, source: str, target: Target, *, note: str, soft: bool = False) -> None:
+        """Record that ``source`` depends on ``target``; repeated edges merge their notes.
+
+        An edge is soft only if every statement of it is soft. A self-dependency is
+        dropped with a note.
+        """
+        if isinstance(target, tuple):
+            members = tuple(sorted(set(target[1]) - {source}))
+            if not members:
+                self._self_refs.append(f"{source} ({note})")
+                return
+            target = members[0] if len(members) == 1 else ("any_of", members)
+        elif target == source:
+            self._self_refs.append(f"{source} ({note})")
+            return
+        edges = self._edges.setdefault(source, {})
+        edge = edges.get(target)
+        if edge is None:
+            edges[target] = _Edge(soft=soft, notes=[note])
+        else:
+            edge.soft = edge.soft and soft
+            if note not in edge.notes:
+                edge.notes.append(note)
+
+    # -- result ------------------------------------------------------------------------
+    def build(self, *, what_states_edges: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """Return ``(document, notes)``.
+
+        Parameters
+        ----------
+        what_states_edges
+            How this kind of source states dependencies, for the note emitted when it
+            states none (e.g. ``"env addresses"``).
+        """
+        for src in self._edges:
+            if src not in self._services:
+                self.add_service(src)
+        referrers: dict[str, list[str]] = {}
+        for src, edges in self._edges.items():
+            for target in edges:
+                members = (target,) if isinstance(target, str) else target[1]
+                for m in members:
+                    if m not in self._services:
+                        referrers.setdefault(m, []).append(src)
+        for missing in sorted(referrers):
+            who = sorted(set(referrers[missing]))
+            self.add_service(
+                missing,
+                description="Not defined in the imported sources; referenced by " + ", ".join(who),
+                tags=["external"],
+            )
+            self.note(
+                f"{quote(missing)} is referenced by {', '.join(who)} but not defined in the "
+                "imported sources (not deployed here?): added as a stub service tagged "
+                "'external'"
+            )
+        if self._self_refs:
+            self.note(
+                f"dropped {len(self._self_refs)} self-reference(s) (a service may not depend "
+                f"on itself): {'; '.join(self._self_refs[:5])}"
+                + (" ..." if len(self._self_refs) > 5 else "")
+            )
+        n_edges = sum(len(e) for e in self._edges.values())
+        n_services = len(self._services)
+        if n_services and not n_edges:
+            self.note(
+                f"these sources state no dependencies between the {n_services} services "
+                f"(no {what_states_edges}): the services probably find each other through "
+                "hostnames hard-coded in their images or config files. Add the edges by hand, "
+                "or observe them from traces (pruner import zipkin|jaeger)"
+            )
+        elif n_services >= 5 and len(self._edges) * 4 < n_services:
+            self.note(
+                f"only {len(self._edges)} of {n_services} services state any dependency "
+                f"(through {what_states_edges}); the others may still call services through "
+                "hard-coded hostnames that these sources do not show"
+            )
+
+        services: dict[str, Any] = {}
+        for name in sorted(self._services):
+            svc = self._services[name]
+            out: dict[str, Any] = {}
+            if svc.description:
+                out["description"] = svc.description
+            if svc.owner:
+                out["owner"] = svc.owner
+            if svc.system:
+                out["system"] = svc.system
+            if svc.tags:
+                out["tags"] = sorted(svc.tags)
+            deps = self._edges.get(name, {})
+            if deps:
+                items = []
+                for target in sorted(deps, key=_target_key):
+                    edge = deps[target]
+                    item: dict[str, Any]
+                    if isinstance(target, str):
+                        item = {"service": target}
+                    else:
+                        item = {"any_of": list(target[1])}
+                    if edge.soft:
+                        item["soft"] = True
+                    item["note"] = "; ".join(edge.notes)
+                    items.append(item)
+                out["depends_on"] = items
+            services[name] = out
+        return {"version": 1, "services": services}, tuple(self._notes)
+
+
+def _target_key(target: Target) -> tuple[str, ...]:
+    return (target,) if isinstance(target, str) else target[1]
+
+
+def as_result(
+    builder: ManifestBuilder, kind: str, sources: Sequence[str], what_states_edges: str
+) -> ImportResult:
+    """Build ``builder`` into an :class:`ImportResult`."""
+    document, notes = builder.build(what_states_edges=what_states_edges)
+    return ImportResult(document=document, notes=notes, kind=kind, sources=tuple(sources))

@@ -1,0 +1,261 @@
+"""Import services and dependencies from Docker Compose files.
+
+What is read
+------------
+Compose files (a top-level ``services`` mapping; folders searched recursively for
+``*.yaml`` / ``*.yml``, other YAML files there skipped with a note). A service defined
+in several files is merged, as ``docker compose -f a -f b`` merges overrides. Files
+named in ``env_file`` are read too (``KEY=VALUE`` lines).
+
+Edges
+-----
+- ``depends_on``, short (list) and long (mapping) form: a hard edge, with the
+  ``condition`` in the note; ``required: false`` makes it soft;
+- ``links`` (``service`` or ``service:alias``), ``volumes_from`` and
+  ``network_mode: service:X``;
+- environment values (list ``KEY=VALUE`` or mapping form) that name another service by
+  its service name, ``hostname``, ``container_name``, network alias or link alias,
+  following the rules of :mod:`pruner.importers._refs` (``*_ADDR``, ``*_HOST``, ``*_URL``
+  ... take a bare name; other variables need ``host:port`` or a URL).
+
+Not seen: hostnames in ``command``/``entrypoint``, in mounted config files, or in code;
+whether a ``depends_on`` is a runtime dependency or only a start-up order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pruner.importers._io import (
+    YAML_SUFFIXES,
+    SourceFile,
+    discover,
+    line_of,
+    load_yaml_documents,
+    read_text,
+)
+from pruner.importers._refs import is_address_name, parse_host_refs
+from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result, quote
+
+__all__ = ["import_compose"]
+
+
+def _env_pairs(env: Any, f: SourceFile, line: int | None) -> list[tuple[str, str]]:
+    if env is None:
+        return []
+    if isinstance(env, dict):
+        return [
+            (str(k), str(v).lower() if isinstance(v, bool) else str(v))
+            for k, v in env.items()
+            if v is not None and not isinstance(v, (dict, list))
+        ]
+    if isinstance(env, list):
+        out = []
+        for item in env:
+            if isinstance(item, str) and "=" in item:
+                k, v = item.split("=", 1)
+                out.append((k.strip(), v))
+        return out
+    raise SourceError(f.at(line), "'environment' must be a list or a mapping")
+
+
+def _env_file_pairs(
+    spec: Any, f: SourceFile, b: ManifestBuilder, who: str
+) -> list[tuple[str, str]]:
+    entries = spec if isinstance(spec, list) else [spec]
+    out: list[tuple[str, str]] = []
+    for e in entries:
+        path = e.get("path") if isinstance(e, dict) else e
+        if not isinstance(path, str) or "$" in path:
+            continue
+        p = Path(f.path).parent / path
+        if not p.is_file():
+            b.note(f"{f.display}: env_file {quote(path)} of {who} not found; not read")
+            continue
+        ef = SourceFile(p, str(Path(f.display).parent / path), explicit=True)
+        for raw in read_text(ef).splitlines():
+            raw = raw.strip()
+            if raw and not raw.startswith("#") and "=" in raw:
+                k, v = raw.split("=", 1)
+                k = k.strip().removeprefix("export ").strip()
+                out.append((k, v.strip().strip("'\"")))
+    return out
+
+
+def import_compose(sources: Sequence[str]) -> ImportResult:
+    """Import Docker Compose files.
+
+    Parameters
+    ----------
+    sources
+        Compose files, or folders searched recursively for ``*.yaml`` / ``*.yml``.
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    SourceError
+        Unreadable or malformed files, a named file that is not a Compose file, or no
+        Compose service found at all.
+    """
+    b = ManifestBuilder()
+    pre: list[str] = []
+    files = discover(sources, YAML_SUFFIXES, pre)
+    for n in pre:
+        b.note(n)
+
+    # (name, definition, file, line) for every service definition, in file order.
+    defs: list[tuple[str, dict[str, Any], SourceFile, int | None]] = []
+    for f in files:
+        docs = load_yaml_documents(f)
+        if len(docs) == 1 and isinstance(docs[0][0], dict) and "services" in docs[0][0]:
+            doc, dline = docs[0]
+            svcs = doc["services"]
+            if svcs is None:
+                continue
+            if not isinstance(svcs, dict):
+                raise SourceError(f.at(line_of(svcs, dline)), "'services' must be a mapping")
+            for name, spec in svcs.items():
+                if spec is None:
+                    spec = {}
+                if not isinstance(spec, dict):
+                    raise SourceError(
+                        f.at(line_of(svcs, dline)), f"service {quote(name)} must be a mapping"
+                    )
+                defs.append((str(name), spec, f, line_of(spec, dline)))
+        elif f.explicit:
+            raise SourceError(
+                f.at(docs[0][1] if docs else None),
+                "not a Compose file: no top-level 'services' mapping",
+            )
+        elif docs:
+            b.note(f"{f.display}: not a Compose file (no top-level 'services'); skipped")
+    if not defs:
+        raise SourceError(", ".join(sources), "no Compose services found in these files")
+
+    # Manifest names, and every name a service is reachable under.
+    node: dict[str, str] = {}
+    where: dict[str, list[str]] = {}
+    for name, spec, f, line in defs:
+        n = b.name(name, f.short(line))
+        if n is None:
+            continue
+        node[name] = n
+        where.setdefault(name, []).append(f.short(line))
+        image = spec.get("image")
+        desc = f"Compose service {name}" + (f"; image {image}" if isinstance(image, str) else "")
+        b.add_service(n, description=desc)
+    for name, places in where.items():
+        if len(places) > 1:
+            b.note(
+                f"service {quote(name)} is defined in several files ({', '.join(places)}); merged"
+            )
+    alias: dict[str, set[str]] = {}
+    for name, spec, _f, _line in defs:
+        if name not in node:
+            continue
+        names = {name.lower()}
+        for key in ("hostname", "container_name"):
+            if isinstance(spec.get(key), str):
+                names.add(spec[key].lower())
+        nets = spec.get("networks")
+        if isinstance(nets, dict):
+            for cfg in nets.values():
+                if isinstance(cfg, dict) and isinstance(cfg.get("aliases"), list):
+                    names.update(str(a).lower() for a in cfg["aliases"])
+        for a in names:
+            alias.setdefault(a, set()).add(name)
+
+    def lookup(host: str, own_links: dict[str, str]) -> str | None:
+        if host in own_links:
+            return own_links[host]
+        hit = alias.get(host)
+        return next(iter(hit)) if hit and len(hit) == 1 else None
+
+    for name, spec, f, line in defs:
+        src = node.get(name)
+        if src is None:
+            continue
+        at = f.short(line)
+        ln = line_of(spec, line)
+
+        def edge(
+            target_raw: str, note: str, soft: bool = False, src: str = src, at: str = at
+        ) -> None:
+            t = node.get(target_raw) or b.name(target_raw, at)
+            if t:
+                b.add_edge(src, t, note=f"{note} ({at})", soft=soft)
+
+        dep = spec.get("depends_on")
+        if isinstance(dep, list):
+            for d in dep:
+                if isinstance(d, str):
+                    edge(d, "depends_on")
+        elif isinstance(dep, dict):
+            for d, cfg in dep.items():
+                cfg = cfg if isinstance(cfg, dict) else {}
+                bits = []
+                if "condition" in cfg:
+                    bits.append(f"condition: {cfg['condition']}")
+                soft = cfg.get("required") is False
+                if soft:
+                    bits.append("required: false")
+                edge(str(d), "depends_on" + (f" ({', '.join(bits)})" if bits else ""), soft)
+        elif dep is not None:
+            raise SourceError(
+                f.at(ln), f"service {quote(name)}: 'depends_on' must be a list or mapping"
+            )
+
+        own_links: dict[str, str] = {}
+        links = spec.get("links")
+        if isinstance(links, list):
+            for entry in links:
+                if not isinstance(entry, str):
+                    continue
+                target, _, al = entry.partition(":")
+                own_links[(al or target).lower()] = target
+                edge(target, f"links: {entry}")
+        ext = spec.get("external_links")
+        ext = [x for x in ext if isinstance(x, str)] if isinstance(ext, list) else []
+        if ext:
+            b.note(
+                f"{at}: {name} links to containers outside Compose ({', '.join(ext)}); not imported"
+            )
+        vf = spec.get("volumes_from")
+        if isinstance(vf, list):
+            for entry in vf:
+                if isinstance(entry, str) and not entry.startswith("container:"):
+                    edge(entry.split(":")[0], f"volumes_from: {entry}")
+        nm = spec.get("network_mode")
+        if isinstance(nm, str) and nm.startswith("service:"):
+            edge(nm[len("service:") :], f"network_mode: {nm} (shares its network)")
+
+        pairs = _env_pairs(spec.get("environment"), f, ln)
+        if "env_file" in spec:
+            pairs += _env_file_pairs(spec["env_file"], f, b, name)
+        for var, value in pairs:
+            loose = is_address_name(var)
+            for ref in parse_host_refs(value):
+                if not (loose or ref.explicit):
+                    continue  # a bare word under a name that does not say "address"
+                target = lookup(ref.host, own_links)
+                origin = f"env {var}={value}"
+                if target is not None:
+                    edge(target, origin)
+                elif "." not in ref.host and loose:
+                    edge(ref.host, origin + "; no such service in the Compose files")
+                elif "." not in ref.host and ref.explicit:
+                    b.note(
+                        f"{at}: {name} env {var}={quote(value)} looks like an address of "
+                        f"{quote(ref.host)}, which is no Compose service; not imported"
+                    )
+                elif loose:
+                    b.note(
+                        f"{at}: {name} env {var} names the host {quote(ref.host)}, outside "
+                        "the Compose files; not imported as a dependency"
+                    )
+    return as_result(b, "compose", sources, "depends_on, links or address-like env values")

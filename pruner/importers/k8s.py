@@ -1,0 +1,435 @@
+"""Import services and dependencies from Kubernetes manifests.
+
+What is read
+------------
+Every YAML document (multi-document files; folders searched recursively for ``*.yaml``
+/ ``*.yml``; ``kind: List`` flattened) whose ``kind`` is a workload (``Deployment``,
+``StatefulSet``, ``DaemonSet``, ``ReplicaSet``, ``ReplicationController``, ``Job``,
+``CronJob``, ``Pod``), a ``Service`` or a ``ConfigMap``. Other kinds are skipped with a
+note.
+
+Services of the manifest
+------------------------
+One per workload, named after the workload (``metadata.name``). A Kubernetes Service
+maps to the workloads it selects (its selector is a subset of the pod template's
+labels, same namespace), so ``frontend-external`` and ``frontend`` both lead to the
+workload ``frontend``. A Service that selects no imported workload (no selector,
+``ExternalName``, or a workload not in the files) becomes a service of its own. When
+two workloads share a name across namespaces they are named ``namespace/name``.
+
+Edges
+-----
+From the environment of every container and init container (``env`` values, and
+ConfigMap values reached through ``valueFrom.configMapKeyRef`` or ``envFrom``), by the
+rules of :mod:`pruner.importers._refs`: a value naming a Service
+(``host``, ``host:port``, URL, ``host.namespace[.svc[.cluster.local]]``) is an edge to
+the workload(s) behind that Service; a Service selecting several workloads gives an
+``any_of`` group. Names under an address suffix (``*_ADDR``, ``*_HOST``, ``*_URL``, ...)
+that no imported Service defines are kept as stub services tagged ``external`` with a
+warning; other hosts with dots (``api.example.com``) are noted, not imported.
+
+Not seen: addresses in command lines, args, mounted config files, Secrets, service
+meshes, or code; whether a dependency is soft.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pruner.importers._io import YAML_SUFFIXES, SourceFile, discover, line_of, load_yaml_documents
+from pruner.importers._refs import HostRef, is_address_name, parse_host_refs
+from pruner.importers.base import (
+    ImportResult,
+    ManifestBuilder,
+    SourceError,
+    Target,
+    as_result,
+    quote,
+)
+
+__all__ = ["WORKLOAD_KINDS", "import_k8s"]
+
+#: Kinds whose pod template is read.
+WORKLOAD_KINDS = (
+    "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
+    "Job", "CronJob", "Pod",
+)  # fmt: skip
+
+
+@dataclass
+class _Obj:
+    kind: str
+    name: str
+    namespace: str | None
+    doc: dict[str, Any]
+    file: SourceFile
+    line: int
+    labels: dict[str, str] = field(default_factory=dict)
+    pod_spec: dict[str, Any] = field(default_factory=dict)
+    node: str = ""  # manifest service name
+
+
+def _ns_match(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b
+
+
+def _mapping(obj: Any, key: str, f: SourceFile, line: int | None, what: str) -> dict[str, Any]:
+    v = obj.get(key) if isinstance(obj, dict) else None
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise SourceError(f.at(line_of(v, line)), f"{what}: '{key}' must be a mapping")
+    return v
+
+
+def _list(obj: Any, key: str, f: SourceFile, line: int | None, what: str) -> list[Any]:
+    v = obj.get(key) if isinstance(obj, dict) else None
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise SourceError(f.at(line_of(v, line)), f"{what}: '{key}' must be a list")
+    return v
+
+
+def _labels(meta: dict[str, Any]) -> dict[str, str]:
+    raw = meta.get("labels")
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _read_objects(files: list[SourceFile], b: ManifestBuilder) -> list[_Obj]:
+    objs: dict[tuple[str, str | None, str], _Obj] = {}
+    skipped: Counter[str] = Counter()
+    dups: list[str] = []
+    for f in files:
+        not_k8s = 0
+        stack = [(d, ln) for d, ln in load_yaml_documents(f)]
+        stack.reverse()
+        while stack:
+            doc, line = stack.pop()
+            if (
+                not isinstance(doc, dict)
+                or not isinstance(doc.get("kind"), str)
+                or ("apiVersion" not in doc)
+            ):
+                not_k8s += 1
+                continue
+            kind = doc["kind"]
+            if kind.endswith("List") and isinstance(doc.get("items"), list):
+                stack.extend((it, line_of(it, line)) for it in reversed(doc["items"]))
+                continue
+            if kind not in WORKLOAD_KINDS and kind not in ("Service", "ConfigMap"):
+                skipped[kind] += 1
+                continue
+            meta = doc.get("metadata")
+            if (
+                not isinstance(meta, dict)
+                or not isinstance(meta.get("name"), str)
+                or not (meta["name"])
+            ):
+                raise SourceError(f.at(line), f"{kind} without a metadata.name")
+            ns = meta.get("namespace")
+            ns = str(ns) if ns is not None else None
+            obj = _Obj(kind, meta["name"], ns, doc, f, line_of(doc, line) or line)
+            key = (kind, ns, obj.name)
+            if key in objs:
+                old = objs[key]
+                dups.append(
+                    f"{kind} {quote(obj.name)} ({old.file.short(old.line)}, {f.short(obj.line)})"
+                )
+            objs[key] = obj
+        if not_k8s:
+            b.note(
+                f"{f.display}: {not_k8s} YAML document(s) without apiVersion/kind skipped "
+                "(not Kubernetes objects)"
+            )
+    if dups:
+        b.note(
+            f"{len(dups)} object(s) are defined more than once; the later definition is used, "
+            f"as kubectl apply would: {'; '.join(dups[:3])}" + (" ..." if len(dups) > 3 else "")
+        )
+    if skipped:
+        b.note(
+            "skipped kinds that describe no workload or Service: "
+            + ", ".join(f"{k} ×{n}" for k, n in sorted(skipped.items()))
+        )
+    return list(objs.values())
+
+
+def _pod_template(o: _Obj) -> None:
+    what = f"{o.kind} {o.name}"
+    if o.kind == "Pod":
+        tmpl: dict[str, Any] = o.doc
+    else:
+        spec = _mapping(o.doc, "spec", o.file, o.line, what)
+        if o.kind == "CronJob":
+            jt = _mapping(spec, "jobTemplate", o.file, o.line, what)
+            spec = _mapping(jt, "spec", o.file, o.line, what)
+        tmpl = _mapping(spec, "template", o.file, o.line, what)
+    o.labels = _labels(_mapping(tmpl, "metadata", o.file, o.line, what))
+    o.pod_spec = _mapping(tmpl, "spec", o.file, o.line, what)
+
+
+def _node_names(nodes: list[_Obj], b: ManifestBuilder) -> None:
+    by_name: dict[str, list[_Obj]] = {}
+    for o in nodes:
+        by_name.setdefault(o.name, []).append(o)
+    for name, group in by_name.items():
+        for o in group:
+            raw = name
+            if len(group) > 1:
+                namespaces = {x.namespace for x in group}
+                raw = f"{o.namespace or 'default'}/{name}" if len(namespaces) > 1 else name
+                if sum(1 for x in group if x.namespace == o.namespace) > 1:
+                    raw = f"{raw}@{o.kind.lower()}"
+            o.node = b.name(raw, f"{o.file.short(o.line)} ({o.kind})") or ""
+
+
+class _Resolver:
+    def __init__(self, services: list[_Obj], targets: dict[int, Target], b: ManifestBuilder):
+        self.by_name: dict[str, list[_Obj]] = {}
+        for s in services:
+            self.by_name.setdefault(s.name, []).append(s)
+        self.targets = targets
+        self.b = b
+
+    def service(self, name: str, ns: str | None) -> _Obj | None:
+        cands = [s for s in self.by_name.get(name, []) if _ns_match(s.namespace, ns)]
+        exact = [s for s in cands if s.namespace == ns]
+        if len(exact) == 1:
+            return exact[0]
+        return cands[0] if len(cands) == 1 else None
+
+    def resolve(self, ref: HostRef, ns: str | None, loose: bool) -> tuple[str, Any] | None:
+        """``("ok", (target, service name))``, ``("missing", stub name)``,
+        ``("external", host)`` or ``None``."""
+        cd = ref.cluster_dns
+        labels = ref.labels
+        if not (loose or ref.explicit or cd):
+            return None  # a bare word under a name that does not say "address"
+        if cd:
+            cands = [(cd[0], cd[1] or ns)]
+        elif len(labels) == 1:
+            cands = [(labels[0], ns)]
+        elif len(labels) == 2:  # service.namespace, or pod.service (StatefulSet pods)
+            cands = [(labels[0], labels[1]), (labels[1], ns)]
+        elif len(labels) == 3:  # pod.service.namespace
+            cands = [(labels[1], labels[2])]
+        else:
+            cands = []
+        for name, cns in cands:
+            svc = self.service(name, cns)
+            if svc is not None:
+                return "ok", (self.targets[id(svc)], svc.name)
+        if cd:
+            return "missing", f"{cd[0]}.{cd[1]}" if cd[1] else cd[0]
+        if len(labels) == 1 and (loose or ref.explicit):
+            return ("missing", labels[0]) if loose else ("unresolved", labels[0])
+        if loose:
+            return "external", ref.host
+        return None
+
+
+def _env_items(
+    o: _Obj, configmaps: dict[tuple[str | None, str], _Obj], b: ManifestBuilder
+) -> list[tuple[str, str, str, int | None]]:
+    """(variable, value, origin text, line) for every container of ``o``."""
+    out: list[tuple[str, str, str, int | None]] = []
+    what = f"{o.kind} {o.name}"
+
+    def cm(name: Any) -> _Obj | None:
+        if not isinstance(name, str):
+            return None
+        return configmaps.get((o.namespace, name)) or next(
+            (c for (ns, n), c in configmaps.items() if n == name and _ns_match(ns, o.namespace)),
+            None,
+        )
+
+    for key in ("initContainers", "containers"):
+        for c in _list(o.pod_spec, key, o.file, o.line, what):
+            if not isinstance(c, dict):
+                raise SourceError(
+                    o.file.at(line_of(c, o.line)), f"{what}: container is not a mapping"
+                )
+            cname = str(c.get("name", "?"))
+            cline = line_of(c, o.line)
+            for e in _list(c, "env", o.file, cline, what):
+                if not isinstance(e, dict) or not isinstance(e.get("name"), str):
+                    raise SourceError(
+                        o.file.at(line_of(e, cline)), f"{what}: env entry without a name"
+                    )
+                eline = line_of(e, cline)
+                where = f"container {cname}"
+                value = e.get("value")
+                vf = e.get("valueFrom")
+                if (
+                    value is None
+                    and isinstance(vf, dict)
+                    and isinstance(vf.get("configMapKeyRef"), dict)
+                ):
+                    ref = vf["configMapKeyRef"]
+                    m = cm(ref.get("name"))
+                    data = m.doc.get("data") if m else None
+                    if isinstance(data, dict) and ref.get("key") in data:
+                        value = data[ref["key"]]
+                        where += f", from ConfigMap {ref.get('name')}"
+                if value is not None and not isinstance(value, (dict, list)):
+                    out.append((e["name"], str(value), where, eline))
+            for src in _list(c, "envFrom", o.file, cline, what):
+                if not isinstance(src, dict) or not isinstance(src.get("configMapRef"), dict):
+                    continue
+                cm_name = src["configMapRef"].get("name")
+                m = cm(cm_name)
+                if m is None:
+                    b.note(
+                        f"{o.file.short(line_of(src, cline))}: {what} reads env from ConfigMap "
+                        f"{quote(cm_name)}, which is not in the imported files"
+                    )
+                    continue
+                data = m.doc.get("data")
+                prefix = str(src.get("prefix") or "")
+                if isinstance(data, dict):
+                    for k, v in data.items():
+                        if isinstance(v, (str, int)) and not isinstance(v, bool):
+                            out.append(
+                                (
+                                    prefix + str(k),
+                                    str(v),
+                                    f"container {cname}, envFrom ConfigMap {cm_name}",
+                                    line_of(data, m.line),
+                                )
+                            )
+    return out
+
+
+def import_k8s(sources: Sequence[str]) -> ImportResult:
+    """Import Kubernetes manifests.
+
+    Parameters
+    ----------
+    sources
+        Files or folders (searched recursively for ``*.yaml`` / ``*.yml``).
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    SourceError
+        Unreadable or malformed files, objects without a name, or no workload or
+        Service found at all.
+    """
+    b = ManifestBuilder()
+    pre_notes: list[str] = []
+    files = discover(sources, YAML_SUFFIXES, pre_notes)
+    for n in pre_notes:
+        b.note(n)
+    objs = _read_objects(files, b)
+    workloads = [o for o in objs if o.kind in WORKLOAD_KINDS]
+    services = [o for o in objs if o.kind == "Service"]
+    configmaps = {(o.namespace, o.name): o for o in objs if o.kind == "ConfigMap"}
+    if not workloads and not services:
+        raise SourceError(
+            ", ".join(sources), "no Kubernetes workloads or Services found in these files"
+        )
+    for w in workloads:
+        _pod_template(w)
+
+    # Which workloads does each Service select?
+    selected: dict[int, list[_Obj]] = {}
+    for s in services:
+        spec = _mapping(s.doc, "spec", s.file, s.line, f"Service {s.name}")
+        sel = spec.get("selector")
+        sel = {str(k): str(v) for k, v in sel.items()} if isinstance(sel, dict) else {}
+        selected[id(s)] = (
+            [
+                w
+                for w in workloads
+                if sel
+                and _ns_match(w.namespace, s.namespace)
+                and all(w.labels.get(k) == v for k, v in sel.items())
+            ]
+            if sel
+            else []
+        )
+    orphans = [s for s in services if not selected[id(s)]]
+    _node_names(workloads + orphans, b)
+
+    exposed: dict[int, list[str]] = {}
+    for s in services:
+        for w in selected[id(s)]:
+            exposed.setdefault(id(w), []).append(s.name)
+    for w in workloads:
+        if not w.node:
+            continue
+        desc = f"Kubernetes {w.kind} {w.name}"
+        if w.namespace:
+            desc += f" in namespace {w.namespace}"
+        if id(w) in exposed:
+            desc += "; Service " + ", ".join(sorted(set(exposed[id(w)])))
+        else:
+            desc += "; no Service selects it"
+        b.add_service(w.node, description=desc)
+    for s in orphans:
+        if not s.node:
+            continue
+        spec = s.doc.get("spec") if isinstance(s.doc.get("spec"), dict) else {}
+        if spec.get("type") == "ExternalName":
+            why = f"ExternalName {spec.get('externalName')}"
+        elif spec.get("selector"):
+            why = "its selector matches no imported workload"
+        else:
+            why = "no selector (endpoints managed outside Kubernetes)"
+        b.add_service(s.node, description=f"Kubernetes Service {s.name}: {why}")
+
+    targets: dict[int, Target] = {}
+    for s in services:
+        nodes = sorted({w.node for w in selected[id(s)] if w.node})
+        if not nodes:
+            if s.node:
+                targets[id(s)] = s.node
+        elif len(nodes) == 1:
+            targets[id(s)] = nodes[0]
+        else:
+            targets[id(s)] = ("any_of", tuple(nodes))
+    resolver = _Resolver([s for s in services if id(s) in targets], targets, b)
+
+    for w in workloads:
+        if not w.node:
+            continue
+        for var, value, where, line in _env_items(w, configmaps, b):
+            loose = is_address_name(var)
+            for ref in parse_host_refs(value):
+                hit = resolver.resolve(ref, w.namespace, loose)
+                if hit is None:
+                    continue
+                status, what = hit
+                origin = f"env {var}={value} ({where}; {w.file.short(line)})"
+                if status == "ok":
+                    target, svc_name = what
+                    note = origin
+                    if isinstance(target, tuple):
+                        note += f"; Service {svc_name} selects {', '.join(target[1])}"
+                    b.add_edge(w.node, target, note=note)
+                elif status == "missing":
+                    stub = b.name(what, w.file.short(line))
+                    if stub:
+                        b.add_edge(w.node, stub, note=origin + "; no such Service imported")
+                elif status == "unresolved":
+                    b.note(
+                        f"{w.file.short(line)}: {w.name} env {var}={quote(value)} looks like an "
+                        f"address of {quote(what)}, which no imported Service defines; "
+                        "not imported as a dependency"
+                    )
+                else:
+                    b.note(
+                        f"{w.file.short(line)}: {w.name} env {var} names the host "
+                        f"{quote(what)}, outside the imported Services; not imported as a "
+                        "dependency"
+                    )
+    return as_result(b, "k8s", sources, "address-like env values (*_ADDR, *_HOST, *_URL, ...)")

@@ -1,0 +1,240 @@
+"""Import observed dependencies from Zipkin spans (v1 and v2 JSON).
+
+What is read
+------------
+JSON files (folders searched recursively for ``*.json``, ``*.jsonl``, ``*.ndjson``)
+holding a list of spans, a list of traces (lists of spans, as ``/api/v2/traces``
+returns), or newline-delimited spans. Files are streamed: a top-level array is decoded
+one element at a time and only a compact index of each span is kept.
+
+- **v2** spans: ``kind`` (``CLIENT``, ``SERVER``, ``PRODUCER``, ``CONSUMER``),
+  ``localEndpoint`` / ``remoteEndpoint`` ``.serviceName``, ``parentId``.
+- **v1** spans: ``annotations`` ``cs``/``cr`` (client side) and ``sr``/``ss`` (server
+  side) with ``endpoint.serviceName``; ``binaryAnnotations`` ``ca`` / ``sa`` (client /
+  server address) and ``lc`` (local component).
+
+Edges (caller -> callee, with the number of calls)
+--------------------------------------------------
+- every server-side span (v1 ``sr``, v2 ``SERVER``) is one call to its service; the
+  caller is the client side of the same span (v1 ``cs``, v2 ``remoteEndpoint``), else
+  the service of the parent span (``parentId``);
+- a client-side span with a named remote service (v2 ``CLIENT``/``PRODUCER`` with
+  ``remoteEndpoint``, v1 ``cs`` + ``sa``) that no server-side span answers is a call to
+  a service that is not traced itself (a database, a broker);
+- a ``CONSUMER`` span depends on the broker named as its ``remoteEndpoint``.
+
+Self-calls are dropped. Every service seen in an endpoint becomes a service.
+
+Not seen: calls that were not sampled or not traced, services that received no traffic
+in the traces, and whether a call is tolerated when it fails (every edge is hard).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover, iter_json_values
+from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result
+
+__all__ = ["import_zipkin"]
+
+_Key = tuple[str, str]
+
+
+def _svc(endpoint: Any) -> str | None:
+    if not isinstance(endpoint, dict):
+        return None
+    name = endpoint.get("serviceName")
+    if not isinstance(name, str):
+        return None
+    name = name.strip()
+    if not name or name.lower() == "unknown":
+        return None
+    return sys.intern(name)
+
+
+def _id(v: Any) -> str | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, (str, int)):
+        s = str(v).strip().lower()
+        return sys.intern(s) if s else None
+    return None
+
+
+class _Index:
+    """What the edges need from every span, kept compact."""
+
+    def __init__(self) -> None:
+        self.local: dict[_Key, str] = {}
+        self.receipts: dict[tuple[str, str, str], tuple[str | None, str | None]] = {}
+        self.clients: dict[_Key, tuple[str, str]] = {}
+        self.services: set[str] = set()
+        self.traces: set[str] = set()
+        self.spans = 0
+        self.without_service = 0
+
+    def add(self, span: Any, f: SourceFile, line: int) -> None:
+        if not isinstance(span, dict) or "traceId" not in span or "id" not in span:
+            raise SourceError(
+                f.at(line),
+                "not a Zipkin span: expected objects with 'traceId' and 'id' (a list of spans "
+                "or a list of traces)",
+            )
+        trace, sid = _id(span.get("traceId")), _id(span.get("id"))
+        if trace is None or sid is None:
+            raise SourceError(f.at(line), "a Zipkin span needs string 'traceId' and 'id'")
+        parent = _id(span.get("parentId"))
+        self.spans += 1
+        self.traces.add(trace)
+        caller = callee = local = None
+        server = False
+        if any(k in span for k in ("localEndpoint", "remoteEndpoint", "kind")):
+            kind = str(span.get("kind") or "").upper()
+            loc, rem = _svc(span.get("localEndpoint")), _svc(span.get("remoteEndpoint"))
+            local = loc
+            if kind == "SERVER":
+                server, callee, caller = True, loc, rem
+            elif kind in ("CLIENT", "PRODUCER", "CONSUMER"):
+                caller, callee = loc, rem
+            for s in (loc, rem):
+                if s:
+                    self.services.add(s)
+        else:
+            anns = span.get("annotations") or []
+            bins = span.get("binaryAnnotations") or []
+            if not isinstance(anns, list) or not isinstance(bins, list):
+                raise SourceError(
+                    f.at(line), "span 'annotations' and 'binaryAnnotations' must be lists"
+                )
+            client = srv = other = None
+            for a in anns:
+                if not isinstance(a, dict):
+                    continue
+                s = _svc(a.get("endpoint"))
+                if s is None:
+                    continue
+                self.services.add(s)
+                v = a.get("value")
+                if v in ("cs", "cr"):
+                    client = client or s
+                elif v in ("sr", "ss"):
+                    srv = srv or s
+                    server = True
+                else:
+                    other = other or s
+            ca = sa = None
+            for a in bins:
+                if not isinstance(a, dict):
+                    continue
+                s = _svc(a.get("endpoint"))
+                if s is None:
+                    continue
+                self.services.add(s)
+                k = a.get("key")
+                if k == "ca":
+                    ca = ca or s
+                elif k in ("sa", "ma"):
+                    sa = sa or s
+                else:
+                    other = other or s
+            caller = client or ca
+            callee = srv or sa
+            local = srv or client or other
+        if local is None and caller is None and callee is None:
+            self.without_service += 1
+            return
+        key = (trace, sid)
+        if local and (server or key not in self.local):
+            self.local[key] = local
+        if server and callee:
+            self.receipts[(trace, sid, callee)] = (parent, caller)
+        elif caller and callee:
+            self.clients[key] = (caller, callee)
+
+    def calls(self) -> tuple[dict[tuple[str, str], int], int, int]:
+        """Return ``(calls per (caller, callee), self-calls, receipts without caller)``."""
+        out: dict[tuple[str, str], int] = {}
+        answered: set[_Key] = set()
+        self_calls = orphan = 0
+        for (trace, sid, callee), (parent, caller) in self.receipts.items():
+            answered.add((trace, sid))
+            if parent is not None:
+                answered.add((trace, parent))
+                if caller is None:
+                    caller = self.local.get((trace, parent))
+                    if caller is None:
+                        orphan += 1
+            if caller is None:
+                continue
+            if caller == callee:
+                self_calls += 1
+                continue
+            out[(caller, callee)] = out.get((caller, callee), 0) + 1
+        for key, (caller, callee) in self.clients.items():
+            if key in answered:
+                continue
+            if caller == callee:
+                self_calls += 1
+                continue
+            out[(caller, callee)] = out.get((caller, callee), 0) + 1
+        return out, self_calls, orphan
+
+
+def import_zipkin(sources: Sequence[str]) -> ImportResult:
+    """Import Zipkin v1/v2 span JSON.
+
+    Parameters
+    ----------
+    sources
+        Files or folders (searched recursively for ``*.json``, ``*.jsonl``, ``*.ndjson``).
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    SourceError
+        Unreadable or malformed files, or JSON that is not a list of spans or traces.
+    """
+    b = ManifestBuilder()
+    pre: list[str] = []
+    files = discover(sources, JSON_SUFFIXES, pre)
+    for n in pre:
+        b.note(n)
+    idx = _Index()
+    for f in files:
+        for value, line, _in_array in iter_json_values(f):
+            if isinstance(value, list):  # one trace
+                for span in value:
+                    idx.add(span, f, line)
+            else:
+                idx.add(value, f, line)
+    if not idx.spans:
+        b.note("the files hold no spans")
+    calls, self_calls, orphan = idx.calls()
+    names = {s: b.name(s, "zipkin serviceName") for s in sorted(idx.services)}
+    for s in names.values():
+        if s:
+            b.add_service(s, description="Seen in Zipkin traces")
+    b.note(
+        f"read {idx.spans} span(s) of {len(idx.traces)} trace(s) from {len(files)} file(s): "
+        f"{len(idx.services)} service(s), {len(calls)} caller -> callee pair(s)"
+    )
+    if self_calls:
+        b.note(f"dropped {self_calls} self-call(s) (a service calling itself)")
+    if orphan:
+        b.note(
+            f"{orphan} server span(s) name a parent span that is not in the data: their "
+            "callers are unknown (incomplete traces?)"
+        )
+    if idx.without_service:
+        b.note(f"{idx.without_service} span(s) carry no service name; ignored")
+    for (caller, callee), n in sorted(calls.items()):
+        c, d = names.get(caller), names.get(callee)
+        if c and d and c != d:
+            b.add_edge(c, d, note=f"observed in Zipkin traces: {n} call{'s' if n != 1 else ''}")
+    return as_result(b, "zipkin", sources, "calls between services in the spans")
