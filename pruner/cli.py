@@ -87,7 +87,8 @@ def _off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
         try:
             lines = Path(off_file).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{off_file}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+            reason = getattr(exc, "strerror", None) or exc
+            raise InputError(f"{off_file}: cannot read: {reason}") from None
         for number, raw in enumerate(lines, 1):
             name = raw.split("#", 1)[0].strip()
             if not name:

@@ -263,7 +263,9 @@ class _FileReader:
             documents = list(yaml.compose_all(text, Loader=_YamlLoader))
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            where = Location(self.file, mark.line + 1, mark.column + 1) if mark else Location(self.file)
+            where = Location(self.file)
+            if mark:
+                where = Location(self.file, mark.line + 1, mark.column + 1)
             reason = exc.problem or exc.context or "malformed"
             self.problem(where, f"invalid YAML: {reason}")
             return
@@ -409,7 +411,7 @@ class _FileReader:
     def document(self, node) -> None:
         if self.is_null(node):
             return  # an empty document contributes nothing
-        for key, key_node, value in self.pairs(node, "a manifest file", TOP_KEYS):
+        for key, _key_node, value in self.pairs(node, "a manifest file", TOP_KEYS):
             if key == "version":
                 version = self.integer(value, "version")
                 if version is not None and version != 1:
@@ -417,11 +419,11 @@ class _FileReader:
                                         "this pruner reads version 1")
             elif key == "services":
                 if not self.is_null(value):
-                    for name_text, name_node, body in self.pairs(value, "services", None):
+                    for _name_text, name_node, body in self.pairs(value, "services", None):
                         self.service(name_node, body)
             elif key == "flows":
                 if not self.is_null(value):
-                    for name_text, name_node, body in self.pairs(value, "flows", None):
+                    for _name_text, name_node, body in self.pairs(value, "flows", None):
                         self.flow(name_node, body)
 
     def fields(self, body, what: str, allowed: tuple[str, ...]) -> dict:
