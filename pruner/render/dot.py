@@ -20,7 +20,7 @@ from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
 from pruner.render.common import clean
 from pruner.report.diagram import FLOW, JUNCTION, OFF, Diagram, Node
 
-__all__ = ["render", "html_text", "dot_string", "tidy_svg", "STYLE"]
+__all__ = ["render", "html_text", "dot_string", "tidy_svg", "STYLE", "BACKSLASH"]
 
 # One palette for every picture (and the HTML report's CSS): fill, border, text.
 STYLE = {
@@ -36,6 +36,10 @@ STATE_WORD = {OFF: "SWITCHED OFF", DOWN: "DOWN", DEGRADED: "DEGRADED", BROKEN: "
               OK: "ok", UP: ""}
 FONT = "Helvetica,Arial,sans-serif"
 MAX_NOTE = 60
+# Graphviz gives a backslash meaning everywhere (``\N`` becomes the node name, ``\G``
+# the graph's, even in HTML-like labels, after a doubled backslash, or written as
+# ``&#92;``), so free text shows a backslash as this look-alike (U+2216 SET MINUS).
+BACKSLASH = "\u2216"
 
 _HTML = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
          ord("'"): "&#39;"}
@@ -45,32 +49,34 @@ _SPACES = re.compile(r"\s+")
 def html_text(text: object, limit: int | None = None) -> str:
     r"""Free text for a Graphviz HTML-like label: one line, control characters
     shown as escapes, ``& < > " '`` as entities, cut after ``limit`` characters.
+    A backslash is drawn as ``∖`` (see :data:`BACKSLASH`).
 
     >>> html_text('<b>"Tom" & Jerry</b>\n\x1b[31m')
-    '&lt;b&gt;&quot;Tom&quot; &amp; Jerry&lt;/b&gt;\\n\\x1b[31m'
+    '&lt;b&gt;&quot;Tom&quot; &amp; Jerry&lt;/b&gt;∖n∖x1b[31m'
     """
-    s = clean(text)
+    s = clean(text).replace("\\", BACKSLASH)
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
     return s.translate(_HTML)
 
 
 def dot_string(text: object) -> str:
-    r"""Free text for a quoted DOT attribute (a tooltip): one line, backslashes
-    doubled so that DOT's escapes (``\N``, ``\l``) and a final backslash do nothing,
-    never taken for an HTML-like string.
+    r"""Free text for a quoted DOT attribute (a tooltip): one line, never taken for
+    an HTML-like string, ``&`` as ``&amp;`` (Graphviz resolves entities), a
+    backslash drawn as ``∖`` (see :data:`BACKSLASH`).
 
-    >>> print(graphviz.Digraph().__class__._quote(dot_string('a "b" \\N <i>')))
-    "a \"b\" \\N <i>"
+    >>> print(graphviz.Digraph().__class__._quote(dot_string('a "b" \\N & <i>')))
+    "a \"b\" ∖N &amp; <i>"
     """
-    return quoting.nohtml(_SPACES.sub(" ", clean(text)).replace("\\", "\\\\"))
+    s = _SPACES.sub(" ", clean(text)).replace("&", "&amp;").replace("\\", BACKSLASH)
+    return quoting.nohtml(s)
 
 
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
 
 
 def tidy_svg(svg: str) -> str:
-    """Graphviz's SVG with its comments dropped and ``&#45;`` written as ``-``, so that
+    r"""Graphviz's SVG with its comments dropped and ``&#45;`` written as ``-``, so that
     names read (and grep) as written; the two spellings mean the same in XML.
 
     >>> tidy_svg('<!-- a&#45;b -->\n<text>a&#45;b</text>')

@@ -78,9 +78,9 @@ td.name { font-weight: 600; white-space: nowrap; }
 .names code.off { text-decoration: line-through; color: #5f6368; }
 .diagram { background: #fff; border: 1px solid #dadce0; border-radius: 8px; padding: 8px;
   overflow: auto; }
-.diagram svg { display: block; width: 100%; height: auto; }
+.diagram svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 #zoom { margin-right: 6px; }
-#zoom:checked ~ .diagram svg { width: auto; max-width: none; }
+#zoom:checked ~ .diagram svg { max-width: none; }
 .muted { color: #5f6368; }
 footer { margin-top: 32px; color: #80868b; font-size: 12px; }
 """
