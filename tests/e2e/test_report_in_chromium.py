@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from pruner.cli import main
 from tests.render_helpers import ASSETS, REPO
 
+
 class _Tags(HTMLParser):
     def __init__(self):
         super().__init__()
