@@ -14,6 +14,9 @@ __all__ = ["FORMATS", "render"]
 FORMATS = {
     "text": "text",
     "json": "json",
+    "markdown": "markdown",
+    "junit": "junit",
+    "sarif": "sarif",
 }
 
 
