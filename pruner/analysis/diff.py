@@ -10,7 +10,7 @@ services added, removed and renamed, owners and criticality.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict, deque
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -349,7 +349,8 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
             if old_f.owner != new_f.owner:
                 owners.append(OwnerChange("flow", name, old_f.owner, new_f.owner,
                                           new_f.location))
-            edited = bool(changes) or old_f.owner != new_f.owner or old_f.critical != new_f.critical
+            edited = (bool(changes) or old_f.owner != new_f.owner
+                      or old_f.critical != new_f.critical)
             if name in spof_new.spofs:
                 before = {rename.get(s, s) for s in spof_old.spofs[name]}
                 spofs = tuple(s for s in spof_new.spofs[name] if s not in before)

@@ -97,9 +97,14 @@ def verdict(report: DiffReport) -> str:
     """The headline, e.g. ``1 critical flow breaks`` or ``no critical flow breaks``."""
     gate = report.gate
     if not gate.failing:
+        notes = []
         broken = len(report.flows_of("broken"))
-        tail = f" ({_count(broken, 'non-critical flow breaks', 'non-critical flows break')})" \
-            if broken else ""
+        if broken:
+            notes.append(_count(broken, "non-critical flow breaks", "non-critical flows break"))
+        deleted = sum(1 for f in report.flows_of("deleted") if f.change.critical)
+        if deleted:
+            notes.append(_count(deleted, "critical flow deleted", "critical flows deleted"))
+        tail = f" ({'; '.join(notes)})" if notes else ""
         if gate.fail_on == "never":
             return "gate disabled (--fail-on never)" + tail
         return "no critical flow breaks" + tail

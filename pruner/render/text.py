@@ -110,7 +110,7 @@ def _(report: DiffReport, color: bool = False) -> str:
     for fd in report.flows:
         label = _paint(f"{KIND_LABEL[fd.kind]:<{width}}", _KIND_STYLE[fd.kind], color)
         out.append(f"  {label}  {change_sentence(fd)}")
-        if fd.kind in ("broken", "degraded"):
+        if fd.explanation:
             for line in fd.explanation:
                 indent = " " * (4 + width + 4 * min(line.depth, MAX_INDENT))
                 out.append(indent + line_text(line, report.off_word))
