@@ -306,7 +306,8 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
     >>> old = load_sources([("m.yaml", "services: {a: {depends_on: [b]}, b: }\\n"
     ...                                "flows: {f: {requires: [a]}}")]).manifest
     >>> new = load_sources([("m.yaml", "services: {a: {depends_on: [b]}}\\n"
-    ...                                "flows: {f: {requires: [a]}}")], assume_services=old.services)
+    ...                                "flows: {f: {requires: [a]}}")],
+    ...                    assume_services=old.services)
     >>> d = compare(dependency_graph(old), dependency_graph(new.manifest), new.assumed)
     >>> [(f.name, f.kind) for f in d.flows], d.dangling
     ([('f', 'broken')], ('b',))
