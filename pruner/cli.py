@@ -306,3 +306,51 @@ def report_command(path: str, off: tuple[str, ...], off_file: str | None,
                                cluster_by=cluster_by, fail_on=fail_on)
     svg = run_dot(render(overview.diagram, "dot"), "svg").decode("utf-8")
     _emit(render(overview, "html", svg=svg), output)
+
+
+# --- diff (issue 4) ---
+from pruner.analysis.diff import DIFF_FAIL_ON  # noqa: E402
+from pruner.gitsource import sources_at  # noqa: E402
+from pruner.loader import load_sources  # noqa: E402
+from pruner.report import diff_report  # noqa: E402
+
+
+@main.command()
+@click.argument("paths", nargs=-1, metavar="OLD NEW | --base GIT_REV [PATH]")
+@click.option("--base", metavar="GIT_REV", default=None,
+              help="Compare PATH as of this git revision with the working tree.")
+@click.option("--fail-on", type=click.Choice(DIFF_FAIL_ON), default="spof", show_default=True,
+              help="What fails the gate: a critical flow broken (broken); or gaining a single "
+                   "point of failure (spof); or also degraded, deleted or no longer critical "
+                   "(degraded); never.")
+@_format_option()
+@_output_option
+def diff(paths: tuple[str, ...], base: str | None, fail_on: str, fmt: str,
+         output: str | None) -> None:
+    """What does a change to the manifest break?
+
+    Services in OLD that NEW lacks count as switched off in NEW: references that a
+    deletion leaves dangling are the breakage to report, not input errors. Reports
+    flows that break or get worse, new single points of failure of critical flows,
+    deleted flows, dependency and owner changes. Exit 1 when the gate fails.
+    """
+    if base is not None:
+        if len(paths) > 1:
+            raise click.UsageError("with --base give at most one PATH")
+        new_path = paths[0] if paths else "."
+        old_sources = sources_at(base, new_path)
+        old_label = f"{new_path}@{base}"
+    else:
+        if len(paths) != 2:
+            raise click.UsageError("give OLD and NEW paths, or --base GIT_REV [PATH]")
+        old_path, new_path = paths
+        old_label = old_path
+        old_sources = None
+    old = load_sources(old_sources) if old_sources is not None else load(old_path)
+    new = load(new_path, assume_services=old.manifest.services)
+    report = diff_report(dependency_graph(old.manifest), dependency_graph(new.manifest),
+                         new.assumed, old_source=old_label, new_source=new_path,
+                         fail_on=fail_on)
+    options = {"color": _color() and output is None} if fmt == "text" else {}
+    _emit(render(report, fmt, **options), output)
+    raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)

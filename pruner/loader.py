@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 __all__ = [
     "NAME_PATTERN",
+    "REMOVED",
     "LoadResult",
     "load",
     "load_manifest",
@@ -60,14 +61,20 @@ _ALLOWED_TAGS = {ScalarNode: _SCALAR_TAGS, MappingNode: frozenset({_MAP}),
 _BRACKETS = re.compile(r"[\[\]{}]")
 MAX_NESTING = 500
 MAX_PROBLEMS = 1000
+REMOVED = "<removed>"  # the location of a placeholder service (see load_sources)
 
 
 @dataclass(frozen=True)
 class LoadResult:
-    """A valid manifest and the warnings found while loading it."""
+    """A valid manifest and the warnings found while loading it.
+
+    ``assumed`` names the placeholder services that ``assume_services`` let in
+    (see :func:`load_sources`); empty otherwise.
+    """
 
     manifest: Manifest
     warnings: tuple[Problem, ...] = ()
+    assumed: tuple[str, ...] = ()
 
 
 def manifest_files(path: str | os.PathLike) -> list[str]:
@@ -93,8 +100,11 @@ def manifest_files(path: str | os.PathLike) -> list[str]:
     return [shown for _, shown in sorted(found)]
 
 
-def load(path: str | os.PathLike) -> LoadResult:
-    """Load and validate the manifest at ``path``; raise :class:`ManifestError` if invalid."""
+def load(path: str | os.PathLike, assume_services: Iterable[str] = ()) -> LoadResult:
+    """Load and validate the manifest at ``path``; raise :class:`ManifestError` if invalid.
+
+    ``assume_services`` is passed on to :func:`load_sources`.
+    """
     files = manifest_files(path)
     sources = []
     problems = []
@@ -105,7 +115,7 @@ def load(path: str | os.PathLike) -> LoadResult:
             problems.append(Problem(Location(name), f"cannot read: {exc.strerror or exc}"))
     if problems:
         raise ManifestError(problems)
-    return load_sources(sources)
+    return load_sources(sources, assume_services=assume_services)
 
 
 def load_manifest(path: str | os.PathLike) -> Manifest:
@@ -113,8 +123,16 @@ def load_manifest(path: str | os.PathLike) -> Manifest:
     return load(path).manifest
 
 
-def load_sources(sources: Iterable[tuple[str, bytes | str]]) -> LoadResult:
+def load_sources(
+    sources: Iterable[tuple[str, bytes | str]], assume_services: Iterable[str] = ()
+) -> LoadResult:
     """Load a manifest from ``(file name, content)`` pairs, merged in the given order.
+
+    ``assume_services`` (used by ``pruner diff``) names services that existed in an
+    older version: a reference to one of them that is not defined is not an error
+    but yields a *placeholder* service (no dependencies, location ``<removed>``),
+    listed in ``LoadResult.assumed`` so the caller can switch it off. Any other
+    unknown name is still an error.
 
     >>> r = load_sources([("m.yaml", "services: {a: {depends_on: [b]}, b: }")])
     >>> r.manifest.services["a"].depends_on[0].members
@@ -123,8 +141,11 @@ def load_sources(sources: Iterable[tuple[str, bytes | str]]) -> LoadResult:
     Traceback (most recent call last):
     ...
     pruner.errors.ManifestError: m.yaml:1:29: error: service 'a' depends on unknown service 'c'
+    >>> r = load_sources([("m.yaml", "services: {a: {depends_on: [c]}}")], assume_services={"c"})
+    >>> r.assumed, sorted(r.manifest.services)
+    (('c',), ['a', 'c'])
     """
-    collector = _Collector()
+    collector = _Collector(frozenset(assume_services))
     names = []
     # The node tree is acyclic and huge: the cyclic garbage collector would rescan it
     # again and again while it grows (75% of the load time on 20,000 services), and
@@ -144,7 +165,8 @@ def load_sources(sources: Iterable[tuple[str, bytes | str]]) -> LoadResult:
 class _Collector:
     """Gathers services, flows and problems from every file, then checks references."""
 
-    def __init__(self) -> None:
+    def __init__(self, assume: frozenset[str] = frozenset()) -> None:
+        self.assume = assume
         self.services: dict[str, Service] = {}
         self.flows: dict[str, Flow] = {}
         self.problems: list[Problem] = []
@@ -169,6 +191,8 @@ class _Collector:
 
     def finish(self, sources: tuple[str, ...]) -> LoadResult:
         services = self.services
+        assumed = self.placeholders() if self.assume else {}
+        services.update(assumed)
         suggestions_left = 50  # did-you-mean is costly on huge manifests full of typos
         for owner_kind, owners in (("service", services), ("flow", self.flows)):
             for owner in owners.values():
@@ -206,7 +230,19 @@ class _Collector:
         if self.problems:
             raise ManifestError(self.problems, self.omitted)
         manifest = Manifest(services, self.flows, sources)
-        return LoadResult(manifest, tuple(sorted(self.warnings)))
+        return LoadResult(manifest, tuple(sorted(self.warnings)), tuple(sorted(assumed)))
+
+    def placeholders(self) -> dict[str, Service]:
+        """A placeholder service for each assumed name that is referenced but undefined."""
+        found: dict[str, Service] = {}
+        for owners, field_name in ((self.services, "depends_on"), (self.flows, "requires")):
+            for owner in owners.values():
+                for item in getattr(owner, field_name):
+                    for member in item.members:
+                        if (member in self.assume and member not in self.services
+                                and member not in found):
+                            found[member] = Service(member, location=Location(REMOVED))
+        return found
 
 
 class _FileReader:

@@ -17,6 +17,9 @@ FORMATS = {
     "dot": "dot",
     "mermaid": "mermaid",
     "html": "html",
+    "markdown": "markdown",
+    "junit": "junit",
+    "sarif": "sarif",
 }
 # Formats that draw a diagram or a page (pruner render / pruner report), not a
 # command's report: commands offer them only when they ask for them by name.

@@ -110,3 +110,86 @@ def _(report: ValidateReport) -> str:
             {"location": str(w.location), "message": w.message} for w in report.warnings
         ],
     })
+
+
+# --- diff report (issue 4) ---------------------------------------------------
+from pruner.report.diff import DiffReport, removed_causes  # noqa: E402
+
+
+def _service_json(service) -> dict:
+    return {"owner": service.owner, "location": str(service.location)}
+
+
+@render.register
+def _(report: DiffReport) -> str:
+    return dumps(diff_json(report))
+
+
+def diff_json(report: DiffReport) -> dict:
+    """The JSON object of ``pruner diff`` (shape documented in docs/ci-gate.md)."""
+    d = report.diff
+    renamed_old = {old for old, _ in d.renamed}
+    renamed_new = {new for _, new in d.renamed}
+    changed = {f.name: f for f in report.flows}
+    flows = {}
+    for change in d.flows:
+        result = changed.get(change.name)
+        lines = () if result is None else result.explanation
+        flows[change.name] = {
+            "change": change.kind,
+            "critical": change.critical,
+            "owner": change.flow.owner,
+            "old_state": change.old_state,
+            "new_state": change.new_state,
+            "new_single_points_of_failure": list(change.new_spofs),
+            "removed_causes": list(removed_causes(lines)),
+            "explanation": [
+                {"depth": line.depth, "text": line_text(line, report.off_word)}
+                for line in lines
+            ],
+            "location": str(change.flow.location),
+        }
+    return {
+        "old": report.old_source,
+        "new": report.new_source,
+        "gate": {
+            "fail_on": report.gate.fail_on,
+            "passed": report.gate.passed,
+            "failing": [{"flow": f, "reason": r} for f, r in report.gate.failing],
+        },
+        "summary": {
+            "flows": {kind: len(report.flows_of(kind)) for kind in
+                      ("broken", "spof", "degraded", "deleted", "demoted", "added",
+                       "improved", "edited")} | {"unchanged": report.unchanged},
+            "services": {
+                "removed": len(d.removed) - len(d.renamed),
+                "added": len(d.added) - len(d.renamed),
+                "renamed": len(d.renamed),
+            },
+            "items_changed": len(d.items),
+        },
+        "services": {
+            "removed": {s.name: _service_json(s) | {"dangling": s.name in d.dangling}
+                        for s in d.removed if s.name not in renamed_old},
+            "added": {s.name: _service_json(s) for s in d.added if s.name not in renamed_new},
+            "renamed": [{"old": old, "new": new} for old, new in d.renamed],
+        },
+        "flows": flows,
+        "items": [
+            {"owner_kind": c.owner_kind, "owner": c.owner, "change": c.change,
+             "item": item_json_plain(c.item), "location": str(c.location)}
+            for c in d.items
+        ],
+        "owners": [
+            {"kind": c.kind, "name": c.name, "old": c.old, "new": c.new,
+             "location": str(c.location)}
+            for c in d.owners
+        ],
+        "single_points_of_failure_complete": d.spof_complete,
+    }
+
+
+def item_json_plain(item) -> dict:
+    """An item without evaluation counts."""
+    return {"item": item.describe(), "kind": item.kind, "members": list(item.members),
+            "need": item.need, "soft": item.soft, "note": item.note}

@@ -72,3 +72,62 @@ def _(report: ValidateReport, color: bool = False) -> str:
     out.append(f"{report.source}: {status} — {report.services} services, {report.flows} flows, "
                f"{report.items} items, {n} warning{'s' if n != 1 else ''}")
     return "\n".join(out) + "\n"
+
+
+# --- diff report (issue 4) ---------------------------------------------------
+from pruner.render.diff_words import (  # noqa: E402
+    KIND_LABEL,
+    change_sentence,
+    counts_text,
+    item_change_text,
+    owner_change_text,
+    verdict,
+)
+from pruner.report.diff import DiffReport  # noqa: E402
+
+_KIND_STYLE = {"broken": "red", "spof": "red", "degraded": "yellow", "deleted": "yellow",
+               "demoted": "yellow", "added": "green", "improved": "green", "edited": "dim"}
+
+
+@render.register
+def _(report: DiffReport, color: bool = False) -> str:
+    d = report.diff
+    out = [f"pruner diff: {clean(report.old_source)} -> {clean(report.new_source)}"]
+    renamed = {old for old, _ in d.renamed}
+    removed = [s.name for s in d.removed if s.name not in renamed]
+    added = [s.name for s in d.added if s.name not in {new for _, new in d.renamed}]
+    if removed:
+        out.append(f"Removed services ({len(removed)}): {name_list(removed)}")
+    if d.dangling:
+        out.append(f"  references left dangling in the new version: {name_list(d.dangling)}")
+    if added:
+        out.append(f"Added services ({len(added)}): {name_list(added)}")
+    for old, new in d.renamed:
+        out.append(f"Renamed: {old} -> {new}")
+    out.append("")
+    out.append("Flows that changed:" if report.flows else "No flow changed.")
+    width = max(len(label) for label in KIND_LABEL.values())
+    for fd in report.flows:
+        label = _paint(f"{KIND_LABEL[fd.kind]:<{width}}", _KIND_STYLE[fd.kind], color)
+        out.append(f"  {label}  {change_sentence(fd)}")
+        if fd.explanation:
+            for line in fd.explanation:
+                indent = " " * (4 + width + 4 * min(line.depth, MAX_INDENT))
+                out.append(indent + line_text(line, report.off_word))
+    if d.items or d.owners:
+        out.append("")
+        out.append("Dependencies and owners:")
+        for change in d.items:
+            out.append(f"  {item_change_text(change)}  ({change.location})")
+        for change in d.owners:
+            out.append(f"  {owner_change_text(change)}")
+    if not d.spof_complete:
+        out.append("")
+        out.append("Note: the single-point-of-failure search hit its probe limit; "
+                   "the list may be incomplete.")
+    out.append("")
+    out.append(counts_text(report))
+    word = "PASS" if report.gate.passed else "FAIL"
+    word = _paint(word, "green" if report.gate.passed else "red", color)
+    out.append(f"{verdict(report)} — gate (--fail-on {report.gate.fail_on}): {word}")
+    return "\n".join(out) + "\n"

@@ -12,8 +12,12 @@ from pruner.report.check import (
     check_report,
     validate_report,
 )
+from pruner.report.diff import DiffReport, FlowDiff, diff_report
 
 __all__ = [
+    "DiffReport",
+    "FlowDiff",
+    "diff_report",
     "STATE_ORDER",
     "CheckReport",
     "FlowResult",

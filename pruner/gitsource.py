@@ -1,0 +1,85 @@
+"""Read a manifest path as it was at a git revision (for ``pruner diff --base``).
+
+A small adapter around ``git`` run as a subprocess (no network: only ``rev-parse``,
+``ls-tree`` and ``cat-file`` on the local repository). It returns ``(file name,
+bytes)`` pairs for :func:`pruner.loader.load_sources`, named exactly as the same
+files are named in the working tree, so messages and locations read alike for the
+old and the new version.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path, PurePosixPath
+
+from pruner.errors import InputError, ToolMissingError, display
+
+__all__ = ["sources_at"]
+
+_YAML = (".yaml", ".yml")
+
+
+def _git(args: list[str], cwd: str) -> bytes:
+    exe = shutil.which("git")
+    if exe is None:
+        raise ToolMissingError("pruner diff --base needs git, which is not installed")
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    proc = subprocess.run([exe, *args], cwd=cwd, capture_output=True, env=env, check=False)
+    if proc.returncode != 0:
+        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InputError(f"git {args[0]} failed: {reason[-1] if reason else 'no reason given'}")
+    return proc.stdout
+
+
+def sources_at(rev: str, path: str | os.PathLike) -> list[tuple[str, bytes]]:
+    """The manifest files under ``path`` as of git revision ``rev``, with their content.
+
+    ``path`` is a file or folder in the working tree (it need not exist there any
+    more). Files are chosen as :func:`pruner.loader.manifest_files` chooses them: a
+    file stands for itself; a folder for every ``*.yaml``/``*.yml`` below it, hidden
+    ones skipped, in sorted order. A path absent at ``rev`` gives an empty list (the
+    manifest is new). Raises :class:`InputError` outside a repository or for an
+    unknown revision.
+    """
+    if rev.startswith("-"):
+        raise InputError(f"invalid git revision {display(rev)}")
+    shown = str(path)
+    absolute = Path(path).absolute()
+    probe = absolute if absolute.is_dir() else absolute.parent
+    while not probe.is_dir():  # a deleted folder: ask git from the nearest existing parent
+        probe = probe.parent
+    top = Path(_git(["rev-parse", "--show-toplevel"], str(probe)).decode().strip())
+    commit = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+                  str(top)).decode().strip()
+    try:
+        relative = PurePosixPath(absolute.resolve().relative_to(top.resolve()).as_posix())
+    except ValueError:
+        raise InputError(f"{display(shown)} is not inside the git repository at "
+                         f"{display(str(top))}") from None
+    # -z: names are NUL-separated and never quoted, whatever characters they hold.
+    spec = "." if str(relative) == "." else str(relative)
+    listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", spec], str(top))
+    found = []
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, name_bytes = entry.partition(b"\t")
+        kind, obj = meta.split()[1:3]
+        if kind != b"blob":
+            continue
+        name = PurePosixPath(name_bytes.decode("utf-8", "surrogateescape"))
+        if str(relative) != "." and name == relative:  # the path is a file
+            found.append(("", name, obj))
+            continue
+        inner = name.relative_to(relative) if str(relative) != "." else name
+        if any(part.startswith(".") for part in inner.parts) or not name.name.endswith(_YAML):
+            continue
+        found.append((inner.as_posix(), name, obj))
+    sources = []
+    for inner, _name, obj in sorted(found):
+        content = _git(["cat-file", "blob", obj.decode()], str(top))
+        label = shown if not inner else os.path.join(shown, *PurePosixPath(inner).parts)
+        sources.append((label, content))
+    return sources

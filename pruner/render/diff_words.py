@@ -1,0 +1,135 @@
+"""Wording of ``pruner diff`` shared by every output format (plain text; each format
+escapes it for its own syntax)."""
+
+from __future__ import annotations
+
+from pruner.analysis.diff import ItemChange, OwnerChange
+from pruner.render.common import clean, name_list
+from pruner.report.diff import DiffReport, FlowDiff, removed_causes
+
+__all__ = [
+    "KIND_LABEL",
+    "change_sentence",
+    "item_change_text",
+    "owner_change_text",
+    "verdict",
+    "counts_text",
+]
+
+KIND_LABEL = {
+    "broken": "BROKEN",
+    "spof": "NEW SPOF",
+    "degraded": "DEGRADED",
+    "deleted": "DELETED",
+    "demoted": "DEMOTED",
+    "added": "ADDED",
+    "improved": "IMPROVED",
+    "edited": "EDITED",
+}
+
+_GATE_REASON = {
+    "broken": "breaks",
+    "spof": "gains a single point of failure",
+    "degraded": "gets degraded",
+    "deleted": "is deleted",
+    "demoted": "is no longer critical",
+}
+
+
+def _flow(fd: FlowDiff) -> str:
+    return f"{fd.name} (critical)" if fd.change.critical else fd.name
+
+
+def change_sentence(fd: FlowDiff) -> str:
+    """One sentence for a changed flow, e.g.
+    ``removing sms-gateway breaks 2fa-login-sms (critical)``."""
+    change = fd.change
+    kind = change.kind
+    if kind == "broken":
+        causes = removed_causes(fd.explanation)
+        if causes:
+            return f"removing {name_list(causes, 5)} breaks {_flow(fd)}"
+        return f"{_flow(fd)} breaks"
+    if kind == "spof":
+        what = "single point" if len(change.new_spofs) == 1 else "single points"
+        return f"{_flow(fd)} gains {what} of failure: {name_list(change.new_spofs, 10)}"
+    if kind == "degraded":
+        causes = removed_causes(fd.explanation)
+        by = f"removing {name_list(causes, 5)} degrades " if causes else ""
+        return f"{by}{_flow(fd)}" if by else f"{_flow(fd)} gets degraded"
+    if kind == "deleted":
+        if change.critical:
+            return f"critical flow {fd.name} is deleted: the protection it gave is removed"
+        return f"flow {fd.name} is deleted"
+    if kind == "demoted":
+        return f"flow {fd.name} is no longer critical: the gate stops protecting it"
+    if kind == "added":
+        return f"flow {_flow(fd)} is added"
+    if kind == "improved":
+        return f"{_flow(fd)} improves: {change.old_state} -> {change.new_state}"
+    return f"{_flow(fd)}: its requirements, owner or criticality changed"
+
+
+def item_change_text(change: ItemChange) -> str:
+    """E.g. ``service twofactor-sms: dependency softened: soft sms-dispatch``."""
+    verb = "depends on" if change.owner_kind == "service" else "requires"
+    what = {
+        "added": f"now {verb}",
+        "removed": f"no longer {verb}",
+        "softened": "softened (hard -> soft)",
+        "hardened": "hardened (soft -> hard)",
+    }[change.change]
+    return f"{change.owner_kind} {change.owner} {what}: {change.item.describe()}"
+
+
+def owner_change_text(change: OwnerChange) -> str:
+    """E.g. ``service sms-gateway: owner notifications -> messaging``."""
+    old = clean(change.old) if change.old is not None else "(none)"
+    new = clean(change.new) if change.new is not None else "(none)"
+    return f"{change.kind} {change.name}: owner {old} -> {new}"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def verdict(report: DiffReport) -> str:
+    """The headline, e.g. ``1 critical flow breaks`` or ``no critical flow breaks``."""
+    gate = report.gate
+    if not gate.failing:
+        notes = []
+        broken = len(report.flows_of("broken"))
+        if broken:
+            notes.append(_count(broken, "non-critical flow breaks", "non-critical flows break"))
+        deleted = sum(1 for f in report.flows_of("deleted") if f.change.critical)
+        if deleted:
+            notes.append(_count(deleted, "critical flow deleted", "critical flows deleted"))
+        tail = f" ({'; '.join(notes)})" if notes else ""
+        if gate.fail_on == "never":
+            return "gate disabled (--fail-on never)" + tail
+        return "no critical flow breaks" + tail
+    by_reason: dict[str, int] = {}
+    for _, reason in gate.failing:
+        by_reason[reason] = by_reason.get(reason, 0) + 1
+    parts = []
+    for reason in ("broken", "spof", "degraded", "deleted", "demoted"):
+        n = by_reason.get(reason)
+        if n:
+            noun = "critical flow" if n == 1 else "critical flows"
+            verb = _GATE_REASON[reason]
+            if n != 1:
+                verb = {"breaks": "break", "gains a single point of failure":
+                        "gain single points of failure", "gets degraded": "get degraded",
+                        "is deleted": "are deleted",
+                        "is no longer critical": "are no longer critical"}[verb]
+            parts.append(f"{n} {noun} {verb}")
+    return ", ".join(parts)
+
+
+def counts_text(report: DiffReport) -> str:
+    """``services: 1 removed, 0 added, 0 renamed; flows: 1 changed, 34 unchanged``."""
+    d = report.diff
+    return (f"services: {len(d.removed) - len(d.renamed)} removed, "
+            f"{len(d.added) - len(d.renamed)} added, "
+            f"{len(d.renamed)} renamed; dependency items changed: {len(d.items)}; "
+            f"flows: {len(report.flows)} changed, {report.unchanged} unchanged")

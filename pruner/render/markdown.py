@@ -1,0 +1,270 @@
+"""Markdown for a pull-request comment or a GitHub job summary.
+
+A verdict line first, a table of the flows that matter, collapsible details with
+the explanations, and a Mermaid sketch of each broken path. Everything that comes
+from a manifest is escaped for where it lands: table cells (``|``), inline Markdown
+(backticks, brackets, emphasis), HTML (``<>&``), Mermaid labels, and control
+characters (newlines, ANSI escapes) made visible, so no name or note can break the
+layout or inject markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import singledispatch
+
+from pruner.analysis.evaluate import BROKEN, DEGRADED
+from pruner.analysis.explain import OFF, Line
+from pruner.render.common import clean, flow_summary, line_text, service_summary
+from pruner.render.diff_words import (
+    change_sentence,
+    counts_text,
+    item_change_text,
+    owner_change_text,
+    verdict,
+)
+from pruner.report import CheckReport, ValidateReport
+from pruner.report.diff import DiffReport
+
+__all__ = ["render", "md_text", "code_span", "code_block", "mermaid_label", "mermaid_path"]
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_BACKTICKS = re.compile(r"`+")
+_MERMAID_SAFE = re.compile(r"[^A-Za-z0-9 ._:/@,\-]")
+MAX_ROWS = 200  # a table longer than this is cut with a count: a PR comment stays readable
+MAX_MERMAID_NODES = 40
+
+
+def md_text(text: object) -> str:
+    r"""Free text made inert for inline Markdown and table cells.
+
+    ``@`` gets a zero-width space after it so that no text can mention (ping) anyone.
+
+    >>> md_text("a|b `c` <d> [e](f)\n\x1b[31m")
+    'a\\|b \\`c\\` &lt;d&gt; \\[e\\](f)\\\\n\\\\x1b\\[31m'
+    """
+    s = html.escape(clean(text), quote=False)
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return s.replace("@", "@\u200b")
+
+
+def code_span(text: object) -> str:
+    """Text as an inline code span that survives a table cell.
+
+    >>> code_span("sms-gateway")
+    '`sms-gateway`'
+    >>> code_span("a`b|c")
+    '`` a`b\\\\|c ``'
+    """
+    s = clean(text).replace("|", "\\|")
+    longest = max((len(m.group()) for m in _BACKTICKS.finditer(s)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def code_block(text: str, lang: str = "text") -> str:
+    """A fenced block whose fence is longer than any run of backticks inside."""
+    longest = max((len(m.group()) for m in _BACKTICKS.finditer(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{lang}\n{text}\n{fence}"
+
+
+def _html(text: object) -> str:
+    return html.escape(clean(text), quote=True)
+
+
+def mermaid_label(text: object) -> str:
+    """A Mermaid node label, quoted, every unusual character as an entity code.
+
+    >>> mermaid_label('a"b<c>')
+    '"a#34;b#60;c#62;"'
+    """
+    return '"' + _MERMAID_SAFE.sub(lambda m: f"#{ord(m.group())};", clean(text)) + '"'
+
+
+def mermaid_path(flow: str, lines: tuple[Line, ...], off_word: str) -> str:
+    """A ``flowchart`` sketch of an explanation: the flow, each requirement followed,
+    groups as hexagons, switched-off (removed) services in red."""
+    out = ["flowchart LR", f"  f0([{mermaid_label('flow ' + flow)}])"]
+    ids: dict[str, str] = {}
+    off: set[str] = set()
+    group_at: dict[int, str] = {}
+    edges: set[tuple[str, str]] = set()
+    state = {"groups": 0, "cut": False}
+
+    def node(name: str) -> str | None:
+        if name not in ids:
+            if len(ids) >= MAX_MERMAID_NODES:
+                state["cut"] = True
+                return None
+            ids[name] = f"n{len(ids)}"
+            out.append(f"  {ids[name]}[{mermaid_label(name)}]")
+        return ids[name]
+
+    def edge(a: str, b: str, soft: bool = False) -> None:
+        if (a, b) not in edges:
+            edges.add((a, b))
+            out.append(f"  {a} -.-> {b}" if soft else f"  {a} --> {b}")
+
+    for line in lines:
+        prev = "f0" if line.depth == 0 else group_at.get(line.depth - 1, "f0")
+        if line.subject is not None:
+            target = node(line.subject)
+            if target is None:
+                break
+            edge(prev, target)
+            if line.end == OFF:
+                off.add(target)
+            prev = target
+        for hop in line.hops:
+            item = hop.status.item
+            if hop.target is None:
+                state["groups"] += 1
+                gid = f"g{state['groups']}"
+                out.append(f"  {gid}{{{{{mermaid_label(item.describe())}}}}}")
+                edge(prev, gid, item.soft)
+                group_at[line.depth] = gid
+                prev = gid
+                continue
+            target = node(hop.target)
+            if target is None:
+                break
+            edge(prev, target, item.soft)
+            if hop.end == OFF:
+                off.add(target)
+            prev = target
+        if state["cut"]:
+            out.append(f"  more[{mermaid_label('...')}]")
+            break
+    if off:
+        out.append("  classDef off fill:#fdd,stroke:#c00,color:#900")
+        out.append(f"  class {','.join(sorted(off, key=lambda n: int(n[1:])))} off")
+        out.append(f"  %% red: {off_word}")
+    return "\n".join(out)
+
+
+def _explanation_text(lines: tuple[Line, ...], off_word: str) -> str:
+    return "\n".join("  " * min(line.depth, 8) + line_text(line, off_word) for line in lines)
+
+
+def _details(summary: str, body: list[str]) -> list[str]:
+    return [f"<details><summary>{summary}</summary>", "", *body, "", "</details>", ""]
+
+
+@singledispatch
+def render(report) -> str:
+    """Render ``report`` as GitHub-flavoured Markdown."""
+    raise TypeError(f"no Markdown output for {type(report).__name__}")
+
+
+_STATE_ICON = {BROKEN: "❌ broken", DEGRADED: "⚠️ degraded", "ok": "✅ ok"}
+
+
+@render.register
+def _(report: CheckReport) -> str:
+    failing = report.gate.failing
+    if failing:
+        n = len(failing)
+        word = "broken" if report.gate.fail_on == "broken" else "broken or degraded"
+        head = f"### ❌ pruner: {n} critical flow{'s' if n != 1 else ''} {word}"
+    else:
+        head = "### ✅ pruner: no critical flow broken"
+    out = [head, ""]
+    off = ", ".join(code_span(n) for n in report.off[:50]) or "nothing"
+    if len(report.off) > 50:
+        off += f" and {len(report.off) - 50} more"
+    out.append(f"{md_text(report.off_word.capitalize())}: {off}  ")
+    out.append(f"Flows: {md_text(flow_summary(report))} · Services: "
+               f"{md_text(service_summary(report))}")
+    out.append("")
+    troubled = [f for f in report.flows if f.state != "ok"]
+    if troubled:
+        out += ["| Flow | State | Critical | Owner |", "| --- | --- | --- | --- |"]
+        for f in troubled[:MAX_ROWS]:
+            owner = code_span(f.flow.owner) if f.flow.owner else ""
+            out.append(f"| {code_span(f.name)} | {_STATE_ICON[f.state]} | "
+                       f"{'yes' if f.flow.critical else 'no'} | {owner} |")
+        if len(troubled) > MAX_ROWS:
+            out.append(f"| … {len(troubled) - MAX_ROWS} more | | | |")
+        out.append("")
+        for f in troubled[:MAX_ROWS]:
+            body = [code_block(_explanation_text(f.explanation, report.off_word))]
+            if f.state == BROKEN:
+                body += ["", code_block(mermaid_path(f.name, f.explanation, report.off_word),
+                                        "mermaid")]
+            why = "breaks" if f.state == BROKEN else "is degraded"
+            out += _details(f"Why {_html(f.name)} {why}", body)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+@render.register
+def _(report: ValidateReport) -> str:
+    n = len(report.warnings)
+    out = [f"### ✅ pruner: {code_span(report.source)} is valid", "",
+           f"{report.services} services, {report.flows} flows, {report.items} items, "
+           f"{n} warning{'s' if n != 1 else ''}", ""]
+    for w in report.warnings:
+        out.append(f"- {code_span(str(w.location))}: {md_text(w.message)}")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+_KIND_ICON = {"broken": "❌ broken", "spof": "❌ new single point of failure",
+              "degraded": "⚠️ degraded", "deleted": "⚠️ deleted", "demoted": "⚠️ not critical",
+              "added": "➕ added", "improved": "✅ improved", "edited": "✏️ edited"}
+
+
+@render.register
+def _(report: DiffReport) -> str:
+    icon = "✅" if report.gate.passed else "❌"
+    out = [f"### {icon} pruner: {md_text(verdict(report))}", ""]
+    out.append(f"{code_span(report.old_source)} → {code_span(report.new_source)} · "
+               f"{md_text(counts_text(report))} · gate: `--fail-on {report.gate.fail_on}`")
+    out.append("")
+    d = report.diff
+    if report.flows:
+        out += ["| Flow | Change | Critical | Before | After | What happens |",
+                "| --- | --- | --- | --- | --- | --- |"]
+        for fd in report.flows[:MAX_ROWS]:
+            c = fd.change
+            out.append(f"| {code_span(fd.name)} | {_KIND_ICON[fd.kind]} | "
+                       f"{'yes' if c.critical else 'no'} | {c.old_state or '—'} | "
+                       f"{c.new_state or '—'} | {md_text(change_sentence(fd))} |")
+        if len(report.flows) > MAX_ROWS:
+            out.append(f"| … {len(report.flows) - MAX_ROWS} more | | | | | |")
+        out.append("")
+    else:
+        out += ["No flow changes state.", ""]
+    for fd in report.flows[:MAX_ROWS]:
+        if not fd.explanation:
+            continue
+        body = [md_text(change_sentence(fd)) + ":", "",
+                code_block(_explanation_text(fd.explanation, report.off_word))]
+        broken = fd.change.new_state == BROKEN
+        if broken:
+            body += ["", code_block(mermaid_path(fd.name, fd.explanation, report.off_word),
+                                    "mermaid")]
+        why = "breaks" if broken else "is degraded"
+        out += _details(f"Why {_html(fd.name)} {why}", body)
+    renamed_old = {o for o, _ in d.renamed}
+    renamed_new = {n for _, n in d.renamed}
+    services = []
+    for s in d.removed:
+        if s.name not in renamed_old:
+            tail = " — still referenced (dangling)" if s.name in d.dangling else ""
+            services.append(f"- removed {code_span(s.name)}{tail}")
+    services += [f"- added {code_span(s.name)}" for s in d.added if s.name not in renamed_new]
+    services += [f"- renamed {code_span(o)} → {code_span(n)}" for o, n in d.renamed]
+    if services:
+        out += _details(f"Services added, removed or renamed ({len(services)})",
+                        services[:MAX_ROWS])
+    changes = [f"- {md_text(item_change_text(c))} ({code_span(str(c.location))})"
+               for c in d.items]
+    changes += [f"- {md_text(owner_change_text(c))}" for c in d.owners]
+    if changes:
+        out += _details(f"Dependency and owner changes ({len(changes)})", changes[:MAX_ROWS])
+    if not d.spof_complete:
+        out += ["_The single-point-of-failure search hit its probe limit; "
+                "the list may be incomplete._", ""]
+    return "\n".join(out).rstrip("\n") + "\n"

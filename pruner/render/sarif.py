@@ -1,0 +1,184 @@
+"""SARIF 2.1.0 for code-scanning annotations: each finding points at the manifest
+``file:line`` at fault.
+
+Where a result points:
+
+- a broken or degraded flow: the dependency item that names the switched-off
+  (removed) service on the explained path -- in ``pruner diff``, the reference a
+  deletion left dangling in the new version; the flow's definition if none;
+- a new single point of failure, a deleted or no-longer-critical flow: the flow's
+  definition (for a deleted flow, in the old version);
+- a removed service: its definition in the *old* version (with ``--base`` that is
+  the same path as in the working tree, and the line of the base revision);
+- a changed dependency item: the item in the new version (in the old one when it
+  was removed).
+
+Rules have stable ids (``PRUNER001`` ...). Results whose flow fails the gate are
+``error``; the others ``warning`` (flows) or ``note`` (services, dependencies).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import singledispatch
+from urllib.parse import quote
+
+from pruner import __version__
+from pruner.analysis.evaluate import BROKEN, DEGRADED
+from pruner.analysis.explain import OFF, Line
+from pruner.errors import Location
+from pruner.render.common import clean, line_text
+from pruner.render.diff_words import change_sentence, item_change_text
+from pruner.report import CheckReport
+from pruner.report.diff import DiffReport
+
+__all__ = ["render", "RULES", "fault_location"]
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+
+# (id, name, short description, default level)
+RULES = (
+    ("PRUNER001", "flow-broken", "A user flow breaks: a hard requirement is not satisfied.",
+     "error"),
+    ("PRUNER002", "new-single-point-of-failure",
+     "A critical flow gains a single point of failure: one service whose loss alone breaks it.",
+     "error"),
+    ("PRUNER003", "flow-degraded", "A user flow is degraded: it runs on a fallback or without "
+     "a soft dependency.", "warning"),
+    ("PRUNER004", "critical-flow-deleted", "A critical flow is deleted: the gate no longer "
+     "protects it.", "warning"),
+    ("PRUNER005", "flow-no-longer-critical", "A flow stops being critical: the gate no longer "
+     "protects it.", "warning"),
+    ("PRUNER006", "service-removed", "A service is removed from the manifest.", "note"),
+    ("PRUNER007", "dependency-changed", "A dependency item is added, removed, or changed "
+     "between hard and soft.", "note"),
+)
+_INDEX = {name: i for i, (_, name, _, _) in enumerate(RULES)}
+
+
+def fault_location(lines: tuple[Line, ...], default: Location) -> Location:
+    """The location of the item that names the first switched-off service of an
+    explanation (for a switched-off group member: the group item), else ``default``."""
+    last_at: dict[int, Location] = {}
+    for line in lines:
+        if not line.hops and line.end == OFF and line.depth - 1 in last_at:
+            return last_at[line.depth - 1]
+        for hop in line.hops:
+            last_at[line.depth] = hop.status.item.location
+            if hop.end == OFF:
+                return hop.status.item.location
+    return default
+
+
+def _uri(path: str) -> str:
+    if path.startswith("/"):
+        return "file://" + quote(path)
+    return quote(path.replace("\\", "/"))
+
+
+def _location(where: Location) -> list[dict]:
+    if where.file.startswith("<"):  # "<unknown>", "<removed>": no place in any file
+        return []
+    physical: dict = {"artifactLocation": {"uri": _uri(where.file)}}
+    if where.line:
+        region = {"startLine": where.line}
+        if where.column:
+            region["startColumn"] = where.column
+        physical["region"] = region
+    return [{"physicalLocation": physical}]
+
+
+def _result(rule: str, level: str, message: str, where: Location, key: str) -> dict:
+    rule_id = RULES[_INDEX[rule]][0]
+    return {
+        "ruleId": rule_id,
+        "ruleIndex": _INDEX[rule],
+        "level": level,
+        "message": {"text": clean(message)},
+        "locations": _location(where),
+        "partialFingerprints": {"prunerFinding/v1": f"{rule_id}:{key}"},
+    }
+
+
+def _explained(sentence: str, lines: tuple[Line, ...], off_word: str) -> str:
+    if not lines:
+        return sentence
+    return sentence + ": " + "; ".join(line_text(line, off_word) for line in lines[:10]) + (
+        f"; and {len(lines) - 10} more" if len(lines) > 10 else "")
+
+
+def _document(results: list[dict]) -> str:
+    rules = [
+        {"id": rule_id, "name": name, "shortDescription": {"text": text},
+         "defaultConfiguration": {"level": level}}
+        for rule_id, name, text, level in RULES
+    ]
+    sarif = {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "pruner", "version": __version__, "rules": rules}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+
+
+@singledispatch
+def render(report) -> str:
+    """Render ``report`` as SARIF 2.1.0."""
+    raise TypeError(f"no SARIF output for {type(report).__name__}")
+
+
+@render.register
+def _(report: CheckReport) -> str:
+    failing = set(report.gate.failing)
+    results = []
+    for f in sorted(report.flows, key=lambda r: r.name):
+        if f.state not in (BROKEN, DEGRADED):
+            continue
+        rule = "flow-broken" if f.state == BROKEN else "flow-degraded"
+        level = "error" if f.name in failing else "warning"
+        crit = " (critical)" if f.flow.critical else ""
+        message = _explained(f"flow {f.name}{crit} is {f.state}", f.explanation, report.off_word)
+        results.append(_result(rule, level, message,
+                               fault_location(f.explanation, f.flow.location), f.name))
+    return _document(results)
+
+
+_FLOW_RULE = {"broken": "flow-broken", "spof": "new-single-point-of-failure",
+              "degraded": "flow-degraded", "deleted": "critical-flow-deleted",
+              "demoted": "flow-no-longer-critical"}
+
+
+@render.register
+def _(report: DiffReport) -> str:
+    failing = dict(report.gate.failing)
+    results = []
+    for fd in sorted(report.flows, key=lambda f: f.name):
+        rule = _FLOW_RULE.get(fd.kind)
+        if rule is None or (fd.kind == "deleted" and not fd.change.critical):
+            continue
+        level = "error" if fd.name in failing else "warning"
+        sentence = change_sentence(fd)
+        if fd.kind in ("broken", "degraded"):
+            message = _explained(sentence, fd.explanation, report.off_word)
+            where = fault_location(fd.explanation, fd.change.flow.location)
+        else:
+            message, where = sentence, fd.change.flow.location
+        results.append(_result(rule, level, message, where, fd.name))
+    d = report.diff
+    renamed = dict(d.renamed)
+    for s in d.removed:
+        if s.name in renamed:
+            message = f"service {s.name} is renamed to {renamed[s.name]}"
+        else:
+            dangling = " (still referenced in the new version)" if s.name in d.dangling else ""
+            message = f"service {s.name} is removed{dangling}"
+        results.append(_result("service-removed", "note", message, s.location, s.name))
+    for c in d.items:
+        key = f"{c.owner_kind}/{c.owner}/{c.change}/{c.item.describe()}"
+        results.append(_result("dependency-changed", "note", item_change_text(c), c.location,
+                               key))
+    return _document(results)
