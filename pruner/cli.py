@@ -56,11 +56,19 @@ def _color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _emit(text: str, output: str | None) -> None:
-    """Print ``text``, or write it to ``output`` atomically (a temp file, then rename)."""
+def _emit(data: str | bytes, output: str | None) -> None:
+    """Print ``data``, or write it to ``output`` atomically (a temp file, then rename).
+
+    Text is written as UTF-8 with ``\n`` line ends; bytes (PNG) as they are.
+    """
     if output is None or output == "-":
-        click.echo(text, nl=False)
+        if isinstance(data, bytes):
+            click.get_binary_stream("stdout").write(data)
+        else:
+            click.echo(data, nl=False)
         return
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     target = Path(output)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
@@ -68,8 +76,8 @@ def _emit(text: str, output: str | None) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         _umask_mode(tmp)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -195,26 +203,6 @@ RENDER_SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".
 RENDER_FORMATS = ("dot", "svg", "png", "mmd")
 
 
-def _emit_bytes(data: bytes, output: str) -> None:
-    """Write ``data`` to ``output`` atomically (a temp file, then rename); ``-`` = stdout."""
-    if output == "-":
-        click.get_binary_stream("stdout").write(data)
-        return
-    target = Path(output)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(f"cannot write {display(output)}: no folder {display(str(directory))}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        _umask_mode(tmp)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _render_format(output: str, fmt: str | None) -> str:
     if fmt is not None:
         return fmt
@@ -280,7 +268,7 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
     data = run_dot(source, fmt)
     if fmt == "svg":
         data = tidy_svg(data.decode("utf-8")).encode("utf-8")
-    _emit_bytes(data, output)
+    _emit(data, output)
 
 
 @main.command("report")
