@@ -171,3 +171,71 @@ def check(path: str, off: tuple[str, ...], off_file: str | None, fail_on: str, f
 def schema() -> None:
     """Print the JSON Schema of the manifest format (for editors and yaml-language-server)."""
     click.echo(schema_text(), nl=False)
+
+
+# --- import (issue 6) ---
+from pruner.analysis.drift import DRIFT_FAIL_ON  # noqa: E402  (kept in this block on purpose)
+from pruner.importers import IMPORTERS, import_sources, result_to_yaml  # noqa: E402
+from pruner.importers.observe import MANIFEST, observe  # noqa: E402
+from pruner.loader import load_sources  # noqa: E402
+from pruner.report import drift_report  # noqa: E402
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(sorted(IMPORTERS)))
+@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="The manifest file to write (atomically); '-' for standard output.")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool) -> None:
+    """Write a v1 manifest from deployment files, a catalog or traces.
+
+    KIND says what the SOURCEs (files or folders) are. Every dependency carries a note
+    saying where it came from; the importer's notes go to standard error. The sources
+    say nothing about user flows: add them by hand.
+    """
+    if output != "-" and Path(output).exists() and not force:
+        raise InputError(f"{output}: already exists; pass --force to overwrite it")
+    result = import_sources(kind, sources)
+    text = result_to_yaml(result)
+    load_sources([(output, text)])  # what we write must validate; a failure here is a bug
+    for note in result.notes:
+        click.echo(f"pruner: note: {note}", err=True)
+    _emit(text, output)
+    services = result.document.get("services", {})
+    edges = sum(len(s.get("depends_on", ())) for s in services.values())
+    if output != "-":
+        click.echo(f"pruner: wrote {output}: {len(services)} services, {edges} "
+                   f"dependenc{'y' if edges == 1 else 'ies'}, no flows (add them by hand)",
+                   err=True)
+
+
+# --- drift (issue 6) ---
+@main.command()
+@click.argument("manifest", type=click.Path())
+@click.argument("observed", nargs=-1, required=True, type=click.Path())
+@click.option("--observed-kind", type=click.Choice(["auto", MANIFEST, *sorted(IMPORTERS)]),
+              default="auto", show_default=True,
+              help="What OBSERVED is; auto: YAML is a manifest, JSON is told apart by content.")
+@click.option("--fail-on", type=click.Choice(DRIFT_FAIL_ON), default="undeclared-critical",
+              show_default=True,
+              help="Which finding fails the gate: undeclared calls whose caller a critical flow "
+                   "reaches, any undeclared call, or never.")
+@_format_option("text", "json")
+@_output_option
+def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on: str, fmt: str,
+          output: str | None) -> None:
+    """Compare the dependencies MANIFEST declares with those OBSERVED.
+
+    OBSERVED: Zipkin spans, Jaeger /api/dependencies JSON, or another manifest (files or
+    folders). Reports undeclared dependencies (observed calls the manifest lacks),
+    stale declarations, services observed but not declared, and services no flow
+    reaches that still receive traffic. Exit 1 when an undeclared call starts at a
+    service a critical flow reaches.
+    """
+    _, G = _load_graph(manifest)
+    observation = observe(observed, observed_kind)
+    report = drift_report(G, observation, source=manifest, fail_on=fail_on)
+    options = {"color": _color() and output is None} if fmt == "text" else {}
+    _emit(render(report, fmt, **options), output)
+    raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)

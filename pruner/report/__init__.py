@@ -12,8 +12,11 @@ from pruner.report.check import (
     check_report,
     validate_report,
 )
+from pruner.report.drift import DriftReport, drift_report
 
 __all__ = [
+    "DriftReport",
+    "drift_report",
     "STATE_ORDER",
     "CheckReport",
     "FlowResult",
