@@ -78,6 +78,10 @@ def _(report: ValidateReport, color: bool = False) -> str:
 from pruner.report.drift import DriftReport  # noqa: E402  (kept in this block on purpose)
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _calls_text(calls: int | None) -> str:
     if calls is None:
         return ""
@@ -104,9 +108,11 @@ def _(report: DriftReport, color: bool = False) -> str:
     d, obs = report.drift, report.observation
     out = [
         f"Declared: {report.source} ({report.declared_services} services, "
-        f"{d.declared_edges} dependencies, {report.declared_flows} flows)",
+        f"{_plural(d.declared_edges, 'dependency', 'dependencies')}, "
+        f"{_plural(report.declared_flows, 'flow', 'flows')})",
         f"Observed: {obs.kind} from {clean(', '.join(obs.sources)) or '-'} "
-        f"({len(obs.services)} services, {d.observed_edges} dependencies)",
+        f"({len(obs.services)} services, "
+        f"{_plural(d.observed_edges, 'dependency', 'dependencies')})",
     ]
     out += [f"  note: {clean(n)}" for n in obs.notes]
     if not report.declared_flows:
