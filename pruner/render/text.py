@@ -139,7 +139,8 @@ def _(report: DriftReport, color: bool = False) -> str:
     for s in d.stale:
         facts = [f for f in ("soft" if s.soft else "", "fallback group" if s.group else "") if f]
         suffix = f"  ({', '.join(facts)})" if facts else ""
-        out.append(f"  stale     {clean(s.source)} -> {clean(s.target)}{suffix}  [{clean(s.location)}]")
+        edge = f"{clean(s.source)} -> {clean(s.target)}"
+        out.append(f"  stale     {edge}{suffix}  [{clean(s.location)}]")
     if not d.stale:
         out.append("  none")
     out.append("")

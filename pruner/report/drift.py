@@ -16,7 +16,8 @@ class DriftReport:
     """Everything the drift renderers show.
 
     ``source`` is the manifest path; ``observation`` what it was compared with (kind,
-    sources, counts, the importer's notes); ``declared_services`` and ``declared_flows`` the manifest's size.
+    sources, counts, the importer's notes); ``declared_services`` and ``declared_flows``
+    give the manifest's size.
     """
 
     source: str
