@@ -181,6 +181,14 @@ from pruner.loader import load_sources  # noqa: E402
 from pruner.report import drift_report  # noqa: E402
 
 
+def _emit_or_fail(text: str, output: str | None) -> None:
+    """:func:`_emit`, with an unwritable target reported as bad input (exit 2)."""
+    try:
+        _emit(text, output)
+    except OSError as exc:
+        raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
+
+
 @main.command("import")
 @click.argument("kind", type=click.Choice(sorted(IMPORTERS)))
 @click.argument("sources", nargs=-1, required=True, type=click.Path())
@@ -194,6 +202,8 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
     saying where it came from; the importer's notes go to standard error. The sources
     say nothing about user flows: add them by hand.
     """
+    if output != "-" and Path(output).is_dir():
+        raise InputError(f"{output}: is a folder; --output takes a file name")
     if output != "-" and Path(output).exists() and not force:
         raise InputError(f"{output}: already exists; pass --force to overwrite it")
     result = import_sources(kind, sources)
@@ -201,7 +211,7 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
     load_sources([(output, text)])  # what we write must validate; a failure here is a bug
     for note in result.notes:
         click.echo(f"pruner: note: {note}", err=True)
-    _emit(text, output)
+    _emit_or_fail(text, output)
     services = result.document.get("services", {})
     edges = sum(len(s.get("depends_on", ())) for s in services.values())
     if output != "-":
@@ -237,5 +247,5 @@ def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on:
     observation = observe(observed, observed_kind)
     report = drift_report(G, observation, source=manifest, fail_on=fail_on)
     options = {"color": _color() and output is None} if fmt == "text" else {}
-    _emit(render(report, fmt, **options), output)
+    _emit_or_fail(render(report, fmt, **options), output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)
