@@ -23,7 +23,7 @@ from pruner.errors import (
 )
 from pruner.graph import dependency_graph
 from pruner.loader import load
-from pruner.render import FORMATS, render
+from pruner.render import DIAGRAM_FORMATS, FORMATS, render
 from pruner.report import check_report, validate_report
 from pruner.schema import schema_text
 
@@ -67,12 +67,20 @@ def _emit(text: str, output: str | None) -> None:
         raise InputError(f"cannot write {display(output)}: no folder {display(str(directory))}")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
+        _umask_mode(tmp)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask_mode(path: str) -> None:
+    """Give a temp file the mode a plain ``open()`` would (mkstemp makes it 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
 
 
 def _load_graph(path: str):
@@ -87,7 +95,8 @@ def _off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
         try:
             lines = Path(off_file).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{off_file}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+            reason = getattr(exc, "strerror", None) or exc
+            raise InputError(f"{off_file}: cannot read: {reason}") from None
         for number, raw in enumerate(lines, 1):
             name = raw.split("#", 1)[0].strip()
             if not name:
@@ -101,7 +110,7 @@ def _off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
 
 
 def _format_option(*allowed: str):
-    choices = [f for f in FORMATS if not allowed or f in allowed]
+    choices = [f for f in FORMATS if (f in allowed if allowed else f not in DIAGRAM_FORMATS)]
     return click.option("--format", "fmt", type=click.Choice(choices), default="text",
                         show_default=True, help="Output format.")
 
@@ -249,3 +258,129 @@ def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on:
     options = {"color": _color() and output is None} if fmt == "text" else {}
     _emit_or_fail(render(report, fmt, **options), output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)
+
+
+# --- render, report (issue 5) ---
+
+from pruner.analysis.focus import check_flows  # noqa: E402
+from pruner.graphviz_run import run_dot  # noqa: E402
+from pruner.render.dot import tidy_svg  # noqa: E402
+from pruner.report.diagram import CLUSTER_BY, diagram_report  # noqa: E402
+from pruner.report.overview import overview_report  # noqa: E402
+
+RENDER_SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".mmd": "mmd",
+                   ".mermaid": "mmd"}
+RENDER_FORMATS = ("dot", "svg", "png", "mmd")
+
+
+def _emit_bytes(data: bytes, output: str) -> None:
+    """Write ``data`` to ``output`` atomically (a temp file, then rename); ``-`` = stdout."""
+    if output == "-":
+        click.get_binary_stream("stdout").write(data)
+        return
+    target = Path(output)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"cannot write {display(output)}: no folder {display(str(directory))}")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        _umask_mode(tmp)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _render_format(output: str, fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    suffix = Path(output).suffix.lower()
+    if suffix not in RENDER_SUFFIXES:
+        raise InputError(
+            f"cannot tell the format of {display(output)} from its suffix: "
+            "use .dot, .svg, .png or .mmd, or --format")
+    return RENDER_SUFFIXES[suffix]
+
+
+def _diagram_options(function):
+    function = click.option(
+        "--cluster-by", type=click.Choice(CLUSTER_BY), default="system", show_default=True,
+        help="Draw a box around the services of each system or owning team.")(function)
+    function = click.option(
+        "--depth", type=click.IntRange(min=1), default=None,
+        help="Show services at most N dependency steps below the flows.")(function)
+    function = click.option(
+        "--flow", "flows", multiple=True, metavar="NAME",
+        help="Show only this flow and what it stands on (repeatable).")(function)
+    function = click.option(
+        "--off-file", type=click.Path(dir_okay=False), default=None,
+        help="File with one service name per line (# comments).")(function)
+    function = click.option(
+        "--off", "off", multiple=True, metavar="NAME[,NAME...]",
+        help="Services to switch off (repeatable, comma-separated).")(function)
+    return function
+
+
+@main.command("render")
+@_path_argument
+@_diagram_options
+@click.option("--format", "fmt", type=click.Choice(RENDER_FORMATS), default=None,
+              help="Output format (default: from the suffix of --output).")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="The file to write: .dot, .svg, .png or .mmd (- for standard output).")
+def render_command(path: str, off: tuple[str, ...], off_file: str | None,
+                   flows: tuple[str, ...], depth: int | None, cluster_by: str,
+                   fmt: str | None, output: str) -> None:
+    """Draw the dependency diagram, with what --off breaks painted on it.
+
+    Flows at the top, hard dependencies solid, soft ones dashed, fallback and
+    quorum groups as small junctions. SVG and PNG need Graphviz (dot); .dot and
+    .mmd (Mermaid) do not. Exit 0 when the file is written, whatever broke.
+    """
+    fmt = _render_format(output, fmt)
+    if output == "-" and fmt == "png":
+        raise InputError("PNG is binary: write it to a file with --output FILE.png")
+    result, G = _load_graph(path)
+    ev = switch_off(G, _off_names(G, off, off_file))
+    check_flows(G, flows)
+    title = f"{path}: {', '.join(ev.off)} switched off" if ev.off else str(path)
+    diagram = diagram_report(G, ev, flows=flows, depth=depth, cluster_by=cluster_by,
+                             title=title)
+    if fmt == "mmd":
+        _emit(render(diagram, "mermaid"), output)
+        return
+    source = render(diagram, "dot")
+    if fmt == "dot":
+        _emit(source, output)
+        return
+    data = run_dot(source, fmt)
+    if fmt == "svg":
+        data = tidy_svg(data.decode("utf-8")).encode("utf-8")
+    _emit_bytes(data, output)
+
+
+@main.command("report")
+@_path_argument
+@_diagram_options
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="broken", show_default=True,
+              help="Which state of a critical flow the verdict counts as a failure.")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write (- for standard output).")
+def report_command(path: str, off: tuple[str, ...], off_file: str | None,
+                   flows: tuple[str, ...], depth: int | None, cluster_by: str,
+                   fail_on: str, output: str) -> None:
+    """Write one self-contained HTML page: verdict, flows, single points of failure, diagram.
+
+    Needs Graphviz (dot) for the diagram. The page fetches nothing and runs no
+    script. Exit 0 when the file is written, whatever the verdict (use `pruner
+    check` as the gate).
+    """
+    result, G = _load_graph(path)
+    ev = switch_off(G, _off_names(G, off, off_file))
+    check_flows(G, flows)
+    overview = overview_report(G, ev, source=path, flows=flows, depth=depth,
+                               cluster_by=cluster_by, fail_on=fail_on)
+    svg = run_dot(render(overview.diagram, "dot"), "svg").decode("utf-8")
+    _emit(render(overview, "html", svg=svg), output)

@@ -40,7 +40,8 @@ def test_empty_files_and_documents_contribute_nothing(tmp_path):
 
 
 def test_locations_are_one_based():
-    m = load_sources([("m.yaml", "services:\n  a:\n    depends_on:\n      - b\n  b: {}\n")]).manifest
+    text = "services:\n  a:\n    depends_on:\n      - b\n  b: {}\n"
+    m = load_sources([("m.yaml", text)]).manifest
     assert str(m.services["a"].location) == "m.yaml:2:3"
     assert str(m.services["a"].depends_on[0].location) == "m.yaml:4:9"
 

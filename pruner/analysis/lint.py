@@ -18,8 +18,8 @@ def hard_cycles(G: nx.DiGraph) -> list[list[str]]:
 
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
-    >>> G = dependency_graph(load_sources([("m.yaml",
-    ...     "services: {a: {depends_on: [b]}, b: {depends_on: [a]}, c: {depends_on: [a]}}")]).manifest)
+    >>> text = "services: {a: {depends_on: [b]}, b: {depends_on: [a]}, c: {depends_on: [a]}}"
+    >>> G = dependency_graph(load_sources([("m.yaml", text)]).manifest)
     >>> hard_cycles(G)
     [['a', 'b']]
     """

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from importlib import import_module
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "DIAGRAM_FORMATS", "render"]
 
 # format name -> module under pruner.render; each module has render(report, **options).
 FORMATS = {
     "text": "text",
     "json": "json",
+    "dot": "dot",
+    "mermaid": "mermaid",
+    "html": "html",
 }
+# Formats that draw a diagram or a page (pruner render / pruner report), not a
+# command's report: commands offer them only when they ask for them by name.
+DIAGRAM_FORMATS = ("dot", "mermaid", "html")
 
 
 def render(report, fmt: str = "text", **options) -> str:

@@ -20,5 +20,6 @@ def test_hard_cycle_and_uncovered_warnings():
     assert reached(G) == {"a", "b"}
     messages = [p.message for p in lint(G)]
     assert messages[0].startswith("hard dependency cycle among a, b")
-    assert "'c' is reached by no flow: a prune candidate, or a sign of a flow nobody declared" in messages[1]
+    assert ("'c' is reached by no flow: a prune candidate, or a sign of a flow nobody declared"
+            in messages[1])
     assert all(p.severity == "warning" for p in lint(G))

@@ -1,0 +1,118 @@
+"""Mermaid flowchart output of a :class:`~pruner.report.diagram.Diagram` (``.mmd``),
+for Markdown files and wikis that draw Mermaid (GitHub, GitLab, Notion).
+
+Node ids are generated (``f0``, ``s12``, ``j3``) so that no name can collide with
+Mermaid keywords (``end``, ``graph``); every label is written with Mermaid's
+``#NNN;`` character codes for anything but letters, digits and plain punctuation,
+so quotes, brackets, ``<>&``, backticks and newlines cannot end a label or inject
+HTML.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
+from pruner.render.common import clean
+from pruner.render.dot import EDGE_COLOR, STATE_WORD, STYLE
+from pruner.report.diagram import FLOW, JUNCTION, OFF, Diagram
+
+__all__ = ["render", "mermaid_text"]
+
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:/@_-+()")
+
+
+def mermaid_text(text: object, limit: int | None = None) -> str:
+    r"""Free text for a quoted Mermaid label: safe characters kept, the rest as ``#NNN;``.
+
+    >>> mermaid_text('a "b" <i>`x`</i> [1]\nend')
+    'a #34;b#34; #60;i#62;#96;x#96;#60;/i#62; #91;1#93;#92;nend'
+    """
+    s = clean(text)
+    if limit is not None and len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return "".join(c if c in _SAFE else f"#{ord(c)};" for c in s)
+
+
+def diagram_mermaid(diagram: Diagram) -> str:
+    """The Mermaid source of ``diagram``: same nodes, edges, states and clusters as DOT."""
+    ids: dict[str, str] = {}
+    counters = {"f": 0, "s": 0, "j": 0}
+    for node in diagram.nodes:
+        prefix = "f" if node.kind == FLOW else "j" if node.kind == JUNCTION else "s"
+        ids[node.id] = f"{prefix}{counters[prefix]}"
+        counters[prefix] += 1
+
+    out = ["flowchart TB"]
+    if diagram.title:
+        out.insert(0, f"---\ntitle: \"{mermaid_text(diagram.title)}\"\n---")
+
+    def declare(node) -> str:
+        name = mermaid_text(node.name)
+        words = []
+        if node.kind == FLOW or node.state != UP:
+            words.append(STATE_WORD[node.state])
+        words += [mermaid_text(n, 60) for n in node.notes if node.kind != FLOW]
+        words = [w for w in words if w]
+        label = name
+        if words and node.kind != JUNCTION:
+            label = f"{name}<br/><small>{' · '.join(words)}</small>"
+        if node.state == OFF:
+            label = f"<s>{name}</s><br/><small>{STATE_WORD[OFF]}</small>"
+        nid = ids[node.id]
+        if node.kind == FLOW:
+            return f'{nid}(["{label}"])'
+        if node.kind == JUNCTION:
+            return f'{nid}(("{label}"))'
+        return f'{nid}("{label}")'
+
+    clustered = set()
+    flows = [n for n in diagram.nodes if n.kind == FLOW]
+    by_id = {n.id: n for n in diagram.nodes}
+    if flows:
+        out.append('  subgraph flows["flows"]')
+        out += [f"    {declare(n)}" for n in flows]
+        out.append("  end")
+    for index, cluster in enumerate(diagram.clusters):
+        out.append(f'  subgraph c{index}["{mermaid_text(cluster.label)}"]')
+        for nid in cluster.nodes:
+            clustered.add(nid)
+            out.append(f"    {declare(by_id[nid])}")
+        out.append("  end")
+    for node in diagram.nodes:
+        if node.kind != FLOW and node.id not in clustered:
+            out.append(f"  {declare(node)}")
+
+    links = []
+    for number, edge in enumerate(diagram.edges):
+        arrow = "-.->" if edge.soft else "==>" if edge.trouble else "-->"
+        out.append(f"  {ids[edge.tail]} {arrow} {ids[edge.head]}")
+        if edge.trouble:
+            width = "2.5px" if edge.trouble == DOWN else "2px"
+            links.append(f"  linkStyle {number} stroke:{EDGE_COLOR[edge.trouble]},"
+                         f"stroke-width:{width}")
+    out += links
+
+    for state in (UP, OK, DEGRADED, DOWN, BROKEN, OFF):
+        fill, border, ink = STYLE[state]
+        dash = ",stroke-dasharray:4 3" if state == OFF else ""
+        out.append(f"  classDef {state} fill:{fill},stroke:{border},color:{ink}{dash}")
+    out.append("  classDef junction fill:#f1f3f4,stroke:#80868b,font-size:10px")
+    by_class: dict[str, list[str]] = {}
+    for node in diagram.nodes:
+        name = "junction" if node.kind == JUNCTION and node.state == UP else node.state
+        by_class.setdefault(name, []).append(ids[node.id])
+    for name in sorted(by_class):
+        out.append(f"  class {','.join(by_class[name])} {name}")
+    return "\n".join(out) + "\n"
+
+
+@singledispatch
+def render(report) -> str:
+    """Render ``report`` as a Mermaid flowchart."""
+    raise TypeError(f"no Mermaid output for {type(report).__name__}")
+
+
+@render.register
+def _(report: Diagram) -> str:
+    return diagram_mermaid(report)

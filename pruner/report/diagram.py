@@ -1,0 +1,275 @@
+"""What a dependency diagram shows (issue 5): nodes with their states, edges with
+how they are held, junctions for groups, the paths trouble travels, clusters.
+
+The renderers (:mod:`pruner.render.dot`, :mod:`pruner.render.mermaid`) only draw
+this; every decision about *what* to draw is made here, once, so that the DOT,
+SVG, PNG, Mermaid and HTML pictures agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from pruner.analysis.evaluate import (
+    BROKEN,
+    DEGRADED,
+    DOWN,
+    OK,
+    UP,
+    Evaluation,
+    item_status,
+    switch_off,
+)
+from pruner.analysis.focus import check_flows, focus
+from pruner.analysis.lint import reached
+from pruner.model import ANY_OF, SINGLE, Item
+
+__all__ = [
+    "CLUSTER_BY",
+    "OFF",
+    "FLOW",
+    "SERVICE",
+    "JUNCTION",
+    "Node",
+    "Edge",
+    "Cluster",
+    "Diagram",
+    "diagram_report",
+    "group_label",
+    "node_id",
+]
+
+CLUSTER_BY = ("system", "owner", "none")
+FLOW, SERVICE, JUNCTION = "flow", "service", "junction"
+OFF = "off"  # the state of a switched-off service (it is DOWN too, but drawn differently)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One box in the diagram.
+
+    ``state`` is a service state (``up``, ``degraded``, ``down``, ``off``), a flow
+    state (``ok``, ``degraded``, ``broken``), or for a junction ``up`` / ``degraded``
+    (running on a fallback) / ``down`` (the group is not satisfied). ``notes`` are
+    short extra lines (free text, not yet escaped), ``tooltip`` the description.
+    """
+
+    id: str
+    kind: str
+    name: str
+    state: str
+    cluster: str | None = None
+    notes: tuple[str, ...] = ()
+    tooltip: str | None = None
+    critical: bool = False
+    soft: bool = False  # junctions: the group is a soft item
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Edge:
+    """A dependency: ``tail`` needs ``head``. ``trouble`` is ``down`` or ``degraded``
+    when the head is, i.e. the edge lies on a path the failure travels; ``member``
+    marks the edge from a junction to one member of its group."""
+
+    tail: str
+    head: str
+    soft: bool = False
+    trouble: str | None = None
+    member: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A box around the services of one system (or owner)."""
+
+    id: str
+    label: str
+    nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """Everything to draw, sorted: flows first, then services, then junctions."""
+
+    title: str
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    clusters: tuple[Cluster, ...]
+    off: tuple[str, ...]
+    flows: tuple[str, ...]  # the flows focused on (empty: the whole manifest)
+    depth: int | None
+    cluster_by: str
+
+    @property
+    def overlay(self) -> bool:
+        """True when something is switched off, so states are worth a legend."""
+        return bool(self.off)
+
+
+def node_id(kind: str, name: str) -> str:
+    """The diagram id of a flow or service (separate namespaces, so prefixed).
+
+    >>> node_id(FLOW, "signup"), node_id(SERVICE, "zk-1")
+    ('flow:signup', 'svc:zk-1')
+    """
+    return ("flow:" if kind == FLOW else "svc:") + name
+
+
+def group_label(item: Item) -> str:
+    """How a junction reads: ``any 1 of 2`` for a fallback, ``2 of 3`` for a quorum.
+
+    >>> from pruner.model import AT_LEAST
+    >>> group_label(Item(ANY_OF, ("a", "b"))), group_label(Item(AT_LEAST, ("a", "b", "c"), 2))
+    ('any 1 of 2', '2 of 3')
+    """
+    n = len(item.members)
+    if item.kind == ANY_OF or item.need == 1:
+        return f"any 1 of {n}"
+    return f"{item.need} of {n}"
+
+
+def _state(ev: Evaluation, name: str) -> str:
+    if ev.cause.get(name, 0) is None:
+        return OFF
+    return ev.services[name]
+
+
+def _trouble(ev: Evaluation, name: str) -> str | None:
+    return DOWN if name in ev.cause else DEGRADED if name in ev.via else None
+
+
+def diagram_report(
+    G: nx.DiGraph,
+    ev: Evaluation | None = None,
+    *,
+    flows=(),
+    depth: int | None = None,
+    cluster_by: str = "system",
+    title: str = "",
+) -> Diagram:
+    """Decide what to draw for the manifest behind ``G`` and the evaluation ``ev``.
+
+    Parameters
+    ----------
+    G : nx.DiGraph
+        A graph from :func:`pruner.graph.dependency_graph`.
+    ev : Evaluation, optional
+        The what-if overlay; ``None`` draws the manifest with nothing switched off.
+    flows : iterable of str
+        Show only these flows and what they stand on; empty shows everything.
+    depth : int, optional
+        Show services at most this many dependency steps below the flows.
+    cluster_by : {"system", "owner", "none"}
+        Draw a box around the services of each system (or owning team).
+    title : str
+        A caption (free text; renderers escape it).
+
+    Examples
+    --------
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services:
+    ...   web: {depends_on: [{any_of: [sms-a, sms-b]}]}
+    ...   sms-a: {system: sms}
+    ...   sms-b: {system: sms}
+    ... flows: {login: {requires: [web]}}''')]).manifest)
+    >>> d = diagram_report(G, switch_off(G, ["sms-a"]))
+    >>> [(n.id, n.state) for n in d.nodes]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('flow:login', 'degraded'), ('svc:sms-a', 'off'), ('svc:sms-b', 'up'),
+     ('svc:web', 'degraded'), ('svc:web#0', 'degraded')]
+    >>> [(e.tail, e.head, e.trouble) for e in d.edges if e.trouble]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('flow:login', 'svc:web', 'degraded'), ('svc:web', 'svc:web#0', 'degraded'),
+     ('svc:web#0', 'svc:sms-a', 'down')]
+    """
+    if cluster_by not in CLUSTER_BY:
+        raise ValueError(f"cluster_by must be one of {CLUSTER_BY}")
+    if ev is None:
+        ev = switch_off(G, ())
+    table = G.graph["flows"]
+    chosen = check_flows(G, flows)
+    shown_flows = chosen or tuple(table)
+    if chosen or depth is not None:
+        services = set(focus(G, shown_flows, depth))
+    else:
+        services = set(G)
+    covered = reached(G)
+
+    nodes: list[Node] = []
+    junctions: list[Node] = []
+    edges: set[Edge] = set()
+    singles: dict[tuple[str, str], bool] = {}  # (tail, head) -> soft (soft only if all are)
+
+    def add_items(owner: str, items: tuple[Item, ...], cluster: str | None) -> None:
+        for index, item in enumerate(items):
+            if item.kind == SINGLE:
+                head = item.members[0]
+                if head in services:
+                    key = (owner, node_id(SERVICE, head))
+                    singles[key] = singles.get(key, True) and item.soft
+                continue
+            status = item_status(item, ev.cause, ev.via)
+            state = DOWN if not status.satisfied else DEGRADED if status.troubled else UP
+            jid = f"{owner}#{index}"
+            junctions.append(Node(jid, JUNCTION, group_label(item), state, cluster,
+                                  tooltip=item.note, soft=item.soft))
+            edges.add(Edge(owner, jid, item.soft, None if state == UP else state))
+            for member in item.members:
+                if member in services:
+                    edges.add(Edge(jid, node_id(SERVICE, member), item.soft,
+                                   _trouble(ev, member), member=True))
+
+    for name in shown_flows:
+        flow = table[name]
+        fid = node_id(FLOW, name)
+        notes = ("critical",) if flow.critical else ("not critical",)
+        nodes.append(Node(fid, FLOW, name, ev.flows[name], None, notes, flow.description,
+                          critical=flow.critical))
+        add_items(fid, flow.requires, None)
+
+    for name in sorted(services):
+        svc = G.nodes[name]["service"]
+        cluster = None if cluster_by == "none" else getattr(svc, cluster_by)
+        notes = []
+        hidden = sum(1 for dep in G._succ[name] if dep not in services)
+        if hidden:
+            notes.append(f"+{hidden} more dependenc{'y' if hidden == 1 else 'ies'}")
+        if name not in covered:
+            notes.append("no flow reaches it")
+        sid = node_id(SERVICE, name)
+        nodes.append(Node(sid, SERVICE, name, _state(ev, name), cluster, tuple(notes),
+                          svc.description))
+        add_items(sid, svc.depends_on, cluster)
+
+    for (tail, head), soft in singles.items():
+        edges.add(Edge(tail, head, soft, _trouble(ev, head.split(":", 1)[1])))
+
+    groups: dict[str, list[str]] = {}
+    for node in nodes + junctions:
+        if node.cluster is not None:
+            groups.setdefault(node.cluster, []).append(node.id)
+    clusters = tuple(
+        Cluster(f"cluster_{i}", f"{cluster_by}: {key}", tuple(sorted(groups[key])))
+        for i, key in enumerate(sorted(groups))
+    )
+    nodes.sort(key=lambda n: (n.kind != FLOW, n.id))
+    junctions.sort(key=lambda n: n.id)
+    return Diagram(
+        title=title,
+        nodes=tuple(nodes + junctions),
+        edges=tuple(sorted(edges)),
+        clusters=clusters,
+        off=ev.off,
+        flows=chosen,
+        depth=depth,
+        cluster_by=cluster_by,
+    )
+
+
+# States a flow can be in, for renderers that map states to colours.
+FLOW_STATES = (OK, DEGRADED, BROKEN)
+SERVICE_STATES = (UP, DEGRADED, DOWN, OFF)

@@ -1,0 +1,83 @@
+import xml.etree.ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+
+from pruner import graphviz_run
+from pruner.cli import main
+from tests.render_helpers import REPO
+
+TWITTER = str(REPO / "manifests" / "twitter")
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_acceptance_twitter_svg_and_dot(tmp_path):
+    svg, dot = tmp_path / "x.svg", tmp_path / "x.dot"
+    assert run("render", TWITTER, "--off", "sms-gateway", "--output", str(svg)).exit_code == 0
+    text = svg.read_text()
+    ET.fromstring(text)
+    assert "sms-gateway" in text and "2fa-login-sms" in text
+    assert run("render", TWITTER, "--off", "sms-gateway", "--output", str(dot)).exit_code == 0
+    assert dot.read_text().startswith("digraph pruner {")
+
+
+@pytest.mark.parametrize("suffix,magic", [("png", b"\x89PNG"), ("svg", b"<?xml"),
+                                          ("dot", b"digraph"), ("mmd", b"---")])
+def test_format_comes_from_the_suffix(tmp_path, suffix, magic):
+    out = tmp_path / f"f.{suffix}"
+    result = run("render", TWITTER, "--off", "sms-gateway", "--flow", "2fa-login-sms",
+                 "--depth", "3", "--cluster-by", "owner", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(magic)
+
+
+def test_format_option_overrides_the_suffix(tmp_path):
+    out = tmp_path / "diagram.txt"
+    assert run("render", TWITTER, "--format", "mmd", "-o", str(out)).exit_code == 0
+    assert "flowchart TB" in out.read_text()
+    result = run("render", TWITTER, "-o", str(out))
+    assert result.exit_code == 2 and "use .dot, .svg, .png or .mmd" in result.output
+
+
+def test_bad_names_exit_2_with_a_suggestion(tmp_path):
+    result = run("render", TWITTER, "--flow", "2fa-login-sm", "-o", str(tmp_path / "x.dot"))
+    assert result.exit_code == 2 and "did you mean '2fa-login-sms'" in result.output
+    result = run("report", TWITTER, "--off", "sms-gatway", "-o", str(tmp_path / "x.html"))
+    assert result.exit_code == 2 and "did you mean 'sms-gateway'" in result.output
+    assert not (tmp_path / "x.dot").exists()
+
+
+def test_missing_dot_exits_2_with_install_hint_and_dot_still_works(tmp_path, monkeypatch):
+    monkeypatch.setattr(graphviz_run.shutil, "which", lambda name: None)
+    result = run("render", TWITTER, "-o", str(tmp_path / "x.svg"))
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "apt-get install graphviz" in result.output
+    assert run("report", TWITTER, "-o", str(tmp_path / "x.html")).exit_code == 2
+    assert run("render", TWITTER, "-o", str(tmp_path / "x.dot")).exit_code == 0
+    assert run("render", TWITTER, "-o", str(tmp_path / "x.mmd")).exit_code == 0
+    assert not (tmp_path / "x.svg").exists()
+
+
+def test_report_writes_a_self_contained_page(tmp_path):
+    out = tmp_path / "r.html"
+    result = run("report", TWITTER, "--off", "sms-gateway", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert "<svg" in page and "FAIL" in page and "Single points of failure" in page
+    lowered = page.lower()
+    for fetch in ("<script", "<link", "src=", "@import", "url(", "http://", "https://"):
+        assert fetch not in lowered.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
+            'xmlns:xlink="http://www.w3.org/1999/xlink"', ""), fetch
+
+
+def test_check_does_not_offer_diagram_formats():
+    result = run("check", TWITTER, "--format", "dot")
+    assert result.exit_code == 2 and "Invalid value" in result.output
+
+
+def test_png_to_stdout_is_refused(tmp_path):
+    result = run("render", TWITTER, "--format", "png", "-o", "-")
+    assert result.exit_code == 2 and "binary" in result.output
