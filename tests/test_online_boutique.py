@@ -9,7 +9,8 @@ from pruner.loader import load
 from tests.conftest import ROOT, run
 
 OB = ROOT / "manifests" / "online-boutique"
-RELEASE = ROOT.parent / "shared" / "corpus" / "online-boutique" / "release-kubernetes-manifests.yaml"
+CORPUS = ROOT.parent / "shared" / "corpus"
+RELEASE = CORPUS / "online-boutique" / "release-kubernetes-manifests.yaml"
 
 
 def test_hand_edits_keep_every_imported_edge_and_only_soften_the_tolerated_ones():
