@@ -11,7 +11,10 @@ from pathlib import Path
 import click
 
 from pruner import __version__
+from pruner.analysis.diff import DIFF_FAIL_ON
+from pruner.analysis.drift import DRIFT_FAIL_ON
 from pruner.analysis.evaluate import FAIL_ON, switch_off
+from pruner.analysis.focus import check_flows
 from pruner.analysis.lint import lint
 from pruner.errors import (
     InputError,
@@ -21,10 +24,17 @@ from pruner.errors import (
     did_you_mean,
     display,
 )
+from pruner.gitsource import sources_at
 from pruner.graph import dependency_graph
-from pruner.loader import load
+from pruner.graphviz_run import run_dot
+from pruner.importers import IMPORTERS, import_sources, result_to_yaml
+from pruner.importers.observe import MANIFEST, observe
+from pruner.loader import load, load_sources
 from pruner.render import DIAGRAM_FORMATS, FORMATS, render
-from pruner.report import check_report, validate_report
+from pruner.render.dot import tidy_svg
+from pruner.report import check_report, diff_report, drift_report, validate_report
+from pruner.report.diagram import CLUSTER_BY, diagram_report
+from pruner.report.overview import overview_report
 from pruner.schema import schema_text
 
 __all__ = ["main"]
@@ -190,13 +200,81 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
+# --- import (issue 6) ---
+
+
+def _emit_or_fail(text: str, output: str | None) -> None:
+    """:func:`_emit`, with an unwritable target reported as bad input (exit 2)."""
+    try:
+        _emit(text, output)
+    except OSError as exc:
+        raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(sorted(IMPORTERS)))
+@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="The manifest file to write (atomically); '-' for standard output.")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool) -> None:
+    """Write a v1 manifest from deployment files, a catalog or traces.
+
+    KIND says what the SOURCEs (files or folders) are. Every dependency carries a note
+    saying where it came from; the importer's notes go to standard error. The sources
+    say nothing about user flows: add them by hand.
+    """
+    if output != "-" and Path(output).is_dir():
+        raise InputError(f"{output}: is a folder; --output takes a file name")
+    if output != "-" and Path(output).exists() and not force:
+        raise InputError(f"{output}: already exists; pass --force to overwrite it")
+    result = import_sources(kind, sources)
+    text = result_to_yaml(result)
+    load_sources([(output, text)])  # what we write must validate; a failure here is a bug
+    for note in result.notes:
+        click.echo(f"pruner: note: {note}", err=True)
+    _emit_or_fail(text, output)
+    services = result.document.get("services", {})
+    edges = sum(len(s.get("depends_on", ())) for s in services.values())
+    if output != "-":
+        click.echo(f"pruner: wrote {output}: {len(services)} services, {edges} "
+                   f"dependenc{'y' if edges == 1 else 'ies'}, no flows (add them by hand)",
+                   err=True)
+
+
+# --- drift (issue 6) ---
+@main.command()
+@click.argument("manifest", type=click.Path())
+@click.argument("observed", nargs=-1, required=True, type=click.Path())
+@click.option("--observed-kind", type=click.Choice(["auto", MANIFEST, *sorted(IMPORTERS)]),
+              default="auto", show_default=True,
+              help="What OBSERVED is; auto: YAML is a manifest, JSON is told apart by content.")
+@click.option("--fail-on", type=click.Choice(DRIFT_FAIL_ON), default="undeclared-critical",
+              show_default=True,
+              help="Which finding fails the gate: undeclared calls whose caller a critical flow "
+                   "reaches, any undeclared call, or never.")
+@_format_option("text", "json")
+@_output_option
+def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on: str, fmt: str,
+          output: str | None) -> None:
+    """Compare the dependencies MANIFEST declares with those OBSERVED.
+
+    OBSERVED: Zipkin spans, Jaeger /api/dependencies JSON, or another manifest (files or
+    folders). Reports undeclared dependencies (observed calls the manifest lacks),
+    stale declarations, services observed but not declared, and services no flow
+    reaches that still receive traffic. Exit 1 when an undeclared call starts at a
+    service a critical flow reaches.
+    """
+    _, G = _load_graph(manifest)
+    observation = observe(observed, observed_kind)
+    report = drift_report(G, observation, source=manifest, fail_on=fail_on)
+    options = {"color": _color() and output is None} if fmt == "text" else {}
+    _emit_or_fail(render(report, fmt, **options), output)
+    raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)
+
+
 # --- render, report (issue 5) ---
 
-from pruner.analysis.focus import check_flows  # noqa: E402
-from pruner.graphviz_run import run_dot  # noqa: E402
-from pruner.render.dot import tidy_svg  # noqa: E402
-from pruner.report.diagram import CLUSTER_BY, diagram_report  # noqa: E402
-from pruner.report.overview import overview_report  # noqa: E402
 
 RENDER_SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".mmd": "mmd",
                    ".mermaid": "mmd"}
@@ -297,10 +375,6 @@ def report_command(path: str, off: tuple[str, ...], off_file: str | None,
 
 
 # --- diff (issue 4) ---
-from pruner.analysis.diff import DIFF_FAIL_ON  # noqa: E402
-from pruner.gitsource import sources_at  # noqa: E402
-from pruner.loader import load_sources  # noqa: E402
-from pruner.report import diff_report  # noqa: E402
 
 
 @main.command()

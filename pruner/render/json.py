@@ -193,3 +193,69 @@ def item_json_plain(item) -> dict:
     """An item without evaluation counts."""
     return {"item": item.describe(), "kind": item.kind, "members": list(item.members),
             "need": item.need, "soft": item.soft, "note": item.note}
+
+
+# --- drift (issue 6) ---
+from pruner.report.drift import DriftReport  # noqa: E402  (kept in this block on purpose)
+
+
+@render.register
+def _(report: DriftReport) -> str:
+    return dumps(drift_json(report))
+
+
+def drift_json(report: DriftReport) -> dict:
+    """The JSON object of ``pruner drift`` (documented in docs/importing.md)."""
+    d, obs = report.drift, report.observation
+    return {
+        "source": report.source,
+        "observed": {
+            "kind": obs.kind,
+            "sources": list(obs.sources),
+            "services": len(obs.services),
+            "dependencies": d.observed_edges,
+            "notes": list(obs.notes),
+        },
+        "summary": {
+            "declared_services": report.declared_services,
+            "declared_flows": report.declared_flows,
+            "declared_dependencies": d.declared_edges,
+            "observed_dependencies": d.observed_edges,
+            "matched": d.matched,
+            "undeclared": len(d.undeclared),
+            "undeclared_critical": len(d.undeclared_critical),
+            "stale": len(d.stale),
+            "unjudged": d.unjudged,
+            "observed_not_declared": len(d.observed_not_declared),
+            "uncovered_traffic": len(d.uncovered_traffic),
+        },
+        "gate": {
+            "fail_on": report.gate.fail_on,
+            "passed": report.gate.passed,
+            "failing": list(report.gate.failing),
+        },
+        "undeclared": [
+            {
+                "source": u.source,
+                "target": u.target,
+                "calls": u.calls,
+                "evidence": u.evidence,
+                "source_declared": u.source_declared,
+                "target_declared": u.target_declared,
+                "critical_flows": list(u.critical_flows),
+                "target_uncovered": u.target_uncovered,
+            }
+            for u in d.undeclared
+        ],
+        "stale": [
+            {"source": s.source, "target": s.target, "soft": s.soft, "group": s.group,
+             "note": s.note, "location": s.location}
+            for s in d.stale
+        ],
+        "observed_not_declared": list(d.observed_not_declared),
+        "uncovered_traffic": [
+            {"service": t.name, "callers": list(t.callers), "callees": list(t.callees),
+             "calls_in": t.calls_in}
+            for t in d.uncovered_traffic
+        ],
+    }

@@ -131,3 +131,101 @@ def _(report: DiffReport, color: bool = False) -> str:
     word = _paint(word, "green" if report.gate.passed else "red", color)
     out.append(f"{verdict(report)} — gate (--fail-on {report.gate.fail_on}): {word}")
     return "\n".join(out) + "\n"
+
+
+# --- drift (issue 6) ---
+from pruner.report.drift import DriftReport  # noqa: E402  (kept in this block on purpose)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _calls_text(calls: int | None) -> str:
+    if calls is None:
+        return ""
+    return f"{calls} call{'s' if calls != 1 else ''}"
+
+
+def _drift_undeclared_line(u, flows: int) -> str:
+    facts = [f for f in (_calls_text(u.calls),) if f]
+    if u.critical_flows:
+        facts.append(f"under critical flow{'s' if len(u.critical_flows) > 1 else ''} "
+                     f"{name_list(u.critical_flows, 5)}")
+    if not u.source_declared:
+        facts.append("caller not declared")
+    if not u.target_declared:
+        facts.append("callee not declared")
+    elif u.target_uncovered and flows:
+        facts.append("callee reached by no flow: the manifest calls it prunable")
+    suffix = f"  ({'; '.join(facts)})" if facts else ""
+    return f"{u.source} -> {u.target}{suffix}"
+
+
+@render.register
+def _(report: DriftReport, color: bool = False) -> str:
+    d, obs = report.drift, report.observation
+    out = [
+        f"Declared: {report.source} ({report.declared_services} services, "
+        f"{_plural(d.declared_edges, 'dependency', 'dependencies')}, "
+        f"{_plural(report.declared_flows, 'flow', 'flows')})",
+        f"Observed: {obs.kind} from {clean(', '.join(obs.sources)) or '-'} "
+        f"({len(obs.services)} services, "
+        f"{_plural(d.observed_edges, 'dependency', 'dependencies')})",
+    ]
+    out += [f"  note: {clean(n)}" for n in obs.notes]
+    if not report.declared_flows:
+        out.append("The manifest declares no flows: no service is under a critical flow, and "
+                   "every service is reached by no flow. Declare flows to make drift a gate.")
+    out.append(f"Observed dependencies that the manifest declares: {d.matched} of "
+               f"{d.observed_edges}")
+    out.append("")
+
+    crit = len(d.undeclared_critical)
+    out.append(f"Undeclared dependencies ({len(d.undeclared)}, {crit} under a critical flow): "
+               "observed calls the manifest lacks")
+    for u in d.undeclared:
+        word = "CRITICAL" if u.under_critical_flow else "missing"
+        label = _paint(f"{word:<8}", "red" if u.under_critical_flow else "yellow", color)
+        out.append(f"  {label}  {clean(_drift_undeclared_line(u, report.declared_flows))}")
+    if not d.undeclared:
+        out.append("  none")
+    out.append("")
+
+    out.append(f"Stale declarations ({len(d.stale)}): declared, never observed. Judged only "
+               f"where both services appear in the observation; {d.unjudged} other "
+               f"declaration{'s' if d.unjudged != 1 else ''} not judged")
+    for s in d.stale:
+        facts = [f for f in ("soft" if s.soft else "", "fallback group" if s.group else "") if f]
+        suffix = f"  ({', '.join(facts)})" if facts else ""
+        edge = f"{clean(s.source)} -> {clean(s.target)}"
+        out.append(f"  stale     {edge}{suffix}  [{clean(s.location)}]")
+    if not d.stale:
+        out.append("  none")
+    out.append("")
+
+    out.append(f"Observed but not declared ({len(d.observed_not_declared)}): "
+               f"{clean(name_list(d.observed_not_declared)) or 'none'}")
+    out.append(f"Reached by no flow, yet active in the observation "
+               f"({len(d.uncovered_traffic)}): do not prune them before a flow explains the "
+               "traffic")
+    for t in d.uncovered_traffic:
+        facts = []
+        if t.callers:
+            calls = _calls_text(t.calls_in)
+            facts.append(f"called by {name_list(t.callers, 5)}" + (f", {calls}" if calls else ""))
+        if t.callees:
+            facts.append(f"calls {name_list(t.callees, 5)}")
+        out.append(f"  {clean(t.name)}  ({clean('; '.join(facts))})")
+    if not d.uncovered_traffic:
+        out.append("  none")
+    out.append("")
+
+    passed = report.gate.passed
+    verdict = _paint("PASS" if passed else "FAIL", "green" if passed else "red", color)
+    rule = {"undeclared-critical": "undeclared dependencies under a critical flow",
+            "undeclared": "undeclared dependencies", "never": "nothing"}[report.gate.fail_on]
+    out.append(f"Gate (fails on {rule}): {verdict}")
+    if not passed:
+        out.append(f"Failing: {clean(name_list(report.gate.failing, 10))}")
+    return "\n".join(out) + "\n"

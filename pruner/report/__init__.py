@@ -13,11 +13,14 @@ from pruner.report.check import (
     validate_report,
 )
 from pruner.report.diff import DiffReport, FlowDiff, diff_report
+from pruner.report.drift import DriftReport, drift_report
 
 __all__ = [
     "DiffReport",
     "FlowDiff",
     "diff_report",
+    "DriftReport",
+    "drift_report",
     "STATE_ORDER",
     "CheckReport",
     "FlowResult",

@@ -1,0 +1,364 @@
+"""Drift between declared and observed dependencies (``pruner drift``).
+
+The manifest says which services depend on which (the *declared* graph ``G``); traces,
+a Jaeger dependency list, or another manifest say which calls really happen (the
+*observed* edges, an :class:`Observation`). :func:`drift` compares them and finds
+
+- **undeclared dependencies**: observed calls ``A -> B`` that the manifest lacks. The
+  dangerous kind: the manifest may call ``B`` prunable while ``A`` still calls it. Those
+  whose caller ``A`` is reached by a critical flow fail the gate by default;
+- **stale declarations**: declared edges never observed. Judged only where both ends
+  appear in the observation: a service that is absent may simply not have been traced;
+- **observed services the manifest does not declare**;
+- **traffic to uncovered services**: services that no flow reaches (prune candidates by
+  the manifest) yet are active in the observation. Don't prune them before a flow that
+  explains the traffic is declared (or the traffic is explained away).
+
+Everything here is pure: the observation is plain data, built by the caller from an
+import result (:func:`observation_from_document`) or a loaded manifest
+(:func:`observation_from_manifest`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from pruner.analysis.lint import reached
+from pruner.model import SINGLE, Manifest
+
+__all__ = [
+    "DRIFT_FAIL_ON",
+    "ObservedEdge",
+    "Observation",
+    "Undeclared",
+    "Stale",
+    "UncoveredTraffic",
+    "Drift",
+    "DriftGate",
+    "observation_from_document",
+    "observation_from_manifest",
+    "merge_observations",
+    "drift",
+    "drift_gate",
+]
+
+#: ``--fail-on`` choices of ``pruner drift``: undeclared calls whose caller a critical
+#: flow reaches (default), any undeclared call, or never.
+DRIFT_FAIL_ON = ("undeclared-critical", "undeclared", "never")
+
+_CALLS = re.compile(r"(\d+) calls?\b")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ObservedEdge:
+    """One observed dependency ``source -> target``.
+
+    ``calls`` is the number of calls seen when the observation counts them (traces,
+    Jaeger), else ``None``; ``evidence`` says where the edge came from.
+    """
+
+    source: str
+    target: str
+    calls: int | None = None
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What was observed: services seen and ``source -> target`` edges, both sorted."""
+
+    kind: str
+    sources: tuple[str, ...]
+    services: tuple[str, ...]
+    edges: tuple[ObservedEdge, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Undeclared:
+    """An observed call the manifest does not declare.
+
+    ``critical_flows`` are the critical flows that reach the caller (empty when the
+    caller is not declared or no critical flow reaches it); ``target_uncovered`` is true
+    when the callee is declared but no flow reaches it: the manifest calls it prunable.
+    """
+
+    source: str
+    target: str
+    calls: int | None
+    evidence: str | None
+    source_declared: bool
+    target_declared: bool
+    critical_flows: tuple[str, ...]
+    target_uncovered: bool
+
+    @property
+    def under_critical_flow(self) -> bool:
+        """A critical flow reaches the caller."""
+        return bool(self.critical_flows)
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """A declared dependency that the observation never shows, though both ends appear."""
+
+    source: str
+    target: str
+    soft: bool
+    group: bool
+    note: str | None
+    location: str
+
+
+@dataclass(frozen=True, slots=True)
+class UncoveredTraffic:
+    """A declared service no flow reaches that is active in the observation."""
+
+    name: str
+    callers: tuple[str, ...]
+    callees: tuple[str, ...]
+    calls_in: int | None
+
+
+@dataclass(frozen=True)
+class Drift:
+    """The outcome of :func:`drift`; every tuple is sorted (undeclared: critical first)."""
+
+    undeclared: tuple[Undeclared, ...]
+    stale: tuple[Stale, ...]
+    unjudged: int
+    observed_not_declared: tuple[str, ...]
+    uncovered_traffic: tuple[UncoveredTraffic, ...]
+    declared_edges: int
+    observed_edges: int
+    matched: int
+
+    @property
+    def undeclared_critical(self) -> tuple[Undeclared, ...]:
+        """Undeclared calls whose caller a critical flow reaches."""
+        return tuple(u for u in self.undeclared if u.under_critical_flow)
+
+
+@dataclass(frozen=True, slots=True)
+class DriftGate:
+    """The verdict of ``pruner drift``: ``failing`` lists ``"A -> B"`` edges."""
+
+    fail_on: str
+    passed: bool
+    failing: tuple[str, ...]
+
+
+def _calls(note: Any) -> int | None:
+    match = _CALLS.search(note) if isinstance(note, str) else None
+    return int(match.group(1)) if match else None
+
+
+def observation_from_document(
+    document: Mapping[str, Any],
+    kind: str,
+    sources: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> Observation:
+    """An observation from a manifest-v1 document in plain-data form (an import result).
+
+    Every member of every item is an edge; a count ``N calls`` in the item's note
+    becomes :attr:`ObservedEdge.calls`.
+
+    >>> doc = {"version": 1, "services": {"b": {}, "a": {"depends_on": [
+    ...     {"service": "b", "note": "observed by Jaeger: 7 calls"}]}}}
+    >>> obs = observation_from_document(doc, "jaeger")
+    >>> obs.services, obs.edges[0].calls
+    (('a', 'b'), 7)
+    """
+    found: dict[tuple[str, str], ObservedEdge] = {}
+    services = dict(document.get("services") or {})
+    for name, svc in services.items():
+        for item in (svc or {}).get("depends_on", ()) or ():
+            if isinstance(item, str):
+                members, note = [item], None
+            else:
+                members = item.get("any_of") or item.get("of") or [item.get("service")]
+                note = item.get("note")
+            for member in members:
+                if member is not None and member != name:
+                    found[(name, member)] = ObservedEdge(name, member, _calls(note), note)
+    names = set(services) | {n for pair in found for n in pair}
+    return Observation(kind, tuple(sources), tuple(sorted(names)),
+                       tuple(found[k] for k in sorted(found)), tuple(notes))
+
+
+def observation_from_manifest(
+    manifest: Manifest, kind: str = "manifest", sources: Sequence[str] = ()
+) -> Observation:
+    """An observation from a loaded manifest: its services and every declared edge.
+
+    >>> from pruner.model import Item, Service
+    >>> m = Manifest.from_lists([Service("a", (Item(SINGLE, ("b",), note="x"),)), Service("b")])
+    >>> observation_from_manifest(m).edges
+    (ObservedEdge(source='a', target='b', calls=None, evidence='x'),)
+    """
+    found: dict[tuple[str, str], ObservedEdge] = {}
+    for name, svc in manifest.services.items():
+        for item in svc.depends_on:
+            for member in item.members:
+                if (name, member) not in found:
+                    found[(name, member)] = ObservedEdge(name, member, _calls(item.note),
+                                                         item.note)
+    return Observation(kind, tuple(sources or manifest.sources), tuple(manifest.services),
+                       tuple(found[k] for k in sorted(found)))
+
+
+def merge_observations(observations: Iterable[Observation]) -> Observation:
+    """One observation from several: services and edges united, call counts summed.
+
+    >>> a = Observation("zipkin", ("x.json",), ("a", "b"), (ObservedEdge("a", "b", 2),))
+    >>> b = Observation("jaeger", ("y.json",), ("a", "b"), (ObservedEdge("a", "b", 3),))
+    >>> m = merge_observations([a, b])
+    >>> m.kind, m.edges[0].calls
+    ('jaeger+zipkin', 5)
+    """
+    observations = list(observations)
+    if len(observations) == 1:
+        return observations[0]
+    kinds, sources, services, notes = set(), [], set(), []
+    edges: dict[tuple[str, str], ObservedEdge] = {}
+    for obs in observations:
+        kinds.add(obs.kind)
+        sources.extend(obs.sources)
+        services.update(obs.services)
+        notes.extend(n for n in obs.notes if n not in notes)
+        for e in obs.edges:
+            old = edges.get((e.source, e.target))
+            if old is None:
+                edges[(e.source, e.target)] = e
+                continue
+            calls = None if old.calls is None and e.calls is None else (
+                (old.calls or 0) + (e.calls or 0))
+            evidence = "; ".join(x for x in (old.evidence, e.evidence) if x) or None
+            edges[(e.source, e.target)] = ObservedEdge(e.source, e.target, calls, evidence)
+    return Observation("+".join(sorted(kinds)), tuple(sources), tuple(sorted(services)),
+                       tuple(edges[k] for k in sorted(edges)), tuple(notes))
+
+
+def _critical_reach(G: nx.DiGraph, callers: set[str]) -> dict[str, tuple[str, ...]]:
+    """For each caller, the critical flows that reach it (one BFS per critical flow)."""
+    flows = G.graph["flows"]
+    out: dict[str, list[str]] = {c: [] for c in callers}
+    for name in sorted(flows):
+        if not flows[name].critical:
+            continue
+        seen = reached(G, [name])
+        for caller in callers & seen:
+            out[caller].append(name)
+    return {c: tuple(v) for c, v in out.items()}
+
+
+def drift(G: nx.DiGraph, observation: Observation) -> Drift:
+    """Compare the declared graph ``G`` with ``observation``.
+
+    Cost: linear in ``G`` and the observation, plus one traversal of ``G`` per critical
+    flow when some undeclared call starts at a declared service.
+
+    Examples
+    --------
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services: {web: {depends_on: [db]}, db: , ads: }
+    ... flows: {home: {requires: [web]}}''')]).manifest)
+    >>> obs = Observation("zipkin", (), ("ads", "db", "web"),
+    ...                   (ObservedEdge("web", "ads", 4),))
+    >>> d = drift(G, obs)
+    >>> [(u.source, u.target, u.critical_flows, u.target_uncovered) for u in d.undeclared]
+    [('web', 'ads', ('home',), True)]
+    >>> [(s.source, s.target) for s in d.stale]
+    [('web', 'db')]
+    >>> [t.name for t in d.uncovered_traffic]
+    ['ads']
+    """
+    manifest: Manifest = G.graph["manifest"]
+    seen_services = set(observation.services)
+    for e in observation.edges:
+        seen_services.update((e.source, e.target))
+    observed = {(e.source, e.target): e for e in observation.edges}
+    covered = reached(G)
+
+    missing = [e for key, e in observed.items() if not G.has_edge(*key)]
+    callers = {e.source for e in missing if e.source in G}
+    critical = _critical_reach(G, callers) if callers else {}
+    undeclared = [
+        Undeclared(
+            e.source, e.target, e.calls, e.evidence,
+            source_declared=e.source in G,
+            target_declared=e.target in G,
+            critical_flows=critical.get(e.source, ()),
+            target_uncovered=e.target in G and e.target not in covered,
+        )
+        for e in missing
+    ]
+    undeclared.sort(key=lambda u: (not u.under_critical_flow, u.source, u.target))
+
+    stale, unjudged, matched = [], 0, 0
+    for source, target, data in G.edges(data=True):
+        if (source, target) in observed:
+            matched += 1
+            continue
+        if source not in seen_services or target not in seen_services:
+            unjudged += 1
+            continue
+        item = manifest.services[source].depends_on[data["items"][0]]
+        stale.append(Stale(source, target, data["soft"], data["kind"] != SINGLE, item.note,
+                           str(item.location)))
+    stale.sort(key=lambda s: (s.source, s.target))
+
+    callers_of: dict[str, list[str]] = {}
+    callees_of: dict[str, list[str]] = {}
+    calls_in: dict[str, int | None] = {}
+    for (source, target), e in sorted(observed.items()):
+        callers_of.setdefault(target, []).append(source)
+        callees_of.setdefault(source, []).append(target)
+        if e.calls is not None:
+            calls_in[target] = (calls_in.get(target) or 0) + e.calls
+    traffic = [
+        UncoveredTraffic(name, tuple(callers_of.get(name, ())), tuple(callees_of.get(name, ())),
+                         calls_in.get(name))
+        for name in sorted(G)
+        if name not in covered and (name in callers_of or name in callees_of)
+    ]
+    return Drift(
+        undeclared=tuple(undeclared),
+        stale=tuple(stale),
+        unjudged=unjudged,
+        observed_not_declared=tuple(sorted(n for n in seen_services if n not in G)),
+        uncovered_traffic=tuple(traffic),
+        declared_edges=G.number_of_edges(),
+        observed_edges=len(observed),
+        matched=matched,
+    )
+
+
+def drift_gate(result: Drift, fail_on: str = "undeclared-critical") -> DriftGate:
+    """The verdict: fail on undeclared calls under a critical flow (or any, or never).
+
+    >>> d = Drift((Undeclared("a", "b", None, None, True, True, ("f",), False),), (), 0, (),
+    ...           (), 0, 1, 0)
+    >>> drift_gate(d)
+    DriftGate(fail_on='undeclared-critical', passed=False, failing=('a -> b',))
+    >>> drift_gate(d, "never").passed
+    True
+    """
+    if fail_on not in DRIFT_FAIL_ON:
+        raise ValueError(f"fail_on must be one of {DRIFT_FAIL_ON}")
+    if fail_on == "never":
+        bad = ()
+    elif fail_on == "undeclared":
+        bad = result.undeclared
+    else:
+        bad = result.undeclared_critical
+    failing = tuple(f"{u.source} -> {u.target}" for u in bad)
+    return DriftGate(fail_on, not failing, failing)

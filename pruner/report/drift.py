@@ -1,0 +1,50 @@
+"""The report of ``pruner drift``: the drift between a manifest and an observation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from pruner.analysis.drift import Drift, DriftGate, Observation, drift, drift_gate
+
+__all__ = ["DriftReport", "drift_report"]
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """Everything the drift renderers show.
+
+    ``source`` is the manifest path; ``observation`` what it was compared with (kind,
+    sources, counts, the importer's notes); ``declared_services`` and ``declared_flows``
+    give the manifest's size.
+    """
+
+    source: str
+    observation: Observation
+    declared_services: int
+    declared_flows: int
+    drift: Drift
+    gate: DriftGate
+
+
+def drift_report(
+    G: nx.DiGraph,
+    observation: Observation,
+    *,
+    source: str = "",
+    fail_on: str = "undeclared-critical",
+) -> DriftReport:
+    """Compare ``G`` with ``observation`` and judge the result.
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> from pruner.analysis.drift import ObservedEdge
+    >>> G = dependency_graph(load_sources([("m.yaml", "services: {a: , b: }")]).manifest)
+    >>> r = drift_report(G, Observation("jaeger", (), ("a", "b"), (ObservedEdge("a", "b"),)))
+    >>> r.gate.passed, len(r.drift.undeclared)
+    (True, 1)
+    """
+    result = drift(G, observation)
+    return DriftReport(source, observation, G.number_of_nodes(), len(G.graph["flows"]), result,
+                       drift_gate(result, fail_on))
