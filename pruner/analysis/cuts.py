@@ -35,8 +35,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import combinations
-from math import comb
 
 import networkx as nx
 
@@ -96,29 +94,33 @@ class _Engine:
                 raise OutOfTime
 
     def minimize(self, sets: Iterable[int]) -> frozenset[int]:
-        """Drop every set that contains another one (sets of order >= 2)."""
+        """Drop every set that contains another one (sets of order >= 2).
+
+        Sets are taken by increasing order; a set is dominated when removing one of
+        its elements leaves a cut set, which is memoised ("is a cut set" = is kept, or
+        dominated). The recursion is as deep as a cut set is large, never deeper.
+        """
         ordered = sorted(set(sets), key=int.bit_count)
         if not ordered or ordered[-1].bit_count() == ordered[0].bit_count():
             return frozenset(ordered)
+        lowest = ordered[0].bit_count()
+        memo: dict[int, bool] = {}
         kept: set[int] = set()
-        by_order: dict[int, list[int]] = {}
+
+        def is_cut(s: int) -> bool:
+            known = memo.get(s)
+            if known is None:
+                known = s.bit_count() > lowest and any(is_cut(s ^ b) for b in _bits(s))
+                memo[s] = known
+            return known
+
         for c in ordered:
-            k = c.bit_count()
             self.tick()
-            dominated = False
-            for o, smaller in by_order.items():
-                if o >= k:
-                    continue
-                if comb(k, o) < len(smaller):
-                    members = list(_bits(c))
-                    dominated = any(sum(s) in kept for s in combinations(members, o))
-                else:
-                    dominated = any(m & c == m for m in smaller)
-                if dominated:
-                    break
-            if not dominated:
+            if c.bit_count() == lowest or not any(is_cut(c ^ b) for b in _bits(c)):
                 kept.add(c)
-                by_order.setdefault(k, []).append(c)
+                memo[c] = True
+            else:
+                memo[c] = True
         return frozenset(kept)
 
     def or_many(self, families: list) -> tuple[int, frozenset[int]] | None:
