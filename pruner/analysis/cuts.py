@@ -232,6 +232,8 @@ def cut_families(
     components = strongly_connected(model)
     total = len(components)
     for done, component in enumerate(components, 1):
+        if deadline is not None and time.monotonic() > deadline:
+            raise OutOfTime
         if len(component) == 1:
             family[component[0]] = compute(component[0])
         else:  # a cycle: iterate from "nothing DOWN" up to the least fixpoint
@@ -243,7 +245,6 @@ def cut_families(
                     if new != family[v]:
                         family[v] = new
                         changed = True
-        engine.tick()
         if progress is not None and (done % 256 == 0 or done == total):
             progress(done, total)
     return family

@@ -12,8 +12,26 @@ from pruner.report.check import (
     check_report,
     validate_report,
 )
+from pruner.report.cuts import (
+    EXPLAIN_LIMIT,
+    CutsReport,
+    EssentialReport,
+    FlowCutsResult,
+    RankReport,
+    cuts_report,
+    essential_report,
+    rank_report,
+)
 
 __all__ = [
+    "EXPLAIN_LIMIT",
+    "CutsReport",
+    "EssentialReport",
+    "FlowCutsResult",
+    "RankReport",
+    "cuts_report",
+    "essential_report",
+    "rank_report",
     "STATE_ORDER",
     "CheckReport",
     "FlowResult",
