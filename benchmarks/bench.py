@@ -98,8 +98,8 @@ def main() -> None:
     print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
     sys.path.insert(0, str(HERE))
-    from generate import generate  # noqa: E402
     import yaml
+    from generate import generate  # noqa: E402
 
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
@@ -123,7 +123,8 @@ def main() -> None:
             print(f"  check                 {check:6.2f} s  = {check / load:4.2f}x load")
             print(f"  cuts --max-order 1    {cuts1:6.2f} s  = {cuts1 / load:4.2f}x load")
             print(f"  cuts --max-order 2    {cuts2:6.2f} s")
-            print(f"  essential             {ess:6.2f} s   ({out.strip().splitlines()[-1][:70]}...)")
+            headline = out.strip().splitlines()[-1][:70]
+            print(f"  essential             {ess:6.2f} s   ({headline}...)")
             print(f"  naive networkx check  {naive:6.2f} s  (check / naive = {check / naive:4.2f})")
             print(f"  peak memory           {max(rss, rss2) / 1024:6.0f} MiB")
     if not args.skip_baobab1:
