@@ -129,11 +129,11 @@ def main() -> None:
             print(f"  peak memory           {max(rss, rss2) / 1024:6.0f} MiB")
     if not args.skip_baobab1:
         files = [str(SCRAM / "baobab1.xml"), str(SCRAM / "baobab1-basic-events.xml")]
-        for order in (4, 7, 11):
+        for order in (4, 7):  # 11 (all 46,188) does not finish yet: see README
             _, _, out = timed([py, "-c", BAOBAB, *files, str(order)], repeat=1)
             count, seconds = out.split()
             print(f"\nbaobab1 order <= {order}: {count} minimal cut sets in {float(seconds):.2f} s"
-                  + (f" (SCRAM 0.16 s: {float(seconds) / 0.16:.0f}x)" if order == 11 else ""))
+                  + " (SCRAM: all 46,188 in 0.16 s)")
 
 
 if __name__ == "__main__":
