@@ -4,20 +4,22 @@ from hypothesis import strategies as st
 from pruner.analysis.cuts import minimal_cut_sets
 from tests.analysis.strategies import brute_cut_sets, manifests
 
+engines = st.sampled_from(["auto", "sets", "zbdd"])
+
 
 @settings(max_examples=300, deadline=None)
-@given(manifests(), st.integers(1, 3))
-def test_cut_sets_equal_brute_force(G, k):
-    result = minimal_cut_sets(G, max_order=k)
+@given(manifests(), st.integers(1, 4), engines)
+def test_cut_sets_equal_brute_force(G, k, engine):
+    result = minimal_cut_sets(G, max_order=k, engine=engine)
     for flow, cuts in result.items():
         assert list(cuts.cut_sets) == brute_cut_sets(G, flow, k), flow
         assert cuts.complete
 
 
 @settings(max_examples=150, deadline=None)
-@given(manifests(), st.integers(1, 3), st.data())
-def test_cut_sets_among_candidates_equal_brute_force(G, k, data):
+@given(manifests(), st.integers(1, 4), st.data(), engines)
+def test_cut_sets_among_candidates_equal_brute_force(G, k, data, engine):
     among = data.draw(st.sets(st.sampled_from(sorted(G))))
-    result = minimal_cut_sets(G, max_order=k, among=among)
+    result = minimal_cut_sets(G, max_order=k, among=among, engine=engine)
     for flow, cuts in result.items():
         assert list(cuts.cut_sets) == brute_cut_sets(G, flow, k, among), flow

@@ -1,0 +1,400 @@
+"""Families of sets as zero-suppressed BDDs (ZBDDs, Minato 1993), the representation
+fault-tree tools (SCRAM, XFTA, Aralia) use for minimal cut sets.
+
+A family is a node of a :class:`Zbdd` manager: the terminal ``EMPTY`` (no set), the
+terminal ``BASE`` (the family holding only the empty set) or a triple
+``(var, lo, hi)`` standing for ``lo ∪ {s ∪ {var} : s ∈ hi}``, where every variable
+in ``lo`` and ``hi`` is greater than ``var``. Nodes are hash-consed in a unique
+table and a node whose ``hi`` is ``EMPTY`` is never built, so each family has
+exactly one node: equal families are equal integers, and "did the family change"
+is one comparison.
+
+Variables are non-negative integers; their numeric order is the variable order
+(the caller picks the numbering). Operations are memoised per manager. None of them
+recurses: each runs an explicit stack, because a path may cross as many variables
+as the family has (a family of 20,000 single sets is a chain of 20,000 nodes).
+
+Most operations here take *minimal* families (antichains: no set contains
+another), which is what cut-set families always are; their sub-families are minimal
+too, so "contains the empty set" is the same as "is ``BASE``".
+
+>>> z = Zbdd()
+>>> a = z.union(z.single(0), z.product(z.single(1), z.single(2), 3))   # {0}, {1,2}
+>>> b = z.union(z.single(1), z.single(3))                              # {1}, {3}
+>>> sorted(z.sets(z.product(a, b, 3)))      # every way to fail both, minimised
+[(0, 1), (0, 3), (1, 2)]
+>>> z.count(z.at_least(2, [z.single(0), z.single(1), z.single(2)], 3))
+3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+__all__ = ["BASE", "EMPTY", "Zbdd"]
+
+EMPTY = 0  # the family with no set ("cannot fail")
+BASE = 1  # the family {∅} ("already failed")
+_TERMINAL_VAR = 1 << 62  # terminals sort after every variable
+_CHECK_EVERY = 4096  # memo misses between calls of the ``check`` hook
+
+
+class Zbdd:
+    """A ZBDD manager: unique table, node arrays and operation caches.
+
+    Parameters
+    ----------
+    check : callable, optional
+        Called every few thousand steps of work, so a caller can stop a long
+        computation by raising from it (a deadline).
+    """
+
+    def __init__(self, check: Callable[[], None] | None = None):
+        self.var: list[int] = [_TERMINAL_VAR, _TERMINAL_VAR]
+        self.lo: list[int] = [EMPTY, BASE]
+        self.hi: list[int] = [EMPTY, BASE]
+        self._unique: dict[tuple[int, int, int], int] = {}
+        self._union: dict[tuple[int, int], int] = {}
+        self._product: dict[tuple[int, int, int], int] = {}  # minimal products
+        self._truncate: dict[tuple[int, int], int] = {}
+        self._minimal: dict[int, int] = {EMPTY: EMPTY, BASE: BASE}
+        self._without: dict[tuple[int, int], int] = {}
+        self._count: dict[int, int] = {EMPTY: 0, BASE: 1}
+        self._check = check
+        self._steps = 0
+
+    def __len__(self) -> int:
+        """Number of nodes built (terminals included)."""
+        return len(self.var)
+
+    def node(self, var: int, lo: int, hi: int) -> int:
+        """The unique node ``lo ∪ {s ∪ {var} : s ∈ hi}`` (``lo`` when ``hi`` is EMPTY)."""
+        if hi == EMPTY:
+            return lo
+        key = (var, lo, hi)
+        found = self._unique.get(key)
+        if found is None:
+            found = len(self.var)
+            self.var.append(var)
+            self.lo.append(lo)
+            self.hi.append(hi)
+            self._unique[key] = found
+        return found
+
+    def single(self, var: int) -> int:
+        """The family ``{{var}}``."""
+        return self.node(var, EMPTY, BASE)
+
+    def _tick(self, steps: int) -> int:
+        if steps >= _CHECK_EVERY:
+            if self._check is not None:
+                self._check()
+            return 0
+        return steps
+
+    # --- set algebra --------------------------------------------------------------
+
+    def union(self, a: int, b: int) -> int:
+        """``a ∪ b`` (any families)."""
+        if a == b or b == EMPTY:
+            return a
+        if a == EMPTY:
+            return b
+        var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._union
+        out: list[int] = []
+        todo: list[tuple] = [(a, b)]
+        steps = self._steps
+        while todo:
+            task = todo.pop()
+            x = task[0]
+            if x >= 0:
+                y = task[1]
+                if x == y or y == EMPTY:
+                    out.append(x)
+                    continue
+                if x == EMPTY:
+                    out.append(y)
+                    continue
+                if x > y:
+                    x, y = y, x
+                key = (x, y)
+                found = memo.get(key)
+                if found is not None:
+                    out.append(found)
+                    continue
+                steps = self._tick(steps + 1)
+                vx, vy = var[x], var[y]
+                if vx < vy:
+                    todo.append((-1, key, vx, hi[x]))
+                    todo.append((lo[x], y))
+                elif vy < vx:
+                    todo.append((-1, key, vy, hi[y]))
+                    todo.append((x, lo[y]))
+                else:
+                    todo.append((-2, key, vx))
+                    todo.append((hi[x], hi[y]))
+                    todo.append((lo[x], lo[y]))
+            elif x == -1:  # lo computed, hi given
+                result = node(task[2], out.pop(), task[3])
+                memo[task[1]] = result
+                out.append(result)
+            else:  # lo and hi computed
+                h = out.pop()
+                result = node(task[2], out.pop(), h)
+                memo[task[1]] = result
+                out.append(result)
+        self._steps = steps
+        return out[0]
+
+    def truncate(self, f: int, order: int) -> int:
+        """The sets of minimal family ``f`` with at most ``order`` elements."""
+        var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._truncate
+        out: list[int] = []
+        todo: list[tuple] = [(f, order)]
+        steps = self._steps
+        while todo:
+            task = todo.pop()
+            x = task[0]
+            if x >= 0:
+                k = task[1]
+                if x <= BASE:
+                    out.append(x)
+                    continue
+                if k == 0:  # minimal and not BASE: no empty set
+                    out.append(EMPTY)
+                    continue
+                key = (x, k)
+                found = memo.get(key)
+                if found is not None:
+                    out.append(found)
+                    continue
+                steps = self._tick(steps + 1)
+                todo.append((-1, key, var[x]))
+                todo.append((hi[x], k - 1))
+                todo.append((lo[x], k))
+            else:
+                h = out.pop()
+                result = node(task[2], out.pop(), h)
+                memo[task[1]] = result
+                out.append(result)
+        self._steps = steps
+        return out[0]
+
+    def product(self, a: int, b: int, order: int) -> int:
+        """AND of minimal families: the minimal sets ``x ∪ y`` (``x ∈ a``, ``y ∈ b``)
+        of at most ``order`` elements.
+
+        Minimised on the way up (Rauzy's way), never as a whole product afterwards:
+        with ``v`` the top variable, the result is ``lo ∪ v·(hi without lo)`` where
+        ``lo = a0·b0`` and ``hi`` the minimal sets of ``a1·b1 ∪ a1·b0 ∪ a0·b1``, each
+        part already minimal, so no intermediate family holds non-minimal sets.
+        """
+        var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._product
+        union, truncate, minimal, without = self.union, self.truncate, self.minimal, self.without
+        out: list[int] = []
+        todo: list[tuple] = [(a, b, order)]
+        steps = self._steps
+        while todo:
+            task = todo.pop()
+            x = task[0]
+            if x >= 0:
+                y, k = task[1], task[2]
+                if x == EMPTY or y == EMPTY:
+                    out.append(EMPTY)
+                    continue
+                if x == BASE or x == y:  # the minimal sets of a·a are a's
+                    out.append(truncate(y, k))
+                    continue
+                if y == BASE:
+                    out.append(truncate(x, k))
+                    continue
+                if k == 0:  # neither holds the empty set
+                    out.append(EMPTY)
+                    continue
+                if x > y:
+                    x, y = y, x
+                key = (x, y, k)
+                found = memo.get(key)
+                if found is not None:
+                    out.append(found)
+                    continue
+                steps = self._tick(steps + 1)
+                vx, vy = var[x], var[y]
+                if vx < vy:
+                    todo.append((-1, key, vx))
+                    todo.append((hi[x], y, k - 1))
+                    todo.append((lo[x], y, k))
+                elif vy < vx:
+                    todo.append((-1, key, vy))
+                    todo.append((x, hi[y], k - 1))
+                    todo.append((x, lo[y], k))
+                else:
+                    todo.append((-2, key, vx))
+                    todo.append((lo[x], hi[y], k - 1))
+                    todo.append((hi[x], lo[y], k - 1))
+                    todo.append((hi[x], hi[y], k - 1))
+                    todo.append((lo[x], lo[y], k))
+            elif x == -1:
+                h = out.pop()
+                low = out.pop()
+                result = node(task[2], low, without(h, low))
+                memo[task[1]] = result
+                out.append(result)
+            else:
+                h3 = out.pop()
+                h2 = out.pop()
+                h1 = out.pop()
+                low = out.pop()
+                h = h1 if h1 == BASE else minimal(union(union(h1, h2), h3))
+                result = node(task[2], low, without(h, low))
+                memo[task[1]] = result
+                out.append(result)
+        self._steps = steps
+        return out[0]
+
+    def without(self, p: int, q: int) -> int:
+        """The sets of ``p`` that contain no set of minimal family ``q``
+        (subsumption removal)."""
+        var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._without
+        out: list[int] = []
+        todo: list[tuple] = [(p, q)]
+        steps = self._steps
+        while todo:
+            task = todo.pop()
+            x = task[0]
+            if x >= 0:
+                y = task[1]
+                if x == EMPTY or y == BASE or x == y:
+                    out.append(EMPTY)
+                    continue
+                if y == EMPTY or x == BASE:  # q minimal, not BASE: holds no empty set
+                    out.append(x)
+                    continue
+                key = (x, y)
+                found = memo.get(key)
+                if found is not None:
+                    out.append(found)
+                    continue
+                steps = self._tick(steps + 1)
+                vx, vy = var[x], var[y]
+                if vx < vy:
+                    todo.append((-1, key, vx))
+                    todo.append((hi[x], y))
+                    todo.append((lo[x], y))
+                elif vy < vx:  # sets of q holding vy cannot be inside sets of p
+                    todo.append((-2, key))
+                    todo.append((x, lo[y]))
+                else:  # hi: (p1 without q1) without q0
+                    todo.append((-1, key, vx))
+                    todo.append((-3, lo[y]))
+                    todo.append((hi[x], hi[y]))
+                    todo.append((lo[x], lo[y]))
+            elif x == -1:
+                h = out.pop()
+                result = node(task[2], out.pop(), h)
+                memo[task[1]] = result
+                out.append(result)
+            elif x == -2:
+                memo[task[1]] = out[-1]
+            else:  # then remove task[1] from what was just computed
+                todo.append((out.pop(), task[1]))
+        self._steps = steps
+        return out[0]
+
+    def minimal(self, f: int) -> int:
+        """The sets of ``f`` that contain no other set of ``f``."""
+        var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._minimal
+        without = self.without
+        out: list[int] = []
+        todo: list[tuple] = [(f,)]
+        steps = self._steps
+        while todo:
+            task = todo.pop()
+            x = task[0]
+            if x >= 0:
+                found = memo.get(x)
+                if found is not None:
+                    out.append(found)
+                    continue
+                steps = self._tick(steps + 1)
+                todo.append((-1, x))
+                todo.append((hi[x],))
+                todo.append((lo[x],))
+            else:
+                h = out.pop()
+                low = out.pop()
+                source = task[1]
+                result = node(var[source], low, without(h, low))
+                memo[source] = result
+                memo[result] = result
+                out.append(result)
+        self._steps = steps
+        return out[0]
+
+    # --- cut-set algebra (minimal families truncated at an order) ------------------
+
+    def disjoin(self, families: Iterable[int]) -> int:
+        """OR of minimal families: the minimal sets of their union."""
+        layer = [f for f in families if f != EMPTY]
+        if BASE in layer:
+            return BASE
+        if not layer:
+            return EMPTY
+        # pairwise, as a balanced tree: n single sets cost n log n, not n²
+        while len(layer) > 1:
+            paired = [self.union(a, b) for a, b in zip(layer[::2], layer[1::2])]
+            if len(layer) % 2:
+                paired.append(layer[-1])
+            layer = paired
+        return self.minimal(layer[0])
+
+    def at_least(self, fails: int, families: list[int], order: int) -> int:
+        """The minimal sets that make at least ``fails`` of ``families`` hold
+        (threshold gate; OR when 1, AND when all), truncated at ``order``."""
+        if fails <= 1:
+            return self.disjoin(families)
+        if fails > len(families):
+            return EMPTY
+        # table[t]: at least t of the families seen so far
+        table = [BASE] + [EMPTY] * fails
+        for seen, f in enumerate(families, 1):
+            for t in range(min(fails, seen), 0, -1):
+                table[t] = self.disjoin([table[t], self.product(f, table[t - 1], order)])
+        return table[fails]
+
+    # --- reading families ---------------------------------------------------------
+
+    def count(self, f: int) -> int:
+        """Number of sets in ``f``."""
+        lo, hi, memo = self.lo, self.hi, self._count
+        todo = [f]
+        while todo:
+            x = todo[-1]
+            if x in memo:
+                todo.pop()
+                continue
+            a, b = lo[x], hi[x]
+            if a in memo and b in memo:
+                memo[x] = memo[a] + memo[b]
+                todo.pop()
+            else:
+                if a not in memo:
+                    todo.append(a)
+                if b not in memo:
+                    todo.append(b)
+        return memo[f]
+
+    def sets(self, f: int) -> Iterator[tuple[int, ...]]:
+        """Every set of ``f`` as a tuple of variables in increasing order, the tuples
+        in lexicographic order."""
+        var, lo, hi = self.var, self.lo, self.hi
+        todo = [(f, ())]
+        while todo:
+            x, prefix = todo.pop()
+            if x == EMPTY:
+                continue
+            if x == BASE:
+                yield prefix
+                continue
+            todo.append((lo[x], prefix))
+            todo.append((hi[x], prefix + (var[x],)))

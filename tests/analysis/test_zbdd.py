@@ -1,0 +1,79 @@
+"""ZBDD operations against plain Python sets of frozensets."""
+
+from itertools import combinations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pruner.analysis.zbdd import BASE, EMPTY, Zbdd
+
+families = st.sets(st.frozensets(st.integers(0, 6), max_size=4), max_size=8)
+
+
+def minimal(family):
+    return {s for s in family if not any(t < s for t in family)}
+
+
+def build(z, family):
+    node = EMPTY
+    for s in family:
+        term = BASE
+        for v in sorted(s, reverse=True):
+            term = z.node(v, EMPTY, term)
+        node = z.union(node, term)
+    return node
+
+
+def read(z, node):
+    return {frozenset(s) for s in z.sets(node)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(families, families, st.integers(0, 5))
+def test_operations_equal_set_algebra(a, b, k):
+    z = Zbdd()
+    na, nb = build(z, a), build(z, b)
+    assert read(z, na) == a and z.count(na) == len(a)
+    assert read(z, z.union(na, nb)) == a | b
+    assert read(z, z.minimal(na)) == minimal(a)
+    ma, mb = minimal(a), minimal(b)
+    za, zb = z.minimal(na), z.minimal(nb)
+    assert read(z, z.without(na, zb)) == {s for s in a if not any(t <= s for t in mb)}
+    assert read(z, z.truncate(za, k)) == {s for s in ma if len(s) <= k}
+    product = minimal({x | y for x in ma for y in mb if len(x | y) <= k})
+    assert read(z, z.product(za, zb, k)) == product
+    ta, tb = z.truncate(za, k), z.truncate(zb, k)
+    assert read(z, z.product(ta, tb, k)) == product
+    assert read(z, z.product(za, za, k)) == {s for s in ma if len(s) <= k}
+    assert read(z, z.disjoin([za, zb])) == minimal(ma | mb)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(families, min_size=1, max_size=4), st.data(), st.integers(1, 5))
+def test_at_least_equals_set_algebra(fams, data, k):
+    z = Zbdd()
+    mins = [{s for s in minimal(f) if len(s) <= k} for f in fams]
+    nodes = [z.truncate(z.minimal(build(z, f)), k) for f in fams]
+    j = data.draw(st.integers(1, len(fams)))
+    expected = set()
+    for chosen in combinations(range(len(fams)), j):
+        partial = {frozenset()}
+        for i in chosen:
+            partial = {x | y for x in partial for y in mins[i] if len(x | y) <= k}
+        expected |= partial
+    assert read(z, z.at_least(j, nodes, k)) == minimal(expected)
+
+
+def test_equal_families_are_one_node():
+    z = Zbdd()
+    a = z.union(z.single(2), z.product(z.single(0), z.single(1), 2))
+    b = z.union(z.product(z.single(1), z.single(0), 2), z.single(2))
+    assert a == b and len(z) == 7  # 2 terminals, 3 singles, {0,1}, the union
+
+
+def test_wide_families_do_not_recurse():
+    z = Zbdd()
+    wide = z.disjoin(z.single(v) for v in range(50_000))
+    pairs = z.product(wide, z.disjoin([z.single(50_001), z.single(50_002)]), 2)
+    assert z.count(wide) == 50_000 and z.count(pairs) == 100_000
+    assert next(iter(z.sets(pairs))) == (0, 50_001)
