@@ -222,8 +222,8 @@ def _zbdd_families(
     allowed: set[int],
     deadline: float | None,
     progress: Callable[[int, int], None] | None,
-) -> tuple[Zbdd, list[int]]:
-    """The families of every node as ZBDD nodes (variable ``i`` = service ``i``)."""
+) -> tuple[Zbdd, list[int], list[int]]:
+    """The families of every node as ZBDD nodes, and the service of each variable."""
 
     def check() -> None:
         if deadline is not None and time.monotonic() > deadline:
@@ -233,15 +233,46 @@ def _zbdd_families(
     k = max(1, max_order)
     items = model.items
     family = [EMPTY] * len(items)
+    level = _variable_order(model)
 
     def compute(v: int) -> int:
-        parts = [z.single(v)] if v in allowed else []
+        parts = [z.single(level[v])] if v in allowed else []
         for fails, members in items[v]:
             parts.append(z.at_least(fails, [family[m] for m in members], k))
         return z.disjoin(parts) if len(parts) != 1 else parts[0]
 
     _bottom_up(model, family, compute, deadline, progress)
-    return z, family
+    service_of = [0] * model.n
+    for v, var in enumerate(level):
+        service_of[var] = v
+    return z, family, service_of
+
+
+def _variable_order(model: HardModel) -> list[int]:
+    """ZBDD variable of each service: the reverse of the depth-first preorder from
+    the flows (members in item order), so the services met last come first.
+
+    Sub-gates of one gate then hold neighbouring variables, as fault-tree tools
+    order them; on baobab1 (all orders) this order took 1.9 s where the
+    breadth-first numbering took 7.9 s and the forward preorder 6.0 s.
+    """
+    n = model.n
+    items = model.items
+    level = [0] * n
+    seen = bytearray(len(items))
+    position = n
+    stack = list(range(len(items) - 1, n - 1, -1))  # flows, first one on top
+    while stack:
+        v = stack.pop()
+        if seen[v]:
+            continue
+        seen[v] = 1
+        if v < n:
+            position -= 1
+            level[v] = position
+        for _, members in reversed(items[v]):
+            stack.extend(m for m in reversed(members) if not seen[m])
+    return level
 
 
 def _bottom_up(model: HardModel, family: list, compute, deadline, progress) -> None:
@@ -270,9 +301,10 @@ def _bottom_up(model: HardModel, family: list, compute, deadline, progress) -> N
 class _ZbddFamilies(Sequence):
     """ZBDD families read as ``(singles, multi)`` pairs, converted when asked for."""
 
-    def __init__(self, z: Zbdd, nodes: list[int]):
+    def __init__(self, z: Zbdd, nodes: list[int], service_of: list[int]):
         self.z = z
         self.nodes = nodes
+        self.service_of = service_of
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -283,7 +315,7 @@ class _ZbddFamilies(Sequence):
         singles = 0
         multi = []
         for s in self.z.sets(self.nodes[index]):
-            mask = sum(1 << v for v in s)
+            mask = sum(1 << self.service_of[v] for v in s)
             if len(s) == 1:
                 singles |= mask
             else:
@@ -406,8 +438,10 @@ def minimal_cut_sets(
     try:
         if _use_zbdd(engine, max_order):
             allowed = set(range(model.n)) if candidates is None else candidates
-            z, nodes = _zbdd_families(model, max_order, allowed, deadline, progress)
-            read = [_zbdd_names(model, z, nodes[model.n + i]) for i in range(len(names))]
+            z, nodes, service_of = _zbdd_families(model, max_order, allowed, deadline,
+                                                  progress)
+            read = [_zbdd_names(model, z, nodes[model.n + i], service_of)
+                    for i in range(len(names))]
         else:
             families = cut_families(model, max_order, candidates, deadline=deadline,
                                     progress=progress, engine="sets")
@@ -423,8 +457,9 @@ def minimal_cut_sets(
             for name, sets in zip(names, read)}
 
 
-def _zbdd_names(model: HardModel, z: Zbdd, family: int) -> list[tuple[str, ...]]:
+def _zbdd_names(model: HardModel, z: Zbdd, family: int,
+                service_of: list[int]) -> list[tuple[str, ...]]:
     names = model.names
-    out = [tuple(sorted(names[v] for v in s)) for s in z.sets(family)]
+    out = [tuple(sorted(names[service_of[v]] for v in s)) for s in z.sets(family)]
     out.sort(key=lambda c: (len(c), c))
     return out

@@ -55,7 +55,7 @@ class Zbdd:
         self.hi: list[int] = [EMPTY, BASE]
         self._unique: dict[tuple[int, int, int], int] = {}
         self._union: dict[tuple[int, int], int] = {}
-        self._product: dict[tuple[int, int, int], int] = {}  # minimal products
+        self._join_memo: dict[tuple[int, int, int], int] = {}  # minimal products
         self._truncate: dict[tuple[int, int], int] = {}
         self._minimal: dict[int, int] = {EMPTY: EMPTY, BASE: BASE}
         self._without: dict[tuple[int, int], int] = {}
@@ -85,12 +85,10 @@ class Zbdd:
         """The family ``{{var}}``."""
         return self.node(var, EMPTY, BASE)
 
-    def _tick(self, steps: int) -> int:
-        if steps >= _CHECK_EVERY:
-            if self._check is not None:
-                self._check()
-            return 0
-        return steps
+    def _checkpoint(self) -> int:
+        if self._check is not None:
+            self._check()
+        return 0
 
     # --- set algebra --------------------------------------------------------------
 
@@ -100,7 +98,11 @@ class Zbdd:
             return a
         if a == EMPTY:
             return b
-        var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._union
+        memo = self._union
+        found = memo.get((a, b) if a < b else (b, a))
+        if found is not None:
+            return found
+        var, lo, hi, node = self.var, self.lo, self.hi, self.node
         out: list[int] = []
         todo: list[tuple] = [(a, b)]
         steps = self._steps
@@ -122,7 +124,9 @@ class Zbdd:
                 if found is not None:
                     out.append(found)
                     continue
-                steps = self._tick(steps + 1)
+                steps += 1
+                if steps >= _CHECK_EVERY:
+                    steps = self._checkpoint()
                 vx, vy = var[x], var[y]
                 if vx < vy:
                     todo.append((-1, key, vx, hi[x]))
@@ -168,7 +172,9 @@ class Zbdd:
                 if found is not None:
                     out.append(found)
                     continue
-                steps = self._tick(steps + 1)
+                steps += 1
+                if steps >= _CHECK_EVERY:
+                    steps = self._checkpoint()
                 todo.append((-1, key, var[x]))
                 todo.append((hi[x], k - 1))
                 todo.append((lo[x], k))
@@ -182,15 +188,19 @@ class Zbdd:
 
     def product(self, a: int, b: int, order: int) -> int:
         """AND of minimal families: the minimal sets ``x ∪ y`` (``x ∈ a``, ``y ∈ b``)
-        of at most ``order`` elements.
+        of at most ``order`` elements."""
+        if a == b or b == BASE:  # x ∪ x' ⊇ x: the minimal sets of a·a are a's
+            return self.truncate(a, order)
+        if a == BASE:
+            return self.truncate(b, order)
+        return self.minimal(self._join(a, b, order))
 
-        Minimised on the way up (Rauzy's way), never as a whole product afterwards:
-        with ``v`` the top variable, the result is ``lo ∪ v·(hi without lo)`` where
-        ``lo = a0·b0`` and ``hi`` the minimal sets of ``a1·b1 ∪ a1·b0 ∪ a0·b1``, each
-        part already minimal, so no intermediate family holds non-minimal sets.
-        """
-        var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._product
-        union, truncate, minimal, without = self.union, self.truncate, self.minimal, self.without
+    def _join(self, a: int, b: int, order: int) -> int:
+        """``{x ∪ y : x ∈ a, y ∈ b}``, sets of at most ``order`` elements (``a``, ``b``
+        minimal; not minimised: minimising every partial result instead, Rauzy's
+        way, measured 1.4× slower on baobab1)."""
+        var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._join_memo
+        union, truncate = self.union, self.truncate
         out: list[int] = []
         todo: list[tuple] = [(a, b, order)]
         steps = self._steps
@@ -202,7 +212,7 @@ class Zbdd:
                 if x == EMPTY or y == EMPTY:
                     out.append(EMPTY)
                     continue
-                if x == BASE or x == y:  # the minimal sets of a·a are a's
+                if x == BASE:
                     out.append(truncate(y, k))
                     continue
                 if y == BASE:
@@ -218,7 +228,9 @@ class Zbdd:
                 if found is not None:
                     out.append(found)
                     continue
-                steps = self._tick(steps + 1)
+                steps += 1
+                if steps >= _CHECK_EVERY:
+                    steps = self._checkpoint()
                 vx, vy = var[x], var[y]
                 if vx < vy:
                     todo.append((-1, key, vx))
@@ -229,6 +241,7 @@ class Zbdd:
                     todo.append((x, hi[y], k - 1))
                     todo.append((x, lo[y], k))
                 else:
+                    # hi: x1·y1 ∪ x1·y0 ∪ x0·y1 (y0 ∪ y1 would not be minimal)
                     todo.append((-2, key, vx))
                     todo.append((lo[x], hi[y], k - 1))
                     todo.append((hi[x], lo[y], k - 1))
@@ -236,17 +249,14 @@ class Zbdd:
                     todo.append((lo[x], lo[y], k))
             elif x == -1:
                 h = out.pop()
-                low = out.pop()
-                result = node(task[2], low, without(h, low))
+                result = node(task[2], out.pop(), h)
                 memo[task[1]] = result
                 out.append(result)
             else:
                 h3 = out.pop()
                 h2 = out.pop()
                 h1 = out.pop()
-                low = out.pop()
-                h = h1 if h1 == BASE else minimal(union(union(h1, h2), h3))
-                result = node(task[2], low, without(h, low))
+                result = node(task[2], out.pop(), union(union(h1, h2), h3))
                 memo[task[1]] = result
                 out.append(result)
         self._steps = steps
@@ -255,7 +265,15 @@ class Zbdd:
     def without(self, p: int, q: int) -> int:
         """The sets of ``p`` that contain no set of minimal family ``q``
         (subsumption removal)."""
-        var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._without
+        if p == EMPTY or q == BASE or p == q:
+            return EMPTY
+        if q == EMPTY or p == BASE:
+            return p
+        memo = self._without
+        found = memo.get((p, q))
+        if found is not None:
+            return found
+        var, lo, hi, node = self.var, self.lo, self.hi, self.node
         out: list[int] = []
         todo: list[tuple] = [(p, q)]
         steps = self._steps
@@ -275,7 +293,9 @@ class Zbdd:
                 if found is not None:
                     out.append(found)
                     continue
-                steps = self._tick(steps + 1)
+                steps += 1
+                if steps >= _CHECK_EVERY:
+                    steps = self._checkpoint()
                 vx, vy = var[x], var[y]
                 if vx < vy:
                     todo.append((-1, key, vx))
@@ -303,6 +323,9 @@ class Zbdd:
 
     def minimal(self, f: int) -> int:
         """The sets of ``f`` that contain no other set of ``f``."""
+        found = self._minimal.get(f)
+        if found is not None:
+            return found
         var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._minimal
         without = self.without
         out: list[int] = []
@@ -316,7 +339,9 @@ class Zbdd:
                 if found is not None:
                     out.append(found)
                     continue
-                steps = self._tick(steps + 1)
+                steps += 1
+                if steps >= _CHECK_EVERY:
+                    steps = self._checkpoint()
                 todo.append((-1, x))
                 todo.append((hi[x],))
                 todo.append((lo[x],))
@@ -355,6 +380,11 @@ class Zbdd:
             return self.disjoin(families)
         if fails > len(families):
             return EMPTY
+        if fails == len(families):  # AND: one chain of products, not the whole table
+            result = BASE
+            for f in families:
+                result = self.product(result, f, order)
+            return result
         # table[t]: at least t of the families seen so far
         table = [BASE] + [EMPTY] * fails
         for seen, f in enumerate(families, 1):
