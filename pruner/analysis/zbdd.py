@@ -54,12 +54,13 @@ class Zbdd:
         self.lo: list[int] = [EMPTY, BASE]
         self.hi: list[int] = [EMPTY, BASE]
         self._unique: dict[tuple[int, int, int], int] = {}
-        self._union: dict[tuple[int, int], int] = {}
+        self._union: dict[int, int] = {}  # keys: first << 32 | second
         self._join_memo: dict[tuple[int, int, int], int] = {}  # minimal products
         self._truncate: dict[tuple[int, int], int] = {}
         self._minimal: dict[int, int] = {EMPTY: EMPTY, BASE: BASE}
-        self._without: dict[tuple[int, int], int] = {}
+        self._without: dict[int, int] = {}
         self._count: dict[int, int] = {EMPTY: 0, BASE: 1}
+        self._support: dict[int, int] = {EMPTY: 0, BASE: 0}
         self._check = check
         self._steps = 0
 
@@ -99,7 +100,7 @@ class Zbdd:
         if a == EMPTY:
             return b
         memo = self._union
-        found = memo.get((a, b) if a < b else (b, a))
+        found = memo.get(a << 32 | b if a < b else b << 32 | a)
         if found is not None:
             return found
         var, lo, hi, node = self.var, self.lo, self.hi, self.node
@@ -119,7 +120,7 @@ class Zbdd:
                     continue
                 if x > y:
                     x, y = y, x
-                key = (x, y)
+                key = x << 32 | y
                 found = memo.get(key)
                 if found is not None:
                     out.append(found)
@@ -270,10 +271,10 @@ class Zbdd:
         if q == EMPTY or p == BASE:
             return p
         memo = self._without
-        found = memo.get((p, q))
+        found = memo.get(p << 32 | q)
         if found is not None:
             return found
-        var, lo, hi, node = self.var, self.lo, self.hi, self.node
+        var, lo, hi, unique = self.var, self.lo, self.hi, self._unique
         out: list[int] = []
         todo: list[tuple] = [(p, q)]
         steps = self._steps
@@ -282,13 +283,13 @@ class Zbdd:
             x = task[0]
             if x >= 0:
                 y = task[1]
-                if x == EMPTY or y == BASE or x == y:
-                    out.append(EMPTY)
+                if x <= BASE:  # q minimal: holds the empty set only if it is BASE
+                    out.append(EMPTY if x == EMPTY or y == BASE else BASE)
                     continue
-                if y == EMPTY or x == BASE:  # q minimal, not BASE: holds no empty set
-                    out.append(x)
+                if y <= BASE or x == y:
+                    out.append(x if y == EMPTY else EMPTY)
                     continue
-                key = (x, y)
+                key = x << 32 | y
                 found = memo.get(key)
                 if found is not None:
                     out.append(found)
@@ -311,7 +312,18 @@ class Zbdd:
                     todo.append((lo[x], lo[y]))
             elif x == -1:
                 h = out.pop()
-                result = node(task[2], out.pop(), h)
+                low = out.pop()
+                if h == EMPTY:
+                    result = low
+                else:
+                    triple = (task[2], low, h)
+                    result = unique.get(triple)
+                    if result is None:
+                        result = len(var)
+                        var.append(task[2])
+                        lo.append(low)
+                        hi.append(h)
+                        unique[triple] = result
                 memo[task[1]] = result
                 out.append(result)
             elif x == -2:
@@ -381,16 +393,57 @@ class Zbdd:
         if fails > len(families):
             return EMPTY
         if fails == len(families):  # AND: one chain of products, not the whole table
-            result = BASE
-            for f in families:
-                result = self.product(result, f, order)
-            return result
+            return self._product_all(families, order)
         # table[t]: at least t of the families seen so far
         table = [BASE] + [EMPTY] * fails
         for seen, f in enumerate(families, 1):
             for t in range(min(fails, seen), 0, -1):
                 table[t] = self.disjoin([table[t], self.product(f, table[t - 1], order)])
         return table[fails]
+
+    def _product_all(self, families: list[int], order: int) -> int:
+        """AND of several families, the most overlapping ones first: sets sharing
+        variables subsume each other early, so the partial products stay small
+        (baobab1's top gate: 0.86 s this way, 1.2 s in the given order)."""
+        pending = list(dict.fromkeys(families))
+        if len(pending) <= 2:
+            result = BASE
+            for f in pending:
+                result = self.product(result, f, order)
+            return result
+        support = self.support
+        first, second = max(
+            ((a, b) for i, a in enumerate(pending) for b in pending[i + 1:]),
+            key=lambda pair: (support(pair[0]) & support(pair[1])).bit_count())
+        result = self.product(first, second, order)
+        pending.remove(first)
+        pending.remove(second)
+        while pending:
+            have = support(result)
+            best = max(pending, key=lambda f: (support(f) & have).bit_count())
+            pending.remove(best)
+            result = self.product(result, best, order)
+        return result
+
+    def support(self, f: int) -> int:
+        """The variables that occur in ``f``, as a bitset."""
+        var, lo, hi, memo = self.var, self.lo, self.hi, self._support
+        todo = [f]
+        while todo:
+            x = todo[-1]
+            if x in memo:
+                todo.pop()
+                continue
+            a, b = lo[x], hi[x]
+            if a in memo and b in memo:
+                memo[x] = memo[a] | memo[b] | 1 << var[x]
+                todo.pop()
+            else:
+                if a not in memo:
+                    todo.append(a)
+                if b not in memo:
+                    todo.append(b)
+        return memo[f]
 
     # --- reading families ---------------------------------------------------------
 
