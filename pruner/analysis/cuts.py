@@ -454,7 +454,7 @@ def minimal_cut_sets(
         else:
             read = [[] for _ in names]
     return {name: FlowCuts(name, tuple(sets), max_order, complete)
-            for name, sets in zip(names, read)}
+            for name, sets in zip(names, read, strict=True)}
 
 
 def _zbdd_names(model: HardModel, z: Zbdd, family: int,

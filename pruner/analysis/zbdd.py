@@ -103,7 +103,7 @@ class Zbdd:
         found = memo.get(a << 32 | b if a < b else b << 32 | a)
         if found is not None:
             return found
-        var, lo, hi, node = self.var, self.lo, self.hi, self.node
+        var, lo, hi, node, unique = self.var, self.lo, self.hi, self.node, self._unique
         out: list[int] = []
         todo: list[tuple] = [(a, b)]
         steps = self._steps
@@ -145,7 +145,18 @@ class Zbdd:
                 out.append(result)
             else:  # lo and hi computed
                 h = out.pop()
-                result = node(task[2], out.pop(), h)
+                low = out.pop()
+                if h == EMPTY:
+                    result = low
+                else:
+                    triple = (task[2], low, h)
+                    result = unique.get(triple)
+                    if result is None:
+                        result = len(var)
+                        var.append(task[2])
+                        lo.append(low)
+                        hi.append(h)
+                        unique[triple] = result
                 memo[task[1]] = result
                 out.append(result)
         self._steps = steps
@@ -153,7 +164,7 @@ class Zbdd:
 
     def truncate(self, f: int, order: int) -> int:
         """The sets of minimal family ``f`` with at most ``order`` elements."""
-        var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._truncate
+        var, lo, hi, memo, unique = self.var, self.lo, self.hi, self._truncate, self._unique
         out: list[int] = []
         todo: list[tuple] = [(f, order)]
         steps = self._steps
@@ -181,7 +192,18 @@ class Zbdd:
                 todo.append((lo[x], k))
             else:
                 h = out.pop()
-                result = node(task[2], out.pop(), h)
+                low = out.pop()
+                if h == EMPTY:
+                    result = low
+                else:
+                    triple = (task[2], low, h)
+                    result = unique.get(triple)
+                    if result is None:
+                        result = len(var)
+                        var.append(task[2])
+                        lo.append(low)
+                        hi.append(h)
+                        unique[triple] = result
                 memo[task[1]] = result
                 out.append(result)
         self._steps = steps
@@ -201,6 +223,7 @@ class Zbdd:
         minimal; not minimised: minimising every partial result instead, Rauzy's
         way, measured 1.4× slower on baobab1)."""
         var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._join_memo
+        unique = self._unique
         union, truncate = self.union, self.truncate
         out: list[int] = []
         todo: list[tuple] = [(a, b, order)]
@@ -250,7 +273,18 @@ class Zbdd:
                     todo.append((lo[x], lo[y], k))
             elif x == -1:
                 h = out.pop()
-                result = node(task[2], out.pop(), h)
+                low = out.pop()
+                if h == EMPTY:
+                    result = low
+                else:
+                    triple = (task[2], low, h)
+                    result = unique.get(triple)
+                    if result is None:
+                        result = len(var)
+                        var.append(task[2])
+                        lo.append(low)
+                        hi.append(h)
+                        unique[triple] = result
                 memo[task[1]] = result
                 out.append(result)
             else:
@@ -338,7 +372,7 @@ class Zbdd:
         found = self._minimal.get(f)
         if found is not None:
             return found
-        var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._minimal
+        var, lo, hi, memo, unique = self.var, self.lo, self.hi, self._minimal, self._unique
         without = self.without
         out: list[int] = []
         todo: list[tuple] = [(f,)]
@@ -361,7 +395,18 @@ class Zbdd:
                 h = out.pop()
                 low = out.pop()
                 source = task[1]
-                result = node(var[source], low, without(h, low))
+                h = without(h, low)
+                if h == EMPTY:
+                    result = low
+                else:
+                    triple = (var[source], low, h)
+                    result = unique.get(triple)
+                    if result is None:
+                        result = len(var)
+                        var.append(var[source])
+                        lo.append(low)
+                        hi.append(h)
+                        unique[triple] = result
                 memo[source] = result
                 memo[result] = result
                 out.append(result)
@@ -379,7 +424,7 @@ class Zbdd:
             return EMPTY
         # pairwise, as a balanced tree: n single sets cost n log n, not n²
         while len(layer) > 1:
-            paired = [self.union(a, b) for a, b in zip(layer[::2], layer[1::2])]
+            paired = [self.union(a, b) for a, b in zip(layer[::2], layer[1::2], strict=False)]
             if len(layer) % 2:
                 paired.append(layer[-1])
             layer = paired
