@@ -566,7 +566,7 @@ def essential(path: str, flow_names: tuple[str, ...], time_budget: float | None,
                                     progress=bar)
     finally:
         bar.close()
-    report = essential_report(result, source=path)
+    report = essential_report(G, result, source=path)
     options = {"color": _color() and output is None} if fmt == "text" else {}
     _emit(render(report, fmt, **options), output)
 

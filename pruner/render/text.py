@@ -289,9 +289,11 @@ def _(report: EssentialReport, color: bool = False) -> str:
     if e.uncovered:
         out.append(f"Reached by no flow ({len(e.uncovered)}): {name_list(e.uncovered, 50)}")
     out.append("")
-    kind = "critical flows" if len(e.flows) != 1 else "critical flow"
-    headline = (f"{len(e.keep)} of {e.services} services ({pct:.1f}%) keep all "
-                f"{len(e.flows)} {kind} working; {len(e.prunable)} prunable; "
+    critical = "critical " if report.all_critical else ""
+    what = (f"the {critical}flow {e.flows[0]}" if len(e.flows) == 1
+            else f"all {len(e.flows)} {critical}flows")
+    headline = (f"{len(e.keep)} of {e.services} services ({pct:.1f}%) keep {what} "
+                f"working; {len(e.prunable)} prunable; "
                 f"{len(e.uncovered)} reached by no flow — prune candidates, "
                 "or flows nobody declared")
     out.append(_paint(headline, "bold", color))
