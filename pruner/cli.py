@@ -35,7 +35,6 @@ from pruner.importers import IMPORTERS, import_sources, result_to_yaml
 from pruner.importers.observe import MANIFEST, observe
 from pruner.loader import load, load_sources
 from pruner.render import DIAGRAM_FORMATS, FORMATS, render
-from pruner.render.dot import tidy_svg
 from pruner.report import (
     check_report,
     cuts_report,
@@ -357,6 +356,9 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
         return
     data = run_dot(source, fmt)
     if fmt == "svg":
+        # Imported here: only drawing needs the graphviz package, so `check` starts faster.
+        from pruner.render.dot import tidy_svg
+
         data = tidy_svg(data.decode("utf-8")).encode("utf-8")
     _emit(data, output)
 
