@@ -6,16 +6,20 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import click
 
 from pruner import __version__
+from pruner.analysis.cuts import minimal_cut_sets
 from pruner.analysis.diff import DIFF_FAIL_ON
 from pruner.analysis.drift import DRIFT_FAIL_ON
+from pruner.analysis.essential import essential as essential_analysis
 from pruner.analysis.evaluate import FAIL_ON, switch_off
 from pruner.analysis.focus import check_flows
 from pruner.analysis.lint import lint
+from pruner.analysis.rank import rank as rank_analysis
 from pruner.errors import (
     InputError,
     ManifestError,
@@ -32,7 +36,15 @@ from pruner.importers.observe import MANIFEST, observe
 from pruner.loader import load, load_sources
 from pruner.render import DIAGRAM_FORMATS, FORMATS, render
 from pruner.render.dot import tidy_svg
-from pruner.report import check_report, diff_report, drift_report, validate_report
+from pruner.report import (
+    check_report,
+    cuts_report,
+    diff_report,
+    drift_report,
+    essential_report,
+    rank_report,
+    validate_report,
+)
 from pruner.report.diagram import CLUSTER_BY, diagram_report
 from pruner.report.overview import overview_report
 from pruner.schema import schema_text
@@ -420,3 +432,165 @@ def diff(paths: tuple[str, ...], base: str | None, fail_on: str, fmt: str,
     options = {"color": _color() and output is None} if fmt == "text" else {}
     _emit(render(report, fmt, **options), output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)
+
+
+# --- cuts, essential, rank (issue 3) ---
+
+
+_flow_option = click.option("--flow", "flow_names", multiple=True, metavar="NAME",
+                            help="Only this flow (repeatable, comma-separated).")
+_budget_option = click.option(
+    "--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
+    metavar="SECONDS",
+    help="Stop searching after this many seconds; unfinished results say complete: false "
+         "(cuts) or minimum: false (essential).")
+
+
+def _flow_names(G, values: tuple[str, ...]) -> list[str] | None:
+    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    if not names:
+        return None
+    table = G.graph["flows"]
+    for name in names:
+        if name not in table:
+            raise UnknownNameError(f"unknown flow {display(name)}{did_you_mean(name, table)}")
+    return sorted(set(names))
+
+
+def _among(G, values: tuple[str, ...]) -> set[str] | None:
+    """Services allowed in cut sets: names, ``leaves``, ``tag:T``, ``owner:O``, ``system:S``."""
+    selectors = [s.strip() for v in values for s in v.split(",") if s.strip()]
+    if not selectors:
+        return None
+    services = [G.nodes[n]["service"] for n in G]
+    chosen: set[str] = set()
+    for sel in selectors:
+        if sel == "leaves":
+            chosen.update(s.name for s in services if not s.depends_on)
+            continue
+        field, _, value = sel.partition(":")
+        if value and field in ("tag", "owner", "system"):
+            if field == "tag":
+                known = {t for s in services for t in s.tags}
+                found = {s.name for s in services if value in s.tags}
+            else:
+                known = {getattr(s, field) for s in services if getattr(s, field)}
+                found = {s.name for s in services if getattr(s, field) == value}
+            if not found:
+                raise InputError(f"--among {display(sel)}: no service has {field} "
+                                 f"{display(value)}{did_you_mean(value, known)}")
+            chosen |= found
+        elif sel in G:
+            chosen.add(sel)
+        else:
+            raise UnknownNameError(f"--among: unknown service {display(sel)}"
+                                   f"{did_you_mean(sel, G)}")
+    return chosen
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.active = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.active and total:
+            width = 30
+            filled = width * done // total
+            click.echo(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+                       f"{done}/{total}", err=True, nl=False)
+            self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * 79 + "\r", err=True, nl=False)
+
+
+def _deadline(budget: float | None) -> float | None:
+    return None if budget is None else time.monotonic() + budget
+
+
+@main.command()
+@_path_argument
+@_flow_option
+@click.option("--max-order", type=click.IntRange(min=1), default=2, show_default=True,
+              metavar="K", help="Largest cut set size to find.")
+@click.option("--among", "among", multiple=True, metavar="SELECTOR[,...]",
+              help="Only these services may be switched off: names, leaves, tag:T, owner:O, "
+                   "system:S (repeatable, comma-separated).")
+@_budget_option
+@_format_option("text", "json")
+@_output_option
+def cuts(path: str, flow_names: tuple[str, ...], max_order: int, among: tuple[str, ...],
+         time_budget: float | None, fmt: str, output: str | None) -> None:
+    """Minimal cut sets: the smallest sets of services whose switching off breaks each flow.
+
+    Exact, up to --max-order services per set; single points of failure first. With
+    --time-budget, flows not finished in time list only their single points of failure
+    and say complete: false. Exit 0 when the search ran (complete or not), 2 on bad input.
+    """
+    _, G = _load_graph(path)
+    flows = _flow_names(G, flow_names)
+    candidates = _among(G, among)
+    bar = _Progress("cuts")
+    try:
+        results = minimal_cut_sets(G, flows, max_order, candidates,
+                                   deadline=_deadline(time_budget), progress=bar)
+    finally:
+        bar.close()
+    report = cuts_report(G, results, source=path, among=candidates, explain=fmt == "text")
+    options = {"color": _color() and output is None} if fmt == "text" else {}
+    _emit(render(report, fmt, **options), output)
+    if not report.complete:
+        click.echo("pruner: note: the time budget stopped the search; results marked "
+                   "incomplete", err=True)
+
+
+@main.command()
+@_path_argument
+@_flow_option
+@_budget_option
+@_format_option("text", "json")
+@_output_option
+def essential(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt: str,
+              output: str | None) -> None:
+    """The keep set: services that must stay on for the critical flows (or --flow) to work.
+
+    Always minimal (no kept service can go); "minimum" only when proven within the time
+    budget (default 10 s for the proof; the minimal set itself is always computed).
+    """
+    _, G = _load_graph(path)
+    flows = _flow_names(G, flow_names)
+    bar = _Progress("essential")
+    try:
+        result = essential_analysis(G, flows, deadline=_deadline(time_budget or 10.0),
+                                    progress=bar)
+    finally:
+        bar.close()
+    report = essential_report(G, result, source=path)
+    options = {"color": _color() and output is None} if fmt == "text" else {}
+    _emit(render(report, fmt, **options), output)
+
+
+@main.command()
+@_path_argument
+@_flow_option
+@_budget_option
+@_format_option("text", "json")
+@_output_option
+def rank(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt: str,
+         output: str | None) -> None:
+    """Services by harm: critical flows each alone breaks, then order-<=2 cut sets it is in."""
+    _, G = _load_graph(path)
+    flows = _flow_names(G, flow_names)
+    bar = _Progress("rank")
+    try:
+        ranking = rank_analysis(G, flows, deadline=_deadline(time_budget), progress=bar)
+    finally:
+        bar.close()
+    report = rank_report(ranking, source=path)
+    options = {"color": _color() and output is None} if fmt == "text" else {}
+    _emit(render(report, fmt, **options), output)

@@ -5,7 +5,7 @@ folders) it is given, never writes, never prints. Malformed sources raise
 :class:`SourceError` with ``file:line`` where known.
 
 >>> sorted(IMPORTERS)
-['backstage', 'compose', 'jaeger', 'k8s', 'zipkin']
+['backstage', 'compose', 'jaeger', 'k8s', 'openpsa', 'zipkin']
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pruner.importers.compose import import_compose
 from pruner.importers.emit import result_to_yaml, to_yaml
 from pruner.importers.jaeger import import_jaeger
 from pruner.importers.k8s import import_k8s
+from pruner.importers.openpsa import import_openpsa
 from pruner.importers.zipkin import import_zipkin
 
 __all__ = [
@@ -36,6 +37,7 @@ IMPORTERS: dict[str, Callable[[Sequence[str]], ImportResult]] = {
     "backstage": import_backstage,
     "jaeger": import_jaeger,
     "zipkin": import_zipkin,
+    "openpsa": import_openpsa,
 }
 
 

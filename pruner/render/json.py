@@ -259,3 +259,55 @@ def drift_json(report: DriftReport) -> dict:
             for t in d.uncovered_traffic
         ],
     }
+
+
+# --- cuts, essential, rank (issue 3) ---
+from pruner.report import CutsReport, EssentialReport, RankReport  # noqa: E402
+
+
+@render.register
+def _(report: CutsReport) -> str:
+    return dumps({
+        "source": report.source,
+        "among": None if report.among is None else list(report.among),
+        "flows": {
+            f.name: {
+                "cut_sets": [list(c) for c in f.cuts.cut_sets],
+                "max_order": f.cuts.max_order,
+                "complete": f.cuts.complete,
+                "critical": f.flow.critical,
+            }
+            for f in report.flows
+        },
+    })
+
+
+@render.register
+def _(report: EssentialReport) -> str:
+    e = report.result
+    return dumps({
+        "source": report.source,
+        "flows": list(e.flows),
+        "keep": list(e.keep),
+        "prunable": list(e.prunable),
+        "uncovered": list(e.uncovered),
+        "minimum": e.minimum,
+        "single_points_of_failure": list(e.spof),
+        "services": e.services,
+    })
+
+
+@render.register
+def _(report: RankReport) -> str:
+    r = report.ranking
+    return dumps({
+        "source": report.source,
+        "flows": list(r.flows),
+        "complete": r.complete,
+        "harmless": r.harmless,
+        "services": [
+            {"name": h.service, "rank": i, "spof_for": list(h.spof_for),
+             "cut_sets": h.cut_sets}
+            for i, h in enumerate(r.services, 1)
+        ],
+    })

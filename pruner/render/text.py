@@ -203,3 +203,90 @@ def _(report: DriftReport, color: bool = False) -> str:
     if not passed:
         out.append(f"Failing: {clean(name_list(report.gate.failing, 10))}")
     return "\n".join(out) + "\n"
+
+
+# --- cuts, essential, rank (issue 3) ---
+from pruner.report import EXPLAIN_LIMIT, CutsReport, EssentialReport, RankReport  # noqa: E402
+
+
+@render.register
+def _(report: CutsReport, color: bool = False) -> str:
+    out = []
+    among = f", among {len(report.among)} candidate services" if report.among is not None else ""
+    out.append(f"Minimal cut sets of order <= {report.max_order}{among}: "
+               "services whose switching off together breaks the flow")
+    for f in report.flows:
+        cuts = f.cuts
+        tags = ["critical"] if f.flow.critical else []
+        if not cuts.complete:
+            tags.append(_paint("incomplete: time budget reached", "yellow", color))
+        suffix = f"  ({', '.join(tags)})" if tags else ""
+        out.append("")
+        out.append(_paint(f.name, "bold", color) + suffix)
+        if not cuts.cut_sets:
+            out.append(f"  no cut set of order <= {cuts.max_order}")
+            continue
+        for order in sorted({len(c) for c in cuts.cut_sets}):
+            group = cuts.of_order(order)
+            title = "single points of failure" if order == 1 else f"order {order}"
+            out.append(f"  {title} ({len(group)}):")
+            for c in group:
+                index = cuts.cut_sets.index(c)
+                out.append("    " + _paint(", ".join(c), "red" if order == 1 else "bold", color))
+                if index < len(f.explanations):
+                    for line in f.explanations[index]:
+                        indent = " " * (8 + 4 * min(line.depth, MAX_INDENT))
+                        out.append(indent + line_text(line))
+        unexplained = len(cuts.cut_sets) - len(f.explanations)
+        if unexplained > 0:
+            out.append(f"  ({unexplained} cut sets shown without explanation: only the first "
+                       f"{EXPLAIN_LIMIT} are explained; `pruner check --off ...` explains any)")
+    out.append("")
+    total = sum(len(f.cuts.cut_sets) for f in report.flows)
+    spofs = sum(len(f.cuts.of_order(1)) for f in report.flows)
+    status = "" if report.complete else " — INCOMPLETE: the time budget stopped the search"
+    out.append(f"{len(report.flows)} flows, {total} minimal cut sets, {spofs} single points "
+               f"of failure{status}")
+    return "\n".join(out) + "\n"
+
+
+@render.register
+def _(report: EssentialReport, color: bool = False) -> str:
+    e = report.result
+    out = []
+    pct = 100.0 * len(e.keep) / e.services if e.services else 0.0
+    proof = "minimum" if e.minimum else "minimal, not proven minimum"
+    out.append(f"Keep ({len(e.keep)}, {proof}): {name_list(e.keep, 50) or 'nothing'}")
+    spof = f"{len(e.spof)} of them single points of failure" if e.spof else "none alone fatal"
+    out.append(f"  {spof}")
+    out.append(f"Prunable ({len(e.prunable)}): {name_list(e.prunable, 50) or 'nothing'}")
+    if e.uncovered:
+        out.append(f"Reached by no flow ({len(e.uncovered)}): {name_list(e.uncovered, 50)}")
+    out.append("")
+    critical = "critical " if report.all_critical else ""
+    what = (f"the {critical}flow {e.flows[0]}" if len(e.flows) == 1
+            else f"all {len(e.flows)} {critical}flows")
+    headline = (f"{len(e.keep)} of {e.services} services ({pct:.1f}%) keep {what} "
+                f"working; {len(e.prunable)} prunable; "
+                f"{len(e.uncovered)} reached by no flow — prune candidates, "
+                "or flows nobody declared")
+    out.append(_paint(headline, "bold", color))
+    return "\n".join(out) + "\n"
+
+
+@render.register
+def _(report: RankReport, color: bool = False) -> str:
+    r = report.ranking
+    out = [f"Services by harm for {len(r.flows)} flows: flows each alone breaks, "
+           "then minimal cut sets of order <= 2 it is in"]
+    width = min(max((len(h.service) for h in r.services), default=0), 40)
+    for i, h in enumerate(r.services, 1):
+        alone = f"breaks alone: {name_list(h.spof_for, 5)}" if h.spof_for else "never alone"
+        name = _paint(f"{h.service:<{width}}", "red" if h.spof_for else "bold", color)
+        out.append(f"  {i:>4}. {name}  {len(h.spof_for):>3} flows  "
+                   f"{h.cut_sets:>5} cut sets  ({alone})")
+    out.append("")
+    tail = "" if r.complete else " — INCOMPLETE: the time budget stopped the search"
+    out.append(f"{len(r.services)} services in some cut set of order <= 2; {r.harmless} in "
+               f"none{tail}")
+    return "\n".join(out) + "\n"

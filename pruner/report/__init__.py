@@ -12,10 +12,28 @@ from pruner.report.check import (
     check_report,
     validate_report,
 )
+from pruner.report.cuts import (
+    EXPLAIN_LIMIT,
+    CutsReport,
+    EssentialReport,
+    FlowCutsResult,
+    RankReport,
+    cuts_report,
+    essential_report,
+    rank_report,
+)
 from pruner.report.diff import DiffReport, FlowDiff, diff_report
 from pruner.report.drift import DriftReport, drift_report
 
 __all__ = [
+    "EXPLAIN_LIMIT",
+    "CutsReport",
+    "EssentialReport",
+    "FlowCutsResult",
+    "RankReport",
+    "cuts_report",
+    "essential_report",
+    "rank_report",
     "DiffReport",
     "FlowDiff",
     "diff_report",

@@ -1,0 +1,212 @@
+"""The essential keep set (spec §5): services that must stay on for some flows to
+keep working; everything else is prunable for them.
+
+How
+---
+Only the flows' hard support can matter: switching off every service outside it
+never breaks them. Inside it:
+
+1. Every single point of failure of a flow must be kept (order-1 cut sets,
+   :func:`~pruner.analysis.cuts.cut_families`).
+2. The others are tried one by one, biggest dependency subtree first, with an
+   incremental version of the evaluator's counter propagation: switch the service
+   off on top of those already dropped; if a flow breaks, undo and keep it. The
+   result is always *minimal*: a service kept because dropping it broke a flow
+   still breaks it once more services are off (monotonicity).
+3. *Minimum*: a keep set is exactly a set that meets every minimal cut set of
+   every flow, so the minimum keep set is a minimum hitting set of the cut sets.
+   Within the time budget, all cut sets are computed and a branch-and-bound search
+   finds a minimum hitting set; the result is marked ``minimum`` only when that
+   search finished (or the keep set is just the single points of failure).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from pruner.analysis.cuts import OutOfTime, cut_families
+from pruner.analysis.hard import hard_model, strongly_connected
+from pruner.analysis.lint import uncovered
+
+__all__ = ["Essential", "essential"]
+
+MAX_EXACT = 64  # largest number of optional keepers the exact search attempts
+
+
+@dataclass(frozen=True)
+class Essential:
+    """Keep set, prunable and uncovered services for ``flows`` (all sorted)."""
+
+    flows: tuple[str, ...]
+    keep: tuple[str, ...]
+    prunable: tuple[str, ...]
+    uncovered: tuple[str, ...]
+    minimum: bool
+    spof: tuple[str, ...]  # kept because each alone breaks a flow
+    services: int
+
+
+def essential(
+    G: nx.DiGraph,
+    flows: Iterable[str] | None = None,
+    *,
+    deadline: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Essential:
+    """The keep set of ``flows`` (default: the critical flows).
+
+    Examples
+    --------
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services:
+    ...   web: {depends_on: [{any_of: [sms-a, sms-b]}, {service: ads, soft: true}]}
+    ...   sms-a: {depends_on: [carrier]}
+    ...   sms-b: {}
+    ...   carrier: {}
+    ...   ads: {}
+    ...   cron: {}
+    ... flows:
+    ...   login: {requires: [web]}
+    ... ''')]).manifest)
+    >>> e = essential(G)
+    >>> e.keep, e.prunable, e.uncovered, e.minimum
+    (('sms-b', 'web'), ('ads', 'carrier', 'cron', 'sms-a'), ('cron',), True)
+    """
+    table = G.graph["flows"]
+    names = sorted(n for n in table if table[n].critical) if flows is None else sorted(set(flows))
+    model = hard_model(G, names)
+    n = model.n
+    singles = 0
+    for fam in cut_families(model, 1)[n:]:
+        singles |= fam[0]
+    spof = {i for i in range(n) if singles >> i & 1}
+    keep = _greedy(model, spof, _subtree_sizes(model), progress)
+    minimum = len(keep) == len(spof)
+    if not minimum and len(keep) - len(spof) <= MAX_EXACT:
+        exact = _exact(model, spof, keep, deadline)
+        if exact is not None:
+            keep, minimum = exact, True
+    kept = sorted(model.names[i] for i in keep)
+    kept_set = set(kept)
+    return Essential(
+        flows=tuple(names),
+        keep=tuple(kept),
+        prunable=tuple(s for s in G if s not in kept_set),  # G's nodes are sorted
+        uncovered=tuple(uncovered(G)),
+        minimum=minimum,
+        spof=tuple(sorted(model.names[i] for i in spof)),
+        services=G.number_of_nodes(),
+    )
+
+
+def _subtree_sizes(model) -> list[int]:
+    """Number of services each service reaches along hard items (itself included)."""
+    reach = [0] * len(model.items)
+    for component in strongly_connected(model):
+        mask = 0
+        for v in component:
+            mask |= 1 << v if v < model.n else 0
+            for _, members in model.items[v]:
+                for m in members:
+                    mask |= reach[m]
+        for v in component:
+            reach[v] = mask
+    return [r.bit_count() for r in reach[: model.n]]
+
+
+def _greedy(model, spof: set[int], sizes: list[int], progress) -> set[int]:
+    """Drop every service that can go without breaking a flow; return those kept."""
+    n = model.n
+    fails: list[int] = []
+    owner_of: list[int] = []
+    item_id: dict[tuple[int, int], int] = {}
+    for owner, owned in enumerate(model.items):
+        for k, (need, _) in enumerate(owned):
+            item_id[owner, k] = len(fails)
+            fails.append(need)
+            owner_of.append(owner)
+    parents = [[item_id[p] for p in model.parents[v]] for v in range(n)]
+    count = [0] * len(fails)
+    down = bytearray(len(model.items))
+    keep = set(spof)
+    order = sorted((v for v in range(n) if v not in spof),
+                   key=lambda v: (-sizes[v], model.names[v]))
+    for done, s in enumerate(order, 1):
+        if progress is not None and done % 1024 == 0:
+            progress(done, len(order))
+        if down[s]:
+            continue  # already DOWN: switching it off changes nothing
+        touched_items: list[int] = []
+        touched_nodes = [s]
+        down[s] = 1
+        stack = [s]
+        broken = False
+        while stack and not broken:
+            for it in parents[stack.pop()]:
+                count[it] += 1
+                touched_items.append(it)
+                owner = owner_of[it]
+                if not down[owner] and count[it] >= fails[it]:
+                    if owner >= n:  # a flow breaks
+                        broken = True
+                        break
+                    down[owner] = 1
+                    touched_nodes.append(owner)
+                    stack.append(owner)
+        if broken:
+            for it in touched_items:
+                count[it] -= 1
+            for v in touched_nodes:
+                down[v] = 0
+            keep.add(s)
+    if progress is not None:
+        progress(len(order), len(order))
+    return keep
+
+
+def _exact(model, spof: set[int], greedy: set[int], deadline: float | None) -> set[int] | None:
+    """A minimum keep set (minimum hitting set of every flow's cut sets), or None
+    when the time budget ran out first."""
+    n = model.n
+    try:
+        families = cut_families(model, max(1, n), deadline=deadline)
+    except OutOfTime:
+        return None
+    forced = sum(1 << v for v in spof)
+    sets = {c for _, multi in families[n:] for c in multi if not c & forced}
+    sets_list = sorted(sets, key=lambda c: (c.bit_count(), c))
+    best_size = len(greedy) - len(spof)  # search only for strictly smaller
+    best = None
+    stack = [(0, 0)]  # (chosen bitmask, its size): depth-first, explicit stack
+    steps = 0
+    while stack:
+        chosen, size = stack.pop()
+        steps += 1
+        if steps % 1024 == 0 and deadline is not None and time.monotonic() > deadline:
+            return None
+        unhit = [c for c in sets_list if not c & chosen]
+        if not unhit:
+            if size < best_size:
+                best_size, best = size, chosen
+            continue
+        used = packing = 0  # disjoint unhit sets each need one more element
+        for c in unhit:
+            if not c & used:
+                used |= c
+                packing += 1
+        if size + packing >= best_size:
+            continue
+        bit = unhit[0]
+        while bit:
+            low = bit & -bit
+            stack.append((chosen | low, size + 1))
+            bit ^= low
+    if best is None:
+        return greedy
+    return set(spof) | {i for i in range(n) if best >> i & 1}

@@ -1,0 +1,166 @@
+"""The part of a manifest that can break flows, as integer arrays.
+
+Soft items never make anything DOWN or BROKEN (spec §4), so every failure analysis
+works on the *hard* structure only: each service's non-soft items, each flow's
+non-soft requirements. :class:`HardModel` holds that structure for the *support*
+of some flows (the services reachable from them along non-soft items) with
+services numbered ``0..n-1`` and each flow as a pseudo-node ``n..n+f-1`` that is
+never switched off. An item is stored as ``(fails, members)``: it fails (makes its
+owner DOWN, or its flow BROKEN) once ``fails = len(members) - need + 1`` of its
+members are DOWN.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import networkx as nx
+
+__all__ = ["HardModel", "hard_model", "hard_support", "strongly_connected"]
+
+
+@dataclass(frozen=True)
+class HardModel:
+    """Hard items of the support of ``flows``, numbered.
+
+    ``names[i]`` is service ``i`` for ``i < n`` and flow ``flows[i - n]`` after;
+    ``items[i]`` is the tuple of ``(fails, members)`` of node ``i``; ``parents[i]``
+    lists ``(owner, item index)`` for each hard item naming service ``i``.
+    """
+
+    names: tuple[str, ...]
+    n: int
+    flows: tuple[str, ...]
+    items: tuple[tuple[tuple[int, tuple[int, ...]], ...], ...]
+    parents: tuple[tuple[tuple[int, int], ...], ...]
+
+    def index(self) -> dict[str, int]:
+        """Service name -> number."""
+        return {name: i for i, name in enumerate(self.names[: self.n])}
+
+
+def hard_support(G: nx.DiGraph, flows) -> list[str]:
+    """Services reachable from ``flows`` along non-soft items, in BFS order.
+
+    Only these can be in a minimal cut set of those flows.
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services:
+    ...   web: {depends_on: [api, {service: ads, soft: true}]}
+    ...   api: {}
+    ...   ads: {depends_on: [api]}
+    ... flows: {f: {requires: [web]}}''')]).manifest)
+    >>> hard_support(G, ["f"])
+    ['web', 'api']
+    """
+    table = G.graph["flows"]
+    seen: dict[str, None] = {}
+    for name in flows:
+        for item in table[name].requires:
+            if not item.soft:
+                for m in item.members:
+                    seen.setdefault(m)
+    queue = deque(seen)
+    nodes = G.nodes
+    while queue:
+        for item in nodes[queue.popleft()]["service"].depends_on:
+            if item.soft:
+                continue
+            for m in item.members:
+                if m not in seen:
+                    seen[m] = None
+                    queue.append(m)
+    return list(seen)
+
+
+def hard_model(G: nx.DiGraph, flows) -> HardModel:
+    """Build the :class:`HardModel` of ``flows`` (names, in the order given)."""
+    flows = tuple(flows)
+    support = hard_support(G, flows)
+    index = {name: i for i, name in enumerate(support)}
+    n = len(support)
+    nodes = G.nodes
+    table = G.graph["flows"]
+
+    def convert(items):
+        out = []
+        for item in items:
+            if item.soft:
+                continue
+            members = tuple(index[m] for m in item.members)
+            out.append((len(members) - item.need + 1, members))
+        return tuple(out)
+
+    items = [convert(nodes[name]["service"].depends_on) for name in support]
+    items += [convert(table[f].requires) for f in flows]
+    parents: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for owner, owned in enumerate(items):
+        for k, (_, members) in enumerate(owned):
+            for m in members:
+                parents[m].append((owner, k))
+    return HardModel(
+        names=tuple(support) + flows,
+        n=n,
+        flows=flows,
+        items=tuple(items),
+        parents=tuple(tuple(p) for p in parents),
+    )
+
+
+def strongly_connected(model: HardModel) -> list[list[int]]:
+    """Strongly connected components of the hard dependency graph of the model's
+    nodes (flows included), dependencies first (Tarjan, iterative).
+
+    Every component comes after all components it depends on, so a bottom-up
+    analysis can walk the list in order.
+    """
+    items = model.items
+    total = len(items)
+    succ = [sorted({m for _, members in owned for m in members}) for owned in items]
+    number = [-1] * total
+    low = [0] * total
+    on_stack = [False] * total
+    stack: list[int] = []
+    out: list[list[int]] = []
+    counter = 0
+    for root in range(total):
+        if number[root] != -1:
+            continue
+        work = [(root, 0)]
+        number[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        while work:
+            v, i = work[-1]
+            children = succ[v]
+            if i < len(children):
+                work[-1] = (v, i + 1)
+                w = children[i]
+                if number[w] == -1:
+                    number[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, 0))
+                elif on_stack[w] and number[w] < low[v]:
+                    low[v] = number[w]
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                if low[v] < low[u]:
+                    low[u] = low[v]
+            if low[v] == number[v]:
+                component = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    component.append(w)
+                    if w == v:
+                        break
+                out.append(component)
+    return out

@@ -1,0 +1,75 @@
+"""Services ordered by the harm of losing them (issue 3): how many critical flows
+each is a single point of failure for, then in how many minimal cut sets of order
+<= 2 it appears."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from pruner.analysis.cuts import FlowCuts, minimal_cut_sets
+
+__all__ = ["Harm", "Ranking", "rank"]
+
+
+@dataclass(frozen=True)
+class Harm:
+    """One service's harm: the flows it alone breaks and its order-<=2 cut sets."""
+
+    service: str
+    spof_for: tuple[str, ...]
+    cut_sets: int
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Harmful services, worst first; ``harmless`` counts the others."""
+
+    flows: tuple[str, ...]
+    services: tuple[Harm, ...]
+    harmless: int
+    complete: bool
+
+
+def rank(
+    G: nx.DiGraph,
+    flows: Iterable[str] | None = None,
+    *,
+    deadline: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Ranking:
+    """Rank services by harm for ``flows`` (default: the critical flows).
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services:
+    ...   web: {depends_on: [db, {any_of: [a, b]}]}
+    ...   db: {}
+    ...   a: {}
+    ...   b: {}
+    ... flows:
+    ...   buy: {requires: [web]}
+    ...   browse: {requires: [db]}
+    ... ''')]).manifest)
+    >>> [(h.service, h.spof_for, h.cut_sets) for h in rank(G).services]
+    [('db', ('browse', 'buy'), 2), ('web', ('buy',), 1), ('a', (), 1), ('b', (), 1)]
+    """
+    table = G.graph["flows"]
+    names = sorted(n for n in table if table[n].critical) if flows is None else sorted(set(flows))
+    cuts: dict[str, FlowCuts] = minimal_cut_sets(G, names, 2, deadline=deadline,
+                                                 progress=progress)
+    spof: dict[str, list[str]] = {}
+    count: dict[str, int] = {}
+    for flow, result in cuts.items():
+        for c in result.cut_sets:
+            for s in c:
+                count[s] = count.get(s, 0) + 1
+            if len(c) == 1:
+                spof.setdefault(c[0], []).append(flow)
+    harms = [Harm(s, tuple(sorted(spof.get(s, ()))), n) for s, n in count.items()]
+    harms.sort(key=lambda h: (-len(h.spof_for), -h.cut_sets, h.service))
+    return Ranking(tuple(names), tuple(harms), G.number_of_nodes() - len(harms),
+                   all(c.complete for c in cuts.values()))

@@ -1,0 +1,102 @@
+"""The reports of `pruner cuts`, `pruner essential` and `pruner rank` (issue 3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from pruner.analysis.cuts import FlowCuts
+from pruner.analysis.essential import Essential
+from pruner.analysis.evaluate import switch_off
+from pruner.analysis.explain import Line, explain_flow
+from pruner.analysis.rank import Ranking
+from pruner.model import Flow
+
+__all__ = [
+    "EXPLAIN_LIMIT",
+    "FlowCutsResult",
+    "CutsReport",
+    "EssentialReport",
+    "RankReport",
+    "cuts_report",
+    "essential_report",
+    "rank_report",
+]
+
+EXPLAIN_LIMIT = 20  # cut sets explained per flow; explaining is one evaluation each
+
+
+@dataclass(frozen=True)
+class FlowCutsResult:
+    """A flow's minimal cut sets, the first ``EXPLAIN_LIMIT`` with their explanation."""
+
+    flow: Flow
+    cuts: FlowCuts
+    explanations: tuple[tuple[Line, ...], ...]
+
+    @property
+    def name(self) -> str:
+        return self.flow.name
+
+
+@dataclass(frozen=True)
+class CutsReport:
+    """The outcome of ``pruner cuts``: flows by name."""
+
+    source: str
+    max_order: int
+    among: tuple[str, ...] | None
+    flows: tuple[FlowCutsResult, ...]
+
+    @property
+    def complete(self) -> bool:
+        return all(f.cuts.complete for f in self.flows)
+
+
+@dataclass(frozen=True)
+class EssentialReport:
+    """The outcome of ``pruner essential``."""
+
+    source: str
+    result: Essential
+    all_critical: bool = True  # every flow covered is critical (the headline says so)
+
+
+@dataclass(frozen=True)
+class RankReport:
+    """The outcome of ``pruner rank``."""
+
+    source: str
+    ranking: Ranking
+
+
+def cuts_report(G: nx.DiGraph, results: dict[str, FlowCuts], *, source: str = "",
+                among=None, explain: bool = True) -> CutsReport:
+    """Assemble the cuts report; ``explain`` adds why each of the first cut sets
+    breaks its flow (text output only needs it)."""
+    table = G.graph["flows"]
+    flows = []
+    max_order = 0
+    for name in sorted(results):
+        cuts = results[name]
+        max_order = cuts.max_order
+        explanations = ()
+        if explain:
+            explanations = tuple(
+                explain_flow(G, switch_off(G, c), name) for c in cuts.cut_sets[:EXPLAIN_LIMIT]
+            )
+        flows.append(FlowCutsResult(table[name], cuts, explanations))
+    return CutsReport(source, max_order, None if among is None else tuple(sorted(among)),
+                      tuple(flows))
+
+
+def essential_report(G: nx.DiGraph, result: Essential, *, source: str = "") -> EssentialReport:
+    """Wrap an :class:`Essential` result, noting whether its flows are all critical."""
+    table = G.graph["flows"]
+    return EssentialReport(source, result, all(table[f].critical for f in result.flows))
+
+
+def rank_report(ranking: Ranking, *, source: str = "") -> RankReport:
+    """Wrap a :class:`Ranking`."""
+    return RankReport(source, ranking)
