@@ -224,16 +224,19 @@ def _emit_or_fail(text: str, output: str | None) -> None:
 
 @main.command("import")
 @click.argument("kind", type=click.Choice(sorted(IMPORTERS)))
-@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="SOURCE...")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
               help="The manifest file to write (atomically); '-' for standard output.")
-@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool) -> None:
     """Write a v1 manifest from deployment files, a catalog or traces.
 
-    KIND says what the SOURCEs (files or folders) are. Every dependency carries a note
-    saying where it came from; the importer's notes go to standard error. The sources
-    say nothing about user flows: add them by hand.
+    The first argument says what the SOURCEs are: Kubernetes or docker-compose files,
+    Backstage catalog-info files, Jaeger /api/dependencies JSON or Zipkin spans (files or
+    folders, searched recursively). Every dependency carries a note saying where it came
+    from; the importer's notes go to standard error. An existing file is never
+    overwritten without --force. The sources say nothing about user flows: add them by
+    hand.
     """
     if output != "-" and Path(output).is_dir():
         raise InputError(f"{output}: is a folder; --output takes a file name")
@@ -264,17 +267,18 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
               show_default=True,
               help="Which finding fails the gate: undeclared calls whose caller a critical flow "
                    "reaches, any undeclared call, or never.")
-@_format_option("text", "json")
+@_format_option()
 @_output_option
 def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on: str, fmt: str,
           output: str | None) -> None:
     """Compare the dependencies MANIFEST declares with those OBSERVED.
 
-    OBSERVED: Zipkin spans, Jaeger /api/dependencies JSON, or another manifest (files or
-    folders). Reports undeclared dependencies (observed calls the manifest lacks),
-    stale declarations, services observed but not declared, and services no flow
-    reaches that still receive traffic. Exit 1 when an undeclared call starts at a
-    service a critical flow reaches.
+    OBSERVED: Zipkin spans, Jaeger /api/dependencies JSON, another manifest, or what
+    any importer reads (--observed-kind); files or folders, several merged. Reports
+    undeclared dependencies (observed calls the manifest lacks), stale declarations
+    (declared, never observed), services observed but not declared, and services no
+    flow reaches that still receive traffic. Exit 1 when the gate fails (by default:
+    an undeclared call starts at a service a critical flow reaches).
     """
     _, G = _load_graph(manifest)
     observation = observe(observed, observed_kind)
