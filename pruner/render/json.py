@@ -185,7 +185,6 @@ def diff_json(report: DiffReport) -> dict:
              "location": str(c.location)}
             for c in d.owners
         ],
-        "single_points_of_failure_complete": d.spof_complete,
     }
 
 

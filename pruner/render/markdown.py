@@ -264,9 +264,6 @@ def _(report: DiffReport) -> str:
     changes += [f"- {md_text(owner_change_text(c))}" for c in d.owners]
     if changes:
         out += _details(f"Dependency and owner changes ({len(changes)})", changes[:MAX_ROWS])
-    if not d.spof_complete:
-        out += ["_The single-point-of-failure search hit its probe limit; "
-                "the list may be incomplete._", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

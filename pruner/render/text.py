@@ -121,10 +121,6 @@ def _(report: DiffReport, color: bool = False) -> str:
             out.append(f"  {item_change_text(change)}  ({change.location})")
         for change in d.owners:
             out.append(f"  {owner_change_text(change)}")
-    if not d.spof_complete:
-        out.append("")
-        out.append("Note: the single-point-of-failure search hit its probe limit; "
-                   "the list may be incomplete.")
     out.append("")
     out.append(counts_text(report))
     word = "PASS" if report.gate.passed else "FAIL"
