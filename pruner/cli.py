@@ -250,10 +250,11 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
     _emit_or_fail(text, output)
     services = result.document.get("services", {})
     edges = sum(len(s.get("depends_on", ())) for s in services.values())
+    flows = len(result.document.get("flows") or {})
+    flow_text = f"{flows} flow{'' if flows == 1 else 's'}" if flows else "no flows (add them by hand)"
     if output != "-":
         click.echo(f"pruner: wrote {output}: {len(services)} services, {edges} "
-                   f"dependenc{'y' if edges == 1 else 'ies'}, no flows (add them by hand)",
-                   err=True)
+                   f"dependenc{'y' if edges == 1 else 'ies'}, {flow_text}", err=True)
 
 
 # --- drift (issue 6) ---
