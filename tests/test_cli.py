@@ -180,5 +180,5 @@ def test_output_onto_a_folder_is_exit_2_and_leaves_no_temp_file(tmp_path):
     target.mkdir()
     result = run("check", CHAIN, "--off", "db", "--output", target)
     assert result.exit_code == 2
-    assert result.stderr.startswith("pruner: error: cannot write")
+    assert "is a directory" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
