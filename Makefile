@@ -30,6 +30,7 @@ demo: $(STAMP) graphviz
 
 test: $(STAMP) graphviz chromium
 	$(BIN)/lint-imports
+	$(BIN)/ruff check pruner tests benchmarks
 	$(BIN)/python -m pytest -q
 
 # The examples in reports/: the Twitter story with sms-gateway switched off.

@@ -35,7 +35,6 @@ from pruner.importers import IMPORTERS, import_sources, result_to_yaml
 from pruner.importers.observe import MANIFEST, observe
 from pruner.loader import load, load_sources
 from pruner.render import DIAGRAM_FORMATS, FORMATS, render
-from pruner.render.dot import tidy_svg
 from pruner.report import (
     check_report,
     cuts_report,
@@ -95,15 +94,27 @@ def _emit(data: str | bytes, output: str | None) -> None:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"cannot write {display(output)}: no folder {display(str(directory))}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
     try:
         _umask_mode(tmp)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _emit_report(report, fmt: str, output: str | None) -> None:
+    """Render ``report`` in ``fmt`` (coloured text only on a terminal) and emit it."""
+    options = {"color": _color() and output is None} if fmt == "text" else {}
+    _emit(render(report, fmt, **options), output)
 
 
 def _umask_mode(path: str) -> None:
@@ -174,8 +185,7 @@ def validate(path: str, fmt: str, strict: bool) -> None:
     result, G = _load_graph(path)
     warnings = list(result.warnings) + lint(G)
     report = validate_report(G, warnings, source=path)
-    options = {"color": _color()} if fmt == "text" else {}
-    _emit(render(report, fmt, **options), None)
+    _emit_report(report, fmt, None)
     if strict and warnings:
         raise SystemExit(EXIT_GATE)
 
@@ -201,8 +211,7 @@ def check(path: str, off: tuple[str, ...], off_file: str | None, fail_on: str, f
     ev = switch_off(G, _off_names(G, off, off_file))
     report = check_report(G, ev, source=path, fail_on=fail_on,
                           explain_services=fmt not in ("text", "json"))
-    options = {"color": _color() and output is None} if fmt == "text" else {}
-    _emit(render(report, fmt, **options), output)
+    _emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)
 
 
@@ -215,26 +224,21 @@ def schema() -> None:
 # --- import (issue 6) ---
 
 
-def _emit_or_fail(text: str, output: str | None) -> None:
-    """:func:`_emit`, with an unwritable target reported as bad input (exit 2)."""
-    try:
-        _emit(text, output)
-    except OSError as exc:
-        raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
-
-
 @main.command("import")
 @click.argument("kind", type=click.Choice(sorted(IMPORTERS)))
-@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="SOURCE...")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
               help="The manifest file to write (atomically); '-' for standard output.")
-@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
 def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool) -> None:
     """Write a v1 manifest from deployment files, a catalog or traces.
 
-    KIND says what the SOURCEs (files or folders) are. Every dependency carries a note
-    saying where it came from; the importer's notes go to standard error. The sources
-    say nothing about user flows: add them by hand.
+    The first argument says what the SOURCEs are: Kubernetes or docker-compose files,
+    Backstage catalog-info files, Jaeger /api/dependencies JSON or Zipkin spans (files or
+    folders, searched recursively). Every dependency carries a note saying where it came
+    from; the importer's notes go to standard error. An existing file is never
+    overwritten without --force. The sources say nothing about user flows: add them by
+    hand.
     """
     if output != "-" and Path(output).is_dir():
         raise InputError(f"{output}: is a folder; --output takes a file name")
@@ -245,13 +249,15 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
     load_sources([(output, text)])  # what we write must validate; a failure here is a bug
     for note in result.notes:
         click.echo(f"pruner: note: {note}", err=True)
-    _emit_or_fail(text, output)
+    _emit(text, output)
     services = result.document.get("services", {})
     edges = sum(len(s.get("depends_on", ())) for s in services.values())
+    flows = len(result.document.get("flows") or {})
+    flow_text = (f"{flows} flow{'' if flows == 1 else 's'}" if flows
+                 else "no flows (add them by hand)")
     if output != "-":
         click.echo(f"pruner: wrote {output}: {len(services)} services, {edges} "
-                   f"dependenc{'y' if edges == 1 else 'ies'}, no flows (add them by hand)",
-                   err=True)
+                   f"dependenc{'y' if edges == 1 else 'ies'}, {flow_text}", err=True)
 
 
 # --- drift (issue 6) ---
@@ -265,23 +271,23 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
               show_default=True,
               help="Which finding fails the gate: undeclared calls whose caller a critical flow "
                    "reaches, any undeclared call, or never.")
-@_format_option("text", "json")
+@_format_option()
 @_output_option
 def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on: str, fmt: str,
           output: str | None) -> None:
     """Compare the dependencies MANIFEST declares with those OBSERVED.
 
-    OBSERVED: Zipkin spans, Jaeger /api/dependencies JSON, or another manifest (files or
-    folders). Reports undeclared dependencies (observed calls the manifest lacks),
-    stale declarations, services observed but not declared, and services no flow
-    reaches that still receive traffic. Exit 1 when an undeclared call starts at a
-    service a critical flow reaches.
+    OBSERVED: Zipkin spans, Jaeger /api/dependencies JSON, another manifest, or what
+    any importer reads (--observed-kind); files or folders, several merged. Reports
+    undeclared dependencies (observed calls the manifest lacks), stale declarations
+    (declared, never observed), services observed but not declared, and services no
+    flow reaches that still receive traffic. Exit 1 when the gate fails (by default:
+    an undeclared call starts at a service a critical flow reaches).
     """
     _, G = _load_graph(manifest)
     observation = observe(observed, observed_kind)
     report = drift_report(G, observation, source=manifest, fail_on=fail_on)
-    options = {"color": _color() and output is None} if fmt == "text" else {}
-    _emit_or_fail(render(report, fmt, **options), output)
+    _emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)
 
 
@@ -357,6 +363,9 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
         return
     data = run_dot(source, fmt)
     if fmt == "svg":
+        # Imported here: only drawing needs the graphviz package, so `check` starts faster.
+        from pruner.render.dot import tidy_svg
+
         data = tidy_svg(data.decode("utf-8")).encode("utf-8")
     _emit(data, output)
 
@@ -425,8 +434,7 @@ def diff(paths: tuple[str, ...], base: str | None, fail_on: str, fmt: str,
     report = diff_report(dependency_graph(old.manifest), dependency_graph(new.manifest),
                          new.assumed, old_source=old_label, new_source=new_path,
                          fail_on=fail_on)
-    options = {"color": _color() and output is None} if fmt == "text" else {}
-    _emit(render(report, fmt, **options), output)
+    _emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)
 
 
@@ -500,8 +508,11 @@ class _Progress:
                        f"{done}/{total}", err=True, nl=False)
             self.shown = True
 
-    def close(self) -> None:
-        if self.shown:
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.shown:  # clear the line, whatever happened
             click.echo("\r" + " " * 79 + "\r", err=True, nl=False)
 
 
@@ -531,15 +542,11 @@ def cuts(path: str, flow_names: tuple[str, ...], max_order: int, among: tuple[st
     _, G = _load_graph(path)
     flows = _flow_names(G, flow_names)
     candidates = _among(G, among)
-    bar = _Progress("cuts")
-    try:
+    with _Progress("cuts") as bar:
         results = minimal_cut_sets(G, flows, max_order, candidates,
                                    deadline=_deadline(time_budget), progress=bar)
-    finally:
-        bar.close()
     report = cuts_report(G, results, source=path, among=candidates, explain=fmt == "text")
-    options = {"color": _color() and output is None} if fmt == "text" else {}
-    _emit(render(report, fmt, **options), output)
+    _emit_report(report, fmt, output)
     if not report.complete:
         click.echo("pruner: note: the time budget stopped the search; results marked "
                    "incomplete", err=True)
@@ -560,15 +567,11 @@ def essential(path: str, flow_names: tuple[str, ...], time_budget: float | None,
     """
     _, G = _load_graph(path)
     flows = _flow_names(G, flow_names)
-    bar = _Progress("essential")
-    try:
+    with _Progress("essential") as bar:
         result = essential_analysis(G, flows, deadline=_deadline(time_budget or 10.0),
                                     progress=bar)
-    finally:
-        bar.close()
-    report = essential_report(result, source=path)
-    options = {"color": _color() and output is None} if fmt == "text" else {}
-    _emit(render(report, fmt, **options), output)
+    report = essential_report(G, result, source=path)
+    _emit_report(report, fmt, output)
 
 
 @main.command()
@@ -582,11 +585,7 @@ def rank(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt:
     """Services by harm: critical flows each alone breaks, then order-<=2 cut sets it is in."""
     _, G = _load_graph(path)
     flows = _flow_names(G, flow_names)
-    bar = _Progress("rank")
-    try:
+    with _Progress("rank") as bar:
         ranking = rank_analysis(G, flows, deadline=_deadline(time_budget), progress=bar)
-    finally:
-        bar.close()
     report = rank_report(ranking, source=path)
-    options = {"color": _color() and output is None} if fmt == "text" else {}
-    _emit(render(report, fmt, **options), output)
+    _emit_report(report, fmt, output)

@@ -173,3 +173,12 @@ def test_python_dash_m_works():
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 1
     assert "BROKEN" in proc.stdout
+
+
+def test_output_onto_a_folder_is_exit_2_and_leaves_no_temp_file(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    result = run("check", CHAIN, "--off", "db", "--output", target)
+    assert result.exit_code == 2
+    assert "is a directory" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

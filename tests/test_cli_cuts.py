@@ -81,3 +81,13 @@ def test_expired_deadline_gives_spofs_and_incomplete():
     for name, cuts in late.items():
         assert not cuts.complete
         assert cuts.cut_sets == full[name].of_order(1)
+
+
+def test_essential_headline_names_what_it_covers():
+    twitter = REPO / "manifests" / "twitter"
+    one = run("essential", twitter, "--flow", "explore-trends").output.splitlines()[-1]
+    assert "keep the flow explore-trends working" in one
+    two = run("essential", twitter, "--flow", "explore-trends", "--flow", "signup")
+    assert "keep all 2 flows working" in two.output  # explore-trends is not critical
+    default = run("essential", twitter).output.splitlines()[-1]
+    assert "keep all 11 critical flows working" in default

@@ -15,6 +15,7 @@ CASES = {
     "stale-declaration-warns": ("observed.json", 0),
     "observed-undeclared-service": ("observed.yaml", 0),
     "traffic-to-uncovered-service": ("observed.json", 0),
+    "hostile-text-escaped": ("observed.yaml", 1),
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -111,3 +113,14 @@ def test_kind_choices_come_from_importers():
 
 def test_output_is_required():
     assert run("import", "k8s", CORPUS / "online-boutique").exit_code == 2
+
+
+def test_import_openpsa_then_cuts_reproduces_scram(tmp_path):
+    out = tmp_path / "chinese.yaml"
+    result = run("import", "openpsa", CORPUS / "scram-openpsa/input/Chinese", "--output", out)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[-1].endswith("1 flow")
+    cuts = run("cuts", out, "--among", "leaves", "--max-order", "6", "--format", "json")
+    assert cuts.exit_code == 0
+    flows = json.loads(cuts.stdout)["flows"]
+    assert [len(f["cut_sets"]) for f in flows.values()] == [392]  # SCRAM's published count

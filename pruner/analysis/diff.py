@@ -10,14 +10,14 @@ services added, removed and renamed, owners and criticality.
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import networkx as nx
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, OK, Evaluation, switch_off
+from pruner.analysis.spof import single_points
 from pruner.errors import Location
 from pruner.model import Flow, Item, Service
 
@@ -29,8 +29,6 @@ __all__ = [
     "OwnerChange",
     "ManifestDiff",
     "DiffGate",
-    "SpofResult",
-    "single_points_of_failure",
     "compare",
     "diff_gate",
 ]
@@ -38,8 +36,6 @@ __all__ = [
 # Strictness levels of the diff gate, loosest last (see diff_gate).
 DIFF_FAIL_ON = ("degraded", "spof", "broken", "never")
 SEVERITY = {OK: 0, DEGRADED: 1, BROKEN: 2}
-# Each probe is one evaluation of the whole manifest; past this many, SPOF search stops.
-PROBE_LIMIT = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +123,6 @@ class ManifestDiff:
     items: tuple[ItemChange, ...]
     owners: tuple[OwnerChange, ...]
     evaluation: Evaluation  # the new version with the removed services switched off
-    spof_complete: bool = True
 
     def changed_flows(self) -> tuple[FlowChange, ...]:
         """Flows whose change is worth a line, most severe first, then by name."""
@@ -144,100 +139,6 @@ class DiffGate:
     fail_on: str
     passed: bool
     failing: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class SpofResult:
-    """Single points of failure per flow; ``complete`` is False when the probe limit
-    stopped the search (the sets found are then a subset)."""
-
-    spofs: Mapping[str, tuple[str, ...]]
-    complete: bool
-    probes: int
-
-
-def single_points_of_failure(
-    G: nx.DiGraph,
-    flows: Iterable[str] | None = None,
-    base: Iterable[str] = (),
-    probe_limit: int = PROBE_LIMIT,
-) -> SpofResult:
-    """Services whose switching off *alone* (on top of ``base``) breaks each flow.
-
-    Only services in a flow's *hard support* (reachable through hard items from
-    its hard ``requires``, through services not already DOWN) can break it. Those
-    reachable through *tight* items only (an item with no spare member: a single
-    hard dependency, or a group with exactly ``need`` members up) certainly do; they
-    are found by one walk per flow. The others (below a group with spare members)
-    are checked with the evaluator, one evaluation per service for all flows at
-    once, at most ``probe_limit`` of them. A flow already BROKEN by ``base`` has none.
-
-    >>> from pruner.loader import load_sources
-    >>> from pruner.graph import dependency_graph
-    >>> G = dependency_graph(load_sources([("m.yaml", '''
-    ... services:
-    ...   web: {depends_on: [{any_of: [a, b]}, {service: ads, soft: true}]}
-    ...   a: {depends_on: [db]}
-    ...   b: {depends_on: [db]}
-    ...   db: {}
-    ...   ads: {}
-    ... flows: {f: {requires: [web]}}''')]).manifest)
-    >>> single_points_of_failure(G).spofs["f"]
-    ('db', 'web')
-    >>> single_points_of_failure(G, base=["b"]).spofs["f"]
-    ('a', 'db', 'web')
-    """
-    table = G.graph["flows"]
-    names = sorted(table if flows is None else flows)
-    base = tuple(base)
-    ev0 = switch_off(G, base)
-    down = ev0.cause
-    nodes = G.nodes
-
-    def edges(items: tuple[Item, ...]):
-        """(member, tight) for each member not DOWN of each hard item."""
-        for item in items:
-            if item.soft:
-                continue
-            alive = [m for m in item.members if m not in down]
-            tight = len(alive) == item.need
-            for member in alive:
-                yield member, tight
-
-    sure: dict[str, set[str]] = {}
-    doubtful: dict[str, set[str]] = {}
-    for name in names:
-        if ev0.flows[name] == BROKEN:
-            sure[name], doubtful[name] = set(), set()
-            continue
-        # One walk: a service is "sure" when reached via tight items only.
-        tight_seen: set[str] = set()
-        any_seen: set[str] = set()
-        queue: deque[tuple[str, bool]] = deque(edges(table[name].requires))
-        while queue:
-            service, tight = queue.popleft()
-            if tight:
-                if service in tight_seen:
-                    continue
-                tight_seen.add(service)
-            elif service in any_seen or service in tight_seen:
-                continue
-            any_seen.add(service)
-            for member, edge_tight in edges(nodes[service]["service"].depends_on):
-                queue.append((member, tight and edge_tight))
-        sure[name] = tight_seen
-        doubtful[name] = any_seen - tight_seen
-
-    candidates = sorted(set().union(*doubtful.values()) if doubtful else ())
-    complete = len(candidates) <= probe_limit
-    found = {n: set(s) for n, s in sure.items()}
-    for candidate in candidates[:probe_limit]:
-        ev = switch_off(G, base + (candidate,))
-        for name in names:
-            if candidate in doubtful[name] and ev.flows[name] == BROKEN:
-                found[name].add(candidate)
-    spofs = {n: tuple(sorted(found[n])) for n in names}
-    return SpofResult(MappingProxyType(spofs), complete, min(len(candidates), probe_limit))
 
 
 def _signature(service: Service) -> tuple:
@@ -283,8 +184,7 @@ def _item_changes(kind: str, owner: str, old: tuple[Item, ...], new: tuple[Item,
     return changes
 
 
-def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
-            probe_limit: int = PROBE_LIMIT) -> ManifestDiff:
+def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = ()) -> ManifestDiff:
     """Compare two versions of a manifest.
 
     Parameters
@@ -325,8 +225,8 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
 
     # New single points of failure: critical flows of the new version that exist in both.
     both = [n for n, f in new_m.flows.items() if f.critical and n in old_m.flows]
-    spof_old = single_points_of_failure(G_old, both, (), probe_limit)
-    spof_new = single_points_of_failure(G_new, both, dangling, probe_limit)
+    spof_old = single_points(G_old, both).flows
+    spof_new = single_points(G_new, both, given_off=dangling).flows
 
     items: list[ItemChange] = []
     owners: list[OwnerChange] = []
@@ -352,9 +252,9 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
                                           new_f.location))
             edited = (bool(changes) or old_f.owner != new_f.owner
                       or old_f.critical != new_f.critical)
-            if name in spof_new.spofs:
-                before = {rename.get(s, s) for s in spof_old.spofs[name]}
-                spofs = tuple(s for s in spof_new.spofs[name] if s not in before)
+            if name in spof_new:
+                before = {rename.get(s, s) for s in spof_old[name]}
+                spofs = tuple(s for s in spof_new[name] if s not in before)
         flows.append(FlowChange(
             name, old_f, new_f,
             None if old_f is None else ev_old.flows[name],
@@ -372,7 +272,6 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
         items=tuple(items),
         owners=tuple(owners),
         evaluation=ev_new,
-        spof_complete=spof_old.complete and spof_new.complete,
     )
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import networkx as nx
 
 from pruner.analysis.lint import reached
+from pruner.errors import Location
 from pruner.model import SINGLE, Manifest
 
 __all__ = [
@@ -105,14 +106,17 @@ class Undeclared:
 
 @dataclass(frozen=True, slots=True)
 class Stale:
-    """A declared dependency that the observation never shows, though both ends appear."""
+    """A declared dependency that the observation never shows, though both ends appear.
+
+    ``location`` is where the dependency item is declared.
+    """
 
     source: str
     target: str
     soft: bool
     group: bool
     note: str | None
-    location: str
+    location: Location
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +317,7 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
             continue
         item = manifest.services[source].depends_on[data["items"][0]]
         stale.append(Stale(source, target, data["soft"], data["kind"] != SINGLE, item.note,
-                           str(item.location)))
+                           item.location))
     stale.sort(key=lambda s: (s.source, s.target))
 
     callers_of: dict[str, list[str]] = {}

@@ -13,7 +13,7 @@ import networkx as nx
 
 from pruner.errors import UnknownNameError, did_you_mean, display
 
-__all__ = ["check_flows", "focus", "hard_support"]
+__all__ = ["check_flows", "focus"]
 
 
 def check_flows(G: nx.DiGraph, names: Iterable[str]) -> tuple[str, ...]:
@@ -90,31 +90,3 @@ def focus(G: nx.DiGraph, flows: Iterable[str], depth: int | None = None) -> dict
                 found[dep] = distance + 1
                 queue.append(dep)
     return found
-
-
-def hard_support(G: nx.DiGraph, flow: str) -> set[str]:
-    """Services reachable from ``flow`` through hard items only (group members included).
-
-    Only these can break the flow on their own: a soft dependency never breaks anything.
-
-    >>> from pruner.loader import load_sources
-    >>> from pruner.graph import dependency_graph
-    >>> G = dependency_graph(load_sources([("m.yaml", '''
-    ... services: {web: {depends_on: [{service: ads, soft: true}, db]}, ads: {depends_on: [x]},
-    ...   db: , x: }
-    ... flows: {f: {requires: [web]}}''')]).manifest)
-    >>> sorted(hard_support(G, "f"))
-    ['db', 'web']
-    """
-    seen = {m for item in G.graph["flows"][flow].requires if not item.soft for m in item.members}
-    queue = deque(seen)
-    nodes = G.nodes
-    while queue:
-        for item in nodes[queue.popleft()]["service"].depends_on:
-            if item.soft:
-                continue
-            for member in item.members:
-                if member not in seen:
-                    seen.add(member)
-                    queue.append(member)
-    return seen

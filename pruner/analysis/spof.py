@@ -1,58 +1,87 @@
 """Single points of failure (spec §5): services whose switching off alone breaks a flow.
 
-A simple, exact method: each candidate (a service in some flow's hard support)
-is switched off on its own once, and every flow it breaks records it. That costs
-one linear evaluation per candidate, so ``limit`` bounds the number of candidates;
-beyond it the result says it is incomplete. (The ``cuts`` command computes
-minimal cut sets of any order; this is its order-1 special case.)
+These are the minimal cut sets of order 1 (:func:`pruner.analysis.cuts.minimal_cut_sets`),
+computed for all flows at once as bitsets: exact and linear, whatever the size. For
+"alone, on top of what is already off" (a diff's removed services), the cut sets are
+taken on the :func:`residual_graph`: the manifest as it stands once those are off.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 import networkx as nx
 
+from pruner.analysis.cuts import minimal_cut_sets
 from pruner.analysis.evaluate import BROKEN, switch_off
-from pruner.analysis.focus import hard_support
+from pruner.graph import dependency_graph
+from pruner.model import Manifest
 
-__all__ = ["SinglePoints", "single_points"]
-
-DEFAULT_LIMIT = 2000
+__all__ = ["SinglePoints", "single_points", "residual_graph"]
 
 
 @dataclass(frozen=True)
 class SinglePoints:
-    """``flows`` maps each flow name to its single points of failure, sorted;
-    ``complete`` is False when ``limit`` cut the search short (then nothing is listed)."""
+    """``flows`` maps each flow name to its single points of failure, sorted."""
 
     flows: dict[str, tuple[str, ...]]
-    complete: bool = True
 
 
-def single_points(G: nx.DiGraph, flows=None, limit: int = DEFAULT_LIMIT) -> SinglePoints:
-    """The single points of failure of ``flows`` (default: every flow).
+def residual_graph(G: nx.DiGraph, off: Iterable[str]) -> nx.DiGraph:
+    """The manifest behind ``G`` as it stands once ``off`` is switched off.
+
+    DOWN services are gone; every item keeps only its members still up, with the
+    same quorum (a hard item of a service still up always keeps enough). Flows that
+    ``off`` breaks are left out. Switching anything off in the residual graph has the
+    same effect on the remaining flows as switching it off on top of ``off``.
+
+    >>> from pruner.loader import load_sources
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services: {web: {depends_on: [{any_of: [a, b]}]}, a: , b: }
+    ... flows: {f: {requires: [web]}}''')]).manifest)
+    >>> R = residual_graph(G, ["b"])
+    >>> sorted(R), R.nodes["web"]["service"].depends_on[0].members
+    (['a', 'web'], ('a',))
+    """
+    ev = switch_off(G, off)
+    down = ev.cause
+
+    def shrink(items):
+        kept = []
+        for item in items:
+            members = tuple(m for m in item.members if m not in down)
+            if members:
+                kept.append(replace(item, members=members, need=min(item.need, len(members))))
+        return tuple(kept)
+
+    manifest: Manifest = G.graph["manifest"]
+    services = [replace(s, depends_on=shrink(s.depends_on))
+                for name, s in manifest.services.items() if name not in down]
+    flows = [replace(f, requires=shrink(f.requires))
+             for name, f in manifest.flows.items() if ev.flows[name] != BROKEN]
+    return dependency_graph(Manifest.from_lists(services, flows, manifest.sources))
+
+
+def single_points(G: nx.DiGraph, flows=None, given_off: Iterable[str] = ()) -> SinglePoints:
+    """The single points of failure of ``flows`` (default: every flow), on top of the
+    services ``given_off``; a flow those already break has none.
 
     Examples
     --------
     >>> from pruner.loader import load_sources
-    >>> from pruner.graph import dependency_graph
     >>> G = dependency_graph(load_sources([("m.yaml", '''
     ... services: {web: {depends_on: [db, {any_of: [a, b]}]}, db: , a: , b: }
     ... flows: {f: {requires: [web]}}''')]).manifest)
     >>> single_points(G).flows
     {'f': ('db', 'web')}
+    >>> single_points(G, given_off=["b"]).flows
+    {'f': ('a', 'db', 'web')}
     """
-    table = G.graph["flows"]
-    names = sorted(table if flows is None else flows)
-    support = {name: hard_support(G, name) for name in names}
-    candidates = sorted(set().union(*support.values())) if support else []
-    if len(candidates) > limit:
-        return SinglePoints({}, complete=False)
-    found: dict[str, list[str]] = {name: [] for name in names}
-    for service in candidates:
-        ev = switch_off(G, [service])
-        for name in names:
-            if service in support[name] and ev.flows[name] == BROKEN:
-                found[name].append(service)
-    return SinglePoints({name: tuple(found[name]) for name in names})
+    names = sorted(G.graph["flows"] if flows is None else set(flows))
+    given_off = tuple(given_off)
+    R = residual_graph(G, given_off) if given_off else G
+    alive = [n for n in names if n in R.graph["flows"]]
+    cuts = minimal_cut_sets(R, alive, max_order=1)
+    return SinglePoints({name: tuple(c[0] for c in cuts[name].cut_sets) if name in cuts else ()
+                         for name in names})

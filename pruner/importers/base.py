@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pruner.errors import InputError
+from pruner.errors import InputError, display
+from pruner.loader import NAME_PATTERN
 
 __all__ = [
     "NAME_RE",
@@ -22,30 +23,11 @@ __all__ = [
     "SourceError",
     "Target",
     "as_result",
-    "quote",
     "sanitize_name",
 ]
 
 #: The manifest name rule (manifest-v1 section 1).
-NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-:/@]{0,252}\Z")
-
-_CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + list(range(0x7F, 0xA0))}
-_CONTROL.update({ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
-
-
-def quote(text: object, limit: int = 80) -> str:
-    """Quote untrusted ``text`` for a one-line note: control characters escaped, cut.
-
-    >>> quote("frontend")
-    "'frontend'"
-    >>> quote("a\\nb")
-    "'a\\\\nb'"
-    """
-    s = str(text).translate(_CONTROL)
-    if len(s) > limit:
-        s = s[: limit - 1] + "…"
-    return f"'{s}'"
-
+NAME_RE = re.compile(NAME_PATTERN.replace("$", r"\Z"))
 
 class SourceError(InputError):
     """A source file cannot be imported: unreadable, malformed, or of the wrong shape.
@@ -182,11 +164,11 @@ class ManifestBuilder:
             return key
         clean = sanitize_name(key)
         if clean is None:
-            self.note(f"{context}: name {quote(key)} has no usable characters; skipped")
+            self.note(f"{context}: name {display(key)} has no usable characters; skipped")
         else:
             self.note(
-                f"{context}: name {quote(key)} does not follow the manifest name rule; "
-                f"imported as {quote(clean)}"
+                f"{context}: name {display(key)} does not follow the manifest name rule; "
+                f"imported as {display(clean)}"
             )
         self._names[key] = clean
         return clean
@@ -266,7 +248,7 @@ class ManifestBuilder:
                 tags=["external"],
             )
             self.note(
-                f"{quote(missing)} is referenced by {', '.join(who)} but not defined in the "
+                f"{display(missing)} is referenced by {', '.join(who)} but not defined in the "
                 "imported sources (not deployed here?): added as a stub service tagged "
                 "'external'"
             )

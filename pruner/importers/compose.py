@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pruner.errors import display
 from pruner.importers._io import (
     YAML_SUFFIXES,
     SourceFile,
@@ -37,7 +38,7 @@ from pruner.importers._io import (
     read_text,
 )
 from pruner.importers._refs import is_address_name, parse_host_refs
-from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result, quote
+from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result
 
 __all__ = ["import_compose"]
 
@@ -72,7 +73,7 @@ def _env_file_pairs(
             continue
         p = Path(f.path).parent / path
         if not p.is_file():
-            b.note(f"{f.display}: env_file {quote(path)} of {who} not found; not read")
+            b.note(f"{f.display}: env_file {display(path)} of {who} not found; not read")
             continue
         ef = SourceFile(p, str(Path(f.display).parent / path), explicit=True)
         for raw in read_text(ef).splitlines():
@@ -124,7 +125,7 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
                     spec = {}
                 if not isinstance(spec, dict):
                     raise SourceError(
-                        f.at(line_of(svcs, dline)), f"service {quote(name)} must be a mapping"
+                        f.at(line_of(svcs, dline)), f"service {display(name)} must be a mapping"
                     )
                 defs.append((str(name), spec, f, line_of(spec, dline)))
         elif f.explicit:
@@ -152,7 +153,7 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
     for name, places in where.items():
         if len(places) > 1:
             b.note(
-                f"service {quote(name)} is defined in several files ({', '.join(places)}); merged"
+                f"service {display(name)} is defined in several files ({', '.join(places)}); merged"
             )
     alias: dict[str, set[str]] = {}
     for name, spec, _f, _line in defs:
@@ -207,7 +208,7 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
                 edge(str(d), "depends_on" + (f" ({', '.join(bits)})" if bits else ""), soft)
         elif dep is not None:
             raise SourceError(
-                f.at(ln), f"service {quote(name)}: 'depends_on' must be a list or mapping"
+                f.at(ln), f"service {display(name)}: 'depends_on' must be a list or mapping"
             )
 
         own_links: dict[str, str] = {}
@@ -250,12 +251,12 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
                     edge(ref.host, origin + "; no such service in the Compose files")
                 elif "." not in ref.host and ref.explicit:
                     b.note(
-                        f"{at}: {name} env {var}={quote(value)} looks like an address of "
-                        f"{quote(ref.host)}, which is no Compose service; not imported"
+                        f"{at}: {name} env {var}={display(value)} looks like an address of "
+                        f"{display(ref.host)}, which is no Compose service; not imported"
                     )
                 elif loose:
                     b.note(
-                        f"{at}: {name} env {var} names the host {quote(ref.host)}, outside "
+                        f"{at}: {name} env {var} names the host {display(ref.host)}, outside "
                         "the Compose files; not imported as a dependency"
                     )
     return as_result(b, "compose", sources, "depends_on, links or address-like env values")

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pruner.errors import display
 from pruner.importers._io import YAML_SUFFIXES, SourceFile, discover, line_of, load_yaml_documents
 from pruner.importers._refs import HostRef, is_address_name, parse_host_refs
 from pruner.importers.base import (
@@ -47,7 +48,6 @@ from pruner.importers.base import (
     SourceError,
     Target,
     as_result,
-    quote,
 )
 
 __all__ = ["WORKLOAD_KINDS", "import_k8s"]
@@ -139,7 +139,7 @@ def _read_objects(files: list[SourceFile], b: ManifestBuilder) -> list[_Obj]:
             if key in objs:
                 old = objs[key]
                 dups.append(
-                    f"{kind} {quote(obj.name)} ({old.file.short(old.line)}, {f.short(obj.line)})"
+                    f"{kind} {display(obj.name)} ({old.file.short(old.line)}, {f.short(obj.line)})"
                 )
             objs[key] = obj
         if not_k8s:
@@ -287,7 +287,7 @@ def _env_items(
                 if m is None:
                     b.note(
                         f"{o.file.short(line_of(src, cline))}: {what} reads env from ConfigMap "
-                        f"{quote(cm_name)}, which is not in the imported files"
+                        f"{display(cm_name)}, which is not in the imported files"
                     )
                     continue
                 data = m.doc.get("data")
@@ -422,14 +422,14 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
                         b.add_edge(w.node, stub, note=origin + "; no such Service imported")
                 elif status == "unresolved":
                     b.note(
-                        f"{w.file.short(line)}: {w.name} env {var}={quote(value)} looks like an "
-                        f"address of {quote(what)}, which no imported Service defines; "
+                        f"{w.file.short(line)}: {w.name} env {var}={display(value)} looks like an "
+                        f"address of {display(what)}, which no imported Service defines; "
                         "not imported as a dependency"
                     )
                 else:
                     b.note(
                         f"{w.file.short(line)}: {w.name} env {var} names the host "
-                        f"{quote(what)}, outside the imported Services; not imported as a "
+                        f"{display(what)}, outside the imported Services; not imported as a "
                         "dependency"
                     )
     return as_result(b, "k8s", sources, "address-like env values (*_ADDR, *_HOST, *_URL, ...)")

@@ -29,8 +29,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pruner.errors import display
 from pruner.importers._io import discover
-from pruner.importers.base import NAME_RE, ImportResult, SourceError, quote, sanitize_name
+from pruner.importers.base import NAME_RE, ImportResult, SourceError, sanitize_name
 
 __all__ = ["import_openpsa"]
 
@@ -56,7 +57,7 @@ def _parse(path: Path) -> ET.Element:
         where = f"{path}:{line}" if line else str(path)
         raise SourceError(where, f"not well-formed XML: {exc}") from None
     if root.tag != "opsa-mef":
-        raise SourceError(str(path), f"not an Open-PSA MEF file (root element {quote(root.tag)})")
+        raise SourceError(str(path), f"not an Open-PSA MEF file (root element {display(root.tag)})")
     return root
 
 
@@ -79,8 +80,8 @@ class _Builder:
         else:
             clean = sanitize_name(raw)
             if clean is None:
-                raise SourceError(where, f"name {quote(raw)} has no usable characters")
-            self.notes.append(f"{where}: name {quote(raw)} imported as {quote(clean)}")
+                raise SourceError(where, f"name {display(raw)} has no usable characters")
+            self.notes.append(f"{where}: name {display(raw)} imported as {display(clean)}")
         self.names[raw] = clean
         return clean
 
@@ -122,7 +123,7 @@ class _Builder:
                 children.append(nested)
         unique = list(dict.fromkeys(children))
         if len(unique) != len(children):
-            self.notes.append(f"{where}: gate {quote(owner)} names a child twice; kept once")
+            self.notes.append(f"{where}: gate {display(owner)} names a child twice; kept once")
         if not unique:
             raise SourceError(where, f"<{tag}> with no children")
         n = len(unique)
@@ -189,7 +190,7 @@ def import_openpsa(sources: Sequence[str]) -> ImportResult:
                     raw += child.get("name") or ""
                     if tag == "define-gate":
                         if raw in b.gates:
-                            raise SourceError(where, f"gate {quote(raw)} is defined twice")
+                            raise SourceError(where, f"gate {display(raw)} is defined twice")
                         b.gates[raw] = (child, where)
                         b.scopes[raw] = scopes
                     elif tag == "define-basic-event":
@@ -206,10 +207,10 @@ def import_openpsa(sources: Sequence[str]) -> ImportResult:
         element, where = b.gates[raw]
         name = b.name(raw, where)
         if name in b.services:
-            raise SourceError(where, f"two gates are both imported as {quote(name)}")
+            raise SourceError(where, f"two gates are both imported as {display(name)}")
         body = [c for c in element if c.tag not in ("label", "attributes")]
         if len(body) != 1:
-            raise SourceError(where, f"gate {quote(raw)} must hold exactly one formula")
+            raise SourceError(where, f"gate {display(raw)} must hold exactly one formula")
         label = element.find("label")
         b.scope = b.scopes[raw]
         service = b.formula(name, body[0], where, [0])
@@ -219,7 +220,7 @@ def import_openpsa(sources: Sequence[str]) -> ImportResult:
         b.services[name] = service
     for raw in sorted(b.mentioned - set(b.gates)):
         if raw in house:
-            raise SourceError(house[raw], f"house event {quote(raw)} is not supported")
+            raise SourceError(house[raw], f"house event {display(raw)} is not supported")
         name = b.name(raw, "basic event")
         service: dict[str, Any] = {"tags": ["basic-event"]}
         if b.basic.get(raw):

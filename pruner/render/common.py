@@ -16,6 +16,14 @@ __all__ = [
     "flow_summary",
     "service_summary",
     "name_list",
+    "plural",
+    "calls_text",
+    "DRIFT_GATE_RULE",
+    "drift_verdict",
+    "undeclared_notes",
+    "undeclared_facts",
+    "undeclared_text",
+    "traffic_facts",
 ]
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -106,3 +114,80 @@ def service_summary(report) -> str:
     down = len(report.services_in(DOWN)) - off
     return (f"{off} {report.off_word}, {down} down, "
             f"{len(report.services_in(DEGRADED))} degraded, {len(report.services_in(UP))} up")
+
+
+# -- pruner drift: wording shared by its formats (plain text; each format escapes it) --
+
+#: What each ``--fail-on`` of ``pruner drift`` fails on.
+DRIFT_GATE_RULE = {"undeclared-critical": "undeclared dependencies under a critical flow",
+                   "undeclared": "undeclared dependencies", "never": "nothing"}
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """``1 flow``, ``2 flows``.
+
+    >>> plural(1, "dependency", "dependencies"), plural(0, "flow", "flows")
+    ('1 dependency', '0 flows')
+    """
+    return f"{n} {one if n == 1 else many}"
+
+
+def calls_text(calls: int | None) -> str:
+    """``1 call``, ``97 calls``; empty when the observation does not count calls."""
+    if calls is None:
+        return ""
+    return plural(calls, "call", "calls")
+
+
+def drift_verdict(report) -> str:
+    """One line for the verdict of a drift report, e.g.
+    ``1 undeclared dependency under a critical flow``."""
+    gate = report.gate
+    if gate.fail_on == "never":
+        return "report only: the gate never fails (--fail-on never)"
+    under = " under a critical flow" if gate.fail_on == "undeclared-critical" else ""
+    if gate.passed:
+        return f"no undeclared dependency{under}"
+    return plural(len(gate.failing), "undeclared dependency", "undeclared dependencies") + under
+
+
+def undeclared_notes(u, flows: int) -> list[str]:
+    """Which end of an undeclared call the manifest lacks, or whether it calls the callee
+    prunable (``flows``: how many flows the manifest declares; with none, every service
+    is reached by no flow and saying so would be noise)."""
+    notes = []
+    if not u.source_declared:
+        notes.append("caller not declared")
+    if not u.target_declared:
+        notes.append("callee not declared")
+    elif u.target_uncovered and flows:
+        notes.append("callee reached by no flow: the manifest calls it prunable")
+    return notes
+
+
+def undeclared_facts(u, flows: int) -> list[str]:
+    """What is known about an undeclared call: calls, critical flows, then
+    :func:`undeclared_notes`."""
+    facts = [f for f in (calls_text(u.calls),) if f]
+    if u.critical_flows:
+        facts.append(f"under critical flow{'s' if len(u.critical_flows) > 1 else ''} "
+                     f"{name_list(u.critical_flows, 5)}")
+    return facts + undeclared_notes(u, flows)
+
+
+def undeclared_text(u, flows: int) -> str:
+    """``auth -> risk-scoring  (97 calls; under critical flow login; ...)``."""
+    facts = undeclared_facts(u, flows)
+    suffix = f"  ({'; '.join(facts)})" if facts else ""
+    return f"{u.source} -> {u.target}{suffix}"
+
+
+def traffic_facts(t) -> list[str]:
+    """Traffic of a service no flow reaches: ``called by a, 7 calls``, ``calls b``."""
+    facts = []
+    if t.callers:
+        calls = calls_text(t.calls_in)
+        facts.append(f"called by {name_list(t.callers, 5)}" + (f", {calls}" if calls else ""))
+    if t.callees:
+        facts.append(f"calls {name_list(t.callees, 5)}")
+    return facts

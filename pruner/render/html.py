@@ -135,9 +135,6 @@ def _flows_table(report: Overview) -> list[str]:
 
 def _spof_table(report: Overview) -> list[str]:
     spof = report.single_points
-    if not spof.complete:
-        return ['<p class="muted">Not computed: the manifest is too large for the simple '
-                "method; use <code>pruner cuts --max-order 1</code>.</p>"]
     check = report.check
     off = set(check.off)
     down = {s.name for s in check.services if s.state == DOWN and not s.off}

@@ -185,7 +185,6 @@ def diff_json(report: DiffReport) -> dict:
              "location": str(c.location)}
             for c in d.owners
         ],
-        "single_points_of_failure_complete": d.spof_complete,
     }
 
 
@@ -249,7 +248,7 @@ def drift_json(report: DriftReport) -> dict:
         ],
         "stale": [
             {"source": s.source, "target": s.target, "soft": s.soft, "group": s.group,
-             "note": s.note, "location": s.location}
+             "note": s.note, "location": str(s.location)}
             for s in d.stale
         ],
         "observed_not_declared": list(d.observed_not_declared),

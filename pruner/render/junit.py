@@ -96,3 +96,70 @@ def _(report: DiffReport) -> str:
         cases.append(case)
     name = f"pruner diff {report.old_source} -> {report.new_source}: {verdict(report)}"
     return _document(name, cases)
+
+
+# --- drift (issue 6) ---
+from pruner.render.common import (  # noqa: E402  (kept in this block on purpose)
+    DRIFT_GATE_RULE,
+    drift_verdict,
+    plural,
+    traffic_facts,
+    undeclared_facts,
+)
+from pruner.report.drift import DriftReport  # noqa: E402
+
+
+@render.register
+def _(report: DriftReport) -> str:
+    d, obs, gate = report.drift, report.observation, report.gate
+    failing = set(gate.failing)
+    summary = _case("pruner.drift", "summary")
+    ET.SubElement(summary, "system-out").text = "\n".join(_x(line) for line in (
+        f"{'FAIL' if not gate.passed else 'PASS'}: {drift_verdict(report)} "
+        f"(--fail-on {gate.fail_on}: fails on {DRIFT_GATE_RULE[gate.fail_on]})",
+        f"declared: {report.source} ({report.declared_services} services, "
+        f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
+        f"{plural(report.declared_flows, 'flow', 'flows')})",
+        f"observed: {obs.kind} from {', '.join(obs.sources) or '-'} "
+        f"({len(obs.services)} services, "
+        f"{plural(d.observed_edges, 'dependency', 'dependencies')})",
+        f"observed dependencies the manifest declares: {d.matched} of {d.observed_edges}; "
+        f"not judged: {plural(d.unjudged, 'declaration', 'declarations')}",
+        *(f"note: {n}" for n in obs.notes),
+    ))
+    cases = [summary]
+    for u in d.undeclared:  # critical first, as the other formats list them
+        edge = f"{u.source} -> {u.target}"
+        case = _case("pruner.drift.undeclared", edge)
+        text = f"undeclared dependency {edge}"
+        facts = undeclared_facts(u, report.declared_flows)
+        if facts:
+            text += f" ({'; '.join(facts)})"
+        evidence = f"\nevidence: {_x(u.evidence)}" if u.evidence else ""
+        if edge in failing:
+            kind = "undeclared-critical" if u.under_critical_flow else "undeclared"
+            failure = ET.SubElement(case, "failure", {"message": _x(text), "type": kind})
+            failure.text = _x(text) + evidence
+        else:
+            ET.SubElement(case, "system-out").text = _x(text) + evidence
+        cases.append(case)
+    for s in d.stale:
+        case = _case("pruner.drift.stale", f"{s.source} -> {s.target}")
+        kind = ", ".join(k for k in ("soft" if s.soft else "hard",
+                                     "fallback group" if s.group else "") if k)
+        note = f"; note: {s.note}" if s.note else ""
+        ET.SubElement(case, "system-out").text = _x(
+            f"stale declaration ({kind}), never observed; declared at {s.location}{note}")
+        cases.append(case)
+    for name in d.observed_not_declared:
+        case = _case("pruner.drift.observed-not-declared", name)
+        ET.SubElement(case, "system-out").text = _x(
+            f"service {name} is observed but the manifest does not declare it")
+        cases.append(case)
+    for t in d.uncovered_traffic:
+        case = _case("pruner.drift.uncovered-traffic", t.name)
+        ET.SubElement(case, "system-out").text = _x(
+            f"no flow reaches {t.name}, yet it is active ({'; '.join(traffic_facts(t))}): "
+            "do not prune it before a flow explains the traffic")
+        cases.append(case)
+    return _document("pruner.drift", cases)

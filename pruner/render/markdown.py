@@ -264,7 +264,124 @@ def _(report: DiffReport) -> str:
     changes += [f"- {md_text(owner_change_text(c))}" for c in d.owners]
     if changes:
         out += _details(f"Dependency and owner changes ({len(changes)})", changes[:MAX_ROWS])
-    if not d.spof_complete:
-        out += ["_The single-point-of-failure search hit its probe limit; "
-                "the list may be incomplete._", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# --- drift (issue 6) ---
+from pruner.render.common import (  # noqa: E402  (kept in this block on purpose)
+    DRIFT_GATE_RULE,
+    calls_text,
+    drift_verdict,
+    plural,
+    undeclared_notes,
+)
+from pruner.report.drift import DriftReport  # noqa: E402
+
+
+def _names(names, limit: int = 5) -> str:
+    """Names as code spans, cut after ``limit`` with a count of the rest."""
+    names = list(names)
+    shown = ", ".join(code_span(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _cut(rows: list[str], total: int, columns: int) -> list[str]:
+    """Table rows cut after :data:`MAX_ROWS`, with a count of the rest."""
+    if total <= MAX_ROWS:
+        return rows
+    return rows[:MAX_ROWS] + [f"| … {total - MAX_ROWS} more |" + " |" * (columns - 1)]
+
+
+@render.register
+def _(report: DriftReport) -> str:
+    d, obs, gate = report.drift, report.observation, report.gate
+    failing = set(gate.failing)
+    out = [f"### {'✅' if gate.passed else '❌'} pruner drift: {md_text(drift_verdict(report))}",
+           ""]
+    sources = ", ".join(code_span(s) for s in obs.sources[:10]) or "—"
+    if len(obs.sources) > 10:
+        sources += f" and {len(obs.sources) - 10} more"
+    out.append(f"Declared {code_span(report.source)} ({report.declared_services} services, "
+               f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
+               f"{plural(report.declared_flows, 'flow', 'flows')}) · observed "
+               f"{md_text(obs.kind)} {sources} ({len(obs.services)} services, "
+               f"{plural(d.observed_edges, 'dependency', 'dependencies')}) · gate: "
+               f"`--fail-on {gate.fail_on}` (fails on {DRIFT_GATE_RULE[gate.fail_on]})  ")
+    out.append(f"Observed dependencies that the manifest declares: {d.matched} of "
+               f"{d.observed_edges} · undeclared: {len(d.undeclared)} "
+               f"({len(d.undeclared_critical)} under a critical flow) · stale: {len(d.stale)} · "
+               f"observed but not declared: {len(d.observed_not_declared)} · reached by no "
+               f"flow yet active: {len(d.uncovered_traffic)}")
+    out.append("")
+
+    if d.undeclared:
+        out += [f"#### Undeclared dependencies ({len(d.undeclared)}): observed calls the "
+                "manifest lacks", "",
+                "| Gate | Caller | Callee | Calls | Under critical flow | Note | Evidence |",
+                "| --- | --- | --- | --- | --- | --- | --- |"]
+        rows = []
+        for u in d.undeclared:
+            edge = f"{u.source} -> {u.target}"
+            state = "❌ fails" if edge in failing else "⚠️ warns"
+            notes = undeclared_notes(u, report.declared_flows)
+            rows.append(f"| {state} | {code_span(u.source)} | {code_span(u.target)} | "
+                        f"{u.calls if u.calls is not None else '—'} | "
+                        f"{_names(u.critical_flows) or 'no'} | {md_text('; '.join(notes))} | "
+                        f"{md_text(u.evidence or '')} |")
+        out += _cut(rows, len(d.undeclared), 7) + [""]
+    else:
+        out += ["No undeclared dependency: the manifest declares every observed call.", ""]
+
+    if d.observed_not_declared:
+        callers: dict[str, list[str]] = {}
+        callees: dict[str, list[str]] = {}
+        calls: dict[str, int] = {}
+        for u in d.undeclared:  # every edge of an undeclared service is undeclared
+            callers.setdefault(u.target, []).append(u.source)
+            callees.setdefault(u.source, []).append(u.target)
+            if u.calls is not None:
+                calls[u.target] = calls.get(u.target, 0) + u.calls
+        out += [f"#### Observed but not declared ({len(d.observed_not_declared)}): services the "
+                "manifest does not know", "",
+                "| Service | Called by | Calls received | Calls to |", "| --- | --- | --- | --- |"]
+        rows = [f"| {code_span(n)} | {_names(callers.get(n, ())) or '—'} | "
+                f"{calls_text(calls.get(n)) or '—'} | {_names(callees.get(n, ())) or '—'} |"
+                for n in d.observed_not_declared]
+        out += _cut(rows, len(d.observed_not_declared), 4) + [""]
+
+    if d.uncovered_traffic:
+        out += [f"#### Reached by no flow, yet active ({len(d.uncovered_traffic)}): do not "
+                "prune them before a flow explains the traffic", "",
+                "| Service | Called by | Calls received | Calls to |", "| --- | --- | --- | --- |"]
+        rows = [f"| {code_span(t.name)} | {_names(t.callers) or '—'} | "
+                f"{calls_text(t.calls_in) or '—'} | {_names(t.callees) or '—'} |"
+                for t in d.uncovered_traffic]
+        out += _cut(rows, len(d.uncovered_traffic), 4) + [""]
+
+    if d.stale:
+        rows = []
+        for s in d.stale:
+            kind = ", ".join(k for k in ("soft" if s.soft else "hard",
+                                         "fallback group" if s.group else "") if k)
+            rows.append(f"| {code_span(s.source)} | {code_span(s.target)} | {kind} | "
+                        f"{code_span(str(s.location))} | {md_text(s.note or '')} |")
+        out += _details(f"Stale declarations ({len(d.stale)}): declared, never observed",
+                        ["| Caller | Callee | Kind | Declared at | Note |",
+                         "| --- | --- | --- | --- | --- |", *_cut(rows, len(d.stale), 5)])
+
+    if d.unjudged:
+        unjudged = [f"_Not judged: {plural(d.unjudged, 'declaration', 'declarations')} whose "
+                    "caller or callee does not appear in the observation (it may not be traced "
+                    "or sampled): neither confirmed nor stale._"]
+    else:
+        unjudged = ["_Every declaration was judged: both of its services appear in the "
+                    "observation._"]
+    if not report.declared_flows:
+        unjudged.append("_The manifest declares no flows: no service is under a critical flow, "
+                        "and every service is reached by no flow. Declare flows to make drift "
+                        "a gate._")
+    out += ["  \n".join(unjudged), ""]
+    if obs.notes:
+        out += _details(f"Notes on the observation ({len(obs.notes)})",
+                        [f"- {md_text(n)}" for n in obs.notes[:MAX_ROWS]])
     return "\n".join(out).rstrip("\n") + "\n"

@@ -13,8 +13,18 @@ Where a result points:
 - a changed dependency item: the item in the new version (in the old one when it
   was removed).
 
-Rules have stable ids (``PRUNER001`` ...). Results whose flow fails the gate are
-``error``; the others ``warning`` (flows) or ``note`` (services, dependencies).
+In ``pruner drift``:
+
+- an undeclared call ``A -> B``: the definition of the caller ``A`` (where the
+  dependency belongs); of the callee when only it is declared; the manifest path
+  when neither is (both are then also "observed but not declared");
+- a stale declaration: the dependency item;
+- a service that no flow reaches yet is active: its definition;
+- a service observed but not declared: the manifest path (it has no line yet).
+
+Rules have stable ids (``PRUNER001`` ...). Results that fail the gate are ``error``;
+the others ``warning`` (flows, undeclared calls, traffic to services no flow reaches)
+or ``note`` (services, dependencies, stale declarations).
 """
 
 from __future__ import annotations
@@ -52,6 +62,15 @@ RULES = (
     ("PRUNER006", "service-removed", "A service is removed from the manifest.", "note"),
     ("PRUNER007", "dependency-changed", "A dependency item is added, removed, or changed "
      "between hard and soft.", "note"),
+    # pruner drift (issue 6)
+    ("PRUNER008", "undeclared-dependency", "An observed call that the manifest does not "
+     "declare: switching the callee off may break what the caller serves.", "warning"),
+    ("PRUNER009", "stale-declaration", "A declared dependency never observed, though both "
+     "services appear in the observation.", "note"),
+    ("PRUNER010", "observed-service-not-declared", "A service is observed that the manifest "
+     "does not declare.", "note"),
+    ("PRUNER011", "traffic-to-uncovered-service", "A service that no flow reaches is active in "
+     "the observation: do not prune it before a flow explains the traffic.", "warning"),
 )
 _INDEX = {name: i for i, (_, name, _, _) in enumerate(RULES)}
 
@@ -181,4 +200,47 @@ def _(report: DiffReport) -> str:
         key = f"{c.owner_kind}/{c.owner}/{c.change}/{c.item.describe()}"
         results.append(_result("dependency-changed", "note", item_change_text(c), c.location,
                                key))
+    return _document(results)
+
+
+# --- drift (issue 6) ---
+from pruner.render.common import (  # noqa: E402  (kept in this block on purpose)
+    traffic_facts,
+    undeclared_facts,
+)
+from pruner.report.drift import DriftReport  # noqa: E402
+
+
+@render.register
+def _(report: DriftReport) -> str:
+    d, where = report.drift, report.locations
+    manifest = Location(report.source)
+    failing = set(report.gate.failing)
+    results = []
+    for u in sorted(d.undeclared, key=lambda u: (u.source, u.target)):
+        edge = f"{u.source} -> {u.target}"
+        facts = undeclared_facts(u, report.declared_flows)
+        message = f"undeclared dependency {edge}" + (f" ({'; '.join(facts)})" if facts else "")
+        if u.evidence:
+            message += f"; evidence: {u.evidence}"
+        at = where.get(u.source) or where.get(u.target) or manifest
+        results.append(_result("undeclared-dependency",
+                               "error" if edge in failing else "warning", message, at, edge))
+    for s in d.stale:
+        kind = ", ".join(k for k in ("soft" if s.soft else "hard",
+                                     "fallback group" if s.group else "") if k)
+        note = f"; note: {s.note}" if s.note else ""
+        results.append(_result(
+            "stale-declaration", "note",
+            f"stale declaration {s.source} -> {s.target} ({kind}): never observed{note}",
+            s.location, f"{s.source} -> {s.target}"))
+    for name in d.observed_not_declared:
+        results.append(_result("observed-service-not-declared", "note",
+                               f"service {name} is observed but the manifest does not declare it",
+                               manifest, name))
+    for t in d.uncovered_traffic:
+        message = (f"no flow reaches {t.name}, yet it is active ({'; '.join(traffic_facts(t))}): "
+                   "do not prune it before a flow explains the traffic")
+        results.append(_result("traffic-to-uncovered-service", "warning", message,
+                               where.get(t.name, manifest), t.name))
     return _document(results)

@@ -121,10 +121,6 @@ def _(report: DiffReport, color: bool = False) -> str:
             out.append(f"  {item_change_text(change)}  ({change.location})")
         for change in d.owners:
             out.append(f"  {owner_change_text(change)}")
-    if not d.spof_complete:
-        out.append("")
-        out.append("Note: the single-point-of-failure search hit its probe limit; "
-                   "the list may be incomplete.")
     out.append("")
     out.append(counts_text(report))
     word = "PASS" if report.gate.passed else "FAIL"
@@ -134,44 +130,25 @@ def _(report: DiffReport, color: bool = False) -> str:
 
 
 # --- drift (issue 6) ---
-from pruner.report.drift import DriftReport  # noqa: E402  (kept in this block on purpose)
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def _calls_text(calls: int | None) -> str:
-    if calls is None:
-        return ""
-    return f"{calls} call{'s' if calls != 1 else ''}"
-
-
-def _drift_undeclared_line(u, flows: int) -> str:
-    facts = [f for f in (_calls_text(u.calls),) if f]
-    if u.critical_flows:
-        facts.append(f"under critical flow{'s' if len(u.critical_flows) > 1 else ''} "
-                     f"{name_list(u.critical_flows, 5)}")
-    if not u.source_declared:
-        facts.append("caller not declared")
-    if not u.target_declared:
-        facts.append("callee not declared")
-    elif u.target_uncovered and flows:
-        facts.append("callee reached by no flow: the manifest calls it prunable")
-    suffix = f"  ({'; '.join(facts)})" if facts else ""
-    return f"{u.source} -> {u.target}{suffix}"
+from pruner.render.common import (  # noqa: E402  (kept in this block on purpose)
+    DRIFT_GATE_RULE,
+    plural,
+    traffic_facts,
+    undeclared_text,
+)
+from pruner.report.drift import DriftReport  # noqa: E402
 
 
 @render.register
 def _(report: DriftReport, color: bool = False) -> str:
     d, obs = report.drift, report.observation
     out = [
-        f"Declared: {report.source} ({report.declared_services} services, "
-        f"{_plural(d.declared_edges, 'dependency', 'dependencies')}, "
-        f"{_plural(report.declared_flows, 'flow', 'flows')})",
+        f"Declared: {clean(report.source)} ({report.declared_services} services, "
+        f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
+        f"{plural(report.declared_flows, 'flow', 'flows')})",
         f"Observed: {obs.kind} from {clean(', '.join(obs.sources)) or '-'} "
         f"({len(obs.services)} services, "
-        f"{_plural(d.observed_edges, 'dependency', 'dependencies')})",
+        f"{plural(d.observed_edges, 'dependency', 'dependencies')})",
     ]
     out += [f"  note: {clean(n)}" for n in obs.notes]
     if not report.declared_flows:
@@ -187,7 +164,7 @@ def _(report: DriftReport, color: bool = False) -> str:
     for u in d.undeclared:
         word = "CRITICAL" if u.under_critical_flow else "missing"
         label = _paint(f"{word:<8}", "red" if u.under_critical_flow else "yellow", color)
-        out.append(f"  {label}  {clean(_drift_undeclared_line(u, report.declared_flows))}")
+        out.append(f"  {label}  {clean(undeclared_text(u, report.declared_flows))}")
     if not d.undeclared:
         out.append("  none")
     out.append("")
@@ -210,21 +187,14 @@ def _(report: DriftReport, color: bool = False) -> str:
                f"({len(d.uncovered_traffic)}): do not prune them before a flow explains the "
                "traffic")
     for t in d.uncovered_traffic:
-        facts = []
-        if t.callers:
-            calls = _calls_text(t.calls_in)
-            facts.append(f"called by {name_list(t.callers, 5)}" + (f", {calls}" if calls else ""))
-        if t.callees:
-            facts.append(f"calls {name_list(t.callees, 5)}")
-        out.append(f"  {clean(t.name)}  ({clean('; '.join(facts))})")
+        out.append(f"  {clean(t.name)}  ({clean('; '.join(traffic_facts(t)))})")
     if not d.uncovered_traffic:
         out.append("  none")
     out.append("")
 
     passed = report.gate.passed
     verdict = _paint("PASS" if passed else "FAIL", "green" if passed else "red", color)
-    rule = {"undeclared-critical": "undeclared dependencies under a critical flow",
-            "undeclared": "undeclared dependencies", "never": "nothing"}[report.gate.fail_on]
+    rule = DRIFT_GATE_RULE[report.gate.fail_on]
     out.append(f"Gate (fails on {rule}): {verdict}")
     if not passed:
         out.append(f"Failing: {clean(name_list(report.gate.failing, 10))}")
@@ -289,9 +259,11 @@ def _(report: EssentialReport, color: bool = False) -> str:
     if e.uncovered:
         out.append(f"Reached by no flow ({len(e.uncovered)}): {name_list(e.uncovered, 50)}")
     out.append("")
-    kind = "critical flows" if len(e.flows) != 1 else "critical flow"
-    headline = (f"{len(e.keep)} of {e.services} services ({pct:.1f}%) keep all "
-                f"{len(e.flows)} {kind} working; {len(e.prunable)} prunable; "
+    critical = "critical " if report.all_critical else ""
+    what = (f"the {critical}flow {e.flows[0]}" if len(e.flows) == 1
+            else f"all {len(e.flows)} {critical}flows")
+    headline = (f"{len(e.keep)} of {e.services} services ({pct:.1f}%) keep {what} "
+                f"working; {len(e.prunable)} prunable; "
                 f"{len(e.uncovered)} reached by no flow — prune candidates, "
                 "or flows nobody declared")
     out.append(_paint(headline, "bold", color))

@@ -60,6 +60,7 @@ class EssentialReport:
 
     source: str
     result: Essential
+    all_critical: bool = True  # every flow covered is critical (the headline says so)
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,10 @@ def cuts_report(G: nx.DiGraph, results: dict[str, FlowCuts], *, source: str = ""
                       tuple(flows))
 
 
-def essential_report(result: Essential, *, source: str = "") -> EssentialReport:
-    """Wrap an :class:`Essential` result."""
-    return EssentialReport(source, result)
+def essential_report(G: nx.DiGraph, result: Essential, *, source: str = "") -> EssentialReport:
+    """Wrap an :class:`Essential` result, noting whether its flows are all critical."""
+    table = G.graph["flows"]
+    return EssentialReport(source, result, all(table[f].critical for f in result.flows))
 
 
 def rank_report(ranking: Ranking, *, source: str = "") -> RankReport:

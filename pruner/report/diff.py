@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import networkx as nx
 
 from pruner.analysis.diff import (
-    PROBE_LIMIT,
     DiffGate,
     FlowChange,
     ManifestDiff,
@@ -91,13 +90,12 @@ def diff_report(
     old_source: str = "",
     new_source: str = "",
     fail_on: str = "spof",
-    probe_limit: int = PROBE_LIMIT,
 ) -> DiffReport:
     """Compare the two versions and assemble the report.
 
     ``assumed`` are the placeholder services of ``G_new`` (``LoadResult.assumed``).
     """
-    diff = compare(G_old, G_new, assumed, probe_limit)
+    diff = compare(G_old, G_new, assumed)
     check = check_report(G_new, diff.evaluation, source=new_source, off_word="removed")
     results = {f.name: f for f in check.flows}
     changed = diff.changed_flows()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import networkx as nx
 
 from pruner.analysis.drift import Drift, DriftGate, Observation, drift, drift_gate
+from pruner.errors import Location
 
 __all__ = ["DriftReport", "drift_report"]
 
@@ -17,7 +20,8 @@ class DriftReport:
 
     ``source`` is the manifest path; ``observation`` what it was compared with (kind,
     sources, counts, the importer's notes); ``declared_services`` and ``declared_flows``
-    give the manifest's size.
+    give the manifest's size; ``locations`` where each declared service that a finding
+    names is defined (the file-pointing formats, e.g. SARIF, point there).
     """
 
     source: str
@@ -26,6 +30,7 @@ class DriftReport:
     declared_flows: int
     drift: Drift
     gate: DriftGate
+    locations: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def drift_report(
@@ -46,5 +51,8 @@ def drift_report(
     (True, 1)
     """
     result = drift(G, observation)
+    named = {n for u in result.undeclared for n in (u.source, u.target)}
+    named.update(t.name for t in result.uncovered_traffic)
+    locations = {n: G.nodes[n]["service"].location for n in sorted(named) if n in G}
     return DriftReport(source, observation, G.number_of_nodes(), len(G.graph["flows"]), result,
-                       drift_gate(result, fail_on))
+                       drift_gate(result, fail_on), MappingProxyType(locations))

@@ -53,7 +53,7 @@ def test_stale_declaration_warns_and_unseen_services_are_not_judged():
     d = drift(G, obs)
     assert [(s.source, s.target, s.soft) for s in d.stale] == [("web", "cache", True)]
     assert d.stale[0].note == "page cache"
-    assert d.stale[0].location.endswith("manifest.yaml:4:26")
+    assert str(d.stale[0].location).endswith("manifest.yaml:4:26")
     assert d.unjudged == 1  # web -> search: search never appears in the traces
     assert d.undeclared == () and drift_gate(d, "undeclared").passed
 
