@@ -10,7 +10,7 @@ import codecs
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,9 @@ class SourceFile:
         return f"{self.display}:{line}" if line else self.display
 
 
-def discover(sources: Sequence[str], suffixes: Sequence[str], notes: list[str]) -> list[SourceFile]:
+def discover(
+    sources: Sequence[str], suffixes: Sequence[str], note: Callable[[str], None]
+) -> list[SourceFile]:
     """Expand source arguments into files.
 
     Folders are searched recursively, in sorted order, for files ending in one of
@@ -103,7 +105,7 @@ def discover(sources: Sequence[str], suffixes: Sequence[str], notes: list[str]) 
                     rel = fp.relative_to(p).as_posix()
                     found.append(SourceFile(fp, f"{root_name}/{rel}", explicit=False))
             if len(found) == n_before:
-                notes.append(f"{src}: no {'/'.join(suffixes)} files found in this folder")
+                note(f"{src}: no {'/'.join(suffixes)} files found in this folder")
         elif p.is_file():
             key = p.resolve()
             if key not in seen:

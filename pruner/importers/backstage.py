@@ -148,10 +148,7 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
         Resource found at all.
     """
     b = ManifestBuilder()
-    pre: list[str] = []
-    files = discover(sources, YAML_SUFFIXES, pre)
-    for n in pre:
-        b.note(n)
+    files = discover(sources, YAML_SUFFIXES, b.note)
 
     entities: dict[EntityRef, _Entity] = {}
     skipped: Counter[str] = Counter()

@@ -104,10 +104,7 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         Compose service found at all.
     """
     b = ManifestBuilder()
-    pre: list[str] = []
-    files = discover(sources, YAML_SUFFIXES, pre)
-    for n in pre:
-        b.note(n)
+    files = discover(sources, YAML_SUFFIXES, b.note)
 
     # (name, definition, file, line) for every service definition, in file order.
     defs: list[tuple[str, dict[str, Any], SourceFile, int | None]] = []

@@ -68,10 +68,7 @@ def import_jaeger(sources: Sequence[str]) -> ImportResult:
         Unreadable or malformed files, or links of the wrong shape.
     """
     b = ManifestBuilder()
-    pre: list[str] = []
-    files = discover(sources, JSON_SUFFIXES, pre)
-    for n in pre:
-        b.note(n)
+    files = discover(sources, JSON_SUFFIXES, b.note)
     calls: dict[tuple[str, str], int] = {}
     unknown_counts: set[tuple[str, str]] = set()
     self_calls = 0

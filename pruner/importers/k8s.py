@@ -325,10 +325,7 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
         Service found at all.
     """
     b = ManifestBuilder()
-    pre_notes: list[str] = []
-    files = discover(sources, YAML_SUFFIXES, pre_notes)
-    for n in pre_notes:
-        b.note(n)
+    files = discover(sources, YAML_SUFFIXES, b.note)
     objs = _read_objects(files, b)
     workloads = [o for o in objs if o.kind in WORKLOAD_KINDS]
     services = [o for o in objs if o.kind == "Service"]

@@ -169,7 +169,7 @@ def import_openpsa(sources: Sequence[str]) -> ImportResult:
     """
     b = _Builder()
     house: dict[str, str] = {}
-    for source in discover(sources, (".xml",), b.notes):
+    for source in discover(sources, (".xml",), b.notes.append):
         path = source.path
         where = str(path)
         # Walk with the private scopes in force ("comp." prefixes): Open-PSA lets a

@@ -201,10 +201,7 @@ def import_zipkin(sources: Sequence[str]) -> ImportResult:
         Unreadable or malformed files, or JSON that is not a list of spans or traces.
     """
     b = ManifestBuilder()
-    pre: list[str] = []
-    files = discover(sources, JSON_SUFFIXES, pre)
-    for n in pre:
-        b.note(n)
+    files = discover(sources, JSON_SUFFIXES, b.note)
     idx = _Index()
     for f in files:
         for value, line, _in_array in iter_json_values(f):
