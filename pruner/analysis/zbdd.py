@@ -103,7 +103,7 @@ class Zbdd:
         found = memo.get(a << 32 | b if a < b else b << 32 | a)
         if found is not None:
             return found
-        var, lo, hi, node, unique = self.var, self.lo, self.hi, self.node, self._unique
+        var, lo, hi, node = self.var, self.lo, self.hi, self.node
         out: list[int] = []
         todo: list[tuple] = [(a, b)]
         steps = self._steps
@@ -146,17 +146,7 @@ class Zbdd:
             else:  # lo and hi computed
                 h = out.pop()
                 low = out.pop()
-                if h == EMPTY:
-                    result = low
-                else:
-                    triple = (task[2], low, h)
-                    result = unique.get(triple)
-                    if result is None:
-                        result = len(var)
-                        var.append(task[2])
-                        lo.append(low)
-                        hi.append(h)
-                        unique[triple] = result
+                result = node(task[2], low, h)
                 memo[task[1]] = result
                 out.append(result)
         self._steps = steps
@@ -164,7 +154,7 @@ class Zbdd:
 
     def truncate(self, f: int, order: int) -> int:
         """The sets of minimal family ``f`` with at most ``order`` elements."""
-        var, lo, hi, memo, unique = self.var, self.lo, self.hi, self._truncate, self._unique
+        var, lo, hi, memo, node = self.var, self.lo, self.hi, self._truncate, self.node
         out: list[int] = []
         todo: list[tuple] = [(f, order)]
         steps = self._steps
@@ -193,17 +183,7 @@ class Zbdd:
             else:
                 h = out.pop()
                 low = out.pop()
-                if h == EMPTY:
-                    result = low
-                else:
-                    triple = (task[2], low, h)
-                    result = unique.get(triple)
-                    if result is None:
-                        result = len(var)
-                        var.append(task[2])
-                        lo.append(low)
-                        hi.append(h)
-                        unique[triple] = result
+                result = node(task[2], low, h)
                 memo[task[1]] = result
                 out.append(result)
         self._steps = steps
@@ -223,7 +203,6 @@ class Zbdd:
         minimal; not minimised: minimising every partial result instead, Rauzy's
         way, measured 1.4× slower on baobab1)."""
         var, lo, hi, node, memo = self.var, self.lo, self.hi, self.node, self._join_memo
-        unique = self._unique
         union, truncate = self.union, self.truncate
         out: list[int] = []
         todo: list[tuple] = [(a, b, order)]
@@ -274,17 +253,7 @@ class Zbdd:
             elif x == -1:
                 h = out.pop()
                 low = out.pop()
-                if h == EMPTY:
-                    result = low
-                else:
-                    triple = (task[2], low, h)
-                    result = unique.get(triple)
-                    if result is None:
-                        result = len(var)
-                        var.append(task[2])
-                        lo.append(low)
-                        hi.append(h)
-                        unique[triple] = result
+                result = node(task[2], low, h)
                 memo[task[1]] = result
                 out.append(result)
             else:
@@ -308,7 +277,7 @@ class Zbdd:
         found = memo.get(p << 32 | q)
         if found is not None:
             return found
-        var, lo, hi, unique = self.var, self.lo, self.hi, self._unique
+        var, lo, hi, node = self.var, self.lo, self.hi, self.node
         out: list[int] = []
         todo: list[tuple] = [(p, q)]
         steps = self._steps
@@ -347,17 +316,7 @@ class Zbdd:
             elif x == -1:
                 h = out.pop()
                 low = out.pop()
-                if h == EMPTY:
-                    result = low
-                else:
-                    triple = (task[2], low, h)
-                    result = unique.get(triple)
-                    if result is None:
-                        result = len(var)
-                        var.append(task[2])
-                        lo.append(low)
-                        hi.append(h)
-                        unique[triple] = result
+                result = node(task[2], low, h)
                 memo[task[1]] = result
                 out.append(result)
             elif x == -2:
@@ -372,7 +331,7 @@ class Zbdd:
         found = self._minimal.get(f)
         if found is not None:
             return found
-        var, lo, hi, memo, unique = self.var, self.lo, self.hi, self._minimal, self._unique
+        var, lo, hi, memo, node = self.var, self.lo, self.hi, self._minimal, self.node
         without = self.without
         out: list[int] = []
         todo: list[tuple] = [(f,)]
@@ -396,17 +355,7 @@ class Zbdd:
                 low = out.pop()
                 source = task[1]
                 h = without(h, low)
-                if h == EMPTY:
-                    result = low
-                else:
-                    triple = (var[source], low, h)
-                    result = unique.get(triple)
-                    if result is None:
-                        result = len(var)
-                        var.append(var[source])
-                        lo.append(low)
-                        hi.append(h)
-                        unique[triple] = result
+                result = node(var[source], low, h)
                 memo[source] = result
                 memo[result] = result
                 out.append(result)
