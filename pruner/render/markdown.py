@@ -292,6 +292,15 @@ def _cut(rows: list[str], total: int, columns: int) -> list[str]:
     return rows[:MAX_ROWS] + [f"| … {total - MAX_ROWS} more |" + " |" * (columns - 1)]
 
 
+def _traffic_table(heading: str, rows) -> list[str]:
+    """A heading and a table of services with who calls them, how often, and what they call;
+    ``rows`` are ``(service, callers, calls received, callees)``."""
+    lines = [f"| {code_span(name)} | {_names(callers) or '—'} | {calls_text(calls) or '—'} | "
+             f"{_names(callees) or '—'} |" for name, callers, calls, callees in rows]
+    return [f"#### {heading}", "", "| Service | Called by | Calls received | Calls to |",
+            "| --- | --- | --- | --- |", *_cut(lines, len(lines), 4), ""]
+
+
 @render.register
 def _(report: DriftReport) -> str:
     d, obs, gate = report.drift, report.observation, report.gate
@@ -341,22 +350,17 @@ def _(report: DriftReport) -> str:
             callees.setdefault(u.source, []).append(u.target)
             if u.calls is not None:
                 calls[u.target] = calls.get(u.target, 0) + u.calls
-        out += [f"#### Observed but not declared ({len(d.observed_not_declared)}): services the "
-                "manifest does not know", "",
-                "| Service | Called by | Calls received | Calls to |", "| --- | --- | --- | --- |"]
-        rows = [f"| {code_span(n)} | {_names(callers.get(n, ())) or '—'} | "
-                f"{calls_text(calls.get(n)) or '—'} | {_names(callees.get(n, ())) or '—'} |"
-                for n in d.observed_not_declared]
-        out += _cut(rows, len(d.observed_not_declared), 4) + [""]
+        out += _traffic_table(
+            f"Observed but not declared ({len(d.observed_not_declared)}): services the "
+            "manifest does not know",
+            [(n, callers.get(n, ()), calls.get(n), callees.get(n, ()))
+             for n in d.observed_not_declared])
 
     if d.uncovered_traffic:
-        out += [f"#### Reached by no flow, yet active ({len(d.uncovered_traffic)}): do not "
-                "prune them before a flow explains the traffic", "",
-                "| Service | Called by | Calls received | Calls to |", "| --- | --- | --- | --- |"]
-        rows = [f"| {code_span(t.name)} | {_names(t.callers) or '—'} | "
-                f"{calls_text(t.calls_in) or '—'} | {_names(t.callees) or '—'} |"
-                for t in d.uncovered_traffic]
-        out += _cut(rows, len(d.uncovered_traffic), 4) + [""]
+        out += _traffic_table(
+            f"Reached by no flow, yet active ({len(d.uncovered_traffic)}): do not "
+            "prune them before a flow explains the traffic",
+            [(t.name, t.callers, t.calls_in, t.callees) for t in d.uncovered_traffic])
 
     if d.stale:
         rows = []
