@@ -1,0 +1,96 @@
+"""cuts, essential and rank: failure analysis over every flow."""
+
+from __future__ import annotations
+
+import click
+
+from pruner.analysis.cuts import minimal_cut_sets
+from pruner.analysis.essential import essential as essential_analysis
+from pruner.analysis.rank import rank as rank_analysis
+from pruner.cli.common import (
+    Progress,
+    among_services,
+    budget_option,
+    deadline_after,
+    emit_report,
+    flow_option,
+    format_option,
+    load_graph,
+    output_option,
+    path_argument,
+    selected_flows,
+)
+from pruner.report import cuts_report, essential_report, rank_report
+
+__all__ = ["cuts", "essential", "rank"]
+
+
+@click.command()
+@path_argument
+@flow_option
+@click.option("--max-order", type=click.IntRange(min=1), default=2, show_default=True,
+              metavar="K", help="Largest cut set size to find.")
+@click.option("--among", "among", multiple=True, metavar="SELECTOR[,...]",
+              help="Only these services may be switched off: names, leaves, tag:T, owner:O, "
+                   "system:S (repeatable, comma-separated).")
+@budget_option
+@format_option("text", "json")
+@output_option
+def cuts(path: str, flow_names: tuple[str, ...], max_order: int, among: tuple[str, ...],
+         time_budget: float | None, fmt: str, output: str | None) -> None:
+    """Minimal cut sets: the smallest sets of services whose switching off breaks each flow.
+
+    Exact, up to --max-order services per set; single points of failure first. With
+    --time-budget, flows not finished in time list only their single points of failure
+    and say complete: false. Exit 0 when the search ran (complete or not), 2 on bad input.
+    """
+    _, G = load_graph(path)
+    flows = selected_flows(G, flow_names)
+    candidates = among_services(G, among)
+    with Progress("cuts") as bar:
+        results = minimal_cut_sets(G, flows, max_order, candidates,
+                                   deadline=deadline_after(time_budget), progress=bar)
+    report = cuts_report(G, results, source=path, among=candidates, explain=fmt == "text")
+    emit_report(report, fmt, output)
+    if not report.complete:
+        click.echo("pruner: note: the time budget stopped the search; results marked "
+                   "incomplete", err=True)
+
+
+@click.command()
+@path_argument
+@flow_option
+@budget_option
+@format_option("text", "json")
+@output_option
+def essential(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt: str,
+              output: str | None) -> None:
+    """The keep set: services that must stay on for the critical flows (or --flow) to work.
+
+    Always minimal (no kept service can go); "minimum" only when proven within the time
+    budget (default 10 s for the proof; the minimal set itself is always computed).
+    """
+    _, G = load_graph(path)
+    flows = selected_flows(G, flow_names)
+    with Progress("essential") as bar:
+        result = essential_analysis(G, flows, deadline=deadline_after(time_budget or 10.0),
+                                    progress=bar)
+    report = essential_report(G, result, source=path)
+    emit_report(report, fmt, output)
+
+
+@click.command()
+@path_argument
+@flow_option
+@budget_option
+@format_option("text", "json")
+@output_option
+def rank(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt: str,
+         output: str | None) -> None:
+    """Services by harm: critical flows each alone breaks, then order-<=2 cut sets it is in."""
+    _, G = load_graph(path)
+    flows = selected_flows(G, flow_names)
+    with Progress("rank") as bar:
+        ranking = rank_analysis(G, flows, deadline=deadline_after(time_budget), progress=bar)
+    report = rank_report(ranking, source=path)
+    emit_report(report, fmt, output)

@@ -1,0 +1,60 @@
+"""diff: the CI gate on a manifest change."""
+
+from __future__ import annotations
+
+import click
+
+from pruner.analysis.diff import DIFF_FAIL_ON
+from pruner.cli.common import (
+    EXIT_GATE,
+    EXIT_OK,
+    emit_report,
+    format_option,
+    output_option,
+)
+from pruner.gitsource import sources_at
+from pruner.graph import dependency_graph
+from pruner.loader import load, load_sources
+from pruner.report import diff_report
+
+__all__ = ["diff"]
+
+
+@click.command()
+@click.argument("paths", nargs=-1, metavar="OLD NEW | --base GIT_REV [PATH]")
+@click.option("--base", metavar="GIT_REV", default=None,
+              help="Compare PATH as of this git revision with the working tree.")
+@click.option("--fail-on", type=click.Choice(DIFF_FAIL_ON), default="spof", show_default=True,
+              help="What fails the gate: a critical flow broken (broken); or gaining a single "
+                   "point of failure (spof); or also degraded, deleted or no longer critical "
+                   "(degraded); never.")
+@format_option()
+@output_option
+def diff(paths: tuple[str, ...], base: str | None, fail_on: str, fmt: str,
+         output: str | None) -> None:
+    """What does a change to the manifest break?
+
+    Services in OLD that NEW lacks count as switched off in NEW: references that a
+    deletion leaves dangling are the breakage to report, not input errors. Reports
+    flows that break or get worse, new single points of failure of critical flows,
+    deleted flows, dependency and owner changes. Exit 1 when the gate fails.
+    """
+    if base is not None:
+        if len(paths) > 1:
+            raise click.UsageError("with --base give at most one PATH")
+        new_path = paths[0] if paths else "."
+        old_sources = sources_at(base, new_path)
+        old_label = f"{new_path}@{base}"
+    else:
+        if len(paths) != 2:
+            raise click.UsageError("give OLD and NEW paths, or --base GIT_REV [PATH]")
+        old_path, new_path = paths
+        old_label = old_path
+        old_sources = None
+    old = load_sources(old_sources) if old_sources is not None else load(old_path)
+    new = load(new_path, assume_services=old.manifest.services)
+    report = diff_report(dependency_graph(old.manifest), dependency_graph(new.manifest),
+                         new.assumed, old_source=old_label, new_source=new_path,
+                         fail_on=fail_on)
+    emit_report(report, fmt, output)
+    raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)
