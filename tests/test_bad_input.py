@@ -165,3 +165,137 @@ def test_no_traceback_through_python_m(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1
+
+
+# -- issue 9 §2: typed tags, huge integers, control characters, valid YAML refused --------
+TYPED = [
+    ("services:\n  a: {tier: !!int abc}\n", 2, "'abc' is not an integer"),
+    ("version: !!int 0x\n", 1, "'0x' is not an integer"),
+    ("services:\n  a: {tier: !!int ''}\n", 2, "'' is not an integer"),
+    ("services:\n  a: {tier: !!int 09}\n", 2, "'09' is not an integer"),
+    ("services:\n  a: {tier: 0x_}\n", 2, "must be an integer, not '0x_'"),
+    ("services:\n  a: {}\nflows:\n  f:\n    requires: [a]\n    critical: !!bool\n", 6,
+     "'' is not a boolean"),
+    ("services:\n  a: {}\n  b: {depends_on: [{service: a, soft: !!bool maybe}]}\n", 3,
+     "'maybe' is not a boolean"),
+    ("services:\n  a: {description: !!float abc}\n", 2, "'abc' is not a number"),
+    ("services:\n  a: {owner: !!timestamp 2020-13-01}\n", 2, "is not a timestamp"),
+    ("services:\n  a: {description: !!binary 'abc'}\n", 2, "is not base64 data"),
+    ("services:\n  a:\n    tags: [&t !!null x]\n", 3, "'x' is not null"),
+    ("services:\n  !!int 0b2: {}\n", 2, "'0b2' is not an integer"),
+]
+
+
+@pytest.mark.parametrize("text,line,fragment", TYPED, ids=[t[2][:24] for t in TYPED])
+def test_typed_tag_with_bad_text_is_exit_2_at_its_line(tmp_path, text, line, fragment):
+    path = _generated(tmp_path, "typed.yaml", text.encode())
+    result = run("check", path)
+    assert result.exit_code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    first = result.stderr.splitlines()[0]
+    assert f"{path}:{line}:" in first and fragment in first
+
+
+def test_typed_tags_with_good_text_are_read(tmp_path):
+    path = _generated(tmp_path, "typed-ok.yaml", (
+        b"version: !!int 0x1\nservices:\n  a: {tier: !!int 1_0, description: !!float 1.5,"
+        b" owner: !!timestamp 2020-01-31, system: !!binary aGk=}\n"
+        b"  b: {depends_on: [{service: a, soft: !!bool yes}], tier: 0b11}\n"
+        b"  c: {tier: 010, description: 0x_, owner: 2020-13-45}\n"
+        b"flows:\n  f: {requires: [b, c], critical: !!bool Off}\n"))
+    from pruner.loader import load
+
+    m = load(path).manifest
+    assert (m.services["a"].tier, m.services["b"].tier, m.services["c"].tier) == (10, 3, 8)
+    assert m.services["a"].description == "1.5" and m.services["c"].description == "0x_"
+    assert m.services["b"].depends_on[0].soft is True
+    assert m.flows["f"].critical is False
+
+
+@pytest.mark.parametrize("text,line", [
+    ("services:\n  a: {tier: 1" + "0" * 5000 + "}\n", 2),
+    ("services:\n  a: {}\n  b: {}\n  c: {depends_on: [{at_least: 0x" + "f" * 5000
+     + ", of: [a, b]}]}\n", 4),
+    ("version: " + "1" * 4301 + "\n", 1),
+])
+def test_huge_integers_are_exit_2_at_their_line(tmp_path, text, line):
+    path = _generated(tmp_path, "huge.yaml", text.encode())
+    started = time.perf_counter()
+    result = run("check", path)
+    assert time.perf_counter() - started < 1.0
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert f"{path}:{line}:" in first and "too long an integer" in first
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x0b", "\x0c", "\x7f", "\ufffe", "\uffff", "\x1b"])
+def test_control_characters_name_their_line_and_column(tmp_path, char):
+    text = f"services:\n  a: {{}}\n  b: {{description: éé{char}x}}\n"
+    path = _generated(tmp_path, "ctl.yaml", text.encode("utf-8"))
+    result = run("check", path)
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert f"{path}:3:22:" in first, first
+    assert f"U+{ord(char):04X}" in first and "Traceback" not in result.stderr
+
+
+def test_merge_of_a_mapping_that_merges_is_read(tmp_path):
+    path = _generated(tmp_path, "merge.yaml", (
+        b"x-base: &base {tier: 1, owner: base}\n"
+        b"x-api: &api {<<: *base, owner: api}\n"
+        b"services:\n  db: {}\n  canary: {<<: *api, depends_on: [db]}\n"
+        b"  other: {<<: [*api, {system: s}], owner: own}\n"
+        b"flows:\n  f: {requires: [canary, other]}\n"))
+    from pruner.loader import load
+
+    s = load(path).manifest.services
+    assert (s["canary"].tier, s["canary"].owner, s["canary"].depends_on[0].members) == (
+        1, "api", ("db",))
+    assert (s["other"].tier, s["other"].owner, s["other"].system) == (1, "own", "s")
+
+
+def test_long_merge_chains_are_read_without_recursion(tmp_path):
+    lines = ["x-m0: &m0 {tier: 3}"]
+    lines += [f"x-m{i}: &m{i} {{<<: *m{i - 1}}}" for i in range(1, 5000)]
+    lines += ["services:\n  a: {<<: *m4999}"]
+    path = _generated(tmp_path, "chain.yaml", "\n".join(lines).encode())
+    from pruner.loader import load
+
+    assert load(path).manifest.services["a"].tier == 3
+
+
+@pytest.mark.parametrize("where", ["quoted", "single", "comment", "block"])
+def test_brackets_in_text_are_not_nesting(tmp_path, where):
+    many = "[" * 501 + "{" * 501
+    body = {
+        "quoted": f'services:\n  a: {{description: "{many}"}}\n',
+        "single": f"services:\n  a: {{description: '{many}'}}\n",
+        "comment": f"services:\n  a: {{}}  # {many}\n",
+        "block": f"services:\n  a:\n    description: |\n      {many}\n",
+    }[where]
+    path = _generated(tmp_path, "brackets.yaml", body.encode())
+    result = run("validate", path)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_real_nesting_past_500_is_refused_with_its_line(tmp_path):
+    path = _generated(tmp_path, "deep.yaml",
+                      ("# [[[[\nservices:\n  a: {description: '[[['}\n  b: "
+                       + "[" * 501 + "]" * 501 + "\n").encode())
+    result = run("validate", path)
+    assert result.exit_code == 2
+    assert f"{path}:4:" in result.stderr and "nested deeper than 500" in result.stderr
+
+
+@pytest.mark.parametrize("text,line,hint", [
+    ("services:\n  a:\n    depends_on:\n      - b\n     - c\n", 5, "indentation of line 4"),
+    ("services:\n  a: {}\n   b: {}\n", 3, "indentation of line 2"),
+    ("services:\n\ta: {}\n", 2, "line 2 is indented with a tab"),
+    ("services:\n  a:\n    tier: 1\n     owner: x\n", 4, "indentation of line 3"),
+])
+def test_indentation_mistakes_get_a_hint(tmp_path, text, line, hint):
+    path = _generated(tmp_path, "indent.yaml", text.encode())
+    result = run("validate", path)
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert f"{path}:{line}:" in first and hint in first, first
