@@ -23,6 +23,10 @@ __all__ = [
 
 _CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + list(range(0x7F, 0xA0))}
 _CONTROL.update({ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
+# Lone surrogates: bytes of a file name that are not UTF-8 (Python keeps them as
+# U+DC80..U+DCFF), which no output could encode; shown as the byte they stand for.
+_CONTROL.update({i: f"\\x{i - 0xDC00:02x}" for i in range(0xDC80, 0xDD00)})
+_CONTROL.update({i: f"\\u{i:04x}" for i in range(0xD800, 0xE000) if i not in _CONTROL})
 
 
 def display(text: object, limit: int = 80) -> str:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import gc
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from pruner.errors import Location, ManifestError, Problem, did_you_mean, display
 from pruner.model import ANY_OF, AT_LEAST, SINGLE, Flow, Item, Manifest, Service
+from pruner.sources import UnreadableError, bad_name, file_kind, read_regular, shown, walk_files
 
 try:  # libyaml's parser is several times faster; the pure-Python one is a fallback.
     from yaml import CSafeLoader as _YamlLoader
@@ -183,23 +184,42 @@ def manifest_files(path: str | os.PathLike) -> list[str]:
     """The YAML files a manifest path stands for, in the order they are merged.
 
     A file stands for itself; a folder for every ``*.yaml``/``*.yml`` below it,
-    recursively, in sorted path order, hidden files and folders skipped.
+    recursively, in sorted path order, hidden files and folders skipped. A subfolder
+    that cannot be read, a ``*.yaml`` that is not a regular file (a FIFO, a device)
+    and a file name that is not valid UTF-8 are errors, never skipped in silence.
     """
-    root = Path(path)
-    if root.is_file():
+    problems: list[Problem] = []
+    if bad_name(path):
+        raise ManifestError([Problem(Location(shown(path)), _BAD_NAME)])
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        reason = "no such file or directory" if isinstance(exc, FileNotFoundError) else (
+            f"cannot read: {exc.strerror or exc}")
+        raise ManifestError([Problem(Location(shown(path)), reason)]) from None
+    if not stat.S_ISDIR(mode):
+        if not stat.S_ISREG(mode):
+            raise ManifestError([Problem(Location(shown(path)),
+                                         f"cannot read: {file_kind(mode)}, not a regular file")])
         return [str(path)]
-    if not root.is_dir():
-        raise ManifestError([Problem(Location(str(path)), "no such file or directory")])
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if not name.startswith(".") and name.endswith((".yaml", ".yml")):
-                rel = Path(dirpath, name).relative_to(root)
-                found.append((rel.as_posix(), os.path.join(str(path), *rel.parts)))
+
+    def problem(where: str, reason: str) -> None:
+        problems.append(Problem(Location(shown(where)), reason))
+
+    for rel, full in walk_files(path, lambda n: n.endswith((".yaml", ".yml")), problem):
+        if bad_name(full):
+            problem(full, _BAD_NAME)
+        else:
+            found.append((rel, os.path.join(str(path), *rel.split("/"))))
+    if problems:
+        raise ManifestError(problems)
     if not found:
         raise ManifestError([Problem(Location(str(path)), "folder holds no *.yaml or *.yml file")])
-    return [shown for _, shown in sorted(found)]
+    return [name for _, name in sorted(found)]
+
+
+_BAD_NAME = "file name is not valid UTF-8 (shown with \\x escapes); rename the file"
 
 
 def load(path: str | os.PathLike, assume_services: Iterable[str] = ()) -> LoadResult:
@@ -212,9 +232,9 @@ def load(path: str | os.PathLike, assume_services: Iterable[str] = ()) -> LoadRe
     problems = []
     for name in files:
         try:
-            sources.append((name, Path(name).read_bytes()))
-        except OSError as exc:
-            problems.append(Problem(Location(name), f"cannot read: {exc.strerror or exc}"))
+            sources.append((name, read_regular(name)))
+        except UnreadableError as exc:
+            problems.append(Problem(Location(exc.path), exc.reason))
     if problems:
         raise ManifestError(problems)
     return load_sources(sources, assume_services=assume_services)

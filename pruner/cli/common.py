@@ -15,6 +15,7 @@ from pruner.errors import InputError, UnknownNameError, did_you_mean, display
 from pruner.graph import dependency_graph
 from pruner.loader import load
 from pruner.render import DIAGRAM_FORMATS, FORMATS, render
+from pruner.sources import read_regular, shown
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT = 0, 1, 2
 
@@ -80,10 +81,11 @@ def off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
     names = [n.strip() for v in values for n in v.split(",") if n.strip()]
     if off_file is not None:
         try:
-            lines = Path(off_file).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or exc
-            raise InputError(f"{off_file}: cannot read: {reason}") from None
+            lines = read_regular(off_file).decode("utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{shown(off_file)}: cannot read: not valid UTF-8 "
+                             f"(byte offset {exc.start})") from None
+        off_file = shown(off_file)
         for number, raw in enumerate(lines, 1):
             name = raw.split("#", 1)[0].strip()
             if not name:

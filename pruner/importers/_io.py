@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,17 @@ from typing import Any
 import yaml
 
 from pruner.importers.base import SourceError
+from pruner.sources import (
+    UnreadableError,
+    bad_name,
+    file_kind,
+    open_regular,
+    read_regular,
+    shown,
+    walk_files,
+)
+
+_BAD_NAME = "file name is not valid UTF-8 (shown with \\x escapes); rename the file"
 
 __all__ = [
     "JSON_SUFFIXES",
@@ -87,23 +97,26 @@ def discover(
         raise SourceError("<sources>", "no source given")
     found: list[SourceFile] = []
     seen: set[Path] = set()
+    def refuse(where: str, reason: str) -> None:
+        raise SourceError(shown(where), reason)
+
+    keep = tuple(suffixes)
     for src in sources:
+        if bad_name(src):
+            raise SourceError(shown(src), _BAD_NAME)
         p = Path(src)
         if p.is_dir():
             root_name = p.resolve().name or str(p)
             n_before = len(found)
-            for dirpath, dirnames, filenames in os.walk(p):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for fn in sorted(filenames):
-                    if fn.startswith(".") or not fn.lower().endswith(tuple(suffixes)):
-                        continue
-                    fp = Path(dirpath) / fn
-                    key = fp.resolve()
-                    if key in seen or not fp.is_file():
-                        continue
-                    seen.add(key)
-                    rel = fp.relative_to(p).as_posix()
-                    found.append(SourceFile(fp, f"{root_name}/{rel}", explicit=False))
+            for rel, full in walk_files(p, lambda n: n.lower().endswith(keep), refuse):
+                if bad_name(full):
+                    raise SourceError(shown(full), _BAD_NAME)
+                fp = Path(full)
+                key = fp.resolve()
+                if key in seen:
+                    continue
+                seen.add(key)
+                found.append(SourceFile(fp, f"{root_name}/{rel}", explicit=False))
             if len(found) == n_before:
                 note(f"{src}: no {'/'.join(suffixes)} files found in this folder")
         elif p.is_file():
@@ -112,7 +125,8 @@ def discover(
                 seen.add(key)
                 found.append(SourceFile(p, p.name, explicit=True))
         elif p.exists():
-            raise SourceError(str(p), "not a regular file or folder")
+            raise SourceError(shown(p), f"cannot read: {file_kind(p.stat().st_mode)}, "
+                                        "not a regular file or folder")
         else:
             raise SourceError(str(p), "no such file or folder")
     if not found:
@@ -133,9 +147,9 @@ def _utf8_error(
 def read_text(f: SourceFile) -> str:
     """Read ``f`` as strict UTF-8 (a leading BOM is dropped)."""
     try:
-        data = f.path.read_bytes()
-    except OSError as e:
-        raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
+        data = read_regular(f.path)
+    except UnreadableError as e:
+        raise SourceError(e.path, e.reason) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -316,9 +330,9 @@ def iter_json_values(f: SourceFile) -> Iterator[tuple[Any, int, bool]]:
         Unreadable file, invalid UTF-8 or invalid JSON, with the line of the problem.
     """
     try:
-        fh = f.path.open("rb")
-    except OSError as e:
-        raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
+        fh = open_regular(f.path)
+    except UnreadableError as e:
+        raise SourceError(e.path, e.reason) from None
     with fh:
         r = _JsonReader(f, fh)
         try:

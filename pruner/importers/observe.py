@@ -22,6 +22,7 @@ from pruner.analysis.drift import (
 from pruner.errors import ManifestError
 from pruner.importers.base import SourceError
 from pruner.loader import load
+from pruner.sources import UnreadableError, open_regular
 
 __all__ = ["MANIFEST", "detect_kind", "observe"]
 
@@ -63,8 +64,10 @@ def detect_kind(source: str) -> str:
         raise SourceError(source, "holds no *.json, *.yaml or *.yml file")
     first = json_files[0]
     try:
-        with open(first, "rb") as handle:
+        with open_regular(first) as handle:
             head = handle.read(_SNIFF_BYTES).decode("utf-8", "replace")
+    except UnreadableError as exc:
+        raise SourceError(exc.path, exc.reason) from None
     except OSError as exc:
         raise SourceError(str(first), f"cannot read: {exc.strerror or exc}") from None
     if '"traceId"' in head or '"traceID"' in head:
