@@ -51,7 +51,7 @@ def shown(path: str | os.PathLike) -> str:
 
 
 def bad_name(path: str | os.PathLike) -> bool:
-    """Whether ``path`` cannot be written as UTF-8 (a file name of undecodable bytes).
+    r"""Whether ``path`` cannot be written as UTF-8 (a file name of undecodable bytes).
 
     >>> bad_name("m.yaml"), bad_name(os.fsdecode(b"caf\xe9.yaml"))
     (False, True)
