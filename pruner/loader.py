@@ -44,6 +44,11 @@ __all__ = [
     "load_manifest",
     "load_sources",
     "manifest_files",
+    "parse_bool",
+    "parse_float",
+    "parse_int",
+    "reader_error",
+    "too_deep",
 ]
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-:/@]{0,252}$"
@@ -499,7 +504,7 @@ class _FileReader:
         self.source = text
         # Each node read costs a visit; aliases may revisit nodes, but only so often.
         self.budget = 200_000 + 4 * len(text)
-        deep = _too_deep(text)
+        deep = too_deep(text)
         if deep is not None:
             self.problem(Location(self.file, *deep),
                          f"nested deeper than {MAX_NESTING} levels; no manifest needs that")
@@ -519,7 +524,7 @@ class _FileReader:
             self.problem(where, f"invalid YAML: {reason}{_hint(text, mark, reason)}")
             return
         except yaml.reader.ReaderError as exc:
-            self.problem(*_reader_error(self.file, text, exc))
+            self.problem(*reader_error(self.file, text, exc))
             return
         except yaml.YAMLError as exc:
             self.problem(Location(self.file), f"invalid YAML: {str(exc).splitlines()[0]}")
@@ -938,7 +943,7 @@ def _position(text: str, pos: int) -> tuple[int, int]:
     return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
 
 
-def _reader_error(file: str, text: str, exc) -> tuple[Location, str]:
+def reader_error(file: str, text: str, exc) -> tuple[Location, str]:
     """Where and what a libyaml reader error (a character YAML forbids) is.
 
     libyaml gives only a byte offset; the first forbidden character is found again
@@ -963,7 +968,7 @@ def _reader_error(file: str, text: str, exc) -> tuple[Location, str]:
             "double-quoted string, or remove it")
 
 
-def _too_deep(text: str) -> tuple[int, int] | None:
+def too_deep(text: str) -> tuple[int, int] | None:
     """(line, column) where collections nest deeper than :data:`MAX_NESTING`, else None.
 
     A fast scan of the brackets first; only when it finds more than MAX_NESTING open

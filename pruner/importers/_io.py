@@ -16,7 +16,17 @@ from typing import Any
 
 import yaml
 
+from pruner.errors import display
 from pruner.importers.base import SourceError
+from pruner.loader import (
+    MAX_INT_CHARS,
+    MAX_NESTING,
+    parse_bool,
+    parse_float,
+    parse_int,
+    reader_error,
+    too_deep,
+)
 from pruner.sources import (
     UnreadableError,
     bad_name,
@@ -46,9 +56,6 @@ YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 _CHUNK = 1 << 20
-_BRACKETS = re.compile(r"[\[\]{}]")
-#: Deeper flow-style nesting is refused before parsing (libyaml slows down badly on it).
-MAX_NESTING = 500
 
 
 @dataclass(frozen=True)
@@ -178,13 +185,96 @@ _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _LineLoader(_Base):  # type: ignore[misc,valid-type]
-    """Safe loader whose mappings and sequences carry their line number."""
+    """Safe loader whose mappings and sequences carry their line number.
+
+    Scalars are read strictly (the loader's patterns, never PyYAML's constructors on
+    text that may be invalid): a written tag whose text does not fit it (``!!int abc``,
+    ``!!bool maybe``) or an integer too long to be real is an error at its line; plain
+    text that merely looks typed (``0x_``) stays text. A key written twice in one
+    mapping is an error naming both lines.
+    """
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.pruner_lines = text.split("\n")
+
+
+def _fail(node: yaml.Node, message: str) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+
+
+def _explicit(loader: Any, node: yaml.Node) -> bool:
+    mark = node.start_mark
+    try:
+        start = loader.pruner_lines[mark.line][mark.column:]
+    except IndexError:  # pragma: no cover
+        return True
+    if start.startswith("&"):
+        parts = start.split(None, 1)
+        start = parts[1] if len(parts) > 1 else ""
+    return start.startswith("!")
+
+
+def _construct_int(loader: Any, node: yaml.ScalarNode) -> Any:
+    value = parse_int(node.value)
+    if value is not None:
+        return value
+    if len(node.value) > MAX_INT_CHARS:
+        raise _fail(node, f"integer too long ({len(node.value)} characters; pruner reads "
+                          f"at most {MAX_INT_CHARS})")
+    if _explicit(loader, node):
+        raise _fail(node, f"{display(node.value, 40)} is not an integer, as its tag !!int says")
+    return node.value
+
+
+def _construct_float(loader: Any, node: yaml.ScalarNode) -> Any:
+    value = parse_float(node.value)
+    if value is not None:
+        return value
+    if _explicit(loader, node):
+        raise _fail(node, f"{display(node.value, 40)} is not a number, as its tag !!float says")
+    return node.value
+
+
+def _construct_bool(loader: Any, node: yaml.ScalarNode) -> Any:
+    value = parse_bool(node.value)
+    if value is not None:
+        return value
+    raise _fail(node, f"{display(node.value, 40)} is not true or false, as its tag !!bool says")
+
+
+def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, TypeError, OverflowError, AttributeError, KeyError):
+        if _explicit(loader, node):
+            raise _fail(node, f"{display(node.value, 40)} is not a timestamp") from None
+        return node.value
+
+
+def _construct_binary(loader: Any, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_binary(loader, node)
+    except (ValueError, TypeError, UnicodeEncodeError, yaml.constructor.ConstructorError):
+        raise _fail(node, f"{display(node.value, 40)} is not base64 data") from None
+
+
+def _duplicates(node: yaml.MappingNode) -> None:
+    seen: dict[tuple[str, str], yaml.Node] = {}
+    for key, _value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        first = seen.setdefault((key.tag, key.value), key)
+        if first is not key:
+            raise _fail(key, f"duplicate key {display(key.value, 60)} (first at line "
+                             f"{first.start_mark.line + 1}); YAML keys must be unique")
 
 
 def _construct_map(loader: Any, node: yaml.MappingNode) -> Iterator[YMap]:
     data = YMap()
     data.line = node.start_mark.line + 1
     yield data
+    _duplicates(node)
     data.update(loader.construct_mapping(node))
 
 
@@ -197,6 +287,10 @@ def _construct_seq(loader: Any, node: yaml.SequenceNode) -> Iterator[YSeq]:
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+for _tag, _constructor in (("int", _construct_int), ("float", _construct_float),
+                           ("bool", _construct_bool), ("timestamp", _construct_timestamp),
+                           ("binary", _construct_binary)):
+    _LineLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _constructor)
 
 
 def load_yaml_documents(f: SourceFile) -> list[tuple[Any, int]]:
@@ -208,15 +302,9 @@ def load_yaml_documents(f: SourceFile) -> list[tuple[Any, int]]:
         Unreadable file, invalid UTF-8, or invalid YAML (with the line of the problem).
     """
     text = read_text(f)
-    depth = 0
-    for m in _BRACKETS.finditer(text):
-        if m.group() in "[{":
-            depth += 1
-            if depth > MAX_NESTING:
-                line = text.count("\n", 0, m.start()) + 1
-                raise SourceError(f.at(line), f"nested deeper than {MAX_NESTING} levels")
-        elif depth:
-            depth -= 1
+    deep = too_deep(text)
+    if deep is not None:
+        raise SourceError(f.at(deep[0]), f"nested deeper than {MAX_NESTING} levels")
     loader = _LineLoader(text)
     docs: list[tuple[Any, int]] = []
     try:
@@ -225,11 +313,18 @@ def load_yaml_documents(f: SourceFile) -> list[tuple[Any, int]]:
             data = loader.construct_document(node)
             if data is not None:
                 docs.append((data, node.start_mark.line + 1))
+    except yaml.constructor.ConstructorError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise SourceError(f.at(line), str(e.problem or e.context or "invalid value")) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
         msg = e.problem or e.context or "invalid YAML"
         raise SourceError(f.at(line), f"invalid YAML: {msg}") from None
+    except yaml.reader.ReaderError as e:
+        where, message = reader_error(str(f.path), text, e)
+        raise SourceError(f.at(where.line or None), message) from None
     except yaml.YAMLError as e:
         raise SourceError(f.at(None), f"invalid YAML: {str(e).splitlines()[0]}") from None
     except (RecursionError, ValueError, TypeError) as e:

@@ -171,7 +171,9 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
                 or not (meta["name"].strip())
             ):
                 raise SourceError(f.at(line), f"{kind} entity without a metadata.name")
-            spec = doc.get("spec") or {}
+            spec = doc.get("spec")
+            if spec is None:
+                spec = {}
             if not isinstance(spec, dict):
                 raise SourceError(
                     f.at(line_of(spec, line)), f"{kind} {meta['name']}: spec must be a mapping"

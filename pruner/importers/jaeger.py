@@ -29,7 +29,9 @@ __all__ = ["import_jaeger"]
 
 def _links(f: SourceFile) -> list[tuple[Any, int]]:
     out: list[tuple[Any, int]] = []
+    values = 0
     for value, line, in_array in iter_json_values(f):
+        values += 1
         if in_array:
             out.append((value, line))
         elif isinstance(value, dict) and "data" in value:
@@ -47,6 +49,8 @@ def _links(f: SourceFile) -> list[tuple[Any, int]]:
                 'not Jaeger dependencies: expected {"data": [{"parent", "child", '
                 '"callCount"}, ...]} or a list of such links',
             )
+    if not values:
+        raise SourceError(f.at(None), "empty file: no JSON value, so no dependency links")
     return out
 
 
@@ -101,7 +105,8 @@ def import_jaeger(sources: Sequence[str]) -> ImportResult:
             if count is None:
                 unknown_counts.add((p, c))
     if not n_links:
-        b.note("the files hold no dependency links")
+        raise SourceError(", ".join(str(f.path) for f in files),
+                          "the files hold no dependency links: nothing to import")
     if self_calls:
         b.note(f"dropped {self_calls} self-call link(s) (a service calling itself)")
     for (p, c), n in sorted(calls.items()):

@@ -211,7 +211,8 @@ def import_zipkin(sources: Sequence[str]) -> ImportResult:
             else:
                 idx.add(value, f, line)
     if not idx.spans:
-        b.note("the files hold no spans")
+        raise SourceError(", ".join(str(f.path) for f in files),
+                          "the files hold no spans: nothing to import")
     calls, self_calls, orphan = idx.calls()
     names = {s: b.name(s, "zipkin serviceName") for s in sorted(idx.services)}
     for s in names.values():

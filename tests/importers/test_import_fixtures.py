@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pruner.importers import import_sources
+from pruner.importers import SourceError, import_sources
 
 
 def _deps(r, name):
@@ -153,10 +153,14 @@ def test_zipkin_ndjson_and_v1_client_server_split(tmp_path, v1):
     assert any("'Users API'" in n and "'Users-API'" in n for n in r.notes)
 
 
+@pytest.mark.parametrize("text", ["[]\n", "", "  \n", '{"data": []}'])
 @pytest.mark.parametrize("kind", ["jaeger", "zipkin"])
-def test_empty_json_files(tmp_path, kind):
+def test_empty_json_files_are_refused(tmp_path, kind, text):
+    # Issue 9 §2: an import that finds nothing must not succeed with 0 services.
     p = tmp_path / "empty.json"
-    p.write_text("[]\n")
-    r = import_sources(kind, [str(p)])
-    assert r.document == {"version": 1, "services": {}}
-    assert r.notes
+    p.write_text(text)
+    if kind == "zipkin" and text.startswith("{"):
+        text = "[[]]"
+        p.write_text(text)
+    with pytest.raises(SourceError, match="empty file|hold no"):
+        import_sources(kind, [str(p)])

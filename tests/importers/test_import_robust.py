@@ -255,3 +255,46 @@ def test_alias_bombs_are_not_expanded(tmp_path, kind, body):
     except SourceError:
         pass
     assert time.monotonic() - start < 2
+
+
+# -- issue 9 §2: importers read YAML strictly and refuse what holds nothing ---------------
+_K8S_HEAD = "apiVersion: apps/v1\nkind: Deployment\n"
+_K8S_SPEC = "spec:\n  template: {spec: {containers: [{name: c, image: i}]}}\n"
+
+
+@pytest.mark.parametrize("kind,name,text,line,fragment", [
+    ("k8s", "dup.yaml", _K8S_HEAD + "metadata:\n  name: web\n  name: api\n" + _K8S_SPEC, 5,
+     "duplicate key 'name' (first at line 4)"),
+    ("k8s", "rep.yaml", _K8S_HEAD + "metadata: {name: web}\nspec:\n  replicas: 1" + "0" * 5000
+     + "\n  template: {spec: {containers: [{name: c, image: i}]}}\n", 5, "integer too long"),
+    ("compose", "ports.yml", "services:\n  a:\n    image: x\n    ports:\n      - 0x" + "f" * 5000
+     + "\n", 5, "integer too long"),
+    ("compose", "tag.yml", "services:\n  a:\n    image: x\n    deploy: {replicas: !!int 09}\n",
+     4, "'09' is not an integer"),
+    ("compose", "bool.yml", "services:\n  a:\n    image: x\n    init: !!bool maybe\n", 4,
+     "'maybe' is not true or false"),
+    ("compose", "ctl.yml", "services:\n  a:\n    image: x\n    environment: {A: \"\x7f\"}\n", 4,
+     "U+007F is not allowed"),
+    ("compose", "dup.yml", "services:\n  a: {image: x}\n  a: {image: y}\n", 3,
+     "duplicate key 'a'"),
+    ("backstage", "bs.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+     "metadata: {name: a}\nspec: []\n", 4, "spec must be a mapping"),
+    ("backstage", "ts.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+     "metadata: {name: a, x: !!timestamp 2020-02-30}\n", 3, "is not a timestamp"),
+])
+def test_bad_yaml_values_in_importer_sources_name_their_line(tmp_path, kind, name, text, line,
+                                                            fragment):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(SourceError) as caught:
+        import_sources(kind, [str(path)])
+    assert caught.value.location == f"{path}:{line}"
+    assert fragment in caught.value.message
+
+
+def test_plain_text_that_looks_typed_stays_text_in_importers(tmp_path):
+    path = tmp_path / "c.yml"
+    path.write_text("services:\n  a:\n    image: x\n    environment: {A: 0x_, B: 2020-13-45}\n"
+                    "    depends_on: [b]\n  b: {image: y}\n")
+    r = import_sources("compose", [str(path)])
+    assert r.edges() == {("a", "b")}
