@@ -7,6 +7,7 @@ the second is an ordinary result that maps to exit code 1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ToolMissingError",
     "display",
     "did_you_mean",
+    "error_line",
 ]
 
 _CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + list(range(0x7F, 0xA0))}
@@ -52,11 +54,12 @@ class Location:
     column: int = 0
 
     def __str__(self) -> str:
+        file = self.file.translate(_CONTROL)  # a hostile file name prints as escapes
         if self.line and self.column:
-            return f"{self.file}:{self.line}:{self.column}"
+            return f"{file}:{self.line}:{self.column}"
         if self.line:
-            return f"{self.file}:{self.line}"
-        return self.file
+            return f"{file}:{self.line}"
+        return file
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -74,6 +77,28 @@ class Problem:
 class PrunerError(Exception):
     """Base of every error pruner reports to its user (exit code 2)."""
 
+    #: ``file[:line[:col]]`` the error is about, when there is one (see :func:`error_line`).
+    location: str | None = None
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line an error is reported as, in pruner's single error format.
+
+    ``FILE[:LINE[:COL]]: error: REASON`` when the error has a place in a file (the
+    format of every manifest problem, like a compiler's), ``pruner: error: REASON``
+    when it has none (a command-line value, a missing tool).
+
+    >>> error_line(InputError("unknown service 'x'"))
+    "pruner: error: unknown service 'x'"
+    >>> error_line(InputError("unknown service 'x'", location="off.txt:3"))
+    "off.txt:3: error: unknown service 'x'"
+    """
+    location = getattr(exc, "location", None)
+    message = getattr(exc, "message", None) or str(exc)
+    if location and not location.startswith("<"):
+        return f"{location}: error: {message}"
+    return f"pruner: error: {message}"
+
 
 class ManifestError(PrunerError):
     """The manifest is invalid; carries every problem found, not just the first."""
@@ -89,6 +114,11 @@ class ManifestError(PrunerError):
 class InputError(PrunerError):
     """A command-line value or auxiliary input file is unusable."""
 
+    def __init__(self, message: str, location: str | None = None):
+        self.message = message
+        self.location = location
+        super().__init__(f"{location}: {message}" if location else message)
+
 
 class UnknownNameError(InputError):
     """A service or flow named on the command line is not in the manifest."""
@@ -98,17 +128,80 @@ class ToolMissingError(PrunerError):
     """An external program that the command needs (Graphviz ``dot``) is not installed."""
 
 
+_SEPARATORS = re.compile(r"[-_.:/@]+")
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in _SEPARATORS.split(name.lower()) if t]
+
+
+def _tokens_match(short: list[str], long: list[str]) -> bool:
+    """Whether every token of ``short`` has its own close partner (a typo away) in ``long``."""
+    import difflib
+
+    left = list(long)
+    for token in short:
+        best, best_ratio = None, 0.0
+        for other in left:
+            if token == other or (len(token) == len(other) >= 3
+                                  and sum(a != b for a, b in zip(token, other, strict=True)) == 1):
+                ratio = 1.0  # equal, or one letter replaced (apy / api)
+            else:
+                ratio = difflib.SequenceMatcher(None, token, other).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = other, ratio
+        if best is None or best_ratio < 0.75:
+            return False
+        left.remove(best)
+    return True
+
+
+def _suggestions(name: str, candidates) -> list[str]:
+    """Known names ``name`` is probably a typo of, best first (see :func:`did_you_mean`)."""
+    import difflib
+
+    name = str(name)
+    mine = _tokens(name)
+    key, joined = sorted(mine), "".join(mine)
+    ranked: list[tuple[float, str]] = []
+    pool = sorted(str(c) for c in candidates)
+    for cand in pool:  # the same tokens in another order or with other separators
+        if abs(len(cand) - len(name)) <= 2:
+            theirs = _tokens(cand)
+            if cand != name and (sorted(theirs) == key or "".join(theirs) == joined):
+                ranked.append((2.0, cand))
+    for cand in difflib.get_close_matches(name, pool, n=8, cutoff=0.6):
+        theirs = _tokens(cand)
+        short, long = sorted((mine, theirs), key=len)
+        # A near-miss changes a letter or two inside tokens, or drops one token; a
+        # different word in the same slot (user-service / user-store) is another name.
+        extra = len(long) - len(short)
+        if (extra == 0 or (extra == 1 and len(short) >= 2)) and _tokens_match(short, long):
+            ranked.append((difflib.SequenceMatcher(None, name, cand).ratio(), cand))
+    best: dict[str, float] = {}
+    for score, cand in ranked:
+        best[cand] = max(score, best.get(cand, 0.0))
+    return [c for c, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
 def did_you_mean(name: str, candidates, limit: int = 1) -> str:
     """A ``" (did you mean 'x'?)"`` hint for an unknown ``name``, or ``""``.
 
+    Names are compared as text (difflib) and as tokens split on ``- _ . : / @``: the
+    same tokens swapped or joined differently are the best match, and a candidate is
+    only offered when each token is a typo away from one of the other's, so a
+    different word in the same place is not offered as a fix.
+
     >>> did_you_mean("sms-gatway", ["sms-gateway", "web"])
     " (did you mean 'sms-gateway'?)"
+    >>> did_you_mean("sms-otp", ["otp-sms", "sms-gateway"])
+    " (did you mean 'otp-sms'?)"
+    >>> did_you_mean("user-service", ["user-store"])
+    ''
     >>> did_you_mean("zzz", ["sms-gateway"])
     ''
     """
-    import difflib
-
-    close = difflib.get_close_matches(str(name), sorted(candidates), n=limit, cutoff=0.6)
+    close = _suggestions(name, candidates)[:limit]
     if not close:
         return ""
     return " (did you mean " + " or ".join(display(c) for c in close) + "?)"

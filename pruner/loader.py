@@ -728,19 +728,46 @@ class _FileReader:
                 if version is not None and version != 1:
                     self.problem(value, f"unsupported manifest version {version}: "
                                         "this pruner reads version 1")
-            elif key == "services":
-                if not self.is_null(value):
-                    for _name_text, name_node, body in self.pairs(value, "services", None):
-                        self.service(name_node, body)
-            elif key == "flows":
-                if not self.is_null(value):
-                    for _name_text, name_node, body in self.pairs(value, "flows", None):
-                        self.flow(name_node, body)
+            elif key in ("services", "flows") and not self.is_null(value):
+                kind, keys = (("service", SERVICE_KEYS) if key == "services"
+                              else ("flow", FLOW_KEYS))
+                read = self.service if key == "services" else self.flow
+                entries = self.pairs(value, key, None)
+                skip = self.misplaced_keys(entries, kind, keys)
+                for index, (_name_text, name_node, body) in enumerate(entries):
+                    if index not in skip:
+                        read(name_node, body)
+
+    def misplaced_keys(self, entries, kind: str, keys: tuple[str, ...]) -> set[int]:
+        """Entries that are really a field indented one level too little, reported once.
+
+        ``login:`` (empty) followed by ``requires: [a]`` at the same indentation reads as
+        two flows, the second named ``requires``: one problem says so, instead of "flow
+        'login' has no requires" plus "flow 'requires' must be a mapping".
+        """
+        skip: set[int] = set()
+        for index, (text, name_node, body) in enumerate(entries):
+            if text not in keys or self.is_null(body) or isinstance(body, MappingNode):
+                continue
+            skip.add(index)
+            hint = "indent it under the " + kind + " it belongs to"
+            if index and self.is_null(entries[index - 1][2]):
+                owner = entries[index - 1][1]
+                if kind == "flow":  # else "flow 'login' has no requires" follows
+                    skip.add(index - 1)
+                hint = (f"indent it under {kind} {display(owner.value)} "
+                        f"(line {owner.start_mark.line + 1})")
+            self.problem(name_node, f"{display(text)} is a key of a {kind}, but it is indented "
+                                    f"as a {kind} name; {hint}")
+        return skip
 
     def fields(self, body, what: str, allowed: tuple[str, ...]) -> dict:
         if self.is_null(body):
             return {}
         return {k: v for k, _, v in self.pairs(body, what, allowed) if not k.startswith("x-")}
+
+    def problems_so_far(self) -> int:
+        return len(self.out.problems) + self.out.omitted
 
     def service(self, name_node, body) -> None:
         name = self.name(name_node, "service name")
@@ -824,7 +851,11 @@ class _FileReader:
     def flow(self, name_node, body) -> None:
         name = self.name(name_node, "flow name")
         what = f"flow {display(name or name_node.value)}"
+        before = self.problems_so_far()
         f = self.fields(body, what, FLOW_KEYS)
+        # A body that is not a mapping, or a misspelt key, was just reported: saying
+        # "no requires" on top would report one mistake twice.
+        structural = self.problems_so_far() > before
         critical = True
         if "critical" in f and not self.is_null(f["critical"]):
             value = self.boolean(f["critical"], f"critical of {what}")
@@ -832,7 +863,8 @@ class _FileReader:
         items = self.items(f.get("requires"), f"requires of {what}")
         requires = f.get("requires")
         if requires is None or self.is_null(requires):
-            self.problem(name_node, f"{what} has no requires: a flow needs at least one item")
+            if not structural:
+                self.problem(name_node, f"{what} has no requires: a flow needs at least one item")
         elif isinstance(requires, SequenceNode) and not requires.value:
             self.problem(requires, f"{what} has an empty requires list")
         if name is None:
@@ -868,8 +900,11 @@ class _FileReader:
             self.problem(node, f"an item of {what} is a service name or a mapping, not a list "
                                "(for a fallback group write any_of: [a, b])")
             return None
+        before = self.problems_so_far()
         f = {k: v for k, _, v in self.pairs(node, f"an item of {what}", ITEM_KEYS)}
         forms = [k for k in ("service", "any_of", "at_least") if k in f]
+        if not forms and self.problems_so_far() > before:
+            return None  # a misspelt key, just reported (did you mean 'service'?)
         if len(forms) != 1:
             found = ", ".join(forms) if forms else "none"
             self.problem(node, f"an item of {what} needs exactly one of service, any_of, "

@@ -35,7 +35,7 @@ class UnreadableError(InputError):
     def __init__(self, path: str | os.PathLike, reason: str):
         self.path = shown(path)
         self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        super().__init__(reason, self.path)
 
 
 def shown(path: str | os.PathLike) -> str:

@@ -121,7 +121,7 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path):
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
     assert [ln.split(": error")[0] for ln in lines] == [
-        f"pruner: {path}:2:20", f"pruner: {path}:3:20", f"pruner: {path}:4:13"]
+        f"{path}:2:20", f"{path}:3:20", f"{path}:4:13"]
 
 
 def test_duplicate_across_files_names_both_places(tmp_path):
@@ -154,7 +154,8 @@ def test_unknown_name_in_off_file_names_the_line(tmp_path):
     off.write_text("# prune list\nsms-gateway\n\nsms-gatway  # typo\n")
     result = run("check", ROOT / "manifests/twitter", "--off-file", off)
     assert result.exit_code == 2
-    assert f"{off}:4: unknown service 'sms-gatway'" in result.stderr
+    assert result.stderr == (
+        f"{off}:4: error: unknown service 'sms-gatway' (did you mean 'sms-gateway'?)\n")
 
 
 def test_no_traceback_through_python_m(tmp_path):
@@ -299,3 +300,31 @@ def test_indentation_mistakes_get_a_hint(tmp_path, text, line, hint):
     assert result.exit_code == 2
     first = result.stderr.splitlines()[0]
     assert f"{path}:{line}:" in first and hint in first, first
+
+
+# -- issue 9 §6: one mistake, one line ---------------------------------------------------
+@pytest.mark.parametrize("text,expected", [
+    ("services:\n  a: {}\nflows:\n  login:\n  requires: [a]\n",
+     ["5:3: error: 'requires' is a key of a flow, but it is indented as a flow name; "
+      "indent it under flow 'login' (line 4)"]),
+    ("services:\n  a:\n  depends_on: [b]\n  b: {}\nflows:\n  f: {requires: [a]}\n",
+     ["3:3: error: 'depends_on' is a key of a service, but it is indented as a service name; "
+      "indent it under service 'a' (line 2)"]),
+    ("services:\n  a: {}\nflows:\n  login:\n    require: [a]\n",
+     ["5:5: error: unknown key 'require' in flow 'login' (did you mean 'requires'?)"]),
+    ("services:\n  a: {}\nflows:\n  login: [a]\n",
+     ["4:10: error: flow 'login' must be a mapping, not a list"]),
+    ("services:\n  a: {}\nflows:\n  f: {requires: [{servic: a}]}\n",
+     ["4:19: error: unknown key 'servic' in an item of requires of flow 'f' "
+      "(did you mean 'service'?)"]),
+    ("services:\n  otp-sms: {}\nflows:\n  f: {requires: [sms-otp]}\n",
+     ["4:18: error: flow 'f' requires unknown service 'sms-otp' (did you mean 'otp-sms'?)"]),
+])
+def test_a_structural_mistake_is_reported_once(tmp_path, text, expected):
+    path = _generated(tmp_path, "once.yaml", text.encode())
+    result = run("validate", path)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(expected), result.stderr
+    for line, want in zip(lines, expected, strict=True):
+        assert line.startswith(f"{path}:{want}"), line

@@ -89,8 +89,9 @@ def test_k8s_observation_needs_observed_kind():
 
 
 @pytest.mark.parametrize("content,message", [
-    ('{"services": 3}', "cannot tell whether this holds Zipkin spans or Jaeger"),
-    ('{"data": [\n {"parent": "a", "child": 5}\n]}', "x.json:1: a dependency link needs"),
+    ('{"services": 3}', "x.json: error: cannot tell whether this holds Zipkin spans or Jaeger"),
+    ('{"data": [\n {"parent": "a", "child": 5}\n]}',
+     "x.json:1: error: a dependency link needs"),
 ])
 def test_bad_observed_json_exits_2(tmp_path, content, message):
     bad = tmp_path / "x.json"
@@ -98,7 +99,7 @@ def test_bad_observed_json_exits_2(tmp_path, content, message):
     result = run("drift", f"{DRIFT}/stale-declaration-warns/manifest.yaml", bad)
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
-    assert line.startswith("pruner: error: ") and message in line
+    assert line.startswith(str(bad)) and message in line  # FILE:LINE: error: REASON
 
 
 def test_missing_inputs_exit_2(tmp_path):

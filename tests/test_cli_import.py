@@ -90,7 +90,8 @@ def test_malformed_source_exits_2_with_file_line(tmp_path, kind, name, content, 
     result = run("import", kind, source, "--output", out)
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
-    assert line.startswith("pruner: error: ") and where in line
+    # One error format (issue 9 §6): FILE:LINE: error: REASON
+    assert line.startswith(str(source)) and ": error: " in line and where in line
     assert "Traceback" not in result.stderr
     assert not out.exists()
 

@@ -1,3 +1,5 @@
+import pytest
+
 from pruner.errors import (
     InputError,
     Location,
@@ -37,3 +39,56 @@ def test_display_escapes_control_characters_and_cuts():
 def test_did_you_mean():
     assert did_you_mean("twofactr", ["twofactor", "web"]) == " (did you mean 'twofactor'?)"
     assert did_you_mean("q", []) == ""
+
+
+TWITTER_LIKE = ["otp-sms", "otp-email", "sms-gateway", "sms-sender", "user-store",
+                "twofactor-api", "web-frontend", "payment-db",
+                "shipment-api", "risk-scoring", "2fa-login-sms"]
+
+
+@pytest.mark.parametrize("typo,expected", [
+    ("sms-otp", "otp-sms"),                 # tokens swapped
+    ("email-otp", "otp-email"),
+    ("sms_gateway", "sms-gateway"),         # another separator
+    ("smsgateway", "sms-gateway"),          # separator dropped
+    ("sms-gatway", "sms-gateway"),          # a letter dropped
+    ("twofactor-apy", "twofactor-api"),
+    ("web-fronted", "web-frontend"),
+    ("risk-scorring", "risk-scoring"),
+    ("2fa-login-sm", "2fa-login-sms"),
+])
+def test_did_you_mean_finds_real_near_misses(typo, expected):
+    assert did_you_mean(typo, TWITTER_LIKE) == f" (did you mean '{expected}'?)"
+
+
+@pytest.mark.parametrize("unknown", [
+    "user-service",      # another word in the same slot: user-store is a different service
+    "payment-api",       # payment-db and shipment-api each share only one token
+    "sms",               # too short a part of several names to pick one
+    "email-gateway",
+    "login",
+])
+def test_did_you_mean_does_not_suggest_wrong_names(unknown):
+    assert did_you_mean(unknown, TWITTER_LIKE) == ""
+
+
+def test_did_you_mean_on_keys():
+    keys = ("description", "critical", "owner", "requires")
+    assert did_you_mean("require", keys) == " (did you mean 'requires'?)"
+    assert did_you_mean("requries", keys) == " (did you mean 'requires'?)"
+    assert did_you_mean("criticality", keys) == " (did you mean 'critical'?)"
+    assert did_you_mean("depends", keys) == ""
+
+
+def test_error_line_is_one_format():
+    from pruner.errors import error_line
+    from pruner.importers import SourceError
+    from pruner.sources import UnreadableError
+
+    assert error_line(SourceError("k.yaml:5", "duplicate key")) == "k.yaml:5: error: duplicate key"
+    assert error_line(UnreadableError("p.yaml", "cannot read: a FIFO")) == (
+        "p.yaml: error: cannot read: a FIFO")
+    assert error_line(InputError("unknown flow 'x'")) == "pruner: error: unknown flow 'x'"
+    assert error_line(SourceError("<kind>", "unknown importer")) == (
+        "pruner: error: unknown importer")
+    assert str(Location("evil\x1b]0;x\x07.yaml", 3)) == "evil\\x1b]0;x\\x07.yaml:3"

@@ -14,7 +14,7 @@ from importlib import import_module
 import click
 
 from pruner import __version__
-from pruner.errors import ManifestError, PrunerError
+from pruner.errors import ManifestError, PrunerError, error_line
 
 __all__ = ["main", "COMMANDS"]
 
@@ -54,16 +54,17 @@ class _Cli(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except ManifestError as exc:
+        except ManifestError as exc:  # one line per problem: FILE:LINE:COL: error: REASON
             shown = exc.problems[:MAX_PROBLEM_LINES]
             for problem in shown:
-                click.echo(f"pruner: {problem}", err=True)
+                click.echo(str(problem), err=True)
             more = len(exc.problems) - len(shown) + exc.omitted
             if more:
-                click.echo(f"pruner: ... and {more} more problems", err=True)
+                click.echo(f"pruner: note: {more} more problem{'s' if more > 1 else ''} "
+                           "not shown", err=True)
             raise SystemExit(EXIT_INPUT) from None
-        except PrunerError as exc:
-            click.echo(f"pruner: error: {exc}", err=True)
+        except PrunerError as exc:  # FILE:LINE: error: REASON, or pruner: error: REASON
+            click.echo(error_line(exc), err=True)
             raise SystemExit(EXIT_INPUT) from None
 
 

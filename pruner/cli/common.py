@@ -83,8 +83,8 @@ def off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
         try:
             lines = read_regular(off_file).decode("utf-8").splitlines()
         except UnicodeDecodeError as exc:
-            raise InputError(f"{shown(off_file)}: cannot read: not valid UTF-8 "
-                             f"(byte offset {exc.start})") from None
+            raise InputError(f"cannot read: not valid UTF-8 (byte offset {exc.start})",
+                             shown(off_file)) from None
         off_file = shown(off_file)
         for number, raw in enumerate(lines, 1):
             name = raw.split("#", 1)[0].strip()
@@ -92,8 +92,8 @@ def off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
                 continue
             if name not in G:
                 raise UnknownNameError(
-                    f"{off_file}:{number}: unknown service {display(name)}{did_you_mean(name, G)}"
-                )
+                    f"unknown service {display(name)}{did_you_mean(name, G)}",
+                    f"{off_file}:{number}")
             names.append(name)
     return names
 

@@ -43,9 +43,7 @@ class SourceError(InputError):
     """
 
     def __init__(self, location: str, message: str):
-        self.location = str(location)
-        self.message = " ".join(str(message).split())
-        super().__init__(f"{self.location}: {self.message}")
+        super().__init__(" ".join(str(message).split()), str(location))
 
 
 @dataclass(frozen=True)
