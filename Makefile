@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint reports bench clean graphviz system-packages
+.PHONY: demo test lint reports bench clean graphviz system-packages fuzz
 
 $(STAMP): pyproject.toml
 	@echo "make: creating $(VENV) and installing pruner with its test tools (pyproject.toml [dev])"
@@ -42,6 +42,12 @@ test: $(STAMP) system-packages
 	$(BIN)/lint-imports
 	$(BIN)/ruff check pruner tests benchmarks
 	$(BIN)/python -m pytest -q
+
+# Fuzz at length (issue 9 §7): mutated example manifests through the loader and `check`,
+# mutated corpus samples through every importer; `make test` runs the same tests briefly.
+# PRUNER_FUZZ_EXAMPLES=N sets the number of examples per test (default 100x the quick run).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz.py tests/importers/test_fuzz_importers.py
 
 # The examples in reports/: the Twitter story with sms-gateway switched off.
 # tests/test_reports.py regenerates them the same way and fails when they are stale.
