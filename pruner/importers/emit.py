@@ -9,6 +9,7 @@ back as something else (``"yes"``, ``"1.0"``, ``"null"``, ``"a: b"`` ...).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,9 +28,13 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + list(range(0x7F, 0xA0))}
 
 
+# Characters YAML allows nowhere, not even in a comment (U+FFFE, U+FFFF, lone surrogates).
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _comment(text: str) -> str:
-    one_line = " ".join(str(text).split())
-    return one_line.translate(_CONTROL).encode("utf-8", "backslashreplace").decode("utf-8")
+    one_line = " ".join(str(text).split()).translate(_CONTROL)
+    return _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", one_line)
 
 
 def _ordered(mapping: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:

@@ -56,3 +56,14 @@ def test_any_text_round_trips(note, notes):
     }
     text = to_yaml(doc, notes=notes, sources=notes)
     assert yaml.safe_load(text) == doc
+
+
+def test_notes_with_characters_yaml_forbids_still_load():
+    # Found by the importer fuzz test: a Jaeger name holding U+FFFE reached a header note.
+    import yaml
+
+    doc = {"version": 1, "services": {"a": {}}}
+    text = to_yaml(doc, kind="jaeger", sources=["x\udce9.json"],
+                   notes=["name '\ufffecart' \uffff \x00 \u202e"])
+    assert yaml.safe_load(text) == doc
+    assert "\\ufffe" in text and "\\udce9" in text
