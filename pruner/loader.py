@@ -545,13 +545,16 @@ class _FileReader:
         """Note that a node is read; False (with a problem noted) if its tag is not one
         of YAML's plain ones. Collections count their size against the alias budget:
         scalars are only reached through collections, so that bounds all the work."""
-        if node.__class__ is not ScalarNode:
+        tag = node.tag
+        if node.__class__ is ScalarNode:
+            if tag == _STR:  # by far the most common case: plain text
+                return True
+        else:
             self.visits += len(node.value) + 1
             if self.visits > self.budget:
                 raise _AliasBomb(node)
-        tag = node.tag
         if tag in _ALLOWED_TAGS[node.__class__]:
-            if node.__class__ is not ScalarNode or tag == _STR:
+            if node.__class__ is not ScalarNode:
                 return True
             check = _SCALAR_CHECKS[tag]
             if check is None or check(node.value) or not self.explicit_tag(node):
