@@ -76,6 +76,7 @@ def _(report: ValidateReport, color: bool = False) -> str:
 
 # --- diff report (issue 4) ---------------------------------------------------
 from pruner.render.diff_words import (  # noqa: E402
+    ACCEPT_HINT,
     KIND_LABEL,
     change_sentence,
     counts_text,
@@ -85,7 +86,7 @@ from pruner.render.diff_words import (  # noqa: E402
 )
 from pruner.report.diff import DiffReport  # noqa: E402
 
-_KIND_STYLE = {"broken": "red", "spof": "red", "degraded": "yellow", "deleted": "yellow",
+_KIND_STYLE = {"broken": "red", "masked": "red", "spof": "red", "degraded": "yellow", "deleted": "yellow",
                "demoted": "yellow", "added": "green", "improved": "green", "edited": "dim"}
 
 
@@ -114,11 +115,16 @@ def _(report: DiffReport, color: bool = False) -> str:
             for line in fd.explanation:
                 indent = " " * (4 + width + 4 * min(line.depth, MAX_INDENT))
                 out.append(indent + line_text(line, report.off_word))
+    if any(f.kind == "masked" and not f.change.accepted for f in report.flows):
+        out.append("")
+        out.append(ACCEPT_HINT)
     if d.items or d.owners:
         out.append("")
         out.append("Dependencies and owners:")
         for change in d.items:
-            out.append(f"  {item_change_text(change)}  ({change.location})")
+            where = (f"old version: {change.location}" if change.change == "removed"
+                     else str(change.location))
+            out.append(f"  {item_change_text(change)}  ({where})")
         for change in d.owners:
             out.append(f"  {owner_change_text(change)}")
     out.append("")
