@@ -4,31 +4,41 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint reports bench clean graphviz chromium
+.PHONY: demo test lint reports bench clean graphviz system-packages
 
 $(STAMP): pyproject.toml
+	@echo "make: creating $(VENV) and installing pruner with its test tools (pyproject.toml [dev])"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Debian's Graphviz provides `dot` for SVG/PNG diagrams; installed only when missing.
-graphviz:
-	@command -v dot >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+# Debian packages the suite needs, each installed only when missing: Graphviz (`dot`) for
+# SVG/PNG diagrams, Chromium and its driver for the browser tests, SCRAM as the reference
+# peer for cut sets and probabilities on the Open-PSA models.
+APT_NEEDS := dot:graphviz chromium:chromium chromedriver:chromium-driver scram:scram
 
-# Debian's Chromium opens the HTML report headless in the end-to-end test; installed only when missing.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+define apt_install
+	@missing=""; for pair in $(1); do cmd=$${pair%%:*}; pkg=$${pair#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+graphviz:
+	$(call apt_install,dot:graphviz)
+
+system-packages:
+	$(call apt_install,$(APT_NEEDS))
 
 # Exit 1 is the expected verdict here (a critical flow breaks); only 2 (bad input) fails.
 demo: $(STAMP) graphviz
 	$(BIN)/pruner check manifests/twitter --off sms-gateway || test $$? -eq 1
 
-test: $(STAMP) graphviz chromium
+test: $(STAMP) system-packages
 	$(BIN)/lint-imports
 	$(BIN)/ruff check pruner tests benchmarks
 	$(BIN)/python -m pytest -q
