@@ -106,6 +106,12 @@ class FlowChange:
         added, improved, edited or unchanged."""
         if self.masked:
             return "masked"
+        return self.visible_kind
+
+    @property
+    def visible_kind(self) -> str:
+        """The most severe change that the new version shows (masked breaks aside):
+        what the gate judges once a masked break is accepted."""
         if self.new is None:
             return "deleted"
         if self.old is None:
@@ -370,7 +376,8 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
     >>> d = compare(dependency_graph(old), dependency_graph(new.manifest))
     >>> [(f.name, f.kind, f.masked, f.masked_by) for f in d.flows]
     [('f', 'masked', ('b',), 'rewired')]
-    >>> compare(dependency_graph(old), dependency_graph(new.manifest), accept=["b"]).flows[0].accepted
+    >>> G_old, G_new = dependency_graph(old), dependency_graph(new.manifest)
+    >>> compare(G_old, G_new, accept=["b"]).flows[0].accepted
     True
     """
     old_m, new_m = G_old.graph["manifest"], G_new.graph["manifest"]
@@ -498,9 +505,11 @@ def diff_gate(diff: ManifestDiff, fail_on: str = "spof") -> DiffGate:
     accepted = []
     for change in diff.flows:
         kind = change.kind
+        critical = change.critical
         if kind == "masked" and change.accepted:
             accepted.append(change.name)
-            continue
-        if (change.critical or kind == "demoted") and kind in kinds:
+            kind = change.visible_kind  # judged like any other change from here on
+            critical = change.flow.critical
+        if (critical or kind == "demoted") and kind in kinds:
             failing.append((change.name, kind))
     return DiffGate(fail_on, not failing, tuple(failing), tuple(accepted))

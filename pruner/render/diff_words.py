@@ -8,7 +8,7 @@ from pruner.render.common import clean, name_list
 from pruner.report.diff import DiffReport, FlowDiff, removed_causes
 
 __all__ = [
-    "ACCEPT_HINT",
+    "accept_hint",
     "KIND_LABEL",
     "change_sentence",
     "masked_sentence",
@@ -30,9 +30,15 @@ KIND_LABEL = {
     "edited": "EDITED",
 }
 
-ACCEPT_HINT = ("A masked break is a real break that the edit hides: restore what the flow "
-               "needs, or, if losing it is intended, accept it with --accept-removal NAME "
-               "(see docs/ci-gate.md).")
+def accept_hint(report: DiffReport) -> str:
+    """How to deal with the masked breaks that fail the gate ("" when there is none)."""
+    names = sorted({n for f in report.flows_of("masked") if not f.change.accepted
+                    for n in f.change.masked})
+    if not names:
+        return ""
+    return ("A masked break is a real break that an edit hides: restore what the flow needs, "
+            "or, if losing it is intended, accept it with --accept-removal "
+            f"{','.join(names)} (see docs/ci-gate.md).")
 
 _GATE_REASON = {
     "broken": "breaks",
@@ -98,6 +104,9 @@ def masked_sentence(fd: FlowDiff) -> str:
     change = fd.change
     text = (f"removing {name_list(change.masked, 5)} breaks {fd.name} (critical) in the old "
             f"model; {_MASKED_BY[change.masked_by]}")
+    if change.new_spofs:
+        what = "single point" if len(change.new_spofs) == 1 else "single points"
+        text += f"; it also gains {what} of failure: {name_list(change.new_spofs, 10)}"
     if change.accepted:
         text += "; accepted by --accept-removal"
     return text

@@ -18,7 +18,7 @@ from pruner.analysis.evaluate import BROKEN, DEGRADED
 from pruner.analysis.explain import OFF, Line
 from pruner.render.common import clean, flow_summary, line_text, service_summary
 from pruner.render.diff_words import (
-    ACCEPT_HINT,
+    accept_hint,
     change_sentence,
     counts_text,
     item_change_text,
@@ -211,7 +211,8 @@ def _(report: ValidateReport) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-_KIND_ICON = {"broken": "❌ broken", "masked": "❌ masked break (old model)", "spof": "❌ new single point of failure",
+_KIND_ICON = {"broken": "❌ broken", "masked": "❌ masked break (old model)",
+              "spof": "❌ new single point of failure",
               "degraded": "⚠️ degraded", "deleted": "⚠️ deleted", "demoted": "⚠️ not critical",
               "added": "➕ added", "improved": "✅ improved", "edited": "✏️ edited"}
 
@@ -240,8 +241,9 @@ def _(report: DiffReport) -> str:
         out.append("")
     else:
         out += ["No flow changes state.", ""]
-    if any(f.kind == "masked" and not f.change.accepted for f in report.flows):
-        out += [md_text(ACCEPT_HINT), ""]
+    hint = accept_hint(report)
+    if hint:
+        out += [md_text(hint), ""]
     for fd in report.flows[:MAX_ROWS]:
         if not fd.explanation:
             continue

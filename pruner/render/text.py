@@ -76,8 +76,8 @@ def _(report: ValidateReport, color: bool = False) -> str:
 
 # --- diff report (issue 4) ---------------------------------------------------
 from pruner.render.diff_words import (  # noqa: E402
-    ACCEPT_HINT,
     KIND_LABEL,
+    accept_hint,
     change_sentence,
     counts_text,
     item_change_text,
@@ -86,7 +86,8 @@ from pruner.render.diff_words import (  # noqa: E402
 )
 from pruner.report.diff import DiffReport  # noqa: E402
 
-_KIND_STYLE = {"broken": "red", "masked": "red", "spof": "red", "degraded": "yellow", "deleted": "yellow",
+_KIND_STYLE = {"broken": "red", "masked": "red", "spof": "red", "degraded": "yellow",
+               "deleted": "yellow",
                "demoted": "yellow", "added": "green", "improved": "green", "edited": "dim"}
 
 
@@ -115,9 +116,10 @@ def _(report: DiffReport, color: bool = False) -> str:
             for line in fd.explanation:
                 indent = " " * (4 + width + 4 * min(line.depth, MAX_INDENT))
                 out.append(indent + line_text(line, report.off_word))
-    if any(f.kind == "masked" and not f.change.accepted for f in report.flows):
+    hint = accept_hint(report)
+    if hint:
         out.append("")
-        out.append(ACCEPT_HINT)
+        out.append(hint)
     if d.items or d.owners:
         out.append("")
         out.append("Dependencies and owners:")
