@@ -276,10 +276,11 @@ def _renames(old_services: Mapping[str, Service], new_services: Mapping[str, Ser
 
     # Who must be checked again when a pair is dropped: the services whose body or
     # referrers mention either name.
+    inverse = {v: k for k, v in mapping.items()}
+
     def neighbours(old: str, new: str) -> set[str]:
         near = {m for i in old_services[old].depends_on for m in i.members}
         near |= {o for k, o in old_refs.get(old, []) if k == "service"}
-        inverse = {v: k for k, v in mapping.items()}
         for name in [m for i in new_services[new].depends_on for m in i.members] + [
                 o for k, o in new_refs.get(new, []) if k == "service"]:
             near.add(inverse.get(name, name))
@@ -290,6 +291,7 @@ def _renames(old_services: Mapping[str, Service], new_services: Mapping[str, Ser
         old = work.pop()
         if old in mapping and not holds(old):
             new = mapping.pop(old)
+            del inverse[new]
             work.extend(sorted(n for n in neighbours(old, new) if n in mapping))
     return mapping
 
