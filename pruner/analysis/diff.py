@@ -176,12 +176,16 @@ class ManifestDiff:
     evaluation: Evaluation  # the new version with the removed services switched off
     old_evaluation: Evaluation | None = None
     accepted: tuple[str, ...] = ()  # removals accepted (``--accept-removal``)
+    removed_operations: tuple[str, ...] = ()  # ``S:O`` gone while ``S`` stays
+
 
     @property
     def gone(self) -> tuple[str, ...]:
-        """The removed services that were not renamed, sorted."""
+        """The removed services that were not renamed, then the removed operations of
+        services that stay: what the old model is judged without."""
         renamed = {old for old, _ in self.renamed}
-        return tuple(s.name for s in self.removed if s.name not in renamed)
+        return tuple(s.name for s in self.removed if s.name not in renamed) + (
+            self.removed_operations)
 
     def changed_flows(self) -> tuple[FlowChange, ...]:
         """Flows whose change is worth a line, most severe first, then by name."""
@@ -393,12 +397,16 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
     rename = _renames(old_services, real_new, old_refs, new_refs,
                       (s.name for s in removed if s.name not in dangling),
                       (s.name for s in added))
-    gone = tuple(s.name for s in removed if s.name not in rename)
+    # Operations removed from a service that stays (those of a removed service go with it).
+    new_nodes = new_m.nodes
+    gone_ops = tuple(sorted(n for n, node in old_m.nodes.items()
+                            if node.operation_of in real_new and n not in new_nodes))
+    gone = tuple(s.name for s in removed if s.name not in rename) + gone_ops
     accept = tuple(sorted(set(accept)))
     for name in accept:
         if name not in gone:
             why = ("it is renamed to " + display(rename[name]) if name in rename else
-                   "the new version still defines it" if name in real_new else
+                   "the new version still defines it" if name in new_nodes else
                    "no version defines it" + did_you_mean(name, gone))
             raise InputError(f"--accept-removal {display(name)}: this change does not remove "
                              f"that service ({why})")
@@ -478,6 +486,7 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
         evaluation=ev_new,
         old_evaluation=ev_old_gone,
         accepted=accept,
+        removed_operations=gone_ops,
     )
 
 

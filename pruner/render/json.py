@@ -181,6 +181,7 @@ def diff_json(report: DiffReport) -> dict:
                         for s in d.removed if s.name not in renamed_old},
             "added": {s.name: _service_json(s) for s in d.added if s.name not in renamed_new},
             "renamed": [{"old": old, "new": new} for old, new in d.renamed],
+            "removed_operations": list(d.removed_operations),
         },
         "flows": flows,
         "items": [

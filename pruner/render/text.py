@@ -102,6 +102,9 @@ def _(report: DiffReport, color: bool = False) -> str:
         out.append(f"Removed services ({len(removed)}): {name_list(removed)}")
     if d.dangling:
         out.append(f"  references left dangling in the new version: {name_list(d.dangling)}")
+    if d.removed_operations:
+        out.append(f"Removed operations ({len(d.removed_operations)}): "
+                   f"{name_list(d.removed_operations)}")
     if added:
         out.append(f"Added services ({len(added)}): {name_list(added)}")
     for old, new in d.renamed:

@@ -163,6 +163,23 @@ def test_an_edited_group_is_one_modification(tmp_path, monkeypatch):
     assert "service web dependency changed: any_of [a, b] -> at_least 2 of [a, b, c]" in text
 
 
+def test_removing_an_operation_while_dropping_the_requirement_is_masked(tmp_path, monkeypatch):
+    """An operation (spec section 8) removed from a service that stays, the flow now
+    requiring the service alone: the old model breaks the flow."""
+    monkeypatch.chdir(tmp_path)
+    Path("old.yaml").write_text(
+        "services:\n  front:\n    operations:\n      login: {depends_on: [otp]}\n"
+        "      search: {}\n  otp: {}\nflows:\n  login: {requires: ['front:login']}\n")
+    Path("new.yaml").write_text(
+        "services:\n  front:\n    operations:\n      search: {}\n  otp: {}\n"
+        "flows:\n  login: {requires: [front]}\n")
+    result = run("diff", "old.yaml", "new.yaml")
+    assert result.exit_code == 1
+    assert "Removed operations (1): front:login" in result.output
+    assert "removing front:login breaks login (critical) in the old model" in result.output
+    assert run("diff", "old.yaml", "new.yaml", "--accept-removal", "front:login").exit_code == 0
+
+
 # -- --base: one line that says which and why -----------------------------------
 
 def test_base_in_an_empty_repository(tmp_path, monkeypatch):
