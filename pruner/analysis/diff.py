@@ -225,21 +225,46 @@ def _referrers(services: Mapping[str, Service], flows: Mapping[str, Flow]
                ) -> dict[str, list[tuple[str, str]]]:
     """Service name -> the ``(kind, owner)`` pairs whose items name it."""
     refs: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for kind, owners, attr in (("service", services, "depends_on"), ("flow", flows, "requires")):
-        for name, owner in owners.items():
-            for item in getattr(owner, attr):
-                for member in item.members:
-                    refs[member].append((kind, name))
+    for service in services.values():
+        for node in (service, *service.operations):
+            for item in node.depends_on:
+                if not item.implicit:
+                    for member in item.members:
+                        refs[member].append(("service", node.name))
+    for name, flow in flows.items():
+        for item in flow.requires:
+            for member in item.members:
+                refs[member].append(("flow", name))
     return refs
+
+
+def _mapped(name: str, mapping: Mapping[str, str]) -> str:
+    """``name`` through a rename: a renamed service, or an operation ``S:O`` of one.
+
+    >>> _mapped("a:login", {"a": "b"}), _mapped("a", {"a": "b"}), _mapped("c", {})
+    ('b:login', 'b', 'c')
+    """
+    if name in mapping:
+        return mapping[name]
+    service, sep, operation = name.partition(":")
+    if sep and service in mapping:
+        return f"{mapping[service]}:{operation}"
+    return name
+
+
+def _items_body(items: Iterable[Item], mapping: Mapping[str, str]) -> tuple:
+    return tuple(sorted((i.need, i.soft, tuple(sorted(_mapped(m, mapping) for m in i.members)))
+                        for i in items if not i.implicit))
 
 
 def _body(service: Service, mapping: Mapping[str, str]) -> tuple:
     """What a rename keeps: items (members mapped, order ignored, notes ignored),
-    description, owner, system, tier, tags."""
-    items = tuple(sorted((i.need, i.soft, tuple(sorted(mapping.get(m, m) for m in i.members)))
-                         for i in service.depends_on))
-    return (items, service.description, service.owner, service.system, service.tier,
-            service.tags)
+    operations (by operation name, with their items), description, owner, system,
+    tier, tags."""
+    operations = tuple(sorted((op.name.partition(":")[2], _items_body(op.depends_on, mapping))
+                              for op in service.operations))
+    return (_items_body(service.depends_on, mapping), operations, service.description,
+            service.owner, service.system, service.tier, service.tags)
 
 
 def _renames(old_services: Mapping[str, Service], new_services: Mapping[str, Service],
@@ -274,7 +299,7 @@ def _renames(old_services: Mapping[str, Service], new_services: Mapping[str, Ser
         new = mapping[old]
         if _body(old_services[old], mapping) != _body(new_services[new], {}):
             return False
-        moved = sorted((k, mapping.get(o, o) if k == "service" else o)
+        moved = sorted((k, _mapped(o, mapping) if k == "service" else o)
                        for k, o in old_refs.get(old, []))
         return moved == sorted(new_refs.get(new, []))
 
@@ -307,7 +332,7 @@ def _item_changes(kind: str, owner: str, old: tuple[Item, ...], new: tuple[Item,
     item and an unmatched old item that share a member are one modification (the
     old item sharing the most members, the first one on a tie)."""
     def key(item: Item, mapping: Mapping[str, str]) -> tuple:
-        return (item.need, tuple(sorted(mapping.get(m, m) for m in item.members)))
+        return (item.need, tuple(sorted(_mapped(m, mapping) for m in item.members)))
 
     pending: dict[tuple, list[tuple[int, Item]]] = defaultdict(list)
     for index, item in enumerate(old):
@@ -329,7 +354,7 @@ def _item_changes(kind: str, owner: str, old: tuple[Item, ...], new: tuple[Item,
         members = set(item.members)
         best, best_overlap = None, 0
         for i in left_ids:
-            overlap = len(members & {rename.get(m, m) for m in left[i].members})
+            overlap = len(members & {_mapped(m, rename) for m in left[i].members})
             if overlap > best_overlap:
                 best, best_overlap = i, overlap
         if best is None:
@@ -450,12 +475,13 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
             edited = (bool(changes) or old_f.owner != new_f.owner
                       or old_f.critical != new_f.critical)
             if name in spof_new:
-                before = {rename.get(s, s) for s in spof_old[name]}
+                before = {_mapped(s, rename) for s in spof_old[name]}
                 if new_f.critical:
                     spofs = tuple(s for s in spof_new[name] if s not in before)
                 now = set(spof_new[name])
-                lost = tuple(sorted(rename.get(s, s) for s in spof_old[name]
-                                    if s not in gone_set and rename.get(s, s) not in now))
+                lost = tuple(sorted(_mapped(s, rename) for s in spof_old[name]
+                                    if s.partition(":")[0] not in gone_set
+                                    and s not in gone_set and _mapped(s, rename) not in now))
         new_state = None if new_f is None else ev_new.flows[name]
         masked: tuple[str, ...] = ()
         masked_by = None

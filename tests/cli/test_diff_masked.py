@@ -180,6 +180,21 @@ def test_removing_an_operation_while_dropping_the_requirement_is_masked(tmp_path
     assert run("diff", "old.yaml", "new.yaml", "--accept-removal", "front:login").exit_code == 0
 
 
+def test_renaming_a_service_with_operations_moves_its_operations(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    old = ("services:\n  front:\n    description: web\n    operations:\n"
+           "      login: {depends_on: [otp]}\n      search: {}\n  otp: {description: codes}\n"
+           "  edge: {depends_on: ['front:search']}\n"
+           "flows:\n  login: {requires: ['front:login']}\n  browse: {requires: [edge, front]}\n")
+    Path("old.yaml").write_text(old)
+    Path("new.yaml").write_text(old.replace("  front:", "  web:").replace("front:", "web:")
+                                .replace("[edge, front]", "[edge, web]"))
+    result = run("diff", "old.yaml", "new.yaml", "--fail-on", "degraded")
+    assert result.exit_code == 0, result.output
+    assert "Renamed: front -> web" in result.output and "No flow changed." in result.output
+    assert "requires" not in result.output
+
+
 # -- --base: one line that says which and why -----------------------------------
 
 def test_base_in_an_empty_repository(tmp_path, monkeypatch):
