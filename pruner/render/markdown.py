@@ -270,8 +270,9 @@ def _(report: DiffReport) -> str:
     if services:
         out += _details(f"Services added, removed or renamed ({len(services)})",
                         services[:MAX_ROWS])
-    changes = [f"- {md_text(item_change_text(c))} ({code_span(str(c.location))})"
-               for c in d.items]
+    changes = [f"- {md_text(item_change_text(c))} ("
+               + ("old version: " if c.change == "removed" else "")
+               + f"{code_span(str(c.location))})" for c in d.items]
     changes += [f"- {md_text(owner_change_text(c))}" for c in d.owners]
     if changes:
         out += _details(f"Dependency and owner changes ({len(changes)})", changes[:MAX_ROWS])
