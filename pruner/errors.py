@@ -135,6 +135,17 @@ def _tokens(name: str) -> list[str]:
     return [t for t in _SEPARATORS.split(name.lower()) if t]
 
 
+def _one_letter_off(a: str, b: str) -> bool:
+    """Same length (3 or more), and one letter replaced or two neighbours swapped."""
+    if len(a) != len(b) or len(a) < 3:
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diff) == 1:
+        return True
+    return (len(diff) == 2 and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+
+
 def _tokens_match(short: list[str], long: list[str]) -> bool:
     """Whether every token of ``short`` has its own close partner (a typo away) in ``long``."""
     import difflib
@@ -143,9 +154,8 @@ def _tokens_match(short: list[str], long: list[str]) -> bool:
     for token in short:
         best, best_ratio = None, 0.0
         for other in left:
-            if token == other or (len(token) == len(other) >= 3
-                                  and sum(a != b for a, b in zip(token, other, strict=True)) == 1):
-                ratio = 1.0  # equal, or one letter replaced (apy / api)
+            if token == other or _one_letter_off(token, other):
+                ratio = 1.0  # equal, one letter replaced (apy / api) or two swapped (wbe / web)
             else:
                 ratio = difflib.SequenceMatcher(None, token, other).ratio()
             if ratio > best_ratio:
@@ -176,7 +186,9 @@ def _suggestions(name: str, candidates) -> list[str]:
         # A near-miss changes a letter or two inside tokens, or drops one token; a
         # different word in the same slot (user-service / user-store) is another name.
         extra = len(long) - len(short)
-        if (extra == 0 or (extra == 1 and len(short) >= 2)) and _tokens_match(short, long):
+        if len(long) == 1:  # one word each: difflib's judgement, as always (wbe / web)
+            ranked.append((difflib.SequenceMatcher(None, name, cand).ratio(), cand))
+        elif (extra == 0 or (extra == 1 and len(short) >= 2)) and _tokens_match(short, long):
             ranked.append((difflib.SequenceMatcher(None, name, cand).ratio(), cand))
     best: dict[str, float] = {}
     for score, cand in ranked:
@@ -198,6 +210,8 @@ def did_you_mean(name: str, candidates, limit: int = 1) -> str:
     " (did you mean 'otp-sms'?)"
     >>> did_you_mean("user-service", ["user-store"])
     ''
+    >>> did_you_mean("wbe", ["web"]), did_you_mean("sms-gatewya", ["sms-gateway"])
+    (" (did you mean 'web'?)", " (did you mean 'sms-gateway'?)")
     >>> did_you_mean("zzz", ["sms-gateway"])
     ''
     """

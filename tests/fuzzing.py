@@ -95,7 +95,8 @@ def _mutation(draw, data: bytes) -> bytes:
         lines.insert(row, draw(st.sampled_from(_MERGES)).rstrip("\n"))
         text = "\n".join(lines)
     elif kind == "anchor":
-        text = text[:pos] + draw(st.sampled_from(["&a ", "*a", "*b ", "&a &b ", "*a\n"])) + text[pos:]
+        anchor = draw(st.sampled_from(["&a ", "*a", "*b ", "&a &b ", "*a\n"]))
+        text = text[:pos] + anchor + text[pos:]
     elif kind == "delete" and lines:
         del lines[row]
         text = "\n".join(lines)

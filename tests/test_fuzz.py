@@ -33,7 +33,7 @@ def test_there_are_seeds():
     assert len(SEEDS) > 50
 
 
-@fuzz_settings(quick=150)
+@fuzz_settings(quick=80)
 @given(mutated(SEEDS))
 def test_loader_never_raises_anything_but_a_pruner_error(case):
     name, _original, data = case
@@ -46,10 +46,10 @@ def test_loader_never_raises_anything_but_a_pruner_error(case):
             assert "\n" not in str(problem)
     else:
         assert isinstance(result, LoadResult)
-    assert time.perf_counter() - started < 5.0
+    assert time.perf_counter() - started < 30.0  # a hang or blow-up, not a speed test
 
 
-@fuzz_settings(quick=60)
+@fuzz_settings(quick=30)
 @given(mutated(SEEDS))
 def test_check_exits_0_1_or_2_without_a_traceback(case):
     name, _original, data = case

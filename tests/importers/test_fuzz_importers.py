@@ -62,31 +62,31 @@ def _fuzz_one(kind: str, case) -> None:
         raise AssertionError(f"{kind} import of a mutated {name} does not load: {exc}") from None
 
 
-@fuzz_settings(quick=40)
+@fuzz_settings(quick=25)
 @given(mutated(SEEDS["k8s"]))
 def test_fuzz_k8s(case):
     _fuzz_one("k8s", case)
 
 
-@fuzz_settings(quick=40)
+@fuzz_settings(quick=25)
 @given(mutated(SEEDS["compose"]))
 def test_fuzz_compose(case):
     _fuzz_one("compose", case)
 
 
-@fuzz_settings(quick=40)
+@fuzz_settings(quick=25)
 @given(mutated(SEEDS["backstage"]))
 def test_fuzz_backstage(case):
     _fuzz_one("backstage", case)
 
 
-@fuzz_settings(quick=40)
+@fuzz_settings(quick=25)
 @given(mutated(SEEDS["jaeger"]))
 def test_fuzz_jaeger(case):
     _fuzz_one("jaeger", case)
 
 
-@fuzz_settings(quick=40)
+@fuzz_settings(quick=25)
 @given(mutated(SEEDS["zipkin"]))
 def test_fuzz_zipkin(case):
     _fuzz_one("zipkin", case)
