@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from pruner.analysis.hard import HardModel, hard_model, strongly_connected
-from pruner.analysis.zbdd import EMPTY, Zbdd
+from pruner.analysis.zbdd import EMPTY, Zbdd, threshold_unreachable
 
 __all__ = ["FlowCuts", "OutOfTime", "ZBDD_FROM_ORDER", "minimal_cut_sets", "cut_families"]
 
@@ -203,17 +203,34 @@ class _Engine:
             return self.or_many(families)
         if fails > len(families):
             return _FALSE
+        if fails > self.k and threshold_unreachable(map(_support, families), fails, self.k,
+                                                    self.tick):
+            return _FALSE  # e.g. 50,000 of 100,000 replicas: no cut set of order <= k
         if fails == len(families):
             result = _TRUE
             for f in families:
+                self.tick()
                 result = self.and2(result, f)
             return result
-        # table[t]: at least t failures among the families seen so far
+        # table[t]: at least t failures among the families seen so far; a t that the
+        # families still to come cannot lift to ``fails`` is not needed
+        n = len(families)
         table: list = [_TRUE] + [_FALSE] * fails
         for seen, f in enumerate(families, 1):
-            for t in range(min(fails, seen), 0, -1):
+            for t in range(min(fails, seen), max(0, fails - (n - seen) - 1), -1):
+                self.tick()
                 table[t] = self.or_many([table[t], self.and2(f, table[t - 1])])
         return table[fails]
+
+
+def _support(family) -> int | None:
+    """The services of a ``(singles, multi)`` family as one bitset (None: already failed)."""
+    if family is _TRUE:
+        return None
+    singles, multi = family
+    for c in multi:
+        singles |= c
+    return singles
 
 
 def _zbdd_families(
@@ -458,7 +475,7 @@ def minimal_cut_sets(
             z, nodes, service_of = _zbdd_families(model, max_order, allowed, deadline,
                                                   progress)
             read = [_zbdd_names(model, z, nodes[model.n + i], service_of)
-                    for i in range(len(names))]
+                    for i in range(len(names))]  # reading checks the deadline too
         else:
             families = cut_families(model, max_order, candidates, deadline=deadline,
                                     progress=progress, engine="sets")
