@@ -86,7 +86,7 @@ def chain(n: int, cycle: bool = False) -> dict:
     """
     width = len(str(n - 1))
     names = [f"c{i:0{width}d}" for i in range(n)]
-    services = {a: {"depends_on": [b]} for a, b in zip(names, names[1:])}
+    services = {a: {"depends_on": [b]} for a, b in zip(names, names[1:], strict=False)}
     services[names[-1]] = {"depends_on": [names[0]]} if cycle else {}
     return {"version": 1, "services": services,
             "flows": {"use-chain": {"requires": [names[0]]}}}

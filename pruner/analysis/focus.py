@@ -106,7 +106,8 @@ def support_graph(G: nx.DiGraph, flows: Iterable[str], position=None) -> nx.DiGr
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
     >>> G = dependency_graph(load_sources([("m.yaml", '''
-    ... services: {web: {depends_on: [api]}, api: {depends_on: [db]}, db: , other: {depends_on: [db]}}
+    ... services: {web: {depends_on: [api]}, api: {depends_on: [db]}, db: ,
+    ...            other: {depends_on: [db]}}
     ... flows: {f: {requires: [web]}, g: {requires: [other]}}''')]).manifest)
     >>> H = support_graph(G, ["f"])
     >>> sorted(H), list(H.graph["flows"])
