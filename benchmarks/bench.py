@@ -109,12 +109,16 @@ def timed(args: list[str], repeat: int = 1, env: dict | None = None,
     out, code, rss = "", 0, 0
     for _ in range(repeat):
         with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+            # posix_spawn (vfork-like), not fork: a forked child would count the
+            # parent's memory in its own peak RSS until it execs.
+            actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                       (os.POSIX_SPAWN_DUP2, stdout.fileno(), 1),
+                       (os.POSIX_SPAWN_DUP2, stderr.fileno(), 2)]
             start = time.perf_counter()
-            proc = subprocess.Popen(args, env=env or ENV, stdout=stdout, stderr=stderr,
-                                    stdin=subprocess.DEVNULL)
-            _, status, usage = os.wait4(proc.pid, 0)
+            pid = os.posix_spawn(args[0], args, env or ENV, file_actions=actions)
+            _, status, usage = os.wait4(pid, 0)
             best = min(best, time.perf_counter() - start)
-            proc.returncode = code = os.waitstatus_to_exitcode(status)
+            code = os.waitstatus_to_exitcode(status)
             stdout.seek(0)
             stderr.seek(0)
             out = stdout.read().decode("utf-8", "replace")
