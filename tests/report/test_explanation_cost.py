@@ -16,7 +16,7 @@ from pruner.report import check_report, cuts_report
 from tests.analysis.strategies import manifests
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(manifests())
 def test_cut_set_explained_on_the_support_graph_as_on_the_whole(G):
     for name, cuts in minimal_cut_sets(G, max_order=3).items():
