@@ -522,8 +522,11 @@ class Zbdd:
         family can hold far more sets than nodes)."""
         var, lo, hi = self.var, self.lo, self.hi
         todo = [(f, ())]
+        steps = 0
         while todo:
-            self._tick()
+            steps += 1
+            if steps >= _CHECK_EVERY:
+                steps = self._checkpoint()
             x, prefix = todo.pop()
             if x == EMPTY:
                 continue
