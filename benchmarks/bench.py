@@ -1,24 +1,34 @@
-"""Measure pruner at scale, as ratios taken in one run on one machine.
+"""Measure pruner at scale, as ratios to the load cost taken in one run on one machine.
 
-    python benchmarks/bench.py [--sizes 1000,5000,20000] [--skip-baobab1]
+    python benchmarks/bench.py [--quick] [--sizes 1000,5000,20000] [--repeat N]
+                               [--skip-baobab1] [--skip-dot] [--only PART,...]
 
-For each size: generate a manifest (benchmarks/generate.py), then time in fresh
-subprocesses (best of 3):
+Every format of every command is a full CLI run in a fresh subprocess (best of
+``--repeat`` runs, default 1), given as seconds and as a ratio to the *load cost*
+of the same file, measured in the same run: Python start + ``import pruner.cli`` +
+``yaml.load(text, CSafeLoader)``, the unavoidable cost of reading it. A second, stricter
+baseline pauses Python's cyclic garbage collector during the parse, as pruner's own
+loader does.
 
-- load: python start + `import pruner.cli` + `yaml.load(text, CSafeLoader)` — the
-  unavoidable cost of reading the file at all;
-- load, GC paused: the same with Python's cyclic garbage collector paused during the
-  parse, as pruner's loader does — the strictest baseline (pruner could not read the
-  file faster than this), so ratios are given against both;
-- check, cuts --max-order 1, cuts --max-order 2, essential (each a full CLI run);
-- naive: per flow, `nx.descendants` of its roots minus the switched-off set (what a
-  networkx script would do; it ignores fallbacks, so it is a speed reference only);
-- peak memory (ru_maxrss of the cuts --max-order 2 child).
+Parts (``--only``):
 
-Then the SCRAM corpus fault trees (chinese, baobab2, baobab1): each imported once
-(`pruner import openpsa`), then `pruner cuts --among leaves --max-order 11 --format
-json` timed as a whole CLI run (best of 3), against SCRAM's published 0.16 s for all
-46,188 minimal cut sets of baobab1.
+- ``layered``: manifests from ``generate.py`` (``--sizes``): check (text, json,
+  markdown, junit, sarif), cuts order 1 and 2 (text, json), essential and rank
+  (text, json), diff against a copy with one service removed (text, json,
+  markdown, junit, sarif), render (dot, mmd: pruner's part; svg: pruner + Graphviz),
+  report (html: pruner's part with a stub ``dot`` that answers at once, and with
+  the real Graphviz up to 1,000 services), and the naive networkx reference;
+- ``chains``: a 5,000- and 100,000-service chain and a 10,000-node cycle, the last
+  service switched off: every check format (ratios to text and to load), and cuts
+  order 1 text/json on the 100,000 chain;
+- ``quorums``: ``cuts --time-budget 5`` on ``at_least: 21 of 30`` with
+  ``--max-order 10`` and on ``at_least: 50000 of 100000``;
+- ``trees``: the SCRAM corpus fault trees (chinese, baobab2, baobab1), each imported
+  once, then ``cuts --among leaves --max-order 11 --format json``.
+
+``--quick`` runs the 1,000-service manifest, a 2,000-service chain, both quorums
+(30 replicas, and 2,000 of 4,000) and the two small fault trees, without Graphviz:
+about a minute.
 """
 
 from __future__ import annotations
@@ -27,7 +37,8 @@ import argparse
 import json
 import os
 import platform
-import resource
+import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -72,86 +83,254 @@ for flow in doc["flows"].values():
     broken = bool(reach & off)
 """
 
+# A stand-in for Graphviz: answers any layout at once with a tiny SVG, so that the
+# time of `pruner report` without the layout (pruner's own part) can be measured.
+STUB_DOT = """#!/bin/sh
+cat > /dev/null
+printf '<svg xmlns="http://www.w3.org/2000/svg" width="1pt" height="1pt"></svg>\\n'
+"""
+
 TREES = {  # name: (files, published number of minimal cut sets)
     "chinese": (["Chinese/chinese.xml", "Chinese/chinese-basic-events.xml"], 392),
     "baobab2": (["Baobab/baobab2.xml", "Baobab/baobab2-basic-events.xml"], 4805),
     "baobab1": (["Baobab/baobab1.xml", "Baobab/baobab1-basic-events.xml"], 46188),
 }
 
+CHECK_FORMATS = ("text", "json", "markdown", "junit", "sarif")
+DIFF_FORMATS = ("text", "json", "markdown", "junit", "sarif")
+REAL_DOT_UP_TO = 1000  # services: above, Graphviz alone takes minutes (see README)
 
-def timed(args: list[str], repeat: int = 3) -> tuple[float, int, str]:
-    """Best wall time of ``repeat`` runs, the child's peak RSS (KiB), last stdout."""
+
+def timed(args: list[str], repeat: int = 1, env: dict | None = None,
+          ok: tuple[int, ...] = (0, 1)) -> tuple[float, int, str, int]:
+    """Best wall time of ``repeat`` runs, the child's own peak RSS (KiB, from
+    ``wait4``), the last stdout and exit code."""
     best = float("inf")
-    out = ""
+    out, code, rss = "", 0, 0
     for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        start = time.perf_counter()
-        proc = subprocess.run(args, env=ENV, capture_output=True, text=True)
-        best = min(best, time.perf_counter() - start)
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"{args} failed: {proc.stderr}")
-        out = proc.stdout
-        rss = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return best, rss, out
+        with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+            # posix_spawn (vfork-like), not fork: a forked child would count the
+            # parent's memory in its own peak RSS until it execs.
+            actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                       (os.POSIX_SPAWN_DUP2, stdout.fileno(), 1),
+                       (os.POSIX_SPAWN_DUP2, stderr.fileno(), 2)]
+            start = time.perf_counter()
+            pid = os.posix_spawn(args[0], args, env or ENV, file_actions=actions)
+            _, status, usage = os.wait4(pid, 0)
+            best = min(best, time.perf_counter() - start)
+            code = os.waitstatus_to_exitcode(status)
+            stdout.seek(0)
+            stderr.seek(0)
+            out = stdout.read().decode("utf-8", "replace")
+            if code not in ok:
+                raise SystemExit(f"{args} failed ({code}): "
+                                 f"{stderr.read().decode('utf-8', 'replace')}")
+        rss = max(rss, usage.ru_maxrss)
+    return best, rss, out, code
+
+
+class Table:
+    """Rows of one manifest: what ran, seconds, ratio to load (and to a reference)."""
+
+    def __init__(self, title: str, load: float, fast: float | None = None):
+        self.load = load
+        print(f"\n{title}")
+        print(f"  {'load cost (python + imports + CSafeLoader)':44} {load:7.2f} s")
+        if fast is not None:
+            print(f"  {'load cost, GC paused during the parse':44} {fast:7.2f} s")
+        self.fast = fast
+
+    def row(self, what: str, seconds: float, rss: int = 0, note: str = "",
+            ref: tuple[str, float] | None = None) -> None:
+        ratio = f"{seconds / self.load:5.2f}x load"
+        if self.fast is not None:
+            ratio += f", {seconds / self.fast:5.2f}x GC-paused"
+        if ref is not None:
+            ratio += f", {seconds / ref[1]:4.2f}x {ref[0]}"
+        mem = f"  {rss / 1024:5.0f} MiB" if rss else ""
+        print(f"  {what:44} {seconds:7.2f} s  = {ratio}{mem}{('  ' + note) if note else ''}",
+              flush=True)
+
+
+def write_yaml(doc: dict, path: str) -> None:
+    import yaml
+
+    with open(path, "w", encoding="utf-8") as fh:
+        yaml.dump(doc, fh, Dumper=yaml.CSafeDumper, sort_keys=False)
+
+
+def without_service(doc: dict, name: str) -> dict:
+    """A copy of ``doc`` with ``name`` removed, and every item naming it dropped."""
+    def keep(item) -> bool:
+        if isinstance(item, str):
+            return item != name
+        members = item.get("any_of") or item.get("of") or [item.get("service")]
+        return name not in members
+
+    services = {}
+    for s, svc in doc["services"].items():
+        if s != name:
+            services[s] = dict(svc, depends_on=[i for i in svc.get("depends_on", []) if keep(i)])
+    flows = {f: dict(fl, requires=[i for i in fl["requires"] if keep(i)] or fl["requires"])
+             for f, fl in doc["flows"].items()}
+    return dict(doc, services=services, flows=flows)
+
+
+def layered(py: str, sizes: list[int], repeat: int, dot: bool, tmp: str) -> None:
+    from generate import generate
+
+    stub_dir = os.path.join(tmp, "stub-dot")
+    os.makedirs(stub_dir, exist_ok=True)
+    stub = os.path.join(stub_dir, "dot")
+    Path(stub).write_text(STUB_DOT)
+    os.chmod(stub, os.stat(stub).st_mode | stat.S_IEXEC)
+    stub_env = dict(ENV, PATH=stub_dir + os.pathsep + os.environ.get("PATH", ""))
+    pruner = [py, "-m", "pruner"]
+    for n in sizes:
+        path = os.path.join(tmp, f"m{n}.yaml")
+        doc = generate(n)
+        write_yaml(doc, path)
+        deep = sorted(doc["services"])[-1]
+        new = os.path.join(tmp, f"m{n}-new.yaml")
+        write_yaml(without_service(doc, deep), new)
+        items = sum(len(s["depends_on"]) for s in doc["services"].values())
+        load, _, _, _ = timed([py, "-c", LOAD, path], max(repeat, 3))
+        fast, _, _, _ = timed([py, "-c", LOAD_NO_GC, path], max(repeat, 3))
+        t = Table(f"{n} services, {items} items, {len(doc['flows'])} flows "
+                  f"(--off {deep})", load, fast)
+        for fmt in CHECK_FORMATS:
+            s, rss, _, _ = timed([*pruner, "check", path, "--off", deep, "--format", fmt],
+                                 repeat)
+            t.row(f"check --format {fmt}", s, rss)
+        for order in (1, 2):
+            json_s = None
+            for fmt in ("json", "text"):
+                s, rss, _, _ = timed([*pruner, "cuts", path, "--max-order", str(order),
+                                      "--format", fmt], repeat)
+                ref = ("json", json_s) if json_s else None
+                json_s = json_s or s
+                t.row(f"cuts --max-order {order} --format {fmt}", s, rss, ref=ref)
+        for command in ("essential", "rank"):
+            for fmt in ("text", "json"):
+                s, rss, _, _ = timed([*pruner, command, path, "--format", fmt], repeat)
+                t.row(f"{command} --format {fmt}", s, rss)
+        for fmt in DIFF_FORMATS:
+            s, rss, _, _ = timed([*pruner, "diff", path, new, "--format", fmt], repeat)
+            t.row(f"diff --format {fmt} (one service removed)", s, rss)
+        for fmt in ("dot", "mmd"):
+            out = os.path.join(tmp, f"m{n}.{fmt}")
+            s, rss, _, _ = timed([*pruner, "render", path, "--off", deep, "-o", out], repeat)
+            t.row(f"render -o .{fmt}", s, rss, f"({os.path.getsize(out) // 1024} KiB)")
+        out = os.path.join(tmp, f"m{n}.html")
+        s, rss, _, _ = timed([*pruner, "report", path, "--off", deep, "-o", out], repeat,
+                             env=stub_env)
+        t.row("report -o .html (pruner's part: stub dot)", s, rss)
+        s, rss, _, _ = timed([*pruner, "render", path, "--off", deep, "-o",
+                              os.path.join(tmp, "stub.svg")], repeat, env=stub_env)
+        t.row("render -o .svg (pruner's part: stub dot)", s, rss)
+        if dot and shutil.which("dot") and n <= REAL_DOT_UP_TO:
+            s, rss, _, code = timed([*pruner, "render", path, "--off", deep, "-o",
+                                     os.path.join(tmp, f"m{n}.svg")], 1, ok=(0, 1, 2))
+            t.row("render -o .svg (with Graphviz dot)", s, rss,
+                  "" if code == 0 else f"exit {code}: dot timed out")
+            s, rss, _, code = timed([*pruner, "report", path, "--off", deep, "-o", out], 1,
+                                    ok=(0, 1, 2))
+            t.row("report -o .html (with Graphviz dot)", s, rss,
+                  "" if code == 0 else f"exit {code}: dot timed out")
+        s, _, _, _ = timed([py, "-c", NAIVE, path, deep], 1)
+        t.row("naive networkx check (reference)", s)
+
+
+def chains(py: str, lengths: tuple[int, ...], repeat: int, tmp: str) -> None:
+    from generate import chain
+
+    pruner = [py, "-m", "pruner"]
+    shapes = [(n, False) for n in lengths] + [(lengths[0] * 2, True)]
+    for n, cycle in shapes:
+        path = os.path.join(tmp, f"chain{n}{'-cycle' if cycle else ''}.yaml")
+        doc = chain(n, cycle)
+        write_yaml(doc, path)
+        last = list(doc["services"])[-1]
+        load, _, _, _ = timed([py, "-c", LOAD, path], max(repeat, 3))
+        t = Table(f"{'cycle' if cycle else 'chain'} of {n} services, {last} switched off",
+                  load)
+        text = None
+        for fmt in CHECK_FORMATS:
+            s, rss, _, _ = timed([*pruner, "check", path, "--off", last, "--format", fmt],
+                                 repeat)
+            t.row(f"check --format {fmt}", s, rss, ref=("text", text) if text else None)
+            text = text or s
+        if not cycle and n == max(lengths):
+            json_s, rss, _, _ = timed([*pruner, "cuts", path, "--max-order", "1",
+                                       "--format", "json"], repeat)
+            t.row("cuts --max-order 1 --format json", json_s, rss)
+            s, rss, _, _ = timed([*pruner, "cuts", path, "--max-order", "1"], repeat)
+            t.row("cuts --max-order 1 --format text", s, rss, ref=("json", json_s))
+
+
+def quorums(py: str, cases: tuple[tuple[int, int, int], ...], tmp: str) -> None:
+    from generate import quorum
+
+    for need, of, order in cases:
+        path = os.path.join(tmp, f"q{need}of{of}.yaml")
+        write_yaml(quorum(need, of), path)
+        load, _, _, _ = timed([py, "-c", LOAD, path], 3)
+        t = Table(f"one flow needing at_least {need} of {of} replicas", load)
+        for fmt in ("json", "text"):
+            s, rss, out, _ = timed([py, "-m", "pruner", "cuts", path, "--max-order", str(order),
+                                    "--time-budget", "5", "--format", fmt])
+            note = ""
+            if fmt == "json":
+                (flow,) = json.loads(out)["flows"].values()
+                note = f"complete: {str(flow['complete']).lower()}, {len(flow['cut_sets'])} sets"
+            t.row(f"cuts --max-order {order} --time-budget 5 --format {fmt}", s, rss, note)
+
+
+def trees(py: str, skip_baobab1: bool, repeat: int, tmp: str) -> None:
+    for name, (files, published) in TREES.items():
+        if name == "baobab1" and skip_baobab1:
+            continue
+        path = os.path.join(tmp, f"{name}.yaml")
+        subprocess.run([py, "-m", "pruner", "import", "openpsa",
+                        *(str(SCRAM / f) for f in files), "-o", path],
+                       env=ENV, check=True, capture_output=True)
+        seconds, _, out, _ = timed([py, "-m", "pruner", "cuts", path, "--among", "leaves",
+                                    "--max-order", "11", "--format", "json"], max(repeat, 3))
+        (flow,) = json.loads(out)["flows"].values()
+        count = len(flow["cut_sets"])
+        check = "ok" if count == published and flow["complete"] else f"!= {published}"
+        scram = " (SCRAM: 0.16 s)" if name == "baobab1" else ""
+        print(f"\n{name}: {count} minimal cut sets ({check}) in {seconds:.2f} s{scram}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="pruner benchmarks")
-    parser.add_argument("--sizes", default="1000,5000,20000")
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes, no Graphviz, no baobab1: about a minute")
+    parser.add_argument("--sizes", default=None, help="layered sizes (default 1000,5000,20000)")
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs per command")
     parser.add_argument("--skip-baobab1", action="store_true")
+    parser.add_argument("--skip-dot", action="store_true", help="never run the real Graphviz")
+    parser.add_argument("--only", default="layered,chains,quorums,trees")
     args = parser.parse_args()
+    parts = set(args.only.split(","))
+    sizes = [int(s) for s in (args.sizes or ("1000" if args.quick else "1000,5000,20000"))
+             .split(",")]
     py = sys.executable
     print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
     sys.path.insert(0, str(HERE))
-    import yaml
-    from generate import generate  # noqa: E402
+    with tempfile.TemporaryDirectory() as tmp:
+        if "layered" in parts:
+            layered(py, sizes, args.repeat, not (args.quick or args.skip_dot), tmp)
+        if "chains" in parts:
+            chains(py, (2000,) if args.quick else (5000, 100_000), args.repeat, tmp)
+        if "quorums" in parts:
+            quorums(py, ((21, 30, 10), (2000, 4000, 2) if args.quick else (50000, 100000, 2)),
+                    tmp)
+        if "trees" in parts:
+            trees(py, args.skip_baobab1 or args.quick, args.repeat, tmp)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in (int(s) for s in args.sizes.split(",")):
-            path = os.path.join(tmp, f"m{n}.yaml")
-            doc = generate(n)
-            with open(path, "w", encoding="utf-8") as fh:
-                yaml.dump(doc, fh, Dumper=yaml.CSafeDumper, sort_keys=False)
-            items = sum(len(s["depends_on"]) for s in doc["services"].values())
-            deep = sorted(doc["services"])[-1]
-            load, _, _ = timed([py, "-c", LOAD, path])
-            fast, _, _ = timed([py, "-c", LOAD_NO_GC, path])
-            check, _, _ = timed([py, "-m", "pruner", "check", path, "--off", deep,
-                                 "--format", "json"])
-            cuts1, _, _ = timed([py, "-m", "pruner", "cuts", path, "--max-order", "1",
-                                 "--format", "json"])
-            cuts2, rss, _ = timed([py, "-m", "pruner", "cuts", path, "--max-order", "2",
-                                   "--format", "json"], repeat=1)
-            ess, rss2, out = timed([py, "-m", "pruner", "essential", path], repeat=1)
-            naive, _, _ = timed([py, "-c", NAIVE, path, deep], repeat=1)
-            print(f"\n{n} services, {items} items, {len(doc['flows'])} flows")
-            print(f"  load cost (python + imports + CSafeLoader): {load:6.2f} s")
-            print(f"  load cost, GC paused during the parse:     {fast:6.2f} s")
-            print(f"  check                 {check:6.2f} s  = {check / load:4.2f}x load, "
-                  f"{check / fast:4.2f}x GC-paused load")
-            print(f"  cuts --max-order 1    {cuts1:6.2f} s  = {cuts1 / load:4.2f}x load, "
-                  f"{cuts1 / fast:4.2f}x GC-paused load")
-            print(f"  cuts --max-order 2    {cuts2:6.2f} s")
-            headline = out.strip().splitlines()[-1][:70]
-            print(f"  essential             {ess:6.2f} s   ({headline}...)")
-            print(f"  naive networkx check  {naive:6.2f} s  (check / naive = {check / naive:4.2f})")
-            print(f"  peak memory           {max(rss, rss2) / 1024:6.0f} MiB")
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, (files, published) in TREES.items():
-            if name == "baobab1" and args.skip_baobab1:
-                continue
-            path = os.path.join(tmp, f"{name}.yaml")
-            subprocess.run([py, "-m", "pruner", "import", "openpsa",
-                            *(str(SCRAM / f) for f in files), "-o", path],
-                           env=ENV, check=True, capture_output=True)
-            seconds, _, out = timed([py, "-m", "pruner", "cuts", path, "--among", "leaves",
-                                       "--max-order", "11", "--format", "json"])
-            (flow,) = json.loads(out)["flows"].values()
-            count = len(flow["cut_sets"])
-            check = "ok" if count == published and flow["complete"] else f"!= {published}"
-            scram = " (SCRAM: 0.16 s)" if name == "baobab1" else ""
-            print(f"\n{name}: {count} minimal cut sets ({check}) in {seconds:.2f} s{scram}")
 
 if __name__ == "__main__":
     main()

@@ -6,6 +6,8 @@ fallback groups, ~3% quorums over replica sets, ~15% soft items, a few hard
 dependency cycles, and flows that each require a handful of edge/api services.
 
     python benchmarks/generate.py 20000 -o /tmp/m20k.yaml [--flows 200] [--seed 1]
+    python benchmarks/generate.py 5000 --shape chain -o /tmp/chain5k.yaml
+    python benchmarks/generate.py 30 --shape quorum --need 21 -o /tmp/q21of30.yaml
 """
 
 from __future__ import annotations
@@ -75,17 +77,53 @@ def generate(n: int, flows: int = 200, seed: int = 1, items_per_service: float =
     return {"version": 1, "services": services, "flows": flow_table}
 
 
+def chain(n: int, cycle: bool = False) -> dict:
+    """``c00000 -> c00001 -> ... -> c{n-1}``, one flow on the first service; with
+    ``cycle`` the last service depends on the first (one hard cycle of ``n`` nodes).
+
+    The shape that made quadratic explanations show: switching off the last service
+    puts every service DOWN, each with a chain of ``n`` requirements behind it.
+    """
+    width = len(str(n - 1))
+    names = [f"c{i:0{width}d}" for i in range(n)]
+    services = {a: {"depends_on": [b]} for a, b in zip(names, names[1:], strict=False)}
+    services[names[-1]] = {"depends_on": [names[0]]} if cycle else {}
+    return {"version": 1, "services": services,
+            "flows": {"use-chain": {"requires": [names[0]]}}}
+
+
+def quorum(need: int, of: int) -> dict:
+    """One flow that needs ``need`` of ``of`` replicas (hostile for cut sets: its
+    minimal cut sets are every ``of - need + 1`` of the replicas)."""
+    width = len(str(of - 1))
+    names = [f"r{i:0{width}d}" for i in range(of)]
+    return {"version": 1, "services": {"front": {"depends_on": [{"at_least": need,
+                                                                  "of": names}]},
+                                       **{r: {} for r in names}},
+            "flows": {"use-quorum": {"requires": ["front"]}}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("services", type=int)
     parser.add_argument("-o", "--output", required=True)
     parser.add_argument("--flows", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--shape", choices=("layered", "chain", "cycle", "quorum"),
+                        default="layered",
+                        help="chain / cycle: one long hard chain (closed into a cycle); "
+                             "quorum: one flow needing --need of SERVICES replicas")
+    parser.add_argument("--need", type=int, default=None, help="quorum size (--shape quorum)")
     args = parser.parse_args()
-    doc = generate(args.services, args.flows, args.seed)
+    if args.shape == "layered":
+        doc = generate(args.services, args.flows, args.seed)
+    elif args.shape == "quorum":
+        doc = quorum(args.need or args.services // 2, args.services)
+    else:
+        doc = chain(args.services, cycle=args.shape == "cycle")
     with open(args.output, "w", encoding="utf-8") as fh:
         yaml.dump(doc, fh, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False)
-    items = sum(len(s["depends_on"]) for s in doc["services"].values())
+    items = sum(len(s.get("depends_on", ())) for s in doc["services"].values())
     print(f"{args.output}: {len(doc['services'])} services, {items} items, "
           f"{len(doc['flows'])} flows")
 

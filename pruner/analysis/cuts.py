@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from pruner.analysis.hard import HardModel, hard_model, strongly_connected
-from pruner.analysis.zbdd import EMPTY, Zbdd
+from pruner.analysis.zbdd import EMPTY, Zbdd, threshold_unreachable
 
 __all__ = ["FlowCuts", "OutOfTime", "ZBDD_FROM_ORDER", "minimal_cut_sets", "cut_families"]
 
@@ -203,17 +203,34 @@ class _Engine:
             return self.or_many(families)
         if fails > len(families):
             return _FALSE
+        if fails > self.k and threshold_unreachable(map(_support, families), fails, self.k,
+                                                    self.tick):
+            return _FALSE  # e.g. 50,000 of 100,000 replicas: no cut set of order <= k
         if fails == len(families):
             result = _TRUE
             for f in families:
+                self.tick()
                 result = self.and2(result, f)
             return result
-        # table[t]: at least t failures among the families seen so far
+        # table[t]: at least t failures among the families seen so far; a t that the
+        # families still to come cannot lift to ``fails`` is not needed
+        n = len(families)
         table: list = [_TRUE] + [_FALSE] * fails
         for seen, f in enumerate(families, 1):
-            for t in range(min(fails, seen), 0, -1):
+            for t in range(min(fails, seen), max(0, fails - (n - seen) - 1), -1):
+                self.tick()
                 table[t] = self.or_many([table[t], self.and2(f, table[t - 1])])
         return table[fails]
+
+
+def _support(family) -> int | None:
+    """The services of a ``(singles, multi)`` family as one bitset (None: already failed)."""
+    if family is _TRUE:
+        return None
+    singles, multi = family
+    for c in multi:
+        singles |= c
+    return singles
 
 
 def _zbdd_families(
@@ -275,11 +292,25 @@ def _variable_order(model: HardModel) -> list[int]:
     return level
 
 
-def _bottom_up(model: HardModel, family: list, compute, deadline, progress) -> None:
+def _bottom_up(model: HardModel, family: list, compute, deadline, progress,
+               release: bool = False) -> None:
     """Fill ``family`` component by component, dependencies first; a cycle is
-    iterated from "nothing DOWN" up to its least fixpoint."""
+    iterated from "nothing DOWN" up to its least fixpoint.
+
+    With ``release``, a service's family is dropped (``None``) as soon as every node
+    that depends on it is computed: bitset families of a 100,000-service chain hold
+    up to 100,000 bits each, 1.2 GB if all were kept, two at a time this way.
+    """
     components = strongly_connected(model)
     total = len(components)
+    items = model.items
+    n = model.n
+    waiting: list[int] = []
+    if release:
+        waiting = [0] * len(items)
+        for owned in items:
+            for m in {m for _, members in owned for m in members}:
+                waiting[m] += 1
     for done, component in enumerate(components, 1):
         if deadline is not None and time.monotonic() > deadline:
             raise OutOfTime
@@ -294,6 +325,12 @@ def _bottom_up(model: HardModel, family: list, compute, deadline, progress) -> N
                     if new != family[v]:
                         family[v] = new
                         changed = True
+        if release:
+            for v in component:
+                for m in {m for _, members in items[v] for m in members}:
+                    waiting[m] -= 1
+                    if not waiting[m] and m < n:
+                        family[m] = None
         if progress is not None and (done % 256 == 0 or done == total):
             progress(done, total)
 
@@ -331,6 +368,7 @@ def cut_families(
     deadline: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     engine: str = "auto",
+    flows_only: bool = False,
 ) -> Sequence:
     """Families of minimal cut sets of order <= ``max_order`` of every node of ``model``.
 
@@ -339,6 +377,9 @@ def cut_families(
     (a ``time.monotonic()`` value). ``progress(done, total)`` is called as
     components are finished. ``engine`` is ``"sets"`` (bitsets and frozensets),
     ``"zbdd"`` or ``"auto"``: ZBDDs from order ``ZBDD_FROM_ORDER`` on.
+    ``flows_only``: only the flows' families are wanted; the sets engine then drops
+    each service's family once nothing left needs it (``None`` in the result), so
+    memory stays bounded by what is in flight.
     """
     allowed = set(range(model.n)) if candidates is None else set(candidates)
     if _use_zbdd(engine, max_order):
@@ -353,7 +394,7 @@ def cut_families(
             parts.append(engine_.at_least(fails, [family[m] for m in members]))
         return engine_.or_many(parts) if len(parts) != 1 else parts[0]
 
-    _bottom_up(model, family, compute, deadline, progress)
+    _bottom_up(model, family, compute, deadline, progress, release=flows_only)
     return family
 
 
@@ -458,15 +499,15 @@ def minimal_cut_sets(
             z, nodes, service_of = _zbdd_families(model, max_order, allowed, deadline,
                                                   progress)
             read = [_zbdd_names(model, z, nodes[model.n + i], service_of)
-                    for i in range(len(names))]
+                    for i in range(len(names))]  # reading checks the deadline too
         else:
             families = cut_families(model, max_order, candidates, deadline=deadline,
-                                    progress=progress, engine="sets")
+                                    progress=progress, engine="sets", flows_only=True)
             read = [_names_of(model, families[model.n + i]) for i in range(len(names))]
     except OutOfTime:
         complete = False
         if max_order > 1:  # order 1 is linear: always give the single points of failure
-            families = cut_families(model, 1, candidates, engine="sets")
+            families = cut_families(model, 1, candidates, engine="sets", flows_only=True)
             read = [_names_of(model, families[model.n + i]) for i in range(len(names))]
         else:
             read = [[] for _ in names]

@@ -83,7 +83,7 @@ def essential(
     model = hard_model(G, names)
     n = model.n
     singles = 0
-    for fam in cut_families(model, 1)[n:]:
+    for fam in cut_families(model, 1, flows_only=True)[n:]:
         singles |= fam[0]
     spof = {i for i in range(n) if singles >> i & 1}
     keep = _greedy(model, spof, _subtree_sizes(model), progress)
@@ -175,7 +175,7 @@ def _exact(model, spof: set[int], greedy: set[int], deadline: float | None) -> s
     when the time budget ran out first."""
     n = model.n
     try:
-        families = cut_families(model, max(1, n), deadline=deadline)
+        families = cut_families(model, max(1, n), deadline=deadline, flows_only=True)
     except OutOfTime:
         return None
     forced = sum(1 << v for v in spof)

@@ -7,6 +7,15 @@ that failed ends its line and each of its DOWN members gets a line of its own on
 level deeper. Each service is explained once per flow; a second mention says
 "see above". Built with an explicit stack: a chain of 100,000 services is one
 long line, not 100,000 stack frames.
+
+Cost: the first cause of each DOWN or DEGRADED service (the item through which
+trouble reached it) is looked up once per evaluation when the callers share a
+``causes`` dict (:func:`first_causes` fills it for every service in one pass), so
+explaining every flow of an evaluation costs the services each explanation
+shows, and ``explain_service(..., shared=True)`` explains a service by its own
+step only, pointing at the services it stands on ("see above") instead of
+repeating their chains: explaining every service of a 100,000-service chain is
+then linear, not 100,000 chains of up to 100,000 hops.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import networkx as nx
 
 from pruner.analysis.evaluate import Evaluation, ItemStatus, flow_items, item_status
 
-__all__ = ["Hop", "Line", "explain_flow", "explain_service"]
+__all__ = ["Hop", "Line", "explain_flow", "explain_service", "first_causes"]
 
 OFF = "off"  # the hop reached a switched-off service
 SEEN = "seen"  # the hop reached a service explained earlier in this explanation
@@ -45,10 +54,12 @@ class Line:
     end: str | None = None
 
 
-def explain_flow(G: nx.DiGraph, ev: Evaluation, flow: str) -> tuple[Line, ...]:
+def explain_flow(G: nx.DiGraph, ev: Evaluation, flow: str,
+                 causes: dict | None = None) -> tuple[Line, ...]:
     """Explain why ``flow`` is BROKEN (its failing items) or DEGRADED (its troubled items).
 
-    Returns an empty tuple for an OK flow.
+    Returns an empty tuple for an OK flow. ``causes``: a dict shared by every
+    explanation of the same evaluation (see :func:`first_causes`).
 
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
@@ -64,17 +75,82 @@ def explain_flow(G: nx.DiGraph, ev: Evaluation, flow: str) -> tuple[Line, ...]:
         chosen = [s for s in statuses if s.failing]
     else:
         chosen = [s for s in statuses if s.troubled]
-    return _explain(G, ev, [(None, s) for s in chosen])
+    return _explain(G, ev, [(None, s) for s in chosen], causes=causes)
 
 
-def explain_service(G: nx.DiGraph, ev: Evaluation, service: str) -> tuple[Line, ...]:
-    """Explain why ``service`` is DOWN or DEGRADED (empty for UP or switched off)."""
-    status = _next_status(G, ev, service)
-    return () if status is None else _explain(G, ev, [(service, status)], {service})
+def explain_service(G: nx.DiGraph, ev: Evaluation, service: str, causes: dict | None = None,
+                    *, shared: bool = False) -> tuple[Line, ...]:
+    """Explain why ``service`` is DOWN or DEGRADED (empty for UP or switched off).
+
+    With ``shared``, the explanation stops at every other DOWN or DEGRADED service
+    it reaches ("see above": that service has an explanation of its own), so that
+    explaining every service costs each one its own items, not its whole chain.
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> from pruner.analysis.evaluate import switch_off
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services: {web: {depends_on: [api]}, api: {depends_on: [db]}, db: }
+    ... flows: {f: {requires: [web]}}''')]).manifest)
+    >>> ev = switch_off(G, ["db"])
+    >>> [(h.target, h.end) for h in explain_service(G, ev, "web")[0].hops]
+    [('api', None), ('db', 'off')]
+    >>> [(h.target, h.end) for h in explain_service(G, ev, "web", shared=True)[0].hops]
+    [('api', 'seen')]
+    """
+    status = _next_status(G, ev, service, causes)
+    if status is None:
+        return ()
+    seen = _Troubled(ev, service) if shared else {service}
+    return _explain(G, ev, [(service, status)], seen, causes)
 
 
-def _next_status(G: nx.DiGraph, ev: Evaluation, service: str) -> ItemStatus | None:
-    """The item through which trouble reached ``service`` (None if switched off or up)."""
+class _Troubled:
+    """The DOWN and DEGRADED services except ``subject`` and the switched-off ones,
+    as the ``seen`` set of a shared explanation (``add`` is a no-op)."""
+
+    def __init__(self, ev: Evaluation, subject: str):
+        self.ev = ev
+        self.subject = subject
+
+    def __contains__(self, name: str) -> bool:
+        ev = self.ev
+        if name == self.subject:
+            return True
+        if name in ev.cause:
+            return ev.cause[name] is not None
+        return name in ev.via
+
+    def add(self, name: str) -> None:
+        pass
+
+
+def first_causes(G: nx.DiGraph, ev: Evaluation) -> dict[str, ItemStatus | None]:
+    """The item through which trouble first reached each DOWN or DEGRADED service
+    (``None`` for a switched-off one), in one pass: the table every explanation of
+    ``ev`` follows, to be passed to them as ``causes``."""
+    causes: dict[str, ItemStatus | None] = {}
+    for name in (*ev.cause, *ev.via):
+        _next_status(G, ev, name, causes)
+    return causes
+
+
+_MISSING = object()
+
+
+def _next_status(G: nx.DiGraph, ev: Evaluation, service: str,
+                 causes: dict | None = None) -> ItemStatus | None:
+    """The item through which trouble reached ``service`` (None if switched off or up),
+    memoised in ``causes`` when given."""
+    if causes is not None:
+        found = causes.get(service, _MISSING)
+        if found is _MISSING:
+            found = causes[service] = _first_status(G, ev, service)
+        return found
+    return _first_status(G, ev, service)
+
+
+def _first_status(G: nx.DiGraph, ev: Evaluation, service: str) -> ItemStatus | None:
     items = G.nodes[service]["service"].depends_on
     index = ev.cause.get(service)
     if index is not None:
@@ -87,7 +163,7 @@ def _next_status(G: nx.DiGraph, ev: Evaluation, service: str) -> ItemStatus | No
     return item_status(items[index], ev.cause, ev.via)
 
 
-def _explain(G, ev, starts, seen=None) -> tuple[Line, ...]:
+def _explain(G, ev, starts, seen=None, causes=None) -> tuple[Line, ...]:
     seen = set() if seen is None else seen
     lines: list[Line] = []
     # Work items: (depth, subject, first status); a stack gives depth-first order.
@@ -119,7 +195,7 @@ def _explain(G, ev, starts, seen=None) -> tuple[Line, ...]:
                 hops.append(Hop(status, target, OFF))
                 break
             hops.append(Hop(status, target))
-            status = _next_status(G, ev, target)
+            status = _next_status(G, ev, target, causes)
             owner = target
         lines.append(Line(depth, subject, tuple(hops)))
         children: list = []
@@ -131,6 +207,6 @@ def _explain(G, ev, starts, seen=None) -> tuple[Line, ...]:
                 children.append(Line(depth + 1, member, (), OFF))
             else:
                 seen.add(member)
-                children.append((depth + 1, member, _next_status(G, ev, member)))
+                children.append((depth + 1, member, _next_status(G, ev, member, causes)))
         stack.extend(reversed(children))
     return tuple(lines)

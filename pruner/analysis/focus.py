@@ -13,7 +13,7 @@ import networkx as nx
 
 from pruner.errors import UnknownNameError, did_you_mean, display
 
-__all__ = ["check_flows", "focus"]
+__all__ = ["check_flows", "focus", "support_graph"]
 
 
 def check_flows(G: nx.DiGraph, names: Iterable[str]) -> tuple[str, ...]:
@@ -90,3 +90,47 @@ def focus(G: nx.DiGraph, flows: Iterable[str], depth: int | None = None) -> dict
                 found[dep] = distance + 1
                 queue.append(dep)
     return found
+
+
+def support_graph(G: nx.DiGraph, flows: Iterable[str], position=None) -> nx.DiGraph:
+    """The part of ``G`` that ``flows`` stand on, soft dependencies included, with
+    only those flows in ``graph["flows"]``.
+
+    Every dependency of a service in it is in it, so evaluating a switched-off set
+    on it gives the flows, and every service in it, exactly the states, causes and
+    propagation order of the whole graph, at the cost of this part only. Node data
+    is shared with ``G``; each node's predecessors keep ``G``'s order (``position``:
+    node -> index in ``G``, computed when not given), so breadth-first propagation
+    visits them in the same order.
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services: {web: {depends_on: [api]}, api: {depends_on: [db]}, db: ,
+    ...            other: {depends_on: [db]}}
+    ... flows: {f: {requires: [web]}, g: {requires: [other]}}''')]).manifest)
+    >>> H = support_graph(G, ["f"])
+    >>> sorted(H), list(H.graph["flows"])
+    (['api', 'db', 'web'], ['f'])
+    """
+    flows = sorted(set(flows))
+    support = focus(G, flows)
+    if position is None:
+        position = {n: i for i, n in enumerate(G)}
+    H = nx.DiGraph()
+    H.graph.update(G.graph)
+    table = G.graph["flows"]
+    H.graph["flows"] = {f: table[f] for f in flows}
+    node, adj, pred = H._node, H._adj, H._pred
+    g_node, g_succ = G._node, G._succ
+    ordered = sorted(support, key=position.__getitem__)
+    for n in ordered:
+        node[n] = g_node[n]
+        adj[n] = {}
+        pred[n] = {}
+    for u in ordered:
+        out = adj[u]
+        for v, data in g_succ[u].items():
+            out[v] = data
+            pred[v][u] = data
+    return H

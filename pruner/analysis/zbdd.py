@@ -31,12 +31,53 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-__all__ = ["BASE", "EMPTY", "Zbdd"]
+__all__ = ["BASE", "EMPTY", "Zbdd", "threshold_unreachable"]
 
 EMPTY = 0  # the family with no set ("cannot fail")
 BASE = 1  # the family {∅} ("already failed")
 _TERMINAL_VAR = 1 << 62  # terminals sort after every variable
 _CHECK_EVERY = 4096  # memo misses between calls of the ``check`` hook
+
+
+def threshold_unreachable(supports: Iterable[int | None], fails: int, order: int,
+                          tick: Callable[[], None] | None = None) -> bool:
+    """True when no set of at most ``order`` elements can make ``fails`` of some
+    families hold, judged from their supports alone.
+
+    ``supports`` holds each family's variables as a bitset (``None`` for a family
+    that already holds, i.e. contains the empty set). A set ``S`` makes a family
+    hold only if it meets the family's support, so it makes at most ``always +
+    |S| * c`` families hold, where ``always`` counts the families already holding
+    and ``c`` is the largest number of supports one variable is in. When that bound
+    is below ``fails``, the threshold is empty at this order: "50,000 of 100,000
+    replicas fail" has no cut set of order 2, decided here in one pass over the
+    supports instead of a table of 50,000 x 100,000 partial families. ``tick`` is
+    called once per family (a deadline hook).
+
+    >>> threshold_unreachable([0b001, 0b010, 0b100], 3, 2)   # 3 disjoint singles
+    True
+    >>> threshold_unreachable([0b011, 0b010, 0b110], 3, 2)   # variable 1 fails all three
+    False
+    """
+    always = 0
+    levels: list[int] = []  # levels[i]: variables in more than i of the supports seen
+    cap = fails  # once some variable is in this many supports, nothing can be ruled out
+    for mask in supports:
+        if tick is not None:
+            tick()
+        if mask is None:
+            always += 1
+            continue
+        carry = mask
+        for i, level in enumerate(levels):
+            carry, levels[i] = level & carry, level | carry
+            if not carry:
+                break
+        if carry:
+            levels.append(carry)
+            if len(levels) >= cap:
+                return False
+    return always + order * len(levels) < fails
 
 
 class Zbdd:
@@ -386,14 +427,28 @@ class Zbdd:
             return self.disjoin(families)
         if fails > len(families):
             return EMPTY
+        if fails > order and threshold_unreachable(
+                (None if f == BASE else self.support(f) for f in families), fails, order,
+                self._tick):
+            return EMPTY
         if fails == len(families):  # AND: one chain of products, not the whole table
             return self._product_all(families, order)
-        # table[t]: at least t of the families seen so far
+        # table[t]: at least t of the families seen so far; a t that the families
+        # still to come cannot lift to ``fails`` is not needed
+        n = len(families)
         table = [BASE] + [EMPTY] * fails
         for seen, f in enumerate(families, 1):
-            for t in range(min(fails, seen), 0, -1):
+            for t in range(min(fails, seen), max(0, fails - (n - seen) - 1), -1):
+                self._tick()
                 table[t] = self.disjoin([table[t], self.product(f, table[t - 1], order)])
         return table[fails]
+
+    def _tick(self) -> None:
+        """Count one step of a loop that may be long; every few thousand steps, call
+        the ``check`` hook (a deadline)."""
+        self._steps += 1
+        if self._steps >= _CHECK_EVERY:
+            self._steps = self._checkpoint()
 
     def _product_all(self, families: list[int], order: int) -> int:
         """AND of several families, the most overlapping ones first: sets sharing
@@ -463,10 +518,15 @@ class Zbdd:
 
     def sets(self, f: int) -> Iterator[tuple[int, ...]]:
         """Every set of ``f`` as a tuple of variables in increasing order, the tuples
-        in lexicographic order."""
+        in lexicographic order (the ``check`` hook is called as they are read: a
+        family can hold far more sets than nodes)."""
         var, lo, hi = self.var, self.lo, self.hi
         todo = [(f, ())]
+        steps = 0
         while todo:
+            steps += 1
+            if steps >= _CHECK_EVERY:
+                steps = self._checkpoint()
             x, prefix = todo.pop()
             if x == EMPTY:
                 continue

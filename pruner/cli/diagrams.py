@@ -8,7 +8,7 @@ import click
 
 from pruner.analysis.evaluate import FAIL_ON, switch_off
 from pruner.analysis.focus import check_flows
-from pruner.cli.common import emit, load_graph, off_names, path_argument
+from pruner.cli.common import Progress, emit, load_graph, off_names, path_argument
 from pruner.errors import InputError, display
 from pruner.graphviz_run import run_dot
 from pruner.render import render
@@ -53,6 +53,15 @@ def _diagram_options(function):
     return function
 
 
+def _layout(source: str, fmt: str, diagram) -> bytes:
+    """Run Graphviz, saying on a terminal what it is laying out (on big diagrams
+    that is most of the time, see benchmarks/README.md)."""
+    what = f"Graphviz dot: laying out {len(diagram.nodes)} nodes, {len(diagram.edges)} edges"
+    with Progress(what) as bar:
+        bar(0, 1)
+        return run_dot(source, fmt)
+
+
 @click.command("render")
 @path_argument
 @_diagram_options
@@ -85,7 +94,7 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
     if fmt == "dot":
         emit(source, output)
         return
-    data = run_dot(source, fmt)
+    data = _layout(source, fmt, diagram)
     if fmt == "svg":
         # Imported here: only drawing needs the graphviz package, so `check` starts faster.
         from pruner.render.dot import tidy_svg
@@ -115,5 +124,5 @@ def report_command(path: str, off: tuple[str, ...], off_file: str | None,
     check_flows(G, flows)
     overview = overview_report(G, ev, source=path, flows=flows, depth=depth,
                                cluster_by=cluster_by, fail_on=fail_on)
-    svg = run_dot(render(overview.diagram, "dot"), "svg").decode("utf-8")
+    svg = _layout(render(overview.diagram, "dot"), "svg", overview.diagram).decode("utf-8")
     emit(render(overview, "html", svg=svg), output)

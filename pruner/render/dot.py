@@ -20,7 +20,8 @@ from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
 from pruner.render.common import clean
 from pruner.report.diagram import FLOW, JUNCTION, OFF, Diagram, Node
 
-__all__ = ["render", "html_text", "dot_string", "tidy_svg", "STYLE", "BACKSLASH"]
+__all__ = ["render", "html_text", "dot_string", "tidy_svg", "STYLE", "BACKSLASH", "BIG_DIAGRAM",
+           "BIG_LAYOUT"]
 
 # One palette for every picture (and the HTML report's CSS): fill, border, text.
 STYLE = {
@@ -40,6 +41,16 @@ MAX_NOTE = 60
 # the graph's, even in HTML-like labels, after a doubled backslash, or written as
 # ``&#92;``), so free text shows a backslash as this look-alike (U+2216 SET MINUS).
 BACKSLASH = "\u2216"
+
+# Above this many nodes or edges, Graphviz's exact layout phases (network simplex
+# for ranks and positions, crossing minimisation) take minutes: a 1,000-service
+# diagram (about 1,500 nodes and 5,500 edges) ran for more than 150 s. These
+# limits cap their iterations and draw edges as straight lines, which measured
+# 150 s+ -> about 40 s on it (benchmarks/README.md); smaller diagrams keep the
+# full layout.
+BIG_DIAGRAM = (400, 1500)  # nodes, edges
+BIG_LAYOUT = {"nslimit": "0.2", "nslimit1": "0.2", "mclimit": "0.01", "remincross": "false",
+              "splines": "false"}
 
 _HTML = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
          ord("'"): "&#39;"}
@@ -184,6 +195,8 @@ def diagram_dot(diagram: Diagram) -> str:
     if diagram.title:
         g.attr(label=f'<<FONT POINT-SIZE="18"><B>{html_text(diagram.title)}</B></FONT>>',
                labelloc="t", labeljust="l")
+    if len(diagram.nodes) > BIG_DIAGRAM[0] or len(diagram.edges) > BIG_DIAGRAM[1]:
+        g.attr(**BIG_LAYOUT)
     g.attr("node", fontname=FONT, fontsize="11")
     g.attr("edge", fontname=FONT, arrowsize="0.8")
 
@@ -204,14 +217,34 @@ def diagram_dot(diagram: Diagram) -> str:
     for node in diagram.nodes:
         if node.kind != FLOW and node.id not in clustered:
             g.node(node.id, **_node_attrs(node))
+    # Edges are most of a big diagram: each id is quoted once and each of the few
+    # distinct attribute lists built once (graphviz.Digraph.edge re-quotes every
+    # string of every edge: 60% of `pruner report` on 5,000 services). The lines
+    # are the ones Digraph.edge writes.
+    quoted: dict[str, str] = {}
+    attr_lists: dict[tuple, str] = {}
+
+    def q(name: str) -> str:
+        found = quoted.get(name)
+        if found is None:
+            found = quoted[name] = g._quote_edge(name)
+        return found
+
+    def add_edge(tail: str, head: str, key: tuple, attrs) -> None:
+        attr = attr_lists.get(key)
+        if attr is None:
+            attr = attr_lists[key] = g._attr_list(None, kwargs=attrs())
+        g.body.append(g._edge(tail=q(tail), head=q(head), attr=attr))
+
     for edge in diagram.edges:
-        g.edge(edge.tail, edge.head, **_edge_attrs(edge))
+        add_edge(edge.tail, edge.head, (edge.trouble, edge.soft, edge.member),
+                 lambda edge=edge: _edge_attrs(edge))
     # A service nothing points at would sit in the top row and pass for a flow:
     # an invisible edge from the first flow keeps it below.
     heads = {edge.head for edge in diagram.edges}
     for node in diagram.nodes:
         if flows and node.kind != FLOW and node.id not in heads:
-            g.edge(flows[0].id, node.id, style="invis")
+            add_edge(flows[0].id, node.id, ("invis",), lambda: {"style": "invis"})
     _legend(g, diagram.overlay)
     return g.source
 

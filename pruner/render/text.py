@@ -233,17 +233,18 @@ def _(report: CutsReport, color: bool = False) -> str:
         if not cuts.cut_sets:
             out.append(f"  no cut set of order <= {cuts.max_order}")
             continue
+        index = 0  # position in cuts.cut_sets, sorted by (order, names)
         for order in sorted({len(c) for c in cuts.cut_sets}):
             group = cuts.of_order(order)
             title = "single points of failure" if order == 1 else f"order {order}"
             out.append(f"  {title} ({len(group)}):")
             for c in group:
-                index = cuts.cut_sets.index(c)
                 out.append("    " + _paint(", ".join(c), "red" if order == 1 else "bold", color))
                 if index < len(f.explanations):
                     for line in f.explanations[index]:
                         indent = " " * (8 + 4 * min(line.depth, MAX_INDENT))
                         out.append(indent + line_text(line))
+                index += 1
         unexplained = len(cuts.cut_sets) - len(f.explanations)
         if unexplained > 0:
             out.append(f"  ({unexplained} cut sets shown without explanation: only the first "

@@ -114,13 +114,17 @@ def check_report(
 ) -> CheckReport:
     """Assemble the report of an evaluation.
 
-    ``explain_services`` adds a per-service explanation (needed by some formats);
-    without it only flows are explained, which keeps big evaluations cheap.
+    ``explain_services`` adds a per-service explanation: each service's own step,
+    pointing at the services it stands on rather than repeating their chains
+    (``explain_service(..., shared=True)``), so that it stays linear in the
+    manifest. Every explanation shares one table of first causes
+    (:func:`~pruner.analysis.explain.first_causes`), each looked up once.
     """
+    causes: dict = {}
     flows = []
     for name, flow in G.graph["flows"].items():
         state = ev.flows[name]
-        explanation = explain_flow(G, ev, name) if state != OK else ()
+        explanation = explain_flow(G, ev, name, causes) if state != OK else ()
         flows.append(FlowResult(flow, state, flow_items(G, ev, name), explanation))
     flows.sort(key=lambda f: (STATE_ORDER[f.state], not f.flow.critical, f.name))
     services = []
@@ -128,7 +132,8 @@ def check_report(
         svc = G.nodes[name]["service"]
         index = ev.cause.get(name)
         cause = None if index is None else item_status(svc.depends_on[index], ev.cause, ev.via)
-        explanation = explain_service(G, ev, name) if explain_services and state != UP else ()
+        explanation = (explain_service(G, ev, name, causes, shared=True)
+                       if explain_services and state != UP else ())
         services.append(ServiceResult(
             svc, state, name in ev.cause and index is None, cause, ev.via.get(name), explanation,
         ))

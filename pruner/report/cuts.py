@@ -10,6 +10,7 @@ from pruner.analysis.cuts import FlowCuts
 from pruner.analysis.essential import Essential
 from pruner.analysis.evaluate import switch_off
 from pruner.analysis.explain import Line, explain_flow
+from pruner.analysis.focus import support_graph
 from pruner.analysis.rank import Ranking
 from pruner.model import Flow
 
@@ -74,17 +75,29 @@ class RankReport:
 def cuts_report(G: nx.DiGraph, results: dict[str, FlowCuts], *, source: str = "",
                 among=None, explain: bool = True) -> CutsReport:
     """Assemble the cuts report; ``explain`` adds why each of the first cut sets
-    breaks its flow (text output only needs it)."""
+    breaks its flow (text output only needs it).
+
+    Each explanation evaluates the cut set on the part of the graph its flow stands
+    on (:func:`~pruner.analysis.focus.support_graph`, built once per flow): a
+    service's state depends only on what it stands on, so the explanation is the one
+    a full evaluation gives, at the cost of the services between the flow and the
+    cut set, not of the whole manifest (a hub's thousands of dependants elsewhere
+    are never looked at).
+    """
     table = G.graph["flows"]
     flows = []
     max_order = 0
+    position = None
     for name in sorted(results):
         cuts = results[name]
         max_order = cuts.max_order
         explanations = ()
-        if explain:
+        if explain and cuts.cut_sets:
+            if position is None:
+                position = {n: i for i, n in enumerate(G)}
+            H = support_graph(G, [name], position)
             explanations = tuple(
-                explain_flow(G, switch_off(G, c), name) for c in cuts.cut_sets[:EXPLAIN_LIMIT]
+                explain_flow(H, switch_off(H, c), name) for c in cuts.cut_sets[:EXPLAIN_LIMIT]
             )
         flows.append(FlowCutsResult(table[name], cuts, explanations))
     return CutsReport(source, max_order, None if among is None else tuple(sorted(among)),
