@@ -115,5 +115,7 @@ def report_command(path: str, off: tuple[str, ...], off_file: str | None,
     check_flows(G, flows)
     overview = overview_report(G, ev, source=path, flows=flows, depth=depth,
                                cluster_by=cluster_by, fail_on=fail_on)
-    svg = run_dot(render(overview.diagram, "dot"), "svg").decode("utf-8")
+    svg = None
+    if overview.diagram is not None:
+        svg = run_dot(render(overview.diagram, "dot"), "svg").decode("utf-8")
     emit(render(overview, "html", svg=svg), output)
