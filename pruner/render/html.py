@@ -33,7 +33,7 @@ from pruner.render.dot import EDGE_COLOR, STYLE, tidy_svg
 from pruner.report.diagram import OFF
 from pruner.report.overview import Overview
 
-__all__ = ["render", "inline_svg", "text", "page_data", "script", "csp", "PAGE", "MAX_DRAW"]
+__all__ = ["render", "inline_svg", "text", "attr", "page_data", "script", "csp", "PAGE", "MAX_DRAW"]
 
 MAX_DEPTH_INDENT = 8
 PAGE = 200       # rows per page of the flow and service lists
@@ -48,6 +48,16 @@ def text(value: object) -> str:
     '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;\\x1b[31m'
     """
     return html.escape(clean(value), quote=True)
+
+
+def attr(value: str) -> str:
+    r"""A name for an attribute value: escaped but not cleaned, so that the
+    attribute holds exactly the name (what the script and tests look for).
+
+    >>> attr('a"b\r<')
+    'a&quot;b&#13;&lt;'
+    """
+    return html.escape(str(value), quote=True).replace("\r", "&#13;")
 
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
@@ -152,6 +162,7 @@ button { font: inherit; cursor: pointer; }
   background: #fff; word-break: break-all; text-align: left; }
 .link { border: none; background: none; padding: 0; color: #1a73e8; font-weight: 600;
   text-align: left; word-break: break-word; }
+.chip, .svc, .link, code, .why li, h1 { unicode-bidi: isolate; }
 .link.small { font-size: 12px; font-weight: 400; }
 .cols { display: grid; grid-template-columns: minmax(0, 3fr) minmax(280px, 1.2fr); gap: 24px; }
 @media (max-width: 1000px) { .cols { grid-template-columns: 1fr; } }
@@ -200,7 +211,7 @@ def _badge(state: str) -> str:
 def _chip(name: str, state: str, off: bool) -> str:
     hint = "switched off: click to switch on" if off else "click to switch off"
     mark = ' data-off="true"' if off else ""
-    return (f'<button type="button" class="chip" data-service="{text(name)}" '
+    return (f'<button type="button" class="chip" data-service="{attr(name)}" '
             f'data-state="{state}"{mark} title="{hint}">{text(name)}</button>')
 
 
@@ -263,9 +274,9 @@ def _flow_rows(report: Overview) -> list[str]:
             '<span class="muted">none</span>')
         focused = ' class="focused"' if flow.name == report.initial_focus else ""
         out.append(
-            f'<tr data-flow="{text(flow.name)}" data-state="{flow.state}"{focused}>'
+            f'<tr data-flow="{attr(flow.name)}" data-state="{flow.state}"{focused}>'
             f"<td>{_badge(flow.state)}</td>"
-            f'<td><button type="button" class="link" data-focus-flow="{text(flow.name)}">'
+            f'<td><button type="button" class="link" data-focus-flow="{attr(flow.name)}">'
             f"{text(flow.name)}</button>{desc}</td>"
             f"<td>{'yes' if flow.flow.critical else 'no'}</td><td>{owner}</td>"
             f'<td><ul class="why">{why}</ul></td>'
@@ -305,11 +316,11 @@ def _service_items(report: Overview) -> list[str]:
         s = states[node.name]
         off = ' data-off="true"' if s.off else ""
         out.append(
-            f'<li><button type="button" class="svc" data-service="{text(node.name)}" '
+            f'<li><button type="button" class="svc" data-service="{attr(node.name)}" '
             f'data-state="{s.state}"{off} aria-pressed="{"true" if s.off else "false"}">'
             f"{text(node.name)}</button> {_badge(OFF if s.off else s.state)} "
             f'<button type="button" class="link small js-only" '
-            f'data-focus-service="{text(node.name)}">focus</button></li>')
+            f'data-focus-service="{attr(node.name)}">focus</button></li>')
     return out
 
 

@@ -293,7 +293,11 @@
     return off;
   }
 
+  var written = null;
+
   function fromHash() {
+    if (written !== null && location.hash === written) { written = null; return; }
+    written = null;
     var off = readHash();
     state.off = off === null ? new Set(INITIAL) : off;
     if (off === null) state.unknown = [];
@@ -304,10 +308,10 @@
     state.off = set;
     state.unknown = [];
     var hash = encodeOff(set);
+    update();
     if (location.hash !== hash) {
-      location.hash = hash;   // hashchange follows and calls update()
-    } else {
-      update();
+      written = hash;
+      location.hash = hash;   // a history entry: Back undoes the click
     }
   }
 
@@ -347,7 +351,7 @@
       var state_ = D.failOn === "broken" ? "broken" : "broken or degraded";
       box.appendChild(el("strong", null, "FAIL"));
       box.appendChild(document.createTextNode(" \u2014 critical flows " + state_ + ": "));
-      box.appendChild(nameList(failing.map(function (f) { return f; }), false));
+      box.appendChild(nameList(failing));
     } else {
       box.className = "verdict pass";
       box.appendChild(el("strong", null, "PASS"));
@@ -359,14 +363,14 @@
     box.appendChild(el("p", null, "Flows: " + counts.broken + " broken (" + critical +
       " critical), " + counts.degraded + " degraded, " + counts.ok + " ok. Services: " + off +
       " switched off, " + (ev.down - off) + " down, " + ev.degraded + " degraded, " + up + " up."));
-    $("title").textContent = (D.source || "manifest") + ": " + (off ? Array.from(state.off,
-      function (n) { return NAMES[n]; }).sort().join(", ") : "nothing") + " switched off";
+    $("title").textContent = clean((D.source || "manifest") + ": " + (off ? Array.from(state.off,
+      function (n) { return NAMES[n]; }).sort().join(", ") : "nothing") + " switched off");
   }
 
-  function nameList(names, flows) {
+  function nameList(names) {
     var span = el("span", {"class": "names"});
     names.slice(0, 50).forEach(function (n) {
-      span.appendChild(el("code", null, n));
+      span.appendChild(el("code", null, clean(n)));
       span.appendChild(document.createTextNode(" "));
     });
     if (names.length > 50) span.appendChild(el("span", {"class": "muted"}, "and " + (names.length - 50) + " more"));
@@ -377,7 +381,7 @@
     var s = serviceState(state.ev, n), off = state.off.has(n);
     return el("button", {"type": "button", "class": "chip", "data-service": NAMES[n],
       "data-state": s, "data-off": off ? "true" : null,
-      "title": (off ? "switched off: click to switch on" : "click to switch off")}, [NAMES[n], extra || null]);
+      "title": (off ? "switched off: click to switch on" : "click to switch off")}, [clean(NAMES[n]), extra || null]);
   }
 
   function renderOffBar() {
@@ -397,7 +401,7 @@
     });
     if (state.unknown.length) {
       bar.appendChild(el("tr", null, [el("th", null, "Not in this manifest"),
-        el("td", {"class": "muted"}, state.unknown.join(", ") + " (ignored)")]));
+        el("td", {"class": "muted"}, state.unknown.map(clean).join(", ") + " (ignored)")]));
     }
   }
 
@@ -441,14 +445,14 @@
       var f = FLOWS[k], s = ev.flows[k], why = el("ul", {"class": "why"});
       if (s !== "ok") {
         explainFlow(ev, k).forEach(function (line) {
-          why.appendChild(el("li", {"class": "d" + Math.min(line.depth, 8)}, lineText(line)));
+          why.appendChild(el("li", {"class": "d" + Math.min(line.depth, 8)}, clean(lineText(line))));
         });
       }
       var spofs = el("span", {"class": "names"});
       if (!SPOF[k].length) spofs.appendChild(el("span", {"class": "muted"}, "none"));
       SPOF[k].forEach(function (n) { spofs.appendChild(serviceChip(n)); spofs.appendChild(document.createTextNode(" ")); });
       var nameCell = [el("button", {"type": "button", "class": "link", "data-focus-flow": f.name,
-        "title": "draw this flow and what it stands on"}, f.name)];
+        "title": "draw this flow and what it stands on"}, clean(f.name))];
       if (f.desc) nameCell.push(el("div", {"class": "desc"}, clean(f.desc)));
       body.appendChild(el("tr", {"data-flow": f.name, "data-state": s,
         "class": state.focus && state.focus.kind === "flow" && state.focus.name === f.name ? "focused" : null}, [
@@ -481,7 +485,7 @@
       ul.appendChild(el("li", null, [
         el("button", {"type": "button", "class": "svc", "data-service": NAMES[n], "data-state": s,
           "data-off": off ? "true" : null, "aria-pressed": off ? "true" : "false",
-          "title": off ? "switched off: click to switch on" : "click to switch off"}, NAMES[n]),
+          "title": off ? "switched off: click to switch on" : "click to switch off"}, clean(NAMES[n])),
         " ", badge(off ? "off" : s), " ",
         el("button", {"type": "button", "class": "link small", "data-focus-service": NAMES[n],
           "title": "draw what depends on this service"}, "focus")]));
@@ -554,7 +558,7 @@
   }
 
   function textWidth(s) { return Math.min(s.length, 34) * 7.2 + 20; }
-  function shortName(s) { return s.length > 34 ? s.slice(0, 33) + "\u2026" : s; }
+  function shortName(s) { s = clean(s); return s.length > 34 ? s.slice(0, 33) + "\u2026" : s; }
 
   function layout(focus) {
     var key = focus.kind + ":" + focus.name;
@@ -660,9 +664,9 @@
     var X = new Float64Array(P.length), Y = new Float64Array(P.length);
     rows.forEach(function (row, L) {
       var x = (width - widths[L]) / 2 + 10;
-      row.forEach(function (p) { X[p] = x + P[p].w / 2; Y[p] = 20 + L * ROW; x += P[p].w + GAP; });
+      row.forEach(function (p) { X[p] = x + P[p].w / 2; Y[p] = 30 + L * ROW; x += P[p].w + GAP; });
     });
-    var result = {V: V, E: E, X: X, Y: Y, width: width + 20, height: 20 + rows.length * ROW, note: sub.note};
+    var result = {V: V, E: E, X: X, Y: Y, width: width + 20, height: 10 + rows.length * ROW, note: sub.note};
     layoutCache.set(key, result);
     return result;
   }
@@ -681,7 +685,7 @@
     var L = layout(focus), ev = state.ev;
     caption.appendChild(document.createTextNode(focus.kind === "flow" ?
       "Flow " : "Service "));
-    caption.appendChild(el("strong", null, focus.name));
+    caption.appendChild(el("strong", null, clean(focus.name)));
     caption.appendChild(document.createTextNode(focus.kind === "flow" ?
       " and everything it stands on. " : ", what depends on it up to the flows, and what it needs directly. "));
     caption.appendChild(document.createTextNode("Click a service to switch it off or on; click a flow to focus on it."));
@@ -695,7 +699,7 @@
     var defs = sv("defs");
     ["none", "degraded", "down"].forEach(function (t) {
       defs.appendChild(sv("marker", {"id": "arrow-" + t, "viewBox": "0 0 10 10", "refX": 9, "refY": 5,
-        "markerWidth": 7, "markerHeight": 7, "orient": "auto-start-reverse"},
+        "markerWidth": 9, "markerHeight": 9, "markerUnits": "userSpaceOnUse", "orient": "auto"},
         sv("path", {"d": "M0,0 L10,5 L0,10 z", "class": "arrow-" + t})));
     });
     svg.appendChild(defs);
@@ -749,7 +753,7 @@
         g = sv("g", {"class": "node junction" + (v.item.soft ? " soft" : ""), "data-junction": v.owner, "data-state": jstate});
         lines = [v.label];
       }
-      var title = v.label;
+      var title = clean(v.label);
       if (v.kind === "service" && D.desc[v.ref]) title += "\n" + clean(D.desc[v.ref]);
       if (v.kind === "flow" && FLOWS[v.ref].desc) title += "\n" + clean(FLOWS[v.ref].desc);
       g.appendChild(sv("title", null, title));
