@@ -67,10 +67,15 @@ def test_report_writes_a_self_contained_page(tmp_path):
     assert result.exit_code == 0, result.output
     page = out.read_text()
     assert "<svg" in page and "FAIL" in page and "Single points of failure" in page
+    # One inline script (allowed by its hash) and one JSON block; nothing is fetched.
+    assert page.count("<script") == 2 and '<script type="application/json"' in page
+    assert "default-src 'none'; script-src 'sha256-" in page
     lowered = page.lower()
-    for fetch in ("<script", "<link", "src=", "@import", "url(", "http://", "https://"):
+    for fetch in ("<link", "src=", "@import", "url(", "http://", "https://", "fetch(",
+                  "xmlhttprequest", "import("):
         assert fetch not in lowered.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
-            'xmlns:xlink="http://www.w3.org/1999/xlink"', ""), fetch
+            'xmlns:xlink="http://www.w3.org/1999/xlink"', "").replace(
+            '"http://www.w3.org/2000/svg"', "").replace("url(#arrow-", ""), fetch
 
 
 def test_check_does_not_offer_diagram_formats():

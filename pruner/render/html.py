@@ -260,7 +260,7 @@ def _json_block(data: dict) -> str:
 
 def _flow_rows(report: Overview) -> list[str]:
     check = report.check
-    states = {s.name: s for s in check.services}
+    off = set(check.off)
     out = []
     for flow in check.flows[:PAGE]:
         why = "".join(f'<li class="d{min(line.depth, MAX_DEPTH_INDENT)}">'
@@ -270,7 +270,7 @@ def _flow_rows(report: Overview) -> list[str]:
                 if flow.flow.description else "")
         owner = text(flow.flow.owner) if flow.flow.owner else "—"
         spofs = report.single_points.flows.get(flow.name, ())
-        chips = " ".join(_chip(n, states[n].state, states[n].off) for n in spofs) or (
+        chips = " ".join(_chip(n, report.states[n], n in off) for n in spofs) or (
             '<span class="muted">none</span>')
         focused = ' class="focused"' if flow.name == report.initial_focus else ""
         out.append(
@@ -292,13 +292,14 @@ def _pager(total: int, what: str, ident: str) -> str:
 
 
 def _off_rows(report: Overview) -> list[str]:
-    check = report.check
-    groups = [("Switched off", [s for s in check.services if s.off]),
-              ("Down as a result", [s for s in check.services if s.state == DOWN and not s.off]),
-              ("Degraded", [s for s in check.services if s.state == DEGRADED])]
+    off = set(report.check.off)
+    order = [node.name for node in report.nodes]
+    groups = [("Switched off", sorted(off)),
+              ("Down as a result", [n for n in order if report.states[n] == DOWN and n not in off]),
+              ("Degraded", [n for n in order if report.states[n] == DEGRADED])]
     rows = []
     for label, services in groups:
-        cells = " ".join(_chip(s.name, s.state, s.off) for s in services[:LIST_LIMIT])
+        cells = " ".join(_chip(n, report.states[n], n in off) for n in services[:LIST_LIMIT])
         if not services:
             cells = '<span class="muted">none</span>'
         elif len(services) > LIST_LIMIT:
@@ -309,16 +310,15 @@ def _off_rows(report: Overview) -> list[str]:
 
 
 def _service_items(report: Overview) -> list[str]:
-    check = report.check
-    states = {s.name: s for s in check.services}
+    switched = set(report.check.off)
     out = []
     for node in report.nodes[:PAGE]:
-        s = states[node.name]
-        off = ' data-off="true"' if s.off else ""
+        state, is_off = report.states[node.name], node.name in switched
+        off = ' data-off="true"' if is_off else ""
         out.append(
             f'<li><button type="button" class="svc" data-service="{attr(node.name)}" '
-            f'data-state="{s.state}"{off} aria-pressed="{"true" if s.off else "false"}">'
-            f"{text(node.name)}</button> {_badge(OFF if s.off else s.state)} "
+            f'data-state="{state}"{off} aria-pressed="{"true" if is_off else "false"}">'
+            f"{text(node.name)}</button> {_badge(OFF if is_off else state)} "
             f'<button type="button" class="link small js-only" '
             f'data-focus-service="{attr(node.name)}">focus</button></li>')
     return out

@@ -4,7 +4,8 @@ read, for one self-contained, interactive HTML page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -33,7 +34,8 @@ class Overview:
     :data:`STATIC_LIMIT` services (``shown`` says how many it would). ``nodes`` is
     every node of the graph (services and operations) in graph order and
     ``flow_defs`` every flow: the page's evaluator works on them.
-    ``initial_focus`` is the flow the page focuses on first.
+    ``initial_focus`` is the flow the page focuses on first; ``states`` maps every
+    node (services and operations) to its state in ``--off``'s what-if.
     """
 
     title: str
@@ -46,6 +48,7 @@ class Overview:
     flow_defs: tuple[Flow, ...] = ()
     shown: int = 0
     initial_focus: str | None = None
+    states: Mapping[str, str] = field(default_factory=dict)
 
 
 def overview_report(
@@ -100,4 +103,5 @@ def overview_report(
     return Overview(title, check, single_points(G), diagram, focus, G.number_of_nodes(),
                     nodes=tuple(G.nodes[n]["service"] for n in G),
                     flow_defs=tuple(G.graph["flows"].values()), shown=size,
-                    initial_focus=first)
+                    initial_focus=first,
+                    states={n: ev.state(n) for n in G})

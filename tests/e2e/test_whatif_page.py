@@ -9,6 +9,7 @@ errors, no network requests; hostile names stay text.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from urllib.parse import quote, unquote
 
 import pytest
@@ -24,7 +25,7 @@ from pruner.report.check import check_report
 from pruner.report.overview import overview_report
 from tests.e2e import browser
 from tests.render_helpers import REPO
-from tests.strategies import manifests
+from tests.strategies import items, manifests
 
 EXAMPLES = settings(max_examples=20, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -60,7 +61,7 @@ def expected(G, off) -> tuple[dict, dict, dict]:
     ev = switch_off(G, off)
     report = check_report(G, ev)
     why = {f.name: [clean(line_text(line)) for line in f.explanation] for f in report.flows}
-    return dict(ev.flows), dict(ev.services), why
+    return dict(ev.flows), {**ev.services, **ev.operations}, why
 
 
 def assert_agrees(seen: dict, G, off) -> None:
@@ -79,10 +80,31 @@ def assert_agrees(seen: dict, G, off) -> None:
 
 
 @st.composite
-def what_ifs(draw):
+def with_operations(draw):
+    """Random manifests (tests/strategies.py) where some services serve operations
+    (spec §8) that depend on services or earlier operations, and a flow needs some."""
     manifest = draw(manifests())
     names = sorted(manifest.services)
-    return manifest, draw(st.sets(st.sampled_from(names))), draw(st.sets(st.sampled_from(names)))
+    services, ops = [], []
+    for svc in manifest.services.values():
+        own = []
+        for j in range(draw(st.integers(0, 2)) if draw(st.booleans()) else 0):
+            pool = [n for n in names if n != svc.name] + [o.name for o in ops]
+            own.append(Service.operation(svc.name, f"op{j}", draw(items(pool)) if pool else ()))
+        ops += own
+        services.append(replace(svc, operations=tuple(own)))
+    flows = list(manifest.flows.values())
+    if ops:
+        flows.append(Flow("needs-ops", draw(items([o.name for o in ops] + names).filter(bool))))
+    return Manifest.from_lists(services, flows)
+
+
+@st.composite
+def what_ifs(draw):
+    manifest = draw(with_operations())
+    names = sorted(manifest.nodes)
+    return (manifest, draw(st.sets(st.sampled_from(names))),
+            draw(st.sets(st.sampled_from(names), max_size=4)))
 
 
 @EXAMPLES
