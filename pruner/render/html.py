@@ -155,7 +155,8 @@ tr.focused td { background: #f1f6fe; }
 .why .d4 { padding-left: 6em; } .why .d5 { padding-left: 7.5em; } .why .d6 { padding-left: 9em; }
 .why .d7 { padding-left: 10.5em; } .why .d8 { padding-left: 12em; }
 .names code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
-  background: #f1f3f4; border-radius: 4px; padding: 0 4px; margin-right: 4px; display: inline-block; }
+  background: #f1f3f4; border-radius: 4px; padding: 0 4px; margin-right: 4px;
+  display: inline-block; }
 button { font: inherit; cursor: pointer; }
 .chip, .svc { font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   border: 1px solid #dadce0; border-radius: 6px; padding: 1px 6px; margin: 1px 2px 1px 0;
@@ -186,7 +187,8 @@ button { font: inherit; cursor: pointer; }
 #focus-diagram svg g.flow rect { stroke-width: 2.5; }
 #focus-diagram svg g.junction rect { fill: #f1f3f4; stroke-width: 1; }
 #focus-diagram svg g.junction text { font-size: 10px; fill: #3c4043; }
-#focus-diagram svg g.junction.soft rect, #focus-diagram svg path.edge.soft { stroke-dasharray: 5 4; }
+#focus-diagram svg g.junction.soft rect,
+#focus-diagram svg path.edge.soft { stroke-dasharray: 5 4; }
 #focus-diagram svg g.spof rect { stroke: #8430ce !important; stroke-width: 4; }
 #focus-diagram svg g.focused rect { stroke-width: 4; }
 #focus-diagram svg path.edge { fill: none; stroke-width: 1.4; }

@@ -220,7 +220,8 @@ def test_hostile_names_stay_inert(driver, pages):
             ".find(e => e.getAttribute('data-focus-flow') === arguments[0]).click()", flow)
     assert driver.execute_script("return window.pwned === undefined")
     assert driver.execute_script("return document.scripts.length") == 2
-    assert driver.execute_script("return document.querySelectorAll('img, iframe, b, i').length") == 0
+    injected = "return document.querySelectorAll('img, iframe, b, i').length"
+    assert driver.execute_script(injected) == 0
     assert driver.execute_script(
         "return Array.from(document.querySelectorAll('*')).flatMap(e => "
         "Array.from(e.attributes, a => a.name)).filter(n => n.startsWith('on')).length") == 0

@@ -689,6 +689,7 @@
     caption.appendChild(document.createTextNode(focus.kind === "flow" ?
       " and everything it stands on. " : ", what depends on it up to the flows, and what it needs directly. "));
     caption.appendChild(document.createTextNode("Click a service to switch it off or on; click a flow to focus on it."));
+    if (state.spof) caption.appendChild(el("div", {"class": "muted"}, "Purple outline (SPOF): a single point of failure of a flow drawn here."));
     if (L.note) caption.appendChild(el("div", {"class": "muted"}, L.note));
     var spof = new Set();
     if (state.spof) {
@@ -744,7 +745,7 @@
           (state.focus.kind === "service" && v.label === state.focus.name ? " focused" : ""),
           "data-service": v.label, "data-state": ss, "data-off": off ? "true" : null, "tabindex": 0});
         var extra = off ? "SWITCHED OFF" : ss === "up" ? "" : WORD[ss];
-        if (spof.has(v.ref)) extra = (extra ? extra + " \u00b7 " : "") + "single point of failure";
+        if (spof.has(v.ref)) extra = (extra ? extra + " \u00b7 " : "") + "SPOF";
         if (v.hidden) extra = (extra ? extra + " \u00b7 " : "") + "+" + v.hidden + " more";
         lines = [shortName(v.label), extra];
       } else {
@@ -760,6 +761,8 @@
       g.appendChild(sv("rect", {"x": (x - v.w / 2).toFixed(1), "y": (y - h / 2).toFixed(1), "width": v.w.toFixed(1),
         "height": h, "rx": v.kind === "flow" ? 14 : 6}));
       lines = lines.filter(function (s) { return s; });
+      var room = Math.max(4, Math.floor((v.w - 8) / 6));
+      lines = lines.map(function (s, q) { return q && s.length > room ? s.slice(0, room - 1) + "\u2026" : s; });
       lines.forEach(function (s, q) {
         var dy = lines.length === 1 ? 4 : q === 0 ? -3 : 12;
         g.appendChild(sv("text", {"x": x.toFixed(1), "y": (y + dy).toFixed(1), "class": q ? "sub" : null}, s));
