@@ -812,5 +812,6 @@
   var stale = $("static-diagram");
   if (stale) stale.parentNode.removeChild(stale);
   fromHash();
+  document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
   document.body.setAttribute("data-ready", "true");
 })();
