@@ -14,9 +14,10 @@ One run, on one machine, ratios from that run:
   until the page's script is ready (``performance.now()`` at the end of start-up,
   which counts parsing the HTML and the JSON model), then a click on a service in
   the list (evaluate + redraw), a search, focusing a flow and a service;
-- peak memory: the summed RSS of chromedriver's process tree (browser, renderer,
-  GPU and utility processes), polled from /proc every 20 ms while the page opens
-  and is used, and the peak of the largest single process (the renderer).
+- peak memory: the summed PSS (proportional set size) of chromedriver's process
+  tree (browser, renderer, GPU and utility processes), polled from /proc every 20 ms
+  while the page opens and is used; also the summed RSS (which counts shared pages
+  once per process) and the peak RSS of the largest single process (the renderer).
 """
 
 from __future__ import annotations
@@ -78,18 +79,33 @@ def rss(pid: int) -> int:
         return 0
 
 
+def pss(pid: int) -> int:
+    """Proportional set size: shared pages split between the processes sharing them,
+    so the sum over a process tree counts each page once."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
 class Peak(threading.Thread):
     """Polls the RSS of a process tree until stopped; keeps the peaks."""
 
     def __init__(self, root: int):
         super().__init__(daemon=True)
         self.root, self.total, self.single, self.running = root, 0, 0, True
+        self.rss_total = 0
 
     def run(self):
         while self.running:
-            sizes = [rss(p) for p in tree(self.root)]
-            self.total = max(self.total, sum(sizes))
+            pids = tree(self.root)
+            sizes = [rss(p) for p in pids]
+            self.rss_total = max(self.rss_total, sum(sizes))
             self.single = max(self.single, max(sizes, default=0))
+            self.total = max(self.total, sum(pss(p) for p in pids))
             time.sleep(0.02)
 
 
@@ -147,8 +163,9 @@ def main() -> None:
           f"click {clicked * 1000:.0f} ms; search {searched * 1000:.0f} ms (12 keystrokes); "
           f"focus a flow {focus_flow * 1000:.0f} ms ({drawn} boxes); "
           f"focus a service {focus_service * 1000:.0f} ms")
-    print(f"peak RSS: {peak.total / mib:.0f} MiB for chromedriver + Chromium's process tree, "
-          f"{peak.single / mib:.0f} MiB the largest process")
+    print(f"peak memory of chromedriver + Chromium's process tree: {peak.total / mib:.0f} MiB "
+          f"PSS ({peak.rss_total / mib:.0f} MiB summed RSS, which counts shared pages once per "
+          f"process); the largest process (the renderer) {peak.single / mib:.0f} MiB RSS")
     print(f"flows after the click: {sum(1 for s in flows.values() if s != 'ok')} not ok; "
           f"console problems: {len(problems)}")
 

@@ -39,6 +39,7 @@ MAX_DEPTH_INDENT = 8
 PAGE = 200       # rows per page of the flow and service lists
 MAX_DRAW = 160   # services in one focused diagram
 LIST_LIMIT = 50  # names shown per row of the switched-off / down / degraded table
+SPOF_LIMIT = 12  # single points of failure listed per flow (the diagram shows them all)
 
 
 def text(value: object) -> str:
@@ -251,6 +252,7 @@ def page_data(report: Overview) -> dict:
         "focus": report.initial_focus,
         "page": PAGE,
         "maxDraw": MAX_DRAW,
+        "spofLimit": SPOF_LIMIT,
     }
 
 
@@ -272,8 +274,11 @@ def _flow_rows(report: Overview) -> list[str]:
                 if flow.flow.description else "")
         owner = text(flow.flow.owner) if flow.flow.owner else "—"
         spofs = report.single_points.flows.get(flow.name, ())
-        chips = " ".join(_chip(n, report.states[n], n in off) for n in spofs) or (
+        chips = " ".join(_chip(n, report.states[n], n in off) for n in spofs[:SPOF_LIMIT]) or (
             '<span class="muted">none</span>')
+        if len(spofs) > SPOF_LIMIT:
+            chips += f' <span class="muted">and {len(spofs) - SPOF_LIMIT} more</span>'
+
         focused = ' class="focused"' if flow.name == report.initial_focus else ""
         out.append(
             f'<tr data-flow="{attr(flow.name)}" data-state="{flow.state}"{focused}>'

@@ -8,11 +8,12 @@
 (function () {
   "use strict";
 
+  var STARTED = performance.now();
   var D = JSON.parse(document.getElementById("pruner-data").textContent);
   var NAMES = D.nodes;                     // node names (services and operations), graph order
   var N = NAMES.length;
-  var INDEX = new Map();
-  for (var i = 0; i < N; i++) INDEX.set(NAMES[i], i);
+  var INDEX = new Map(), LOWER = new Array(N);
+  for (var i = 0; i < N; i++) { INDEX.set(NAMES[i], i); LOWER[i] = NAMES[i].toLowerCase(); }
   var SINGLE = 0, ANY_OF = 1, AT_LEAST = 2;
   var PAGE = D.page || 200;
   var MAX_DRAW = D.maxDraw || 160;
@@ -324,12 +325,21 @@
   /* ---- rendering ------------------------------------------------------------- */
 
   function update() {
+    var t = [performance.now()];
     state.ev = evaluate(Array.from(state.off));
+    t.push(performance.now());
     renderVerdict();
     renderOffBar();
+    t.push(performance.now());
     renderFlows();
+    t.push(performance.now());
     renderServices();
+    t.push(performance.now());
     renderDiagram();
+    t.push(performance.now());
+    // How long each step took (evaluate, verdict, flows, services, diagram), for benchmarks.
+    document.body.setAttribute("data-update-ms", t.slice(1).map(function (x, q) {
+      return (x - t[q]).toFixed(1); }).join(" "));
   }
 
   function gate(ev) {
@@ -449,8 +459,11 @@
         });
       }
       var spofs = el("span", {"class": "names"});
-      if (!SPOF[k].length) spofs.appendChild(el("span", {"class": "muted"}, "none"));
-      SPOF[k].forEach(function (n) { spofs.appendChild(serviceChip(n)); spofs.appendChild(document.createTextNode(" ")); });
+      if (state.spof) {  // drawn on request only: big manifests have many
+        if (!SPOF[k].length) spofs.appendChild(el("span", {"class": "muted"}, "none"));
+        SPOF[k].slice(0, D.spofLimit).forEach(function (n) { spofs.appendChild(serviceChip(n)); spofs.appendChild(document.createTextNode(" ")); });
+        if (SPOF[k].length > D.spofLimit) spofs.appendChild(el("span", {"class": "muted"}, "and " + (SPOF[k].length - D.spofLimit) + " more"));
+      }
       var nameCell = [el("button", {"type": "button", "class": "link", "data-focus-flow": f.name,
         "title": "draw this flow and what it stands on"}, clean(f.name))];
       if (f.desc) nameCell.push(el("div", {"class": "desc"}, clean(f.desc)));
@@ -470,7 +483,7 @@
     var ev = state.ev, needle = state.svcFilter.toLowerCase(), want = state.svcState;
     var list = [];
     for (var n = 0; n < N; n++) {
-      if (needle && NAMES[n].toLowerCase().indexOf(needle) < 0) continue;
+      if (needle && LOWER[n].indexOf(needle) < 0) continue;
       if (want) {
         var s = want === "off" ? (state.off.has(n) ? "off" : "") : serviceState(ev, n);
         if (s !== want) continue;
@@ -802,6 +815,7 @@
   $("show-spof").addEventListener("change", function (e) {
     state.spof = e.target.checked;
     document.body.classList.toggle("show-spof", state.spof);
+    renderFlows();
     renderDiagram();
   });
   $("reset").addEventListener("click", function () { setOff(new Set(INITIAL)); });
@@ -813,5 +827,6 @@
   if (stale) stale.parentNode.removeChild(stale);
   fromHash();
   document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
+  document.body.setAttribute("data-script-ms", String(Math.round(performance.now() - STARTED)));
   document.body.setAttribute("data-ready", "true");
 })();
