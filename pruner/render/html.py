@@ -180,6 +180,8 @@ button { font: inherit; cursor: pointer; }
   overflow: auto; max-height: 80vh; }
 .diagram svg { display: block; margin: 0 auto; }
 #static-diagram svg { max-width: 100%; height: auto; }
+#zoom { margin-right: 6px; }
+#zoom:checked ~ .diagram svg { max-width: none; }
 #focus-diagram svg text { font: 12px system-ui, Helvetica, Arial, sans-serif; text-anchor: middle;
   pointer-events: none; }
 #focus-diagram svg text.sub { font-size: 10px; fill: #5f6368; }
@@ -436,5 +438,7 @@ def _static_diagram(report: Overview, svg: str | None) -> list[str]:
     if svg is None:
         out.append('<p class="muted">No diagram: Graphviz was not run.</p>')
     else:
+        out.append('<input type="checkbox" id="zoom"><label for="zoom">Show at full size '
+                   "(scroll to pan)</label>")
         out.append(f'<div class="diagram" id="diagram">{inline_svg(svg)}</div>')
     return out + ["</section>"]
