@@ -172,7 +172,8 @@ def main() -> None:
     print(f"services: {args.services}; page: {size / mib:.1f} MiB, {dom} elements in the DOM")
     print(f"load {load:.2f} s, GC-paused load {strict:.2f} s; report {report:.2f} s = "
           f"{report / load:.2f}x the load cost ({report / strict:.2f}x the GC-paused load)")
-    print(f"browser: opened in {opened:.2f} s (script ready {ready_ms} ms after navigation, of which the script {script_ms} ms); "
+    print(f"browser: opened in {opened:.2f} s (script ready {ready_ms} ms after navigation, "
+          f"of which the script {script_ms} ms); "
           f"click {clicked * 1000:.0f} ms; search {searched * 1000:.0f} ms (12 keystrokes); "
           f"focus a flow {focus_flow * 1000:.0f} ms ({drawn} boxes); "
           f"focus a service {focus_service * 1000:.0f} ms")

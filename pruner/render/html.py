@@ -220,8 +220,11 @@ def _chip(name: str, state: str, off: bool) -> str:
             f'data-state="{state}"{mark} title="{hint}">{text(name)}</button>')
 
 
-def _item(item, index: dict[str, int]) -> list:
+def _item(item, index: dict[str, int]) -> list | int:
     kind = {ANY_OF: 1, AT_LEAST: 2}.get(item.kind, 0)
+    if (kind == 0 and not item.soft and not item.note
+            and not getattr(item, "implicit", False)):
+        return index[item.members[0]]  # the common case, a plain hard dependency
     flags = kind | (4 if item.soft else 0) | (8 if getattr(item, "implicit", False) else 0)
     head: list = [flags, item.need]
     if item.note:
@@ -235,7 +238,8 @@ def page_data(report: Overview) -> dict:
 
     Nodes (services and operations, in graph order) are numbered; items are
     ``[flags, need, (note,) member...]`` with flags ``kind | 4 soft | 8 implicit |
-    16 note`` (kind 0 single, 1 any_of, 2 at_least).
+    16 note`` (kind 0 single, 1 any_of, 2 at_least), or just the member's number for
+    a plain hard dependency on one node.
     """
     index = {node.name: i for i, node in enumerate(report.nodes)}
     spof = report.single_points.flows

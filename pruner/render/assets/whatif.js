@@ -21,7 +21,11 @@
   /* ---- the model: items unpacked ------------------------------------------ */
 
   function unpack(raw) {
-    // [flags, need, (note,) member...]; flags: kind | 4 soft | 8 implicit | 16 note
+    // [flags, need, (note,) member...]; flags: kind | 4 soft | 8 implicit | 16 note;
+    // a bare number is a plain hard dependency on that node.
+    if (typeof raw === "number") {
+      return {kind: SINGLE, need: 1, soft: false, implicit: false, note: null, members: [raw]};
+    }
     var flags = raw[0], start = (flags & 16) ? 3 : 2;
     return {kind: flags & 3, need: raw[1], soft: !!(flags & 4), implicit: !!(flags & 8),
             note: (flags & 16) ? raw[2] : null, members: raw.slice(start)};
