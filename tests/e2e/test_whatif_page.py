@@ -27,7 +27,7 @@ from tests.e2e import browser
 from tests.render_helpers import REPO
 from tests.strategies import items, manifests
 
-EXAMPLES = settings(max_examples=20, deadline=None, derandomize=True,
+EXAMPLES = settings(max_examples=12, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 _serial = itertools.count()

@@ -486,7 +486,13 @@
   function renderServices() {
     var ev = state.ev, needle = state.svcFilter.toLowerCase(), want = state.svcState;
     var list = [];
-    for (var n = 0; n < N; n++) {
+    if (!needle && !want) {  // the common case: no need to look at all 20,000
+      var first = state.svcPage * PAGE;
+      if (first >= N) first = state.svcPage = 0;
+      list = new Array(N);
+      for (var n0 = first; n0 < Math.min(N, first + PAGE); n0++) list[n0] = n0;
+    }
+    else for (var n = 0; n < N; n++) {
       if (needle && LOWER[n].indexOf(needle) < 0) continue;
       if (want) {
         var s = want === "off" ? (state.off.has(n) ? "off" : "") : serviceState(ev, n);
