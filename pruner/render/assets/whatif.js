@@ -680,16 +680,33 @@
       if (it % 2 === 0) for (a = 1; a < rows.length; a++) sweep(rows[a], "up");
       else for (a = rows.length - 2; a >= 0; a--) sweep(rows[a], "down");
     }
-    // 4. coordinates: each layer packed left to right, centred on the widest.
-    var GAP = 22, ROW = 92, widths = rows.map(function (row) {
-      return row.reduce(function (s, p) { return s + P[p].w + GAP; }, -GAP); });
-    var width = Math.max.apply(null, widths.concat([200]));
-    var X = new Float64Array(P.length), Y = new Float64Array(P.length);
-    rows.forEach(function (row, L) {
-      var x = (width - widths[L]) / 2 + 10;
-      row.forEach(function (p) { X[p] = x + P[p].w / 2; Y[p] = 30 + L * ROW; x += P[p].w + GAP; });
+    // 4. coordinates: each layer packed left to right in lines of at most WRAP px
+    //    (a wide layer wraps onto several lines, in its barycentre order), centred.
+    var GAP = 22, ROW = 92, LINE = 64, WRAP = 1250;
+    var lines = [];   // per layer: lines of positioned things
+    rows.forEach(function (row) {
+      var out = [[]], used = 0;
+      row.forEach(function (p) {
+        if (used && used + P[p].w > WRAP) { out.push([]); used = 0; }
+        out[out.length - 1].push(p); used += P[p].w + GAP;
+      });
+      lines.push(out);
     });
-    var result = {V: V, E: E, X: X, Y: Y, width: width + 20, height: 10 + rows.length * ROW, note: sub.note};
+    var lineWidth = function (line) {
+      return line.reduce(function (s, p) { return s + P[p].w + GAP; }, -GAP); };
+    var width = 200;
+    lines.forEach(function (ls) { ls.forEach(function (line) { width = Math.max(width, lineWidth(line)); }); });
+    var X = new Float64Array(P.length), Y = new Float64Array(P.length), y = 30;
+    lines.forEach(function (ls, L) {
+      ls.forEach(function (line, q) {
+        if (q) y += LINE;
+        var x = (width - lineWidth(line)) / 2 + 10;
+        line.forEach(function (p) { X[p] = x + P[p].w / 2; Y[p] = y; x += P[p].w + GAP; });
+      });
+      y += ROW;
+    });
+    var result = {V: V, E: E, X: X, Y: Y, width: width + 20, height: y - ROW + 40, note: sub.note};
+    result.anchor = focus.kind === "flow" ? id.get("f" + FLOW_INDEX.get(focus.name)) : id.get("s" + INDEX.get(focus.name));
     layoutCache.set(key, result);
     return result;
   }
@@ -794,6 +811,9 @@
     });
     svg.appendChild(nodes);
     box.appendChild(svg);
+    if (L.anchor !== undefined && box.scrollWidth > box.clientWidth) {
+      box.scrollLeft = Math.max(0, L.X[L.anchor] - box.clientWidth / 2);
+    }
     $("focus-time").textContent = "drawn in " + Math.round(performance.now() - t0) + " ms";
   }
 
