@@ -13,8 +13,9 @@ One run, on one machine, ratios from that run:
   best of ``--runs``; the ratio report / load is the acceptance figure (<= 3x);
 - in headless Chromium (Selenium, system chromedriver, nothing downloaded), best of
   ``--runs`` fresh loads: time until the page's script is ready (``performance.now()``
-  at the end of start-up, which counts parsing the HTML and the JSON model), then a click on a service in
-  the list (evaluate + redraw), a search, focusing a flow and a service;
+  at the end of start-up, which counts parsing the HTML and the JSON model), then a
+  click on a service in the list (evaluate + redraw), a search, focusing a flow and a
+  service;
 - peak memory: the summed PSS (proportional set size) of chromedriver's process
   tree (browser, renderer, GPU and utility processes), polled from /proc every 20 ms
   while the page opens and is used; also the summed RSS (which counts shared pages
