@@ -259,3 +259,54 @@ def test_scripts_disabled_show_the_initial_state(tmp_path):
         assert d.find_element("id", "static-diagram").is_displayed()
     finally:
         d.quit()
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=what_ifs())
+def test_cli_page_opened_with_an_address_agrees_with_check_json(driver, pages, case):
+    """The acceptance line end to end: a manifest file, `pruner report` with no --off,
+    the page opened as F.html#off=A,B, against `pruner check --off A,B --format json`."""
+    import json
+
+    from click.testing import CliRunner
+
+    from pruner.cli import main
+    from tests.strategies import document
+
+    manifest, off, _ = case
+    n = next(_serial)
+    path, page = pages / f"m{n}.yaml", pages / f"cli-{n}.html"
+    path.write_text(json.dumps(document_with_operations(manifest, document)))
+    result = CliRunner().invoke(main, ["report", str(path), "--output", str(page)])
+    assert result.exit_code == 0, result.output
+    args = ["check", str(path), "--format", "json"] + (["--off", ",".join(off)] if off else [])
+    checked = json.loads(CliRunner().invoke(main, args).stdout)
+    browser.open_page(driver, page.as_uri() + fragment(off))
+    seen = browser.states(driver)
+    states = {name: s["state"] for name, s in checked["services"].items()}
+    if "operations" in checked:
+        states.update((name, s["state"]) for name, s in checked["operations"].items())
+    else:  # check's JSON does not list operations yet: the Python evaluator does
+        states.update(switch_off(dependency_graph(manifest), off).operations)
+    assert {name: s for name, s in seen["flows"]} == {
+        name: f["state"] for name, f in checked["flows"].items()}
+    for name, state in seen["services"]:
+        assert state == states[name], name
+
+
+def document_with_operations(manifest, document):
+    """tests/strategies.document, plus each service's operations (spec §8 syntax)."""
+    doc = document(manifest)
+    for svc in manifest.services.values():
+        if svc.operations:
+            doc["services"][svc.name]["operations"] = {
+                op.name.split(":", 1)[1]: {"depends_on": [
+                    item_document(i) for i in op.own_items]} for op in svc.operations}
+    return doc
+
+
+def item_document(item):
+    from tests.strategies import item_document as plain
+
+    return plain(item)
