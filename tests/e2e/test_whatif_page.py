@@ -176,6 +176,20 @@ def test_twitter_clicking_sms_gateway(driver, tmp_path):
     driver.find_element("css selector", 'button[data-focus-flow="2fa-login-sms"]').click()
     boxes = driver.find_elements("css selector", "#focus-diagram g[data-service]")
     assert len(boxes) > 10
+    # Focusing a service explains it, in the words of `pruner check`.
+    from pruner.analysis.explain import explain_service
+    from pruner.cli.common import load_graph
+
+    _, G = load_graph(str(REPO / "manifests" / "twitter"))
+    ev = switch_off(G, ["sms-gateway"])
+    for name in ("account-recovery", "twofactor-sms"):
+        driver.execute_script(
+            "Array.from(document.querySelectorAll('[data-focus-service]'))"
+            ".find(e => e.getAttribute('data-focus-service') === arguments[0]).click()", name)
+        lines = driver.execute_script("return Array.from(document.querySelectorAll("
+                                      "'#focus-caption .service-why li'), li => li.textContent)")
+        assert lines == [line_text(line) for line in explain_service(G, ev, name)] != []
+    driver.find_element("css selector", 'button[data-focus-flow="2fa-login-sms"]').click()
     browser.click_service(driver, "sms-gateway", where="#focus-diagram")
     assert dict(browser.states(driver)["flows"])["2fa-login-sms"] == "ok"
     assert browser.console_problems(driver) == []

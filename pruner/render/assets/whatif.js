@@ -187,8 +187,18 @@
     var failing = st.filter(function (s) { return s.up < s.item.need && !s.item.soft; });
     var chosen = failing.length ? failing : st.filter(function (s) {
       return s.down.length || s.degraded.length; });
-    var seen = new Set(), lines = [], stack = [];
-    for (var q = chosen.length - 1; q >= 0; q--) stack.push({depth: 0, subject: null, status: chosen[q]});
+    return explain(ev, chosen.map(function (st_) { return {subject: null, status: st_}; }), new Set());
+  }
+
+  function explainService(ev, n) {
+    // Why a service is DOWN or DEGRADED (empty when up or switched off).
+    var first = nextStatus(ev, n);
+    return first === null ? [] : explain(ev, [{subject: n, status: first}], new Set([n]));
+  }
+
+  function explain(ev, starts, seen) {
+    var lines = [], stack = [], q;
+    for (q = starts.length - 1; q >= 0; q--) stack.push({depth: 0, subject: starts[q].subject, status: starts[q].status});
     while (stack.length) {
       var entry = stack.pop();
       if (entry.line) { lines.push(entry.line); continue; }
@@ -729,6 +739,17 @@
     caption.appendChild(document.createTextNode(focus.kind === "flow" ?
       " and everything it stands on. " : ", what depends on it up to the flows, and what it needs directly. "));
     caption.appendChild(document.createTextNode("Click a service to switch it off or on; click a flow to focus on it."));
+    if (focus.kind === "service") {
+      var n = INDEX.get(focus.name), why = explainService(ev, n);
+      var said = state.off.has(n) ? "It is switched off." : why.length ? "Why it is " + serviceState(ev, n).toUpperCase() + ":" : "It is up.";
+      var block = el("div", {"class": "service-why"}, said);
+      if (why.length) {
+        var ul = el("ul", {"class": "why"});
+        why.forEach(function (line) { ul.appendChild(el("li", {"class": "d" + Math.min(line.depth, 8)}, clean(lineText(line)))); });
+        block.appendChild(ul);
+      }
+      caption.appendChild(block);
+    }
     if (state.spof) caption.appendChild(el("div", {"class": "muted"}, "Purple outline (SPOF): a single point of failure of a flow drawn here."));
     if (L.note) caption.appendChild(el("div", {"class": "muted"}, L.note));
     var spof = new Set();
