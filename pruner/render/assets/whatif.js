@@ -652,7 +652,10 @@
     for (a = 0; a <= depthMax; a++) rows.push([]);
     var P = [];   // all positioned things: {v: node or -1, layer, w}
     for (a = 0; a < nV; a++) {
-      V[a].w = V[a].kind === "junction" ? 76 : Math.max(90, textWidth(V[a].label));
+      // Wide enough for the name and the longest second line a state can give it.
+      var second = V[a].kind === "flow" ? "not critical · DEGRADED" :
+        "SWITCHED OFF · SPOF" + (V[a].hidden ? " · +" + V[a].hidden + " more" : "");
+      V[a].w = V[a].kind === "junction" ? 76 : Math.max(90, textWidth(V[a].label), second.length * 6 + 14);
       P.push({node: a, layer: layer[a], w: V[a].w, up: [], down: []});
       rows[layer[a]].push(a);
     }
