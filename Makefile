@@ -52,12 +52,15 @@ fuzz: $(STAMP)
 # The examples in reports/: the Twitter story with sms-gateway switched off.
 # tests/test_reports.py regenerates them the same way and fails when they are stale.
 STORY := manifests/twitter --off sms-gateway
-reports: $(STAMP) graphviz
+reports: $(STAMP) system-packages
 	$(BIN)/pruner render $(STORY) --output reports/twitter-sms-gateway.dot
 	$(BIN)/pruner render $(STORY) --output reports/twitter-sms-gateway.svg
 	$(BIN)/pruner render $(STORY) --output reports/twitter-sms-gateway.mmd
 	$(BIN)/pruner render $(STORY) --flow 2fa-login-sms --output reports/twitter-sms-gateway-2fa-login-sms.svg
 	$(BIN)/pruner report $(STORY) --output reports/twitter-sms-gateway.html
+	@# The what-if page with nothing switched off, then sms-gateway clicked off in Chromium.
+	$(BIN)/pruner report manifests/twitter --output reports/twitter-whatif.html
+	$(BIN)/python -m tests.e2e.screenshots reports/twitter-whatif.html reports
 	dot -V 2>&1 | sed 's/ *(.*//' > reports/graphviz-version.txt
 	@# `check` exits 1 when the gate fails, which is the point of this story.
 	$(BIN)/pruner check $(STORY) --format markdown --output reports/twitter-sms-gateway.md \

@@ -67,10 +67,15 @@ def test_report_writes_a_self_contained_page(tmp_path):
     assert result.exit_code == 0, result.output
     page = out.read_text()
     assert "<svg" in page and "FAIL" in page and "Single points of failure" in page
+    # One inline script (allowed by its hash) and one JSON block; nothing is fetched.
+    assert page.count("<script") == 2 and '<script type="application/json"' in page
+    assert "default-src 'none'; script-src 'sha256-" in page
     lowered = page.lower()
-    for fetch in ("<script", "<link", "src=", "@import", "url(", "http://", "https://"):
+    for fetch in ("<link", "src=", "@import", "url(", "http://", "https://", "fetch(",
+                  "xmlhttprequest", "import("):
         assert fetch not in lowered.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
-            'xmlns:xlink="http://www.w3.org/1999/xlink"', ""), fetch
+            'xmlns:xlink="http://www.w3.org/1999/xlink"', "").replace(
+            '"http://www.w3.org/2000/svg"', "").replace("url(#arrow-", ""), fetch
 
 
 def test_check_does_not_offer_diagram_formats():
@@ -81,3 +86,55 @@ def test_check_does_not_offer_diagram_formats():
 def test_png_to_stdout_is_refused(tmp_path):
     result = run("render", TWITTER, "--format", "png", "-o", "-")
     assert result.exit_code == 2 and "binary" in result.output
+
+
+def _wide_manifest(tmp_path, isolated: int, chained: int = 0):
+    """``isolated`` services with no dependency and nothing depending on them, plus a
+    flow over a chain of ``chained`` services."""
+    lines = ["services:"]
+    lines += [f"  lone-{i:03d}: {{}}" for i in range(isolated)]
+    lines += [f"  chain-{i:03d}: {{depends_on: [chain-{i + 1:03d}]}}" for i in range(chained)]
+    lines += [f"  chain-{chained:03d}: {{}}", "flows:", "  f: {requires: [chain-000]}"]
+    path = tmp_path / "wide.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_render_says_what_it_wrote_on_stderr(tmp_path):
+    out = tmp_path / "x.dot"
+    result = CliRunner().invoke(main, ["render", TWITTER, "--flow", "2fa-login-sms", "-o",
+                                       str(out)])
+    assert result.exit_code == 0
+    assert result.stderr == f"pruner: wrote {out}: 31 services, 1 flow\n"
+    assert result.stdout == ""
+    result = CliRunner().invoke(main, ["render", TWITTER, "--flow", "2fa-login-sms",
+                                       "--format", "dot", "-o", "-"])
+    assert result.stderr == "" and result.stdout.startswith("digraph")
+
+
+def test_render_warns_when_the_picture_cannot_be_read(tmp_path):
+    manifest = _wide_manifest(tmp_path, 10, chained=200)
+    result = CliRunner().invoke(main, ["render", manifest, "-o", str(tmp_path / "x.dot")])
+    assert result.exit_code == 0
+    warning = result.stderr.splitlines()[0]
+    assert warning.startswith("pruner: warning: the diagram holds 211 services, too many")
+    assert "--flow NAME" in warning and "--depth N" in warning
+    result = CliRunner().invoke(main, ["render", manifest, "--depth", "5", "-o",
+                                       str(tmp_path / "y.dot")])
+    assert "warning" not in result.stderr
+
+
+def test_isolated_services_are_packed_in_a_grid(tmp_path):
+    out = tmp_path / "x.dot"
+    assert run("render", _wide_manifest(tmp_path, 100), "-o", str(out)).exit_code == 0
+    dot = out.read_text()
+    invisible = [line for line in dot.splitlines() if "style=invis" in line]
+    # 10 columns hang from the flow, every other service sits below the one 10 before.
+    assert sum('"flow:f" -> "svc:lone-' in line for line in invisible) == 10
+    assert '"svc:lone-000" -> "svc:lone-010"' in dot
+    assert '"svc:lone-089" -> "svc:lone-099"' in dot
+    svg = tmp_path / "x.svg"
+    assert run("render", _wide_manifest(tmp_path, 100), "-o", str(svg)).exit_code == 0
+    root = ET.fromstring(svg.read_text())
+    width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+    assert width < 3 * height  # a block, not one row of 100 boxes

@@ -31,6 +31,7 @@ def regenerate(tmp_path, monkeypatch):
         ("twitter-sms-gateway.mmd", ["render", *STORY]),
         ("twitter-sms-gateway-2fa-login-sms.svg", ["render", *STORY, "--flow", "2fa-login-sms"]),
         ("twitter-sms-gateway.html", ["report", *STORY]),
+        ("twitter-whatif.html", ["report", "manifests/twitter"]),
     ]:
         out = tmp_path / name
         result = runner.invoke(main, [*args, "--output", str(out)])

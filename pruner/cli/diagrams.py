@@ -12,7 +12,7 @@ from pruner.cli.common import Progress, emit, load_graph, off_names, path_argume
 from pruner.errors import InputError, display
 from pruner.graphviz_run import run_dot
 from pruner.render import render
-from pruner.report.diagram import CLUSTER_BY, diagram_report
+from pruner.report.diagram import CLUSTER_BY, FLOW, SERVICE, diagram_report
 from pruner.report.overview import overview_report
 
 __all__ = ["render_command", "report_command"]
@@ -21,6 +21,11 @@ __all__ = ["render_command", "report_command"]
 RENDER_SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".mmd": "mmd",
                    ".mermaid": "mmd"}
 RENDER_FORMATS = ("dot", "svg", "png", "mmd")
+#: Above this many services a picture cannot be read (boxes shrink to dots, edges merge
+#: into a band): `render` says so and suggests --flow / --depth.
+READABLE = 150
+#: Above this many Graphviz takes minutes (1,000 services: 40 s and a 96,599 pt SVG).
+SLOW = 1000
 
 
 def _render_format(output: str, fmt: str | None) -> str:
@@ -87,20 +92,36 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
     title = f"{path}: {', '.join(ev.off)} switched off" if ev.off else str(path)
     diagram = diagram_report(G, ev, flows=flows, depth=depth, cluster_by=cluster_by,
                              title=title)
+    services = sum(1 for node in diagram.nodes if node.kind == SERVICE)
+    if services > READABLE:
+        slow = (f"; Graphviz needs minutes for {services} services"
+                if services > SLOW and fmt in ("svg", "png") else "")
+        click.echo(f"pruner: warning: the diagram holds {services} services, too many to read "
+                   f"in one picture{slow}: draw less with --flow NAME and --depth N, or open "
+                   "`pruner report`'s page, which draws one flow or service at a time", err=True)
     if fmt == "mmd":
         emit(render(diagram, "mermaid"), output)
-        return
-    source = render(diagram, "dot")
-    if fmt == "dot":
-        emit(source, output)
-        return
-    data = _layout(source, fmt, diagram)
-    if fmt == "svg":
-        # Imported here: only drawing needs the graphviz package, so `check` starts faster.
-        from pruner.render.dot import tidy_svg
+    else:
+        source = render(diagram, "dot")
+        if fmt == "dot":
+            emit(source, output)
+        else:
+            data = _layout(source, fmt, diagram)
+            if fmt == "svg":
+                # Imported here: only drawing needs the graphviz package, so `check` starts faster.
+                from pruner.render.dot import tidy_svg
 
-        data = tidy_svg(data.decode("utf-8")).encode("utf-8")
-    emit(data, output)
+                data = tidy_svg(data.decode("utf-8")).encode("utf-8")
+            emit(data, output)
+    shown_flows = sum(1 for node in diagram.nodes if node.kind == FLOW)
+    _wrote(output, f"{services} service{'' if services == 1 else 's'}, "
+                   f"{shown_flows} flow{'' if shown_flows == 1 else 's'}")
+
+
+def _wrote(output: str, what: str) -> None:
+    """Say on standard error what was written (as `import` does), unless it went to stdout."""
+    if output != "-":
+        click.echo(f"pruner: wrote {output}: {what}", err=True)
 
 
 @click.command("report")
@@ -113,16 +134,25 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
 def report_command(path: str, off: tuple[str, ...], off_file: str | None,
                    flows: tuple[str, ...], depth: int | None, cluster_by: str,
                    fail_on: str, output: str) -> None:
-    """Write one self-contained HTML page: verdict, flows, single points of failure, diagram.
+    """Write the what-if page: one self-contained HTML file to switch services off by clicking.
 
-    Needs Graphviz (dot) for the diagram. The page fetches nothing and runs no
-    script. Exit 0 when the file is written, whatever the verdict (use `pruner
-    check` as the gate).
+    Click a service (in the lists or the diagram) to switch it off or on; flows,
+    services and explanations follow at once, and the address keeps the what-if
+    (#off=NAME,NAME), so a link shows it. --off is the initial state, which the page
+    also shows with scripts disabled. Focus on a flow or a service to draw only what
+    it stands on (or what depends on it). The page fetches nothing (a
+    Content-Security-Policy forbids it). Needs Graphviz (dot) for the no-script
+    picture when it has at most 150 services. Exit 0 when the file is written,
+    whatever the verdict (use `pruner check` as the gate).
     """
     result, G = load_graph(path)
     ev = switch_off(G, off_names(G, off, off_file))
     check_flows(G, flows)
     overview = overview_report(G, ev, source=path, flows=flows, depth=depth,
                                cluster_by=cluster_by, fail_on=fail_on)
-    svg = _layout(render(overview.diagram, "dot"), "svg", overview.diagram).decode("utf-8")
+    svg = None
+    if overview.diagram is not None:
+        svg = _layout(render(overview.diagram, "dot"), "svg", overview.diagram).decode("utf-8")
     emit(render(overview, "html", svg=svg), output)
+    _wrote(output, f"{len(overview.nodes)} services and operations, "
+                   f"{len(overview.flow_defs)} flows")

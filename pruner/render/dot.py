@@ -10,6 +10,7 @@ to inline in a web page for the same reason.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import singledispatch
 
@@ -240,11 +241,23 @@ def diagram_dot(diagram: Diagram) -> str:
         add_edge(edge.tail, edge.head, (edge.trouble, edge.soft, edge.member),
                  lambda edge=edge: _edge_attrs(edge))
     # A service nothing points at would sit in the top row and pass for a flow:
-    # an invisible edge from the first flow keeps it below.
+    # an invisible edge from the first flow keeps it below. Services with no edge at
+    # all are packed into a square grid of invisible edges instead of one long row.
     heads = {edge.head for edge in diagram.edges}
+    tails = {edge.tail for edge in diagram.edges}
+    isolated = [n.id for n in diagram.nodes
+                if n.kind != FLOW and n.id not in heads and n.id not in tails]
+    alone = set(isolated)
     for node in diagram.nodes:
-        if flows and node.kind != FLOW and node.id not in heads:
+        if flows and node.kind != FLOW and node.id not in heads and node.id not in alone:
             add_edge(flows[0].id, node.id, ("invis",), lambda: {"style": "invis"})
+    width = max(1, math.isqrt(len(isolated) - 1) + 1) if isolated else 1
+    for i, nid in enumerate(isolated):
+        if i < width:
+            if flows:
+                add_edge(flows[0].id, nid, ("invis",), lambda: {"style": "invis"})
+        else:
+            add_edge(isolated[i - width], nid, ("invis",), lambda: {"style": "invis"})
     _legend(g, diagram.overlay)
     return g.source
 

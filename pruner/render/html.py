@@ -1,27 +1,45 @@
-"""A single self-contained HTML page for ``pruner report``: verdict, flows with
-explanations, single points of failure and the diagram as inline SVG.
+"""A single self-contained, interactive HTML page for ``pruner report``: the what-if
+page (issue 14).
 
-No scripts, fonts, images or styles are fetched from anywhere: the page opens from
-disk. Every piece of manifest text goes through :func:`html.escape`; the inline
-SVG comes from Graphviz run on DOT whose labels were all escaped by
+The page carries the whole model as JSON and an evaluator of spec §4/§8 in
+JavaScript (``assets/whatif.js``): a reviewer switches services off and on by
+clicking, and flows, services, explanations and a focused diagram follow at once.
+The switched-off set lives in the address (``#off=NAME,NAME``). Everything is also
+rendered here, server side, for the initial state (``--off``), so the page reads
+the same with scripts disabled.
+
+Nothing is fetched from anywhere: a Content-Security-Policy forbids it, and the one
+script is allowed by its hash. Every piece of manifest text goes through
+:func:`html.escape` here, or through ``textContent``/``setAttribute`` in the script;
+the JSON block escapes ``<`` so no text can close it. The static (no-script)
+diagram comes from Graphviz run on DOT whose labels were all escaped by
 :mod:`pruner.render.dot`, which is what makes it safe to inline.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+import json
 import re
-from functools import singledispatch
+from functools import lru_cache, singledispatch
+from importlib.resources import files
 
-from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK
+from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
+from pruner.model import ANY_OF, AT_LEAST
 from pruner.render.common import clean, flow_summary, line_text, service_summary
-from pruner.render.dot import STYLE, tidy_svg
+from pruner.render.dot import EDGE_COLOR, STYLE, tidy_svg
 from pruner.report.diagram import OFF
 from pruner.report.overview import Overview
 
-__all__ = ["render", "inline_svg", "text"]
+__all__ = ["render", "inline_svg", "text", "attr", "page_data", "script", "csp", "PAGE", "MAX_DRAW"]
 
 MAX_DEPTH_INDENT = 8
+PAGE = 200       # rows per page of the flow and service lists
+MAX_DRAW = 160   # services in one focused diagram
+LIST_LIMIT = 50  # names shown per row of the switched-off / down / degraded table
+SPOF_LIMIT = 12  # single points of failure listed per flow (the diagram shows them all)
 
 
 def text(value: object) -> str:
@@ -31,6 +49,16 @@ def text(value: object) -> str:
     '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;\\x1b[31m'
     """
     return html.escape(clean(value), quote=True)
+
+
+def attr(value: str) -> str:
+    r"""A name for an attribute value: escaped but not cleaned, so that the
+    attribute holds exactly the name (what the script and tests look for).
+
+    >>> attr('a"b\r<')
+    'a&quot;b&#13;&lt;'
+    """
+    return html.escape(str(value), quote=True).replace("\r", "&#13;")
 
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
@@ -46,6 +74,57 @@ def inline_svg(svg: str) -> str:
     return tidy_svg(_PROLOG.sub("", svg, count=1)).strip()
 
 
+@lru_cache(maxsize=1)
+def script() -> str:
+    """The page's script (package data ``pruner/render/assets/whatif.js``)."""
+    return files("pruner.render").joinpath("assets", "whatif.js").read_text(encoding="utf-8")
+
+
+def csp(source: str) -> str:
+    """The Content-Security-Policy of the page: nothing may be fetched, the one
+    inline script runs by its hash, styles inline only (``'unsafe-inline'`` for
+    styles: they cannot fetch anything since fonts, images other than ``data:``
+    and connections are all forbidden, and the script sets ``style`` attributes).
+
+    >>> csp("x")  # doctest: +ELLIPSIS
+    "default-src 'none'; script-src 'sha256-LXEW...'; style-src 'unsafe-inline'; ..."
+    """
+    digest = base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode()
+    return (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
+            "img-src data:; base-uri 'none'; form-action 'none'")
+
+
+def _css() -> str:
+    states = []
+    for state, (fill, border, ink) in STYLE.items():
+        states.append(f'.badge[data-s="{state}"] {{ background: {fill}; border-color: {border};'
+                      f" color: {ink}; }}")
+    for state in (UP, DEGRADED, DOWN):
+        fill, border, ink = STYLE[state]
+        states.append(f'svg g.service[data-state="{state}"] rect {{ fill: {fill};'
+                      f" stroke: {border}; }}")
+        states.append(f'svg g.service[data-state="{state}"] text {{ fill: {ink}; }}')
+        states.append(f'svg g.junction[data-state="{state}"] rect {{ stroke: {border}; }}')
+        states.append(f'.chip[data-state="{state}"], .svc[data-state="{state}"] {{ '
+                      f"border-color: {border}; color: {ink}; background: {fill}; }}")
+    for state in (OK, DEGRADED, BROKEN):
+        fill, border, ink = STYLE[state]
+        states.append(f'svg g.flow[data-state="{state}"] rect {{ fill: {fill};'
+                      f" stroke: {border}; }}")
+        states.append(f'svg g.flow[data-state="{state}"] text {{ fill: {ink}; }}')
+    fill, border, ink = STYLE[OFF]
+    states.append(f'svg g.service[data-off] rect {{ fill: {fill}; stroke: {border};'
+                  " stroke-dasharray: 4 3; }")
+    states.append(f"svg g.service[data-off] text {{ fill: {ink}; text-decoration: line-through; }}")
+    states.append(f'.chip[data-off], .svc[data-off] {{ background: {fill}; border-color: {border};'
+                  f" color: {ink}; text-decoration: line-through; }}")
+    for key, color in (("none", EDGE_COLOR[None]), ("degraded", EDGE_COLOR[DEGRADED]),
+                       ("down", EDGE_COLOR[DOWN])):
+        states.append(f"svg path.edge.t-{key} {{ stroke: {color}; }}")
+        states.append(f"svg path.arrow-{key} {{ fill: {color}; }}")
+    return _CSS + "\n".join(states) + "\n"
+
+
 _CSS = """
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
@@ -53,7 +132,7 @@ body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, 
   Arial, sans-serif; color: #202124; background: #f8f9fa; }
 main { max-width: 1500px; margin: 0 auto; padding: 24px 32px 48px; }
 h1 { font-size: 22px; margin: 0 0 4px; word-break: break-word; }
-h2 { font-size: 17px; margin: 32px 0 10px; }
+h2 { font-size: 17px; margin: 28px 0 10px; }
 .sub { color: #5f6368; margin: 0 0 16px; }
 .verdict { border-radius: 10px; padding: 14px 18px; margin: 16px 0; border: 2px solid; }
 .verdict strong { font-size: 18px; }
@@ -65,95 +144,202 @@ table { border-collapse: collapse; width: 100%; background: #fff; border: 1px so
 th, td { text-align: left; vertical-align: top; padding: 8px 12px;
   border-bottom: 1px solid #e8eaed; }
 th { background: #f1f3f4; font-weight: 600; font-size: 13px; color: #3c4043; }
-td.name { font-weight: 600; white-space: nowrap; }
+#offtable th { width: 190px; }
+tr.focused td { background: #f1f6fe; }
 .desc { color: #5f6368; font-size: 13px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
   font-weight: 700; border: 1px solid; white-space: nowrap; }
 .why { font: 12.5px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   margin: 0; padding: 0; list-style: none; }
 .why li { word-break: break-word; }
-.names code, .why code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-.names code { background: #f1f3f4; border-radius: 4px; padding: 0 4px; margin-right: 4px;
+.why .d1 { padding-left: 1.5em; } .why .d2 { padding-left: 3em; } .why .d3 { padding-left: 4.5em; }
+.why .d4 { padding-left: 6em; } .why .d5 { padding-left: 7.5em; } .why .d6 { padding-left: 9em; }
+.why .d7 { padding-left: 10.5em; } .why .d8 { padding-left: 12em; }
+.names code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  background: #f1f3f4; border-radius: 4px; padding: 0 4px; margin-right: 4px;
   display: inline-block; }
-.names code.off { text-decoration: line-through; color: #5f6368; }
+button { font: inherit; cursor: pointer; }
+.chip, .svc { font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  border: 1px solid #dadce0; border-radius: 6px; padding: 1px 6px; margin: 1px 2px 1px 0;
+  background: #fff; word-break: break-all; text-align: left; }
+.link { border: none; background: none; padding: 0; color: #1a73e8; font-weight: 600;
+  text-align: left; word-break: break-word; }
+.chip, .svc, .link, code, .why li, h1 { unicode-bidi: isolate; }
+.link.small { font-size: 12px; font-weight: 400; }
+.cols { display: grid; grid-template-columns: minmax(0, 3fr) minmax(280px, 1.2fr); gap: 24px; }
+@media (max-width: 1000px) { .cols { grid-template-columns: 1fr; } }
+.tools { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 0 0 8px; }
+.tools input[type=search] { flex: 1; min-width: 160px; padding: 5px 8px; border: 1px solid #dadce0;
+  border-radius: 6px; font: inherit; }
+.tools select { padding: 4px; font: inherit; }
+#service-list { list-style: none; margin: 0; padding: 8px; background: #fff;
+  border: 1px solid #dadce0; border-radius: 8px; }
+#service-list li { padding: 2px 0; }
+.pager { margin: 6px 0; font-size: 13px; }
 .diagram { background: #fff; border: 1px solid #dadce0; border-radius: 8px; padding: 8px;
-  overflow: auto; }
-.diagram svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+  overflow: auto; max-height: 80vh; }
+.diagram svg { display: block; margin: 0 auto; }
+#static-diagram svg { max-width: 100%; height: auto; }
 #zoom { margin-right: 6px; }
 #zoom:checked ~ .diagram svg { max-width: none; }
+#focus-diagram svg text { font: 12px system-ui, Helvetica, Arial, sans-serif; text-anchor: middle;
+  pointer-events: none; }
+#focus-diagram svg text.sub { font-size: 10px; fill: #5f6368; }
+#focus-diagram svg g.node { cursor: pointer; }
+#focus-diagram svg g.node rect { stroke-width: 1.5; }
+#focus-diagram svg g.flow rect { stroke-width: 2.5; }
+#focus-diagram svg g.junction rect { fill: #f1f3f4; stroke-width: 1; }
+#focus-diagram svg g.junction text { font-size: 10px; fill: #3c4043; }
+#focus-diagram svg g.junction.soft rect,
+#focus-diagram svg path.edge.soft { stroke-dasharray: 5 4; }
+#focus-diagram svg g.spof rect { stroke: #8430ce !important; stroke-width: 4; }
+#focus-diagram svg g.focused rect { stroke-width: 4; }
+#focus-diagram svg path.edge { fill: none; stroke-width: 1.4; }
+#focus-diagram svg path.edge.t-down { stroke-width: 2.6; }
+#focus-diagram svg path.edge.t-degraded { stroke-width: 2; }
+#focus-diagram svg g.node:focus rect { stroke: #1a73e8; stroke-width: 3; }
+body:not(.js) .js-only { display: none; }
+body.js .no-js { display: none; }
+body.js:not(.show-spof) .spof-col { display: none; }
 .muted { color: #5f6368; }
 footer { margin-top: 32px; color: #80868b; font-size: 12px; }
 """
 
-_WORD = {BROKEN: "BROKEN", DEGRADED: "DEGRADED", OK: "ok", DOWN: "DOWN", OFF: "switched off"}
+_WORD = {BROKEN: "BROKEN", DEGRADED: "DEGRADED", OK: "ok", DOWN: "DOWN", UP: "up",
+         OFF: "switched off"}
 
 
 def _badge(state: str) -> str:
-    fill, border, ink = STYLE[state]
-    return (f'<span class="badge" style="background:{fill};border-color:{border};'
-            f'color:{ink}">{_WORD[state]}</span>')
+    return f'<span class="badge" data-s="{state}">{_WORD[state]}</span>'
 
 
-def _names(names, off=(), down=()) -> str:
-    if not names:
-        return '<span class="muted">none</span>'
-    parts = []
-    for name in names:
-        if name in off:
-            parts.append(f'<code class="off">{text(name)}</code> '
-                         '<span class="muted">(switched off)</span>')
-        elif name in down:
-            parts.append(f"<code>{text(name)}</code> <span class=\"muted\">(down)</span>")
-        else:
-            parts.append(f"<code>{text(name)}</code>")
-    return f'<span class="names">{" ".join(parts)}</span>'
+def _chip(name: str, state: str, off: bool) -> str:
+    hint = "switched off: click to switch on" if off else "click to switch off"
+    mark = ' data-off="true"' if off else ""
+    return (f'<button type="button" class="chip" data-service="{attr(name)}" '
+            f'data-state="{state}"{mark} title="{hint}">{text(name)}</button>')
 
 
-def _flows_table(report: Overview) -> list[str]:
+def _item(item, index: dict[str, int]) -> list | int:
+    kind = {ANY_OF: 1, AT_LEAST: 2}.get(item.kind, 0)
+    if (kind == 0 and not item.soft and not item.note
+            and not getattr(item, "implicit", False)):
+        return index[item.members[0]]  # the common case, a plain hard dependency
+    flags = kind | (4 if item.soft else 0) | (8 if getattr(item, "implicit", False) else 0)
+    head: list = [flags, item.need]
+    if item.note:
+        head[0] |= 16
+        head.append(item.note)
+    return head + [index[m] for m in item.members]
+
+
+def page_data(report: Overview) -> dict:
+    """The model and the initial state as the page's script reads them.
+
+    Nodes (services and operations, in graph order) are numbered; items are
+    ``[flags, need, (note,) member...]`` with flags ``kind | 4 soft | 8 implicit |
+    16 note`` (kind 0 single, 1 any_of, 2 at_least), or just the member's number for
+    a plain hard dependency on one node.
+    """
+    index = {node.name: i for i, node in enumerate(report.nodes)}
+    spof = report.single_points.flows
+    return {
+        "source": clean(report.check.source),
+        "failOn": report.check.gate.fail_on,
+        "nodes": [node.name for node in report.nodes],
+        "items": [[_item(i, index) for i in node.depends_on] for node in report.nodes],
+        "ops": {index[n.name]: index[n.operation_of] for n in report.nodes
+                if getattr(n, "operation_of", None) in index},
+        "desc": {i: n.description for i, n in enumerate(report.nodes) if n.description},
+        "flows": [[f.name, int(f.critical), [_item(i, index) for i in f.requires],
+                   f.description, f.owner] for f in report.flow_defs],
+        "spof": [[index[n] for n in spof.get(f.name, ())] for f in report.flow_defs],
+        "off": [index[n] for n in report.check.off],
+        "focus": report.initial_focus,
+        "page": PAGE,
+        "maxDraw": MAX_DRAW,
+        "spofLimit": SPOF_LIMIT,
+    }
+
+
+def _json_block(data: dict) -> str:
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    # "<" never appears raw, so no text can close the block or open a comment.
+    return raw.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _flow_rows(report: Overview) -> list[str]:
     check = report.check
-    out = ['<table id="flows">',
-           "<thead><tr><th>State</th><th>Flow</th><th>Critical</th><th>Owner</th>"
-           "<th>Why</th></tr></thead>", "<tbody>"]
-    for flow in check.flows:
-        why = ""
-        if flow.explanation:
-            lines = "".join(
-                f'<li style="padding-left:{1.5 * min(line.depth, MAX_DEPTH_INDENT):g}em">'
-                f"{text(line_text(line, check.off_word))}</li>"
-                for line in flow.explanation)
-            why = f'<ul class="why">{lines}</ul>'
+    off = set(check.off)
+    out = []
+    for flow in check.flows[:PAGE]:
+        why = "".join(f'<li class="d{min(line.depth, MAX_DEPTH_INDENT)}">'
+                      f"{text(line_text(line, check.off_word))}</li>"
+                      for line in flow.explanation)
         desc = (f'<div class="desc">{text(flow.flow.description)}</div>'
                 if flow.flow.description else "")
-        owner = text(flow.flow.owner) if flow.flow.owner else '<span class="muted">—</span>'
+        owner = text(flow.flow.owner) if flow.flow.owner else "—"
+        spofs = report.single_points.flows.get(flow.name, ())
+        chips = " ".join(_chip(n, report.states[n], n in off) for n in spofs[:SPOF_LIMIT]) or (
+            '<span class="muted">none</span>')
+        if len(spofs) > SPOF_LIMIT:
+            chips += f' <span class="muted">and {len(spofs) - SPOF_LIMIT} more</span>'
+
+        focused = ' class="focused"' if flow.name == report.initial_focus else ""
         out.append(
-            f"<tr><td>{_badge(flow.state)}</td><td><div class=\"name\"><strong>"
-            f"{text(flow.name)}</strong></div>{desc}</td>"
-            f"<td>{'yes' if flow.flow.critical else 'no'}</td><td>{owner}</td><td>{why}</td></tr>")
-    out += ["</tbody>", "</table>"]
+            f'<tr data-flow="{attr(flow.name)}" data-state="{flow.state}"{focused}>'
+            f"<td>{_badge(flow.state)}</td>"
+            f'<td><button type="button" class="link" data-focus-flow="{attr(flow.name)}">'
+            f"{text(flow.name)}</button>{desc}</td>"
+            f"<td>{'yes' if flow.flow.critical else 'no'}</td><td>{owner}</td>"
+            f'<td><ul class="why">{why}</ul></td>'
+            f'<td class="spof-col"><span class="names">{chips}</span></td></tr>')
     return out
 
 
-def _spof_table(report: Overview) -> list[str]:
-    spof = report.single_points
-    check = report.check
-    off = set(check.off)
-    down = {s.name for s in check.services if s.state == DOWN and not s.off}
-    critical = {f.name: f.flow.critical for f in check.flows}
-    out = ['<p class="muted">Services that break a flow when switched off on their own, '
-           "in the manifest as declared (nothing else switched off).</p>",
-           '<table id="spof">', "<thead><tr><th>Flow</th><th>Critical</th>"
-           "<th>Single points of failure</th></tr></thead>", "<tbody>"]
-    for name in sorted(spof.flows, key=lambda n: (not critical[n], n)):
-        out.append(f'<tr><td class="name">{text(name)}</td>'
-                   f"<td>{'yes' if critical[name] else 'no'}</td>"
-                   f"<td>{_names(spof.flows[name], off, down)}</td></tr>")
-    out += ["</tbody>", "</table>"]
+def _pager(total: int, what: str, ident: str) -> str:
+    if total <= PAGE:
+        return f'<div class="pager" id="{ident}"><span class="muted">{total} shown</span></div>'
+    return (f'<div class="pager" id="{ident}"><span class="muted">1–{PAGE} of {total} {what}; '
+            "the rest are reachable with scripts enabled</span></div>")
+
+
+def _off_rows(report: Overview) -> list[str]:
+    off = set(report.check.off)
+    order = [node.name for node in report.nodes]
+    groups = [("Switched off", sorted(off)),
+              ("Down as a result", [n for n in order if report.states[n] == DOWN and n not in off]),
+              ("Degraded", [n for n in order if report.states[n] == DEGRADED])]
+    rows = []
+    for label, services in groups:
+        cells = " ".join(_chip(n, report.states[n], n in off) for n in services[:LIST_LIMIT])
+        if not services:
+            cells = '<span class="muted">none</span>'
+        elif len(services) > LIST_LIMIT:
+            cells += (f' <span class="muted">and {len(services) - LIST_LIMIT} more '
+                      "(see Services)</span>")
+        rows.append(f"<tr><th>{label} ({len(services)})</th><td>{cells}</td></tr>")
+    return rows
+
+
+def _service_items(report: Overview) -> list[str]:
+    switched = set(report.check.off)
+    out = []
+    for node in report.nodes[:PAGE]:
+        state, is_off = report.states[node.name], node.name in switched
+        off = ' data-off="true"' if is_off else ""
+        out.append(
+            f'<li><button type="button" class="svc" data-service="{attr(node.name)}" '
+            f'data-state="{state}"{off} aria-pressed="{"true" if is_off else "false"}">'
+            f"{text(node.name)}</button> {_badge(OFF if is_off else state)} "
+            f'<button type="button" class="link small js-only" '
+            f'data-focus-service="{attr(node.name)}">focus</button></li>')
     return out
 
 
 @singledispatch
 def render(report, svg: str | None = None) -> str:
-    """Render ``report`` as one self-contained HTML page (``svg``: the diagram)."""
+    """Render ``report`` as one self-contained HTML page (``svg``: the static diagram)."""
     raise TypeError(f"no HTML output for {type(report).__name__}")
 
 
@@ -161,9 +347,6 @@ def render(report, svg: str | None = None) -> str:
 def _(report: Overview, svg: str | None = None) -> str:
     check = report.check
     gate = check.gate
-    off = [s.name for s in check.services if s.off]
-    down = [s.name for s in check.services if s.state == DOWN and not s.off]
-    degraded = [s.name for s in check.services if s.state == DEGRADED]
     if gate.passed:
         rule = {"broken": "no critical flow is broken.",
                 "degraded": "no critical flow is broken or degraded.",
@@ -171,27 +354,80 @@ def _(report: Overview, svg: str | None = None) -> str:
         verdict = f'<div class="verdict pass" id="verdict"><strong>PASS</strong> — {rule}'
     else:
         state = "broken" if gate.fail_on == "broken" else "broken or degraded"
+        names = " ".join(f"<code>{text(n)}</code>" for n in gate.failing[:LIST_LIMIT])
+        if len(gate.failing) > LIST_LIMIT:
+            names += f' <span class="muted">and {len(gate.failing) - LIST_LIMIT} more</span>'
         verdict = ('<div class="verdict fail" id="verdict"><strong>FAIL</strong>'
-                   f" — critical flows {state}: {_names(gate.failing)}")
+                   f' — critical flows {state}: <span class="names">{names}</span>')
     verdict += (f"<p>Flows: {text(flow_summary(check))}. "
                 f"Services: {text(service_summary(check))}.</p></div>")
+    code = script()
+    total_flows = len(report.flow_defs)
 
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           f'<meta http-equiv="Content-Security-Policy" content="{csp(code)}">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           '<meta name="referrer" content="no-referrer">',
            f"<title>{text(report.title)} — pruner</title>",
-           "<style>" + _CSS + "</style>", "</head>", "<body>", "<main>",
-           f"<h1>{text(report.title)}</h1>",
-           f'<p class="sub">What breaks if these services are switched off — '
-           f"gate: critical flows must not be {text(gate.fail_on)}.</p>",
+           "<style>" + _css() + "</style>", "</head>", "<body>", "<main>",
+           f'<h1 id="title">{text(report.title)}</h1>',
+           '<p class="sub">What breaks if these services are switched off — gate: critical '
+           f"flows must not be {text(gate.fail_on)}. "
+           '<span class="js-only">Click a service to switch it off or on; the address '
+           "(<code>#off=…</code>) keeps the what-if, so a link to this page shows it.</span>"
+           '<span class="no-js">This is the state given to <code>pruner report</code>; '
+           "enable scripts to switch services off and on.</span></p>",
            verdict,
-           '<table id="services"><tbody>',
-           f"<tr><th>Switched off ({len(off)})</th><td>{_names(off, off)}</td></tr>",
-           f"<tr><th>Down as a result ({len(down)})</th><td>{_names(down)}</td></tr>",
-           f"<tr><th>Degraded ({len(degraded)})</th><td>{_names(degraded)}</td></tr>",
-           "</tbody></table>",
-           "<h2>Flows</h2>"]
-    out += _flows_table(report)
-    out.append("<h2>Diagram</h2>")
+           '<div class="tools js-only"><button type="button" id="reset">Back to the '
+           "initial what-if</button>"
+           '<button type="button" id="clear">Switch everything back on</button>'
+           '<label><input type="checkbox" id="show-spof"> Show single points of '
+           "failure</label></div>",
+           '<table id="offtable"><tbody id="offbar">', *_off_rows(report), "</tbody></table>",
+           '<div class="cols"><section id="flows-section">',
+           f"<h2>Flows ({total_flows})</h2>",
+           '<div class="tools js-only"><input type="search" id="flow-search" '
+           'placeholder="Find a flow" aria-label="Find a flow">'
+           '<select id="flow-state" aria-label="Flows in state"><option value="">all states'
+           '</option><option value="broken">broken</option><option value="degraded">degraded'
+           '</option><option value="ok">ok</option></select></div>',
+           '<table id="flows"><thead><tr><th>State</th><th>Flow</th><th>Critical</th>'
+           '<th>Owner</th><th>Why</th><th class="spof-col">Single points of failure</th>'
+           '</tr></thead><tbody id="flow-rows">', *_flow_rows(report), "</tbody></table>",
+           _pager(total_flows, "flows", "flow-pager"),
+           '</section><section id="services-section">',
+           f"<h2>Services ({report.services_total})</h2>",
+           '<div class="tools js-only"><input type="search" id="svc-search" '
+           'placeholder="Find a service" aria-label="Find a service">'
+           '<select id="svc-state" aria-label="Services in state"><option value="">all'
+           '</option><option value="off">switched off</option><option value="down">down'
+           '</option><option value="degraded">degraded</option><option value="up">up'
+           "</option></select></div>",
+           '<ul id="service-list">', *_service_items(report), "</ul>",
+           _pager(report.services_total, "services", "service-pager"),
+           "</section></div>",
+           '<section id="focus" class="js-only"><h2>Diagram</h2>',
+           '<p id="focus-caption" class="muted"></p>',
+           '<div class="diagram" id="focus-diagram"></div>',
+           '<p class="muted" id="focus-time"></p></section>']
+    out += _static_diagram(report, svg)
+    out += ["<footer>Generated by pruner from "
+            f"{text(check.source or 'a manifest')}. Hard dependencies are solid lines, soft "
+            "ones dashed; hover a box for its description.</footer>",
+            "</main>",
+            f'<script type="application/json" id="pruner-data">{_json_block(page_data(report))}'
+            "</script>",
+            f"<script>{code}</script>", "</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+def _static_diagram(report: Overview, svg: str | None) -> list[str]:
+    out = ['<section id="static-diagram" class="no-js"><h2>Diagram</h2>']
+    if report.diagram is None:
+        out.append(f'<p class="muted">The diagram would hold {report.shown} services, too many '
+                   "to read in one picture: enable scripts to draw one flow or one service "
+                   "at a time, or use <code>pruner render --flow NAME</code>.</p>")
+        return out + ["</section>"]
     shown = len([n for n in report.diagram.nodes if n.kind == "service"])
     if report.focus == "troubled":
         caption = (f"The broken and degraded flows and everything they stand on "
@@ -209,10 +445,4 @@ def _(report: Overview, svg: str | None = None) -> str:
         out.append('<input type="checkbox" id="zoom"><label for="zoom">Show at full size '
                    "(scroll to pan)</label>")
         out.append(f'<div class="diagram" id="diagram">{inline_svg(svg)}</div>')
-    out.append("<h2>Single points of failure</h2>")
-    out += _spof_table(report)
-    out += ["<footer>Generated by pruner from "
-            f"{text(check.source or 'a manifest')}. Hard dependencies are solid lines, soft "
-            "ones dashed; hover a box for its description.</footer>",
-            "</main>", "</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    return out + ["</section>"]

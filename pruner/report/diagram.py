@@ -133,7 +133,7 @@ def group_label(item: Item) -> str:
 def _state(ev: Evaluation, name: str) -> str:
     if ev.cause.get(name, 0) is None:
         return OFF
-    return ev.services[name]
+    return ev.state(name)
 
 
 def _trouble(ev: Evaluation, name: str) -> str | None:

@@ -1,6 +1,6 @@
 """End to end: the HTML report opened from disk in headless Chromium (no network).
 
-Checks that the page renders the diagram with no console errors; the screenshot is
+Checks that the page renders its diagram with no console errors; the screenshot is
 kept in test-artifacts/ for people to look at. `make test` installs Chromium.
 """
 
@@ -69,10 +69,13 @@ def test_report_renders_in_chromium_with_no_console_errors(tmp_path):
         assert result.returncode == 0, result.stderr[-2000:]
         assert console_lines(result.stderr) == []
         dom = result.stdout
-        assert dom.count('class="node"') >= 5 and 'id="diagram"' in dom
+        # The script replaced the static picture with the focused, interactive one.
+        assert dom.count('class="node ') >= 5 and 'id="focus-diagram"' in dom
+        assert 'data-ready="true"' in dom
         tags = _Tags()
         tags.feed(dom)  # the DOM as the browser built it: no injected elements or handlers
-        assert not {"script", "img", "iframe", "b", "i"} & set(tags.tags)
+        assert not {"img", "iframe", "b", "i"} & set(tags.tags)
+        assert tags.tags.count("script") == 2  # the model (JSON) and the page's own script
         assert not [a for a in tags.attrs if a.startswith("on")]
         shot = ARTIFACTS / f"report-{name}.png"
         shot.unlink(missing_ok=True)
