@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from pruner.errors import InputError, UnknownNameError, did_you_mean, display
-from pruner.graph import dependency_graph
+from pruner.graph import dependency_graph, services_of, unknown_name
 from pruner.loader import load
 from pruner.render import DIAGRAM_FORMATS, FORMATS, render
 
@@ -89,9 +89,7 @@ def off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
             if not name:
                 continue
             if name not in G:
-                raise UnknownNameError(
-                    f"{off_file}:{number}: unknown service {display(name)}{did_you_mean(name, G)}"
-                )
+                raise UnknownNameError(f"{off_file}:{number}: {unknown_name(G, name)}")
             names.append(name)
     return names
 
@@ -134,7 +132,7 @@ def among_services(G, values: tuple[str, ...]) -> set[str] | None:
     selectors = [s.strip() for v in values for s in v.split(",") if s.strip()]
     if not selectors:
         return None
-    services = [G.nodes[n]["service"] for n in G]
+    services = [G.nodes[n]["service"] for n in services_of(G)]
     chosen: set[str] = set()
     for sel in selectors:
         if sel == "leaves":
@@ -155,8 +153,7 @@ def among_services(G, values: tuple[str, ...]) -> set[str] | None:
         elif sel in G:
             chosen.add(sel)
         else:
-            raise UnknownNameError(f"--among: unknown service {display(sel)}"
-                                   f"{did_you_mean(sel, G)}")
+            raise UnknownNameError(f"--among: {unknown_name(G, sel)}")
     return chosen
 
 
