@@ -119,7 +119,7 @@ def check_json(report: CheckReport) -> dict:
 
 @render.register
 def _(report: ValidateReport) -> str:
-    return dumps({
+    data = {
         "source": report.source,
         "valid": True,
         "services": report.services,
@@ -128,7 +128,10 @@ def _(report: ValidateReport) -> str:
         "warnings": [
             {"location": str(w.location), "message": w.message} for w in report.warnings
         ],
-    })
+    }
+    if report.operations:
+        data["operations"] = report.operations
+    return dumps(data)
 
 
 # --- diff report (issue 4) ---------------------------------------------------

@@ -84,8 +84,9 @@ def _(report: ValidateReport, color: bool = False) -> str:
     out = [str(w) for w in report.warnings]
     n = len(report.warnings)
     status = _paint("valid", "green", color)
-    out.append(f"{report.source}: {status} — {report.services} services, {report.flows} flows, "
-               f"{report.items} items, {n} warning{'s' if n != 1 else ''}")
+    operations = f"{report.operations} operations, " if report.operations else ""
+    out.append(f"{report.source}: {status} — {report.services} services, {operations}"
+               f"{report.flows} flows, {report.items} items, {n} warning{'s' if n != 1 else ''}")
     return "\n".join(out) + "\n"
 
 

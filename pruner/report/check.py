@@ -106,6 +106,7 @@ class ValidateReport:
     flows: int
     items: int
     warnings: tuple[Problem, ...]
+    operations: int = 0  # spec §8
 
 
 def check_report(
@@ -159,4 +160,4 @@ def validate_report(G: nx.DiGraph, warnings, source: str = "") -> ValidateReport
     items = sum(len(s.own_items) for s in manifest.nodes.values())
     items += sum(len(f.requires) for f in manifest.flows.values())
     return ValidateReport(source, len(manifest.services), len(manifest.flows), items,
-                          tuple(sorted(warnings)))
+                          tuple(sorted(warnings)), len(manifest.operations))
