@@ -1,6 +1,7 @@
 """Measure pruner at scale, as ratios taken in one run on one machine.
 
     python benchmarks/bench.py [--sizes 1000,5000,20000] [--skip-baobab1]
+    python benchmarks/bench.py --sizes 20000 --operations
 
 For each size: generate a manifest (benchmarks/generate.py), then time in fresh
 subprocesses (best of 3):
@@ -14,6 +15,11 @@ subprocesses (best of 3):
 - naive: per flow, `nx.descendants` of its roots minus the switched-off set (what a
   networkx script would do; it ignores fallbacks, so it is a speed reference only);
 - peak memory (ru_maxrss of the cuts --max-order 2 child).
+
+With ``--operations``, only this: each size measured twice in the same run, as
+generated and with a third of the services declaring ~3 operations (spec §8,
+``generate.py --operations``): load, check and cuts --max-order 1, with their ratios
+to each file's own load cost.
 
 Then the SCRAM corpus fault trees (chinese, baobab2, baobab1): each imported once
 (`pruner import openpsa`), then `pruner cuts --among leaves --max-order 11 --format
@@ -95,11 +101,47 @@ def timed(args: list[str], repeat: int = 3) -> tuple[float, int, str]:
     return best, rss, out
 
 
+def operations_only(args) -> None:
+    """check and cuts -1 against the load cost, without and with operations, one run."""
+    py = sys.executable
+    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+    sys.path.insert(0, str(HERE))
+    import yaml
+    from generate import generate  # noqa: E402
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
+            for operations in (False, True):
+                path = os.path.join(tmp, f"m{n}{'-ops' if operations else ''}.yaml")
+                doc = generate(n, operations=operations)
+                with open(path, "w", encoding="utf-8") as fh:
+                    yaml.dump(doc, fh, Dumper=yaml.CSafeDumper, sort_keys=False)
+                ops = sum(len(s.get("operations", {})) for s in doc["services"].values())
+                deep = sorted(doc["services"])[-1]
+                load, _, _ = timed([py, "-c", LOAD, path])
+                fast, _, _ = timed([py, "-c", LOAD_NO_GC, path])
+                check, _, _ = timed([py, "-m", "pruner", "check", path, "--off", deep,
+                                     "--format", "json"])
+                cuts1, _, _ = timed([py, "-m", "pruner", "cuts", path, "--max-order", "1",
+                                     "--format", "json"])
+                print(f"\n{n} services, {ops} operations, {len(doc['flows'])} flows")
+                print(f"  load {load:6.2f} s, GC-paused load {fast:6.2f} s")
+                print(f"  check                 {check:6.2f} s  = {check / load:4.2f}x load, "
+                      f"{check / fast:4.2f}x GC-paused load")
+                print(f"  cuts --max-order 1    {cuts1:6.2f} s  = {cuts1 / load:4.2f}x load, "
+                      f"{cuts1 / fast:4.2f}x GC-paused load")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="pruner benchmarks")
     parser.add_argument("--sizes", default="1000,5000,20000")
     parser.add_argument("--skip-baobab1", action="store_true")
+    parser.add_argument("--operations", action="store_true",
+                        help="only compare check and cuts -1 without and with operations")
     args = parser.parse_args()
+    if args.operations:
+        return operations_only(args)
     py = sys.executable
     print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
