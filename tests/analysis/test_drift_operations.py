@@ -1,7 +1,7 @@
 """Drift with operations (spec §8): per (service, operation) where the observation
 names operations, per service elsewhere."""
 
-from pruner.analysis.drift import ObservedEdge, Observation, drift, observation_from_document
+from pruner.analysis.drift import Observation, ObservedEdge, drift, observation_from_document
 from pruner.graph import dependency_graph
 from pruner.loader import load_sources
 
