@@ -294,12 +294,15 @@ class _Collector:
     def placeholders(self) -> dict[str, Service]:
         """A placeholder service for each assumed name that is referenced but undefined."""
         found: dict[str, Service] = {}
-        for owners, field_name in ((self.services, "depends_on"), (self.flows, "requires")):
-            for owner in owners.values():
+        declared = {op.name for svc in self.services.values() for op in svc.operations}
+        owners = [*self.services.values(),
+                  *(op for svc in self.services.values() for op in svc.operations)]
+        for owners, field_name in ((owners, "depends_on"), (self.flows.values(), "requires")):
+            for owner in owners:
                 for item in getattr(owner, field_name):
                     for member in item.members:
                         if (member in self.assume and member not in self.services
-                                and member not in found):
+                                and member not in declared and member not in found):
                             found[member] = Service(member, location=Location(REMOVED))
         return found
 

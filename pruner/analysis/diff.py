@@ -5,7 +5,10 @@ service that the old version had and the new one lacks switched off (the loader
 turns the references a deletion leaves dangling into placeholder services, see
 :func:`pruner.loader.load_sources`). Compared: flow states, new single points of
 failure of critical flows, dependency items (added, removed, hard <-> soft),
-services added, removed and renamed, owners and criticality.
+services added, removed and renamed, owners and criticality. Operations (spec §8)
+added, removed and changed (their items, as ``owner_kind="operation"``); a removed
+operation that the new version still names is a placeholder switched off like a
+removed service, so the flows that now break through it are reported.
 """
 
 from __future__ import annotations
@@ -123,6 +126,8 @@ class ManifestDiff:
     items: tuple[ItemChange, ...]
     owners: tuple[OwnerChange, ...]
     evaluation: Evaluation  # the new version with the removed services switched off
+    operations_added: tuple[Service, ...] = ()  # spec §8, as defined in the new version
+    operations_removed: tuple[Service, ...] = ()  # as defined in the old version
 
     def changed_flows(self) -> tuple[FlowChange, ...]:
         """Flows whose change is worth a line, most severe first, then by name."""
@@ -239,6 +244,12 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = ()) -
         if before.owner != svc.owner:
             owners.append(OwnerChange("service", name, before.owner, svc.owner, svc.location))
 
+    old_ops, new_ops = old_m.operations, new_m.operations
+    for name, op in new_ops.items():
+        before = old_ops.get(name)
+        if before is not None:
+            items += _item_changes("operation", name, before.own_items, op.own_items, rename)
+
     flows = []
     for name in sorted(set(old_m.flows) | set(new_m.flows)):
         old_f, new_f = old_m.flows.get(name), new_m.flows.get(name)
@@ -272,6 +283,8 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = ()) -
         items=tuple(items),
         owners=tuple(owners),
         evaluation=ev_new,
+        operations_added=tuple(op for n, op in new_ops.items() if n not in old_ops),
+        operations_removed=tuple(op for n, op in old_ops.items() if n not in new_ops),
     )
 
 

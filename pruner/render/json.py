@@ -171,7 +171,7 @@ def diff_json(report: DiffReport) -> dict:
             ],
             "location": str(change.flow.location),
         }
-    return {
+    result = {
         "old": report.old_source,
         "new": report.new_source,
         "gate": {
@@ -208,6 +208,15 @@ def diff_json(report: DiffReport) -> dict:
             for c in d.owners
         ],
     }
+    if d.operations_added or d.operations_removed:  # spec §8: only when there are some
+        result["operations"] = {
+            "removed": {op.name: {"service": op.operation_of, "location": str(op.location),
+                                  "dangling": op.name in d.dangling}
+                        for op in d.operations_removed},
+            "added": {op.name: {"service": op.operation_of, "location": str(op.location)}
+                      for op in d.operations_added},
+        }
+    return result
 
 
 def item_json_plain(item) -> dict:

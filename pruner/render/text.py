@@ -120,6 +120,12 @@ def _(report: DiffReport, color: bool = False) -> str:
         out.append(f"Added services ({len(added)}): {name_list(added)}")
     for old, new in d.renamed:
         out.append(f"Renamed: {old} -> {new}")
+    removed_ops = [op.name for op in d.operations_removed]
+    added_ops = [op.name for op in d.operations_added]
+    if removed_ops:
+        out.append(f"Removed operations ({len(removed_ops)}): {name_list(removed_ops)}")
+    if added_ops:
+        out.append(f"Added operations ({len(added_ops)}): {name_list(added_ops)}")
     out.append("")
     out.append("Flows that changed:" if report.flows else "No flow changed.")
     width = max(len(label) for label in KIND_LABEL.values())
