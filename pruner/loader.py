@@ -295,9 +295,9 @@ class _Collector:
         """A placeholder service for each assumed name that is referenced but undefined."""
         found: dict[str, Service] = {}
         declared = {op.name for svc in self.services.values() for op in svc.operations}
-        owners = [*self.services.values(),
-                  *(op for svc in self.services.values() for op in svc.operations)]
-        for owners, field_name in ((owners, "depends_on"), (self.flows.values(), "requires")):
+        nodes = [*self.services.values(),
+                 *(op for svc in self.services.values() for op in svc.operations)]
+        for owners, field_name in ((nodes, "depends_on"), (self.flows.values(), "requires")):
             for owner in owners:
                 for item in getattr(owner, field_name):
                     for member in item.members:

@@ -51,9 +51,10 @@ def test_operations_added_and_changed_items():
 
 
 def test_a_flow_that_now_breaks_through_an_operation():
-    # passbird is removed and the search operation now needs it: only search breaks
+    # passbird is removed and the search operation now needs it: search breaks too
     new = (OLD.replace("  passbird: {}\n", "")
-           .replace("search: {depends_on: [search-api]}", "search: {depends_on: [search-api, passbird]}"))
+           .replace("search: {depends_on: [search-api]}",
+                    "search: {depends_on: [search-api, passbird]}"))
     d = diff(new)
     assert {f.name: f.kind for f in d.flows} == {"login": "broken", "search": "broken"}
     assert [s.name for s in d.removed] == ["passbird"]
