@@ -19,7 +19,8 @@ subprocesses (best of 3):
 With ``--operations``, only this: each size measured twice in the same run, as
 generated and with a third of the services declaring ~3 operations (spec §8,
 ``generate.py --operations``): load, check and cuts --max-order 1, with their ratios
-to each file's own load cost.
+to each file's own load cost, in wall time and in CPU time (user + system of the child,
+best of 3: steadier than wall time on a machine shared with other work).
 
 Then the SCRAM corpus fault trees (chinese, baobab2, baobab1): each imported once
 (`pruner import openpsa`), then `pruner cuts --among leaves --max-order 11 --format
@@ -101,6 +102,19 @@ def timed(args: list[str], repeat: int = 3) -> tuple[float, int, str]:
     return best, rss, out
 
 
+def cpu_timed(args: list[str], repeat: int = 3) -> float:
+    """Best CPU time (user + system) of ``repeat`` runs of a child process."""
+    best = float("inf")
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        proc = subprocess.run(args, env=ENV, capture_output=True, text=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{args} failed: {proc.stderr}")
+        best = min(best, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return best
+
+
 def operations_only(args) -> None:
     """check and cuts -1 against the load cost, without and with operations, one run."""
     py = sys.executable
@@ -119,18 +133,23 @@ def operations_only(args) -> None:
                     yaml.dump(doc, fh, Dumper=yaml.CSafeDumper, sort_keys=False)
                 ops = sum(len(s.get("operations", {})) for s in doc["services"].values())
                 deep = sorted(doc["services"])[-1]
-                load, _, _ = timed([py, "-c", LOAD, path])
-                fast, _, _ = timed([py, "-c", LOAD_NO_GC, path])
-                check, _, _ = timed([py, "-m", "pruner", "check", path, "--off", deep,
-                                     "--format", "json"])
-                cuts1, _, _ = timed([py, "-m", "pruner", "cuts", path, "--max-order", "1",
-                                     "--format", "json"])
+                commands = {
+                    "load": [py, "-c", LOAD, path],
+                    "GC-paused load": [py, "-c", LOAD_NO_GC, path],
+                    "check": [py, "-m", "pruner", "check", path, "--off", deep, "--format",
+                              "json"],
+                    "cuts --max-order 1": [py, "-m", "pruner", "cuts", path, "--max-order", "1",
+                                           "--format", "json"],
+                }
+                wall = {k: timed(c)[0] for k, c in commands.items()}
+                cpu = {k: cpu_timed(c) for k, c in commands.items()}
                 print(f"\n{n} services, {ops} operations, {len(doc['flows'])} flows")
-                print(f"  load {load:6.2f} s, GC-paused load {fast:6.2f} s")
-                print(f"  check                 {check:6.2f} s  = {check / load:4.2f}x load, "
-                      f"{check / fast:4.2f}x GC-paused load")
-                print(f"  cuts --max-order 1    {cuts1:6.2f} s  = {cuts1 / load:4.2f}x load, "
-                      f"{cuts1 / fast:4.2f}x GC-paused load")
+                for label, t in (("wall", wall), ("CPU", cpu)):
+                    print(f"  {label:4}: load {t['load']:6.2f} s, GC-paused load "
+                          f"{t['GC-paused load']:6.2f} s")
+                    for k in ("check", "cuts --max-order 1"):
+                        print(f"  {label:4}: {k:20} {t[k]:6.2f} s = {t[k] / t['load']:4.2f}x load,"
+                              f" {t[k] / t['GC-paused load']:4.2f}x GC-paused load")
 
 
 def main() -> None:

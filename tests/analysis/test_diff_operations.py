@@ -33,7 +33,7 @@ def diff(new: str):
 
 def test_a_removed_operation_still_required_breaks_its_flow():
     d = diff(OLD.replace("      login: {depends_on: [passbird]}\n", ""))
-    assert [op.name for op in d.operations_removed] == ["frontend:login"]
+    assert d.removed_operations == ("frontend:login",)
     assert d.dangling == ("frontend:login",)
     assert {f.name: f.kind for f in d.flows} == {"login": "broken", "search": "unchanged"}
     assert diff_gate(d).failing == (("login", "broken"),)
@@ -67,7 +67,13 @@ def test_cli_json_lists_operations_only_when_some_changed(tmp_path):
     result = run("diff", old, new, "--format", "json")
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    assert data["operations"]["removed"]["frontend:login"]["dangling"] is True
+    assert data["services"]["removed_operations"] == ["frontend:login"]
     assert "Removed operations (1): frontend:login" in run("diff", old, new).stdout
+    before = tmp_path / "before.yaml"
+    before.write_text(OLD.replace("      login: {depends_on: [passbird]}\n", "")
+                      .replace("  login: {requires: [frontend:login]}\n", ""))
+    added = json.loads(run("diff", before, old, "--format", "json").stdout)
+    assert added["services"]["added_operations"] == {
+        "frontend:login": {"service": "frontend", "location": f"{old}:6:7"}}
     same = json.loads(run("diff", old, old, "--format", "json").stdout)
-    assert "operations" not in same
+    assert "added_operations" not in same["services"]
