@@ -65,4 +65,5 @@ def overview_report(
     what = ", ".join(ev.off) if ev.off else "nothing"
     title = f"{source or 'manifest'}: {what} switched off"
     diagram = diagram_report(G, ev, flows=shown, depth=depth, cluster_by=cluster_by, title="")
-    return Overview(title, check, single_points(G), diagram, focus, G.number_of_nodes())
+    services = len(G.graph["manifest"].services)  # operations (spec §8) are not counted
+    return Overview(title, check, single_points(G), diagram, focus, services)
