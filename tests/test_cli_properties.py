@@ -34,7 +34,7 @@ def test_check_json_matches_the_oracle(tmp_path_factory, data, m):
     assert result.exit_code == (1 if fails else 0)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(data=st.data(), m=manifests_with_operations())
 def test_check_json_matches_the_oracle_with_operations(tmp_path_factory, data, m):
     """Spec §8: state for state for flows, services and operations, with the exit code;

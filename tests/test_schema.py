@@ -80,7 +80,7 @@ def test_random_valid_manifests_pass_both(tmp_path_factory, m):
     assert schema_accepts(doc)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(m=manifests_with_operations())
 def test_random_manifests_with_operations_pass_both(tmp_path_factory, m):
     doc = document(m)

@@ -28,7 +28,7 @@ def brute_cut_sets(m, flow, max_order, pool):
     return tuple(sorted((tuple(sorted(c)) for c in found), key=lambda c: (len(c), c)))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(manifests_with_operations(), st.integers(1, 3), st.data())
 def test_cut_sets_range_over_services_unless_operations_are_named(m, k, data):
     G = dependency_graph(m)
@@ -46,8 +46,8 @@ def breaks(m, flows, keep) -> bool:
     return bool(broken(m, [s for s in m.services if s not in keep]) & set(flows))
 
 
-@settings(max_examples=80, deadline=None)
-@given(manifests_with_operations(max_services=6))
+@settings(max_examples=40, deadline=None)
+@given(manifests_with_operations(max_services=5))
 def test_keep_set_over_services_is_valid_minimal_and_minimum_when_claimed(m):
     G = dependency_graph(m)
     e = essential(G)
@@ -68,7 +68,7 @@ def test_keep_set_over_services_is_valid_minimal_and_minimum_when_claimed(m):
         assert len(keep) == smallest
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(manifests_with_operations())
 def test_rank_names_services_only(m):
     r = rank(dependency_graph(m))
