@@ -594,7 +594,9 @@ class _FileReader:
                                         f"{what}: {_OPERATION_RULE}")
             else:
                 op = name_node.value
-            op_what = f"operation {display(op or name_node.value)} of {what}"
+            # (a valid name needs no escaping: the message text is built the cheap way)
+            op_what = (f"operation '{op}' of {what}" if op is not None and len(op) < 80
+                       else f"operation {display(op or name_node.value)} of {what}")
             f = self.fields(body, op_what, OPERATION_KEYS)
             items = self.items(f.get("depends_on"), f"depends_on of {op_what}")
             availability = self.availability(f.get("availability"), op_what)
