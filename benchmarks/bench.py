@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py [--quick] [--sizes 1000,5000,20000] [--repeat N]
                                [--skip-baobab1] [--skip-dot] [--only PART,...]
+    python benchmarks/bench.py --sizes 20000 --operations
 
 Every format of every command is a full CLI run in a fresh subprocess (best of
 ``--repeat`` runs, default 1), given as seconds and as a ratio to the *load cost*
@@ -29,6 +30,17 @@ Parts (``--only``):
 ``--quick`` runs the 1,000-service manifest, a 2,000-service chain, both quorums
 (30 replicas, and 2,000 of 4,000) and the two small fault trees, without Graphviz:
 about a minute.
+
+With ``--operations``, only this: each size measured twice in the same run, as
+generated and with a third of the services declaring ~3 operations (spec §8,
+``generate.py --operations``): load, check and cuts --max-order 1, with their ratios
+to each file's own load cost, in wall time and in CPU time (user + system of the child,
+best of 3: steadier than wall time on a machine shared with other work).
+
+Then the SCRAM corpus fault trees (chinese, baobab2, baobab1): each imported once
+(`pruner import openpsa`), then `pruner cuts --among leaves --max-order 11 --format
+json` timed as a whole CLI run (best of 3), against SCRAM's published 0.16 s for all
+46,188 minimal cut sets of baobab1.
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import stat
 import subprocess
@@ -303,6 +316,59 @@ def trees(py: str, skip_baobab1: bool, repeat: int, tmp: str) -> None:
         print(f"\n{name}: {count} minimal cut sets ({check}) in {seconds:.2f} s{scram}")
 
 
+def wall_and_cpu(args: list[str], repeat: int = 3) -> tuple[float, float]:
+    """Best wall time and best CPU time (user + system) of ``repeat`` runs of a child."""
+    wall = cpu = float("inf")
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        proc = subprocess.run(args, env=ENV, capture_output=True, text=True)
+        wall = min(wall, time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{args} failed: {proc.stderr}")
+        cpu = min(cpu, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def operations_only(args) -> None:
+    """check and cuts -1 against the load cost, without and with operations, one run."""
+    py = sys.executable
+    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+    sys.path.insert(0, str(HERE))
+    import yaml
+    from generate import generate  # noqa: E402
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
+            for operations in (False, True):
+                path = os.path.join(tmp, f"m{n}{'-ops' if operations else ''}.yaml")
+                doc = generate(n, operations=operations)
+                with open(path, "w", encoding="utf-8") as fh:
+                    yaml.dump(doc, fh, Dumper=yaml.CSafeDumper, sort_keys=False)
+                ops = sum(len(s.get("operations", {})) for s in doc["services"].values())
+                deep = sorted(doc["services"])[-1]
+                commands = {
+                    "load": [py, "-c", LOAD, path],
+                    "GC-paused load": [py, "-c", LOAD_NO_GC, path],
+                    "check": [py, "-m", "pruner", "check", path, "--off", deep, "--format",
+                              "json"],
+                    "cuts --max-order 1": [py, "-m", "pruner", "cuts", path, "--max-order", "1",
+                                           "--format", "json"],
+                }
+                both = {k: wall_and_cpu(c) for k, c in commands.items()}
+                wall = {k: v[0] for k, v in both.items()}
+                cpu = {k: v[1] for k, v in both.items()}
+                print(f"\n{n} services, {ops} operations, {len(doc['flows'])} flows")
+                for label, t in (("wall", wall), ("CPU", cpu)):
+                    print(f"  {label:4}: load {t['load']:6.2f} s, GC-paused load "
+                          f"{t['GC-paused load']:6.2f} s")
+                    for k in ("check", "cuts --max-order 1"):
+                        print(f"  {label:4}: {k:20} {t[k]:6.2f} s = {t[k] / t['load']:4.2f}x load,"
+                              f" {t[k] / t['GC-paused load']:4.2f}x GC-paused load")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="pruner benchmarks")
     parser.add_argument("--quick", action="store_true",
@@ -310,9 +376,13 @@ def main() -> None:
     parser.add_argument("--sizes", default=None, help="layered sizes (default 1000,5000,20000)")
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs per command")
     parser.add_argument("--skip-baobab1", action="store_true")
+    parser.add_argument("--operations", action="store_true",
+                        help="only compare check and cuts -1 without and with operations")
     parser.add_argument("--skip-dot", action="store_true", help="never run the real Graphviz")
     parser.add_argument("--only", default="layered,chains,quorums,trees")
     args = parser.parse_args()
+    if args.operations:
+        return operations_only(args)
     parts = set(args.only.split(","))
     sizes = [int(s) for s in (args.sizes or ("1000" if args.quick else "1000,5000,20000"))
              .split(",")]

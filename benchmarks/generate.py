@@ -4,10 +4,14 @@ Layered (edge -> api -> domain -> platform -> data), dependencies drawn with
 power-law fan-in (a few platform services are used by almost everything), ~10%
 fallback groups, ~3% quorums over replica sets, ~15% soft items, a few hard
 dependency cycles, and flows that each require a handful of edge/api services.
+With ``--operations``, about a third of the services declare 3 operations (spec §8)
+that take over about half of their items, and half of the references to such a
+service (in items and flows) name one of its operations instead.
 
     python benchmarks/generate.py 20000 -o /tmp/m20k.yaml [--flows 200] [--seed 1]
     python benchmarks/generate.py 5000 --shape chain -o /tmp/chain5k.yaml
     python benchmarks/generate.py 30 --shape quorum --need 21 -o /tmp/q21of30.yaml
+    python benchmarks/generate.py 20000 --operations -o /tmp/m20k-ops.yaml
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import random
 import yaml
 
 
-def generate(n: int, flows: int = 200, seed: int = 1, items_per_service: float = 5.0) -> dict:
+def generate(n: int, flows: int = 200, seed: int = 1, items_per_service: float = 5.0,
+             operations: bool = False) -> dict:
     rng = random.Random(seed)
     layers = [0.05, 0.15, 0.35, 0.30, 0.15]  # share of services per layer, top first
     names: list[list[str]] = []
@@ -74,7 +79,53 @@ def generate(n: int, flows: int = 200, seed: int = 1, items_per_service: float =
         req = sorted({rng.choice(names[0]) for _ in range(rng.randint(1, 2))} |
                      {rng.choice(names[1]) for _ in range(rng.randint(1, 3))})
         flow_table[f"flow-{i:03d}"] = {"critical": rng.random() < 0.6, "requires": req}
-    return {"version": 1, "services": services, "flows": flow_table}
+    doc = {"version": 1, "services": services, "flows": flow_table}
+    if operations:
+        add_operations(doc, random.Random(seed + 1))
+    return doc
+
+
+def add_operations(doc: dict, rng: random.Random, share: float = 1 / 3, per: int = 3) -> None:
+    """Give ``share`` of the services ``per`` operations each (in place): each operation
+    takes about half of its service's items, and half of the references to such a
+    service name one of its operations instead."""
+    services = doc["services"]
+    chosen = {name for name in sorted(services) if rng.random() < share}
+    for name in sorted(chosen):
+        svc = services[name]
+        ops: dict[str, dict] = {f"op{k}": {"depends_on": []} for k in range(per)}
+        kept = []
+        for item in svc["depends_on"]:
+            if rng.random() < 0.5:
+                ops[f"op{rng.randrange(per)}"]["depends_on"].append(item)
+            else:
+                kept.append(item)
+        svc["depends_on"] = kept
+        svc["operations"] = ops
+
+    def name(target: str) -> str:
+        if target in chosen and rng.random() < 0.5:
+            return f"{target}:op{rng.randrange(per)}"
+        return target
+
+    def retarget(item):
+        if isinstance(item, str):
+            return name(item)
+        item = dict(item)
+        for key in ("service",):
+            if key in item:
+                item[key] = name(item[key])
+        for key in ("any_of", "of"):
+            if key in item:
+                item[key] = [name(m) for m in item[key]]
+        return item
+
+    for svc in services.values():
+        svc["depends_on"] = [retarget(i) for i in svc["depends_on"]]
+        for op in svc.get("operations", {}).values():
+            op["depends_on"] = [retarget(i) for i in op["depends_on"]]
+    for flow in doc["flows"].values():
+        flow["requires"] = [retarget(i) for i in flow["requires"]]
 
 
 def chain(n: int, cycle: bool = False) -> dict:
@@ -109,6 +160,9 @@ def main() -> None:
     parser.add_argument("-o", "--output", required=True)
     parser.add_argument("--flows", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--operations", action="store_true",
+                        help="~3 operations on a third of the services, half the references "
+                             "naming them")
     parser.add_argument("--shape", choices=("layered", "chain", "cycle", "quorum"),
                         default="layered",
                         help="chain / cycle: one long hard chain (closed into a cycle); "
@@ -116,7 +170,7 @@ def main() -> None:
     parser.add_argument("--need", type=int, default=None, help="quorum size (--shape quorum)")
     args = parser.parse_args()
     if args.shape == "layered":
-        doc = generate(args.services, args.flows, args.seed)
+        doc = generate(args.services, args.flows, args.seed, operations=args.operations)
     elif args.shape == "quorum":
         doc = quorum(args.need or args.services // 2, args.services)
     else:
@@ -124,8 +178,10 @@ def main() -> None:
     with open(args.output, "w", encoding="utf-8") as fh:
         yaml.dump(doc, fh, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False)
     items = sum(len(s.get("depends_on", ())) for s in doc["services"].values())
-    print(f"{args.output}: {len(doc['services'])} services, {items} items, "
-          f"{len(doc['flows'])} flows")
+    ops = [op for s in doc["services"].values() for op in s.get("operations", {}).values()]
+    items += sum(len(op["depends_on"]) for op in ops)
+    print(f"{args.output}: {len(doc['services'])} services, {len(ops)} operations, "
+          f"{items} items, {len(doc['flows'])} flows")
 
 
 if __name__ == "__main__":

@@ -454,12 +454,15 @@ class _Collector:
     def placeholders(self) -> dict[str, Service]:
         """A placeholder service for each assumed name that is referenced but undefined."""
         found: dict[str, Service] = {}
-        for owners, field_name in ((self.services, "depends_on"), (self.flows, "requires")):
-            for owner in owners.values():
+        declared = {op.name for svc in self.services.values() for op in svc.operations}
+        nodes = [*self.services.values(),
+                 *(op for svc in self.services.values() for op in svc.operations)]
+        for owners, field_name in ((nodes, "depends_on"), (self.flows.values(), "requires")):
+            for owner in owners:
                 for item in getattr(owner, field_name):
                     for member in item.members:
                         if (member in self.assume and member not in self.services
-                                and member not in found):
+                                and member not in declared and member not in found):
                             found[member] = Service(member, location=Location(REMOVED))
         return found
 
@@ -835,7 +838,9 @@ class _FileReader:
                                         f"{what}: {_OPERATION_RULE}")
             else:
                 op = name_node.value
-            op_what = f"operation {display(op or name_node.value)} of {what}"
+            # (a valid name needs no escaping: the message text is built the cheap way)
+            op_what = (f"operation '{op}' of {what}" if op is not None and len(op) < 80
+                       else f"operation {display(op or name_node.value)} of {what}")
             f = self.fields(body, op_what, OPERATION_KEYS)
             items = self.items(f.get("depends_on"), f"depends_on of {op_what}")
             availability = self.availability(f.get("availability"), op_what)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,17 @@ ROOT = TESTS.parent
 ASSETS = TESTS / "assets"
 GOLDEN = TESTS / "golden"
 UPDATE_GOLDEN = os.environ.get("PRUNER_UPDATE_GOLDEN") == "1"
+# manifests/twitter as it was before its services declared operations (spec §8).
+TWITTER_WITHOUT_OPERATIONS = ASSETS / "twitter-without-operations"
+
+
+def pre_operations_root(tmp_path: Path) -> Path:
+    """A folder holding ``manifests/twitter`` as it was before operations, so the golden
+    files made from it then are compared, unchanged and byte for byte, with what pruner
+    prints now for the same manifest at the same relative path."""
+    root = tmp_path / "pre-operations"
+    shutil.copytree(TWITTER_WITHOUT_OPERATIONS, root / "manifests" / "twitter")
+    return root
 
 
 def run(*args: str, **kwargs):

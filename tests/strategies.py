@@ -54,14 +54,45 @@ def item_document(item: Item):
     return doc
 
 
+@st.composite
+def manifests_with_operations(draw, min_services=1, max_services=6):
+    """Random manifests whose services declare operations (spec §8) and whose items
+    (of services, operations and flows) name operations as well as services."""
+    n = draw(st.integers(min_services, max_services))
+    names = NAMES[:n]
+    declared = {s: draw(st.lists(st.sampled_from(["a", "b", "c"]), max_size=3, unique=True))
+                for s in names}
+    ops = [f"{s}:{o}" for s in names for o in sorted(declared[s])]
+    nodes = names + ops
+    services = []
+    for s in names:
+        operations = tuple(
+            Service.operation(s, o, draw(items([t for t in nodes if t != f"{s}:{o}"])))
+            for o in sorted(declared[s]))
+        services.append(Service(s, draw(items([t for t in nodes if t != s])),
+                                operations=operations))
+    flows = []
+    for f in range(draw(st.integers(1, 3))):
+        requires = draw(items(nodes, max_items=3).filter(bool))
+        flows.append(Flow(f"f{f}", requires, critical=draw(st.booleans())))
+    return Manifest.from_lists(services, flows)
+
+
+def service_document(service: Service) -> dict:
+    doc = {"depends_on": [item_document(i) for i in service.own_items]}
+    if service.operations:
+        doc["operations"] = {
+            op.name.rpartition(":")[2]: {"depends_on": [item_document(i) for i in op.own_items]}
+            for op in service.operations
+        }
+    return doc
+
+
 def document(manifest: Manifest) -> dict:
     """A plain dict in manifest-v1 form (JSON is YAML, so json.dumps gives a manifest)."""
     return {
         "version": 1,
-        "services": {
-            s.name: {"depends_on": [item_document(i) for i in s.depends_on]}
-            for s in manifest.services.values()
-        },
+        "services": {s.name: service_document(s) for s in manifest.services.values()},
         "flows": {
             f.name: {"critical": f.critical, "requires": [item_document(i) for i in f.requires]}
             for f in manifest.flows.values()

@@ -15,14 +15,22 @@ RELEASE = CORPUS / "online-boutique" / "release-kubernetes-manifests.yaml"
 
 def test_hand_edits_keep_every_imported_edge_and_only_soften_the_tolerated_ones():
     manifest = load(OB).manifest
-    declared = {(name, m): item.soft for name, svc in manifest.services.items()
-                for item in svc.depends_on for m in item.members}
-    assert set(declared) == import_sources("k8s", [str(RELEASE)]).edges()
-    assert {edge for edge, soft in declared.items() if soft} == {
-        ("frontend", "adservice"), ("frontend", "recommendationservice"),
-        ("frontend", "checkoutservice"), ("frontend", "shippingservice"),
+    declared: dict[tuple[str, str], set[bool]] = {}
+    for name, node in manifest.nodes.items():
+        for item in node.own_items:  # an operation's edges count as its service's
+            for m in item.members:
+                declared.setdefault((name, m), set()).add(item.soft)
+    projected = {(n.partition(":")[0], m) for n, m in declared}
+    assert projected == import_sources("k8s", [str(RELEASE)]).edges()
+    assert {edge for edge, soft in declared.items() if soft == {True}} == {
+        ("frontend:home", "adservice"), ("frontend:product", "adservice"),
+        ("frontend:product", "recommendationservice"), ("frontend:cart", "recommendationservice"),
+        ("frontend:checkout", "recommendationservice"),
         ("frontend", "shoppingassistantservice"), ("checkoutservice", "emailservice")}
     assert set(manifest.flows) == {"browse", "add-to-cart", "checkout"}
+    assert set(manifest.operations) == {
+        "frontend:home", "frontend:product", "frontend:cart", "frontend:add-to-cart",
+        "frontend:checkout"}
 
 
 def test_currencyservice_off_breaks_checkout_through_frontend_and_checkoutservice():
@@ -34,7 +42,7 @@ def test_currencyservice_off_breaks_checkout_through_frontend_and_checkoutservic
     down = {n for n, s in data["services"].items() if s["state"] == "down" and not s["off"]}
     assert down == {"frontend", "checkoutservice", "loadgenerator"}
     text = run("check", OB, "--off", "currencyservice").stdout
-    assert "requires checkoutservice -> requires currencyservice (see above)" in text
+    assert "requires frontend:home -> frontend (service down) -> requires currencyservice" in text
 
 
 def test_ads_recommendations_email_off_only_degrade():
@@ -46,11 +54,20 @@ def test_ads_recommendations_email_off_only_degrade():
 
 
 def test_payment_off_breaks_only_checkout():
-    # browse and add-to-cart stay up; they are DEGRADED only because the frontend holds a
-    # soft dependency on checkoutservice, which is down (spec section 4).
+    # Only the checkout route needs checkoutservice (spec §8): browse and add-to-cart stay
+    # OK. (Before the routes were operations, the frontend held a soft dependency on
+    # checkoutservice and both were DEGRADED.)
     data = json.loads(run("check", OB, "--off", "paymentservice", "--format", "json").stdout)
     assert {n: f["state"] for n, f in data["flows"].items()} == {
-        "browse": "degraded", "add-to-cart": "degraded", "checkout": "broken"}
+        "browse": "ok", "add-to-cart": "ok", "checkout": "broken"}
+    assert data["services"]["frontend"]["state"] == "up"
+    assert data["operations"]["frontend:checkout"]["state"] == "down"
+
+
+def test_shipping_off_breaks_the_cart_page_and_checkout_but_not_browse():
+    data = json.loads(run("check", OB, "--off", "shippingservice", "--format", "json").stdout)
+    assert {n: f["state"] for n, f in data["flows"].items()} == {
+        "browse": "ok", "add-to-cart": "broken", "checkout": "broken"}
 
 
 def test_validates_with_only_the_load_generator_uncovered():

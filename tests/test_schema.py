@@ -19,7 +19,7 @@ from pruner.errors import ManifestError
 from pruner.loader import NAME_PATTERN, load
 from pruner.schema import schema
 from tests.conftest import ASSETS, ROOT
-from tests.strategies import document, manifests
+from tests.strategies import document, manifests, manifests_with_operations
 
 VALIDATOR = jsonschema.Draft7Validator(schema())
 GOOD = sorted(p for p in (ROOT / "manifests").iterdir() if p.is_dir())
@@ -28,6 +28,7 @@ BAD = sorted((ASSETS / "bad").glob("*.yaml"))
 SEMANTIC_ONLY = {
     "unknown-reference", "unknown-flow-reference", "bad-quorum-too-large", "self-dependency",
     "duplicate-service-key", "duplicate-flow-key",
+    "unknown-operation", "service-named-like-its-operation", "operation-depends-on-itself",
 }
 
 
@@ -72,6 +73,16 @@ def test_bad_manifests_fail_both(path):
 @settings(max_examples=150, deadline=None)
 @given(m=manifests())
 def test_random_valid_manifests_pass_both(tmp_path_factory, m):
+    doc = document(m)
+    path = tmp_path_factory.mktemp("m") / "m.yaml"
+    path.write_text(json.dumps(doc))
+    assert loader_accepts(path)
+    assert schema_accepts(doc)
+
+
+@settings(max_examples=30, deadline=None)
+@given(m=manifests_with_operations())
+def test_random_manifests_with_operations_pass_both(tmp_path_factory, m):
     doc = document(m)
     path = tmp_path_factory.mktemp("m") / "m.yaml"
     path.write_text(json.dumps(doc))

@@ -50,6 +50,7 @@ import networkx as nx
 
 from pruner.analysis.hard import HardModel, hard_model, strongly_connected
 from pruner.analysis.zbdd import EMPTY, Zbdd, threshold_unreachable
+from pruner.graph import services_of
 
 __all__ = ["FlowCuts", "OutOfTime", "ZBDD_FROM_ORDER", "minimal_cut_sets", "cut_families"]
 
@@ -452,7 +453,8 @@ def minimal_cut_sets(
     max_order : int
         Largest cut set size wanted (>= 1).
     among : iterable of str, optional
-        The only services that may be in a cut set (default: all).
+        The only services (or operations, spec §8) that may be in a cut set
+        (default: every service; operations only when named here).
     deadline : float, optional
         A ``time.monotonic()`` instant; past it, flows not finished get
         ``complete=False`` and only their single points of failure.
@@ -489,6 +491,8 @@ def minimal_cut_sets(
     names = sorted(G.graph["flows"] if flows is None else set(flows))
     model = hard_model(G, names)
     candidates = None
+    if among is None and G.graph["manifest"].operations:
+        among = services_of(G)  # operations are switched off only when named
     if among is not None:
         index = model.index()
         candidates = {index[s] for s in among if s in index}

@@ -6,7 +6,8 @@ turns the references a deletion leaves dangling into placeholder services, see
 :func:`pruner.loader.load_sources`). Compared: flow states, single points of
 failure of critical flows gained and lost, dependency items (added, removed,
 modified, hard <-> soft), services added, removed and renamed, owners and
-criticality.
+criticality. Operations (spec §8): added ones, and item changes of operations
+in both versions (``owner_kind="operation"``).
 
 Removals are also judged against the *old* model (spec section 11): a flow that is
 critical in OLD and BROKEN there with the removed services switched off is a
@@ -177,6 +178,7 @@ class ManifestDiff:
     old_evaluation: Evaluation | None = None
     accepted: tuple[str, ...] = ()  # removals accepted (``--accept-removal``)
     removed_operations: tuple[str, ...] = ()  # ``S:O`` gone while ``S`` stays
+    operations_added: tuple[Service, ...] = ()  # spec §8, as defined in the new version
 
 
     @property
@@ -424,8 +426,10 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
                       (s.name for s in added))
     # Operations removed from a service that stays (those of a removed service go with it).
     new_nodes = new_m.nodes
+    # (One the new version still names is a placeholder there, dangling: gone all the same.)
     gone_ops = tuple(sorted(n for n, node in old_m.nodes.items()
-                            if node.operation_of in real_new and n not in new_nodes))
+                            if node.operation_of in real_new
+                            and (n not in new_nodes or n in dangling)))
     gone = tuple(s.name for s in removed if s.name not in rename) + gone_ops
     accept = tuple(sorted(set(accept)))
     for name in accept:
@@ -458,6 +462,12 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
         items += _item_changes("service", name, before.depends_on, svc.depends_on, rename)
         if before.owner != svc.owner:
             owners.append(OwnerChange("service", name, before.owner, svc.owner, svc.location))
+
+    old_ops, new_ops = old_m.operations, new_m.operations
+    for name, op in new_ops.items():
+        before = old_ops.get(name)
+        if before is not None:
+            items += _item_changes("operation", name, before.own_items, op.own_items, rename)
 
     gone_set = set(gone)
     flows = []
@@ -513,6 +523,7 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
         old_evaluation=ev_old_gone,
         accepted=accept,
         removed_operations=gone_ops,
+        operations_added=tuple(op for n, op in new_ops.items() if n not in old_ops),
     )
 
 

@@ -14,6 +14,12 @@ a Jaeger dependency list, or another manifest say which calls really happen (the
   the manifest) yet are active in the observation. Don't prune them before a flow that
   explains the traffic is declared (or the traffic is explained away).
 
+Operations (spec §8): where the observation names a declared operation ``S:O`` (a
+trace's span name), calls are compared per (service, operation): ``S:O -> X`` is
+declared when ``S:O`` or ``S`` itself declares a dependency on ``X`` (or one of its
+operations). Elsewhere the comparison is per service: an operation's dependencies count
+as its service's, and a call to ``T`` matches a declared dependency on ``T:O``.
+
 Everything here is pure: the observation is plain data, built by the caller from an
 import result (:func:`observation_from_document`) or a loaded manifest
 (:func:`observation_from_manifest`).
@@ -30,7 +36,7 @@ import networkx as nx
 
 from pruner.analysis.lint import reached
 from pruner.errors import Location
-from pruner.model import SINGLE, Manifest
+from pruner.model import SINGLE, Manifest, split_operation
 
 __all__ = [
     "DRIFT_FAIL_ON",
@@ -181,8 +187,13 @@ def observation_from_document(
     """
     found: dict[tuple[str, str], ObservedEdge] = {}
     services = dict(document.get("services") or {})
+    owners = []
     for name, svc in services.items():
-        for item in (svc or {}).get("depends_on", ()) or ():
+        owners.append((name, (svc or {}).get("depends_on", ())))
+        for op, body in ((svc or {}).get("operations") or {}).items():  # spec §8
+            owners.append((f"{name}:{op}", (body or {}).get("depends_on", ())))
+    for name, items in owners:
+        for item in items or ():
             if isinstance(item, str):
                 members, note = [item], None
             else:
@@ -191,7 +202,7 @@ def observation_from_document(
             for member in members:
                 if member is not None and member != name:
                     found[(name, member)] = ObservedEdge(name, member, _calls(note), note)
-    names = set(services) | {n for pair in found for n in pair}
+    names = {n for n, _ in owners} | {n for pair in found for n in pair}
     return Observation(kind, tuple(sources), tuple(sorted(names)),
                        tuple(found[k] for k in sorted(found)), tuple(notes))
 
@@ -207,13 +218,13 @@ def observation_from_manifest(
     (ObservedEdge(source='a', target='b', calls=None, evidence='x'),)
     """
     found: dict[tuple[str, str], ObservedEdge] = {}
-    for name, svc in manifest.services.items():
-        for item in svc.depends_on:
+    for name, svc in manifest.nodes.items():
+        for item in svc.own_items:  # an operation's hard item on its service is no call
             for member in item.members:
                 if (name, member) not in found:
                     found[(name, member)] = ObservedEdge(name, member, _calls(item.note),
                                                          item.note)
-    return Observation(kind, tuple(sources or manifest.sources), tuple(manifest.services),
+    return Observation(kind, tuple(sources or manifest.sources), tuple(manifest.nodes),
                        tuple(found[k] for k in sorted(found)))
 
 
@@ -291,8 +302,12 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
         seen_services.update((e.source, e.target))
     observed = {(e.source, e.target): e for e in observation.edges}
     covered = reached(G)
+    ops = _Operations(G, seen_services, observed) if manifest.operations else None
 
-    missing = [e for key, e in observed.items() if not G.has_edge(*key)]
+    if ops is None:
+        missing = [e for key, e in observed.items() if not G.has_edge(*key)]
+    else:
+        missing = [e for key, e in observed.items() if not ops.declares(*key)]
     callers = {e.source for e in missing if e.source in G}
     critical = _critical_reach(G, callers) if callers else {}
     undeclared = [
@@ -309,13 +324,21 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
 
     stale, unjudged, matched = [], 0, 0
     for source, target, data in G.edges(data=True):
-        if (source, target) in observed:
+        if ops is not None:
+            verdict = ops.judge(source, target, data)
+            if verdict == "implicit":
+                continue
+            if verdict == "unjudged":
+                unjudged += 1
+            if verdict != "stale":
+                continue
+        elif (source, target) in observed:
             matched += 1
             continue
-        if source not in seen_services or target not in seen_services:
+        elif source not in seen_services or target not in seen_services:
             unjudged += 1
             continue
-        item = manifest.services[source].depends_on[data["items"][0]]
+        item = manifest.nodes[source].depends_on[data["items"][0]]
         stale.append(Stale(source, target, data["soft"], data["kind"] != SINGLE, item.note,
                            item.location))
     stale.sort(key=lambda s: (s.source, s.target))
@@ -323,15 +346,17 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
     callers_of: dict[str, list[str]] = {}
     callees_of: dict[str, list[str]] = {}
     calls_in: dict[str, int | None] = {}
+    service = (lambda n: n) if ops is None else ops.service
     for (source, target), e in sorted(observed.items()):
-        callers_of.setdefault(target, []).append(source)
-        callees_of.setdefault(source, []).append(target)
+        callers_of.setdefault(service(target), []).append(source)
+        callees_of.setdefault(service(source), []).append(target)
         if e.calls is not None:
-            calls_in[target] = (calls_in.get(target) or 0) + e.calls
+            calls_in[service(target)] = (calls_in.get(service(target)) or 0) + e.calls
+    names = sorted(G) if ops is None else sorted(manifest.services)
     traffic = [
         UncoveredTraffic(name, tuple(callers_of.get(name, ())), tuple(callees_of.get(name, ())),
                          calls_in.get(name))
-        for name in sorted(G)
+        for name in names
         if name not in covered and (name in callers_of or name in callees_of)
     ]
     return Drift(
@@ -340,10 +365,75 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
         unjudged=unjudged,
         observed_not_declared=tuple(sorted(n for n in seen_services if n not in G)),
         uncovered_traffic=tuple(traffic),
-        declared_edges=G.number_of_edges(),
+        declared_edges=G.number_of_edges() if ops is None else ops.declared_edges,
         observed_edges=len(observed),
-        matched=matched,
+        matched=matched if ops is None else len(observed) - len(missing),
     )
+
+
+class _Operations:
+    """Matching observed calls with declared dependencies when the manifest declares
+    operations (spec §8): per (service, operation) where the observation names the
+    operation, per service elsewhere (see the module docstring)."""
+
+    def __init__(self, G: nx.DiGraph, seen: set[str], observed: Mapping) -> None:
+        self.G = G
+        self.manifest: Manifest = G.graph["manifest"]
+        self.seen = seen
+        nodes = self.manifest.nodes
+        # node -> services its (non-implicit) items name; service -> same over it and its ops
+        self.by_node: dict[str, set[str]] = {}
+        self.by_service: dict[str, set[str]] = {}
+        self.declared_edges = 0
+        for name, node in nodes.items():
+            targets = {self.service(m) for item in node.own_items for m in item.members}
+            self.by_node[name] = targets
+            self.by_service.setdefault(self.service(name), set()).update(targets)
+            self.declared_edges += len({m for item in node.own_items for m in item.members})
+        self.seen_services = {self.service(n) for n in seen}
+        self.observed_by_node: dict[str, set[str]] = {}
+        self.observed_by_service: dict[str, set[str]] = {}
+        for a, b in observed:
+            self.observed_by_node.setdefault(a, set()).add(self.service(b))
+            self.observed_by_service.setdefault(self.service(a), set()).add(self.service(b))
+
+    def service(self, name: str) -> str:
+        """The service a name stands for: an operation's service (declared, or named
+        like ``S:O`` after a declared service ``S``), else the name itself."""
+        node = self.manifest.nodes.get(name)
+        if node is not None:
+            return node.operation_of or name
+        owner, operation = split_operation(name)
+        return owner if operation is not None and owner in self.manifest.services else name
+
+    def is_operation(self, name: str) -> bool:
+        node = self.manifest.nodes.get(name)
+        return node is not None and node.operation_of is not None
+
+    def declares(self, source: str, target: str) -> bool:
+        """Whether the observed call ``source -> target`` is declared."""
+        wanted = self.service(target)
+        if self.is_operation(source):  # the observation names the operation: per operation
+            return (wanted in self.by_node[source]
+                    or wanted in self.by_node[self.service(source)])
+        return wanted in self.by_service.get(self.service(source), ())
+
+    def judge(self, source: str, target: str, data: dict) -> str:
+        """``implicit``, ``matched``, ``unjudged`` or ``stale`` for a declared edge."""
+        items = self.manifest.nodes[source].depends_on
+        if all(items[i].implicit for i in data["items"]):
+            return "implicit"
+        wanted = self.service(target)
+        if self.is_operation(source) and source in self.seen:  # per operation
+            if wanted in self.observed_by_node.get(source, ()):
+                return "matched"
+            return "stale" if wanted in self.seen_services else "unjudged"
+        owner = self.service(source)
+        if wanted in self.observed_by_service.get(owner, ()):
+            return "matched"
+        if owner not in self.seen_services or wanted not in self.seen_services:
+            return "unjudged"
+        return "stale"
 
 
 def drift_gate(result: Drift, fail_on: str = "undeclared-critical") -> DriftGate:

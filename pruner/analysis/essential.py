@@ -31,6 +31,7 @@ import networkx as nx
 from pruner.analysis.cuts import OutOfTime, cut_families
 from pruner.analysis.hard import hard_model, strongly_connected
 from pruner.analysis.lint import uncovered
+from pruner.graph import services_of
 
 __all__ = ["Essential", "essential"]
 
@@ -82,14 +83,20 @@ def essential(
     names = sorted(n for n in table if table[n].critical) if flows is None else sorted(set(flows))
     model = hard_model(G, names)
     n = model.n
+    # Keep sets range over services: operations are never switched off (spec §8).
+    services = services_of(G)
+    candidates = None
+    if G.graph["manifest"].operations:
+        index = model.index()
+        candidates = {index[s] for s in services if s in index}
     singles = 0
-    for fam in cut_families(model, 1, flows_only=True)[n:]:
+    for fam in cut_families(model, 1, candidates, flows_only=True)[n:]:
         singles |= fam[0]
     spof = {i for i in range(n) if singles >> i & 1}
-    keep = _greedy(model, spof, _subtree_sizes(model), progress)
+    keep = _greedy(model, spof, _subtree_sizes(model), progress, candidates)
     minimum = len(keep) == len(spof)
     if not minimum and len(keep) - len(spof) <= MAX_EXACT:
-        exact = _exact(model, spof, keep, deadline)
+        exact = _exact(model, spof, keep, deadline, candidates)
         if exact is not None:
             keep, minimum = exact, True
     kept = sorted(model.names[i] for i in keep)
@@ -97,11 +104,11 @@ def essential(
     return Essential(
         flows=tuple(names),
         keep=tuple(kept),
-        prunable=tuple(s for s in G if s not in kept_set),  # G's nodes are sorted
+        prunable=tuple(s for s in services if s not in kept_set),  # G's nodes are sorted
         uncovered=tuple(uncovered(G)),
         minimum=minimum,
         spof=tuple(sorted(model.names[i] for i in spof)),
-        services=G.number_of_nodes(),
+        services=len(services),
     )
 
 
@@ -120,8 +127,9 @@ def _subtree_sizes(model) -> list[int]:
     return [r.bit_count() for r in reach[: model.n]]
 
 
-def _greedy(model, spof: set[int], sizes: list[int], progress) -> set[int]:
-    """Drop every service that can go without breaking a flow; return those kept."""
+def _greedy(model, spof: set[int], sizes: list[int], progress, candidates=None) -> set[int]:
+    """Drop every service (of ``candidates``, default all) that can go without breaking a
+    flow; return those kept."""
     n = model.n
     fails: list[int] = []
     owner_of: list[int] = []
@@ -135,7 +143,8 @@ def _greedy(model, spof: set[int], sizes: list[int], progress) -> set[int]:
     count = [0] * len(fails)
     down = bytearray(len(model.items))
     keep = set(spof)
-    order = sorted((v for v in range(n) if v not in spof),
+    order = sorted((v for v in range(n)
+                    if v not in spof and (candidates is None or v in candidates)),
                    key=lambda v: (-sizes[v], model.names[v]))
     for done, s in enumerate(order, 1):
         if progress is not None and done % 1024 == 0:
@@ -170,12 +179,13 @@ def _greedy(model, spof: set[int], sizes: list[int], progress) -> set[int]:
     return keep
 
 
-def _exact(model, spof: set[int], greedy: set[int], deadline: float | None) -> set[int] | None:
+def _exact(model, spof: set[int], greedy: set[int], deadline: float | None,
+           candidates=None) -> set[int] | None:
     """A minimum keep set (minimum hitting set of every flow's cut sets), or None
     when the time budget ran out first."""
     n = model.n
     try:
-        families = cut_families(model, max(1, n), deadline=deadline, flows_only=True)
+        families = cut_families(model, max(1, n), candidates, deadline=deadline, flows_only=True)
     except OutOfTime:
         return None
     forced = sum(1 << v for v in spof)

@@ -7,6 +7,7 @@ from collections import deque
 import networkx as nx
 
 from pruner.errors import Problem, display
+from pruner.graph import services_of
 
 __all__ = ["hard_cycles", "uncovered", "reached", "lint"]
 
@@ -54,12 +55,12 @@ def uncovered(G: nx.DiGraph) -> list[str]:
     ['c']
     """
     seen = reached(G)
-    return sorted(n for n in G if n not in seen)
+    return sorted(n for n in services_of(G) if n not in seen)
 
 
 def lint(G: nx.DiGraph) -> list[Problem]:
     """Warnings for ``pruner validate``: hard cycles and uncovered services."""
-    services = G.graph["manifest"].services
+    services = G.graph["manifest"].nodes
     found = []
     for group in hard_cycles(G):
         shown = ", ".join(group[:10]) + (f" and {len(group) - 10} more" if len(group) > 10 else "")

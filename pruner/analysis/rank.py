@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from pruner.analysis.cuts import FlowCuts, minimal_cut_sets
+from pruner.graph import services_of
 
 __all__ = ["Harm", "Ranking", "rank"]
 
@@ -71,5 +72,5 @@ def rank(
                 spof.setdefault(c[0], []).append(flow)
     harms = [Harm(s, tuple(sorted(spof.get(s, ()))), n) for s, n in count.items()]
     harms.sort(key=lambda h: (-len(h.spof_for), -h.cut_sets, h.service))
-    return Ranking(tuple(names), tuple(harms), G.number_of_nodes() - len(harms),
+    return Ranking(tuple(names), tuple(harms), len(services_of(G)) - len(harms),
                    all(c.complete for c in cuts.values()))

@@ -56,8 +56,12 @@ def residual_graph(G: nx.DiGraph, off: Iterable[str]) -> nx.DiGraph:
         return tuple(kept)
 
     manifest: Manifest = G.graph["manifest"]
-    services = [replace(s, depends_on=shrink(s.depends_on))
-                for name, s in manifest.services.items() if name not in down]
+    def residual(s):  # operations (spec §8) of a service still up: those still up, shrunk
+        ops = tuple(replace(o, depends_on=shrink(o.depends_on))
+                    for o in s.operations if o.name not in down)
+        return replace(s, depends_on=shrink(s.depends_on), operations=ops)
+
+    services = [residual(s) for name, s in manifest.services.items() if name not in down]
     flows = [replace(f, requires=shrink(f.requires))
              for name, f in manifest.flows.items() if ev.flows[name] != BROKEN]
     return dependency_graph(Manifest.from_lists(services, flows, manifest.sources))

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from pruner.errors import InputError, UnknownNameError, did_you_mean, display
-from pruner.graph import dependency_graph
+from pruner.graph import dependency_graph, services_of, unknown_name
 from pruner.loader import load
 from pruner.render import DIAGRAM_FORMATS, FORMATS, render
 from pruner.sources import read_regular, shown
@@ -91,9 +91,7 @@ def off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
             if not name:
                 continue
             if name not in G:
-                raise UnknownNameError(
-                    f"unknown service {display(name)}{did_you_mean(name, G)}",
-                    f"{off_file}:{number}")
+                raise UnknownNameError(unknown_name(G, name), f"{off_file}:{number}")
             names.append(name)
     return names
 
@@ -136,7 +134,7 @@ def among_services(G, values: tuple[str, ...]) -> set[str] | None:
     selectors = [s.strip() for v in values for s in v.split(",") if s.strip()]
     if not selectors:
         return None
-    services = [G.nodes[n]["service"] for n in G]
+    services = [G.nodes[n]["service"] for n in services_of(G)]
     chosen: set[str] = set()
     for sel in selectors:
         if sel == "leaves":
@@ -157,8 +155,7 @@ def among_services(G, values: tuple[str, ...]) -> set[str] | None:
         elif sel in G:
             chosen.add(sel)
         else:
-            raise UnknownNameError(f"--among: unknown service {display(sel)}"
-                                   f"{did_you_mean(sel, G)}")
+            raise UnknownNameError(f"--among: {unknown_name(G, sel)}")
     return chosen
 
 

@@ -60,7 +60,7 @@ def diff(paths: tuple[str, ...], base: str | None, fail_on: str, accept: tuple[s
         old_label = old_path
         old_sources = None
     old = load_sources(old_sources) if old_sources is not None else load(old_path)
-    new = load(new_path, assume_services=old.manifest.services)
+    new = load(new_path, assume_services=old.manifest.nodes)  # removed operations too
     report = diff_report(dependency_graph(old.manifest), dependency_graph(new.manifest),
                          new.assumed, old_source=old_label, new_source=new_path,
                          fail_on=fail_on,

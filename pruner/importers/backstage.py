@@ -22,6 +22,11 @@ Edges
   (default kind API). A reference written with another kind (``component:x``) is taken
   as a direct dependency on that entity.
 
+Operations (spec §8): each API a Component provides becomes an operation of it, named
+after the API (``namespace/name`` outside the default namespace), and a consumer
+depends on the provider's operation (``provider:api``) rather than on the whole
+provider: losing an API's dependency then touches only that API's consumers.
+
 ``spec.owner`` becomes ``owner`` and ``spec.system`` becomes ``system`` (their names,
 namespace kept only when not ``default``). ``subcomponentOf`` is noted in the
 description, not turned into an edge.
@@ -38,7 +43,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pruner.importers._io import YAML_SUFFIXES, SourceFile, discover, line_of, load_yaml_documents
-from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result
+from pruner.importers.base import (
+    ImportResult,
+    ManifestBuilder,
+    SourceError,
+    as_result,
+    sanitize_name,
+)
 
 __all__ = ["EntityRef", "import_backstage", "parse_ref"]
 
@@ -230,10 +241,20 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
         return cands[0] if cands else None
 
     providers: dict[tuple[str, str], list[_Entity]] = {}
+    operation_of: dict[tuple[str, tuple[str, str]], str] = {}  # (provider, api) -> S:O
     for e in services:
         for raw in _refs(e.spec, "providesApis", e):
             r = parse_ref(raw, "api", e.ref.namespace)
-            if r is not None:
+            if r is not None and r.kind == "api":
+                key = (r.namespace, r.name.lower())
+                if e not in providers.setdefault(key, []):
+                    providers[key].append(e)
+                shown = r.name if r.namespace == e.ref.namespace else _short(r)
+                op = sanitize_name(shown.replace(":", "-"))
+                if e.node and op and (e.node, key) not in operation_of:
+                    operation_of[(e.node, key)] = b.add_operation(
+                        e.node, op, description=f"provides API {_short(r)} (spec.providesApis)")
+            elif r is not None:
                 providers.setdefault((r.namespace, r.name.lower()), []).append(e)
 
     for e in services:
@@ -315,10 +336,16 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
             for p in provs:
                 b.add_edge(
                     e.node,
-                    p.node,
+                    operation_of.get((p.node, (r.namespace, r.name.lower())), p.node),
                     note=f"spec.consumesApis {_show(raw, r)}, provided by {p.ref} "
                     f"({e.file.short(e.line)})",
                 )
+    if operation_of:
+        b.note(
+            f"spec.providesApis became operations (spec §8): {len(operation_of)} operation(s) "
+            f"on {len({s for s, _ in operation_of})} component(s); spec.consumesApis depends "
+            "on the provider's operation (COMPONENT:API), not on the whole provider"
+        )
     if others:
         b.note(
             "read for references only (not services): "

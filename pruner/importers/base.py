@@ -75,15 +75,24 @@ class ImportResult:
         -------
         set of (str, str)
         """
+        services = self.document.get("services", {})
+        operations = {f"{name}:{op}": name for name, svc in services.items()
+                      for op in (svc or {}).get("operations", {}) or {}}
         out: set[tuple[str, str]] = set()
-        for name, svc in self.document.get("services", {}).items():
-            for item in svc.get("depends_on", ()):
-                if isinstance(item, str):
-                    out.add((name, item))
-                elif "service" in item:
-                    out.add((name, item["service"]))
-                else:
-                    out.update((name, m) for m in item.get("any_of", item.get("of", ())))
+        for name, svc in services.items():
+            # an operation's items and references to it count as its service's (spec §8)
+            lists = [(svc or {}).get("depends_on", ())]
+            lists += [(body or {}).get("depends_on", ())
+                      for body in ((svc or {}).get("operations") or {}).values()]
+            for items in lists:
+                for item in items:
+                    if isinstance(item, str):
+                        members = [item]
+                    elif "service" in item:
+                        members = [item["service"]]
+                    else:
+                        members = item.get("any_of", item.get("of", ()))
+                    out.update((name, operations.get(m, m)) for m in members)
         return out
 
 
@@ -121,6 +130,7 @@ class _Service:
     owner: str | None = None
     system: str | None = None
     tags: list[str] = field(default_factory=list)
+    operations: dict[str, str | None] = field(default_factory=dict)  # spec §8
 
 
 class ManifestBuilder:
@@ -194,6 +204,16 @@ class ManifestBuilder:
             if t not in svc.tags:
                 svc.tags.append(t)
 
+    def add_operation(self, service: str, operation: str, *, description: str | None = None
+                      ) -> str:
+        """Declare ``operation`` of ``service`` (spec §8) and return its reference
+        ``service:operation``, which :meth:`add_edge` targets may name. ``operation``
+        must follow the name rule without ``:``."""
+        svc = self._services.setdefault(service, _Service())
+        if not svc.operations.get(operation):
+            svc.operations[operation] = description or None
+        return f"{service}:{operation}"
+
     def add_edge(self, source: str, target: Target, *, note: str, soft: bool = False) -> None:
         """Record that ``source`` depends on ``target``; repeated edges merge their notes.
 
@@ -232,11 +252,13 @@ class ManifestBuilder:
             if src not in self._services:
                 self.add_service(src)
         referrers: dict[str, list[str]] = {}
+        declared = {f"{name}:{op}" for name, svc in self._services.items()
+                    for op in svc.operations}
         for src, edges in self._edges.items():
             for target in edges:
                 members = (target,) if isinstance(target, str) else target[1]
                 for m in members:
-                    if m not in self._services:
+                    if m not in self._services and m not in declared:
                         referrers.setdefault(m, []).append(src)
         for missing in sorted(referrers):
             who = sorted(set(referrers[missing]))
@@ -299,6 +321,11 @@ class ManifestBuilder:
                     item["note"] = "; ".join(edge.notes)
                     items.append(item)
                 out["depends_on"] = items
+            if svc.operations:
+                out["operations"] = {
+                    op: ({"description": text} if text else {})
+                    for op, text in sorted(svc.operations.items())
+                }
             services[name] = out
         return {"version": 1, "services": services}, tuple(self._notes)
 

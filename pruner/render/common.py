@@ -15,6 +15,8 @@ __all__ = [
     "line_text",
     "flow_summary",
     "service_summary",
+    "operation_summary",
+    "troubled_operations",
     "name_list",
     "plural",
     "calls_text",
@@ -71,7 +73,16 @@ def _end(end: str | None, off_word: str) -> str:
 
 
 def hop_text(hop: Hop, off_word: str = "switched off") -> str:
-    """One hop, e.g. ``requires sms-gateway (switched off)``."""
+    """One hop, e.g. ``requires sms-gateway (switched off)``.
+
+    The implicit item of an operation on its own service reads as the service:
+    ``frontend (service down)``, ``frontend (switched off)``.
+    """
+    item = hop.status.item
+    if item.implicit:
+        if hop.end:
+            return item.members[0] + _end(hop.end, off_word)
+        return f"{item.members[0]} (service {'down' if hop.status.down else 'degraded'})"
     text = status_text(hop.status)
     if hop.status.item.soft and hop.status.item.note and hop.status.item.kind == SINGLE:
         text += f" [{clean(hop.status.item.note)}]"
@@ -110,10 +121,30 @@ def flow_summary(report) -> str:
 
 def service_summary(report) -> str:
     """``1 switched off, 3 down, 5 degraded, 52 up``."""
-    off = len(report.off)
+    off = sum(1 for s in report.services if s.off)
     down = len(report.services_in(DOWN)) - off
     return (f"{off} {report.off_word}, {down} down, "
             f"{len(report.services_in(DEGRADED))} degraded, {len(report.services_in(UP))} up")
+
+
+def operation_summary(report) -> str:
+    """Like :func:`service_summary`, for operations (spec §8)."""
+    off = sum(1 for s in report.operations if s.off)
+    down = len(report.operations_in(DOWN)) - off
+    return (f"{off} {report.off_word}, {down} down, "
+            f"{len(report.operations_in(DEGRADED))} degraded, "
+            f"{len(report.operations_in(UP))} up")
+
+
+def troubled_operations(report) -> tuple[list[str], list[str]]:
+    """Operations DOWN and DEGRADED by themselves: not switched off, and their service
+    not in the same state (every operation of a DOWN service is DOWN too)."""
+    state = {s.name: s.state for s in report.services}
+    down = [s.name for s in report.operations
+            if s.state == DOWN and not s.off and state.get(s.service.operation_of) != DOWN]
+    degraded = [s.name for s in report.operations
+                if s.state == DEGRADED and state.get(s.service.operation_of) == UP]
+    return down, degraded
 
 
 # -- pruner drift: wording shared by its formats (plain text; each format escapes it) --

@@ -114,7 +114,7 @@ def masked_sentence(fd: FlowDiff) -> str:
 
 def item_change_text(change: ItemChange) -> str:
     """E.g. ``service twofactor-sms: dependency softened: soft sms-dispatch``."""
-    verb = "depends on" if change.owner_kind == "service" else "requires"
+    verb = "requires" if change.owner_kind == "flow" else "depends on"
     what = {
         "added": f"now {verb}",
         "removed": f"no longer {verb}",

@@ -19,7 +19,7 @@ from graphviz import quoting
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
 from pruner.render.common import clean
-from pruner.report.diagram import FLOW, JUNCTION, OFF, Diagram, Node
+from pruner.report.diagram import FLOW, JUNCTION, OFF, OPERATION, Diagram, Node
 
 __all__ = ["render", "html_text", "dot_string", "tidy_svg", "STYLE", "BACKSLASH", "BIG_DIAGRAM",
            "BIG_LAYOUT"]
@@ -103,7 +103,7 @@ class _Digraph(graphviz.Digraph):
 
 
 def _label(node: Node) -> str:
-    name = html_text(node.name)
+    name = html_text(node.label)
     fill, border, ink = STYLE[node.state]
     if node.kind == JUNCTION:
         return f'<<FONT POINT-SIZE="9" COLOR="{ink}">{name}</FONT>>'
@@ -128,6 +128,11 @@ def _node_attrs(node: Node) -> dict[str, str]:
         attrs["tooltip"] = dot_string(node.name)
     if node.kind == FLOW:
         attrs.update(shape="box", style="rounded,filled,bold", penwidth="2", margin="0.15,0.06")
+    elif node.kind == OPERATION:  # a port of its service: smaller, square-cornered
+        style = "filled,dashed" if node.state == OFF else "filled"
+        attrs.update(shape="box", style=style, margin="0.08,0.02", fontsize="10")
+        if node.state in (DOWN, DEGRADED):
+            attrs["penwidth"] = "2"
     elif node.kind == JUNCTION:
         attrs.update(shape="ellipse", style="filled,dashed" if node.soft else "filled",
                      height="0.25", margin="0.04,0.02", fontsize="9")
@@ -152,7 +157,7 @@ def _edge_attrs(edge) -> dict[str, str]:
     return attrs
 
 
-def _legend(graph: graphviz.Digraph, overlay: bool) -> None:
+def _legend(graph: graphviz.Digraph, overlay: bool, operations: bool = False) -> None:
     """A small table that says what shapes, lines and colours mean."""
 
     def swatch(state: str, text: str, strike: bool = False, rounded: bool = True) -> str:
@@ -165,6 +170,8 @@ def _legend(graph: graphviz.Digraph, overlay: bool) -> None:
     rows = [
         f'<TR>{swatch(OK, "<B>flow</B>")}<TD ALIGN="LEFT">a user flow (top row)</TD></TR>',
         f'<TR>{swatch(UP, "service")}<TD ALIGN="LEFT">a service</TD></TR>',
+        *([f'<TR>{swatch(UP, "operation", rounded=False)}<TD ALIGN="LEFT">an operation, in a '
+           "box with its service</TD></TR>"] if operations else []),
         '<TR><TD>any 1 of 2</TD><TD ALIGN="LEFT">fallback group; <I>2 of 3</I>: quorum</TD></TR>',
         '<TR><TD>───▶</TD><TD ALIGN="LEFT">hard dependency: needed</TD></TR>',
         '<TR><TD>- - -▶</TD><TD ALIGN="LEFT">soft dependency: losing it only degrades</TD></TR>',
@@ -204,6 +211,31 @@ def diagram_dot(diagram: Diagram) -> str:
     by_id = {n.id: n for n in diagram.nodes}
     clustered = {nid for c in diagram.clusters for nid in c.nodes}
     flows = [n for n in diagram.nodes if n.kind == FLOW]
+    # Operations (spec §8) are drawn in a box with their service, so an edge from a
+    # flow enters the service at the operation it uses.
+    parts: dict[str, list[Node]] = {}
+    for node in diagram.nodes:
+        if node.parent is not None and node.parent in by_id:
+            parts.setdefault(node.parent, []).append(node)
+    inside = {n.id for nodes in parts.values() for n in nodes}
+
+    def place(graph, node: Node) -> None:
+        if node.id in inside:
+            return  # drawn with its service
+        if node.id not in parts:
+            graph.node(node.id, **_node_attrs(node))
+            return
+        fill, border, ink = STYLE[node.state]
+        with graph.subgraph(name=f"cluster_ops_{len(placed)}") as box:
+            placed.append(node.id)
+            box.attr(label="", style="rounded,filled", color=border, fillcolor="#ffffff",
+                     rank="same", margin="6",
+                     tooltip=dot_string(f"{node.name} and its operations"))
+            box.node(node.id, **_node_attrs(node))
+            for part in parts[node.id]:
+                box.node(part.id, **_node_attrs(part))
+
+    placed: list[str] = []
     with g.subgraph(name="flows") as top:
         top.attr(rank="source")
         for node in flows:
@@ -214,10 +246,10 @@ def diagram_dot(diagram: Diagram) -> str:
                      color="#dadce0", fillcolor="#f8f9fa", fontsize="10", fontcolor="#5f6368",
                      labeljust="l", margin="10")
             for nid in cluster.nodes:
-                box.node(nid, **_node_attrs(by_id[nid]))
+                place(box, by_id[nid])
     for node in diagram.nodes:
         if node.kind != FLOW and node.id not in clustered:
-            g.node(node.id, **_node_attrs(node))
+            place(g, node)
     # Edges are most of a big diagram: each id is quoted once and each of the few
     # distinct attribute lists built once (graphviz.Digraph.edge re-quotes every
     # string of every edge: 60% of `pruner report` on 5,000 services). The lines
@@ -258,7 +290,7 @@ def diagram_dot(diagram: Diagram) -> str:
                 add_edge(flows[0].id, nid, ("invis",), lambda: {"style": "invis"})
         else:
             add_edge(isolated[i - width], nid, ("invis",), lambda: {"style": "invis"})
-    _legend(g, diagram.overlay)
+    _legend(g, diagram.overlay, any(n.kind == OPERATION for n in diagram.nodes))
     return g.source
 
 

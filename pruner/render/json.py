@@ -31,7 +31,7 @@ def item_json(status: ItemStatus) -> dict:
         "soft": item.soft,
         "note": item.note,
         "location": str(item.location),
-    }
+    } | ({"implicit": True} if item.implicit else {})
 
 
 @singledispatch
@@ -69,9 +69,9 @@ def check_json(report: CheckReport) -> dict:
             "cause": None if s.cause is None else item_json(s.cause),
             "via": s.via,
         }
-    off = len(report.off)
+    off = sum(1 for s in report.services if s.off)
     broken = report.flows_in(BROKEN)
-    return {
+    result = {
         "source": report.source,
         "off": list(report.off),
         "gate": {
@@ -96,11 +96,30 @@ def check_json(report: CheckReport) -> dict:
         "flows": flows,
         "services": services,
     }
+    if report.operations:  # spec §8: only a manifest that declares operations lists them
+        result["operations"] = {
+            s.name: {
+                "state": s.state,
+                "off": s.off,
+                "service": s.service.operation_of,
+                "cause": None if s.cause is None else item_json(s.cause),
+                "via": s.via,
+            }
+            for s in report.operations
+        }
+        ops_off = sum(1 for s in report.operations if s.off)
+        result["summary"]["operations"] = {
+            "off": ops_off,
+            "down": len(report.operations_in(DOWN)) - ops_off,
+            "degraded": len(report.operations_in(DEGRADED)),
+            "up": len(report.operations_in(UP)),
+        }
+    return result
 
 
 @render.register
 def _(report: ValidateReport) -> str:
-    return dumps({
+    data = {
         "source": report.source,
         "valid": True,
         "services": report.services,
@@ -109,7 +128,10 @@ def _(report: ValidateReport) -> str:
         "warnings": [
             {"location": str(w.location), "message": w.message} for w in report.warnings
         ],
-    })
+    }
+    if report.operations:
+        data["operations"] = report.operations
+    return dumps(data)
 
 
 # --- diff report (issue 4) ---------------------------------------------------
@@ -156,7 +178,7 @@ def diff_json(report: DiffReport) -> dict:
             ],
             "location": str(change.flow.location),
         }
-    return {
+    result = {
         "old": report.old_source,
         "new": report.new_source,
         "gate": {
@@ -196,6 +218,12 @@ def diff_json(report: DiffReport) -> dict:
             for c in d.owners
         ],
     }
+    if d.operations_added:  # spec §8: only when there are some
+        result["services"]["added_operations"] = {
+            op.name: {"service": op.operation_of, "location": str(op.location)}
+            for op in d.operations_added
+        }
+    return result
 
 
 def item_json_plain(item) -> dict:

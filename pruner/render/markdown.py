@@ -16,7 +16,13 @@ from functools import singledispatch
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED
 from pruner.analysis.explain import OFF, Line
-from pruner.render.common import clean, flow_summary, line_text, service_summary
+from pruner.render.common import (
+    clean,
+    flow_summary,
+    line_text,
+    operation_summary,
+    service_summary,
+)
 from pruner.render.diff_words import (
     accept_hint,
     change_sentence,
@@ -177,8 +183,10 @@ def _(report: CheckReport) -> str:
     if len(report.off) > 50:
         off += f" and {len(report.off) - 50} more"
     out.append(f"{md_text(report.off_word.capitalize())}: {off}  ")
+    operations = (f" · Operations: {md_text(operation_summary(report))}"
+                  if report.operations else "")
     out.append(f"Flows: {md_text(flow_summary(report))} · Services: "
-               f"{md_text(service_summary(report))}")
+               f"{md_text(service_summary(report))}{operations}")
     out.append("")
     troubled = [f for f in report.flows if f.state != "ok"]
     if troubled:
@@ -204,11 +212,16 @@ def _(report: CheckReport) -> str:
 def _(report: ValidateReport) -> str:
     n = len(report.warnings)
     out = [f"### ✅ pruner: {code_span(report.source)} is valid", "",
-           f"{report.services} services, {report.flows} flows, {report.items} items, "
+           f"{report.services} services, {_operations(report)}{report.flows} flows, "
+           f"{report.items} items, "
            f"{n} warning{'s' if n != 1 else ''}", ""]
     for w in report.warnings:
         out.append(f"- {code_span(str(w.location))}: {md_text(w.message)}")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _operations(report: ValidateReport) -> str:
+    return f"{report.operations} operations, " if report.operations else ""
 
 
 _KIND_ICON = {"broken": "❌ broken", "masked": "❌ masked break (old model)",

@@ -15,7 +15,7 @@ from functools import singledispatch
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
 from pruner.render.common import clean
 from pruner.render.dot import EDGE_COLOR, STATE_WORD, STYLE
-from pruner.report.diagram import FLOW, JUNCTION, OFF, Diagram
+from pruner.report.diagram import FLOW, JUNCTION, OFF, OPERATION, Diagram
 
 __all__ = ["render", "mermaid_text"]
 
@@ -48,7 +48,7 @@ def diagram_mermaid(diagram: Diagram) -> str:
         out.insert(0, f"---\ntitle: \"{mermaid_text(diagram.title)}\"\n---")
 
     def declare(node) -> str:
-        name = mermaid_text(node.name)
+        name = mermaid_text(node.label)
         words = []
         if node.kind == FLOW or node.state != UP:
             words.append(STATE_WORD[node.state])
@@ -64,11 +64,29 @@ def diagram_mermaid(diagram: Diagram) -> str:
             return f'{nid}(["{label}"])'
         if node.kind == JUNCTION:
             return f'{nid}(("{label}"))'
+        if node.kind == OPERATION:
+            return f'{nid}["{label}"]'
         return f'{nid}("{label}")'
 
     clustered = set()
     flows = [n for n in diagram.nodes if n.kind == FLOW]
     by_id = {n.id: n for n in diagram.nodes}
+    # Operations (spec §8) go in a box with their service.
+    parts: dict[str, list] = {}
+    for node in diagram.nodes:
+        if node.parent is not None and node.parent in by_id:
+            parts.setdefault(node.parent, []).append(node)
+    inside = {n.id for nodes in parts.values() for n in nodes}
+
+    def place(node, indent: str) -> list[str]:
+        if node.id in inside:
+            return []
+        if node.id not in parts:
+            return [f"{indent}{declare(node)}"]
+        lines = [f'{indent}subgraph {ids[node.id]}ops[" "]', f"{indent}  {declare(node)}"]
+        lines += [f"{indent}  {declare(part)}" for part in parts[node.id]]
+        return lines + [f"{indent}end"]
+
     if flows:
         out.append('  subgraph flows["flows"]')
         out += [f"    {declare(n)}" for n in flows]
@@ -77,11 +95,11 @@ def diagram_mermaid(diagram: Diagram) -> str:
         out.append(f'  subgraph c{index}["{mermaid_text(cluster.label)}"]')
         for nid in cluster.nodes:
             clustered.add(nid)
-            out.append(f"    {declare(by_id[nid])}")
+            out += place(by_id[nid], "    ")
         out.append("  end")
     for node in diagram.nodes:
         if node.kind != FLOW and node.id not in clustered:
-            out.append(f"  {declare(node)}")
+            out += place(node, "  ")
 
     links = []
     for number, edge in enumerate(diagram.edges):

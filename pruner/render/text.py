@@ -5,7 +5,15 @@ from __future__ import annotations
 from functools import singledispatch
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, OK
-from pruner.render.common import clean, flow_summary, line_text, name_list, service_summary
+from pruner.render.common import (
+    clean,
+    flow_summary,
+    line_text,
+    name_list,
+    operation_summary,
+    service_summary,
+    troubled_operations,
+)
 from pruner.report import CheckReport, ValidateReport
 
 __all__ = ["render"]
@@ -38,6 +46,11 @@ def _(report: CheckReport, color: bool = False) -> str:
         out.append(f"Down as a result ({len(down)}): {name_list(down)}")
     if degraded:
         out.append(f"Degraded ({len(degraded)}): {name_list(degraded)}")
+    ops_down, ops_degraded = troubled_operations(report)
+    if ops_down:
+        out.append(f"Operations down ({len(ops_down)}): {name_list(ops_down)}")
+    if ops_degraded:
+        out.append(f"Operations degraded ({len(ops_degraded)}): {name_list(ops_degraded)}")
     out.append("")
     width = min(max((len(f.name) for f in report.flows), default=0), 40)
     for flow in report.flows:
@@ -55,6 +68,8 @@ def _(report: CheckReport, color: bool = False) -> str:
             out.append(indent + line_text(line, report.off_word))
     out.append("")
     out.append(f"Services: {service_summary(report)}")
+    if report.operations:
+        out.append(f"Operations: {operation_summary(report)}")
     verdict = "PASS" if report.gate.passed else "FAIL"
     verdict = _paint(verdict, "green" if report.gate.passed else "red", color)
     out.append(f"{flow_summary(report)} — gate: {verdict}")
@@ -69,8 +84,9 @@ def _(report: ValidateReport, color: bool = False) -> str:
     out = [str(w) for w in report.warnings]
     n = len(report.warnings)
     status = _paint("valid", "green", color)
-    out.append(f"{report.source}: {status} — {report.services} services, {report.flows} flows, "
-               f"{report.items} items, {n} warning{'s' if n != 1 else ''}")
+    operations = f"{report.operations} operations, " if report.operations else ""
+    out.append(f"{report.source}: {status} — {report.services} services, {operations}"
+               f"{report.flows} flows, {report.items} items, {n} warning{'s' if n != 1 else ''}")
     return "\n".join(out) + "\n"
 
 
@@ -109,6 +125,9 @@ def _(report: DiffReport, color: bool = False) -> str:
         out.append(f"Added services ({len(added)}): {name_list(added)}")
     for old, new in d.renamed:
         out.append(f"Renamed: {old} -> {new}")
+    added_ops = [op.name for op in d.operations_added]
+    if added_ops:
+        out.append(f"Added operations ({len(added_ops)}): {name_list(added_ops)}")
     out.append("")
     out.append("Flows that changed:" if report.flows else "No flow changed.")
     width = max(len(label) for label in KIND_LABEL.values())

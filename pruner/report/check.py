@@ -82,6 +82,7 @@ class CheckReport:
     services: tuple[ServiceResult, ...]
     gate: Gate
     off_word: str = "switched off"
+    operations: tuple[ServiceResult, ...] = ()  # spec §8; empty when none is declared
 
     def flows_in(self, state: str) -> tuple[FlowResult, ...]:
         """The flows in ``state``."""
@@ -90,6 +91,10 @@ class CheckReport:
     def services_in(self, state: str) -> tuple[ServiceResult, ...]:
         """The services in ``state`` (switched-off ones count as DOWN)."""
         return tuple(s for s in self.services if s.state == state)
+
+    def operations_in(self, state: str) -> tuple[ServiceResult, ...]:
+        """The operations in ``state`` (switched-off ones count as DOWN)."""
+        return tuple(s for s in self.operations if s.state == state)
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,7 @@ class ValidateReport:
     flows: int
     items: int
     warnings: tuple[Problem, ...]
+    operations: int = 0  # spec §8
 
 
 def check_report(
@@ -127,30 +133,36 @@ def check_report(
         explanation = explain_flow(G, ev, name, causes) if state != OK else ()
         flows.append(FlowResult(flow, state, flow_items(G, ev, name), explanation))
     flows.sort(key=lambda f: (STATE_ORDER[f.state], not f.flow.critical, f.name))
-    services = []
-    for name, state in ev.services.items():
-        svc = G.nodes[name]["service"]
-        index = ev.cause.get(name)
-        cause = None if index is None else item_status(svc.depends_on[index], ev.cause, ev.via)
-        explanation = (explain_service(G, ev, name, causes, shared=True)
-                       if explain_services and state != UP else ())
-        services.append(ServiceResult(
-            svc, state, name in ev.cause and index is None, cause, ev.via.get(name), explanation,
-        ))
+    tables = []
+    for states in (ev.services, ev.operations):
+        results = []
+        for name, state in states.items():
+            svc = G.nodes[name]["service"]
+            index = ev.cause.get(name)
+            cause = (None if index is None
+                     else item_status(svc.depends_on[index], ev.cause, ev.via))
+            explanation = (explain_service(G, ev, name, causes, shared=True)
+                           if explain_services and state != UP else ())
+            results.append(ServiceResult(
+                svc, state, name in ev.cause and index is None, cause, ev.via.get(name),
+                explanation,
+            ))
+        tables.append(tuple(results))
     return CheckReport(
         source=source,
         off=ev.off,
         flows=tuple(flows),
-        services=tuple(services),
+        services=tables[0],
         gate=gate(G, ev, fail_on),
         off_word=off_word,
+        operations=tables[1],
     )
 
 
 def validate_report(G: nx.DiGraph, warnings, source: str = "") -> ValidateReport:
     """Summarise a valid manifest and its warnings."""
     manifest = G.graph["manifest"]
-    items = sum(len(s.depends_on) for s in manifest.services.values())
+    items = sum(len(s.own_items) for s in manifest.nodes.values())
     items += sum(len(f.requires) for f in manifest.flows.values())
     return ValidateReport(source, len(manifest.services), len(manifest.flows), items,
-                          tuple(sorted(warnings)))
+                          tuple(sorted(warnings)), len(manifest.operations))

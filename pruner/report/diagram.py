@@ -31,6 +31,7 @@ __all__ = [
     "OFF",
     "FLOW",
     "SERVICE",
+    "OPERATION",
     "JUNCTION",
     "Node",
     "Edge",
@@ -43,6 +44,7 @@ __all__ = [
 
 CLUSTER_BY = ("system", "owner", "none")
 FLOW, SERVICE, JUNCTION = "flow", "service", "junction"
+OPERATION = "operation"  # an operation S:O (spec §8), drawn inside its service
 OFF = "off"  # the state of a switched-off service (it is DOWN too, but drawn differently)
 
 
@@ -54,6 +56,8 @@ class Node:
     state (``ok``, ``degraded``, ``broken``), or for a junction ``up`` / ``degraded``
     (running on a fallback) / ``down`` (the group is not satisfied). ``notes`` are
     short extra lines (free text, not yet escaped), ``tooltip`` the description.
+    An operation (``kind="operation"``) names its service's node in ``parent``: it is
+    drawn inside the service, and :attr:`label` is the operation's own name.
     """
 
     id: str
@@ -65,6 +69,12 @@ class Node:
     tooltip: str | None = None
     critical: bool = False
     soft: bool = False  # junctions: the group is a soft item
+    parent: str | None = None  # operations: the id of their service's node
+
+    @property
+    def label(self) -> str:
+        """What the box says: the name, or an operation's own name inside its service."""
+        return self.name.rpartition(":")[2] if self.kind == OPERATION else self.name
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -197,6 +207,8 @@ def diagram_report(
         services = set(focus(G, shown_flows, depth))
     else:
         services = set(G)
+    if G.graph["manifest"].operations:  # an operation is drawn inside its service
+        services |= {G.nodes[n]["service"].operation_of for n in list(services)} - {None}
     covered = reached(G)
 
     nodes: list[Node] = []
@@ -206,6 +218,8 @@ def diagram_report(
 
     def add_items(owner: str, items: tuple[Item, ...], cluster: str | None) -> None:
         for index, item in enumerate(items):
+            if item.implicit:
+                continue  # an operation on its own service: drawn inside it, not as an edge
             if item.kind == SINGLE:
                 head = item.members[0]
                 if head in services:
@@ -233,7 +247,13 @@ def diagram_report(
 
     for name in sorted(services):
         svc = G.nodes[name]["service"]
-        cluster = None if cluster_by == "none" else getattr(svc, cluster_by)
+        parent = None
+        if svc.operation_of is not None:  # an operation: inside its service's box
+            parent = node_id(SERVICE, svc.operation_of)
+            svc_of = G.nodes[svc.operation_of]["service"]
+            cluster = None if cluster_by == "none" else getattr(svc_of, cluster_by)
+        else:
+            cluster = None if cluster_by == "none" else getattr(svc, cluster_by)
         notes = []
         hidden = sum(1 for dep in G._succ[name] if dep not in services)
         if hidden:
@@ -241,8 +261,8 @@ def diagram_report(
         if name not in covered:
             notes.append("no flow reaches it")
         sid = node_id(SERVICE, name)
-        nodes.append(Node(sid, SERVICE, name, _state(ev, name), cluster, tuple(notes),
-                          svc.description))
+        nodes.append(Node(sid, SERVICE if parent is None else OPERATION, name, _state(ev, name),
+                          cluster, tuple(notes), svc.description, parent=parent))
         add_items(sid, svc.depends_on, cluster)
 
     for (tail, head), soft in singles.items():

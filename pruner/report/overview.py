@@ -100,7 +100,8 @@ def overview_report(
         diagram = diagram_report(G, ev, flows=shown, depth=depth, cluster_by=cluster_by,
                                  title="")
     first = (tuple(flows) or troubled or tuple(G.graph["flows"]) or (None,))[0]
-    return Overview(title, check, single_points(G), diagram, focus, G.number_of_nodes(),
+    services = len(G.graph["manifest"].services)  # operations (spec §8) are not counted
+    return Overview(title, check, single_points(G), diagram, focus, services,
                     nodes=tuple(G.nodes[n]["service"] for n in G),
                     flow_defs=tuple(G.graph["flows"].values()), shown=size,
                     initial_focus=first,

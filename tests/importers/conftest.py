@@ -13,7 +13,8 @@ CORPUS = REPO.parent / "shared" / "corpus"
 ASSETS = REPO / "tests" / "assets" / "importers"
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-:/@]{0,252}\Z")
-SERVICE_KEYS = {"description", "owner", "system", "tier", "tags", "depends_on"}
+SERVICE_KEYS = {"description", "owner", "system", "tier", "tags", "depends_on", "operations"}
+OPERATION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-/@]{0,252}\Z")  # no ':' (spec §8)
 
 
 def _members(item: Any) -> list[str]:
@@ -38,8 +39,8 @@ def _members(item: Any) -> list[str]:
 
 
 def check_v1(doc: dict[str, Any]) -> None:
-    """Assert that ``doc`` is a valid manifest-v1 document (spec sections 1-3), both by
-    the rules read from the spec and by pruner's own loader on the emitted YAML."""
+    """Assert that ``doc`` is a valid manifest-v1 document (spec sections 1-3 and 8), both
+    by the rules read from the spec and by pruner's own loader on the emitted YAML."""
     from pruner.importers.emit import to_yaml
     from pruner.loader import load_sources
 
@@ -49,6 +50,13 @@ def check_v1(doc: dict[str, Any]) -> None:
     assert doc.get("version", 1) == 1
     services = doc["services"]
     assert isinstance(services, dict)
+    operations = set()
+    for name, svc in services.items():
+        for op, body in (svc or {}).get("operations", {}).items():
+            assert OPERATION_RE.match(op) and isinstance(body, dict), (name, op, body)
+            assert set(body) <= {"description", "depends_on"}, body
+            operations.add(f"{name}:{op}")
+            assert f"{name}:{op}" not in services, f"{name}:{op} is a service and an operation"
     for name, svc in services.items():
         assert isinstance(name, str) and NAME_RE.match(name), name
         assert isinstance(svc, dict) and set(svc) <= SERVICE_KEYS, (name, svc)
@@ -57,7 +65,7 @@ def check_v1(doc: dict[str, Any]) -> None:
         assert "tags" not in svc or all(isinstance(t, str) for t in svc["tags"])
         for item in svc.get("depends_on", []):
             for m in _members(item):
-                assert m in services, f"{name} depends on undefined {m}"
+                assert m in services or m in operations, f"{name} depends on undefined {m}"
                 assert m != name, f"{name} depends on itself"
 
 

@@ -86,13 +86,16 @@ def test_backstage_catalog(assets, v1):
     assert set(s) == {
         "checkout", "resource:checkout", "pay-eu", "pay-us", "shop/stock", "ledger", "orders",
     }  # fmt: skip
-    assert set(_deps(r, "checkout")) == {
-        "pay-eu",
-        "pay-us",
-        "shop/stock",
+    assert set(_deps(r, "checkout")) == {  # providesApis are operations (spec §8)
+        "pay-eu:payments-api",
+        "pay-us:payments-api",
+        "shop/stock:stock-api",
         "resource:checkout",
         "orders",
     }
+    assert s["pay-eu"]["operations"] == {
+        "payments-api": {"description": "provides API payments-api (spec.providesApis)"}}
+    assert ("checkout", "pay-eu") in r.edges()  # edges() names the provider itself
     assert set(_deps(r, "ledger")) == {"resource:checkout"}  # from dependencyOf
     assert s["checkout"]["owner"] == "payments/team-pay"
     assert s["checkout"]["system"] == "shop"

@@ -67,3 +67,46 @@ def test_diagram_formats_refuse_other_reports():
         render(object(), "dot")
     with pytest.raises(TypeError):
         render(object(), "mermaid")
+
+
+OPERATION_CASES = {
+    "plain": dict(),
+    "off-passbird": dict(off=["passbird"]),
+    "off-login-index-a-none": dict(off=["frontend:login", "index-a"], cluster_by="none"),
+    "flow-search-depth-1": dict(flows=["search"], depth=1),
+}
+
+
+def operations_diagram(case):
+    options = dict(OPERATION_CASES[case])
+    G = graph_of("operations-inside-services.yaml")
+    ev = switch_off(G, options.pop("off", ()))
+    return diagram_report(G, ev, title=f"operations: {case}", **options)
+
+
+@pytest.mark.parametrize("case", sorted(OPERATION_CASES))
+@pytest.mark.parametrize("fmt,suffix", [("dot", "dot"), ("mermaid", "mmd")])
+def test_operations_match_golden(case, fmt, suffix):
+    assert_golden(f"operations-{case}.{suffix}", render(operations_diagram(case), fmt))
+
+
+def test_operations_are_drawn_inside_their_service_and_flows_enter_there():
+    d = operations_diagram("off-passbird")
+    kinds = {n.id: (n.kind, n.parent, n.label) for n in d.nodes}
+    assert kinds["svc:frontend:login"] == ("operation", "svc:frontend", "login")
+    assert kinds["svc:frontend"] == ("service", None, "frontend")
+    edges = {(e.tail, e.head): e.trouble for e in d.edges}
+    assert edges[("flow:login", "svc:frontend:login")] == "down"
+    assert ("svc:frontend:login", "svc:frontend") not in edges  # the implicit item: inside
+    assert edges[("svc:frontend:login", "svc:passbird")] == "down"
+    source = render(d, "dot")
+    boxes = re.findall(r"subgraph cluster_ops_\d+ \{(.*?)\}", source, re.S)
+    assert any('"svc:frontend" [' in b and '"svc:frontend:login" [' in b for b in boxes)
+    svg = tidy_svg(run_dot(source, "svg").decode())
+    titles = {t.text for t in ET.fromstring(svg).iter(f"{SVG}title")}
+    assert "flow:login->svc:frontend:login" in titles
+
+
+def test_depth_keeps_the_service_of_an_operation_it_shows():
+    d = operations_diagram("flow-search-depth-1")
+    assert {n.name for n in d.nodes if n.kind != "flow"} == {"frontend", "frontend:search"}

@@ -1,0 +1,68 @@
+"""Drift with operations (spec §8): per (service, operation) where the observation
+names operations, per service elsewhere."""
+
+from pruner.analysis.drift import Observation, ObservedEdge, drift, observation_from_document
+from pruner.graph import dependency_graph
+from pruner.loader import load_sources
+
+MANIFEST = """
+services:
+  frontend:
+    depends_on: [config]
+    operations:
+      login: {depends_on: [passbird]}
+      search: {depends_on: [search-api:find]}
+  config: {}
+  passbird: {}
+  search-api: {operations: {find: {}}}
+flows:
+  login: {requires: [frontend:login]}
+  search: {requires: [frontend:search]}
+"""
+G = dependency_graph(load_sources([("m.yaml", MANIFEST)]).manifest)
+
+
+def observe(*edges):
+    names = sorted({n for e in edges for n in e})
+    return Observation("jaeger", (), tuple(names), tuple(ObservedEdge(a, b, 1) for a, b in edges))
+
+
+def test_calls_named_by_operation_are_compared_per_operation():
+    d = drift(G, observe(("frontend:login", "passbird"), ("frontend:search", "passbird"),
+                         ("frontend:search", "config"), ("frontend:search", "search-api:find")))
+    # search calling passbird is what the manifest does not know: the search flow needs it
+    assert [(u.source, u.target, u.critical_flows) for u in d.undeclared] == [
+        ("frontend:search", "passbird", ("search",))]
+    assert d.matched == 3  # config: declared by the service, needed by every operation
+    assert d.stale == ()
+    assert d.declared_edges == 3  # the operations' implicit items are not calls
+
+
+def test_service_level_observations_match_declarations_of_operations():
+    d = drift(G, observe(("frontend", "passbird"), ("frontend", "search-api"),
+                         ("frontend", "config")))
+    assert d.undeclared == () and d.stale == () and d.matched == 3
+
+
+def test_a_declared_operation_seen_without_its_call_is_stale():
+    d = drift(G, observe(("frontend:login", "config"), ("frontend:search", "passbird")))
+    assert [(s.source, s.target) for s in d.stale] == [("frontend:login", "passbird")]
+    # frontend:search -> search-api:find: search-api never appears, so it is not judged
+    assert d.unjudged == 1
+
+
+def test_observation_documents_with_operations_give_operation_edges():
+    doc = {"services": {"frontend": {"operations": {"login": {"depends_on": ["passbird"]}}},
+                        "passbird": {}}}
+    obs = observation_from_document(doc, "jaeger")
+    assert [(e.source, e.target) for e in obs.edges] == [("frontend:login", "passbird")]
+    assert "frontend:login" in obs.services
+
+
+def test_an_operation_the_manifest_lacks_is_observed_but_not_declared():
+    # Its calls are judged per service (frontend declares passbird through login); the
+    # operation itself is listed as observed but not declared.
+    d = drift(G, observe(("frontend:signup", "passbird"), ("frontend:signup", "ads")))
+    assert d.observed_not_declared == ("ads", "frontend:signup")
+    assert [(u.source, u.target, u.source_declared) for u in d.undeclared] == [
+        ("frontend:signup", "ads", False)]
