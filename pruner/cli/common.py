@@ -4,8 +4,8 @@ options, names from ``--off`` and ``--flow``, progress and deadlines."""
 from __future__ import annotations
 
 import os
+import stat
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,13 +20,92 @@ EXIT_OK, EXIT_GATE, EXIT_INPUT = 0, 1, 2
 
 
 def use_color() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    """Whether standard output gets colour: ``--color always|never``, or under ``auto``
+    only a terminal, with neither ``NO_COLOR`` set nor ``TERM=dumb``."""
+    ctx = click.get_current_context(silent=True)
+    choice = "auto"
+    while ctx is not None:
+        if isinstance(ctx.obj, dict) and "color" in ctx.obj:
+            choice = ctx.obj["color"]
+            break
+        ctx = ctx.parent
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+# Which click parameters name files a command reads, beside every ``click.Path`` argument
+# (``diff`` takes its OLD NEW as plain strings).
+INPUT_PARAMETERS = ("path", "paths", "manifest", "sources", "observed", "off_file")
+# What any command reads from a folder it is given: manifests, traces, dependency JSON.
+READ_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")
+# Temporary output files being written, removed if a signal ends the process.
+_PENDING: set[str] = set()
+
+
+def command_inputs() -> list[str]:
+    """The paths the running command was given to read (every file or folder argument)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return []
+    found = []
+    for param in ctx.command.params:
+        if param.name in ("output",):
+            continue
+        if not (isinstance(param.type, click.Path) or param.name in INPUT_PARAMETERS):
+            continue
+        value = ctx.params.get(param.name)
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        found += [v for v in values if isinstance(v, str) and v != "-"]
+    return found
+
+
+def _inside(path: str, folder: str) -> bool:
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:
+        return False
+
+
+def refuse_clobbering(output: str, inputs: list[str]) -> None:
+    """Raise :class:`InputError` when writing ``output`` would overwrite what the command
+    reads: one of its input files (through any link or alias), or a file it reads from one
+    of its input folders (a ``*.yaml``, ``*.json`` ... below it, hidden ones aside)."""
+    real = os.path.realpath(output)
+    exists = os.path.exists(output)
+    for source in inputs:
+        try:
+            if os.path.isdir(source):
+                folder = os.path.realpath(source)
+                if not _inside(real, folder) or real == folder:
+                    continue
+                rel = os.path.relpath(real, folder).split(os.sep)
+                if any(part.startswith(".") for part in rel):
+                    continue
+                if not real.lower().endswith(READ_SUFFIXES):
+                    continue
+                raise InputError(f"refusing to write {display(output)}: it is inside the "
+                                 f"folder {display(source)} that this command reads")
+            if exists and os.path.exists(source) and (
+                    os.path.samefile(output, source) or real == os.path.realpath(source)):
+                raise InputError(f"refusing to write {display(output)}: it is the input "
+                                 f"{display(source)}; choose another --output")
+        except OSError:
+            continue
 
 
 def emit(data: str | bytes, output: str | None) -> None:
-    """Print ``data``, or write it to ``output`` atomically (a temp file, then rename).
+    """Print ``data``, or write it to ``output``.
 
-    Text is written as UTF-8 with ``\n`` line ends; bytes (PNG) as they are.
+    ``None`` and ``-`` mean standard output. A regular file (or a new one) is written
+    atomically: a temp file beside it, given the mode the file had (or the mode a plain
+    ``open()`` would give), then renamed over it. A symbolic link is written through:
+    its target gets the content, the link stays. A device or FIFO is opened and written
+    directly, never replaced. Writing over a file the command reads is refused
+    (:func:`refuse_clobbering`). Text is written as UTF-8 with ``\n`` line ends; bytes
+    (PNG) as they are.
     """
     if output is None or output == "-":
         if isinstance(data, bytes):
@@ -36,16 +115,39 @@ def emit(data: str | bytes, output: str | None) -> None:
         return
     if isinstance(data, str):
         data = data.encode("utf-8")
-    target = Path(output)
+    refuse_clobbering(output, command_inputs())
+    # Through symbolic links (the link stays, its target gets the content).
+    target = Path(os.path.realpath(output)) if os.path.islink(output) else Path(output)
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InputError(f"cannot write {display(output)}: is a folder; give a file name")
+    if mode is not None and not stat.S_ISREG(mode):
+        if stat.S_ISSOCK(mode):
+            raise InputError(f"cannot write {display(output)}: is a socket")
+        try:  # a device or FIFO: write into it, never rename over the node
+            with open(target, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
+        return
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"cannot write {display(output)}: no folder {display(str(directory))}")
+    import tempfile
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
+    _PENDING.add(tmp)
     try:
-        umask_mode(tmp)
+        if mode is None:
+            umask_mode(tmp)
+        else:
+            os.chmod(tmp, stat.S_IMODE(mode))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, target)
@@ -55,6 +157,15 @@ def emit(data: str | bytes, output: str | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        _PENDING.discard(tmp)
+
+
+def remove_pending() -> None:
+    """Remove temporary output files still being written (a signal ends the command)."""
+    for tmp in list(_PENDING):
+        Path(tmp).unlink(missing_ok=True)
+        _PENDING.discard(tmp)
 
 
 def emit_report(report, fmt: str, output: str | None) -> None:

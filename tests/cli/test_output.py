@@ -1,0 +1,216 @@
+"""Writing output never loses or clobbers anything (issue 9 §3, output side): ``-o``
+naming an input is refused, links are written through, devices and FIFOs are written
+in place, signals exit 130/143 and leave no temporary file behind.
+
+Device nodes are only ever created in a temporary folder: never point pruner at /dev.
+"""
+
+import hashlib
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pruner.cli import COMMANDS, main
+
+ROOT = Path(__file__).resolve().parents[2]
+TWITTER = str(ROOT / "manifests" / "twitter")
+ONE = ROOT / "tests" / "assets" / "check" / "chain-db-off-breaks-login.yaml"
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def commands_writing(manifest: str, out: str) -> dict[str, list[str]]:
+    """Every command with -o, as a list of arguments writing ``out``."""
+    return {
+        "check": ["check", manifest, "-o", out],
+        "cuts": ["cuts", manifest, "-o", out],
+        "essential": ["essential", manifest, "-o", out],
+        "rank": ["rank", manifest, "-o", out],
+        "diff": ["diff", manifest, manifest, "-o", out],
+        "drift": ["drift", manifest, manifest, "-o", out],
+        "render": ["render", manifest, "--format", "dot", "-o", out],
+        "report": ["report", manifest, "-o", out],
+        "import": ["import", "compose", manifest, "--force", "-o", out],
+    }
+
+
+def test_every_command_with_output_is_covered():
+    with_output = sorted(n for n in COMMANDS
+                         if any(p.name == "output" for p in main.get_command(None, n).params))
+    assert with_output == sorted(commands_writing("m", "o")), (
+        "a command gained -o: add it to commands_writing()")
+
+
+@pytest.mark.parametrize("command", sorted(commands_writing("m", "o")))
+def test_output_naming_the_input_file_is_refused(tmp_path, command):
+    manifest = tmp_path / "m.yaml"
+    manifest.write_bytes(ONE.read_bytes())
+    before = digest(manifest)
+    alias = tmp_path / "alias.yaml"
+    alias.symlink_to(manifest)
+    for out in (manifest, alias, tmp_path / "." / "m.yaml"):
+        result = run(*commands_writing(str(manifest), str(out))[command])
+        assert result.exit_code == 2, result.output
+        assert "refusing to write" in result.output
+        assert "Traceback" not in result.output
+        assert digest(manifest) == before and alias.is_symlink()
+
+
+@pytest.mark.parametrize("command", ["check", "cuts", "render", "report", "diff"])
+def test_output_inside_a_manifest_folder_is_refused(tmp_path, command):
+    folder = tmp_path / "tw"
+    folder.mkdir()
+    for f in Path(TWITTER).glob("*.yaml"):
+        (folder / f.name).write_bytes(f.read_bytes())
+    before = {f.name: digest(f) for f in folder.iterdir()}
+    for name in ("platform.yaml", "new.yaml", "sub/new.yml"):
+        (folder / "sub").mkdir(exist_ok=True)
+        result = run(*commands_writing(str(folder), str(folder / name))[command])
+        assert result.exit_code == 2, result.output
+        assert "inside the folder" in result.output
+    assert {f.name: digest(f) for f in folder.iterdir() if f.is_file()} == before
+
+
+def test_off_file_is_an_input_too(tmp_path):
+    off = tmp_path / "off.txt"
+    off.write_text("db\n")
+    result = run("check", str(ONE), "--off-file", str(off), "-o", str(off))
+    assert result.exit_code == 2 and off.read_text() == "db\n"
+
+
+def test_output_beside_the_input_is_fine(tmp_path):
+    manifest = tmp_path / "m.yaml"
+    manifest.write_bytes(ONE.read_bytes())
+    result = run("check", str(manifest), "--off", "db", "--format", "json",
+                 "-o", str(tmp_path / "report.json"))
+    assert result.exit_code == 1
+    assert (tmp_path / "report.json").read_text().startswith("{")
+
+
+def test_output_through_a_symlink_writes_the_target_and_keeps_the_link(tmp_path):
+    target = tmp_path / "real" / "report.txt"
+    target.parent.mkdir()
+    target.write_text("old")
+    target.chmod(0o640)
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    chain = tmp_path / "chain.txt"
+    chain.symlink_to(link)
+    for out in (link, chain):
+        result = run("check", TWITTER, "--off", "sms-gateway", "-o", str(out))
+        assert result.exit_code == 1, result.output
+        assert out.is_symlink() and link.is_symlink()
+        assert target.read_text().startswith("Switched off (1): sms-gateway")
+        assert stat.S_IMODE(target.stat().st_mode) == 0o640  # mode kept
+    dangling = tmp_path / "dangling.txt"
+    dangling.symlink_to(tmp_path / "real" / "new.txt")
+    assert run("check", TWITTER, "-o", str(dangling)).exit_code == 0
+    assert dangling.is_symlink() and (tmp_path / "real" / "new.txt").is_file()
+    assert not [p for p in tmp_path.rglob("*.tmp")]
+
+
+def test_regular_file_keeps_its_mode(tmp_path):
+    out = tmp_path / "r.json"
+    out.write_text("x")
+    out.chmod(0o604)
+    assert run("check", TWITTER, "--format", "json", "-o", str(out)).exit_code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o604 and out.read_text().startswith("{")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a character device needs root")
+def test_device_node_is_written_not_replaced(tmp_path):
+    node = tmp_path / "null"  # a twin of /dev/null, in a temporary folder only
+    os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    link = tmp_path / "stdout-like"
+    link.symlink_to(node)
+    for out in (node, link):
+        result = run("check", TWITTER, "--format", "json", "-o", str(out))
+        assert result.exit_code == 0, result.output
+        assert stat.S_ISCHR(node.stat().st_mode)
+        assert node.stat().st_rdev == os.makedev(1, 3)
+    assert link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null", "stdout-like"]
+
+
+def test_fifo_is_written_in_place(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = run("check", TWITTER, "--format", "json", "-o", str(fifo))
+    reader.join(10)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received and received[0].startswith(b"{")
+
+
+@pytest.mark.parametrize("args", [["check", TWITTER], ["cuts", TWITTER], ["essential", TWITTER],
+                                  ["rank", TWITTER], ["render", TWITTER, "--format", "mmd"],
+                                  ["report", TWITTER], ["diff", TWITTER, TWITTER]])
+def test_dash_is_standard_output(tmp_path, args):
+    os.chdir(tmp_path)
+    result = run(*args, "-o", "-")
+    assert result.exit_code in (0, 1), result.output
+    assert result.output.strip() and not list(tmp_path.iterdir())
+
+
+def test_output_onto_a_folder_is_refused(tmp_path):
+    result = run("check", TWITTER, "-o", str(tmp_path))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_sigterm_while_writing_removes_the_temporary_file(tmp_path, monkeypatch):
+    import pruner.cli.common as common
+
+    def replace_then_die(src, dst):  # the signal arrives while the output is being written
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)
+        raise AssertionError("the signal did not interrupt the write")
+
+    monkeypatch.setattr(common.os, "replace", replace_then_die)
+    result = run("check", TWITTER, "-o", str(tmp_path / "out.txt"))
+    assert result.exit_code == 143
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL or callable(
+        signal.getsignal(signal.SIGTERM))
+
+
+@pytest.fixture(scope="module")
+def big_manifest(tmp_path_factory):
+    """A slow input: 40,000 services in a chain (seconds to load and check)."""
+    path = tmp_path_factory.mktemp("big") / "m.yaml"
+    n = 40_000
+    lines = ["services:"] + [f"  s{i}: {{depends_on: [s{i + 1}]}}" for i in range(n - 1)]
+    lines += [f"  s{n - 1}: {{}}", "flows:", "  f: {requires: [s0]}"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("signum,code,word", [(signal.SIGINT, 130, "interrupted"),
+                                              (signal.SIGTERM, 143, "terminated")])
+def test_signals_exit_with_one_line(tmp_path, big_manifest, signum, code, word):
+    out = tmp_path / "out.json"
+    proc = subprocess.Popen([sys.executable, "-m", "pruner", "check", str(big_manifest),
+                             "--format", "json", "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    time.sleep(0.5)  # well inside loading 20,000 services
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == code, stderr
+    assert stderr.decode().strip() == f"pruner: {word}"
+    assert list(tmp_path.iterdir()) == []
