@@ -25,12 +25,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.cuts import OutOfTime, cut_families
 from pruner.analysis.hard import hard_model, strongly_connected
 from pruner.analysis.lint import uncovered
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = ["Essential", "essential"]
 

@@ -14,11 +14,13 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.errors import UnknownNameError, did_you_mean, display
 from pruner.model import Item
+
+if TYPE_CHECKING:  # `check` starts without networkx (see pruner.graph.LightGraph)
+    import networkx as nx
 
 __all__ = [
     "UP",

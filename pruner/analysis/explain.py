@@ -12,10 +12,12 @@ long line, not 100,000 stack frames.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import Evaluation, ItemStatus, flow_items, item_status
+
+if TYPE_CHECKING:  # `check` starts without networkx (see pruner.graph.LightGraph)
+    import networkx as nx
 
 __all__ = ["Hop", "Line", "explain_flow", "explain_service"]
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import deque
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.errors import Problem, display
+
+if TYPE_CHECKING:  # imported where used: `check` starts without networkx
+    import networkx as nx
 
 __all__ = ["hard_cycles", "uncovered", "reached", "lint"]
 
@@ -23,6 +25,8 @@ def hard_cycles(G: nx.DiGraph) -> list[list[str]]:
     >>> hard_cycles(G)
     [['a', 'b']]
     """
+    import networkx as nx
+
     hard = nx.subgraph_view(G, filter_edge=lambda u, v: not G.edges[u, v]["soft"])
     groups = [sorted(c) for c in nx.strongly_connected_components(hard) if len(c) > 1]
     return sorted(groups)

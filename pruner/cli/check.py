@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from pruner.analysis.evaluate import FAIL_ON, switch_off
-from pruner.analysis.lint import lint
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
@@ -16,8 +15,7 @@ from pruner.cli.common import (
     output_option,
     path_argument,
 )
-from pruner.report import check_report, validate_report
-from pruner.schema import schema_text
+from pruner.report.check import check_report, validate_report
 
 __all__ = ["validate", "check", "schema"]
 
@@ -32,6 +30,8 @@ def validate(path: str, fmt: str, strict: bool) -> None:
     Warnings: hard dependency cycles, items that name a service twice, services no
     flow reaches.
     """
+    from pruner.analysis.lint import lint
+
     result, G = load_graph(path)
     warnings = list(result.warnings) + lint(G)
     report = validate_report(G, warnings, source=path)
@@ -57,7 +57,8 @@ def check(path: str, off: tuple[str, ...], off_file: str | None, fail_on: str, f
     Lists every flow (broken, degraded, ok) with the chain of failed requirements
     behind each broken or degraded one.
     """
-    result, G = load_graph(path)
+    # No networkx algorithm runs here: the light graph spares its import (start-up).
+    result, G = load_graph(path, light=True)
     ev = switch_off(G, off_names(G, off, off_file))
     report = check_report(G, ev, source=path, fail_on=fail_on,
                           explain_services=fmt not in ("text", "json"))
@@ -68,4 +69,6 @@ def check(path: str, off: tuple[str, ...], off_file: str | None, fail_on: str, f
 @click.command()
 def schema() -> None:
     """Print the JSON Schema of the manifest format (for editors and yaml-language-server)."""
+    from pruner.schema import schema_text
+
     click.echo(schema_text(), nl=False)

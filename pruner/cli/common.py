@@ -181,9 +181,11 @@ def umask_mode(path: str) -> None:
     os.chmod(path, 0o666 & ~mask)
 
 
-def load_graph(path: str):
+def load_graph(path: str, light: bool = False):
+    """Load the manifest at ``path`` and build its graph (``light``: a
+    :class:`~pruner.graph.LightGraph`, for commands that call no networkx algorithm)."""
     result = load(path)
-    return result, dependency_graph(result.manifest)
+    return result, dependency_graph(result.manifest, light=light)
 
 
 def off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:

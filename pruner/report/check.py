@@ -7,8 +7,7 @@ per output format in :mod:`pruner.render`) only format it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import (
     BROKEN,
@@ -26,6 +25,9 @@ from pruner.analysis.evaluate import (
 from pruner.analysis.explain import Line, explain_flow, explain_service
 from pruner.errors import Problem
 from pruner.model import Flow, Service
+
+if TYPE_CHECKING:  # `check` starts without networkx (see pruner.graph.LightGraph)
+    import networkx as nx
 
 __all__ = [
     "FlowResult",

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.cuts import FlowCuts
 from pruner.analysis.essential import Essential
@@ -12,6 +11,9 @@ from pruner.analysis.evaluate import switch_off
 from pruner.analysis.explain import Line, explain_flow
 from pruner.analysis.rank import Ranking
 from pruner.model import Flow
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = [
     "EXPLAIN_LIMIT",

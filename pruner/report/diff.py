@@ -9,8 +9,7 @@ renderer can reuse its explanations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.diff import (
     DiffGate,
@@ -21,6 +20,9 @@ from pruner.analysis.diff import (
 )
 from pruner.analysis.explain import OFF, Line
 from pruner.report.check import CheckReport, FlowResult, check_report
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = ["FlowDiff", "DiffReport", "diff_report", "removed_causes"]
 

@@ -4,13 +4,15 @@ and a diagram, for one self-contained HTML page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import OK, Evaluation
 from pruner.analysis.spof import SinglePoints, single_points
 from pruner.report.check import CheckReport, check_report
 from pruner.report.diagram import Diagram, diagram_report
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = ["Overview", "overview_report"]
 
