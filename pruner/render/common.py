@@ -9,6 +9,7 @@ from pruner.analysis.explain import OFF, SEEN, Hop, Line
 from pruner.model import AT_LEAST, SINGLE
 
 __all__ = [
+    "Dispatch",
     "clean",
     "status_text",
     "hop_text",
@@ -37,6 +38,40 @@ def clean(text: object) -> str:
     'ok\\x1b[31m\\nred'
     """
     return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], str(text))
+
+
+class Dispatch:
+    """A format's ``render(report, **options)``: calls the function registered for the
+    report's class, found by class name. Registering imports nothing (the annotation
+    ``report: DiffReport`` stays a string under ``from __future__ import annotations``),
+    so a format module loads without every report module and `pruner check` starts
+    without the diff, drift or cut-set machinery.
+
+    >>> render = Dispatch("demo")
+    >>> @render.register
+    ... def _(report: "int") -> str:
+    ...     return f"int {report}"
+    >>> render(3)
+    'int 3'
+    >>> render("x")
+    Traceback (most recent call last):
+    TypeError: no demo output for str
+    """
+
+    def __init__(self, fmt: str):
+        self.fmt = fmt
+        self.registry: dict[str, object] = {}
+
+    def register(self, function):
+        self.registry[str(function.__annotations__["report"])] = function
+        return function
+
+    def __call__(self, report, **options) -> str:
+        for cls in type(report).__mro__:
+            function = self.registry.get(cls.__name__)
+            if function is not None:
+                return function(report, **options)
+        raise TypeError(f"no {self.fmt} output for {type(report).__name__}")
 
 
 def status_text(status: ItemStatus) -> str:

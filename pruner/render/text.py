@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from functools import singledispatch
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, OK
-from pruner.render.common import clean, flow_summary, line_text, name_list, service_summary
-from pruner.report import CheckReport, ValidateReport
+from pruner.render.common import (
+    Dispatch,
+    clean,
+    flow_summary,
+    line_text,
+    name_list,
+    service_summary,
+)
+
+if TYPE_CHECKING:  # registering by class name imports no report module (start-up)
+    from pruner.report import CheckReport, CutsReport, EssentialReport, RankReport, ValidateReport
+    from pruner.report.diff import DiffReport
+    from pruner.report.drift import DriftReport
 
 __all__ = ["render"]
 
@@ -21,10 +32,8 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"{_ANSI[style]}{text}{_RESET}" if color else text
 
 
-@singledispatch
-def render(report, color: bool = False) -> str:
-    """Render ``report`` as text; ``color`` adds ANSI colours."""
-    raise TypeError(f"no text output for {type(report).__name__}")
+render = Dispatch("text")
+render.__doc__ = """Render ``report`` as text; ``color`` adds ANSI colours."""
 
 
 @render.register
@@ -75,15 +84,6 @@ def _(report: ValidateReport, color: bool = False) -> str:
 
 
 # --- diff report (issue 4) ---------------------------------------------------
-from pruner.render.diff_words import (  # noqa: E402
-    KIND_LABEL,
-    change_sentence,
-    counts_text,
-    item_change_text,
-    owner_change_text,
-    verdict,
-)
-from pruner.report.diff import DiffReport  # noqa: E402
 
 _KIND_STYLE = {"broken": "red", "spof": "red", "degraded": "yellow", "deleted": "yellow",
                "demoted": "yellow", "added": "green", "improved": "green", "edited": "dim"}
@@ -91,6 +91,15 @@ _KIND_STYLE = {"broken": "red", "spof": "red", "degraded": "yellow", "deleted": 
 
 @render.register
 def _(report: DiffReport, color: bool = False) -> str:
+    from pruner.render.diff_words import (
+        KIND_LABEL,
+        change_sentence,
+        counts_text,
+        item_change_text,
+        owner_change_text,
+        verdict,
+    )
+
     d = report.diff
     out = [f"pruner diff: {clean(report.old_source)} -> {clean(report.new_source)}"]
     renamed = {old for old, _ in d.renamed}
@@ -136,7 +145,6 @@ from pruner.render.common import (  # noqa: E402  (kept in this block on purpose
     traffic_facts,
     undeclared_text,
 )
-from pruner.report.drift import DriftReport  # noqa: E402
 
 
 @render.register
@@ -202,11 +210,12 @@ def _(report: DriftReport, color: bool = False) -> str:
 
 
 # --- cuts, essential, rank (issue 3) ---
-from pruner.report import EXPLAIN_LIMIT, CutsReport, EssentialReport, RankReport  # noqa: E402
 
 
 @render.register
 def _(report: CutsReport, color: bool = False) -> str:
+    from pruner.report.cuts import EXPLAIN_LIMIT
+
     out = []
     among = f", among {len(report.among)} candidate services" if report.among is not None else ""
     out.append(f"Minimal cut sets of order <= {report.max_order}{among}: "
