@@ -17,7 +17,7 @@ from importlib import import_module
 import click
 
 from pruner import __version__
-from pruner.errors import ManifestError, PrunerError
+from pruner.errors import ManifestError, PrunerError, neutral
 
 __all__ = ["main", "COMMANDS"]
 
@@ -122,15 +122,25 @@ class _Cli(click.Group):
             return super().invoke(ctx)
         except ManifestError as exc:
             shown = exc.problems[:MAX_PROBLEM_LINES]
-            for problem in shown:
-                click.echo(f"pruner: {problem}", err=True)
+            for problem in shown:  # file names may hold escapes: shown inert
+                click.echo(f"pruner: {neutral(problem)}", err=True)
             more = len(exc.problems) - len(shown) + exc.omitted
             if more:
                 click.echo(f"pruner: ... and {more} more problems", err=True)
             raise SystemExit(EXIT_INPUT) from None
         except PrunerError as exc:
-            click.echo(f"pruner: error: {exc}", err=True)
+            click.echo(f"pruner: error: {neutral(exc)}", err=True)
             raise SystemExit(EXIT_INPUT) from None
+        except click.ClickException as exc:  # usage errors echo arguments: make them inert
+            exc.message = neutral(exc.message)
+            raise
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as exc:
+            exc.message = neutral(exc.message)
+            raise
 
 
 def _color_default() -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP, ItemStatus
 from pruner.analysis.explain import OFF, SEEN, Hop, Line
+from pruner.errors import neutral
 from pruner.model import AT_LEAST, SINGLE
 
 __all__ = [
@@ -27,17 +26,18 @@ __all__ = [
     "traffic_facts",
 ]
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def clean(text: object) -> str:
-    r"""Free text made safe for one terminal line: control characters (ANSI escapes,
-    newlines) become visible escapes.
+    r"""Free text, names and paths made safe for one terminal line or any report: control
+    characters (ANSI and OSC escapes, newlines), bidi overrides and isolates and zero-width
+    characters become visible escapes (one function for every format:
+    :func:`pruner.errors.neutral`).
 
     >>> clean("ok\x1b[31m\nred")
     'ok\\x1b[31m\\nred'
+    >>> clean("invoice\u202efdp.exe")
+    'invoice\\u202efdp.exe'
     """
-    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], str(text))
+    return neutral(text)
 
 
 class Dispatch:
@@ -49,7 +49,7 @@ class Dispatch:
 
     >>> render = Dispatch("demo")
     >>> @render.register
-    ... def _(report: "int") -> str:
+    ... def _(report: int) -> str:
     ...     return f"int {report}"
     >>> render(3)
     'int 3'
@@ -63,7 +63,8 @@ class Dispatch:
         self.registry: dict[str, object] = {}
 
     def register(self, function):
-        self.registry[str(function.__annotations__["report"])] = function
+        kind = function.__annotations__["report"]
+        self.registry[kind if isinstance(kind, str) else kind.__name__] = function
         return function
 
     def __call__(self, report, **options) -> str:

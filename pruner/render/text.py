@@ -75,11 +75,11 @@ def _(report: CheckReport, color: bool = False) -> str:
 
 @render.register
 def _(report: ValidateReport, color: bool = False) -> str:
-    out = [str(w) for w in report.warnings]
+    out = [clean(w) for w in report.warnings]
     n = len(report.warnings)
     status = _paint("valid", "green", color)
-    out.append(f"{report.source}: {status} — {report.services} services, {report.flows} flows, "
-               f"{report.items} items, {n} warning{'s' if n != 1 else ''}")
+    out.append(f"{clean(report.source)}: {status} — {report.services} services, "
+               f"{report.flows} flows, {report.items} items, {n} warning{'s' if n != 1 else ''}")
     return "\n".join(out) + "\n"
 
 
