@@ -12,11 +12,14 @@ from pathlib import Path
 import click
 
 from pruner.errors import InputError, UnknownNameError, did_you_mean, display
-from pruner.graph import dependency_graph
+from pruner.graph import dependency_graph, unknown_name
 from pruner.loader import load
 from pruner.render import DIAGRAM_FORMATS, FORMATS, render
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT = 0, 1, 2
+GLOB_CHARACTERS = "*?["
+SELECTOR_HELP = ("names, shell-style globs (sms-*), tag:T, owner:O, system:S, leaves "
+                 "(services with no dependencies)")
 
 
 def use_color() -> bool:
@@ -189,8 +192,9 @@ def load_graph(path: str, light: bool = False):
 
 
 def off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
-    """Names from ``--off`` (comma-separated, repeatable) and ``--off-file``."""
-    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    """Names from ``--off`` (comma-separated, repeatable; each a name or a selector, as
+    :func:`select_services` reads them) and ``--off-file``."""
+    names = sorted(select_services(G, values, "--off")) if values else []
     if off_file is not None:
         try:
             lines = Path(off_file).read_text(encoding="utf-8").splitlines()
@@ -222,7 +226,71 @@ output_option = click.option(
 path_argument = click.argument("path", type=click.Path(exists=False))
 
 
+def _completion_path(ctx: click.Context) -> str | None:
+    """PATH as typed so far: parsed when click could parse it; else (an option still
+    waiting for its value stops click's parse) read from the words the shell passes."""
+    for key in ("path", "manifest"):
+        if isinstance(ctx.params.get(key), str):
+            return ctx.params[key]
+    import shlex
+
+    try:
+        words = shlex.split(os.environ.get("COMP_WORDS", ""))
+    except ValueError:
+        words = os.environ.get("COMP_WORDS", "").split()
+    takes_value = {o for p in ctx.command.params if isinstance(p, click.Option)
+                   and not p.is_flag for o in p.opts + p.secondary_opts}
+    if ctx.info_name not in words:
+        return None
+    rest = words[words.index(ctx.info_name) + 1:]
+    for before, word in zip([""] + rest, rest, strict=False):
+        if not word.startswith("-") and before not in takes_value and os.path.exists(word):
+            return word
+    return None
+
+
+def _completion_graph(ctx: click.Context):
+    """The graph of the manifest given as PATH on the command line, or None."""
+    path = _completion_path(ctx)
+    if path is None:
+        return None
+    try:
+        return dependency_graph(load(path).manifest, light=True)
+    except Exception:  # completion stays silent: a half-typed path, a bad manifest
+        return None
+
+
+def _complete(names, incomplete: str) -> list:
+    from click.shell_completion import CompletionItem
+
+    head, comma, last = incomplete.rpartition(",")
+    return [CompletionItem(head + comma + n) for n in sorted(names) if n.startswith(last)]
+
+
+def complete_services(ctx: click.Context, param, incomplete: str) -> list:
+    """Shell completion of service (and operation) names and selectors, from PATH."""
+    G = _completion_graph(ctx)
+    if G is None:
+        return []
+    services = [G.nodes[n]["service"] for n in G]
+    names = set(G)
+    names |= {f"tag:{t}" for s in services for t in s.tags}
+    names |= {f"{f}:{getattr(s, f)}" for s in services for f in ("owner", "system")
+              if getattr(s, f)}
+    return _complete(names, incomplete)
+
+
+def complete_flows(ctx: click.Context, param, incomplete: str) -> list:
+    """Shell completion of flow names, from PATH."""
+    G = _completion_graph(ctx)
+    return [] if G is None else _complete(G.graph["flows"], incomplete)
+
+
+off_option = click.option(
+    "--off", "off", multiple=True, metavar="SELECTOR[,...]", shell_complete=complete_services,
+    help=f"Services to switch off (repeatable, comma-separated): {SELECTOR_HELP}.")
 flow_option = click.option("--flow", "flow_names", multiple=True, metavar="NAME",
+                            shell_complete=complete_flows,
                             help="Only this flow (repeatable, comma-separated).")
 budget_option = click.option(
     "--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -242,14 +310,24 @@ def selected_flows(G, values: tuple[str, ...]) -> list[str] | None:
     return sorted(set(names))
 
 
-def among_services(G, values: tuple[str, ...]) -> set[str] | None:
-    """Services allowed in cut sets: names, ``leaves``, ``tag:T``, ``owner:O``, ``system:S``."""
+def select_services(G, values: tuple[str, ...], option: str) -> set[str]:
+    """The services (or operations) that selectors name, for ``--off`` and ``--among``.
+
+    Each value is comma-separated; each selector is a service or operation name (exact
+    names win, so a service ``tag`` with an operation ``x`` is still ``tag:x``), a
+    shell-style glob over names (``sms-*``, ``zk-?``), ``tag:T``, ``owner:O``, ``system:S``
+    or ``leaves`` (services with no dependencies). A selector that selects nothing is an
+    input error; a flow named where a service belongs says so.
+    """
+    import fnmatch
+
     selectors = [s.strip() for v in values for s in v.split(",") if s.strip()]
-    if not selectors:
-        return None
     services = [G.nodes[n]["service"] for n in G]
     chosen: set[str] = set()
     for sel in selectors:
+        if sel in G:
+            chosen.add(sel)
+            continue
         if sel == "leaves":
             chosen.update(s.name for s in services if not s.depends_on)
             continue
@@ -262,15 +340,28 @@ def among_services(G, values: tuple[str, ...]) -> set[str] | None:
                 known = {getattr(s, field) for s in services if getattr(s, field)}
                 found = {s.name for s in services if getattr(s, field) == value}
             if not found:
-                raise InputError(f"--among {display(sel)}: no service has {field} "
+                raise InputError(f"{option} {display(sel)}: no service has {field} "
                                  f"{display(value)}{did_you_mean(value, known)}")
             chosen |= found
-        elif sel in G:
-            chosen.add(sel)
+        elif any(c in sel for c in GLOB_CHARACTERS):
+            found = set(fnmatch.filter(G, sel))
+            if not found:
+                raise InputError(f"{option} {display(sel)}: the pattern matches no service")
+            chosen |= found
+        elif sel in G.graph["flows"]:
+            raise UnknownNameError(
+                f"{option} {display(sel)}: that is a flow, not a service; {option} takes "
+                f"services (to look at one flow, use --flow {sel})")
         else:
-            raise UnknownNameError(f"--among: unknown service {display(sel)}"
-                                   f"{did_you_mean(sel, G)}")
+            raise UnknownNameError(f"{option}: {unknown_name(G, sel)}")
     return chosen
+
+
+def among_services(G, values: tuple[str, ...]) -> set[str] | None:
+    """Services allowed in cut sets (``--among``): :func:`select_services`."""
+    if not any(v.strip(", ") for v in values):
+        return None
+    return select_services(G, values, "--among")
 
 
 class Progress:

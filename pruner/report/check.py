@@ -6,6 +6,7 @@ per output format in :mod:`pruner.render`) only format it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -113,14 +114,20 @@ def check_report(
     fail_on: str = "broken",
     explain_services: bool = False,
     off_word: str = "switched off",
+    flows: Iterable[str] | None = None,
 ) -> CheckReport:
     """Assemble the report of an evaluation.
 
     ``explain_services`` adds a per-service explanation (needed by some formats);
-    without it only flows are explained, which keeps big evaluations cheap.
+    without it only flows are explained, which keeps big evaluations cheap. ``flows``
+    limits the report and the gate to those flows (``check --flow``).
     """
+    chosen = None if flows is None else set(flows)
+    gate_result = gate(G, ev, fail_on, None if chosen is None else sorted(chosen))
     flows = []
     for name, flow in G.graph["flows"].items():
+        if chosen is not None and name not in chosen:
+            continue
         state = ev.flows[name]
         explanation = explain_flow(G, ev, name) if state != OK else ()
         flows.append(FlowResult(flow, state, flow_items(G, ev, name), explanation))
@@ -139,7 +146,7 @@ def check_report(
         off=ev.off,
         flows=tuple(flows),
         services=tuple(services),
-        gate=gate(G, ev, fail_on),
+        gate=gate_result,
         off_word=off_word,
     )
 
