@@ -113,8 +113,8 @@ def emit(data: str | bytes, output: str | None) -> None:
     if output is None or output == "-":
         if isinstance(data, bytes):
             click.get_binary_stream("stdout").write(data)
-        else:
-            click.echo(data, nl=False)
+        else:  # colour was decided by use_color(): click must not strip it again
+            click.echo(data, nl=False, color=True)
         return
     if isinstance(data, str):
         data = data.encode("utf-8")
