@@ -126,7 +126,8 @@ class _Cli(click.Group):
                 click.echo(f"pruner: {neutral(problem)}", err=True)
             more = len(exc.problems) - len(shown) + exc.omitted
             if more:
-                click.echo(f"pruner: ... and {more} more problems", err=True)
+                click.echo(f"pruner: ... and {more} more problem{'s' if more != 1 else ''}",
+                           err=True)
             raise SystemExit(EXIT_INPUT) from None
         except PrunerError as exc:
             click.echo(f"pruner: error: {neutral(exc)}", err=True)

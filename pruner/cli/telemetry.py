@@ -57,7 +57,8 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
     flow_text = (f"{flows} flow{'' if flows == 1 else 's'}" if flows
                  else "no flows (add them by hand)")
     if output != "-":
-        click.echo(f"pruner: wrote {neutral(output)}: {len(services)} services, {edges} "
+        click.echo(f"pruner: wrote {neutral(output)}: {len(services)} "
+                   f"service{'' if len(services) == 1 else 's'}, {edges} "
                    f"dependenc{'y' if edges == 1 else 'ies'}, {flow_text}", err=True)
 
 

@@ -2,6 +2,7 @@
 --off, flows named as services, exit codes in --help, shell completion, colour."""
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -170,3 +171,15 @@ def test_colour_on_a_terminal_follows_term(monkeypatch):
     assert common.use_color()  # NO_COLOR counts only when set to something
     monkeypatch.setenv("NO_COLOR", "1")
     assert not common.use_color()
+
+
+def test_counts_agree_with_their_nouns(tmp_path):
+    m = tmp_path / "m.yaml"
+    m.write_text("services:\n  a: {}\nflows:\n  f: {requires: [a]}\n")
+    singular = re.compile(r"(?<![\d.])1 (flows|services|items|warnings|cut sets|minimal cut sets|"
+                          r"single points|problems|dependencies|calls)\b")
+    for args in (["validate"], ["check", "--off", "a"], ["cuts"], ["essential"], ["rank"]):
+        for fmt in (("text", "markdown", "junit") if args[0] == "check" else ("text",)):
+            result = run(args[0], str(m), *args[1:], "--format", fmt)
+            assert result.exit_code in (0, 1), result.output
+            assert not singular.search(result.output), (args, fmt, result.output)
