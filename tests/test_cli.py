@@ -37,7 +37,7 @@ def test_headline_json():
     assert data["flows"]["2fa-login-sms"]["critical"] is True
     assert data["flows"]["2fa-login-totp"]["state"] != "broken"
     assert data["services"]["sms-gateway"] == {
-        "state": "down", "off": True, "cause": None, "via": None}
+        "state": "down", "off": True, "cause": None, "via": []}
     assert data["gate"] == {"fail_on": "broken", "passed": False, "failing": ["2fa-login-sms"]}
 
 

@@ -19,7 +19,7 @@ from pruner.analysis.evaluate import Evaluation, ItemStatus, flow_items, item_st
 if TYPE_CHECKING:  # `check` starts without networkx (see pruner.graph.LightGraph)
     import networkx as nx
 
-__all__ = ["Hop", "Line", "explain_flow", "explain_service"]
+__all__ = ["Hop", "Line", "explain_flow", "explain_service", "hurts"]
 
 OFF = "off"  # the hop reached a switched-off service
 SEEN = "seen"  # the hop reached a service explained earlier in this explanation
@@ -70,9 +70,35 @@ def explain_flow(G: nx.DiGraph, ev: Evaluation, flow: str) -> tuple[Line, ...]:
 
 
 def explain_service(G: nx.DiGraph, ev: Evaluation, service: str) -> tuple[Line, ...]:
-    """Explain why ``service`` is DOWN or DEGRADED (empty for UP or switched off)."""
-    status = _next_status(G, ev, service)
-    return () if status is None else _explain(G, ev, [(service, status)], {service})
+    """Explain why ``service`` is DOWN or DEGRADED (empty for UP or switched off); a
+    DEGRADED service gets one line per item that hurts it."""
+    causes = _causes(G, ev, service)
+    return _explain(G, ev, [(service, s) for s in causes], {service}) if causes else ()
+
+
+def _causes(G: nx.DiGraph, ev: Evaluation, service: str) -> list[ItemStatus]:
+    """Every item through which trouble reached ``service``: the failed hard item of a
+    DOWN service; each item of a DEGRADED one with a member that :func:`hurts` it."""
+    if service in ev.cause or service not in ev.via:
+        status = _next_status(G, ev, service)
+        return [] if status is None else [status]
+    found = [item_status(item, ev.cause, ev.via)
+             for item in G.nodes[service]["service"].depends_on
+             if any(hurts(ev, m, service) for m in item.members)]
+    return found or [_next_status(G, ev, service)]
+
+
+def hurts(ev: Evaluation, dep: str, service: str) -> bool:
+    """True when the trouble of ``dep`` (DOWN, or DEGRADED) is a cause of DEGRADED
+    ``service``'s: ``dep`` is DOWN (a DEGRADED service takes nothing down), or its trouble
+    came by a path that avoids ``service`` — not back round a cycle through it. Checked
+    in constant time from the propagation order: ``dep`` was hurt first, or the
+    dependency that hurt ``dep`` was.
+    """
+    if dep in ev.cause:
+        return True
+    parent = ev.via.get(dep)
+    return parent is not None and (ev.before(dep, service) or ev.before(parent, service))
 
 
 def _next_status(G: nx.DiGraph, ev: Evaluation, service: str) -> ItemStatus | None:
@@ -102,6 +128,7 @@ def _explain(G, ev, starts, seen=None) -> tuple[Line, ...]:
         depth, subject, status = entry
         hops: list[Hop] = []
         branches: list[str] = []
+        causes: list[ItemStatus] = []  # a DEGRADED target hurt through several items
         owner = subject  # whose item ``status`` is (None: the flow's own item)
         while status is not None:
             item = status.item
@@ -121,10 +148,13 @@ def _explain(G, ev, starts, seen=None) -> tuple[Line, ...]:
                 hops.append(Hop(status, target, OFF))
                 break
             hops.append(Hop(status, target))
-            status = _next_status(G, ev, target)
+            causes = _causes(G, ev, target)
+            if len(causes) > 1:  # name every cause: one line each, one level deeper
+                break
+            status = causes[0] if causes else None
             owner = target
         lines.append(Line(depth, subject, tuple(hops)))
-        children: list = []
+        children: list = [(depth + 1, target, s) for s in causes] if len(causes) > 1 else []
         for member in branches:
             if member in seen:
                 children.append(Line(depth + 1, member, (), SEEN))

@@ -69,7 +69,7 @@ def check_json(report: CheckReport) -> dict:
             "state": s.state,
             "off": s.off,
             "cause": None if s.cause is None else item_json(s.cause),
-            "via": s.via,
+            "via": list(s.via),
         }
     off = len(report.off)
     broken = report.flows_in(BROKEN)

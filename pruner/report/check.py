@@ -23,7 +23,7 @@ from pruner.analysis.evaluate import (
     gate,
     item_status,
 )
-from pruner.analysis.explain import Line, explain_flow, explain_service
+from pruner.analysis.explain import Line, explain_flow, explain_service, hurts
 from pruner.errors import Problem
 from pruner.model import Flow, Service
 
@@ -61,13 +61,14 @@ class FlowResult:
 @dataclass(frozen=True)
 class ServiceResult:
     """A service's state; ``off`` if switched off; ``cause`` the failed hard item of a
-    DOWN service; ``via`` the dependency through which a DEGRADED one is hurt."""
+    DOWN service; ``via`` every dependency through which a DEGRADED one is hurt
+    (sorted; empty unless DEGRADED)."""
 
     service: Service
     state: str
     off: bool
     cause: ItemStatus | None
-    via: str | None
+    via: tuple[str, ...]
     explanation: tuple[Line, ...] = ()
 
     @property
@@ -139,7 +140,7 @@ def check_report(
         cause = None if index is None else item_status(svc.depends_on[index], ev.cause, ev.via)
         explanation = explain_service(G, ev, name) if explain_services and state != UP else ()
         services.append(ServiceResult(
-            svc, state, name in ev.cause and index is None, cause, ev.via.get(name), explanation,
+            svc, state, name in ev.cause and index is None, cause, _via(G, ev, name), explanation,
         ))
     return CheckReport(
         source=source,
@@ -149,6 +150,13 @@ def check_report(
         gate=gate_result,
         off_word=off_word,
     )
+
+
+def _via(G: nx.DiGraph, ev: Evaluation, name: str) -> tuple[str, ...]:
+    """Every dependency whose trouble degrades ``name`` (empty unless DEGRADED)."""
+    if name not in ev.via or name in ev.cause:
+        return ()
+    return tuple(sorted(d for d in G._succ[name] if hurts(ev, d, name)))
 
 
 def validate_report(G: nx.DiGraph, warnings, source: str = "") -> ValidateReport:
