@@ -2,8 +2,8 @@
 --off, flows named as services, exit codes in --help, shell completion, colour."""
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
