@@ -290,6 +290,7 @@ def _(report: EssentialReport) -> str:
         "flows": list(e.flows),
         "keep": list(e.keep),
         "prunable": list(e.prunable),
+        "prunable_giving_up_redundancy": list(e.redundant),
         "uncovered": list(e.uncovered),
         "minimum": e.minimum,
         "single_points_of_failure": list(e.spof),

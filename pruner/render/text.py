@@ -271,6 +271,10 @@ def _(report: EssentialReport, color: bool = False) -> str:
             if len(e.spof) == 1 else f"{len(e.spof)} of them single points of failure")
     out.append(f"  {spof}")
     out.append(f"Prunable ({len(e.prunable)}): {name_list(e.prunable, 50) or 'nothing'}")
+    if e.redundant:
+        out.append(f"  prunable only by giving up redundancy ({len(e.redundant)}): "
+                   f"{name_list(e.redundant, 50)} — fallback or quorum members (or what they "
+                   "need): the services they back up would be left without a spare")
     if e.uncovered:
         out.append(f"Reached by no flow ({len(e.uncovered)}): {name_list(e.uncovered, 50)}")
     out.append("")
