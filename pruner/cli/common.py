@@ -353,7 +353,8 @@ def select_services(G, values: tuple[str, ...], option: str) -> set[str]:
                 f"{option} {display(sel)}: that is a flow, not a service; {option} takes "
                 f"services (to look at one flow, use --flow {sel})")
         else:
-            raise UnknownNameError(f"{option}: {unknown_name(G, sel)}")
+            where = "" if option == "--off" else f"{option}: "  # --off: as switch_off says
+            raise UnknownNameError(f"{where}{unknown_name(G, sel)}")
     return chosen
 
 

@@ -33,29 +33,32 @@ def run(*args: str):
     return CliRunner().invoke(main, list(args))
 
 
+SPECIAL = {  # commands whose arguments are not just PATH
+    "diff": lambda m, out: ["diff", m, m, "-o", out],
+    "drift": lambda m, out: ["drift", m, m, "-o", out],
+    "render": lambda m, out: ["render", m, "--format", "dot", "-o", out],
+    "import": lambda m, out: ["import", "compose", m, "--force", "-o", out],
+}
+
+
+def writers() -> list[str]:
+    """Every command with -o (new ones included: they get ``NAME PATH -o OUT``)."""
+    return sorted(n for n in COMMANDS
+                  if any(p.name == "output" for p in main.get_command(None, n).params))
+
+
 def commands_writing(manifest: str, out: str) -> dict[str, list[str]]:
     """Every command with -o, as a list of arguments writing ``out``."""
-    return {
-        "check": ["check", manifest, "-o", out],
-        "cuts": ["cuts", manifest, "-o", out],
-        "essential": ["essential", manifest, "-o", out],
-        "rank": ["rank", manifest, "-o", out],
-        "diff": ["diff", manifest, manifest, "-o", out],
-        "drift": ["drift", manifest, manifest, "-o", out],
-        "render": ["render", manifest, "--format", "dot", "-o", out],
-        "report": ["report", manifest, "-o", out],
-        "import": ["import", "compose", manifest, "--force", "-o", out],
-    }
+    return {name: SPECIAL.get(name, lambda m, o, n=name: [n, m, "-o", o])(manifest, out)
+            for name in writers()}
 
 
-def test_every_command_with_output_is_covered():
-    with_output = sorted(n for n in COMMANDS
-                         if any(p.name == "output" for p in main.get_command(None, n).params))
-    assert with_output == sorted(commands_writing("m", "o")), (
-        "a command gained -o: add it to commands_writing()")
+def test_the_known_commands_with_output_are_covered():
+    assert {"check", "cuts", "essential", "rank", "diff", "drift", "render", "report",
+            "import"} <= set(writers())
 
 
-@pytest.mark.parametrize("command", sorted(commands_writing("m", "o")))
+@pytest.mark.parametrize("command", writers())
 def test_output_naming_the_input_file_is_refused(tmp_path, command):
     manifest = tmp_path / "m.yaml"
     manifest.write_bytes(ONE.read_bytes())
