@@ -119,23 +119,27 @@ def emit(data: str | bytes, output: str | None) -> None:
     if isinstance(data, str):
         data = data.encode("utf-8")
     refuse_clobbering(output, command_inputs())
-    # Through symbolic links (the link stays, its target gets the content).
-    target = Path(os.path.realpath(output)) if os.path.islink(output) else Path(output)
     try:
-        mode = target.stat().st_mode
-    except OSError:
-        mode = None
+        mode = os.stat(output).st_mode  # through links: what would be written
+    except FileNotFoundError:
+        mode = None  # a new file, or a link to one still to be created
+    except OSError as exc:
+        raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
     if mode is not None and stat.S_ISDIR(mode):
         raise InputError(f"cannot write {display(output)}: is a folder; give a file name")
     if mode is not None and not stat.S_ISREG(mode):
         if stat.S_ISSOCK(mode):
             raise InputError(f"cannot write {display(output)}: is a socket")
-        try:  # a device or FIFO: write into it, never rename over the node
-            with open(target, "wb") as handle:
+        # A device or FIFO (also behind a link: /dev/stdout -> /proc/self/fd/1 -> a pipe):
+        # write into it, never rename over the node.
+        try:
+            with open(output, "wb") as handle:
                 handle.write(data)
         except OSError as exc:
             raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
         return
+    # A regular file: through symbolic links (the link stays, its target gets the content).
+    target = Path(os.path.realpath(output)) if os.path.islink(output) else Path(output)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"cannot write {display(output)}: no folder {display(str(directory))}")

@@ -217,3 +217,23 @@ def test_signals_exit_with_one_line(tmp_path, big_manifest, signum, code, word):
     assert proc.returncode == code, stderr
     assert stderr.decode().strip() == f"pruner: {word}"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_link_to_a_pipe_like_dev_stdout_is_written_in_place(tmp_path):
+    """``-o /dev/stdout`` in CI: a link to /proc/self/fd/1, itself a magic link to a pipe
+    (whose realpath does not exist). Emulated with our own pipe and link, not /dev."""
+    read_end, write_end = os.pipe()
+    link = tmp_path / "stdout"
+    link.symlink_to(f"/proc/self/fd/{write_end}")
+    received = []
+    reader = threading.Thread(target=lambda: received.append(os.read(read_end, 1 << 20)))
+    reader.start()
+    try:
+        result = run("check", TWITTER, "--format", "json", "-o", str(link))
+    finally:
+        os.close(write_end)
+        reader.join(10)
+        os.close(read_end)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and received and received[0].startswith(b"{")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stdout"]
