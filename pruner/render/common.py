@@ -53,6 +53,11 @@ class Dispatch:
     ...     return f"int {report}"
     >>> render(3)
     'int 3'
+    >>> @render.register(float)
+    ... def _(report, color=False):
+    ...     return "a float"
+    >>> render(1.5)
+    'a float'
     >>> render("x")
     Traceback (most recent call last):
     TypeError: no demo output for str
@@ -62,9 +67,19 @@ class Dispatch:
         self.fmt = fmt
         self.registry: dict[str, object] = {}
 
-    def register(self, function):
-        kind = function.__annotations__["report"]
-        self.registry[kind if isinstance(kind, str) else kind.__name__] = function
+    def register(self, kind, function=None):
+        """``@render.register`` on a function annotated ``report: SomeReport``, or
+        ``@render.register(SomeReport)`` / ``render.register(SomeReport, function)`` as
+        with :func:`functools.singledispatch`."""
+        if isinstance(kind, type):
+            if function is None:
+                return lambda f: self.register(kind, f)
+            self.registry[kind.__name__] = function
+            return function
+        function = kind
+        annotation = next(iter(function.__annotations__.values()))
+        name = annotation if isinstance(annotation, str) else annotation.__name__
+        self.registry[name] = function
         return function
 
     def __call__(self, report, **options) -> str:
