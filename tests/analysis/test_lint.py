@@ -25,11 +25,14 @@ def test_hard_cycle_and_uncovered_warnings():
     assert all(p.severity == "warning" for p in lint(G))
 
 
-def test_services_no_flow_reaches_are_one_summary_with_the_list():
+def test_services_no_flow_reaches_are_one_summary_with_the_list(monkeypatch):
+    from pathlib import Path
+
     from click.testing import CliRunner
 
     from pruner.cli import main
 
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
     result = CliRunner().invoke(main, ["validate", "manifests/train-ticket"])
     assert result.exit_code == 0
     lines = [line for line in result.output.splitlines() if "reached by no flow" in line]

@@ -165,8 +165,8 @@ def test_fifo_is_written_in_place(tmp_path):
 @pytest.mark.parametrize("args", [["check", TWITTER], ["cuts", TWITTER], ["essential", TWITTER],
                                   ["rank", TWITTER], ["render", TWITTER, "--format", "mmd"],
                                   ["report", TWITTER], ["diff", TWITTER, TWITTER]])
-def test_dash_is_standard_output(tmp_path, args):
-    os.chdir(tmp_path)
+def test_dash_is_standard_output(tmp_path, args, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     result = run(*args, "-o", "-")
     assert result.exit_code in (0, 1), result.output
     assert result.output.strip() and not list(tmp_path.iterdir())
