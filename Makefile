@@ -7,9 +7,11 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint reports bench clean graphviz system-packages fuzz
 
 $(STAMP): pyproject.toml
-	@echo "make: creating $(VENV) and installing pruner with its test tools (pyproject.toml [dev])"
+	@echo "make: creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "make: upgrading pip in $(VENV)"
 	$(BIN)/pip install --quiet --upgrade pip
+	@echo "make: installing pruner (editable) with its dependencies (networkx PyYAML click graphviz) and test tools (pytest hypothesis jsonschema import-linter ruff), from pyproject.toml"
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

@@ -3,4 +3,4 @@
 from pruner.cli import main
 
 if __name__ == "__main__":  # pragma: no cover - exercised through subprocess tests
-    main()
+    main(prog_name="pruner")

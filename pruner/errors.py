@@ -19,8 +19,10 @@ __all__ = [
     "UnknownNameError",
     "ToolMissingError",
     "display",
+    "neutral",
     "did_you_mean",
     "error_line",
+    "INVISIBLE",
 ]
 
 _CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + list(range(0x7F, 0xA0))}
@@ -29,10 +31,30 @@ _CONTROL.update({ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
 # U+DC80..U+DCFF), which no output could encode; shown as the byte they stand for.
 _CONTROL.update({i: f"\\x{i - 0xDC00:02x}" for i in range(0xDC80, 0xDD00)})
 _CONTROL.update({i: f"\\u{i:04x}" for i in range(0xD800, 0xE000) if i not in _CONTROL})
+# Characters that reorder or hide text (bidi embeddings, overrides and isolates, zero-width
+# characters, line/paragraph separators): shown as visible escapes, never passed raw.
+INVISIBLE = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"
+             + "".join(chr(c) for c in range(0x200B, 0x2010))
+             + "".join(chr(c) for c in range(0x2028, 0x202F))
+             + "".join(chr(c) for c in range(0x2060, 0x2070))
+             + "\u3164\ufeff\uffa0\ufff9\ufffa\ufffb")
+_CONTROL.update({ord(c): f"\\u{ord(c):04x}" for c in INVISIBLE})
+
+
+def neutral(text: object) -> str:
+    """``text`` made inert for a terminal or a report: control characters (ANSI and OSC
+    escapes, newlines), bidi overrides and isolates and zero-width characters become
+    visible escapes (``\\x1b``, ``\\n``, ``\\u202e``); nothing else changes.
+
+    >>> neutral("pay\u202egnp.exe\x1b]0;t\x07")
+    'pay\\\\u202egnp.exe\\\\x1b]0;t\\\\x07'
+    """
+    return str(text).translate(_CONTROL)
 
 
 def display(text: object, limit: int = 80) -> str:
-    """Quote ``text`` for a one-line message: control characters escaped, long text cut.
+    """Quote ``text`` for a one-line message: control, bidi and zero-width characters
+    escaped (:func:`neutral`), long text cut.
 
     >>> display("sms-gateway")
     "'sms-gateway'"

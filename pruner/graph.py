@@ -8,20 +8,178 @@ attributes say how the dependency is held: ``items`` (indices into the owner's
 ``depends_on``), ``soft`` (True only when every item naming it is soft), and the
 ``kind``/``need`` of the first such item. ``G.graph["flows"]`` holds the flows,
 which are a namespace of their own and so are not nodes.
+
+``dependency_graph(manifest, light=True)`` builds the same adjacency in a
+:class:`LightGraph` instead: the part of networkx's read API that evaluation,
+explanation and the check report use, without importing networkx (a tenth of a
+second, most of the start-up of ``pruner check``). Code that calls networkx
+algorithms asks for the real ``DiGraph`` (the default).
 """
 
 from __future__ import annotations
 
-import networkx as nx
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from pruner.errors import did_you_mean, display
 from pruner.model import Manifest, split_operation
 
-__all__ = ["dependency_graph", "flow_roots", "is_operation", "services_of", "unknown_name"]
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["dependency_graph", "flow_roots", "is_operation", "services_of", "unknown_name",
+           "LightGraph"]
 
 
-def dependency_graph(manifest: Manifest) -> nx.DiGraph:
-    """Build the dependency graph of ``manifest``.
+class _NodeView:
+    """``G.nodes``: ``G.nodes[n]`` is the attribute dict of node ``n``."""
+
+    __slots__ = ("_node",)
+
+    def __init__(self, node: dict):
+        self._node = node
+
+    def __getitem__(self, n):
+        return self._node[n]
+
+    def __contains__(self, n) -> bool:
+        return n in self._node
+
+    def __iter__(self) -> Iterator:
+        return iter(self._node)
+
+    def __len__(self) -> int:
+        return len(self._node)
+
+    def __call__(self, data=False, default=None):
+        if data is False:
+            return iter(self._node)
+        if data is True:
+            return iter(self._node.items())
+        return ((n, d.get(data, default)) for n, d in self._node.items())
+
+
+class _EdgeView:
+    """``G.edges``: ``G.edges[u, v]`` is the attribute dict of an edge; calling it or
+    iterating gives ``(u, v)`` pairs (with ``data=``, as networkx does)."""
+
+    __slots__ = ("_adj",)
+
+    def __init__(self, adj: dict):
+        self._adj = adj
+
+    def __getitem__(self, edge):
+        u, v = edge
+        return self._adj[u][v]
+
+    def __contains__(self, edge) -> bool:
+        u, v = edge
+        return u in self._adj and v in self._adj[u]
+
+    def __iter__(self) -> Iterator:
+        return ((u, v) for u, out in self._adj.items() for v in out)
+
+    def __len__(self) -> int:
+        return sum(len(out) for out in self._adj.values())
+
+    def __call__(self, data=False, default=None):
+        if data is False:
+            return iter(self)
+        if data is True:
+            return ((u, v, d) for u, out in self._adj.items() for v, d in out.items())
+        return ((u, v, d.get(data, default)) for u, out in self._adj.items()
+                for v, d in out.items())
+
+
+class LightGraph:
+    """A directed graph with the read API of ``networkx.DiGraph`` that pruner's
+    evaluation uses (``graph``, ``nodes``, ``edges``, ``_adj``/``_succ``/``_pred``,
+    membership, iteration, ``successors``, ``predecessors``), without networkx.
+
+    >>> G = LightGraph(flows={})
+    >>> G.add_nodes_from([("a", {"x": 1}), ("b", {})])
+    >>> G._adj["a"]["b"] = G._pred["b"]["a"] = {"soft": False}
+    >>> sorted(G), G.nodes["a"]["x"], list(G.edges(data="soft")), list(G.predecessors("b"))
+    (['a', 'b'], 1, [('a', 'b', False)], ['a'])
+    >>> G.to_networkx().number_of_edges()
+    1
+    """
+
+    def __init__(self, **attr):
+        self.graph = dict(attr)
+        self._node: dict = {}
+        self._adj: dict = {}
+        self._pred: dict = {}
+        self._succ = self._adj
+
+    def add_nodes_from(self, nodes) -> None:
+        for n, data in nodes:
+            self._node.setdefault(n, {}).update(data)
+            self._adj.setdefault(n, {})
+            self._pred.setdefault(n, {})
+
+    @property
+    def nodes(self) -> _NodeView:
+        return _NodeView(self._node)
+
+    @property
+    def edges(self) -> _EdgeView:
+        return _EdgeView(self._adj)
+
+    def __contains__(self, n) -> bool:
+        try:
+            return n in self._node
+        except TypeError:
+            return False
+
+    def __iter__(self) -> Iterator:
+        return iter(self._node)
+
+    def __len__(self) -> int:
+        return len(self._node)
+
+    def __getitem__(self, n) -> dict:
+        return self._adj[n]
+
+    def successors(self, n) -> Iterator:
+        return iter(self._adj[n])
+
+    def predecessors(self, n) -> Iterator:
+        return iter(self._pred[n])
+
+    def has_node(self, n) -> bool:
+        return n in self
+
+    def has_edge(self, u, v) -> bool:
+        return u in self._adj and v in self._adj[u]
+
+    def number_of_nodes(self) -> int:
+        return len(self._node)
+
+    def number_of_edges(self) -> int:
+        return len(self.edges)
+
+    def is_directed(self) -> bool:
+        return True
+
+    def is_multigraph(self) -> bool:
+        return False
+
+    def to_networkx(self) -> nx.DiGraph:
+        """The same graph as a ``networkx.DiGraph`` (attribute dicts shared)."""
+        import networkx as nx
+
+        G = nx.DiGraph(**self.graph)
+        G.add_nodes_from(self._node.items())
+        for u, out in self._adj.items():
+            for v, data in out.items():
+                G._adj[u][v] = data
+                G._pred[v][u] = data
+        return G
+
+
+def dependency_graph(manifest: Manifest, light: bool = False) -> nx.DiGraph:
+    """Build the dependency graph of ``manifest`` (a :class:`LightGraph` when ``light``).
 
     >>> from pruner.model import Item, Manifest, Service, SINGLE, ANY_OF
     >>> m = Manifest.from_lists([
@@ -39,7 +197,12 @@ def dependency_graph(manifest: Manifest) -> nx.DiGraph:
     (['api', 'cache'], 'api')
     """
     nodes = manifest.nodes
-    G = nx.DiGraph(manifest=manifest, flows=manifest.flows)
+    if light:
+        G = LightGraph(manifest=manifest, flows=manifest.flows)
+    else:
+        import networkx as nx
+
+        G = nx.DiGraph(manifest=manifest, flows=manifest.flows)
     G.add_nodes_from((name, {"service": svc}) for name, svc in nodes.items())
     adj = G._adj  # direct adjacency writes: graph building is on the hot path of every command
     pred = G._pred

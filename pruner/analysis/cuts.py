@@ -45,12 +45,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.hard import HardModel, hard_model, strongly_connected
 from pruner.analysis.zbdd import EMPTY, Zbdd, threshold_unreachable
 from pruner.graph import services_of
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = ["FlowCuts", "OutOfTime", "ZBDD_FROM_ORDER", "minimal_cut_sets", "cut_families"]
 

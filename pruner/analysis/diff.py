@@ -20,14 +20,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, OK, Evaluation, switch_off
 from pruner.analysis.explain import OFF, Line, explain_flow
 from pruner.analysis.spof import single_points
 from pruner.errors import InputError, Location, did_you_mean, display
 from pruner.model import Flow, Item, Service
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = [
     "DIFF_FAIL_ON",

@@ -30,13 +30,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from pruner.analysis.lint import reached
 from pruner.errors import Location
 from pruner.model import SINGLE, Manifest, split_operation
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = [
     "DRIFT_FAIL_ON",

@@ -8,11 +8,15 @@ never breaks them. Inside it:
 
 1. Every single point of failure of a flow must be kept (order-1 cut sets,
    :func:`~pruner.analysis.cuts.cut_families`).
-2. The others are tried one by one, biggest dependency subtree first, with an
-   incremental version of the evaluator's counter propagation: switch the service
-   off on top of those already dropped; if a flow breaks, undo and keep it. The
-   result is always *minimal*: a service kept because dropping it broke a flow
-   still breaks it once more services are off (monotonicity).
+2. The others are tried one by one, with an incremental version of the evaluator's
+   counter propagation: switch the service off on top of those already dropped; if
+   a flow breaks, undo and keep it. The result is always *minimal*: a service kept
+   because dropping it broke a flow still breaks it once more services are off
+   (monotonicity). Which service goes first decides which of two interchangeable
+   ones stays, so the order is deliberate (:func:`_drop_order`): biggest dependency
+   subtree first (it frees the most), then the less critical (``tier`` unset, then
+   the highest tier number), then the later-listed member of a fallback or quorum
+   group (``any_of`` lists the preferred provider first), and only then by name.
 3. *Minimum*: a keep set is exactly a set that meets every minimal cut set of
    every flow, so the minimum keep set is a minimum hitting set of the cut sets.
    Within the time budget, all cut sets are computed and a branch-and-bound search
@@ -25,13 +29,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.cuts import OutOfTime, cut_families
 from pruner.analysis.hard import hard_model, strongly_connected
 from pruner.analysis.lint import uncovered
 from pruner.graph import services_of
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = ["Essential", "essential"]
 
@@ -40,7 +46,11 @@ MAX_EXACT = 64  # largest number of optional keepers the exact search attempts
 
 @dataclass(frozen=True)
 class Essential:
-    """Keep set, prunable and uncovered services for ``flows`` (all sorted)."""
+    """Keep set, prunable and uncovered services for ``flows`` (all sorted).
+
+    ``redundant``: the prunable services in the flows' hard support — only a fallback
+    or quorum sibling (or a service one of those needs) covers for them, so they are
+    prunable only by giving up redundancy."""
 
     flows: tuple[str, ...]
     keep: tuple[str, ...]
@@ -49,6 +59,7 @@ class Essential:
     minimum: bool
     spof: tuple[str, ...]  # kept because each alone breaks a flow
     services: int
+    redundant: tuple[str, ...] = ()
 
 
 def essential(
@@ -78,6 +89,8 @@ def essential(
     >>> e = essential(G)
     >>> e.keep, e.prunable, e.uncovered, e.minimum
     (('sms-b', 'web'), ('ads', 'carrier', 'cron', 'sms-a'), ('cron',), True)
+    >>> e.redundant  # pruning them leaves sms-b without a fallback
+    ('carrier', 'sms-a')
     """
     table = G.graph["flows"]
     names = sorted(n for n in table if table[n].critical) if flows is None else sorted(set(flows))
@@ -93,14 +106,16 @@ def essential(
     for fam in cut_families(model, 1, candidates, flows_only=True)[n:]:
         singles |= fam[0]
     spof = {i for i in range(n) if singles >> i & 1}
-    keep = _greedy(model, spof, _subtree_sizes(model), progress, candidates)
+    order = [v for v in _drop_order(G, model, spof) if candidates is None or v in candidates]
+    keep = _greedy(model, spof, order, progress)
     minimum = len(keep) == len(spof)
     if not minimum and len(keep) - len(spof) <= MAX_EXACT:
-        exact = _exact(model, spof, keep, deadline, candidates)
+        exact = _exact(model, spof, keep, deadline, order, candidates)
         if exact is not None:
             keep, minimum = exact, True
     kept = sorted(model.names[i] for i in keep)
     kept_set = set(kept)
+    support = set(model.names[:n])
     return Essential(
         flows=tuple(names),
         keep=tuple(kept),
@@ -109,7 +124,34 @@ def essential(
         minimum=minimum,
         spof=tuple(sorted(model.names[i] for i in spof)),
         services=len(services),
+        redundant=tuple(s for s in services if s in support and s not in kept_set),
     )
+
+
+def _drop_order(G: nx.DiGraph, model, spof: set[int]) -> list[int]:
+    """The order in which :func:`_greedy` tries to drop the services that are not single
+    points of failure: the first of two interchangeable services goes, the second stays.
+
+    Biggest hard subtree first; then the least critical (no ``tier``, then the highest
+    tier number); then the later-listed member of a group (``any_of: [primary,
+    fallback]`` keeps the primary); then by name.
+    """
+    sizes = _subtree_sizes(model)
+    position = [0] * model.n
+    listed = [False] * model.n
+    for owned in model.items:
+        for _, members in owned:
+            if len(members) > 1:
+                for k, m in enumerate(members):
+                    if m < model.n:
+                        position[m] = k if not listed[m] else min(position[m], k)
+                        listed[m] = True
+
+    def key(v: int):
+        tier = G.nodes[model.names[v]]["service"].tier
+        return (-sizes[v], tier is not None, -(tier or 0), -position[v], model.names[v])
+
+    return sorted((v for v in range(model.n) if v not in spof), key=key)
 
 
 def _subtree_sizes(model) -> list[int]:
@@ -127,9 +169,9 @@ def _subtree_sizes(model) -> list[int]:
     return [r.bit_count() for r in reach[: model.n]]
 
 
-def _greedy(model, spof: set[int], sizes: list[int], progress, candidates=None) -> set[int]:
-    """Drop every service (of ``candidates``, default all) that can go without breaking a
-    flow; return those kept."""
+def _greedy(model, spof: set[int], order: list[int], progress) -> set[int]:
+    """Drop every service that can go without breaking a flow, trying them in ``order``;
+    return those kept."""
     n = model.n
     fails: list[int] = []
     owner_of: list[int] = []
@@ -143,9 +185,6 @@ def _greedy(model, spof: set[int], sizes: list[int], progress, candidates=None) 
     count = [0] * len(fails)
     down = bytearray(len(model.items))
     keep = set(spof)
-    order = sorted((v for v in range(n)
-                    if v not in spof and (candidates is None or v in candidates)),
-                   key=lambda v: (-sizes[v], model.names[v]))
     for done, s in enumerate(order, 1):
         if progress is not None and done % 1024 == 0:
             progress(done, len(order))
@@ -180,9 +219,12 @@ def _greedy(model, spof: set[int], sizes: list[int], progress, candidates=None) 
 
 
 def _exact(model, spof: set[int], greedy: set[int], deadline: float | None,
-           candidates=None) -> set[int] | None:
+           order: list[int], candidates=None) -> set[int] | None:
     """A minimum keep set (minimum hitting set of every flow's cut sets), or None
-    when the time budget ran out first."""
+    when the time budget ran out first. Branches try first the service that ``order``
+    (the drop order) tries to drop last, so that among minimum keep sets the first
+    found — the one returned — keeps what the greedy pass would rather keep."""
+    last_dropped = {v: i for i, v in enumerate(order)}
     n = model.n
     try:
         families = cut_families(model, max(1, n), candidates, deadline=deadline, flows_only=True)
@@ -212,11 +254,14 @@ def _exact(model, spof: set[int], greedy: set[int], deadline: float | None,
                 packing += 1
         if size + packing >= best_size:
             continue
-        bit = unhit[0]
+        bit, members = unhit[0], []
         while bit:
             low = bit & -bit
-            stack.append((chosen | low, size + 1))
+            members.append(low)
             bit ^= low
+        # The stack pops the last pushed first: push the most wanted keeper last.
+        members.sort(key=lambda b: last_dropped.get(b.bit_length() - 1, -1))
+        stack.extend((chosen | b, size + 1) for b in members)
     if best is None:
         return greedy
     return set(spof) | {i for i in range(n) if best >> i & 1}

@@ -14,12 +14,14 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.errors import UnknownNameError
 from pruner.graph import unknown_name
 from pruner.model import Item
+
+if TYPE_CHECKING:  # `check` starts without networkx (see pruner.graph.LightGraph)
+    import networkx as nx
 
 __all__ = [
     "UP",
@@ -262,8 +264,12 @@ def flow_items(G: nx.DiGraph, ev: Evaluation, flow: str) -> tuple[ItemStatus, ..
     return tuple(item_status(i, ev.cause, ev.via) for i in G.graph["flows"][flow].requires)
 
 
-def gate(G: nx.DiGraph, ev: Evaluation, fail_on: str = "broken") -> Gate:
+def gate(G: nx.DiGraph, ev: Evaluation, fail_on: str = "broken",
+         flows: Iterable[str] | None = None) -> Gate:
     """The gate verdict: fail when a critical flow is BROKEN (or DEGRADED, or never).
+
+    With ``flows``, only those flows count, critical or not (naming a flow says it
+    matters).
 
     >>> from pruner.model import Flow, Item, Manifest, Service, SINGLE
     >>> from pruner.graph import dependency_graph
@@ -277,6 +283,10 @@ def gate(G: nx.DiGraph, ev: Evaluation, fail_on: str = "broken") -> Gate:
     if fail_on not in FAIL_ON:
         raise ValueError(f"fail_on must be one of {FAIL_ON}")
     bad = {"broken": {BROKEN}, "degraded": {BROKEN, DEGRADED}, "never": set()}[fail_on]
-    flows = G.graph["flows"]
-    failing = tuple(n for n, s in ev.flows.items() if s in bad and flows[n].critical)
+    table = G.graph["flows"]
+    if flows is None:
+        failing = tuple(n for n, s in ev.flows.items() if s in bad and table[n].critical)
+    else:
+        chosen = set(flows)
+        failing = tuple(n for n, s in ev.flows.items() if s in bad and n in chosen)
     return Gate(fail_on, not failing, failing)

@@ -21,12 +21,14 @@ then linear, not 100,000 chains of up to 100,000 hops.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import Evaluation, ItemStatus, flow_items, item_status
 
-__all__ = ["Hop", "Line", "explain_flow", "explain_service", "first_causes"]
+if TYPE_CHECKING:  # `check` starts without networkx (see pruner.graph.LightGraph)
+    import networkx as nx
+
+__all__ = ["Hop", "Line", "explain_flow", "explain_service", "first_causes", "hurts"]
 
 OFF = "off"  # the hop reached a switched-off service
 SEEN = "seen"  # the hop reached a service explained earlier in this explanation
@@ -80,7 +82,8 @@ def explain_flow(G: nx.DiGraph, ev: Evaluation, flow: str,
 
 def explain_service(G: nx.DiGraph, ev: Evaluation, service: str, causes: dict | None = None,
                     *, shared: bool = False) -> tuple[Line, ...]:
-    """Explain why ``service`` is DOWN or DEGRADED (empty for UP or switched off).
+    """Explain why ``service`` is DOWN or DEGRADED (empty for UP or switched off); a
+    DEGRADED service gets one line per item that hurts it.
 
     With ``shared``, the explanation stops at every other DOWN or DEGRADED service
     it reaches ("see above": that service has an explanation of its own), so that
@@ -98,11 +101,37 @@ def explain_service(G: nx.DiGraph, ev: Evaluation, service: str, causes: dict | 
     >>> [(h.target, h.end) for h in explain_service(G, ev, "web", shared=True)[0].hops]
     [('api', 'seen')]
     """
-    status = _next_status(G, ev, service, causes)
-    if status is None:
+    found = _causes(G, ev, service, causes)
+    if not found:
         return ()
     seen = _Troubled(ev, service) if shared else {service}
-    return _explain(G, ev, [(service, status)], seen, causes)
+    return _explain(G, ev, [(service, s) for s in found], seen, causes)
+
+
+def _causes(G: nx.DiGraph, ev: Evaluation, service: str,
+            table: dict | None = None) -> list[ItemStatus]:
+    """Every item through which trouble reached ``service``: the failed hard item of a
+    DOWN service; each item of a DEGRADED one with a member that :func:`hurts` it."""
+    if service in ev.cause or service not in ev.via:
+        status = _next_status(G, ev, service, table)
+        return [] if status is None else [status]
+    found = [item_status(item, ev.cause, ev.via)
+             for item in G.nodes[service]["service"].depends_on
+             if any(hurts(ev, m, service) for m in item.members)]
+    return found or [_next_status(G, ev, service, table)]
+
+
+def hurts(ev: Evaluation, dep: str, service: str) -> bool:
+    """True when the trouble of ``dep`` (DOWN, or DEGRADED) is a cause of DEGRADED
+    ``service``'s: ``dep`` is DOWN (a DEGRADED service takes nothing down), or its trouble
+    came by a path that avoids ``service`` — not back round a cycle through it. Checked
+    in constant time from the propagation order: ``dep`` was hurt first, or the
+    dependency that hurt ``dep`` was.
+    """
+    if dep in ev.cause:
+        return True
+    parent = ev.via.get(dep)
+    return parent is not None and (ev.before(dep, service) or ev.before(parent, service))
 
 
 class _Troubled:
@@ -176,6 +205,7 @@ def _explain(G, ev, starts, seen=None, causes=None) -> tuple[Line, ...]:
         depth, subject, status = entry
         hops: list[Hop] = []
         branches: list[str] = []
+        several: list[ItemStatus] = []  # a DEGRADED target hurt through several items
         owner = subject  # whose item ``status`` is (None: the flow's own item)
         while status is not None:
             item = status.item
@@ -195,10 +225,13 @@ def _explain(G, ev, starts, seen=None, causes=None) -> tuple[Line, ...]:
                 hops.append(Hop(status, target, OFF))
                 break
             hops.append(Hop(status, target))
-            status = _next_status(G, ev, target, causes)
+            several = _causes(G, ev, target, causes)
+            if len(several) > 1:  # name every cause: one line each, one level deeper
+                break
+            status = several[0] if several else None
             owner = target
         lines.append(Line(depth, subject, tuple(hops)))
-        children: list = []
+        children: list = [(depth + 1, target, s) for s in several] if len(several) > 1 else []
         for member in branches:
             if member in seen:
                 children.append(Line(depth + 1, member, (), SEEN))

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = ["HardModel", "hard_model", "hard_support", "strongly_connected"]
 

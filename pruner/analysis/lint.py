@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import deque
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.errors import Problem, display
 from pruner.graph import services_of
+
+if TYPE_CHECKING:  # imported where used: `check` starts without networkx
+    import networkx as nx
 
 __all__ = ["hard_cycles", "uncovered", "reached", "lint"]
 
@@ -24,6 +26,8 @@ def hard_cycles(G: nx.DiGraph) -> list[list[str]]:
     >>> hard_cycles(G)
     [['a', 'b']]
     """
+    import networkx as nx
+
     hard = nx.subgraph_view(G, filter_edge=lambda u, v: not G.edges[u, v]["soft"])
     groups = [sorted(c) for c in nx.strongly_connected_components(hard) if len(c) > 1]
     return sorted(groups)
@@ -59,21 +63,39 @@ def uncovered(G: nx.DiGraph) -> list[str]:
 
 
 def lint(G: nx.DiGraph) -> list[Problem]:
-    """Warnings for ``pruner validate``: hard cycles and uncovered services."""
-    services = G.graph["manifest"].nodes
+    """Warnings for ``pruner validate``: hard cycles, and one summary of the services
+    that no flow reaches (at the first one's place), listing them all.
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml",
+    ...     "services: {a: , b: , c: }\\nflows: {f: {requires: [a]}}")]).manifest)
+    >>> [p.message.split(" — ")[0] for p in lint(G)]
+    ['2 services are reached by no flow: b, c']
+    """
+    nodes = G.nodes
     found = []
     for group in hard_cycles(G):
         shown = ", ".join(group[:10]) + (f" and {len(group) - 10} more" if len(group) > 10 else "")
         found.append(Problem(
-            services[group[0]].location,
+            nodes[group[0]]["service"].location,
             f"hard dependency cycle among {shown}: if one goes down, all do",
             "warning",
         ))
-    for name in uncovered(G):
+    lost = uncovered(G)
+    if len(lost) == 1:
         found.append(Problem(
-            services[name].location,
-            f"service {display(name)} is reached by no flow: a prune candidate, "
+            nodes[lost[0]]["service"].location,
+            f"service {display(lost[0])} is reached by no flow: a prune candidate, "
             "or a sign of a flow nobody declared (monitoring, alerting, telemetry?)",
+            "warning",
+        ))
+    elif lost:
+        first = min(lost, key=lambda n: nodes[n]["service"].location)
+        found.append(Problem(
+            nodes[first]["service"].location,
+            f"{len(lost)} services are reached by no flow: {', '.join(lost)} — prune "
+            "candidates, or signs of flows nobody declared (monitoring, alerting, telemetry?)",
             "warning",
         ))
     return found

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.cuts import FlowCuts, minimal_cut_sets
 from pruner.graph import services_of
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = ["Harm", "Ranking", "rank"]
 

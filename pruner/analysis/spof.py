@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.cuts import minimal_cut_sets
 from pruner.analysis.evaluate import BROKEN, switch_off
 from pruner.graph import dependency_graph
 from pruner.model import Manifest
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = ["SinglePoints", "single_points", "residual_graph"]
 

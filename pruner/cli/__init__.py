@@ -9,12 +9,15 @@ does not pay for importers, renderers or Graphviz it never uses.
 from __future__ import annotations
 
 import gc
+import os
+import signal
+import sys
 from importlib import import_module
 
 import click
 
 from pruner import __version__
-from pruner.errors import ManifestError, PrunerError, error_line
+from pruner.errors import ManifestError, PrunerError, error_line, neutral
 
 __all__ = ["main", "COMMANDS"]
 
@@ -37,6 +40,39 @@ COMMANDS = {
 }
 
 
+# What exit code 1 means, for the --help of each command that acts as a gate.
+GATE_EXITS = {
+    "check": "a critical flow (or a --flow) is in the --fail-on state",
+    "diff": "the change fails the gate (--fail-on)",
+    "drift": "an undeclared dependency fails the gate (--fail-on)",
+    "validate": "there are warnings and --strict is given",
+    "availability": "a critical flow misses its availability target",
+    "bootstrap": "a critical flow is never ready after a cold start",
+}
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def exit_codes(command: str) -> str:
+    """The exit-code paragraph of a command's ``--help``."""
+    gate = GATE_EXITS.get(command)
+    one = f"1 {gate}; " if gate else ""
+    return (f"Exit codes: 0 ran{' and the gate holds' if gate else ''}; {one}2 bad usage or "
+            f"input; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).")
+
+
+class _Signalled(BaseException):
+    """SIGINT or SIGTERM arrived: unwind (removing temporary files), then exit 130/143."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, frame) -> None:
+    raise _Signalled(signum)
+
+
 class _Cli(click.Group):
     """Loads each command on first use; maps pruner's exceptions to exit code 2 with
     one line per problem, no traceback."""
@@ -49,7 +85,37 @@ class _Cli(click.Group):
         if target is None:
             return None
         module, attribute = target.split(":")
-        return getattr(import_module(f"pruner.cli.{module}"), attribute)
+        command = getattr(import_module(f"pruner.cli.{module}"), attribute)
+        if command.epilog is None:
+            command.epilog = exit_codes(name)
+        return command
+
+    def main(self, *args, **kwargs):
+        """Run the command line; SIGINT exits 130 and SIGTERM 143, each with one line on
+        standard error and the temporary output file removed (click alone prints
+        "Aborted!" and exits 1, which a CI gate would read as a failed gate)."""
+        previous = {}
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                previous[signum] = signal.signal(signum, _on_signal)
+            except ValueError:  # not the main thread: leave signals alone
+                pass
+        try:
+            return super().main(*args, **kwargs)
+        except (_Signalled, KeyboardInterrupt) as exc:
+            signum = getattr(exc, "signum", signal.SIGINT)
+            common = sys.modules.get("pruner.cli.common")
+            if common is not None:
+                common.remove_pending()
+            name = "interrupted" if signum == signal.SIGINT else "terminated"
+            try:
+                click.echo(f"pruner: {name}", err=True)
+            except OSError:
+                pass
+            sys.exit(EXIT_SIGINT if signum == signal.SIGINT else EXIT_SIGTERM)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -57,24 +123,51 @@ class _Cli(click.Group):
         except ManifestError as exc:  # one line per problem: FILE:LINE:COL: error: REASON
             shown = exc.problems[:MAX_PROBLEM_LINES]
             for problem in shown:
-                click.echo(str(problem), err=True)
+                click.echo(neutral(str(problem)), err=True)  # names stay inert
             more = len(exc.problems) - len(shown) + exc.omitted
             if more:
                 click.echo(f"pruner: note: {more} more problem{'s' if more > 1 else ''} "
                            "not shown", err=True)
             raise SystemExit(EXIT_INPUT) from None
         except PrunerError as exc:  # FILE:LINE: error: REASON, or pruner: error: REASON
-            click.echo(error_line(exc), err=True)
+            click.echo(neutral(error_line(exc)), err=True)
             raise SystemExit(EXIT_INPUT) from None
+        except click.ClickException as exc:  # usage errors echo arguments: make them inert
+            exc.message = neutral(exc.message)
+            raise
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as exc:
+            exc.message = neutral(exc.message)
+            raise
+
+
+def _color_default() -> str:
+    value = os.environ.get("PRUNER_COLOR", "auto").lower()
+    return value if value in COLOR_CHOICES else "auto"
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pruner")
-def main() -> None:
+@click.option("--color", type=click.Choice(COLOR_CHOICES), default=_color_default,
+              show_default="auto",
+              help="Colour the text output: auto (only on a terminal, not with NO_COLOR set "
+                   "or TERM=dumb), always or never.")
+def main(color: str) -> None:
     """Know which user flows break before you switch services off.
 
-    Exit codes: 0 ran and the gate holds; 1 ran and the gate fails; 2 bad usage or input.
+    \b
+    Exit codes:
+      0    ran, and the gate holds (for commands that are not gates: ran)
+      1    ran, and the gate fails (check: a critical flow broken, by default)
+      2    bad usage or input (a bad manifest, an unknown name); never a traceback
+      130  interrupted (Ctrl-C)
+      143  terminated (SIGTERM); no partial output file is left behind
     """
+    ctx = click.get_current_context()
+    ctx.obj = {"color": color}
     # One short-lived process building large acyclic structures: collect cyclic garbage
     # rarely (a check of 20,000 services: 1.6 s -> 1.3 s; peak memory unchanged).
     gc.set_threshold(50_000, 20, 100)

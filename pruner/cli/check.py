@@ -5,19 +5,20 @@ from __future__ import annotations
 import click
 
 from pruner.analysis.evaluate import FAIL_ON, switch_off
-from pruner.analysis.lint import lint
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
+    complete_flows,
     emit_report,
     format_option,
     load_graph,
     off_names,
+    off_option,
     output_option,
     path_argument,
+    selected_flows,
 )
-from pruner.report import check_report, validate_report
-from pruner.schema import schema_text
+from pruner.report.check import check_report, validate_report
 
 __all__ = ["validate", "check", "schema"]
 
@@ -32,6 +33,8 @@ def validate(path: str, fmt: str, strict: bool) -> None:
     Warnings: hard dependency cycles, items that name a service twice, services no
     flow reaches.
     """
+    from pruner.analysis.lint import lint
+
     result, G = load_graph(path)
     warnings = list(result.warnings) + lint(G)
     report = validate_report(G, warnings, source=path)
@@ -42,24 +45,29 @@ def validate(path: str, fmt: str, strict: bool) -> None:
 
 @click.command()
 @path_argument
-@click.option("--off", "off", multiple=True, metavar="NAME[,NAME...]",
-              help="Services to switch off (repeatable, comma-separated).")
+@off_option
 @click.option("--off-file", type=click.Path(dir_okay=False), default=None,
               help="File with one service name per line (# comments).")
+@click.option("--flow", "flow_names", multiple=True, metavar="NAME",
+              shell_complete=complete_flows,
+              help="Only this flow, in the report and the gate, critical or not "
+                   "(repeatable, comma-separated).")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="broken", show_default=True,
-              help="Which state of a critical flow fails the gate.")
+              help="Which state of a critical flow (or of a --flow) fails the gate.")
 @format_option()
 @output_option
-def check(path: str, off: tuple[str, ...], off_file: str | None, fail_on: str, fmt: str,
-          output: str | None) -> None:
+def check(path: str, off: tuple[str, ...], off_file: str | None, flow_names: tuple[str, ...],
+          fail_on: str, fmt: str, output: str | None) -> None:
     """What breaks if the services --off are switched off?
 
     Lists every flow (broken, degraded, ok) with the chain of failed requirements
-    behind each broken or degraded one.
+    behind each broken or degraded one; with --flow, only those flows.
     """
-    result, G = load_graph(path)
+    # No networkx algorithm runs here: the light graph spares its import (start-up).
+    result, G = load_graph(path, light=True)
+    flows = selected_flows(G, flow_names)
     ev = switch_off(G, off_names(G, off, off_file))
-    report = check_report(G, ev, source=path, fail_on=fail_on,
+    report = check_report(G, ev, source=path, fail_on=fail_on, flows=flows,
                           explain_services=fmt not in ("text", "json"))
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)
@@ -68,4 +76,6 @@ def check(path: str, off: tuple[str, ...], off_file: str | None, fail_on: str, f
 @click.command()
 def schema() -> None:
     """Print the JSON Schema of the manifest format (for editors and yaml-language-server)."""
+    from pruner.schema import schema_text
+
     click.echo(schema_text(), nl=False)

@@ -4,8 +4,8 @@ options, names from ``--off`` and ``--flow``, progress and deadlines."""
 from __future__ import annotations
 
 import os
+import stat
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -18,35 +18,144 @@ from pruner.render import DIAGRAM_FORMATS, FORMATS, render
 from pruner.sources import read_regular, shown
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT = 0, 1, 2
+GLOB_CHARACTERS = "*?["
+SELECTOR_HELP = ("names, shell-style globs (sms-*), tag:T, owner:O, system:S, leaves "
+                 "(services with no dependencies)")
 
 
 def use_color() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    """Whether standard output gets colour: ``--color always|never``, or under ``auto``
+    only a terminal, with neither ``NO_COLOR`` set nor ``TERM=dumb``."""
+    ctx = click.get_current_context(silent=True)
+    choice = "auto"
+    while ctx is not None:
+        if isinstance(ctx.obj, dict) and "color" in ctx.obj:
+            choice = ctx.obj["color"]
+            break
+        ctx = ctx.parent
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+# Which click parameters name files a command reads, beside every ``click.Path`` argument
+# (``diff`` takes its OLD NEW as plain strings).
+INPUT_PARAMETERS = ("path", "paths", "manifest", "sources", "observed", "off_file")
+# What any command reads from a folder it is given: manifests, traces, dependency JSON.
+READ_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")
+# Temporary output files being written, removed if a signal ends the process.
+_PENDING: set[str] = set()
+
+
+def command_inputs() -> list[str]:
+    """The paths the running command was given to read (every file or folder argument)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return []
+    found = []
+    for param in ctx.command.params:
+        if param.name in ("output",):
+            continue
+        if not (isinstance(param.type, click.Path) or param.name in INPUT_PARAMETERS):
+            continue
+        value = ctx.params.get(param.name)
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        found += [v for v in values if isinstance(v, str) and v != "-"]
+    return found
+
+
+def _inside(path: str, folder: str) -> bool:
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:
+        return False
+
+
+def refuse_clobbering(output: str, inputs: list[str]) -> None:
+    """Raise :class:`InputError` when writing ``output`` would overwrite what the command
+    reads: one of its input files (through any link or alias), or a file it reads from one
+    of its input folders (a ``*.yaml``, ``*.json`` ... below it, hidden ones aside)."""
+    real = os.path.realpath(output)
+    exists = os.path.exists(output)
+    for source in inputs:
+        try:
+            if os.path.isdir(source):
+                folder = os.path.realpath(source)
+                if not _inside(real, folder) or real == folder:
+                    continue
+                rel = os.path.relpath(real, folder).split(os.sep)
+                if any(part.startswith(".") for part in rel):
+                    continue
+                if not real.lower().endswith(READ_SUFFIXES):
+                    continue
+                raise InputError(f"refusing to write {display(output)}: it is inside the "
+                                 f"folder {display(source)} that this command reads")
+            if exists and os.path.exists(source) and (
+                    os.path.samefile(output, source) or real == os.path.realpath(source)):
+                raise InputError(f"refusing to write {display(output)}: it is the input "
+                                 f"{display(source)}; choose another --output")
+        except OSError:
+            continue
 
 
 def emit(data: str | bytes, output: str | None) -> None:
-    """Print ``data``, or write it to ``output`` atomically (a temp file, then rename).
+    """Print ``data``, or write it to ``output``.
 
-    Text is written as UTF-8 with ``\n`` line ends; bytes (PNG) as they are.
+    ``None`` and ``-`` mean standard output. A regular file (or a new one) is written
+    atomically: a temp file beside it, given the mode the file had (or the mode a plain
+    ``open()`` would give), then renamed over it. A symbolic link is written through:
+    its target gets the content, the link stays. A device or FIFO is opened and written
+    directly, never replaced. Writing over a file the command reads is refused
+    (:func:`refuse_clobbering`). Text is written as UTF-8 with ``\n`` line ends; bytes
+    (PNG) as they are.
     """
     if output is None or output == "-":
         if isinstance(data, bytes):
             click.get_binary_stream("stdout").write(data)
-        else:
-            click.echo(data, nl=False)
+        else:  # colour was decided by use_color(): click must not strip it again
+            click.echo(data, nl=False, color=True)
         return
     if isinstance(data, str):
         data = data.encode("utf-8")
-    target = Path(output)
+    refuse_clobbering(output, command_inputs())
+    try:
+        mode = os.stat(output).st_mode  # through links: what would be written
+    except FileNotFoundError:
+        mode = None  # a new file, or a link to one still to be created
+    except OSError as exc:
+        raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InputError(f"cannot write {display(output)}: is a folder; give a file name")
+    if mode is not None and not stat.S_ISREG(mode):
+        if stat.S_ISSOCK(mode):
+            raise InputError(f"cannot write {display(output)}: is a socket")
+        # A device or FIFO (also behind a link: /dev/stdout -> /proc/self/fd/1 -> a pipe):
+        # write into it, never rename over the node.
+        try:
+            with open(output, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
+        return
+    # A regular file: through symbolic links (the link stays, its target gets the content).
+    target = Path(os.path.realpath(output)) if os.path.islink(output) else Path(output)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"cannot write {display(output)}: no folder {display(str(directory))}")
+    import tempfile
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
+    _PENDING.add(tmp)
     try:
-        umask_mode(tmp)
+        if mode is None:
+            umask_mode(tmp)
+        else:
+            os.chmod(tmp, stat.S_IMODE(mode))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, target)
@@ -56,6 +165,15 @@ def emit(data: str | bytes, output: str | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        _PENDING.discard(tmp)
+
+
+def remove_pending() -> None:
+    """Remove temporary output files still being written (a signal ends the command)."""
+    for tmp in list(_PENDING):
+        Path(tmp).unlink(missing_ok=True)
+        _PENDING.discard(tmp)
 
 
 def emit_report(report, fmt: str, output: str | None) -> None:
@@ -71,14 +189,17 @@ def umask_mode(path: str) -> None:
     os.chmod(path, 0o666 & ~mask)
 
 
-def load_graph(path: str):
+def load_graph(path: str, light: bool = False):
+    """Load the manifest at ``path`` and build its graph (``light``: a
+    :class:`~pruner.graph.LightGraph`, for commands that call no networkx algorithm)."""
     result = load(path)
-    return result, dependency_graph(result.manifest)
+    return result, dependency_graph(result.manifest, light=light)
 
 
 def off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
-    """Names from ``--off`` (comma-separated, repeatable) and ``--off-file``."""
-    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    """Names from ``--off`` (comma-separated, repeatable; each a name or a selector, as
+    :func:`select_services` reads them) and ``--off-file``."""
+    names = sorted(select_services(G, values, "--off")) if values else []
     if off_file is not None:
         try:
             lines = read_regular(off_file).decode("utf-8").splitlines()
@@ -109,7 +230,71 @@ output_option = click.option(
 path_argument = click.argument("path", type=click.Path(exists=False))
 
 
+def _completion_path(ctx: click.Context) -> str | None:
+    """PATH as typed so far: parsed when click could parse it; else (an option still
+    waiting for its value stops click's parse) read from the words the shell passes."""
+    for key in ("path", "manifest"):
+        if isinstance(ctx.params.get(key), str):
+            return ctx.params[key]
+    import shlex
+
+    try:
+        words = shlex.split(os.environ.get("COMP_WORDS", ""))
+    except ValueError:
+        words = os.environ.get("COMP_WORDS", "").split()
+    takes_value = {o for p in ctx.command.params if isinstance(p, click.Option)
+                   and not p.is_flag for o in p.opts + p.secondary_opts}
+    if ctx.info_name not in words:
+        return None
+    rest = words[words.index(ctx.info_name) + 1:]
+    for before, word in zip([""] + rest, rest, strict=False):
+        if not word.startswith("-") and before not in takes_value and os.path.exists(word):
+            return word
+    return None
+
+
+def _completion_graph(ctx: click.Context):
+    """The graph of the manifest given as PATH on the command line, or None."""
+    path = _completion_path(ctx)
+    if path is None:
+        return None
+    try:
+        return dependency_graph(load(path).manifest, light=True)
+    except Exception:  # completion stays silent: a half-typed path, a bad manifest
+        return None
+
+
+def _complete(names, incomplete: str) -> list:
+    from click.shell_completion import CompletionItem
+
+    head, comma, last = incomplete.rpartition(",")
+    return [CompletionItem(head + comma + n) for n in sorted(names) if n.startswith(last)]
+
+
+def complete_services(ctx: click.Context, param, incomplete: str) -> list:
+    """Shell completion of service (and operation) names and selectors, from PATH."""
+    G = _completion_graph(ctx)
+    if G is None:
+        return []
+    services = [G.nodes[n]["service"] for n in G]
+    names = set(G)
+    names |= {f"tag:{t}" for s in services for t in s.tags}
+    names |= {f"{f}:{getattr(s, f)}" for s in services for f in ("owner", "system")
+              if getattr(s, f)}
+    return _complete(names, incomplete)
+
+
+def complete_flows(ctx: click.Context, param, incomplete: str) -> list:
+    """Shell completion of flow names, from PATH."""
+    G = _completion_graph(ctx)
+    return [] if G is None else _complete(G.graph["flows"], incomplete)
+
+
+off_option = click.option(
+    "--off", "off", multiple=True, metavar="SELECTOR[,...]", shell_complete=complete_services,
+    help=f"Services to switch off (repeatable, comma-separated): {SELECTOR_HELP}.")
 flow_option = click.option("--flow", "flow_names", multiple=True, metavar="NAME",
+                            shell_complete=complete_flows,
                             help="Only this flow (repeatable, comma-separated).")
 budget_option = click.option(
     "--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -129,14 +314,24 @@ def selected_flows(G, values: tuple[str, ...]) -> list[str] | None:
     return sorted(set(names))
 
 
-def among_services(G, values: tuple[str, ...]) -> set[str] | None:
-    """Services allowed in cut sets: names, ``leaves``, ``tag:T``, ``owner:O``, ``system:S``."""
+def select_services(G, values: tuple[str, ...], option: str) -> set[str]:
+    """The services (or operations) that selectors name, for ``--off`` and ``--among``.
+
+    Each value is comma-separated; each selector is a service or operation name (exact
+    names win, so a service ``tag`` with an operation ``x`` is still ``tag:x``), a
+    shell-style glob over names (``sms-*``, ``zk-?``), ``tag:T``, ``owner:O``, ``system:S``
+    or ``leaves`` (services with no dependencies). A selector that selects nothing is an
+    input error; a flow named where a service belongs says so.
+    """
+    import fnmatch
+
     selectors = [s.strip() for v in values for s in v.split(",") if s.strip()]
-    if not selectors:
-        return None
     services = [G.nodes[n]["service"] for n in services_of(G)]
     chosen: set[str] = set()
     for sel in selectors:
+        if sel in G:
+            chosen.add(sel)
+            continue
         if sel == "leaves":
             chosen.update(s.name for s in services if not s.depends_on)
             continue
@@ -149,14 +344,29 @@ def among_services(G, values: tuple[str, ...]) -> set[str] | None:
                 known = {getattr(s, field) for s in services if getattr(s, field)}
                 found = {s.name for s in services if getattr(s, field) == value}
             if not found:
-                raise InputError(f"--among {display(sel)}: no service has {field} "
+                raise InputError(f"{option} {display(sel)}: no service has {field} "
                                  f"{display(value)}{did_you_mean(value, known)}")
             chosen |= found
-        elif sel in G:
-            chosen.add(sel)
+        elif any(c in sel for c in GLOB_CHARACTERS):
+            found = set(fnmatch.filter(G, sel))
+            if not found:
+                raise InputError(f"{option} {display(sel)}: the pattern matches no service")
+            chosen |= found
+        elif sel in G.graph["flows"]:
+            raise UnknownNameError(
+                f"{option} {display(sel)}: that is a flow, not a service; {option} takes "
+                f"services (to look at one flow, use --flow {sel})")
         else:
-            raise UnknownNameError(f"--among: {unknown_name(G, sel)}")
+            where = "" if option == "--off" else f"{option}: "  # --off: as switch_off says
+            raise UnknownNameError(f"{where}{unknown_name(G, sel)}")
     return chosen
+
+
+def among_services(G, values: tuple[str, ...]) -> set[str] | None:
+    """Services allowed in cut sets (``--among``): :func:`select_services`."""
+    if not any(v.strip(", ") for v in values):
+        return None
+    return select_services(G, values, "--among")
 
 
 class Progress:

@@ -8,7 +8,15 @@ import click
 
 from pruner.analysis.evaluate import FAIL_ON, switch_off
 from pruner.analysis.focus import check_flows
-from pruner.cli.common import Progress, emit, load_graph, off_names, path_argument
+from pruner.cli.common import (
+    Progress,
+    complete_flows,
+    emit,
+    load_graph,
+    off_names,
+    off_option,
+    path_argument,
+)
 from pruner.errors import InputError, display
 from pruner.graphviz_run import run_dot
 from pruner.render import render
@@ -47,14 +55,12 @@ def _diagram_options(function):
         "--depth", type=click.IntRange(min=1), default=None,
         help="Show services at most N dependency steps below the flows.")(function)
     function = click.option(
-        "--flow", "flows", multiple=True, metavar="NAME",
+        "--flow", "flows", multiple=True, metavar="NAME", shell_complete=complete_flows,
         help="Show only this flow and what it stands on (repeatable).")(function)
     function = click.option(
         "--off-file", type=click.Path(dir_okay=False), default=None,
         help="File with one service name per line (# comments).")(function)
-    function = click.option(
-        "--off", "off", multiple=True, metavar="NAME[,NAME...]",
-        help="Services to switch off (repeatable, comma-separated).")(function)
+    function = off_option(function)
     return function
 
 

@@ -8,9 +8,12 @@ from pruner.analysis.cuts import minimal_cut_sets
 from pruner.analysis.essential import essential as essential_analysis
 from pruner.analysis.rank import rank as rank_analysis
 from pruner.cli.common import (
+    SELECTOR_HELP,
     Progress,
     among_services,
     budget_option,
+    complete_flows,
+    complete_services,
     deadline_after,
     emit_report,
     flow_option,
@@ -31,8 +34,9 @@ __all__ = ["cuts", "essential", "rank"]
 @click.option("--max-order", type=click.IntRange(min=1), default=2, show_default=True,
               metavar="K", help="Largest cut set size to find.")
 @click.option("--among", "among", multiple=True, metavar="SELECTOR[,...]",
-              help="Only these services may be switched off: names, leaves, tag:T, owner:O, "
-                   "system:S (repeatable, comma-separated).")
+              shell_complete=complete_services,
+              help=f"Only these services may be switched off: {SELECTOR_HELP} "
+                   "(repeatable, comma-separated).")
 @budget_option
 @format_option("text", "json")
 @output_option
@@ -81,13 +85,26 @@ def essential(path: str, flow_names: tuple[str, ...], time_budget: float | None,
 
 @click.command()
 @path_argument
-@flow_option
-@budget_option
-@format_option("text", "json")
+@click.option("--flow", "flow_names", multiple=True, metavar="NAME",
+              shell_complete=complete_flows,
+              help="Rank by harm to this flow (repeatable, comma-separated); default: every "
+                   "critical flow.")
+@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS",
+              help="Stop the cut-set search after this many seconds; the ranking then counts "
+                   "only what was found and says INCOMPLETE (JSON: complete: false).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True,
+              help="text: one line per service, most harmful first; json: the same as data.")
 @output_option
 def rank(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt: str,
          output: str | None) -> None:
-    """Services by harm: critical flows each alone breaks, then order-<=2 cut sets it is in."""
+    """Services by harm: critical flows each alone breaks, then order-<=2 cut sets it is in.
+
+    Each service that appears in some minimal cut set of order <= 2 of the flows is
+    listed with the flows it breaks on its own (it is their single point of failure)
+    and the number of order-<=2 cut sets it is part of; ties are sorted by name.
+    """
     _, G = load_graph(path)
     flows = selected_flows(G, flow_names)
     with Progress("rank") as bar:

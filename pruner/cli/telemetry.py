@@ -16,7 +16,7 @@ from pruner.cli.common import (
     load_graph,
     output_option,
 )
-from pruner.errors import InputError
+from pruner.errors import InputError, neutral
 from pruner.importers import IMPORTERS, import_sources, result_to_yaml
 from pruner.importers.observe import MANIFEST, observe
 from pruner.loader import load_sources
@@ -49,7 +49,7 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
     text = result_to_yaml(result)
     load_sources([(output, text)])  # what we write must validate; a failure here is a bug
     for note in result.notes:
-        click.echo(f"pruner: note: {note}", err=True)
+        click.echo(f"pruner: note: {neutral(note)}", err=True)
     emit(text, output)
     services = result.document.get("services", {})
     edges = sum(len(s.get("depends_on", ())) for s in services.values())
@@ -57,7 +57,8 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
     flow_text = (f"{flows} flow{'' if flows == 1 else 's'}" if flows
                  else "no flows (add them by hand)")
     if output != "-":
-        click.echo(f"pruner: wrote {output}: {len(services)} services, {edges} "
+        click.echo(f"pruner: wrote {neutral(output)}: {len(services)} "
+                   f"service{'' if len(services) == 1 else 's'}, {edges} "
                    f"dependenc{'y' if edges == 1 else 'ies'}, {flow_text}", err=True)
 
 

@@ -6,7 +6,10 @@ is the CLI's job.
 
 from __future__ import annotations
 
+import re
 from importlib import import_module
+
+from pruner.errors import INVISIBLE
 
 __all__ = ["FORMATS", "DIAGRAM_FORMATS", "render"]
 
@@ -24,6 +27,11 @@ FORMATS = {
 # Formats that draw a diagram or a page (pruner render / pruner report), not a
 # command's report: commands offer them only when they ask for them by name.
 DIAGRAM_FORMATS = ("dot", "mermaid", "html")
+# Bidi controls: embeddings, overrides, isolates and marks (no format emits them itself;
+# Markdown does emit a zero-width space after "@" on purpose, so those stay to clean()).
+_HIDDEN = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# In JSON every invisible character can go: its \uXXXX escape is the same string.
+_HIDDEN_JSON = re.compile(f"[{INVISIBLE}]")
 
 
 def render(report, fmt: str = "text", **options) -> str:
@@ -35,4 +43,11 @@ def render(report, fmt: str = "text", **options) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(sorted(FORMATS))}")
     module = import_module(f"pruner.render.{FORMATS[fmt]}")
-    return module.render(report, **options)
+    text = module.render(report, **options)
+    hidden = _HIDDEN_JSON if fmt in ("json", "sarif") else _HIDDEN
+    if isinstance(text, str) and hidden.search(text):
+        # A last guard: each format escapes what it prints (render.common.clean), and no
+        # bidi control that reorders the text around it gets through anyway. In JSON and
+        # SARIF, the \uXXXX left in a string is its JSON escape: the data is unchanged.
+        text = hidden.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text

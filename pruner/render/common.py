@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP, ItemStatus
 from pruner.analysis.explain import OFF, SEEN, Hop, Line
+from pruner.errors import neutral
 from pruner.model import AT_LEAST, SINGLE
 
 __all__ = [
+    "Dispatch",
     "clean",
     "status_text",
     "hop_text",
@@ -28,17 +28,68 @@ __all__ = [
     "traffic_facts",
 ]
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def clean(text: object) -> str:
-    r"""Free text made safe for one terminal line: control characters (ANSI escapes,
-    newlines) become visible escapes.
+    r"""Free text, names and paths made safe for one terminal line or any report: control
+    characters (ANSI and OSC escapes, newlines), bidi overrides and isolates and zero-width
+    characters become visible escapes (one function for every format:
+    :func:`pruner.errors.neutral`).
 
     >>> clean("ok\x1b[31m\nred")
     'ok\\x1b[31m\\nred'
+    >>> clean("invoice\u202efdp.exe")
+    'invoice\\u202efdp.exe'
     """
-    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], str(text))
+    return neutral(text)
+
+
+class Dispatch:
+    """A format's ``render(report, **options)``: calls the function registered for the
+    report's class, found by class name. Registering imports nothing (the annotation
+    ``report: DiffReport`` stays a string under ``from __future__ import annotations``),
+    so a format module loads without every report module and `pruner check` starts
+    without the diff, drift or cut-set machinery.
+
+    >>> render = Dispatch("demo")
+    >>> @render.register
+    ... def _(report: int) -> str:
+    ...     return f"int {report}"
+    >>> render(3)
+    'int 3'
+    >>> @render.register(float)
+    ... def _(report, color=False):
+    ...     return "a float"
+    >>> render(1.5)
+    'a float'
+    >>> render("x")
+    Traceback (most recent call last):
+    TypeError: no demo output for str
+    """
+
+    def __init__(self, fmt: str):
+        self.fmt = fmt
+        self.registry: dict[str, object] = {}
+
+    def register(self, kind, function=None):
+        """``@render.register`` on a function annotated ``report: SomeReport``, or
+        ``@render.register(SomeReport)`` / ``render.register(SomeReport, function)`` as
+        with :func:`functools.singledispatch`."""
+        if isinstance(kind, type):
+            if function is None:
+                return lambda f: self.register(kind, f)
+            self.registry[kind.__name__] = function
+            return function
+        function = kind
+        annotation = next(iter(function.__annotations__.values()))
+        name = annotation if isinstance(annotation, str) else annotation.__name__
+        self.registry[name] = function
+        return function
+
+    def __call__(self, report, **options) -> str:
+        for cls in type(report).__mro__:
+            function = self.registry.get(cls.__name__)
+            if function is not None:
+                return function(report, **options)
+        raise TypeError(f"no {self.fmt} output for {type(report).__name__}")
 
 
 def status_text(status: ItemStatus) -> str:

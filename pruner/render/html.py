@@ -28,7 +28,7 @@ from importlib.resources import files
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
 from pruner.model import ANY_OF, AT_LEAST
-from pruner.render.common import clean, flow_summary, line_text, service_summary
+from pruner.render.common import clean, flow_summary, line_text, plural, service_summary
 from pruner.render.dot import EDGE_COLOR, STYLE, tidy_svg
 from pruner.report.diagram import OFF
 from pruner.report.overview import Overview
@@ -431,13 +431,13 @@ def _static_diagram(report: Overview, svg: str | None) -> list[str]:
     shown = len([n for n in report.diagram.nodes if n.kind == "service"])
     if report.focus == "troubled":
         caption = (f"The broken and degraded flows and everything they stand on "
-                   f"({shown} of {report.services_total} services). "
+                   f"({shown} of {plural(report.services_total, 'service', 'services')}). "
                    "<code>pruner render</code> draws the whole manifest.")
     elif report.focus == "chosen":
         caption = (f"The chosen flows and everything they stand on ({shown} of "
-                   f"{report.services_total} services).")
+                   f"{plural(report.services_total, 'service', 'services')}).")
     else:
-        caption = f"Every flow and service ({shown} services)."
+        caption = f"Every flow and service ({plural(shown, 'service', 'services')})."
     out.append(f'<p class="muted">{caption}</p>')
     if svg is None:
         out.append('<p class="muted">No diagram: Graphviz was not run.</p>')

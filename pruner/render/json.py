@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from functools import singledispatch
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP, ItemStatus
-from pruner.render.common import line_text
-from pruner.report import CheckReport, ValidateReport
+from pruner.render.common import Dispatch, line_text
+
+if TYPE_CHECKING:  # registering by class name imports no report module (start-up)
+    from pruner.report import CheckReport, CutsReport, EssentialReport, RankReport, ValidateReport
+    from pruner.report.diff import DiffReport
+    from pruner.report.drift import DriftReport
 
 __all__ = ["render", "dumps", "item_json"]
 
@@ -34,10 +38,8 @@ def item_json(status: ItemStatus) -> dict:
     } | ({"implicit": True} if item.implicit else {})
 
 
-@singledispatch
-def render(report) -> str:
-    """Render ``report`` as JSON."""
-    raise TypeError(f"no JSON output for {type(report).__name__}")
+render = Dispatch("JSON")
+render.__doc__ = """Render ``report`` as JSON."""
 
 
 @render.register
@@ -67,7 +69,7 @@ def check_json(report: CheckReport) -> dict:
             "state": s.state,
             "off": s.off,
             "cause": None if s.cause is None else item_json(s.cause),
-            "via": s.via,
+            "via": list(s.via),
         }
     off = sum(1 for s in report.services if s.off)
     broken = report.flows_in(BROKEN)
@@ -135,8 +137,6 @@ def _(report: ValidateReport) -> str:
 
 
 # --- diff report (issue 4) ---------------------------------------------------
-from pruner.analysis.diff import KIND_ORDER  # noqa: E402
-from pruner.report.diff import DiffReport, removed_causes  # noqa: E402
 
 
 def _service_json(service) -> dict:
@@ -150,6 +150,9 @@ def _(report: DiffReport) -> str:
 
 def diff_json(report: DiffReport) -> dict:
     """The JSON object of ``pruner diff`` (shape documented in docs/ci-gate.md)."""
+    from pruner.analysis.diff import KIND_ORDER
+    from pruner.report.diff import removed_causes
+
     d = report.diff
     renamed_old = {old for old, _ in d.renamed}
     renamed_new = {new for _, new in d.renamed}
@@ -233,7 +236,6 @@ def item_json_plain(item) -> dict:
 
 
 # --- drift (issue 6) ---
-from pruner.report.drift import DriftReport  # noqa: E402  (kept in this block on purpose)
 
 
 @render.register
@@ -299,7 +301,6 @@ def drift_json(report: DriftReport) -> dict:
 
 
 # --- cuts, essential, rank (issue 3) ---
-from pruner.report import CutsReport, EssentialReport, RankReport  # noqa: E402
 
 
 @render.register
@@ -327,6 +328,7 @@ def _(report: EssentialReport) -> str:
         "flows": list(e.flows),
         "keep": list(e.keep),
         "prunable": list(e.prunable),
+        "prunable_giving_up_redundancy": list(e.redundant),
         "uncovered": list(e.uncovered),
         "minimum": e.minimum,
         "single_points_of_failure": list(e.spof),

@@ -117,11 +117,12 @@ def _(report: DriftReport) -> str:
     ET.SubElement(summary, "system-out").text = "\n".join(_x(line) for line in (
         f"{'FAIL' if not gate.passed else 'PASS'}: {drift_verdict(report)} "
         f"(--fail-on {gate.fail_on}: fails on {DRIFT_GATE_RULE[gate.fail_on]})",
-        f"declared: {report.source} ({report.declared_services} services, "
+        f"declared: {report.source} "
+        f"({plural(report.declared_services, 'service', 'services')}, "
         f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
         f"{plural(report.declared_flows, 'flow', 'flows')})",
         f"observed: {obs.kind} from {', '.join(obs.sources) or '-'} "
-        f"({len(obs.services)} services, "
+        f"({plural(len(obs.services), 'service', 'services')}, "
         f"{plural(d.observed_edges, 'dependency', 'dependencies')})",
         f"observed dependencies the manifest declares: {d.matched} of {d.observed_edges}; "
         f"not judged: {plural(d.unjudged, 'declaration', 'declarations')}",

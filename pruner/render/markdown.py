@@ -212,9 +212,9 @@ def _(report: CheckReport) -> str:
 def _(report: ValidateReport) -> str:
     n = len(report.warnings)
     out = [f"### ✅ pruner: {code_span(report.source)} is valid", "",
-           f"{report.services} services, {_operations(report)}{report.flows} flows, "
-           f"{report.items} items, "
-           f"{n} warning{'s' if n != 1 else ''}", ""]
+           f"{plural(report.services, 'service', 'services')}, {_operations(report)}"
+           f"{plural(report.flows, 'flow', 'flows')}, {plural(report.items, 'item', 'items')}, "
+           f"{plural(n, 'warning', 'warnings')}", ""]
     for w in report.warnings:
         out.append(f"- {code_span(str(w.location))}: {md_text(w.message)}")
     return "\n".join(out).rstrip("\n") + "\n"
@@ -335,10 +335,12 @@ def _(report: DriftReport) -> str:
     sources = ", ".join(code_span(s) for s in obs.sources[:10]) or "—"
     if len(obs.sources) > 10:
         sources += f" and {len(obs.sources) - 10} more"
-    out.append(f"Declared {code_span(report.source)} ({report.declared_services} services, "
+    out.append(f"Declared {code_span(report.source)} "
+               f"({plural(report.declared_services, 'service', 'services')}, "
                f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
                f"{plural(report.declared_flows, 'flow', 'flows')}) · observed "
-               f"{md_text(obs.kind)} {sources} ({len(obs.services)} services, "
+               f"{md_text(obs.kind)} {sources} "
+               f"({plural(len(obs.services), 'service', 'services')}, "
                f"{plural(d.observed_edges, 'dependency', 'dependencies')}) · gate: "
                f"`--fail-on {gate.fail_on}` (fails on {DRIFT_GATE_RULE[gate.fail_on]})  ")
     out.append(f"Observed dependencies that the manifest declares: {d.matched} of "

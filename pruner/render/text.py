@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from functools import singledispatch
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, OK
 from pruner.render.common import (
+    Dispatch,
     clean,
     flow_summary,
     line_text,
     name_list,
     operation_summary,
+    plural,
     service_summary,
     troubled_operations,
 )
-from pruner.report import CheckReport, ValidateReport
+
+if TYPE_CHECKING:  # registering by class name imports no report module (start-up)
+    from pruner.report import CheckReport, CutsReport, EssentialReport, RankReport, ValidateReport
+    from pruner.report.diff import DiffReport
+    from pruner.report.drift import DriftReport
 
 __all__ = ["render"]
 
@@ -29,10 +35,8 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"{_ANSI[style]}{text}{_RESET}" if color else text
 
 
-@singledispatch
-def render(report, color: bool = False) -> str:
-    """Render ``report`` as text; ``color`` adds ANSI colours."""
-    raise TypeError(f"no text output for {type(report).__name__}")
+render = Dispatch("text")
+render.__doc__ = """Render ``report`` as text; ``color`` adds ANSI colours."""
 
 
 @render.register
@@ -81,26 +85,19 @@ def _(report: CheckReport, color: bool = False) -> str:
 
 @render.register
 def _(report: ValidateReport, color: bool = False) -> str:
-    out = [str(w) for w in report.warnings]
+    out = [clean(w) for w in report.warnings]
     n = len(report.warnings)
     status = _paint("valid", "green", color)
-    operations = f"{report.operations} operations, " if report.operations else ""
-    out.append(f"{report.source}: {status} — {report.services} services, {operations}"
-               f"{report.flows} flows, {report.items} items, {n} warning{'s' if n != 1 else ''}")
+    operations = (f"{plural(report.operations, 'operation', 'operations')}, "
+                  if report.operations else "")
+    out.append(f"{clean(report.source)}: {status} — "
+               f"{plural(report.services, 'service', 'services')}, {operations}"
+               f"{plural(report.flows, 'flow', 'flows')}, {plural(report.items, 'item', 'items')}, "
+               f"{plural(n, 'warning', 'warnings')}")
     return "\n".join(out) + "\n"
 
 
 # --- diff report (issue 4) ---------------------------------------------------
-from pruner.render.diff_words import (  # noqa: E402
-    KIND_LABEL,
-    accept_hint,
-    change_sentence,
-    counts_text,
-    item_change_text,
-    owner_change_text,
-    verdict,
-)
-from pruner.report.diff import DiffReport  # noqa: E402
 
 _KIND_STYLE = {"broken": "red", "masked": "red", "spof": "red", "degraded": "yellow",
                "deleted": "yellow",
@@ -109,6 +106,16 @@ _KIND_STYLE = {"broken": "red", "masked": "red", "spof": "red", "degraded": "yel
 
 @render.register
 def _(report: DiffReport, color: bool = False) -> str:
+    from pruner.render.diff_words import (
+        KIND_LABEL,
+        accept_hint,
+        change_sentence,
+        counts_text,
+        item_change_text,
+        owner_change_text,
+        verdict,
+    )
+
     d = report.diff
     out = [f"pruner diff: {clean(report.old_source)} -> {clean(report.new_source)}"]
     renamed = {old for old, _ in d.renamed}
@@ -162,22 +169,21 @@ def _(report: DiffReport, color: bool = False) -> str:
 # --- drift (issue 6) ---
 from pruner.render.common import (  # noqa: E402  (kept in this block on purpose)
     DRIFT_GATE_RULE,
-    plural,
     traffic_facts,
     undeclared_text,
 )
-from pruner.report.drift import DriftReport  # noqa: E402
 
 
 @render.register
 def _(report: DriftReport, color: bool = False) -> str:
     d, obs = report.drift, report.observation
     out = [
-        f"Declared: {clean(report.source)} ({report.declared_services} services, "
+        f"Declared: {clean(report.source)} "
+        f"({plural(report.declared_services, 'service', 'services')}, "
         f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
         f"{plural(report.declared_flows, 'flow', 'flows')})",
         f"Observed: {obs.kind} from {clean(', '.join(obs.sources)) or '-'} "
-        f"({len(obs.services)} services, "
+        f"({plural(len(obs.services), 'service', 'services')}, "
         f"{plural(d.observed_edges, 'dependency', 'dependencies')})",
     ]
     out += [f"  note: {clean(n)}" for n in obs.notes]
@@ -232,11 +238,12 @@ def _(report: DriftReport, color: bool = False) -> str:
 
 
 # --- cuts, essential, rank (issue 3) ---
-from pruner.report import EXPLAIN_LIMIT, CutsReport, EssentialReport, RankReport  # noqa: E402
 
 
 @render.register
 def _(report: CutsReport, color: bool = False) -> str:
+    from pruner.report.cuts import EXPLAIN_LIMIT
+
     out = []
     among = f", among {len(report.among)} candidate services" if report.among is not None else ""
     out.append(f"Minimal cut sets of order <= {report.max_order}{among}: "
@@ -266,14 +273,16 @@ def _(report: CutsReport, color: bool = False) -> str:
                 index += 1
         unexplained = len(cuts.cut_sets) - len(f.explanations)
         if unexplained > 0:
-            out.append(f"  ({unexplained} cut sets shown without explanation: only the first "
+            out.append(f"  ({plural(unexplained, 'cut set', 'cut sets')} shown without "
+                       "explanation: only the first "
                        f"{EXPLAIN_LIMIT} are explained; `pruner check --off ...` explains any)")
     out.append("")
     total = sum(len(f.cuts.cut_sets) for f in report.flows)
     spofs = sum(len(f.cuts.of_order(1)) for f in report.flows)
     status = "" if report.complete else " — INCOMPLETE: the time budget stopped the search"
-    out.append(f"{len(report.flows)} flows, {total} minimal cut sets, {spofs} single points "
-               f"of failure{status}")
+    out.append(f"{plural(len(report.flows), 'flow', 'flows')}, "
+               f"{plural(total, 'minimal cut set', 'minimal cut sets')}, "
+               f"{plural(spofs, 'single point', 'single points')} of failure{status}")
     return "\n".join(out) + "\n"
 
 
@@ -284,16 +293,22 @@ def _(report: EssentialReport, color: bool = False) -> str:
     pct = 100.0 * len(e.keep) / e.services if e.services else 0.0
     proof = "minimum" if e.minimum else "minimal, not proven minimum"
     out.append(f"Keep ({len(e.keep)}, {proof}): {name_list(e.keep, 50) or 'nothing'}")
-    spof = f"{len(e.spof)} of them single points of failure" if e.spof else "none alone fatal"
+    spof = ("none alone fatal" if not e.spof else "1 of them a single point of failure"
+            if len(e.spof) == 1 else f"{len(e.spof)} of them single points of failure")
     out.append(f"  {spof}")
     out.append(f"Prunable ({len(e.prunable)}): {name_list(e.prunable, 50) or 'nothing'}")
+    if e.redundant:
+        out.append(f"  prunable only by giving up redundancy ({len(e.redundant)}): "
+                   f"{name_list(e.redundant, 50)} — fallback or quorum members (or what they "
+                   "need): the services they back up would be left without a spare")
     if e.uncovered:
         out.append(f"Reached by no flow ({len(e.uncovered)}): {name_list(e.uncovered, 50)}")
     out.append("")
     critical = "critical " if report.all_critical else ""
     what = (f"the {critical}flow {e.flows[0]}" if len(e.flows) == 1
             else f"all {len(e.flows)} {critical}flows")
-    headline = (f"{len(e.keep)} of {e.services} services ({pct:.1f}%) keep {what} "
+    headline = (f"{len(e.keep)} of {plural(e.services, 'service', 'services')} ({pct:.1f}%) "
+                f"keep{'s' if len(e.keep) == 1 else ''} {what} "
                 f"working; {len(e.prunable)} prunable; "
                 f"{len(e.uncovered)} reached by no flow — prune candidates, "
                 "or flows nobody declared")
@@ -304,16 +319,20 @@ def _(report: EssentialReport, color: bool = False) -> str:
 @render.register
 def _(report: RankReport, color: bool = False) -> str:
     r = report.ranking
-    out = [f"Services by harm for {len(r.flows)} flows: flows each alone breaks, "
+    out = [f"Services by harm for {plural(len(r.flows), 'flow', 'flows')}: flows each alone "
+           "breaks, "
            "then minimal cut sets of order <= 2 it is in"]
     width = min(max((len(h.service) for h in r.services), default=0), 40)
     for i, h in enumerate(r.services, 1):
         alone = f"breaks alone: {name_list(h.spof_for, 5)}" if h.spof_for else "never alone"
         name = _paint(f"{h.service:<{width}}", "red" if h.spof_for else "bold", color)
-        out.append(f"  {i:>4}. {name}  {len(h.spof_for):>3} flows  "
-                   f"{h.cut_sets:>5} cut sets  ({alone})")
+        flows = "flow " if len(h.spof_for) == 1 else "flows"
+        sets = "cut set " if h.cut_sets == 1 else "cut sets"
+        out.append(f"  {i:>4}. {name}  {len(h.spof_for):>3} {flows}  "
+                   f"{h.cut_sets:>5} {sets}  ({alone})")
     out.append("")
     tail = "" if r.complete else " — INCOMPLETE: the time budget stopped the search"
-    out.append(f"{len(r.services)} services in some cut set of order <= 2; {r.harmless} in "
+    out.append(f"{plural(len(r.services), 'service', 'services')} in some cut set of order "
+               f"<= 2; {r.harmless} in "
                f"none{tail}")
     return "\n".join(out) + "\n"

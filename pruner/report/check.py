@@ -6,9 +6,9 @@ per output format in :mod:`pruner.render`) only format it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import (
     BROKEN,
@@ -23,9 +23,12 @@ from pruner.analysis.evaluate import (
     gate,
     item_status,
 )
-from pruner.analysis.explain import Line, explain_flow, explain_service
+from pruner.analysis.explain import Line, explain_flow, explain_service, hurts
 from pruner.errors import Problem
 from pruner.model import Flow, Service
+
+if TYPE_CHECKING:  # `check` starts without networkx (see pruner.graph.LightGraph)
+    import networkx as nx
 
 __all__ = [
     "FlowResult",
@@ -58,13 +61,14 @@ class FlowResult:
 @dataclass(frozen=True)
 class ServiceResult:
     """A service's state; ``off`` if switched off; ``cause`` the failed hard item of a
-    DOWN service; ``via`` the dependency through which a DEGRADED one is hurt."""
+    DOWN service; ``via`` every dependency through which a DEGRADED one is hurt
+    (sorted; empty unless DEGRADED)."""
 
     service: Service
     state: str
     off: bool
     cause: ItemStatus | None
-    via: str | None
+    via: tuple[str, ...]
     explanation: tuple[Line, ...] = ()
 
     @property
@@ -117,6 +121,7 @@ def check_report(
     fail_on: str = "broken",
     explain_services: bool = False,
     off_word: str = "switched off",
+    flows: Iterable[str] | None = None,
 ) -> CheckReport:
     """Assemble the report of an evaluation.
 
@@ -125,10 +130,15 @@ def check_report(
     (``explain_service(..., shared=True)``), so that it stays linear in the
     manifest. Every explanation shares one table of first causes
     (:func:`~pruner.analysis.explain.first_causes`), each looked up once.
+    ``flows`` limits the report and the gate to those flows (``check --flow``).
     """
     causes: dict = {}
+    chosen = None if flows is None else set(flows)
+    gate_result = gate(G, ev, fail_on, None if chosen is None else sorted(chosen))
     flows = []
     for name, flow in G.graph["flows"].items():
+        if chosen is not None and name not in chosen:
+            continue
         state = ev.flows[name]
         explanation = explain_flow(G, ev, name, causes) if state != OK else ()
         flows.append(FlowResult(flow, state, flow_items(G, ev, name), explanation))
@@ -144,7 +154,7 @@ def check_report(
             explanation = (explain_service(G, ev, name, causes, shared=True)
                            if explain_services and state != UP else ())
             results.append(ServiceResult(
-                svc, state, name in ev.cause and index is None, cause, ev.via.get(name),
+                svc, state, name in ev.cause and index is None, cause, _via(G, ev, name),
                 explanation,
             ))
         tables.append(tuple(results))
@@ -153,10 +163,17 @@ def check_report(
         off=ev.off,
         flows=tuple(flows),
         services=tables[0],
-        gate=gate(G, ev, fail_on),
+        gate=gate_result,
         off_word=off_word,
         operations=tables[1],
     )
+
+
+def _via(G: nx.DiGraph, ev: Evaluation, name: str) -> tuple[str, ...]:
+    """Every dependency whose trouble degrades ``name`` (empty unless DEGRADED)."""
+    if name not in ev.via or name in ev.cause:
+        return ()
+    return tuple(sorted(d for d in G._succ[name] if hurts(ev, d, name)))
 
 
 def validate_report(G: nx.DiGraph, warnings, source: str = "") -> ValidateReport:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.cuts import FlowCuts
 from pruner.analysis.essential import Essential
@@ -13,6 +12,9 @@ from pruner.analysis.explain import Line, explain_flow
 from pruner.analysis.focus import support_graph
 from pruner.analysis.rank import Ranking
 from pruner.model import Flow
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = [
     "EXPLAIN_LIMIT",

@@ -9,8 +9,7 @@ SVG, PNG, Mermaid and HTML pictures agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import (
     BROKEN,
@@ -25,6 +24,9 @@ from pruner.analysis.evaluate import (
 from pruner.analysis.focus import check_flows, focus
 from pruner.analysis.lint import reached
 from pruner.model import ANY_OF, SINGLE, Item
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = [
     "CLUSTER_BY",

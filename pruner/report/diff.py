@@ -19,8 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.diff import (
     DiffGate,
@@ -35,6 +34,9 @@ from pruner.analysis.explain import Line, explain_flow
 from pruner.errors import Location
 from pruner.model import Manifest
 from pruner.report.check import CheckReport, FlowResult, check_report
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = ["Anchor", "FlowDiff", "DiffReport", "diff_report", "removed_causes", "item_key"]
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.drift import Drift, DriftGate, Observation, drift, drift_gate
 from pruner.errors import Location
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = ["DriftReport", "drift_report"]
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import OK, Evaluation
 from pruner.analysis.focus import focus as support
@@ -15,6 +14,9 @@ from pruner.analysis.spof import SinglePoints, single_points
 from pruner.model import Flow, Service
 from pruner.report.check import CheckReport, check_report
 from pruner.report.diagram import Diagram, diagram_report
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = ["Overview", "overview_report", "STATIC_LIMIT"]
 

@@ -1,4 +1,6 @@
+import json
 from itertools import combinations
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -47,3 +49,67 @@ def test_explicit_flows(G, data):
     assert e.flows == tuple(sorted(flows))
     if not breaks(G, flows, set(G)):
         assert not breaks(G, flows, set(e.keep))
+
+
+# --- issue 9 §6: deliberate ties, redundancy named ---------------------------------
+
+def _essential_of(text):
+    from pruner.analysis.essential import essential
+    from pruner.graph import dependency_graph
+    from pruner.loader import load_sources
+
+    return essential(dependency_graph(load_sources([("m.yaml", text)]).manifest))
+
+
+def test_ties_keep_the_primary_of_a_fallback_group_not_the_first_name():
+    e = _essential_of("""
+services:
+  web: {depends_on: [{any_of: [sms-zeta, sms-alpha]}]}
+  sms-zeta: {}
+  sms-alpha: {}
+flows: {login: {requires: [web]}}
+""")
+    assert e.keep == ("sms-zeta", "web")  # listed first: the preferred provider
+    assert e.prunable == ("sms-alpha",) and e.redundant == ("sms-alpha",)
+
+
+def test_ties_keep_the_more_critical_tier():
+    e = _essential_of("""
+services:
+  web: {depends_on: [{any_of: [a, b]}]}
+  a: {tier: 2}
+  b: {tier: 0}
+flows: {login: {requires: [web]}}
+""")
+    assert e.keep == ("b", "web") and e.redundant == ("a",)
+
+
+def test_quorum_keeps_the_first_listed_members_and_names_the_rest_redundant():
+    e = _essential_of("""
+services:
+  store: {depends_on: [{at_least: 2, of: [zk-3, zk-1, zk-2]}]}
+  zk-1: {}
+  zk-2: {}
+  zk-3: {}
+  metrics: {}
+  web: {depends_on: [store, {service: metrics, soft: true}]}
+flows: {f: {requires: [web]}}
+""")
+    assert e.keep == ("store", "web", "zk-1", "zk-3")
+    assert e.redundant == ("zk-2",)  # metrics is prunable freely: soft only
+    assert "metrics" in e.prunable and "metrics" not in e.redundant
+
+
+def test_redundancy_is_said_in_text_and_json():
+    from click.testing import CliRunner
+
+    from pruner.cli import main
+
+    twitter = str(Path(__file__).resolve().parents[2] / "manifests" / "twitter")
+    text = CliRunner().invoke(main, ["essential", twitter]).output
+    assert "prunable only by giving up redundancy" in text
+    data = json.loads(CliRunner().invoke(main, ["essential", twitter,
+                                                "--format", "json"]).output)
+    assert set(data["prunable_giving_up_redundancy"]) <= set(data["prunable"])
+    assert "sms-provider-a" in data["keep"] and "sms-provider-b" in data[
+        "prunable_giving_up_redundancy"]

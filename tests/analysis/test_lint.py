@@ -23,3 +23,22 @@ def test_hard_cycle_and_uncovered_warnings():
     assert ("'c' is reached by no flow: a prune candidate, or a sign of a flow nobody declared"
             in messages[1])
     assert all(p.severity == "warning" for p in lint(G))
+
+
+def test_services_no_flow_reaches_are_one_summary_with_the_list(monkeypatch):
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from pruner.cli import main
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    result = CliRunner().invoke(main, ["validate", "manifests/train-ticket"])
+    assert result.exit_code == 0
+    lines = [line for line in result.output.splitlines() if "reached by no flow" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith("manifests/train-ticket/") and ": warning: " in lines[0]
+    count = int(lines[0].split(": warning: ")[1].split()[0])
+    names = lines[0].split("reached by no flow: ")[1].split(" — ")[0].split(", ")
+    assert count > 50 and len(names) == count and names == sorted(names)
+    assert "1 warning" in result.output.splitlines()[-1]

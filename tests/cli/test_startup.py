@@ -1,0 +1,59 @@
+"""`pruner check` starts fast (issue 9 §5): it imports only what it needs, and the
+light graph it builds for that gives the same answers as the networkx one."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pruner.analysis.evaluate import switch_off
+from pruner.graph import LightGraph, dependency_graph
+from pruner.loader import load
+from pruner.render import render
+from pruner.report.check import check_report
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = """
+import sys
+from pruner.cli import main
+try:
+    main(["check", sys.argv[1], "--off", "sms-gateway"])
+except SystemExit:
+    pass
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in
+               ("networkx", "graphviz", "jsonschema", "difflib")
+               or m.startswith(("pruner.importers", "pruner.graphviz_run", "pruner.analysis.cuts",
+                                "pruner.analysis.diff", "pruner.analysis.drift",
+                                "pruner.report.diff", "pruner.report.drift", "pruner.gitsource")))
+print("HEAVY:" + ",".join(heavy))
+"""
+
+
+def test_check_imports_nothing_it_does_not_need():
+    out = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "manifests" / "twitter")],
+                         capture_output=True, text=True, cwd=ROOT, check=True)
+    heavy = out.stdout.rpartition("HEAVY:")[2].strip()
+    assert heavy == "", f"check imported: {heavy}"
+
+
+MANIFESTS = sorted([p for p in (ROOT / "manifests").iterdir() if p.is_dir()]
+                   + list((ROOT / "tests" / "assets" / "check").glob("*.yaml")))
+
+
+@pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)
+def test_light_graph_gives_the_same_reports(path):
+    manifest = load(path).manifest
+    heavy, light = dependency_graph(manifest), dependency_graph(manifest, light=True)
+    assert isinstance(light, LightGraph)
+    assert sorted(light.edges(data=True)) == sorted(heavy.edges(data=True))
+    assert list(light) == list(heavy) and len(light) == len(heavy)
+    services = list(heavy)
+    for off in ([], services[:1], services[-2:], services[::7]):
+        for fmt in ("json", "text", "markdown"):
+            reports = [render(check_report(G, switch_off(G, off), source=str(path),
+                                           explain_services=fmt != "text"), fmt)
+                       for G in (heavy, light)]
+            assert reports[0] == reports[1]
+    assert json.loads(render(check_report(light, switch_off(light, []), source="m"), "json"))
