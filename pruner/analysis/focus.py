@@ -115,6 +115,8 @@ def support_graph(G: nx.DiGraph, flows: Iterable[str], position=None) -> nx.DiGr
     >>> sorted(H), list(H.graph["flows"])
     (['api', 'db', 'web'], ['f'])
     """
+    import networkx as nx  # only here: commands that never build a support graph start faster
+
     flows = sorted(set(flows))
     support = focus(G, flows)
     if position is None:
