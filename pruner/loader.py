@@ -9,10 +9,11 @@ an object, aliases cannot expand into a bomb, and every value keeps its
 from __future__ import annotations
 
 import gc
+import math
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -47,9 +48,11 @@ _MAP, _SEQ, _MERGE = _TAG + "map", _TAG + "seq", _TAG + "merge"
 # Standard scalar tags; pruner only ever reads their text, so none constructs anything.
 _SCALAR_TAGS = frozenset({_STR, _INT, _BOOL, _NULL, _FLOAT, _TAG + "timestamp", _TAG + "binary"})
 
-TOP_KEYS = ("version", "services", "flows")
-SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on")
-FLOW_KEYS = ("description", "critical", "owner", "requires")
+TOP_KEYS = ("version", "services", "flows", "defaults", "common_causes")
+SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on", "availability")
+FLOW_KEYS = ("description", "critical", "owner", "requires", "target")
+DEFAULTS_KEYS = ("availability",)
+COMMON_CAUSE_KEYS = ("description", "availability", "services")
 ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note")
 
 _SCALARS = SafeConstructor()
@@ -172,6 +175,11 @@ class _Collector:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.omitted = 0
+        # availability (docs/availability.md): services that state their own, the
+        # manifest-wide default (value, where) and the common-cause groups
+        self.explicit_availability: set[str] = set()
+        self.default_availability: tuple[float, Location] | None = None
+        self.common_causes: dict[str, tuple[Service, tuple[str, ...]]] = {}
 
     def report(self, problem: Problem) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -193,6 +201,14 @@ class _Collector:
         services = self.services
         assumed = self.placeholders() if self.assume else {}
         services.update(assumed)
+        if self.default_availability is not None:
+            default = self.default_availability[0]
+            explicit = self.explicit_availability
+            for name, svc in services.items():
+                if name not in explicit and svc.location.file != REMOVED:
+                    services[name] = replace(svc, availability=default)
+        if self.common_causes:
+            self.add_common_causes(services)
         suggestions_left = 50  # did-you-mean is costly on huge manifests full of typos
         for owner_kind, owners in (("service", services), ("flow", self.flows)):
             for owner in owners.values():
@@ -231,6 +247,33 @@ class _Collector:
             raise ManifestError(self.problems, self.omitted)
         manifest = Manifest(services, self.flows, sources)
         return LoadResult(manifest, tuple(sorted(self.warnings)), tuple(sorted(assumed)))
+
+    def add_common_causes(self, services: dict[str, Service]) -> None:
+        """Compile each common-cause group into a node of its own (no dependencies, the
+        group's availability) on which every member holds an extra hard item."""
+        extra: dict[str, list[Item]] = {}
+        for name in sorted(self.common_causes):
+            node, members = self.common_causes[name]
+            clash = services.get(name)
+            if clash is not None:
+                self.report(Problem(node.location, f"common cause {display(name)} has the name "
+                                                   f"of a service (defined at {clash.location})"))
+                continue
+            for member in members:
+                if member not in services:
+                    self.report(Problem(node.location, f"common cause {display(name)} names "
+                                                       f"unknown service {display(member)}"
+                                                       f"{did_you_mean(member, services)}"))
+                    continue
+                extra.setdefault(member, []).append(
+                    Item(SINGLE, (name,), 1, note=f"common cause {name}",
+                         location=node.location))
+        for name in sorted(self.common_causes):
+            if name not in services:
+                services[name] = self.common_causes[name][0]
+        for member, items in extra.items():
+            svc = services[member]
+            services[member] = replace(svc, depends_on=svc.depends_on + tuple(items))
 
     def placeholders(self) -> dict[str, Service]:
         """A placeholder service for each assumed name that is referenced but undefined."""
@@ -461,6 +504,73 @@ class _FileReader:
                 if not self.is_null(value):
                     for _name_text, name_node, body in self.pairs(value, "flows", None):
                         self.flow(name_node, body)
+            elif key == "defaults":
+                self.defaults(_key_node, value)
+            elif key == "common_causes":
+                if not self.is_null(value):
+                    for _name_text, name_node, body in self.pairs(value, "common_causes", None):
+                        self.common_cause(name_node, body)
+
+    def probability(self, node, what: str) -> float | None:
+        """A number from 0 to 1, or a percentage written ``"99.95%"``."""
+        if not self.visit(node):
+            return None
+        value = None
+        if isinstance(node, ScalarNode) and node.tag in (_FLOAT, _INT):
+            try:
+                value = float(_SCALARS.construct_yaml_float(node))
+            except (ValueError, OverflowError):
+                value = None
+        elif isinstance(node, ScalarNode) and node.tag == _STR and node.value.endswith("%"):
+            try:
+                value = float(node.value[:-1]) / 100
+            except ValueError:
+                value = None
+        if value is None or math.isnan(value) or not 0.0 <= value <= 1.0:
+            self.problem(node, f"{what} must be a number from 0 to 1 (or a percentage such "
+                               f"as \"99.9%\"), not {_kind(node)}")
+            return None
+        return value
+
+    def defaults(self, key_node, node) -> None:
+        if self.is_null(node):
+            return
+        f = self.fields(node, "defaults", DEFAULTS_KEYS)
+        if "availability" in f:
+            value = self.probability(f["availability"], "defaults: availability")
+            if value is None:
+                return
+            first = self.out.default_availability
+            where = self.where(key_node)
+            if first is not None:
+                self.problem(key_node, f"defaults: availability is set twice: here and at "
+                                       f"{first[1]}")
+                return
+            self.out.default_availability = (value, where)
+
+    def common_cause(self, name_node, body) -> None:
+        name = self.name(name_node, "common cause name")
+        what = f"common cause {display(name or name_node.value)}"
+        f = self.fields(body, what, COMMON_CAUSE_KEYS)
+        availability = 1.0
+        if "availability" in f:
+            value = self.probability(f["availability"], f"availability of {what}")
+            availability = 1.0 if value is None else value
+        if "services" not in f:
+            self.problem(name_node, f"{what} needs services: [names...]")
+            return
+        members = self.members(f["services"], f"services of {what}")
+        if name is None or members is None:
+            return
+        if name in self.out.common_causes:
+            self.problem(name_node, f"{what} is defined twice: here and at "
+                                    f"{self.out.common_causes[name][0].location}")
+            return
+        description = self.text(f["description"], "description") if "description" in f else None
+        node = Service(name=name, description=description or f"common cause of {len(members)} "
+                       "services", tags=("common-cause",), location=self.where(name_node),
+                       availability=availability, common_cause=True)
+        self.out.common_causes[name] = (node, members)
 
     def fields(self, body, what: str, allowed: tuple[str, ...]) -> dict:
         if self.is_null(body):
@@ -482,6 +592,13 @@ class _FileReader:
             if tag is not None:
                 tags.append(tag)
         items = self.items(f.get("depends_on"), f"depends_on of {what}")
+        availability = 1.0
+        if "availability" in f:
+            value = self.probability(f["availability"], f"availability of {what}")
+            if value is not None:
+                availability = value
+                if name is not None:
+                    self.out.explicit_availability.add(name)
         if name is None:
             return
         service = Service(
@@ -493,6 +610,7 @@ class _FileReader:
             tier=tier,
             tags=tuple(sorted(set(tags))),
             location=self.where(name_node),
+            availability=availability,
         )
         self.pending.append((self.out.services, "service", service))
 
@@ -505,6 +623,9 @@ class _FileReader:
             value = self.boolean(f["critical"], f"critical of {what}")
             critical = True if value is None else value
         items = self.items(f.get("requires"), f"requires of {what}")
+        target = None
+        if "target" in f and not self.is_null(f["target"]):
+            target = self.probability(f["target"], f"target of {what}")
         requires = f.get("requires")
         if requires is None or self.is_null(requires):
             self.problem(name_node, f"{what} has no requires: a flow needs at least one item")
@@ -519,6 +640,7 @@ class _FileReader:
             critical=critical,
             owner=self.text(f["owner"], "owner") if "owner" in f else None,
             location=self.where(name_node),
+            target=target,
         )
         self.pending.append((self.out.flows, "flow", flow))
 

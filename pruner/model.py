@@ -69,6 +69,8 @@ class Service:
     tier: int | None = None
     tags: tuple[str, ...] = ()
     location: Location = field(default=_NOWHERE, compare=False)
+    availability: float = 1.0  # probability that the service itself is up (spec §9)
+    common_cause: bool = False  # a common-cause group compiled into a node (docs/availability.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ class Flow:
     critical: bool = True
     owner: str | None = None
     location: Location = field(default=_NOWHERE, compare=False)
+    target: float | None = None  # availability objective (spec §9)
 
 
 def _frozen(mapping: Mapping) -> Mapping:
