@@ -310,3 +310,35 @@ def _(report: RankReport) -> str:
             for i, h in enumerate(r.services, 1)
         ],
     })
+
+
+# --- availability (issue 12) ---
+from pruner.report.availability import AvailabilityReport  # noqa: E402
+
+
+def availability_flow_json(flow) -> dict:
+    """One flow's availability, target and importance factors (spec §9)."""
+    return {
+        "availability": flow.availability,
+        "unavailability": flow.unavailability,
+        "downtime_minutes_per_30_days": flow.downtime_minutes,
+        "target": flow.target,
+        "meets_target": flow.meets_target,
+        "critical": flow.critical,
+        "harden_first": [i.service for i in flow.importance],
+        "importance": {
+            i.service: {"availability": i.availability, "mif": i.mif, "cif": i.cif,
+                        "dif": i.dif, "raw": i.raw, "rrw": i.rrw,
+                        "given_down": i.given_down, "given_up": i.given_up}
+            for i in flow.importance
+        },
+    }
+
+
+@render.register
+def _(report: AvailabilityReport) -> str:
+    return dumps({
+        "source": report.source,
+        "passed": report.passed,
+        "flows": {f.flow: availability_flow_json(f) for f in report.flows},
+    })
