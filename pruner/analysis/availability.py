@@ -182,7 +182,9 @@ def _structure(G: nx.DiGraph, flows: tuple[str, ...], deadline: float | None,
 
 
 def _q(G: nx.DiGraph, name: str) -> float:
-    return 1.0 - getattr(G.nodes[name]["service"], "availability", 1.0)
+    """Probability that node ``name`` is itself down (no availability given: never)."""
+    availability = G.nodes[name]["service"].availability
+    return 0.0 if availability is None else 1.0 - availability
 
 
 def _ratio(a: float, b: float) -> float | None:

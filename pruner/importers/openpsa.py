@@ -19,7 +19,8 @@ Probabilities: a basic event's probability ``p`` becomes ``availability: 1 - p``
 probability and importance factors. The expression may be ``<float>``, ``<int>``,
 a ``<parameter>`` (``<define-parameter>``), ``<system-mission-time/>`` (8760 h, SCRAM's
 default), ``neg``/``add``/``sub``/``mul``/``div``, ``<exponential>`` (λ, t: ``1 - e^-λt``),
-``<GLM>`` and ``<Weibull>`` (SCRAM's formulas) and the deviates ``lognormal-deviate``/``normal-deviate`` (their mean, the first
+``<GLM>`` and ``<Weibull>`` (SCRAM's formulas) and the deviates ``lognormal-deviate``/
+``normal-deviate`` (their mean, the first
 argument) and ``uniform-deviate`` (the midpoint) — the point values SCRAM uses
 without uncertainty analysis. Anything else is refused with its ``file:line``.
 

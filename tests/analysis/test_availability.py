@@ -39,6 +39,7 @@ def brute(manifest: Manifest, fixed: dict[str, bool] | None = None) -> dict[str,
         weight = 1.0
         for name, down in zip(names, state, strict=True):
             a = manifest.services[name].availability
+            a = 1.0 if a is None else a
             weight *= (1.0 - a) if down else a
         if weight == 0.0:
             continue
