@@ -45,25 +45,36 @@ MIF (Birnbaum) = ``U1 - U0``; CIF = ``q·MIF/U``; DIF (Fussell-Vesely) =
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import networkx as nx
 
-from pruner.analysis.bdd import FALSE, Bdd
+from pruner.analysis.bdd import FALSE, TRUE, Bdd
 from pruner.analysis.hard import HardModel, hard_model, strongly_connected
+from pruner.errors import Problem, display
 
 __all__ = [
+    "AVAILABILITY_FAIL_ON",
     "MINUTES_PER_30_DAYS",
+    "AvailabilityChange",
     "FlowAvailability",
     "Importance",
     "OutOfTime",
+    "availability_diff",
+    "availability_gate",
+    "extra_nine",
     "flow_availability",
+    "has_availability",
     "node_availability",
 ]
 
 MINUTES_PER_30_DAYS = 30 * 24 * 60
+# `pruner diff --fail-on` choices this module adds (each also fails what `spof` fails)
+AVAILABILITY_FAIL_ON = ("target", "extra-nine")
+EXTRA_NINE = 10.0  # a single point of failure must be this many times as reliable as its flow
 
 
 class OutOfTime(Exception):
@@ -140,7 +151,7 @@ def _variable_order(model: HardModel) -> list[int]:
 
 
 def _structure(G: nx.DiGraph, flows: tuple[str, ...], deadline: float | None,
-               progress: Callable[[int, int], None] | None):
+               progress: Callable[[int, int], None] | None, down=frozenset()):
     """(model, manager, BDD of every node of the model, variable of each service)."""
     model = hard_model(G, flows)
     level = _variable_order(model)
@@ -153,7 +164,8 @@ def _structure(G: nx.DiGraph, flows: tuple[str, ...], deadline: float | None,
     n = model.n
     items = model.items
     func = [FALSE] * len(items)
-    own = [b.var_node(level[i]) for i in range(n)]
+    names = model.names
+    own = [TRUE if names[i] in down else b.var_node(level[i]) for i in range(n)]
 
     def compute(v: int) -> int:
         parts = [own[v]] if v < n else []
@@ -196,6 +208,7 @@ def flow_availability(
     flows: Iterable[str] | None = None,
     *,
     importance: bool = True,
+    down: Iterable[str] = (),
     deadline: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, FlowAvailability]:
@@ -210,6 +223,8 @@ def flow_availability(
         Flow names; default every flow.
     importance
         Also compute the importance factors (one more linear pass per flow).
+    down
+        Nodes that are down for sure (``pruner diff``: services the change removes).
     deadline
         ``time.monotonic()`` value after which :class:`OutOfTime` is raised.
     progress
@@ -241,12 +256,13 @@ def flow_availability(
     names = tuple(sorted(table if flows is None else set(flows)))
     if not names:
         return {}
-    model, b, func, level = _structure(G, names, deadline, progress)
+    down = frozenset(down)
+    model, b, func, level = _structure(G, names, deadline, progress, down)
     n = model.n
     support = model.names[:n]
     q_by_level = [0.0] * n
     for i, name in enumerate(support):
-        q_by_level[level[i]] = _q(G, name)
+        q_by_level[level[i]] = 1.0 if name in down else _q(G, name)
     reach = _flow_supports(model)
     out: dict[str, FlowAvailability] = {}
     for k, name in enumerate(names):
@@ -314,3 +330,146 @@ def node_availability(G: nx.DiGraph, names: Iterable[str]) -> dict[str, float]:
     H.graph = dict(G.graph, flows=probes)
     result = flow_availability(H, importance=False)
     return {name: result[f"probe:{name}"].availability for name in wanted}
+
+
+def has_availability(G: nx.DiGraph) -> bool:
+    """Whether the manifest says anything about availability (a node's availability
+    or a flow's target); without that every flow is trivially always available."""
+    if any(f.target is not None for f in G.graph["flows"].values()):
+        return True
+    return any(data["service"].availability is not None for _, data in G.nodes(data=True))
+
+
+def extra_nine(G: nx.DiGraph, results: dict[str, FlowAvailability] | None = None
+               ) -> list[Problem]:
+    """The "extra nine" warnings (Treynor et al., *The Calculus of Service
+    Availability*): for each flow with a target,
+
+    - the target exceeds what its hard dependencies can give: its exact availability
+      is below the target. Named: the single point of failure whose own availability
+      is below the target (the lowest one), else the largest contributor (DIF);
+    - for a critical flow, a single point of failure (a node whose going down alone
+      breaks the flow) less than ten times as reliable as the flow's target must be:
+      its unavailability exceeds 1/10 of the flow's allowed unavailability.
+      Members of fallback groups and quorums are judged through their group.
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services: {web: {availability: 0.99995, depends_on: [db]}, db: {availability: 0.998}}
+    ... flows: {f: {requires: [web], target: 0.999}}''')]).manifest)
+    >>> for p in extra_nine(G): print(p.message)  # doctest: +NORMALIZE_WHITESPACE
+    flow 'f' has target 99.90% but its hard dependencies give at most 99.80%:
+    capped by 'db' (99.80%)
+    flow 'f' (target 99.90%) depends on 'db' (99.80%) alone: a single point of failure
+    should be 10 times as reliable as the flow (at least 99.990%)
+    """
+    table = G.graph["flows"]
+    flows = sorted(name for name, flow in table.items() if flow.target is not None)
+    if not flows:
+        return []
+    if results is None:
+        results = flow_availability(G, flows)
+    found = []
+    for name in flows:
+        flow = table[name]
+        r = results[name]
+        target = flow.target
+        allowed = 1.0 - target
+        spofs = [i for i in r.importance if i.given_down >= 1.0 - 1e-12]
+        if r.availability < target:
+            capping = sorted((i for i in spofs if i.availability < target),
+                             key=lambda i: (i.availability, i.service))
+            if capping:
+                why = f"capped by {display(capping[0].service)} ({_pct(capping[0].availability)})"
+            elif r.importance:
+                top = r.importance[0]
+                share = "" if top.dif is None else f" ({100 * top.dif:.3g}% of its downtime)"
+                why = f"{display(top.service)} contributes most{share}"
+            else:
+                why = "nothing in its hard support can be hardened"
+            found.append(Problem(flow.location, f"flow {display(name)} has target {_pct(target)} "
+                                                f"but its hard dependencies give at most "
+                                                f"{_pct(r.availability)}: {why}", "warning"))
+        if not flow.critical:
+            continue
+        need = 1.0 - allowed / EXTRA_NINE
+        for i in sorted(spofs, key=lambda i: i.service):
+            if 1.0 - i.availability > allowed / EXTRA_NINE * (1 + 1e-9):
+                found.append(Problem(
+                    flow.location,
+                    f"flow {display(name)} (target {_pct(target)}) depends on "
+                    f"{display(i.service)} ({_pct(i.availability)}) alone: a single point of "
+                    f"failure should be {EXTRA_NINE:g} times as reliable as the flow (at least "
+                    f"{_pct(need)})", "warning"))
+    return found
+
+
+def _pct(value: float) -> str:
+    """A probability as a percentage with two significant digits of its complement."""
+    u = float(f"{1.0 - value:.6g}")
+    if u <= 0.0:
+        return "100%"
+    decimals = max(2, -1 - math.floor(math.log10(u)))
+    return f"{100 * value:.{min(decimals, 12)}f}%"
+
+
+@dataclass(frozen=True)
+class AvailabilityChange:
+    """A flow's availability and target before and after a change (``None`` where the
+    flow does not exist in that version)."""
+
+    flow: str
+    critical: bool
+    old: float | None
+    new: float | None
+    old_target: float | None
+    new_target: float | None
+
+    @property
+    def dropped_below_target(self) -> bool:
+        """Below its target now, and not below (or absent) before."""
+        if self.new is None or self.new_target is None or self.new >= self.new_target:
+            return False
+        return not (self.old is not None and self.old_target is not None
+                    and self.old < self.old_target)
+
+
+def availability_diff(G_old: nx.DiGraph, G_new: nx.DiGraph, removed: Iterable[str] = ()
+                      ) -> tuple[AvailabilityChange, ...]:
+    """Each flow's availability in both versions, by name; ``removed`` (the services
+    a change deletes, placeholders in ``G_new``) are down for sure in the new one.
+    Empty when neither version says anything about availability."""
+    if not (has_availability(G_old) or has_availability(G_new)):
+        return ()
+    old = flow_availability(G_old, importance=False)
+    new = flow_availability(G_new, importance=False, down=removed)
+    t_old, t_new = G_old.graph["flows"], G_new.graph["flows"]
+    out = []
+    for name in sorted(set(old) | set(new)):
+        o, n = old.get(name), new.get(name)
+        flow = t_new.get(name) or t_old[name]
+        out.append(AvailabilityChange(
+            name, flow.critical, None if o is None else o.availability,
+            None if n is None else n.availability,
+            None if o is None else o.target, None if n is None else n.target))
+    return tuple(out)
+
+
+def availability_gate(G_old: nx.DiGraph, G_new: nx.DiGraph,
+                      changes: tuple[AvailabilityChange, ...], fail_on: str
+                      ) -> tuple[tuple[str, str], ...]:
+    """``(flow, reason)`` pairs for ``pruner diff --fail-on target|extra-nine``.
+
+    ``target``: a critical flow drops below its target. ``extra-nine``: that, or a
+    critical flow gains an "extra nine" warning (:func:`extra_nine`) it did not have.
+    """
+    failing = [(c.flow, "target") for c in changes if c.critical and c.dropped_below_target]
+    if fail_on == "extra-nine":
+        before = {p.message for p in extra_nine(G_old)}
+        flows = G_new.graph["flows"]
+        for problem in extra_nine(G_new):
+            flow = problem.message.split("'")[1]
+            if problem.message not in before and flows[flow].critical:
+                failing.append((flow, "extra-nine"))
+    return tuple(sorted(set(failing)))

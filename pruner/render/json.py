@@ -122,7 +122,10 @@ def _service_json(service) -> dict:
 
 @render.register
 def _(report: DiffReport) -> str:
-    return dumps(diff_json(report))
+    data = diff_json(report)
+    if report.availability:  # issue 12: only when a version says anything about it
+        data["availability"] = availability_diff_json(report.availability)
+    return dumps(data)
 
 
 def diff_json(report: DiffReport) -> dict:
@@ -342,3 +345,10 @@ def _(report: AvailabilityReport) -> str:
         "passed": report.passed,
         "flows": {f.flow: availability_flow_json(f) for f in report.flows},
     })
+
+
+def availability_diff_json(changes) -> dict:
+    """``pruner diff``: each flow's availability and target before and after."""
+    return {c.flow: {"old": c.old, "new": c.new, "old_target": c.old_target,
+                     "new_target": c.new_target, "critical": c.critical,
+                     "dropped_below_target": c.dropped_below_target} for c in changes}

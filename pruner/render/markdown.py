@@ -264,6 +264,7 @@ def _(report: DiffReport) -> str:
     changes += [f"- {md_text(owner_change_text(c))}" for c in d.owners]
     if changes:
         out += _details(f"Dependency and owner changes ({len(changes)})", changes[:MAX_ROWS])
+    out += availability_diff_markdown(report.availability)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -455,3 +456,23 @@ def _(report: AvailabilityReport) -> str:
     else:
         head = "✅ **Every critical flow meets its availability target**"
     return "\n".join([head, "", *availability_markdown(report)]).rstrip("\n") + "\n"
+
+
+def availability_diff_markdown(changes) -> list[str]:
+    """``pruner diff``: a table of the flows whose availability or target changed."""
+    moved = [c for c in changes if c.old != c.new or c.old_target != c.new_target]
+    if not moved:
+        return []
+
+    def pct(value):
+        return "—" if value is None else percent(value)
+
+    out = ["", "#### Availability", "", "| Flow | Before | After | Target | |",
+           "| --- | --- | --- | --- | --- |"]
+    for c in moved[:MAX_ROWS]:
+        flag = "❌ below target" if c.dropped_below_target else ""
+        out.append(f"| {code_span(c.flow)} | {pct(c.old)} | {pct(c.new)} | "
+                   f"{pct(c.new_target)} | {flag} |")
+    if len(moved) > MAX_ROWS:
+        out.append(f"| … {len(moved) - MAX_ROWS} more | | | | |")
+    return out

@@ -121,6 +121,7 @@ def _(report: DiffReport, color: bool = False) -> str:
             out.append(f"  {item_change_text(change)}  ({change.location})")
         for change in d.owners:
             out.append(f"  {owner_change_text(change)}")
+    out += availability_diff_lines(report.availability)
     out.append("")
     out.append(counts_text(report))
     word = "PASS" if report.gate.passed else "FAIL"
@@ -343,3 +344,22 @@ def _(report: AvailabilityReport, color: bool = False) -> str:
         out.append(f"{len(report.flows)} flows, {with_target} with a target, every critical "
                    f"one met — gate: {_paint('PASS', 'green', color)}")
     return "\n".join(out) + "\n"
+
+
+def _opt_pct(value: float | None) -> str:
+    return "—" if value is None else percent(value)
+
+
+def availability_diff_lines(changes) -> list[str]:
+    """``pruner diff``: each flow whose availability or target changed, before -> after."""
+    moved = [c for c in changes if c.old != c.new or c.old_target != c.new_target]
+    if not moved:
+        return []
+    out = ["", "Availability (before -> after):"]
+    width = min(max(len(c.flow) for c in moved), 40)
+    for c in moved:
+        target = "" if c.new_target is None else f"  target {percent(c.new_target)}"
+        flag = "  BELOW TARGET" if c.dropped_below_target else ""
+        out.append(f"  {clean(c.flow):<{width}}  {_opt_pct(c.old)} -> {_opt_pct(c.new)}"
+                   f"{target}{flag}")
+    return out

@@ -12,6 +12,12 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from pruner.analysis.availability import (
+    AVAILABILITY_FAIL_ON,
+    AvailabilityChange,
+    availability_diff,
+    availability_gate,
+)
 from pruner.analysis.diff import (
     DiffGate,
     FlowChange,
@@ -59,6 +65,9 @@ class DiffReport:
     unchanged: int
     gate: DiffGate
     off_word: str = "removed"
+    # each flow's availability before/after (issue 12); empty when neither version
+    # says anything about availability
+    availability: tuple[AvailabilityChange, ...] = ()
 
     def flows_of(self, *kinds: str) -> tuple[FlowDiff, ...]:
         """The changed flows whose kind is one of ``kinds``."""
@@ -100,6 +109,13 @@ def diff_report(
     results = {f.name: f for f in check.flows}
     changed = diff.changed_flows()
     flows = tuple(FlowDiff(c, results.get(c.name)) for c in changed)
+    availability = availability_diff(G_old, G_new, diff.evaluation.off)
+    if fail_on in AVAILABILITY_FAIL_ON:
+        base = diff_gate(diff, "spof")
+        failing = base.failing + availability_gate(G_old, G_new, availability, fail_on)
+        gate = DiffGate(fail_on, not failing, failing)
+    else:
+        gate = diff_gate(diff, fail_on)
     return DiffReport(
         old_source=old_source,
         new_source=new_source,
@@ -107,5 +123,6 @@ def diff_report(
         check=check,
         flows=flows,
         unchanged=len(diff.flows) - len(changed),
-        gate=diff_gate(diff, fail_on),
+        gate=gate,
+        availability=availability,
     )
