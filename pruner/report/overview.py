@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from pruner.analysis.availability import flow_availability, has_availability
 from pruner.analysis.evaluate import OK, Evaluation
 from pruner.analysis.spof import SinglePoints, single_points
+from pruner.report.availability import AvailabilityReport, availability_report
 from pruner.report.check import CheckReport, check_report
 from pruner.report.diagram import Diagram, diagram_report
 
@@ -26,6 +28,9 @@ class Overview:
     diagram: Diagram
     focus: str
     services_total: int
+    # issue 12: each flow's availability and what to harden first, when the manifest
+    # gives availabilities or targets (None otherwise)
+    availability: AvailabilityReport | None = None
 
 
 def overview_report(
@@ -65,4 +70,8 @@ def overview_report(
     what = ", ".join(ev.off) if ev.off else "nothing"
     title = f"{source or 'manifest'}: {what} switched off"
     diagram = diagram_report(G, ev, flows=shown, depth=depth, cluster_by=cluster_by, title="")
-    return Overview(title, check, single_points(G), diagram, focus, G.number_of_nodes())
+    availability = None
+    if has_availability(G):
+        availability = availability_report(flow_availability(G, flows or None), source=source)
+    return Overview(title, check, single_points(G), diagram, focus, G.number_of_nodes(),
+                    availability)

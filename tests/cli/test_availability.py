@@ -147,3 +147,23 @@ def test_diff_without_availability_has_no_availability_key(tmp_path):
     old.write_text("services: {a: {}}\nflows: {f: {requires: [a]}}\n")
     data = json.loads(run("diff", str(old), str(old), "--format", "json").output)
     assert "availability" not in data
+
+
+def test_html_report_has_an_availability_section_with_bars(tmp_path):
+    out = tmp_path / "r.html"
+    result = run("report", asset("misses-target.yaml"), "--output", str(out))
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    section = page[page.index('<h2 id="availability">'):page.index("<footer>")]
+    assert "login: what to harden first" in section
+    assert section.index("<code>web</code>") < section.index("<code>db-a</code>")  # web first
+    assert "width:83.3%" in section  # web's share of login's downtime, drawn as a bar
+    assert "<strong>missed</strong>" in section
+    assert "http" not in section and "<script" not in page
+
+
+def test_html_report_without_availability_has_no_section(tmp_path):
+    out = tmp_path / "r.html"
+    assert run("report", "tests/assets/check/chain-db-off-breaks-login.yaml", "--output",
+               str(out)).exit_code == 0
+    assert 'id="availability"' not in out.read_text()
