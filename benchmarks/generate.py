@@ -6,6 +6,10 @@ fallback groups, ~3% quorums over replica sets, ~15% soft items, a few hard
 dependency cycles, and flows that each require a handful of edge/api services.
 
     python benchmarks/generate.py 20000 -o /tmp/m20k.yaml [--flows 200] [--seed 1]
+                                        [--availability]
+
+With --availability every service gets an availability (two to five nines, drawn
+per service) and every flow a target, for `pruner availability`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import random
 import yaml
 
 
-def generate(n: int, flows: int = 200, seed: int = 1, items_per_service: float = 5.0) -> dict:
+def generate(n: int, flows: int = 200, seed: int = 1, items_per_service: float = 5.0,
+             availability: bool = False) -> dict:
     rng = random.Random(seed)
     layers = [0.05, 0.15, 0.35, 0.30, 0.15]  # share of services per layer, top first
     names: list[list[str]] = []
@@ -72,6 +77,12 @@ def generate(n: int, flows: int = 200, seed: int = 1, items_per_service: float =
         req = sorted({rng.choice(names[0]) for _ in range(rng.randint(1, 2))} |
                      {rng.choice(names[1]) for _ in range(rng.randint(1, 3))})
         flow_table[f"flow-{i:03d}"] = {"critical": rng.random() < 0.6, "requires": req}
+    if availability:  # its own generator, so the structure above stays the same
+        arng = random.Random(seed + 1)
+        for svc in services.values():
+            svc["availability"] = round(1 - 10 ** -arng.uniform(2, 5), 6)
+        for flow in flow_table.values():
+            flow["target"] = arng.choice([0.99, 0.995, 0.999])
     return {"version": 1, "services": services, "flows": flow_table}
 
 
@@ -81,8 +92,10 @@ def main() -> None:
     parser.add_argument("-o", "--output", required=True)
     parser.add_argument("--flows", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--availability", action="store_true",
+                        help="give every service an availability and every flow a target")
     args = parser.parse_args()
-    doc = generate(args.services, args.flows, args.seed)
+    doc = generate(args.services, args.flows, args.seed, availability=args.availability)
     with open(args.output, "w", encoding="utf-8") as fh:
         yaml.dump(doc, fh, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False)
     items = sum(len(s["depends_on"]) for s in doc["services"].values())

@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
 __all__ = ["FALSE", "TRUE", "Bdd", "Sensitivity"]
@@ -91,55 +92,72 @@ class Bdd:
     def _apply(self, op: int, a: int, b: int) -> int:
         # absorbing terminal of the operation and its identity
         zero, one = (FALSE, TRUE) if op == _AND else (TRUE, FALSE)
-        var, lo, hi, node = self.var, self.lo, self.hi, self.node
+        if a == b or b == one:
+            return a
+        if a == one:
+            return b
+        if a == zero or b == zero:
+            return zero
+        var, lo, hi = self.var, self.lo, self.hi
+        unique = self._unique
         memo = self._memo[op]
+        memo_get = memo.get
+        unique_get = unique.get
         out: list[int] = []
-        todo: list[tuple] = [(a, b)]
+        push = out.append
+        pop = out.pop
+        # a task is (x, y) to compute, or (-1 - key_var_pair...) to combine; kept flat
+        todo: list = [a, b]
         steps = self._steps
         while todo:
-            task = todo.pop()
-            x = task[0]
-            if x >= 0:
-                y = task[1]
-                if x == y or y == one:
-                    out.append(x)
-                    continue
-                if x == one:
-                    out.append(y)
-                    continue
-                if x == zero or y == zero:
-                    out.append(zero)
-                    continue
-                if x > y:
-                    x, y = y, x
-                key = x << 32 | y
-                found = memo.get(key)
-                if found is not None:
-                    out.append(found)
-                    continue
-                steps += 1
-                if steps >= _CHECK_EVERY:
-                    steps = 0
-                    if self._check is not None:
-                        self._check()
-                vx, vy = var[x], var[y]
-                if vx < vy:
-                    todo.append((-1, key, vx))
-                    todo.append((hi[x], y))
-                    todo.append((lo[x], y))
-                elif vy < vx:
-                    todo.append((-1, key, vy))
-                    todo.append((x, hi[y]))
-                    todo.append((x, lo[y]))
+            y = todo.pop()
+            x = todo.pop()
+            if x < 0:  # combine: x = -1 - var, y = memo key; hi on top of lo
+                h = pop()
+                low = pop()
+                if low == h:
+                    result = low
                 else:
-                    todo.append((-1, key, vx))
-                    todo.append((hi[x], hi[y]))
-                    todo.append((lo[x], lo[y]))
+                    v = -1 - x
+                    ukey = (v, low, h)
+                    result = unique_get(ukey)
+                    if result is None:
+                        result = len(var)
+                        var.append(v)
+                        lo.append(low)
+                        hi.append(h)
+                        unique[ukey] = result
+                memo[y] = result
+                push(result)
+                continue
+            if x == y or y == one:
+                push(x)
+                continue
+            if x == one:
+                push(y)
+                continue
+            if x == zero or y == zero:
+                push(zero)
+                continue
+            if x > y:
+                x, y = y, x
+            key = x << 32 | y
+            found = memo_get(key)
+            if found is not None:
+                push(found)
+                continue
+            steps += 1
+            if steps >= _CHECK_EVERY:
+                steps = 0
+                if self._check is not None:
+                    self._check()
+            vx, vy = var[x], var[y]
+            if vx < vy:
+                todo += (-1 - vx, key, hi[x], y, lo[x], y)
+            elif vy < vx:
+                todo += (-1 - vy, key, x, hi[y], x, lo[y])
             else:
-                h = out.pop()
-                result = node(task[2], out.pop(), h)
-                memo[task[1]] = result
-                out.append(result)
+                todo += (-1 - vx, key, hi[x], hi[y], lo[x], lo[y])
         self._steps = steps
         return out[0]
 
@@ -245,21 +263,18 @@ class Bdd:
         total = p[f]
         wanted = {v: i for i, v in enumerate(variables)}
         count = len(variables)
-        # levels are positions in ``variables`` sorted by variable number
+        # wanted variables in order: rank r is the r-th smallest
         ranks = sorted(range(count), key=lambda i: variables[i])
         rank_of_var = {variables[i]: r for r, i in enumerate(ranks)}
         sorted_vars = [variables[i] for i in ranks]
+        before: dict[int, int] = {}  # variable -> number of wanted variables smaller than it
 
         def rank_before(v: int) -> int:
-            """Number of wanted variables smaller than ``v``."""
-            lo_, hi_ = 0, count
-            while lo_ < hi_:
-                mid = (lo_ + hi_) // 2
-                if sorted_vars[mid] < v:
-                    lo_ = mid + 1
-                else:
-                    hi_ = mid
-            return lo_
+            found = before.get(v)
+            if found is None:
+                found = bisect_left(sorted_vars, v)
+                before[v] = found
+            return found
 
         top = {f: 1.0}
         through_hi = [0.0] * count
