@@ -167,3 +167,20 @@ def test_html_report_without_availability_has_no_section(tmp_path):
     assert run("report", "tests/assets/check/chain-db-off-breaks-login.yaml", "--output",
                str(out)).exit_code == 0
     assert 'id="availability"' not in out.read_text()
+
+
+def test_schema_agrees_with_the_loader_on_availability_keys():
+    import jsonschema
+    import yaml
+
+    from pruner.schema import schema
+
+    validator = jsonschema.Draft7Validator(schema())
+    for path in sorted(HERE.glob("*.yaml")):
+        assert not list(validator.iter_errors(yaml.safe_load(path.read_text()))), path
+    for bad in ({"services": {"a": {"availability": 1.5}}},
+                {"services": {"a": {"availability": "high"}}},
+                {"flows": {"f": {"requires": ["a"], "target": -0.1}}},
+                {"defaults": {"availability": 0.9, "colour": "red"}},
+                {"common_causes": {"z": {"availability": 0.9}}}):
+        assert list(validator.iter_errors(bad)), bad
