@@ -76,6 +76,7 @@ _ALLOWED_TAGS = {ScalarNode: _SCALAR_TAGS, MappingNode: frozenset({_MAP}),
 # libyaml slows down quadratically on deeply nested flow collections, so nesting is
 # measured on the raw text (brackets only, a C-speed scan) before parsing.
 _BRACKETS = re.compile(r"[\[\]{}]")
+_YAML12_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 MAX_NESTING = 500
 MAX_PROBLEMS = 1000
 REMOVED = "<removed>"  # the location of a placeholder service (see load_sources)
@@ -579,6 +580,9 @@ class _FileReader:
                 value = float(_SCALARS.construct_yaml_float(node))
             except (ValueError, OverflowError):
                 value = None
+        elif (isinstance(node, ScalarNode) and node.tag == _STR and not node.style
+              and _YAML12_FLOAT.match(node.value)):
+            value = float(node.value)  # `1e-5`: a float in YAML 1.2, text to PyYAML's 1.1
         elif isinstance(node, ScalarNode) and node.tag == _STR and node.value.endswith("%"):
             try:
                 value = float(Decimal(node.value[:-1].strip()) / 100)

@@ -184,3 +184,13 @@ def test_schema_agrees_with_the_loader_on_availability_keys():
                 {"defaults": {"availability": 0.9, "colour": "red"}},
                 {"common_causes": {"z": {"availability": 0.9}}}):
         assert list(validator.iter_errors(bad)), bad
+
+
+def test_exponent_notation_is_a_number(tmp_path):
+    # YAML 1.1 (PyYAML) reads a plain `1e-5` as text; pruner reads it as the number it is
+    path = tmp_path / "m.yaml"
+    path.write_text("services: {a: {availability: 1e-1}}\nflows: {f: {requires: [a]}}\n")
+    data = json.loads(run("availability", str(path), "--format", "json").output)
+    assert data["flows"]["f"]["availability"] == pytest.approx(0.1)
+    path.write_text("services: {a: {availability: '1e-1'}}\n")  # quoted: text, refused
+    assert run("validate", str(path)).exit_code == 2
