@@ -12,6 +12,10 @@ service (in items and flows) name one of its operations instead.
     python benchmarks/generate.py 5000 --shape chain -o /tmp/chain5k.yaml
     python benchmarks/generate.py 30 --shape quorum --need 21 -o /tmp/q21of30.yaml
     python benchmarks/generate.py 20000 --operations -o /tmp/m20k-ops.yaml
+    python benchmarks/generate.py 20000 --availability -o /tmp/m20k-avail.yaml
+
+With --availability every service gets an availability (two to five nines, drawn
+per service) and every flow a target, for `pruner availability`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import yaml
 
 
 def generate(n: int, flows: int = 200, seed: int = 1, items_per_service: float = 5.0,
-             operations: bool = False) -> dict:
+             operations: bool = False, availability: bool = False) -> dict:
     rng = random.Random(seed)
     layers = [0.05, 0.15, 0.35, 0.30, 0.15]  # share of services per layer, top first
     names: list[list[str]] = []
@@ -79,6 +83,12 @@ def generate(n: int, flows: int = 200, seed: int = 1, items_per_service: float =
         req = sorted({rng.choice(names[0]) for _ in range(rng.randint(1, 2))} |
                      {rng.choice(names[1]) for _ in range(rng.randint(1, 3))})
         flow_table[f"flow-{i:03d}"] = {"critical": rng.random() < 0.6, "requires": req}
+    if availability:  # its own generator, so the structure above stays the same
+        arng = random.Random(seed + 1)
+        for svc in services.values():
+            svc["availability"] = round(1 - 10 ** -arng.uniform(2, 5), 6)
+        for flow in flow_table.values():
+            flow["target"] = arng.choice([0.99, 0.995, 0.999])
     doc = {"version": 1, "services": services, "flows": flow_table}
     if operations:
         add_operations(doc, random.Random(seed + 1))
@@ -163,6 +173,8 @@ def main() -> None:
     parser.add_argument("--operations", action="store_true",
                         help="~3 operations on a third of the services, half the references "
                              "naming them")
+    parser.add_argument("--availability", action="store_true",
+                        help="give every service an availability and every flow a target")
     parser.add_argument("--shape", choices=("layered", "chain", "cycle", "quorum"),
                         default="layered",
                         help="chain / cycle: one long hard chain (closed into a cycle); "
@@ -170,7 +182,8 @@ def main() -> None:
     parser.add_argument("--need", type=int, default=None, help="quorum size (--shape quorum)")
     args = parser.parse_args()
     if args.shape == "layered":
-        doc = generate(args.services, args.flows, args.seed, operations=args.operations)
+        doc = generate(args.services, args.flows, args.seed, operations=args.operations,
+                       availability=args.availability)
     elif args.shape == "quorum":
         doc = quorum(args.need or args.services // 2, args.services)
     else:

@@ -9,11 +9,13 @@ an object, aliases cannot expand into a bomb, and every value keeps its
 from __future__ import annotations
 
 import gc
+import math
 import os
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -200,11 +202,13 @@ _SCALAR_WORDS = {_INT: "an integer", _BOOL: "a boolean (true or false)", _NULL: 
                  _FLOAT: "a number", _TIMESTAMP: "a timestamp", _BINARY: "base64 data"}
 _SCALAR_TAGS = frozenset(_SCALAR_CHECKS)
 
-TOP_KEYS = ("version", "services", "flows")
+TOP_KEYS = ("version", "services", "flows", "defaults", "common_causes")
 SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on", "operations",
                 "availability")
 OPERATION_KEYS = ("description", "depends_on", "availability")
-FLOW_KEYS = ("description", "critical", "owner", "requires")
+FLOW_KEYS = ("description", "critical", "owner", "requires", "target")
+DEFAULTS_KEYS = ("availability",)
+COMMON_CAUSE_KEYS = ("description", "availability", "services")
 ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note")
 
 _ALLOWED_TAGS = {ScalarNode: _SCALAR_TAGS, MappingNode: frozenset({_MAP}),
@@ -213,6 +217,7 @@ _ALLOWED_TAGS = {ScalarNode: _SCALAR_TAGS, MappingNode: frozenset({_MAP}),
 # libyaml slows down quadratically on deeply nested flow collections, so nesting is
 # measured on the raw text (brackets only, a C-speed scan) before parsing.
 _BRACKETS = re.compile(r"[\[\]{}]")
+_YAML12_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 MAX_NESTING = 500
 MAX_PROBLEMS = 1000
 REMOVED = "<removed>"  # the location of a placeholder service (see load_sources)
@@ -345,6 +350,10 @@ class _Collector:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.omitted = 0
+        # availability (docs/availability.md): the manifest-wide default (value, where)
+        # and the common-cause groups
+        self.default_availability: tuple[float, Location] | None = None
+        self.common_causes: dict[str, tuple[Service, tuple[str, ...]]] = {}
 
     def report(self, problem: Problem) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -366,6 +375,13 @@ class _Collector:
         services = self.services
         assumed = self.placeholders() if self.assume else {}
         services.update(assumed)
+        if self.default_availability is not None:
+            default = self.default_availability[0]
+            for name, svc in services.items():
+                if svc.availability is None and svc.location.file != REMOVED:
+                    services[name] = replace(svc, availability=default)
+        if self.common_causes:
+            self.add_common_causes(services)
         operations = {op.name: op for svc in services.values() for op in svc.operations}
         nodes = services
         if operations:
@@ -425,6 +441,33 @@ class _Collector:
             raise ManifestError(self.problems, self.omitted)
         manifest = Manifest(services, self.flows, sources)
         return LoadResult(manifest, tuple(sorted(self.warnings)), tuple(sorted(assumed)))
+
+    def add_common_causes(self, services: dict[str, Service]) -> None:
+        """Compile each common-cause group into a node of its own (no dependencies, the
+        group's availability) on which every member holds an extra hard item."""
+        extra: dict[str, list[Item]] = {}
+        for name in sorted(self.common_causes):
+            node, members = self.common_causes[name]
+            clash = services.get(name)
+            if clash is not None:
+                self.report(Problem(node.location, f"common cause {display(name)} has the name "
+                                                   f"of a service (defined at {clash.location})"))
+                continue
+            for member in members:
+                if member not in services:
+                    self.report(Problem(node.location, f"common cause {display(name)} names "
+                                                       f"unknown service {display(member)}"
+                                                       f"{did_you_mean(member, services)}"))
+                    continue
+                extra.setdefault(member, []).append(
+                    Item(SINGLE, (name,), 1, note=f"common cause {name}",
+                         location=node.location))
+        for name in sorted(self.common_causes):
+            if name not in services:
+                services[name] = self.common_causes[name][0]
+        for member, items in extra.items():
+            svc = services[member]
+            services[member] = replace(svc, depends_on=svc.depends_on + tuple(items))
 
     def unknown(self, member: str, services: dict, hint: bool) -> str:
         """How to name an unknown reference: an operation of a known service, or a service."""
@@ -743,6 +786,12 @@ class _FileReader:
                 for index, (_name_text, name_node, body) in enumerate(entries):
                     if index not in skip:
                         read(name_node, body)
+            elif key == "defaults":
+                self.defaults(_key_node, value)
+            elif key == "common_causes":
+                if not self.is_null(value):
+                    for _name_text, name_node, body in self.pairs(value, "common_causes", None):
+                        self.common_cause(name_node, body)
 
     def misplaced_keys(self, entries, kind: str, keys: tuple[str, ...]) -> set[int]:
         """Entries that are really a field indented one level too little, reported once.
@@ -766,6 +815,64 @@ class _FileReader:
             self.problem(name_node, f"{display(text)} is a key of a {kind}, but it is indented "
                                     f"as a {kind} name; {hint}")
         return skip
+
+    def probability(self, node, what: str) -> float | None:
+        """A number from 0 to 1, or a percentage written ``"99.95%"``."""
+        if not self.visit(node):
+            return None
+        value = None
+        if isinstance(node, ScalarNode) and node.tag in (_FLOAT, _INT):
+            value = parse_float(node.value)
+        elif (isinstance(node, ScalarNode) and node.tag == _STR and not node.style
+              and _YAML12_FLOAT.match(node.value)):
+            value = float(node.value)  # `1e-5`: a float in YAML 1.2, text to PyYAML's 1.1
+        elif isinstance(node, ScalarNode) and node.tag == _STR and node.value.endswith("%"):
+            try:
+                value = float(Decimal(node.value[:-1].strip()) / 100)
+            except (ArithmeticError, ValueError):
+                value = None
+        if value is None or math.isnan(value) or not 0.0 <= value <= 1.0:
+            self.problem(node, f"{what} must be a number from 0 to 1 (or a percentage such "
+                               f"as \"99.9%\"), not {_kind(node)}")
+            return None
+        return value
+
+    def defaults(self, key_node, node) -> None:
+        if self.is_null(node):
+            return
+        f = self.fields(node, "defaults", DEFAULTS_KEYS)
+        if "availability" in f:
+            value = self.probability(f["availability"], "defaults: availability")
+            if value is None:
+                return
+            first = self.out.default_availability
+            where = self.where(key_node)
+            if first is not None:
+                self.problem(key_node, f"defaults: availability is set twice: here and at "
+                                       f"{first[1]}")
+                return
+            self.out.default_availability = (value, where)
+
+    def common_cause(self, name_node, body) -> None:
+        name = self.name(name_node, "common cause name")
+        what = f"common cause {display(name or name_node.value)}"
+        f = self.fields(body, what, COMMON_CAUSE_KEYS)
+        availability = self.availability(f.get("availability"), what)
+        if "services" not in f:
+            self.problem(name_node, f"{what} needs services: [names...]")
+            return
+        members = self.members(f["services"], f"services of {what}")
+        if name is None or members is None:
+            return
+        if name in self.out.common_causes:
+            self.problem(name_node, f"{what} is defined twice: here and at "
+                                    f"{self.out.common_causes[name][0].location}")
+            return
+        description = self.text(f["description"], "description") if "description" in f else None
+        node = Service(name=name, description=description or f"common cause of {len(members)} "
+                       "services", tags=("common-cause",), location=self.where(name_node),
+                       availability=availability, common_cause=True)
+        self.out.common_causes[name] = (node, members)
 
     def fields(self, body, what: str, allowed: tuple[str, ...]) -> dict:
         if self.is_null(body):
@@ -810,16 +917,9 @@ class _FileReader:
 
     def availability(self, node, what: str) -> float | None:
         """An ``availability``: a number from 0 to 1 (spec §9), or None when absent."""
-        if node is None or not self.visit(node) or self.is_null(node):
+        if node is None or self.is_null(node):
             return None
-        value = None
-        if isinstance(node, ScalarNode) and node.tag in (_INT, _FLOAT):
-            value = parse_float(node.value)
-        if value is None or not 0.0 <= value <= 1.0:  # also refuses .nan
-            self.problem(node, f"availability of {what} must be a number from 0 to 1, "
-                               f"not {_kind(node)}")
-            return None
-        return value
+        return self.probability(node, f"availability of {what}")
 
     def operations(self, service: str | None, node, what: str) -> tuple[Service, ...]:
         """The ``operations`` of a service (spec §8), each an ``S:O`` node."""
@@ -869,6 +969,9 @@ class _FileReader:
             value = self.boolean(f["critical"], f"critical of {what}")
             critical = True if value is None else value
         items = self.items(f.get("requires"), f"requires of {what}")
+        target = None
+        if "target" in f and not self.is_null(f["target"]):
+            target = self.probability(f["target"], f"target of {what}")
         requires = f.get("requires")
         if requires is None or self.is_null(requires):
             if not structural:
@@ -884,6 +987,7 @@ class _FileReader:
             critical=critical,
             owner=self.text(f["owner"], "owner") if "owner" in f else None,
             location=self.where(name_node),
+            target=target,
         )
         self.pending.append((self.out.flows, "flow", flow))
 

@@ -107,7 +107,8 @@ class Service:
     location: Location = field(default=_NOWHERE, compare=False)
     operations: tuple[Service, ...] = ()
     operation_of: str | None = None
-    availability: float | None = None
+    availability: float | None = None  # probability that it is itself up; None: default (1)
+    common_cause: bool = False  # a common-cause group compiled into a node (docs/availability.md)
 
     @property
     def own_items(self) -> tuple[Item, ...]:
@@ -139,6 +140,7 @@ class Flow:
     critical: bool = True
     owner: str | None = None
     location: Location = field(default=_NOWHERE, compare=False)
+    target: float | None = None  # availability objective (spec §9)
 
 
 def _frozen(mapping: Mapping) -> Mapping:

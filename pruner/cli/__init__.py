@@ -32,6 +32,7 @@ COMMANDS = {
     "cuts": "failure:cuts",
     "essential": "failure:essential",
     "rank": "failure:rank",
+    "availability": "availability:availability",
     "diff": "gate:diff",
     "import": "telemetry:import_command",
     "drift": "telemetry:drift",

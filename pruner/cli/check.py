@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from pruner.analysis.availability import extra_nine
 from pruner.analysis.evaluate import FAIL_ON, switch_off
 from pruner.cli.common import (
     EXIT_GATE,
@@ -31,12 +32,14 @@ def validate(path: str, fmt: str, strict: bool) -> None:
     """Check that the manifest at PATH is valid; print warnings.
 
     Warnings: hard dependency cycles, items that name a service twice, services no
-    flow reaches.
+    flow reaches, and the "extra nine" of availability targets (a flow whose target
+    its hard dependencies cannot give; a single point of failure of a critical flow
+    less than ten times as reliable as the flow's target).
     """
     from pruner.analysis.lint import lint
 
     result, G = load_graph(path)
-    warnings = list(result.warnings) + lint(G)
+    warnings = list(result.warnings) + lint(G) + extra_nine(G)
     report = validate_report(G, warnings, source=path)
     emit_report(report, fmt, None)
     if strict and warnings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from pruner.analysis.availability import AVAILABILITY_FAIL_ON
 from pruner.analysis.diff import DIFF_FAIL_ON
 from pruner.cli.common import (
     EXIT_GATE,
@@ -24,10 +25,13 @@ __all__ = ["diff"]
 @click.argument("paths", nargs=-1, metavar="OLD NEW | --base GIT_REV [PATH]")
 @click.option("--base", metavar="GIT_REV", default=None,
               help="Compare PATH as of this git revision with the working tree.")
-@click.option("--fail-on", type=click.Choice(DIFF_FAIL_ON), default="spof", show_default=True,
+@click.option("--fail-on", type=click.Choice(DIFF_FAIL_ON + AVAILABILITY_FAIL_ON),
+              default="spof", show_default=True,
               help="What fails the gate: a critical flow broken (broken); or gaining a single "
                    "point of failure (spof); or also degraded, deleted or no longer critical "
-                   "(degraded); never.")
+                   "(degraded); never. target: what spof fails, or a critical flow dropping "
+                   "below its availability target; extra-nine: that, or a new 'extra nine' "
+                   "warning on a critical flow.")
 @click.option("--accept-removal", "accept", multiple=True, metavar="NAME[,NAME...]",
               help="Accept that removing these services breaks flows that were critical in "
                    "OLD, though NEW no longer shows it (a masked break). Each must be a "

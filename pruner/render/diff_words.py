@@ -180,6 +180,12 @@ def verdict(report: DiffReport) -> str:
                         "is deleted": "are deleted",
                         "is no longer critical": "are no longer critical"}[verb]
             parts.append(f"{n} {noun} {verb}")
+    for reason, one, many in (  # availability gates (issue 12)
+            ("target", "drops below its availability target", "drop below their targets"),
+            ("extra-nine", "gains an 'extra nine' warning", "gain 'extra nine' warnings")):
+        n = by_reason.get(reason)
+        if n:
+            parts.append(f"{n} critical flow{'' if n == 1 else 's'} {one if n == 1 else many}")
     return ", ".join(parts)
 
 

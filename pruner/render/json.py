@@ -145,7 +145,10 @@ def _service_json(service) -> dict:
 
 @render.register
 def _(report: DiffReport) -> str:
-    return dumps(diff_json(report))
+    data = diff_json(report)
+    if report.availability:  # issue 12: only when a version says anything about it
+        data["availability"] = availability_diff_json(report.availability)
+    return dumps(data)
 
 
 def diff_json(report: DiffReport) -> dict:
@@ -350,3 +353,42 @@ def _(report: RankReport) -> str:
             for i, h in enumerate(r.services, 1)
         ],
     })
+
+
+# --- availability (issue 12) ---
+from pruner.report.availability import AvailabilityReport  # noqa: E402
+
+
+def availability_flow_json(flow) -> dict:
+    """One flow's availability, target and importance factors (spec §9)."""
+    return {
+        "availability": flow.availability,
+        "unavailability": flow.unavailability,
+        "downtime_minutes_per_30_days": flow.downtime_minutes,
+        "target": flow.target,
+        "meets_target": flow.meets_target,
+        "critical": flow.critical,
+        "harden_first": [i.service for i in flow.importance],
+        "importance": {
+            i.service: {"availability": i.availability, "mif": i.mif, "cif": i.cif,
+                        "dif": i.dif, "raw": i.raw, "rrw": i.rrw,
+                        "given_down": i.given_down, "given_up": i.given_up}
+            for i in flow.importance
+        },
+    }
+
+
+@render.register
+def _(report: AvailabilityReport) -> str:
+    return dumps({
+        "source": report.source,
+        "passed": report.passed,
+        "flows": {f.flow: availability_flow_json(f) for f in report.flows},
+    })
+
+
+def availability_diff_json(changes) -> dict:
+    """``pruner diff``: each flow's availability and target before and after."""
+    return {c.flow: {"old": c.old, "new": c.new, "old_target": c.old_target,
+                     "new_target": c.new_target, "critical": c.critical,
+                     "dropped_below_target": c.dropped_below_target} for c in changes}

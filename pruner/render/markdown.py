@@ -289,6 +289,7 @@ def _(report: DiffReport) -> str:
     changes += [f"- {md_text(owner_change_text(c))}" for c in d.owners]
     if changes:
         out += _details(f"Dependency and owner changes ({len(changes)})", changes[:MAX_ROWS])
+    out += availability_diff_markdown(report.availability)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -416,3 +417,89 @@ def _(report: DriftReport) -> str:
         out += _details(f"Notes on the observation ({len(obs.notes)})",
                         [f"- {md_text(n)}" for n in obs.notes[:MAX_ROWS]])
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+# --- availability (issue 12) ---
+from pruner.report.availability import AvailabilityReport, percent  # noqa: E402
+
+AVAILABILITY_ROWS = 10
+_BAR_WIDTH = 20
+
+
+def share_bar(share: float | None, width: int = _BAR_WIDTH) -> str:
+    """A bar of block characters for a share from 0 to 1 (renders anywhere, no image).
+
+    >>> share_bar(0.5, 10), share_bar(None, 4)
+    ('█████░░░░░', '░░░░')
+    """
+    filled = 0 if share is None else round(max(0.0, min(1.0, share)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4g}"
+
+
+def availability_markdown(report: AvailabilityReport, level: int = 2) -> list[str]:
+    """The availability section: one table of flows, then each flow's top
+    contributors to downtime (Fussell-Vesely share as a bar) and importance factors."""
+    h = "#" * level
+    out = [f"{h} Availability", "",
+           "| flow | availability | downtime / 30 days | target | verdict | harden first |",
+           "|---|---|---|---|---|---|"]
+    for f in report.flows[:MAX_ROWS]:
+        target = "–" if f.target is None else percent(f.target)
+        verdict = {None: "no target", True: "✅ met", False: "❌ missed"}[f.meets_target]
+        if f.meets_target is False and not f.critical:
+            verdict += " (not critical)"
+        first = code_span(f.importance[0].service) if f.importance else "–"
+        out.append(f"| {code_span(f.flow)} | {percent(f.availability)} | "
+                   f"{f.downtime_minutes:.4g} min | {target} | {verdict} | {first} |")
+    out.extend(_cut([], len(report.flows), 6))
+    out.append("")
+    for f in report.flows[:MAX_ROWS]:
+        rows = f.importance[:AVAILABILITY_ROWS]
+        if not rows:
+            continue
+        body = ["| service | availability | share of downtime (DIF) | MIF | RAW | RRW |",
+                "|---|---|---|---|---|---|"]
+        for i in rows:
+            share = "–" if i.dif is None else f"`{share_bar(i.dif)}` {100 * i.dif:.3g}%"
+            body.append(f"| {code_span(i.service)} | {percent(i.availability)} | {share} | "
+                        f"{_fmt(i.mif)} | {_fmt(i.raw)} | {_fmt(i.rrw)} |")
+        more = len(f.importance) - len(rows)
+        if more > 0:
+            body.append(f"| … and {more} more | | | | | |")
+        out.extend(_details(f"{md_text(f.flow)}: what to harden first", body))
+    return out
+
+
+@render.register
+def _(report: AvailabilityReport) -> str:
+    missed = report.missed
+    if missed:
+        head = (f"❌ **{len(missed)} critical flow(s) below target**: "
+                + ", ".join(code_span(f.flow) for f in missed))
+    else:
+        head = "✅ **Every critical flow meets its availability target**"
+    return "\n".join([head, "", *availability_markdown(report)]).rstrip("\n") + "\n"
+
+
+def availability_diff_markdown(changes) -> list[str]:
+    """``pruner diff``: a table of the flows whose availability or target changed."""
+    moved = [c for c in changes if c.old != c.new or c.old_target != c.new_target]
+    if not moved:
+        return []
+
+    def pct(value):
+        return "—" if value is None else percent(value)
+
+    out = ["", "#### Availability", "", "| Flow | Before | After | Target | |",
+           "| --- | --- | --- | --- | --- |"]
+    for c in moved[:MAX_ROWS]:
+        flag = "❌ below target" if c.dropped_below_target else ""
+        out.append(f"| {code_span(c.flow)} | {pct(c.old)} | {pct(c.new)} | "
+                   f"{pct(c.new_target)} | {flag} |")
+    if len(moved) > MAX_ROWS:
+        out.append(f"| … {len(moved) - MAX_ROWS} more | | | | |")
+    return out

@@ -158,6 +158,7 @@ def _(report: DiffReport, color: bool = False) -> str:
             out.append(f"  {item_change_text(change)}  ({where})")
         for change in d.owners:
             out.append(f"  {owner_change_text(change)}")
+    out += availability_diff_lines(report.availability)
     out.append("")
     out.append(counts_text(report))
     word = "PASS" if report.gate.passed else "FAIL"
@@ -336,3 +337,79 @@ def _(report: RankReport, color: bool = False) -> str:
                f"<= 2; {r.harmless} in "
                f"none{tail}")
     return "\n".join(out) + "\n"
+
+
+# --- availability (issue 12) ---
+from pruner.report.availability import AvailabilityReport, percent  # noqa: E402
+
+AVAILABILITY_ROWS = 10  # importance rows per flow in text and Markdown; JSON has all
+
+
+def _num(value: float | None, spec: str = ".4g") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def availability_verdict(flow) -> str:
+    """``met``, ``MISSED`` or ``no target``."""
+    if flow.meets_target is None:
+        return "no target"
+    return "met" if flow.meets_target else "MISSED"
+
+
+@render.register
+def _(report: AvailabilityReport, color: bool = False) -> str:
+    out = []
+    for flow in report.flows:
+        tags = ["critical"] if flow.critical else []
+        head = f"{flow.flow}  {percent(flow.availability)}"
+        head += f"  ({flow.downtime_minutes:.4g} min down per 30 days)"
+        if flow.target is not None:
+            verdict = availability_verdict(flow)
+            style = "green" if flow.meets_target else "red"
+            head += f"  target {percent(flow.target)}: {_paint(verdict, style, color)}"
+            head += f" (allows {(1 - flow.target) * 30 * 24 * 60:.4g} min)"
+        if tags:
+            head += f"  [{', '.join(tags)}]"
+        out.append(head)
+        rows = flow.importance[:AVAILABILITY_ROWS]
+        if rows:
+            width = max(12, min(max(len(i.service) for i in rows), 40))
+            out.append(f"    {'harden first':<{width}}  {'avail.':>10}  {'DIF':>7}  "
+                       f"{'MIF':>9}  {'RAW':>9}  {'RRW':>9}")
+            for i in rows:
+                dif = "-" if i.dif is None else f"{100 * i.dif:.3g}%"
+                out.append(f"    {clean(i.service):<{width}}  {percent(i.availability):>10}  "
+                           f"{dif:>7}  {_num(i.mif):>9}  {_num(i.raw):>9}  {_num(i.rrw):>9}")
+            more = len(flow.importance) - len(rows)
+            if more > 0:
+                out.append(f"    ... and {more} more (--format json lists every one)")
+        out.append("")
+    missed = report.missed
+    if missed:
+        verdict = _paint("FAIL", "red", color)
+        out.append(f"{len(missed)} critical flow(s) below target: "
+                   f"{name_list([f.flow for f in missed])} — gate: {verdict}")
+    else:
+        with_target = sum(1 for f in report.flows if f.target is not None)
+        out.append(f"{len(report.flows)} flows, {with_target} with a target, every critical "
+                   f"one met — gate: {_paint('PASS', 'green', color)}")
+    return "\n".join(out) + "\n"
+
+
+def _opt_pct(value: float | None) -> str:
+    return "—" if value is None else percent(value)
+
+
+def availability_diff_lines(changes) -> list[str]:
+    """``pruner diff``: each flow whose availability or target changed, before -> after."""
+    moved = [c for c in changes if c.old != c.new or c.old_target != c.new_target]
+    if not moved:
+        return []
+    out = ["", "Availability (before -> after):"]
+    width = min(max(len(c.flow) for c in moved), 40)
+    for c in moved:
+        target = "" if c.new_target is None else f"  target {percent(c.new_target)}"
+        flag = "  BELOW TARGET" if c.dropped_below_target else ""
+        out.append(f"  {clean(c.flow):<{width}}  {_opt_pct(c.old)} -> {_opt_pct(c.new)}"
+                   f"{target}{flag}")
+    return out

@@ -17,6 +17,7 @@ _EXPORTS = {
              "cuts_report", "essential_report", "rank_report"),
     "diff": ("DiffReport", "FlowDiff", "diff_report"),
     "drift": ("DriftReport", "drift_report"),
+    "availability": ("AvailabilityReport", "availability_report"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 

@@ -18,9 +18,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from pruner.analysis.availability import (
+    AVAILABILITY_FAIL_ON,
+    AvailabilityChange,
+    availability_diff,
+    availability_gate,
+)
 from pruner.analysis.diff import (
     DiffGate,
     FlowChange,
@@ -92,6 +98,9 @@ class DiffReport:
     gate: DiffGate
     off_word: str = "removed"
     anchors: Mapping[tuple[str, str], Anchor] = field(default_factory=dict)
+    # each flow's availability before/after (issue 12); empty when neither version
+    # says anything about availability
+    availability: tuple[AvailabilityChange, ...] = ()
 
     def flows_of(self, *kinds: str) -> tuple[FlowDiff, ...]:
         """The changed flows whose kind is one of ``kinds``."""
@@ -213,6 +222,13 @@ def diff_report(
         FlowDiff(c, results.get(c.name),
                  explain_flow(G_old, diff.old_evaluation, c.name) if c.masked else ())
         for c in changed)
+    availability = availability_diff(G_old, G_new, diff.evaluation.off)
+    if fail_on in AVAILABILITY_FAIL_ON:  # issue 12: spof's gate plus the availability one
+        base = diff_gate(diff, "spof")
+        failing = base.failing + availability_gate(G_old, G_new, availability, fail_on)
+        gate = replace(base, fail_on=fail_on, passed=not failing, failing=failing)
+    else:
+        gate = diff_gate(diff, fail_on)
     return DiffReport(
         old_source=old_source,
         new_source=new_source,
@@ -220,6 +236,7 @@ def diff_report(
         check=check,
         flows=flows,
         unchanged=len(diff.flows) - len(changed),
-        gate=diff_gate(diff, fail_on),
+        gate=gate,
         anchors=_anchors(G_old, G_new, diff, old_source, new_source),
+        availability=availability,
     )

@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pruner.analysis.availability import flow_availability, has_availability
 from pruner.analysis.evaluate import OK, Evaluation
 from pruner.analysis.focus import focus as support
 from pruner.analysis.spof import SinglePoints, single_points
 from pruner.model import Flow, Service
+from pruner.report.availability import AvailabilityReport, availability_report
 from pruner.report.check import CheckReport, check_report
 from pruner.report.diagram import Diagram, diagram_report
 
@@ -51,6 +53,9 @@ class Overview:
     shown: int = 0
     initial_focus: str | None = None
     states: Mapping[str, str] = field(default_factory=dict)
+    # issue 12: each flow's availability and what to harden first, when the manifest
+    # gives availabilities or targets (None otherwise)
+    availability: AvailabilityReport | None = None
 
 
 def overview_report(
@@ -102,9 +107,12 @@ def overview_report(
         diagram = diagram_report(G, ev, flows=shown, depth=depth, cluster_by=cluster_by,
                                  title="")
     first = (tuple(flows) or troubled or tuple(G.graph["flows"]) or (None,))[0]
+    availability = None
+    if has_availability(G):
+        availability = availability_report(flow_availability(G, flows or None), source=source)
     services = len(G.graph["manifest"].services)  # operations (spec §8) are not counted
     return Overview(title, check, single_points(G), diagram, focus, services,
                     nodes=tuple(G.nodes[n]["service"] for n in G),
                     flow_defs=tuple(G.graph["flows"].values()), shown=size,
                     initial_focus=first,
-                    states={n: ev.state(n) for n in G})
+                    states={n: ev.state(n) for n in G}, availability=availability)

@@ -1,0 +1,56 @@
+"""availability: exact flow availability from per-service availabilities, and what
+to harden first (issue 12, spec §9)."""
+
+from __future__ import annotations
+
+import click
+
+from pruner.analysis.availability import OutOfTime, flow_availability
+from pruner.cli.common import (
+    EXIT_GATE,
+    EXIT_OK,
+    Progress,
+    budget_option,
+    deadline_after,
+    emit_report,
+    flow_option,
+    format_option,
+    load_graph,
+    output_option,
+    path_argument,
+    selected_flows,
+)
+from pruner.errors import InputError
+from pruner.report.availability import availability_report
+
+__all__ = ["availability"]
+
+
+@click.command()
+@path_argument
+@flow_option
+@budget_option
+@format_option("text", "json", "markdown")
+@output_option
+def availability(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt: str,
+                 output: str | None) -> None:
+    """Exact availability of each flow, its target, and which service to harden first.
+
+    Each service is itself down with probability 1 - availability (default 1),
+    independently; a flow's availability is the exact probability that it is not
+    BROKEN (a BDD over its hard support). Per service: MIF (Birnbaum), CIF, DIF
+    (Fussell-Vesely: its share of the flow's downtime), RAW and RRW. Exit 1 when a
+    critical flow misses its target.
+    """
+    _, G = load_graph(path)
+    flows = selected_flows(G, flow_names)
+    try:
+        with Progress("availability") as bar:
+            results = flow_availability(G, flows, deadline=deadline_after(time_budget),
+                                        progress=bar)
+    except OutOfTime:
+        raise InputError(f"availability: not finished within the time budget of "
+                         f"{time_budget:g} s; try fewer flows (--flow)") from None
+    report = availability_report(results, source=path)
+    emit_report(report, fmt, output)
+    raise SystemExit(EXIT_OK if report.passed else EXIT_GATE)
