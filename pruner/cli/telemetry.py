@@ -95,7 +95,9 @@ def _write_manifest(result, output: str, force: bool, update: bool, prune: bool,
     load_sources([(output, text)])  # what we write must validate; a failure here is a bug
     emit(text, output)
     services = result.document.get("services", {})
-    edges = sum(len(s.get("depends_on", ())) for s in services.values())
+    edges = sum(len(s.get("depends_on") or ()) for s in services.values()) + sum(
+        len((op or {}).get("depends_on") or ())
+        for s in services.values() for op in (s.get("operations") or {}).values())
     flows = len(result.document.get("flows") or {})
     flow_text = (f"{flows} flow{'' if flows == 1 else 's'}" if flows
                  else "no flows (add them by hand)")

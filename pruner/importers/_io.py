@@ -438,6 +438,7 @@ def _object_items(r: _JsonReader, key: str) -> Iterator[tuple[Any, int, bool]]:
                     else:
                         raise r.error("invalid JSON: expected ',' or ']'")
         else:
+            r.peek()  # the decoder does not skip leading white space
             rest[name] = r.value()
         c = r.peek()
         if c == ",":

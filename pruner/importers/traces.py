@@ -284,8 +284,11 @@ def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int) -> dic
         soft: list[dict] = []
         covered: set[str] = {root[0]}
         used = d.used[root]
+        # Members of a fallback group count through their caller's any_of, not directly.
+        grouped = {n for caller in used for fb, (primary, _) in fallbacks(d, caller).items()
+                   for n in (fb, primary)}
         for node in sorted(used, key=lambda n: (n[0], n[1] or "")):
-            if node == root:
+            if node == root or node in grouped:
                 continue
             target = names.node(node)
             if target is None:
@@ -297,7 +300,7 @@ def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int) -> dic
                 soft.append({"service": target, "soft": True,
                              "note": _share(used[node], total, "traces")})
         for svc, n in sorted(d.services_used[root].items()):
-            if n == total and svc not in covered:
+            if n == total and svc not in covered and all(g[0] != svc for g in grouped):
                 target = names.service(svc)
                 if target:
                     hard.append({"service": target, "note": f"used by every trace ({total:,}), "
