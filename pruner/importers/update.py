@@ -213,7 +213,7 @@ def _merge_items(mine: Any, theirs: list, owner: str, origin: str, result: Updat
             result.added.append(f"{owner} -> {', '.join(sorted(targets))}")
     # Stale: an item the source could have shown (its owner is in the source) but did not.
     keep = []
-    for item, targets in zip(list(items), have + [None] * (len(items) - len(have))):
+    for item, targets in zip(list(items), have + [None] * (len(items) - len(have)), strict=False):
         if targets is None or not targets or targets & shown:
             keep.append(item)
             continue

@@ -15,11 +15,11 @@ from pruner.analysis.evaluate import BROKEN, switch_off
 from pruner.cli import main
 from pruner.graph import dependency_graph
 from pruner.importers._io import SourceFile
+from pruner.importers.emit import to_yaml
 from pruner.importers.jaeger import jaeger_traces
 from pruner.importers.otlp import otlp_spans
 from pruner.importers.traces import assemble, discover_sources
 from pruner.importers.zipkin import zipkin_spans
-from pruner.importers.emit import to_yaml
 from pruner.loader import load_sources
 
 TRACES = Path(__file__).resolve().parents[1] / "assets" / "traces"
