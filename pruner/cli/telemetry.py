@@ -20,6 +20,7 @@ from pruner.cli.common import (
 )
 from pruner.errors import InputError
 from pruner.importers import IMPORTERS, import_sources, result_to_yaml
+from pruner.importers.base import dependency_count
 from pruner.importers.observe import MANIFEST, observe
 from pruner.importers.traces import DEFAULT_WINDOW, TRACE_KINDS, discover_sources
 from pruner.loader import load_sources
@@ -95,9 +96,7 @@ def _write_manifest(result, output: str, force: bool, update: bool, prune: bool,
     load_sources([(output, text)])  # what we write must validate; a failure here is a bug
     emit(text, output)
     services = result.document.get("services", {})
-    edges = sum(len(s.get("depends_on") or ()) for s in services.values()) + sum(
-        len((op or {}).get("depends_on") or ())
-        for s in services.values() for op in (s.get("operations") or {}).values())
+    edges = dependency_count(result.document)
     flows = len(result.document.get("flows") or {})
     flow_text = (f"{flows} flow{'' if flows == 1 else 's'}" if flows
                  else "no flows (add them by hand)")

@@ -24,6 +24,7 @@ __all__ = [
     "Target",
     "as_result",
     "sanitize_name",
+    "dependency_count",
 ]
 
 #: The manifest name rule (manifest-v1 section 1).
@@ -87,6 +88,22 @@ class ImportResult:
                 else:
                     out.update((name, m) for m in item.get("any_of", item.get("of", ())))
         return out
+
+
+def dependency_count(document: dict[str, Any]) -> int:
+    """How many dependency items a manifest-v1 document holds, operations' included.
+
+    >>> dependency_count({"services": {"a": {"depends_on": ["b"], "operations": {
+    ...     "get": {"depends_on": ["c", "d"]}, "put": None}}, "b": None}})
+    3
+    """
+    total = 0
+    for svc in (document.get("services") or {}).values():
+        svc = svc or {}
+        total += len(svc.get("depends_on") or ())
+        for op in (svc.get("operations") or {}).values():
+            total += len((op or {}).get("depends_on") or ())
+    return total
 
 
 def sanitize_name(raw: str) -> str | None:

@@ -58,8 +58,18 @@ def _links(f: SourceFile) -> list[tuple[Any, int]]:
     return out
 
 
+def _holds_traces(f: SourceFile) -> bool:
+    try:
+        with f.path.open("rb") as fh:
+            head = fh.read(1 << 16).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return '"spans"' in head and ('"spanID"' in head or '"processes"' in head)
+
+
 def import_jaeger(sources: Sequence[str]) -> ImportResult:
-    """Import Jaeger ``/api/dependencies`` JSON files.
+    """Import Jaeger ``/api/dependencies`` JSON files, or ``/api/traces`` JSON (whole
+    traces: services with their operations and the calls each made).
 
     Parameters
     ----------
@@ -77,6 +87,11 @@ def import_jaeger(sources: Sequence[str]) -> ImportResult:
     """
     b = ManifestBuilder()
     files = discover(sources, JSON_SUFFIXES, b.note)
+    if files and all(_holds_traces(f) for f in files):
+        from pruner.importers.traces import discover_sources  # traces build on this module
+
+        result = discover_sources(sources, "jaeger", flows=False)
+        return ImportResult(result.document, result.notes, "jaeger", result.sources)
     calls: dict[tuple[str, str], int] = {}
     unknown_counts: set[tuple[str, str]] = set()
     self_calls = 0

@@ -67,6 +67,10 @@ def detect_kind(source: str) -> str:
             head = handle.read(_SNIFF_BYTES).decode("utf-8", "replace")
     except OSError as exc:
         raise SourceError(str(first), f"cannot read: {exc.strerror or exc}") from None
+    if '"resourceSpans"' in head or '"scopeSpans"' in head:
+        return "otlp"
+    if '"spans"' in head and ('"spanID"' in head or '"processes"' in head):
+        return "jaeger"
     if '"traceId"' in head or '"traceID"' in head:
         return "zipkin"
     if '"parent"' in head and '"child"' in head:
