@@ -60,7 +60,8 @@ def test_existing_output_is_refused_without_force(tmp_path):
     source = CORPUS / "backstage-examples"
     result = run("import", "backstage", source, "--output", out)
     assert result.exit_code == 2
-    assert result.stderr == f"pruner: error: {out}: already exists; pass --force to overwrite it\n"
+    assert result.stderr == (f"pruner: error: {out}: already exists; pass --update to merge into "
+                             "it or --force to overwrite it\n")
     assert out.read_text() == "keep me\n"
     forced = run("import", "backstage", source, "--output", out, "--force")
     assert forced.exit_code == 0
