@@ -277,3 +277,37 @@ def test_train_ticket_preserve_flow_follows_its_call_chain():
         assert callee in hard
     assert json.dumps(result.document, sort_keys=True) == json.dumps(
         discover_sources([str(corpus / "zipkin-v1-traces")]).document, sort_keys=True)
+
+
+# -- drift on flows ---------------------------------------------------------------------
+
+DECLARED = """\
+services:
+  web:
+    operations:
+      POST-/login: {depends_on: [auth:verify]}
+      GET-/health:
+  auth: {operations: {verify: {depends_on: [users-db]}}}
+  users-db:
+  risk: {operations: {score: }}
+  otp-sms: {operations: {send: }}
+  otp-email: {operations: {send: }}
+flows:
+  health: {requires: ["web:GET-/health"]}
+"""
+
+
+def test_drift_reports_entry_points_no_flow_requires(tmp_path):
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(DECLARED)
+    traces = TRACES / "otlp-login.json"
+    result = run("drift", manifest, traces, "--format", "json", "--fail-on", "never")
+    assert result.exit_code == 0
+    found = json.loads(result.output)["undeclared_flows"]
+    assert found == [{"entry": "web:POST-/login", "entry_declared": True, "traces": 4}]
+    gated = run("drift", manifest, traces, "--fail-on", "undeclared-flow", "--format", "json")
+    assert gated.exit_code == 1
+    assert "undeclared flow web:POST-/login" in json.loads(gated.output)["gate"]["failing"]
+    manifest.write_text(DECLARED + '  login: {requires: ["web:POST-/login"]}\n')
+    again = run("drift", manifest, traces, "--fail-on", "undeclared-flow", "--format", "json")
+    assert json.loads(again.output)["undeclared_flows"] == []
