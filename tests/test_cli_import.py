@@ -21,7 +21,7 @@ CASES = [
     ("compose", "deathstarbench/socialNetwork/docker-compose.yml", None, None),
     ("compose", "deathstarbench/hotelReservation/docker-compose.yml", None, None),
     ("compose", "train-ticket/docker-compose.yml", 68, 1),
-    ("backstage", "backstage-examples", 7, 3),
+    ("backstage", "backstage-examples", 7, 5),
     ("zipkin", "train-ticket/zipkin-v1-traces", 21, 34),
 ]
 

@@ -21,6 +21,7 @@ from pruner.analysis.drift import (
 )
 from pruner.errors import ManifestError
 from pruner.importers.base import SourceError
+from pruner.importers.servicegraph import METRIC_SUFFIXES
 from pruner.loader import load
 
 __all__ = ["MANIFEST", "detect_kind", "observe"]
@@ -57,6 +58,9 @@ def detect_kind(source: str) -> str:
         raise SourceError(source, "no such file or directory")
     files = _files(path)
     json_files = [f for f in files if f.suffix.lower() in _JSON]
+    metrics = [f for f in files if f.suffix.lower() in METRIC_SUFFIXES]
+    if metrics and not json_files:
+        return "servicegraph"
     if not json_files:
         if any(f.suffix.lower() in _YAML for f in files):
             return MANIFEST
