@@ -284,7 +284,8 @@ def _replace(span: Span, span_id: str, parent_id: str) -> Span:
                 span.start, span.error, span.peer)
 
 
-_ID_SEGMENT = re.compile(r"\A(?:\d+|[0-9a-fA-F-]{8,}|[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*)\Z")
+_ID_SEGMENT = re.compile(r"\A(?:\d+|(?=[0-9a-fA-F-]*\d)[0-9a-fA-F-]{8,}|"
+                         r"(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{16,})\Z")
 
 
 def route(operation: str) -> str:
@@ -295,8 +296,8 @@ def route(operation: str) -> str:
     'GET /user/{id}/orders'
     >>> route("http:/verifylogintoken/561c1727-4d6e-4556-888b-e65")
     'http:/verifylogintoken/{id}'
-    >>> route("/api/v1/stations")
-    '/api/v1/stations'
+    >>> route("/api/v1/stations"), route("GET /api/route-10")
+    ('/api/v1/stations', 'GET /api/route-10')
     """
     if "/" not in operation:
         return operation
@@ -305,8 +306,7 @@ def route(operation: str) -> str:
     for i in range(1, len(parts)):
         part = parts[i]
         # an id: all digits, a UUID or long hex, or a long token with digits in it
-        if part and _ID_SEGMENT.match(part) and (part.isdigit() or len(part) >= 8) and (
-                any(c.isdigit() for c in part)):
+        if part and _ID_SEGMENT.match(part):
             parts[i] = "{id}"
     return "/".join(parts)
 
