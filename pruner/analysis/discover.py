@@ -32,6 +32,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = [
     "SERVER",
@@ -61,15 +62,14 @@ FALLBACK_EVIDENCE = 2
 Node = tuple  # (service, operation or None)
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """One span, reduced to what discovery needs.
 
     ``kind`` is one of :data:`SERVER`, :data:`CLIENT`, :data:`PRODUCER`,
     :data:`CONSUMER`, :data:`INTERNAL`. ``peer`` names the remote side of a client or
     producer span when the span says it (``peer.service``, a database, a broker):
     a call to something that may not be traced itself. ``start`` is in any unit,
-    only its order matters.
+    only its order matters. (A named tuple: readers make millions of them.)
     """
 
     trace_id: str

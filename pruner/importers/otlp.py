@@ -53,7 +53,7 @@ def _id(raw: Any, f: SourceFile, line: int, what: str, size: int) -> str | None:
     if not isinstance(raw, str):
         raise SourceError(f.at(line), f"OTLP {what} must be a string, not {type(raw).__name__}")
     if len(raw) == 2 * size and _HEX.match(raw):
-        return sys.intern(raw.lower())
+        return raw.lower()
     try:
         data = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
@@ -137,9 +137,9 @@ def _resource_spans(rs: Any, f: SourceFile, line: int) -> Iterator[Span]:
             kind = _KINDS.get(s.get("kind"), INTERNAL)
             status = s.get("status") or {}
             code = status.get("code") if isinstance(status, dict) else None
-            attrs = _attributes(s.get("attributes"))
             peer = None
             if kind in (CLIENT, PRODUCER):
+                attrs = _attributes(s.get("attributes"))
                 for key in _PEER_KEYS:
                     v = attrs.get(key)
                     if isinstance(v, str) and v.strip():
