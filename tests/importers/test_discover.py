@@ -311,3 +311,20 @@ def test_drift_reports_entry_points_no_flow_requires(tmp_path):
     manifest.write_text(DECLARED + '  login: {requires: ["web:POST-/login"]}\n')
     again = run("drift", manifest, traces, "--fail-on", "undeclared-flow", "--format", "json")
     assert json.loads(again.output)["undeclared_flows"] == []
+
+
+def test_compose_then_traces_merge_into_one_manifest(tmp_path):
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  web:\n    depends_on: [auth, jaeger-agent]\n"
+                       "  auth:\n    depends_on: [users-db]\n  users-db: {image: postgres}\n"
+                       "  jaeger-agent: {image: jaegertracing/jaeger-agent}\n")
+    manifest = tmp_path / "m.yaml"
+    assert run("import", "compose", compose, "-o", manifest).exit_code == 0
+    result = run("discover", TRACES / "otlp-login.json", "-o", manifest, "--update")
+    assert result.exit_code == 0, result.output
+    text = manifest.read_text()
+    assert "jaeger-agent" in text  # what compose saw stays
+    assert "web-post-login:" in text and "POST-/login:" in text  # what traces saw is added
+    assert run("validate", manifest).exit_code == 0
+    check = run("check", manifest, "--off", "users-db")
+    assert check.exit_code == 1 and "web-post-login" in check.output
