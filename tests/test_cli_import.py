@@ -21,7 +21,7 @@ CASES = [
     ("compose", "deathstarbench/socialNetwork/docker-compose.yml", None, None),
     ("compose", "deathstarbench/hotelReservation/docker-compose.yml", None, None),
     ("compose", "train-ticket/docker-compose.yml", 68, 1),
-    ("backstage", "backstage-examples", 7, 3),
+    ("backstage", "backstage-examples", 7, 5),
     ("zipkin", "train-ticket/zipkin-v1-traces", 21, 34),
 ]
 
@@ -60,7 +60,8 @@ def test_existing_output_is_refused_without_force(tmp_path):
     source = CORPUS / "backstage-examples"
     result = run("import", "backstage", source, "--output", out)
     assert result.exit_code == 2
-    assert result.stderr == f"pruner: error: {out}: already exists; pass --force to overwrite it\n"
+    assert result.stderr == (f"pruner: error: {out}: already exists; pass --update to merge into "
+                             "it or --force to overwrite it\n")
     assert out.read_text() == "keep me\n"
     forced = run("import", "backstage", source, "--output", out, "--force")
     assert forced.exit_code == 0

@@ -48,6 +48,8 @@ __all__ = [
     "UncoveredTraffic",
     "Drift",
     "DriftGate",
+    "UndeclaredFlow",
+    "undeclared_flows",
     "observation_from_document",
     "observation_from_manifest",
     "merge_observations",
@@ -57,7 +59,7 @@ __all__ = [
 
 #: ``--fail-on`` choices of ``pruner drift``: undeclared calls whose caller a critical
 #: flow reaches (default), any undeclared call, or never.
-DRIFT_FAIL_ON = ("undeclared-critical", "undeclared", "never")
+DRIFT_FAIL_ON = ("undeclared-critical", "undeclared-flow", "undeclared", "never")
 
 _CALLS = re.compile(r"(\d+) calls?\b")
 
@@ -85,6 +87,8 @@ class Observation:
     services: tuple[str, ...]
     edges: tuple[ObservedEdge, ...]
     notes: tuple[str, ...] = ()
+    #: Entry points seen in traces: ``("SERVICE:OPERATION", traces)``, sorted by name.
+    entries: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +140,16 @@ class UncoveredTraffic:
     calls_in: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class UndeclaredFlow:
+    """An entry point with traffic that no declared flow requires: a flow nobody declared
+    (the two-factor lesson: the SMS login path was used, and in nobody's list)."""
+
+    entry: str
+    traces: int
+    entry_declared: bool
+
+
 @dataclass(frozen=True)
 class Drift:
     """The outcome of :func:`drift`; every tuple is sorted (undeclared: critical first)."""
@@ -148,6 +162,7 @@ class Drift:
     declared_edges: int
     observed_edges: int
     matched: int
+    undeclared_flows: tuple[UndeclaredFlow, ...] = ()
 
     @property
     def undeclared_critical(self) -> tuple[Undeclared, ...]:
@@ -204,8 +219,28 @@ def observation_from_document(
                 if member is not None and member != name:
                     found[(name, member)] = ObservedEdge(name, member, _calls(note), note)
     names = {n for n, _ in owners} | {n for pair in found for n in pair}
+    entries = {}
+    for flow in (document.get("flows") or {}).values():
+        traces = (flow or {}).get("x-traces")
+        requires = (flow or {}).get("requires") or ()
+        if isinstance(traces, dict) and requires and isinstance(requires[0], str):
+            entries[requires[0]] = entries.get(requires[0], 0) + int(traces.get("count", 0))
     return Observation(kind, tuple(sources), tuple(sorted(names)),
-                       tuple(found[k] for k in sorted(found)), tuple(notes))
+                       tuple(found[k] for k in sorted(found)), tuple(notes),
+                       tuple(sorted(entries.items())))
+
+
+def _service_item(item: Any) -> Any:
+    """An item with operations named by their service (``S:O`` -> ``S``)."""
+    if isinstance(item, str):
+        return item.split(":", 1)[0]
+    out = dict(item)
+    for key in ("any_of", "of"):
+        if out.get(key):
+            out[key] = [m.split(":", 1)[0] for m in out[key]]
+    if out.get("service"):
+        out["service"] = out["service"].split(":", 1)[0]
+    return out
 
 
 def observation_from_manifest(
@@ -243,7 +278,10 @@ def merge_observations(observations: Iterable[Observation]) -> Observation:
         return observations[0]
     kinds, sources, services, notes = set(), [], set(), []
     edges: dict[tuple[str, str], ObservedEdge] = {}
+    entries: dict[str, int] = {}
     for obs in observations:
+        for entry, n in obs.entries:
+            entries[entry] = entries.get(entry, 0) + n
         kinds.add(obs.kind)
         sources.extend(obs.sources)
         services.update(obs.services)
@@ -258,7 +296,8 @@ def merge_observations(observations: Iterable[Observation]) -> Observation:
             evidence = "; ".join(x for x in (old.evidence, e.evidence) if x) or None
             edges[(e.source, e.target)] = ObservedEdge(e.source, e.target, calls, evidence)
     return Observation("+".join(sorted(kinds)), tuple(sources), tuple(sorted(services)),
-                       tuple(edges[k] for k in sorted(edges)), tuple(notes))
+                       tuple(edges[k] for k in sorted(edges)), tuple(notes),
+                       tuple(sorted(entries.items())))
 
 
 def _critical_reach(G: nx.DiGraph, callers: set[str]) -> dict[str, tuple[str, ...]]:
@@ -361,6 +400,7 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
         if name not in covered and (name in callers_of or name in callees_of)
     ]
     return Drift(
+        undeclared_flows=undeclared_flows(G, observation),
         undeclared=tuple(undeclared),
         stale=tuple(stale),
         unjudged=unjudged,
@@ -437,6 +477,43 @@ class _Operations:
         return "stale"
 
 
+def undeclared_flows(G: nx.DiGraph, observation: Observation) -> tuple[UndeclaredFlow, ...]:
+    """Entry points with traffic that no declared flow requires, most traffic first.
+
+    An entry ``S:O`` is covered when a flow's requires names ``S:O``, or names ``S``
+    while the manifest declares no operations for ``S`` (a service-level manifest
+    cannot say more).
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services: {web: {operations: {login: , sms-login: }}}
+    ... flows: {login: {requires: ["web:login"]}}''')]).manifest)
+    >>> obs = Observation("otlp", (), ("web",), (), (), (("web:login", 900),
+    ...                   ("web:sms-login", 40)))
+    >>> [(u.entry, u.traces) for u in undeclared_flows(G, obs)]
+    [('web:sms-login', 40)]
+    """
+    required: set[str] = set()
+    for flow in G.graph["flows"].values():
+        for item in flow.requires:
+            required.update(item.members)
+    found = []
+    for entry, traces in observation.entries:
+        service = entry.split(":", 1)[0]
+        if entry in required:
+            continue
+        if service in required and service in G and not _has_operations(G, service):
+            continue
+        found.append(UndeclaredFlow(entry, traces, entry in G))
+    found.sort(key=lambda u: (-u.traces, u.entry))
+    return tuple(found)
+
+
+def _has_operations(G: nx.DiGraph, service: str) -> bool:
+    return bool(getattr(G.nodes[service]["service"], "operations", ()))
+
+
 def drift_gate(result: Drift, fail_on: str = "undeclared-critical") -> DriftGate:
     """The verdict: fail on undeclared calls under a critical flow (or any, or never).
 
@@ -456,4 +533,6 @@ def drift_gate(result: Drift, fail_on: str = "undeclared-critical") -> DriftGate
     else:
         bad = result.undeclared_critical
     failing = tuple(f"{u.source} -> {u.target}" for u in bad)
+    if fail_on in ("undeclared-flow", "undeclared"):
+        failing += tuple(f"undeclared flow {u.entry}" for u in result.undeclared_flows)
     return DriftGate(fail_on, not failing, failing)

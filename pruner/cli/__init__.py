@@ -36,6 +36,7 @@ COMMANDS = {
     "diff": "gate:diff",
     "import": "telemetry:import_command",
     "drift": "telemetry:drift",
+    "discover": "telemetry:discover_command",
     "render": "diagrams:render_command",
     "report": "diagrams:report_command",
 }

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from pruner.analysis.discover import CALLS_PER_REQUEST
 from pruner.analysis.drift import DRIFT_FAIL_ON
 from pruner.cli.common import (
     EXIT_GATE,
@@ -18,41 +19,79 @@ from pruner.cli.common import (
 )
 from pruner.errors import InputError, neutral
 from pruner.importers import IMPORTERS, import_sources, result_to_yaml
+from pruner.importers.base import dependency_count
 from pruner.importers.observe import MANIFEST, observe
+from pruner.importers.traces import DEFAULT_WINDOW, TRACE_KINDS, discover_sources
 from pruner.loader import load_sources
 from pruner.report import drift_report
 
-__all__ = ["import_command", "drift"]
+__all__ = ["import_command", "discover_command", "drift"]
 
 
-@click.command("import")
-@click.argument("kind", type=click.Choice(sorted(IMPORTERS)))
-@click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="SOURCE...")
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
-              help="The manifest file to write (atomically); '-' for standard output.")
-@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
-def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool) -> None:
-    """Write a v1 manifest from deployment files, a catalog or traces.
+_update_options = [
+    click.option("--force", is_flag=True, help="Overwrite the --output file if it exists."),
+    click.option("--update", is_flag=True,
+                 help="Merge into the existing --output manifest, keeping every hand edit "
+                      "(comments, order, flows, soft, notes); only adds what is new."),
+    click.option("--prune", is_flag=True,
+                 help="With --update: delete dependencies the sources no longer show "
+                      "(without it they are only reported)."),
+]
 
-    The first argument says what the SOURCEs are: Kubernetes or docker-compose files,
-    Backstage catalog-info files, Jaeger /api/dependencies JSON or Zipkin spans (files or
-    folders, searched recursively). Every dependency carries a note saying where it came
-    from; the importer's notes go to standard error. An existing file is never
-    overwritten without --force. The sources say nothing about user flows: add them by
-    hand.
-    """
+
+def _update_options_on(function):
+    for option in reversed(_update_options):
+        function = option(function)
+    return function
+
+
+def _read_existing(path: str) -> str:
+    """The text of the manifest file that --update merges into (a regular file only)."""
+    from pruner.sources import read_regular  # refuses FIFOs and devices, never hangs
+
+    try:
+        return read_regular(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+
+
+def _write_manifest(result, output: str, force: bool, update: bool, prune: bool,
+                    origin: str) -> None:
+    """Write (or, with ``update``, merge) an importer's result; what is written must load."""
+    if prune and not update:
+        raise click.UsageError("--prune goes with --update")
     if output != "-" and Path(output).is_dir():
         raise InputError(f"{output}: is a folder; --output takes a file name")
-    if output != "-" and Path(output).exists() and not force:
-        raise InputError(f"{output}: already exists; pass --force to overwrite it")
-    result = import_sources(kind, sources)
-    text = result_to_yaml(result)
-    load_sources([(output, text)])  # what we write must validate; a failure here is a bug
+    exists = output != "-" and Path(output).exists()
+    if update and not exists:
+        raise InputError(f"{output}: no such file to --update; drop --update to create it")
+    if exists and not force and not update:
+        raise InputError(f"{output}: already exists; pass --update to merge into it or "
+                         "--force to overwrite it")
     for note in result.notes:
         click.echo(f"pruner: note: {neutral(note)}", err=True)
+    if update:
+        from pruner.importers.update import update_manifest
+
+        merged = update_manifest(_read_existing(output), result.document, origin,
+                                 prune=prune, where=output)
+        text = merged.text
+        load_sources([(output, text)])  # the merge must still be a valid manifest
+        for line in merged.stale:
+            click.echo(f"pruner: note: no longer seen in the sources (kept; --prune deletes "
+                       f"it): {neutral(line)}", err=True)
+        for line in merged.pruned:
+            click.echo(f"pruner: note: deleted, no longer seen in the sources: {neutral(line)}",
+                       err=True)
+        emit(text, output)
+        click.echo(f"pruner: updated {neutral(output)}: {len(merged.added)} added, "
+                   f"{len(merged.stale)} stale, {len(merged.pruned)} deleted", err=True)
+        return
+    text = result_to_yaml(result)
+    load_sources([(output, text)])  # what we write must validate; a failure here is a bug
     emit(text, output)
     services = result.document.get("services", {})
-    edges = sum(len(s.get("depends_on", ())) for s in services.values())
+    edges = dependency_count(result.document)
     flows = len(result.document.get("flows") or {})
     flow_text = (f"{flows} flow{'' if flows == 1 else 's'}" if flows
                  else "no flows (add them by hand)")
@@ -60,6 +99,60 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
         click.echo(f"pruner: wrote {neutral(output)}: {len(services)} "
                    f"service{'' if len(services) == 1 else 's'}, {edges} "
                    f"dependenc{'y' if edges == 1 else 'ies'}, {flow_text}", err=True)
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(sorted(IMPORTERS)))
+@click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="SOURCE...")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="The manifest file to write (atomically); '-' for standard output.")
+@_update_options_on
+def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool,
+                   update: bool, prune: bool) -> None:
+    """Write a v1 manifest from deployment files, a catalog or traces.
+
+    The first argument says what the SOURCEs are: Kubernetes or docker-compose files,
+    Backstage catalog-info files, Jaeger /api/dependencies or /api/traces JSON, Zipkin
+    spans, OTLP/JSON traces, OpenTelemetry servicegraph metrics (files or folders,
+    searched recursively). Every dependency carries a note saying where it came from;
+    the importer's notes go to standard error. An existing file is never overwritten
+    without --force; --update merges into it instead, keeping every hand edit. The
+    sources say nothing about user flows: add them by hand, or propose them from traces
+    with `pruner discover`.
+    """
+    result = import_sources(kind, sources)
+    _write_manifest(result, output, force, update, prune, f"added by pruner import {kind}")
+
+
+@click.command("discover")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="SOURCE...")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="The manifest file to write (atomically); '-' for standard output.")
+@click.option("--kind", "trace_kind", type=click.Choice(["auto", *TRACE_KINDS]),
+              default="auto", show_default=True,
+              help="The trace format; auto tells OTLP/JSON, Jaeger and Zipkin apart by content.")
+@click.option("--window", type=click.IntRange(min=1000), default=DEFAULT_WINDOW,
+              show_default=True, metavar="SPANS",
+              help="Spans held while assembling traces (memory bound).")
+@click.option("--max-calls", type=click.IntRange(min=1), default=CALLS_PER_REQUEST,
+              show_default=True, metavar="N",
+              help="Flag entry points whose requests make more calls than this.")
+@_update_options_on
+def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, window: int,
+                     max_calls: int, force: bool, update: bool, prune: bool) -> None:
+    """Propose flows from traces: one per entry point (the root span's service and operation).
+
+    A flow requires what every trace of its entry point used (as operations, SERVICE:OP)
+    and lists what only some traces used as soft items, with the share of traces in the
+    note. Services get their operations, with the calls each made: hard when made in
+    every run. A call made only after another call failed is proposed as a fallback
+    (any_of). Per flow: traces, depth, calls per request; entry points whose requests
+    make more than --max-calls calls, and repeated calls that could be batched, are
+    flagged in the notes. SOURCEs: OTLP/JSON, Jaeger /api/traces or Zipkin span files or
+    folders, streamed.
+    """
+    result = discover_sources(sources, trace_kind, window=window, max_calls=max_calls)
+    _write_manifest(result, output, force, update, prune, "added by pruner discover")
 
 
 # --- drift (issue 6) ---

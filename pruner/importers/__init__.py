@@ -5,7 +5,7 @@ folders) it is given, never writes, never prints. Malformed sources raise
 :class:`SourceError` with ``file:line`` where known.
 
 >>> sorted(IMPORTERS)
-['backstage', 'compose', 'jaeger', 'k8s', 'openpsa', 'zipkin']
+['backstage', 'compose', 'jaeger', 'k8s', 'openpsa', 'otlp', 'servicegraph', 'zipkin']
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from pruner.importers.emit import result_to_yaml, to_yaml
 from pruner.importers.jaeger import import_jaeger
 from pruner.importers.k8s import import_k8s
 from pruner.importers.openpsa import import_openpsa
+from pruner.importers.servicegraph import import_servicegraph
+from pruner.importers.traces import import_otlp
 from pruner.importers.zipkin import import_zipkin
 
 __all__ = [
@@ -38,6 +40,8 @@ IMPORTERS: dict[str, Callable[[Sequence[str]], ImportResult]] = {
     "jaeger": import_jaeger,
     "zipkin": import_zipkin,
     "openpsa": import_openpsa,
+    "otlp": import_otlp,
+    "servicegraph": import_servicegraph,
 }
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "YMap",
     "YSeq",
     "discover",
+    "iter_json_items_at",
     "iter_json_values",
     "line_of",
     "load_yaml_documents",
@@ -462,3 +463,96 @@ def iter_json_values(f: SourceFile) -> Iterator[tuple[Any, int, bool]]:
             raise r.error(f"cannot read JSON: {type(e).__name__}: {str(e)[:80]}") from None
         except OSError as e:
             raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
+
+
+def iter_json_items_at(f: SourceFile, key: str) -> Iterator[tuple[Any, int, bool]]:
+    """Stream ``f``'s JSON values, opening the array under top-level ``key`` of objects.
+
+    For each top-level object (one per file, or one per line of NDJSON, or the
+    elements of a top-level array), the elements of the array at ``key`` are yielded
+    one by one as ``(element, line, True)`` without building the array; an object
+    without ``key`` is yielded whole as ``(object, line, False)``. So a 1 GB
+    ``{"resourceSpans": [...]}`` costs the memory of its largest element.
+    """
+    try:
+        fh = f.path.open("rb")
+    except OSError as e:
+        raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
+    with fh:
+        r = _JsonReader(f, fh)
+        try:
+            while True:
+                c = r.peek()
+                if c == "":
+                    return
+                if c == "[":  # a list of objects: each one as if it stood alone
+                    r.pos += 1
+                    while True:
+                        c = r.peek()
+                        if c == "]":
+                            r.pos += 1
+                            break
+                        if c == "":
+                            raise r.error("invalid JSON: unterminated array")
+                        yield from _object_items(r, key)
+                        c = r.peek()
+                        if c == ",":
+                            r.pos += 1
+                        elif c != "]":
+                            raise r.error("invalid JSON: expected ',' or ']'")
+                    continue
+                yield from _object_items(r, key)
+        except (RecursionError, ValueError) as e:
+            raise r.error(f"cannot read JSON: {type(e).__name__}: {str(e)[:80]}") from None
+        except OSError as e:
+            raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
+
+
+def _object_items(r: _JsonReader, key: str) -> Iterator[tuple[Any, int, bool]]:
+    line = r.line_at(r.pos)
+    if r.peek() != "{":
+        yield r.value(), line, False
+        return
+    r.pos += 1
+    rest: dict[str, Any] = {}
+    streamed = False
+    while True:
+        c = r.peek()
+        if c == "}":
+            r.pos += 1
+            break
+        if c != '"':
+            raise r.error("invalid JSON: expected a key in double quotes")
+        name = r.value()
+        if r.peek() != ":":
+            raise r.error("invalid JSON: expected ':'")
+        r.pos += 1
+        if name == key and r.peek() == "[":
+            streamed = True
+            r.pos += 1
+            if r.peek() == "]":
+                r.pos += 1
+            else:
+                while True:
+                    if r.peek() == "":
+                        raise r.error("invalid JSON: unterminated array")
+                    item_line = r.line_at(r.pos)
+                    yield r.value(), item_line, True
+                    c = r.peek()
+                    if c == ",":
+                        r.pos += 1
+                    elif c == "]":
+                        r.pos += 1
+                        break
+                    else:
+                        raise r.error("invalid JSON: expected ',' or ']'")
+        else:
+            r.peek()  # the decoder does not skip leading white space
+            rest[name] = r.value()
+        c = r.peek()
+        if c == ",":
+            r.pos += 1
+        elif c != "}":
+            raise r.error("invalid JSON: expected ',' or '}'")
+    if not streamed:
+        yield rest, line, False

@@ -29,7 +29,8 @@ provider: losing an API's dependency then touches only that API's consumers.
 
 ``spec.owner`` becomes ``owner`` and ``spec.system`` becomes ``system`` (their names,
 namespace kept only when not ``default``). ``subcomponentOf`` is noted in the
-description, not turned into an edge.
+description and becomes a dependency of the parent on its part (the archive needs its
+storage), with a note.
 
 Not seen: whether anything calls what the catalog declares; calls the catalog omits;
 soft dependencies.
@@ -302,6 +303,14 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
     for e in sorted(services, key=lambda x: x.node):
         if not e.node:
             continue
+        raw = e.spec.get("subcomponentOf")
+        parent_ref = parse_ref(raw, "component", e.ref.namespace)
+        parent = find(parent_ref) if parent_ref is not None else None
+        if parent is not None and parent.node and parent.node != e.node:
+            # A part of a component: the whole cannot work without it.
+            b.add_edge(parent.node, e.node,
+                       note=f"{e.ref} is spec.subcomponentOf {_show(raw, parent_ref)}: the "
+                            f"whole needs its part ({e.file.short(e.line)})")
         for raw in _refs(e.spec, "dependsOn", e):
             r = parse_ref(raw, None, e.ref.namespace)
             if r is not None:

@@ -24,6 +24,8 @@ __all__ = [
     "Target",
     "as_result",
     "sanitize_name",
+    "dependency_count",
+    "is_telemetry",
 ]
 
 #: The manifest name rule (manifest-v1 section 1).
@@ -94,6 +96,48 @@ class ImportResult:
                         members = item.get("any_of", item.get("of", ()))
                     out.update((name, operations.get(m, m)) for m in members)
         return out
+
+
+#: Names (split on - _ . / :) of telemetry and logging agents and backends.
+TELEMETRY_WORDS = frozenset({
+    "jaeger", "zipkin", "otel", "opentelemetry", "otelcol", "fluentd", "fluent", "fluentbit",
+    "datadog", "dd-agent", "promtail", "logstash", "filebeat", "metricbeat", "telegraf",
+    "statsd", "splunk", "newrelic", "honeycomb", "signalfx", "tempo", "loki",
+})  # fmt: skip
+TELEMETRY_NOTE = "telemetry or logging agent: made soft (losing it loses observability, " \
+                 "not the request)"
+
+
+def is_telemetry(name: str, description: str | None = None) -> bool:
+    """Whether a service (by its name, or the image in its description) is a telemetry or
+    logging agent.
+
+    >>> is_telemetry("jaeger-agent"), is_telemetry("otel-collector"), is_telemetry("cart")
+    (True, True, False)
+    >>> is_telemetry("logs", "Compose service logs; image fluent/fluent-bit:2.1")
+    True
+    """
+    text = name.lower()
+    if description and "image " in description:
+        text += " " + description.lower().split("image ", 1)[1]
+    words = set(re.split(r"[-_./:\s@]+", text))
+    return bool(words & TELEMETRY_WORDS)
+
+
+def dependency_count(document: dict[str, Any]) -> int:
+    """How many dependency items a manifest-v1 document holds, operations' included.
+
+    >>> dependency_count({"services": {"a": {"depends_on": ["b"], "operations": {
+    ...     "get": {"depends_on": ["c", "d"]}, "put": None}}, "b": None}})
+    3
+    """
+    total = 0
+    for svc in (document.get("services") or {}).values():
+        svc = svc or {}
+        total += len(svc.get("depends_on") or ())
+        for op in (svc.get("operations") or {}).values():
+            total += len((op or {}).get("depends_on") or ())
+    return total
 
 
 def sanitize_name(raw: str) -> str | None:
@@ -293,6 +337,20 @@ class ManifestBuilder:
                 f"(through {what_states_edges}); the others may still call services through "
                 "hard-coded hostnames that these sources do not show"
             )
+
+        telemetry = {n for n, svc in self._services.items() if is_telemetry(n, svc.description)}
+        softened = 0
+        for edges in self._edges.values():
+            for target, edge in edges.items():
+                members = (target,) if isinstance(target, str) else target[1]
+                if not edge.soft and all(m in telemetry for m in members):
+                    edge.soft = True
+                    edge.notes.append(TELEMETRY_NOTE)
+                    softened += 1
+        if softened:
+            self.note(f"{softened} dependenc{'y' if softened == 1 else 'ies'} on telemetry or "
+                      f"logging agents ({', '.join(sorted(telemetry)[:5])}) made soft: losing "
+                      "the agent loses traces, logs or metrics, not the request")
 
         services: dict[str, Any] = {}
         for name in sorted(self._services):

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from pruner.importers.base import ImportResult
+from pruner.importers.base import ImportResult, dependency_count
 
 __all__ = ["result_to_yaml", "to_yaml"]
 
@@ -98,17 +98,24 @@ def to_yaml(
     """
     doc = _normalise(document)
     header = ["# pruner manifest (format v1)"]
-    if kind:
+    if kind == "discover":
+        header.append("# Proposed from traces by `pruner discover`")
+    elif kind:
         header.append(f"# Imported by `pruner import {_comment(kind)}`")
     if sources:
         header.append("# from: " + _comment(", ".join(sources)))
-    n_edges = sum(len(s.get("depends_on", ())) for s in doc["services"].values())
+    n_edges = dependency_count(doc)
     header += [
         f"# {len(doc['services'])} services, {n_edges} dependencies.",
         "# Each dependency's note says where it came from. Dependencies are hard unless marked",
         "# soft: the sources rarely tell whether a service survives losing one, so review them",
         "# and mark those it survives `soft: true`.",
     ]
+    if doc.get("flows") and kind == "discover":
+        header += [
+            "# Flows are proposals, one per entry point seen in the traces: keep the ones that",
+            "# matter, give them names people use, and say which are not critical.",
+        ]
     if not doc.get("flows"):
         header += [
             "# No flows: the sources do not describe user flows. Add them by hand under",

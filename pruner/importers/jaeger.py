@@ -18,13 +18,21 @@ edge is hard).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover, iter_json_values
+from pruner.analysis.discover import CLIENT, CONSUMER, INTERNAL, PRODUCER, SERVER, Span
+from pruner.importers._io import (
+    JSON_SUFFIXES,
+    SourceFile,
+    discover,
+    iter_json_items_at,
+    iter_json_values,
+)
 from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result
 
-__all__ = ["import_jaeger"]
+__all__ = ["import_jaeger", "jaeger_traces", "is_jaeger_trace"]
 
 
 def _links(f: SourceFile) -> list[tuple[Any, int]]:
@@ -54,8 +62,18 @@ def _links(f: SourceFile) -> list[tuple[Any, int]]:
     return out
 
 
+def _holds_traces(f: SourceFile) -> bool:
+    try:
+        with f.path.open("rb") as fh:
+            head = fh.read(1 << 16).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return '"spans"' in head and ('"spanID"' in head or '"processes"' in head)
+
+
 def import_jaeger(sources: Sequence[str]) -> ImportResult:
-    """Import Jaeger ``/api/dependencies`` JSON files.
+    """Import Jaeger ``/api/dependencies`` JSON files, or ``/api/traces`` JSON (whole
+    traces: services with their operations and the calls each made).
 
     Parameters
     ----------
@@ -73,6 +91,11 @@ def import_jaeger(sources: Sequence[str]) -> ImportResult:
     """
     b = ManifestBuilder()
     files = discover(sources, JSON_SUFFIXES, b.note)
+    if files and all(_holds_traces(f) for f in files):
+        from pruner.importers.traces import discover_sources  # traces build on this module
+
+        result = discover_sources(sources, "jaeger", flows=False)
+        return ImportResult(result.document, result.notes, "jaeger", result.sources)
     calls: dict[tuple[str, str], int] = {}
     unknown_counts: set[tuple[str, str]] = set()
     self_calls = 0
@@ -116,3 +139,89 @@ def import_jaeger(sources: Sequence[str]) -> ImportResult:
             note = f"observed by Jaeger: {n} call{'s' if n != 1 else ''}"
         b.add_edge(p, c, note=note)
     return as_result(b, "jaeger", sources, "dependency links")
+
+
+# -- /api/traces: whole traces, for discover and drift ---------------------------------
+
+_JAEGER_KINDS = {"server": SERVER, "client": CLIENT, "producer": PRODUCER,
+                 "consumer": CONSUMER, "internal": INTERNAL}
+
+
+def is_jaeger_trace(value: Any) -> bool:
+    """Whether a decoded JSON value is one trace of Jaeger's ``/api/traces`` answer."""
+    return isinstance(value, dict) and isinstance(value.get("spans"), list) and (
+        "processes" in value or "traceID" in value)
+
+
+def _tags(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, list):
+        return {}
+    return {t["key"]: t.get("value") for t in raw
+            if isinstance(t, dict) and isinstance(t.get("key"), str)}
+
+
+def jaeger_traces(f: SourceFile) -> Iterator[list[Span]]:
+    """Stream the traces of a Jaeger ``/api/traces`` JSON file (``{"data": [trace, ...]}``,
+    a list of traces, or one trace per line), each as a list of :class:`Span`.
+
+    A span's parent is its first ``CHILD_OF`` reference, else its first
+    ``FOLLOWS_FROM`` one (an asynchronous child still belongs to the request).
+
+    Raises
+    ------
+    SourceError
+        Invalid JSON, or JSON that is not Jaeger traces, with the line.
+    """
+    for value, line, in_array in iter_json_items_at(f, "data"):
+        if not in_array and isinstance(value, dict) and value.get("data") is None and (
+                "spans" not in value):
+            continue  # {"data": null, "errors": ...}
+        if not is_jaeger_trace(value):
+            raise SourceError(f.at(line), 'not Jaeger traces: expected {"data": [{"traceID", '
+                                          '"spans": [...], "processes": {...}}]}')
+        processes = value.get("processes") or {}
+        if not isinstance(processes, dict):
+            raise SourceError(f.at(line), "Jaeger 'processes' must be an object")
+        spans = []
+        for s in value["spans"]:
+            if not isinstance(s, dict):
+                raise SourceError(f.at(line), "a Jaeger span must be an object")
+            trace, sid = s.get("traceID", value.get("traceID")), s.get("spanID")
+            if not isinstance(trace, str) or not isinstance(sid, str) or not sid:
+                raise SourceError(f.at(line), "a Jaeger span needs string 'traceID' and 'spanID'")
+            process = s.get("process") or processes.get(s.get("processID")) or {}
+            service = process.get("serviceName") if isinstance(process, dict) else None
+            if not isinstance(service, str) or not service.strip():
+                service = "unknown_service"
+            parent = None
+            refs = s.get("references") or []
+            if isinstance(refs, list):
+                for wanted in ("CHILD_OF", "FOLLOWS_FROM"):
+                    for ref in refs:
+                        if isinstance(ref, dict) and ref.get("refType") == wanted and (
+                                isinstance(ref.get("spanID"), str)):
+                            parent = ref["spanID"].lower()
+                            break
+                    if parent:
+                        break
+            if parent is None and isinstance(s.get("parentSpanID"), str) and s["parentSpanID"]:
+                parent = s["parentSpanID"].lower()
+            tags = _tags(s.get("tags"))
+            kind = _JAEGER_KINDS.get(str(tags.get("span.kind", "")).lower(), INTERNAL)
+            error = tags.get("error") in (True, "true")
+            peer = None
+            if kind in (CLIENT, PRODUCER):
+                for key in ("peer.service", "server.address", "net.peer.name", "db.type",
+                            "db.system", "messaging.system"):
+                    v = tags.get(key)
+                    if isinstance(v, str) and v.strip():
+                        peer = sys.intern(v.strip())
+                        break
+            name = s.get("operationName")
+            start = s.get("startTime")
+            spans.append(Span(sys.intern(trace.lower()), sid.lower(), parent,
+                              sys.intern(service.strip()),
+                              sys.intern(name) if isinstance(name, str) and name else "unnamed",
+                              kind, start if isinstance(start, int) else 0, error, peer))
+        if spans:
+            yield spans

@@ -28,6 +28,12 @@ the workload(s) behind that Service; a Service selecting several workloads gives
 that no imported Service defines are kept as stub services tagged ``external`` with a
 warning; other hosts with dots (``api.example.com``) are noted, not imported.
 
+A ``NetworkPolicy`` declares edges too: the pods its ``podSelector`` picks depend on
+the pods its egress rules' ``to`` podSelectors pick, and the pods its ingress rules'
+``from`` podSelectors pick depend on its own (same namespace, or any with a
+``namespaceSelector``). A policy allows traffic; it does not prove a call is needed,
+so review these edges like any other.
+
 Not seen: addresses in command lines, args, mounted config files, Secrets, service
 meshes, or code; whether a dependency is soft.
 """
@@ -122,7 +128,8 @@ def _read_objects(files: list[SourceFile], b: ManifestBuilder) -> list[_Obj]:
             if kind.endswith("List") and isinstance(doc.get("items"), list):
                 stack.extend((it, line_of(it, line)) for it in reversed(doc["items"]))
                 continue
-            if kind not in WORKLOAD_KINDS and kind not in ("Service", "ConfigMap"):
+            if kind not in WORKLOAD_KINDS and kind not in ("Service", "ConfigMap",
+                                                           "NetworkPolicy"):
                 skipped[kind] += 1
                 continue
             meta = doc.get("metadata")
@@ -429,4 +436,64 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
                         f"{display(what)}, outside the imported Services; not imported as a "
                         "dependency"
                     )
-    return as_result(b, "k8s", sources, "address-like env values (*_ADDR, *_HOST, *_URL, ...)")
+    policies = [o for o in objs if o.kind == "NetworkPolicy"]
+    for policy in policies:
+        _policy_edges(policy, workloads, b)
+    return as_result(b, "k8s", sources, "address-like env values (*_ADDR, *_HOST, *_URL, ...) "
+                                        "or NetworkPolicy podSelectors")
+
+
+def _selector(raw: Any, p: _Obj, what: str) -> dict[str, str] | None:
+    """``matchLabels`` of a label selector; ``None`` when it cannot be read as one."""
+    if not isinstance(raw, dict):
+        return None
+    labels = raw.get("matchLabels") or {}
+    if not isinstance(labels, dict):
+        raise SourceError(p.file.at(line_of(raw, p.line)), f"{what}: matchLabels must be a mapping")
+    return {str(k): str(v) for k, v in labels.items()}
+
+
+def _policy_edges(p: _Obj, workloads: list[_Obj], b: ManifestBuilder) -> None:
+    """Edges a NetworkPolicy declares: its pods' egress ``to`` podSelectors (pods -> peers)
+    and its ingress ``from`` podSelectors (peers -> pods). A selector that selects every
+    pod (``{}``) or uses only matchExpressions says nothing about one dependency: noted."""
+    what = f"NetworkPolicy {p.name}"
+    spec = _mapping(p.doc, "spec", p.file, p.line, what)
+    own = _selector(spec.get("podSelector"), p, what)
+
+    def pick(selector: dict[str, str] | None, any_namespace: bool) -> list[_Obj]:
+        if not selector:
+            return []
+        return [w for w in workloads if w.node
+                and (any_namespace or _ns_match(w.namespace, p.namespace))
+                and all(w.labels.get(k) == v for k, v in selector.items())]
+
+    mine = pick(own, False)
+    if not own:
+        b.note(f"{p.file.short(p.line)}: {what} applies to every pod of its namespace; its rules "
+               "are not read as dependencies")
+        return
+    vague = 0
+    for direction, peers_key in (("egress", "to"), ("ingress", "from")):
+        for rule in _list(spec, direction, p.file, p.line, what):
+            for peer in _list(rule, peers_key, p.file, p.line, what):
+                if not isinstance(peer, dict) or "podSelector" not in peer:
+                    vague += 1  # ipBlock, or a namespaceSelector alone
+                    continue
+                selector = _selector(peer.get("podSelector"), p, what)
+                others = pick(selector, "namespaceSelector" in peer)
+                if not selector:
+                    vague += 1
+                    continue
+                note = f"allowed by {what} ({direction}; {p.file.short(line_of(peer, p.line))})"
+                for w in mine:
+                    for o in others:
+                        if o is w:
+                            continue
+                        if direction == "egress":
+                            b.add_edge(w.node, o.node, note=note)
+                        else:
+                            b.add_edge(o.node, w.node, note=note)
+    if vague:
+        b.note(f"{p.file.short(p.line)}: {what} has {vague} peer(s) that select no particular "
+               "pods (ipBlock, a namespaceSelector alone, or {}): not read as dependencies")

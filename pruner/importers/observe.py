@@ -21,6 +21,7 @@ from pruner.analysis.drift import (
 )
 from pruner.errors import ManifestError
 from pruner.importers.base import SourceError
+from pruner.importers.servicegraph import METRIC_SUFFIXES
 from pruner.loader import load
 from pruner.sources import UnreadableError, open_regular
 
@@ -58,6 +59,9 @@ def detect_kind(source: str) -> str:
         raise SourceError(source, "no such file or directory")
     files = _files(path)
     json_files = [f for f in files if f.suffix.lower() in _JSON]
+    metrics = [f for f in files if f.suffix.lower() in METRIC_SUFFIXES]
+    if metrics and not json_files:
+        return "servicegraph"
     if not json_files:
         if any(f.suffix.lower() in _YAML for f in files):
             return MANIFEST
@@ -70,6 +74,10 @@ def detect_kind(source: str) -> str:
         raise SourceError(exc.path, exc.reason) from None
     except OSError as exc:
         raise SourceError(str(first), f"cannot read: {exc.strerror or exc}") from None
+    if '"resourceSpans"' in head or '"scopeSpans"' in head:
+        return "otlp"
+    if '"spans"' in head and ('"spanID"' in head or '"processes"' in head):
+        return "jaeger"
     if '"traceId"' in head or '"traceID"' in head:
         return "zipkin"
     if '"parent"' in head and '"child"' in head:
@@ -118,8 +126,49 @@ def observe(sources: Sequence[str], kind: str | None = None) -> Observation:
     for group_kind in sorted(groups):
         if group_kind == MANIFEST:
             observations += [_manifest_observation(s, explicit) for s in groups[group_kind]]
+        elif group_kind in _TRACES and _traces(group_kind, groups[group_kind]):
+            observations.append(_trace_observation(group_kind, groups[group_kind]))
         else:
             result = import_sources(group_kind, groups[group_kind])
             observations.append(observation_from_document(
                 result.document, group_kind, result.sources, result.notes))
     return merge_observations(observations)
+
+
+_TRACES = ("otlp", "jaeger", "zipkin")
+
+
+def _traces(kind: str, sources: Sequence[str]) -> bool:
+    """Whether ``sources`` of ``kind`` hold whole traces (Jaeger may hold dependency links)."""
+    if kind != "jaeger":
+        return True
+    return all(detect_kind(s) == "jaeger" and _jaeger_traces(s) for s in sources)
+
+
+def _jaeger_traces(source: str) -> bool:
+    files = [f for f in _files(Path(source)) if f.suffix.lower() in _JSON]
+    try:
+        with open(files[0], "rb") as handle:
+            head = handle.read(_SNIFF_BYTES).decode("utf-8", "replace")
+    except (OSError, IndexError):
+        return False
+    return '"spans"' in head
+
+
+def _trace_observation(kind: str, sources: Sequence[str]) -> Observation:
+    """Edges and entry points (for undeclared flows) from traces.
+
+    Zipkin's edges keep coming from its importer (its call counts); the entry points
+    come from a discovery pass over the same spans.
+    """
+    from pruner.importers import import_sources
+    from pruner.importers.traces import discover_sources
+
+    found = discover_sources(sources, kind, flows=True)
+    entries = observation_from_document(found.document, kind, found.sources).entries
+    if kind == "zipkin":
+        result = import_sources(kind, sources)
+        base = observation_from_document(result.document, kind, result.sources, result.notes)
+    else:
+        base = observation_from_document(found.document, kind, found.sources, found.notes)
+    return Observation(base.kind, base.sources, base.services, base.edges, base.notes, entries)

@@ -32,13 +32,14 @@ in the traces, and whether a call is tolerated when it fails (every edge is hard
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from pruner.analysis.discover import CLIENT, CONSUMER, INTERNAL, PRODUCER, SERVER, Span
 from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover, iter_json_values
 from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result
 
-__all__ = ["import_zipkin"]
+__all__ = ["import_zipkin", "zipkin_spans"]
 
 _Key = tuple[str, str]
 
@@ -236,3 +237,81 @@ def import_zipkin(sources: Sequence[str]) -> ImportResult:
         if c and d and c != d:
             b.add_edge(c, d, note=f"observed in Zipkin traces: {n} call{'s' if n != 1 else ''}")
     return as_result(b, "zipkin", sources, "calls between services in the spans")
+
+
+# -- whole spans, for discover ---------------------------------------------------------
+
+_KINDS2 = {"SERVER": SERVER, "CLIENT": CLIENT, "PRODUCER": PRODUCER, "CONSUMER": CONSUMER}
+
+
+def zipkin_spans(f: SourceFile) -> Iterator[Span]:
+    """Stream the spans of a Zipkin v1 or v2 JSON file as :class:`Span` objects.
+
+    A v1 span that carries both sides of a call (``cs`` and ``sr`` annotations) and a
+    v2 ``shared`` server span both stand for two spans: the caller's client span
+    with the span's id, and the callee's server span as its child.
+
+    Raises
+    ------
+    SourceError
+        Invalid JSON, or JSON that is not Zipkin spans, with the line.
+    """
+    for value, line, _in_array in iter_json_values(f):
+        for span in value if isinstance(value, list) else (value,):
+            yield from _zipkin_span(span, f, line)
+
+
+def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
+    if not isinstance(span, dict) or "traceId" not in span or "id" not in span:
+        raise SourceError(f.at(line), "not a Zipkin span: expected objects with 'traceId' and "
+                                      "'id' (a list of spans or a list of traces)")
+    trace, sid = _id(span.get("traceId")), _id(span.get("id"))
+    if trace is None or sid is None:
+        raise SourceError(f.at(line), "a Zipkin span needs string 'traceId' and 'id'")
+    parent = _id(span.get("parentId"))
+    name = span.get("name")
+    name = sys.intern(name) if isinstance(name, str) and name.strip() else "unnamed"
+    start = span.get("timestamp")
+    start = start if isinstance(start, int) and not isinstance(start, bool) else 0
+    tags = span.get("tags")
+    error = isinstance(tags, dict) and "error" in tags
+    if any(k in span for k in ("localEndpoint", "remoteEndpoint", "kind")):
+        kind = _KINDS2.get(str(span.get("kind") or "").upper(), INTERNAL)
+        local, remote = _svc(span.get("localEndpoint")), _svc(span.get("remoteEndpoint"))
+        if local is None:
+            return
+        if kind == SERVER and span.get("shared"):
+            yield Span(trace, sid + "#server", sid, local, name, SERVER, start, error)
+            return
+        peer = remote if kind in (CLIENT, PRODUCER) else None
+        yield Span(trace, sid, parent, local, name, kind, start, error, peer)
+        return
+    client = server = other = peer = None
+    for a in span.get("annotations") or ():
+        if isinstance(a, dict) and (s := _svc(a.get("endpoint"))):
+            v = a.get("value")
+            if v in ("cs", "cr"):
+                client = client or s
+            elif v in ("sr", "ss"):
+                server = server or s
+            else:
+                other = other or s
+            if v == "error":
+                error = True
+    for a in span.get("binaryAnnotations") or ():
+        if isinstance(a, dict) and (s := _svc(a.get("endpoint"))):
+            if a.get("key") in ("sa", "ma"):
+                peer = peer or s
+            elif a.get("key") == "error":
+                error = True
+            else:
+                other = other or s
+    if client and server and client != server:
+        yield Span(trace, sid, parent, client, name, CLIENT, start, error)
+        yield Span(trace, sid + "#server", sid, server, name, SERVER, start, error)
+    elif server:
+        yield Span(trace, sid, parent, server, name, SERVER, start, error)
+    elif client:
+        yield Span(trace, sid, parent, client, name, CLIENT, start, error, peer)
+    elif other:
+        yield Span(trace, sid, parent, other, name, INTERNAL, start, error)

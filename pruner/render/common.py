@@ -202,7 +202,10 @@ def troubled_operations(report) -> tuple[list[str], list[str]]:
 
 #: What each ``--fail-on`` of ``pruner drift`` fails on.
 DRIFT_GATE_RULE = {"undeclared-critical": "undeclared dependencies under a critical flow",
-                   "undeclared": "undeclared dependencies", "never": "nothing"}
+                   "undeclared-flow": "undeclared dependencies under a critical flow and "
+                                      "undeclared flows",
+                   "undeclared": "undeclared dependencies and undeclared flows",
+                   "never": "nothing"}
 
 
 def plural(n: int, one: str, many: str) -> str:

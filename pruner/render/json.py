@@ -270,6 +270,7 @@ def drift_json(report: DriftReport) -> dict:
             "unjudged": d.unjudged,
             "observed_not_declared": len(d.observed_not_declared),
             "uncovered_traffic": len(d.uncovered_traffic),
+            "undeclared_flows": len(d.undeclared_flows),
         },
         "gate": {
             "fail_on": report.gate.fail_on,
@@ -293,6 +294,10 @@ def drift_json(report: DriftReport) -> dict:
             {"source": s.source, "target": s.target, "soft": s.soft, "group": s.group,
              "note": s.note, "location": str(s.location)}
             for s in d.stale
+        ],
+        "undeclared_flows": [
+            {"entry": u.entry, "traces": u.traces, "entry_declared": u.entry_declared}
+            for u in d.undeclared_flows
         ],
         "observed_not_declared": list(d.observed_not_declared),
         "uncovered_traffic": [

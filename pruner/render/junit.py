@@ -157,6 +157,17 @@ def _(report: DriftReport) -> str:
         ET.SubElement(case, "system-out").text = _x(
             f"service {name} is observed but the manifest does not declare it")
         cases.append(case)
+    for u in d.undeclared_flows:
+        case = _case("pruner.drift.undeclared-flow", u.entry)
+        text = (f"undeclared flow: entry point {u.entry} served {u.traces} traced request(s) "
+                "and no declared flow requires it")
+        if f"undeclared flow {u.entry}" in failing:
+            failure = ET.SubElement(case, "failure", {"message": _x(text),
+                                                      "type": "undeclared-flow"})
+            failure.text = _x(text)
+        else:
+            ET.SubElement(case, "system-out").text = _x(text)
+        cases.append(case)
     for t in d.uncovered_traffic:
         case = _case("pruner.drift.uncovered-traffic", t.name)
         ET.SubElement(case, "system-out").text = _x(

@@ -369,6 +369,16 @@ def _(report: DriftReport) -> str:
     else:
         out += ["No undeclared dependency: the manifest declares every observed call.", ""]
 
+    if d.undeclared_flows:
+        out += [f"#### Undeclared flows ({len(d.undeclared_flows)}): entry points with "
+                "traffic that no declared flow requires", "",
+                "| Gate | Entry point | Traces |", "| --- | --- | --- |"]
+        rows = []
+        for u in d.undeclared_flows:
+            state = "❌ fails" if f"undeclared flow {u.entry}" in failing else "⚠️ warns"
+            rows.append(f"| {state} | {code_span(u.entry)} | {u.traces} |")
+        out += _cut(rows, len(d.undeclared_flows), 3) + [""]
+
     if d.observed_not_declared:
         callers: dict[str, list[str]] = {}
         callees: dict[str, list[str]] = {}

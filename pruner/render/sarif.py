@@ -81,6 +81,9 @@ RULES = (
      "and the same change edits the model so that the new one no longer shows it.", "error"),
     ("PRUNER013", "single-point-of-failure-removed", "A flow no longer has a single point of "
      "failure it had.", "note"),
+    # pruner drift on flows (issue 11)
+    ("PRUNER014", "undeclared-flow", "An entry point with traffic in the traces that no "
+     "declared flow requires: a user flow nobody declared.", "warning"),
 )
 _INDEX = {name: i for i, (_, name, _, _) in enumerate(RULES)}
 
@@ -279,4 +282,10 @@ def _(report: DriftReport) -> str:
                    "do not prune it before a flow explains the traffic")
         results.append(_result("traffic-to-uncovered-service", "warning", message,
                                where.get(t.name, manifest), t.name))
+    for u in d.undeclared_flows:
+        level = "error" if f"undeclared flow {u.entry}" in failing else "warning"
+        message = (f"undeclared flow: entry point {u.entry} served {u.traces} traced "
+                   "request(s) and no declared flow requires it")
+        results.append(_result("undeclared-flow", level, message,
+                               where.get(u.entry.split(":", 1)[0], manifest), u.entry))
     return _document(results)

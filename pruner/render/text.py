@@ -218,6 +218,17 @@ def _(report: DriftReport, color: bool = False) -> str:
         out.append("  none")
     out.append("")
 
+    if obs.entries:
+        out.append(f"Undeclared flows ({len(d.undeclared_flows)} of {len(obs.entries)} entry "
+                   "points with traffic): no declared flow requires them")
+        for u in d.undeclared_flows:
+            known = "" if u.entry_declared else "  (not even declared as an operation)"
+            out.append(f"  flow?     {clean(u.entry)}  "
+                       f"({plural(u.traces, 'trace', 'traces')}){known}")
+        if not d.undeclared_flows:
+            out.append("  none")
+        out.append("")
+
     out.append(f"Observed but not declared ({len(d.observed_not_declared)}): "
                f"{clean(name_list(d.observed_not_declared)) or 'none'}")
     out.append(f"Reached by no flow, yet active in the observation "

@@ -139,6 +139,9 @@ def test_backstage_examples(corpus, v1):
         ("www-artist", "artist-lookup"),
         ("artist-lookup", "artists-db"),
         ("wayback-search", "wayback-archive"),
+        # subcomponentOf: the archive needs its parts, so essential keeps its storage
+        ("wayback-archive", "wayback-archive-ingestion"),
+        ("wayback-archive", "wayback-archive-storage"),
     }
     s = r.document["services"]
     assert set(s) == {

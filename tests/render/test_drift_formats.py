@@ -74,7 +74,8 @@ def test_markdown_verdict_line_comes_first(case):
 def test_markdown_fail_on_states_the_rule():
     out = drift("observed-undeclared-service", "markdown", "--fail-on", "undeclared").output
     assert out.startswith("### ❌ pruner drift: 1 undeclared dependency\n")
-    assert "`--fail-on undeclared` (fails on undeclared dependencies)" in out
+    assert ("`--fail-on undeclared` (fails on undeclared dependencies and undeclared flows)"
+            in out)
     never = drift("undeclared-call-under-critical-flow-fails", "markdown", "--fail-on", "never")
     assert never.exit_code == 0 and never.output.startswith("### ✅ pruner drift: report only")
     assert "| ⚠️ warns | `auth` | `risk-scoring` |" in never.output

@@ -1,0 +1,152 @@
+"""Read spans from OTLP/JSON: what the OpenTelemetry Collector's file exporter writes.
+
+What is read
+------------
+JSON files (folders searched recursively for ``*.json``, ``*.jsonl``, ``*.ndjson``)
+holding OTLP ``ExportTraceServiceRequest`` objects, one per file or one per line:
+``{"resourceSpans": [{"resource": {"attributes": [...]}, "scopeSpans": [{"spans":
+[...]}]}]}`` (``instrumentationLibrarySpans``, the pre-1.0 name, is read too). The
+``resourceSpans`` array is streamed: memory holds one resource's spans at a time.
+
+- the service is the resource attribute ``service.name``;
+- ``traceId``, ``spanId``, ``parentSpanId`` in hex (the OTLP/JSON rule) or base64
+  (what a generic protobuf-to-JSON printer writes), normalised to lower-case hex;
+- ``kind`` as an integer (2 server, 3 client, 4 producer, 5 consumer) or as its
+  ``SPAN_KIND_*`` name; ``status.code`` 2 or ``STATUS_CODE_ERROR`` marks a failure;
+- the peer of a client or producer span: ``peer.service``, else ``server.address`` /
+  ``net.peer.name``, else ``db.system`` / ``messaging.system``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from pruner.analysis.discover import CLIENT, CONSUMER, INTERNAL, PRODUCER, SERVER, Span
+from pruner.importers._io import SourceFile, iter_json_items_at
+from pruner.importers.base import SourceError
+
+__all__ = ["otlp_spans", "looks_like_otlp"]
+
+_KINDS = {1: INTERNAL, 2: SERVER, 3: CLIENT, 4: PRODUCER, 5: CONSUMER,
+          "SPAN_KIND_INTERNAL": INTERNAL, "SPAN_KIND_SERVER": SERVER,
+          "SPAN_KIND_CLIENT": CLIENT, "SPAN_KIND_PRODUCER": PRODUCER,
+          "SPAN_KIND_CONSUMER": CONSUMER}
+_HEX = re.compile(r"\A[0-9a-fA-F]+\Z")
+_PEER_KEYS = ("peer.service", "server.address", "net.peer.name", "db.system",
+              "messaging.system")
+
+
+def looks_like_otlp(value: Any) -> bool:
+    """Whether a decoded JSON value is an OTLP export request (or one resourceSpans entry)."""
+    return isinstance(value, dict) and ("resourceSpans" in value or "scopeSpans" in value
+                                        or "instrumentationLibrarySpans" in value)
+
+
+def _id(raw: Any, f: SourceFile, line: int, what: str, size: int) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        raise SourceError(f.at(line), f"OTLP {what} must be a string, not {type(raw).__name__}")
+    if len(raw) == 2 * size and _HEX.match(raw):
+        return raw.lower()
+    try:
+        data = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    if len(data) == size:
+        return sys.intern(data.hex())
+    if _HEX.match(raw):
+        return sys.intern(raw.lower())
+    raise SourceError(f.at(line), f"OTLP {what} {raw[:40]!r} is neither hex nor base64 "
+                                  f"of {size} bytes")
+
+
+def _attributes(raw: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not isinstance(raw, list):
+        return out
+    for a in raw:
+        if isinstance(a, dict) and isinstance(a.get("key"), str):
+            value = a.get("value")
+            if isinstance(value, dict) and value:
+                out[a["key"]] = next(iter(value.values()))
+    return out
+
+
+def _int(raw: Any) -> int:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 30:
+        return int(raw)
+    return 0
+
+
+def otlp_spans(f: SourceFile) -> Iterator[Span]:
+    """Stream the spans of one OTLP/JSON file.
+
+    Raises
+    ------
+    SourceError
+        Invalid JSON or UTF-8, or JSON that is not OTLP traces, with the line.
+    """
+    seen_any = False
+    for value, line, in_array in iter_json_items_at(f, "resourceSpans"):
+        if not in_array:
+            if isinstance(value, dict) and not value:
+                continue  # {"resourceSpans": []} or an empty object
+            if not looks_like_otlp(value):
+                raise SourceError(f.at(line), 'not OTLP/JSON traces: expected {"resourceSpans":'
+                                              ' [{"resource": ..., "scopeSpans": [...]}]}')
+            value = value
+        seen_any = True
+        yield from _resource_spans(value, f, line)
+    if not seen_any:
+        return
+
+
+def _resource_spans(rs: Any, f: SourceFile, line: int) -> Iterator[Span]:
+    if not isinstance(rs, dict):
+        raise SourceError(f.at(line), "an OTLP resourceSpans entry must be an object")
+    resource = rs.get("resource") or {}
+    service = _attributes(resource.get("attributes") if isinstance(resource, dict) else None
+                          ).get("service.name")
+    if not isinstance(service, str) or not service.strip():
+        service = "unknown_service"
+    service = sys.intern(service.strip())
+    scopes = rs.get("scopeSpans", rs.get("instrumentationLibrarySpans")) or []
+    if not isinstance(scopes, list):
+        raise SourceError(f.at(line), "OTLP 'scopeSpans' must be a list")
+    for scope in scopes:
+        spans = scope.get("spans") if isinstance(scope, dict) else None
+        if spans is None:
+            continue
+        if not isinstance(spans, list):
+            raise SourceError(f.at(line), "OTLP 'spans' must be a list")
+        for s in spans:
+            if not isinstance(s, dict):
+                raise SourceError(f.at(line), "an OTLP span must be an object")
+            trace = _id(s.get("traceId"), f, line, "traceId", 16)
+            sid = _id(s.get("spanId"), f, line, "spanId", 8)
+            if trace is None or sid is None:
+                raise SourceError(f.at(line), "an OTLP span needs 'traceId' and 'spanId'")
+            kind = _KINDS.get(s.get("kind"), INTERNAL)
+            status = s.get("status") or {}
+            code = status.get("code") if isinstance(status, dict) else None
+            peer = None
+            if kind in (CLIENT, PRODUCER):
+                attrs = _attributes(s.get("attributes"))
+                for key in _PEER_KEYS:
+                    v = attrs.get(key)
+                    if isinstance(v, str) and v.strip():
+                        peer = sys.intern(v.strip())
+                        break
+            name = s.get("name")
+            yield Span(trace, sid, _id(s.get("parentSpanId"), f, line, "parentSpanId", 8),
+                       service, sys.intern(name) if isinstance(name, str) and name else "unnamed",
+                       kind, _int(s.get("startTimeUnixNano")),
+                       code in (2, "STATUS_CODE_ERROR"), peer)

@@ -1,0 +1,363 @@
+"""Traces in, manifest out: read spans (OTLP/JSON, Jaeger, Zipkin), assemble them
+into traces with bounded memory, and write what :mod:`pruner.analysis.discover`
+found as a manifest-v1 document with operations (spec §8) and, for ``pruner
+discover``, one proposed flow per entry point.
+
+Assembly
+--------
+Files list spans in any order, and one trace's spans may be far apart (an OTLP file
+holds one export request per line, each with the spans one service had ready). The
+assembler keeps the spans of open traces until it holds ``window`` spans, then
+closes the traces it has not seen for longest. A trace whose spans come back after
+it was closed is read as a second, partial trace; how often that happened is in
+the notes (raise ``--window`` if it matters). Memory: ``window`` spans, whatever
+the size of the input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from pruner.analysis.discover import (
+    CALLS_PER_REQUEST,
+    Discovery,
+    Span,
+    discover_flows,
+    fallbacks,
+)
+from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover
+from pruner.importers.base import ImportResult, SourceError, sanitize_name
+from pruner.importers.jaeger import jaeger_traces
+from pruner.importers.otlp import otlp_spans
+from pruner.importers.zipkin import zipkin_spans
+
+__all__ = [
+    "TRACE_KINDS",
+    "DEFAULT_WINDOW",
+    "assemble",
+    "detect_trace_kind",
+    "read_discovery",
+    "discovered_document",
+    "discover_sources",
+    "import_otlp",
+]
+
+TRACE_KINDS = ("otlp", "jaeger", "zipkin")
+DEFAULT_WINDOW = 200_000
+#: More operations than this on one service usually means ids in span names
+#: (``GET /user/123``): they are kept, and the note says so.
+MANY_OPERATIONS = 100
+
+
+def detect_trace_kind(f: SourceFile) -> str:
+    """Tell OTLP/JSON, Jaeger and Zipkin span files apart by their first 64 KiB."""
+    try:
+        with f.path.open("rb") as fh:
+            head = fh.read(1 << 16).decode("utf-8", "replace")
+    except OSError as e:
+        raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
+    if '"resourceSpans"' in head or '"scopeSpans"' in head:
+        return "otlp"
+    if '"processes"' in head or '"traceID"' in head or '"spanID"' in head:
+        return "jaeger"
+    if '"traceId"' in head:
+        return "zipkin"
+    if not head.strip():
+        raise SourceError(str(f.path), "empty file: no spans")
+    raise SourceError(f"{f.path}:1", "not trace data: expected OTLP/JSON (resourceSpans), "
+                                     "Jaeger /api/traces (data[].spans) or Zipkin spans")
+
+
+def assemble(spans: Iterable[Span], window: int = DEFAULT_WINDOW,
+             stats: dict | None = None) -> Iterator[list[Span]]:
+    """Group a stream of spans into traces, holding at most about ``window`` spans.
+
+    ``stats`` (a dict) receives ``reopened``: traces seen again after being closed.
+
+    >>> s = [Span("t1", "a", None, "x", "op"), Span("t2", "b", None, "y", "op"),
+    ...      Span("t1", "c", "a", "z", "op")]
+    >>> [[sp.span_id for sp in t] for t in assemble(s)]
+    [['b'], ['a', 'c']]
+    """
+    open_traces: OrderedDict[str, list[Span]] = OrderedDict()
+    held = 0
+    closed: set[str] = set()
+    reopened = 0
+    for span in spans:
+        trace = open_traces.get(span.trace_id)
+        if trace is None:
+            if span.trace_id in closed:
+                reopened += 1
+                closed.discard(span.trace_id)
+            trace = open_traces[span.trace_id] = []
+        else:
+            open_traces.move_to_end(span.trace_id)
+        trace.append(span)
+        held += 1
+        while held > window and len(open_traces) > 1:
+            trace_id, done = open_traces.popitem(last=False)
+            held -= len(done)
+            if len(closed) > 4 * window:
+                closed.clear()  # bounded: later reopenings of old traces go uncounted
+            closed.add(trace_id)
+            yield done
+    # Close the rest, least recently touched first (the input order decides it).
+    yield from open_traces.values()
+    if stats is not None:
+        stats["reopened"] = stats.get("reopened", 0) + reopened
+
+
+def _trace_stream(files: Sequence[SourceFile], kind: str, window: int,
+                  stats: dict) -> Iterator[list[Span]]:
+    for f in files:
+        k = detect_trace_kind(f) if kind == "auto" else kind
+        stats.setdefault("kinds", set()).add(k)
+        if k == "jaeger":
+            yield from jaeger_traces(f)  # already whole traces
+        elif k == "otlp":
+            yield from assemble(otlp_spans(f), window, stats)
+        else:
+            yield from assemble(zipkin_spans(f), window, stats)
+
+
+def read_discovery(sources: Sequence[str], kind: str = "auto", window: int = DEFAULT_WINDOW,
+                   note: Callable[[str], None] = lambda _: None) -> tuple[Discovery, dict]:
+    """Read every trace in ``sources`` into a :class:`Discovery`; also return read stats."""
+    if kind != "auto" and kind not in TRACE_KINDS:
+        raise SourceError("<kind>", f"unknown trace format {kind!r}; choose one of "
+                                    f"auto, {', '.join(TRACE_KINDS)}")
+    files = discover(sources, JSON_SUFFIXES, note)
+    stats: dict = {"files": len(files)}
+    d = discover_flows(_trace_stream(files, kind, window, stats))
+    return d, stats
+
+
+# -- the manifest ---------------------------------------------------------------------
+
+_OP_BAD = re.compile(r"[^A-Za-z0-9._\-/@]+")
+
+
+class _Names:
+    """Valid manifest names for services and operations, noting each change once."""
+
+    def __init__(self, notes: list[str]) -> None:
+        self.notes = notes
+        self.services: dict[str, str | None] = {}
+        self.operations: dict[tuple[str, str], str | None] = {}
+        self.taken: dict[str, set[str]] = {}
+
+    def service(self, raw: str) -> str | None:
+        if raw not in self.services:
+            clean = sanitize_name(raw)
+            if clean != raw:
+                self.notes.append(f"service {raw!r} imported as {clean!r}" if clean
+                                  else f"service {raw!r} has no usable characters; skipped")
+            self.services[raw] = clean
+        return self.services[raw]
+
+    def operation(self, service: str, raw: str) -> str | None:
+        key = (service, raw)
+        if key not in self.operations:
+            clean = _OP_BAD.sub("-", raw.strip().replace("{", "").replace("}", "")).strip("-")
+            clean = re.sub(r"^[^A-Za-z0-9]+", "", clean)[:120] or None
+            taken = self.taken.setdefault(service, set())
+            if clean is not None and clean in taken:
+                n = 2
+                while f"{clean}-{n}" in taken:
+                    n += 1
+                clean = f"{clean}-{n}"
+            if clean is not None:
+                taken.add(clean)
+            self.operations[key] = clean
+        return self.operations[key]
+
+    def node(self, node: tuple) -> str | None:
+        service = self.service(node[0])
+        if service is None:
+            return None
+        if node[1] is None:
+            return service
+        op = self.operation(node[0], node[1])
+        return None if op is None else f"{service}:{op}"
+
+
+def _share(n: int, total: int, what: str) -> str:
+    pct = 100 * n / total
+    shown = f"{pct:.0f}%" if pct >= 1 else f"{pct:.2g}%"
+    return f"seen in {shown} of {total:,} {what}"
+
+
+def flow_name(service: str, operation: str) -> str:
+    """A flow name for the entry ``service``/``operation``.
+
+    >>> flow_name("frontend", "POST /api/v1/login")
+    'frontend-post-api-v1-login'
+    """
+    raw = f"{service}-{operation}".lower()
+    clean = re.sub(r"[^a-z0-9._@-]+", "-", raw).strip("-")
+    clean = re.sub(r"-{2,}", "-", clean)
+    return sanitize_name(clean) or "flow"
+
+
+def discovered_document(d: Discovery, *, flows: bool = True, source: str = "traces",
+                        max_calls: int = CALLS_PER_REQUEST) -> tuple[dict[str, Any], list[str]]:
+    """The manifest-v1 document (and notes) for what ``d`` found.
+
+    Services get the operations they served, each with the calls it made as
+    dependencies (hard when made in every run); with ``flows``, one flow per entry
+    point requires what every one of its traces used and lists the rest as soft.
+    """
+    notes: list[str] = []
+    names = _Names(notes)
+    services: dict[str, dict] = {}
+    for raw in sorted(d.operations):
+        name = names.service(raw)
+        if name is not None:
+            services.setdefault(name, {"description": f"Seen in {source}"})
+    for raw, ops in sorted(d.operations.items()):
+        svc = names.service(raw)
+        if svc is None or not ops:
+            continue
+        if len(ops) > MANY_OPERATIONS:
+            notes.append(f"{svc}: {len(ops)} operations; span names may carry ids "
+                         "(GET /user/123): consider naming spans by route")
+        table = services[svc].setdefault("operations", {})
+        for op in sorted(ops):
+            op_name = names.operation(raw, op)
+            if op_name is None:
+                continue
+            body: dict[str, Any] = {}
+            if op_name != op:
+                body["description"] = op
+            deps = _operation_items(d, (raw, op), names)
+            if deps:
+                body["depends_on"] = deps
+            table[op_name] = body or None
+    document: dict[str, Any] = {"version": 1, "services": services}
+    if flows:
+        document["flows"] = _flows(d, names, notes, max_calls)
+    return document, notes
+
+
+def _operation_items(d: Discovery, caller: tuple, names: _Names) -> list[dict]:
+    runs = d.runs[caller]
+    called = d.calls.get(caller, {})
+    rescue = fallbacks(d, caller)
+    primaries = {p for p, _ in rescue.values()}
+    items = []
+    grouped = set()
+    for fallback, (primary, n) in sorted(rescue.items()):
+        a, b = names.node(primary), names.node(fallback)
+        if a and b and a.split(":")[0] != b.split(":")[0]:
+            items.append({"any_of": [a, b], "note": f"fallback: {b} was called only after "
+                                                    f"{a} failed ({n} times)"})
+            grouped.update((primary, fallback))
+    for callee in sorted(called, key=lambda n: (n[0], n[1] or "")):
+        if callee in grouped or callee in primaries and callee in grouped:
+            continue
+        target = names.node(callee)
+        if target is None or target.split(":")[0] == names.service(caller[0]):
+            continue
+        n = called[callee]
+        item: dict[str, Any] = {"service": target}
+        if n < runs:
+            item["soft"] = True
+            item["note"] = f"called in {_share(n, runs, 'runs')[8:]}"
+        else:
+            item["note"] = f"called in every run ({runs:,})"
+        items.append(item)
+    return items
+
+
+def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int) -> dict[str, Any]:
+    flows: dict[str, Any] = {}
+    for root in sorted(d.roots, key=lambda n: (n[0], n[1] or "")):
+        stats = d.roots[root]
+        entry = names.node(root)
+        if entry is None:
+            continue
+        total = stats.traces
+        hard: list[dict] = []
+        soft: list[dict] = []
+        covered: set[str] = {root[0]}
+        used = d.used[root]
+        # Members of a fallback group count through their caller's any_of, not directly.
+        grouped = {n for caller in used for fb, (primary, _) in fallbacks(d, caller).items()
+                   for n in (fb, primary)}
+        for node in sorted(used, key=lambda n: (n[0], n[1] or "")):
+            if node == root or node in grouped:
+                continue
+            target = names.node(node)
+            if target is None:
+                continue
+            if used[node] == total:
+                hard.append({"service": target, "note": f"used by every trace ({total:,})"})
+                covered.add(node[0])
+            else:
+                soft.append({"service": target, "soft": True,
+                             "note": _share(used[node], total, "traces")})
+        for svc, n in sorted(d.services_used[root].items()):
+            if n == total and svc not in covered and all(g[0] != svc for g in grouped):
+                target = names.service(svc)
+                if target:
+                    hard.append({"service": target, "note": f"used by every trace ({total:,}), "
+                                                            "through different operations"})
+        name = flow_name(*(names.node(root).split(":", 1)))
+        base, k = name, 2
+        while name in flows:
+            name, k = f"{base}-{k}", k + 1
+        per_request = stats.calls / total
+        flow: dict[str, Any] = {
+            "description": f"Requests entering at {root[0]}: {root[1]} ({total:,} trace"
+                           f"{'s' if total != 1 else ''})",
+            "requires": [entry, *hard, *soft],
+            "x-traces": {"count": total, "failed": stats.failed, "max_depth": stats.max_depth,
+                         "calls_per_request": round(per_request, 2),
+                         "max_calls": stats.max_calls},
+        }
+        flows[name] = flow
+        if stats.max_calls > max_calls:
+            notes.append(f"flow {name}: a request made up to {stats.max_calls:,} calls "
+                         f"(mean {per_request:.1f}; flagged above {max_calls:,}): batch them")
+        for (caller, callee), n in sorted(stats.repeated.items(),
+                                          key=lambda kv: (-kv[1], str(kv[0])))[:3]:
+            a, b = names.node(caller), names.node(callee)
+            notes.append(f"flow {name}: {a} called {b} several times in one run in {n:,} "
+                         f"of {total:,} traces: a batching candidate")
+    return flows
+
+
+def discover_sources(sources: Sequence[str], kind: str = "auto", *,
+                     window: int = DEFAULT_WINDOW, max_calls: int = CALLS_PER_REQUEST,
+                     flows: bool = True) -> ImportResult:
+    """Read traces from ``sources`` and propose a manifest (``pruner discover``).
+
+    Raises
+    ------
+    SourceError
+        Unreadable or malformed files, with ``file:line``.
+    """
+    notes: list[str] = []
+    d, stats = read_discovery(sources, kind, window, notes.append)
+    document, found = discovered_document(d, flows=flows, max_calls=max_calls,
+                                          source=" and ".join(sorted(stats.get("kinds", ())))
+                                          + " traces")
+    notes.append(f"read {d.spans:,} span(s) of {d.traces:,} trace(s) from {stats['files']} "
+                 f"file(s): {len(d.operations)} service(s), {len(d.roots)} entry point(s)")
+    if stats.get("reopened"):
+        notes.append(f"{stats['reopened']:,} trace(s) came back after the assembly window of "
+                     f"{window:,} spans had closed them and were read in parts; raise --window")
+    if not d.traces:
+        raise SourceError(", ".join(sources), "no spans found: nothing to discover")
+    notes.extend(found)
+    return ImportResult(document=document, notes=tuple(notes), kind="discover",
+                        sources=tuple(sources))
+
+
+def import_otlp(sources: Sequence[str]) -> ImportResult:
+    """Import services, their operations and the calls between them from OTLP/JSON traces."""
+    result = discover_sources(sources, "otlp", flows=False)
+    return ImportResult(result.document, result.notes, "otlp", result.sources)

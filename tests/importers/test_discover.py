@@ -1,0 +1,330 @@
+"""pruner discover: flows proposed from traces, checked against what the traces used."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pruner.analysis.discover import CLIENT, SERVER, Span, discover_flows, fallbacks
+from pruner.analysis.evaluate import BROKEN, switch_off
+from pruner.cli import main
+from pruner.graph import dependency_graph
+from pruner.importers._io import SourceFile
+from pruner.importers.emit import to_yaml
+from pruner.importers.jaeger import jaeger_traces
+from pruner.importers.otlp import otlp_spans
+from pruner.importers.traces import assemble, discover_sources
+from pruner.importers.zipkin import zipkin_spans
+from pruner.loader import load_sources
+
+TRACES = Path(__file__).resolve().parents[1] / "assets" / "traces"
+SAMPLES = ["otlp-login.json", "otlp-login-base64.ndjson", "jaeger-login.json",
+           "zipkin-v2-login.json"]
+
+
+def _file(name: str) -> SourceFile:
+    return SourceFile(TRACES / name, name, True)
+
+
+def _shape(spans) -> set:
+    return {(s.trace_id, s.span_id, s.parent_id, s.service, s.operation, s.kind, s.error)
+            for s in spans}
+
+
+def test_otlp_hex_and_base64_ids_read_the_same():
+    assert _shape(otlp_spans(_file("otlp-login.json"))) == _shape(
+        otlp_spans(_file("otlp-login-base64.ndjson")))
+
+
+def test_every_format_gives_the_same_spans():
+    otlp = _shape(otlp_spans(_file("otlp-login.json")))
+    jaeger = _shape(s for t in jaeger_traces(_file("jaeger-login.json")) for s in t)
+    zipkin = _shape(zipkin_spans(_file("zipkin-v2-login.json")))
+    assert len(otlp) == 32
+    assert otlp == jaeger == zipkin
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_login_flow_from_every_format(name):
+    result = discover_sources([str(TRACES / name)])
+    flows = result.document["flows"]
+    assert list(flows) == ["web-post-login"]
+    flow = flows["web-post-login"]
+    hard = [i if isinstance(i, str) else i["service"] for i in flow["requires"]
+            if isinstance(i, str) or not i.get("soft")]
+    soft = {i["service"]: i["note"] for i in flow["requires"]
+            if isinstance(i, dict) and i.get("soft")}
+    assert hard == ["web:POST-/login", "auth:verify", "users-db"]
+    assert soft == {"risk:score": "seen in 50% of 4 traces"}
+    assert flow["x-traces"]["count"] == 4
+    ops = result.document["services"]["web"]["operations"]["POST-/login"]
+    assert ops["description"] == "POST /login"
+    groups = [i for i in ops["depends_on"] if "any_of" in i]
+    assert groups == [{"any_of": ["otp-sms:send", "otp-email:send"],
+                       "note": "fallback: otp-email:send was called only after otp-sms:send "
+                               "failed (2 times)"}]
+    manifest = load_sources([("found.yaml", to_yaml(result.document))]).manifest
+    G = dependency_graph(manifest)
+    assert switch_off(G, ["auth"]).flows["web-post-login"] == BROKEN
+    assert switch_off(G, ["users-db"]).flows["web-post-login"] == BROKEN
+    assert switch_off(G, ["risk"]).flows["web-post-login"] != BROKEN
+    assert switch_off(G, ["otp-sms"]).flows["web-post-login"] != BROKEN
+    assert switch_off(G, ["otp-sms", "otp-email"]).flows["web-post-login"] == BROKEN
+
+
+def test_assembly_holds_at_most_the_window():
+    spans = [Span(f"t{i % 50}", f"s{i}", None if i < 50 else f"s{i % 50}", "svc", "op")
+             for i in range(5000)]
+    held = []
+
+    def watch():
+        for s in spans:
+            held.append(s)
+            yield s
+
+    traces = list(assemble(watch(), window=1000, stats=(stats := {})))
+    assert sum(len(t) for t in traces) == 5000
+    assert stats["reopened"] > 0  # 50 traces interleaved over 5000 spans: some come back
+    assert max(len(t) for t in traces) <= 1001
+
+
+# -- the acceptance property: required = used by every trace, soft = used by some --------
+
+def _tree(draw, trace: str, services: list[str]):
+    """Draw one random request tree as spans: a root on s0, calls to random services."""
+    spans = [Span(trace, "0", None, "s0", "entry", SERVER, 0)]
+    frontier = ["0"]
+    counter = 1
+    while frontier and counter < 12:
+        parent = frontier.pop(0)
+        for _ in range(draw(st.integers(0, 3))):
+            svc = draw(st.sampled_from(services[1:]))
+            op = draw(st.sampled_from(["a", "b"]))
+            client = str(counter)
+            spans.append(Span(trace, client, parent, "?", f"call {op}", CLIENT, counter))
+            counter += 1
+            spans.append(Span(trace, str(counter), client, svc, op, SERVER, counter))
+            frontier.append(str(counter))
+            counter += 1
+    # client spans belong to their caller's service
+    owner = {s.span_id: s.service for s in spans}
+    fixed = []
+    for s in spans:
+        if s.service == "?":
+            s = Span(s.trace_id, s.span_id, s.parent_id, owner[s.parent_id], s.operation,
+                     s.kind, s.start)
+        fixed.append(s)
+    return fixed
+
+
+@st.composite
+def trace_sets(draw):
+    services = [f"s{i}" for i in range(draw(st.integers(2, 6)))]
+    n = draw(st.integers(1, 6))
+    return [_tree(draw, f"t{i}", services) for i in range(n)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(trace_sets())
+def test_required_services_break_the_flow_and_optional_ones_do_not(traces):
+    result = discover_sources_from(traces)
+    manifest = load_sources([("found.yaml", to_yaml(result))]).manifest
+    G = dependency_graph(manifest)
+    used = [{s.service for s in t} for t in traces]
+    every, some = set.intersection(*used), set.union(*used)
+    (flow,) = manifest.flows
+    for service in sorted(some):
+        state = switch_off(G, [service]).flows[flow]
+        if service in every:
+            assert state == BROKEN, service
+        else:
+            assert state != BROKEN, service
+
+
+def discover_sources_from(traces):
+    from pruner.importers.traces import discovered_document
+
+    document, _notes = discovered_document(discover_flows(traces))
+    return document
+
+
+def test_fallback_needs_evidence():
+    def trace(i, fail):
+        spans = [Span(i, "r", None, "api", "otp", SERVER),
+                 Span(i, "1", "r", "sms-a", "send", SERVER, 1, error=fail)]
+        return spans + ([Span(i, "2", "r", "sms-b", "send", SERVER, 2)] if fail else [])
+
+    assert fallbacks(discover_flows([trace("1", True)]), ("api", "otp")) == {}
+    d = discover_flows([trace("1", True), trace("2", True)])
+    assert fallbacks(d, ("api", "otp")) == {("sms-b", "send"): (("sms-a", "send"), 2)}
+    # also called when nothing failed: not a fallback
+    d = discover_flows([trace("1", True), trace("2", True),
+                        [Span("3", "r", None, "api", "otp", SERVER),
+                         Span("3", "2", "r", "sms-b", "send", SERVER, 2)]])
+    assert fallbacks(d, ("api", "otp")) == {}
+
+
+# -- the command -------------------------------------------------------------------------
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_discover_command_writes_a_valid_manifest(tmp_path):
+    out = tmp_path / "found.yaml"
+    result = run("discover", TRACES / "otlp-login.json", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.stderr
+    check = run("check", out, "--off", "auth")
+    assert check.exit_code == 1
+    assert "web-post-login" in check.output
+
+
+@pytest.mark.parametrize("content,where", [
+    (b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": 5}]}]}]}', ":1"),
+    (b'{"resourceSpans": [\n  {"scopeSpans": [}\n]}', ":2"),
+    (b'{"data": [{"traceID": "ab", "spans": [{"spanID": 7}], "processes": {}}]}', ":1"),
+    (b"", ""),
+    (b"\xff\xfe", ":1"),
+])
+def test_malformed_traces_are_exit_2_with_a_place(tmp_path, content, where):
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    result = run("discover", bad, "-o", tmp_path / "out.yaml")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert f"{bad}{where}" in result.stderr
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_update_keeps_hand_edits_and_adds_what_is_new(tmp_path):
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "# hand-written; do not lose this comment\n"
+        "services:\n"
+        "  web:\n"
+        "    owner: identity  # the login team\n"
+        "    depends_on:\n"
+        "      - service: auth\n"
+        "        soft: true\n"
+        "        note: cached tokens keep logins going\n"
+        "  auth: {}\n"
+        "flows:\n"
+        "  login:\n"
+        "    requires: [web]\n")
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  web:\n    depends_on: [auth, cache]\n  auth: {}\n"
+                       "  cache: {image: redis}\n")
+    result = run("import", "compose", compose, "-o", manifest, "--update")
+    assert result.exit_code == 0, result.output
+    text = manifest.read_text()
+    assert "# hand-written; do not lose this comment" in text
+    assert "# the login team" in text
+    assert "note: cached tokens keep logins going" in text
+    assert "soft: true" in text
+    assert "login:" in text
+    assert "service: cache" in text and "added by pruner import compose" in text
+    assert run("validate", manifest).exit_code == 0
+    # twice is the same as once
+    again = run("import", "compose", compose, "-o", manifest, "--update")
+    assert again.exit_code == 0
+    assert manifest.read_text() == text
+
+
+def test_update_reports_stale_and_prunes_only_when_asked(tmp_path):
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("services:\n  web:\n    depends_on: [auth, legacy]\n  auth: {}\n"
+                        "  legacy: {}\n")
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  web:\n    depends_on: [auth]\n  auth: {}\n  legacy: {}\n")
+    result = run("import", "compose", compose, "-o", manifest, "--update")
+    assert result.exit_code == 0
+    assert "no longer seen in the sources" in result.stderr and "web -> legacy" in result.stderr
+    assert "legacy" in manifest.read_text().split("auth: {}")[0]
+    result = run("import", "compose", compose, "-o", manifest, "--update", "--prune")
+    assert result.exit_code == 0
+    assert "deleted, no longer seen" in result.stderr
+    assert "- legacy" not in manifest.read_text()
+
+
+def test_existing_output_needs_update_or_force(tmp_path):
+    out = tmp_path / "m.yaml"
+    out.write_text("services: {a: {}}\n")
+    result = run("discover", TRACES / "otlp-login.json", "-o", out)
+    assert result.exit_code == 2
+    assert "--update" in result.stderr
+    assert out.read_text() == "services: {a: {}}\n"
+
+
+def test_train_ticket_preserve_flow_follows_its_call_chain():
+    corpus = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "train-ticket"
+    result = discover_sources([str(corpus / "zipkin-v1-traces")])
+    flow = result.document["flows"]["ts-preserve-service-http-preserve"]
+    hard = {(i if isinstance(i, str) else i["service"]).split(":")[0] for i in flow["requires"]
+            if isinstance(i, str) or not i.get("soft")}
+    # SOURCE.md: ts-preserve-service -> contacts, notification, order, seat, security,
+    # station, ticketinfo, travel, user(sso) ...; and ticketinfo -> basic -> price, route,
+    # station, train
+    for callee in ("ts-contacts-service", "ts-notification-service", "ts-order-service",
+                   "ts-seat-service", "ts-security-service", "ts-station-service",
+                   "ts-ticketinfo-service", "ts-travel-service", "ts-basic-service",
+                   "ts-price-service", "ts-route-service", "ts-train-service"):
+        assert callee in hard
+    assert json.dumps(result.document, sort_keys=True) == json.dumps(
+        discover_sources([str(corpus / "zipkin-v1-traces")]).document, sort_keys=True)
+
+
+# -- drift on flows ---------------------------------------------------------------------
+
+DECLARED = """\
+services:
+  web:
+    operations:
+      POST-/login: {depends_on: [auth:verify]}
+      GET-/health:
+  auth: {operations: {verify: {depends_on: [users-db]}}}
+  users-db:
+  risk: {operations: {score: }}
+  otp-sms: {operations: {send: }}
+  otp-email: {operations: {send: }}
+flows:
+  health: {requires: ["web:GET-/health"]}
+"""
+
+
+def test_drift_reports_entry_points_no_flow_requires(tmp_path):
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(DECLARED)
+    traces = TRACES / "otlp-login.json"
+    result = run("drift", manifest, traces, "--format", "json", "--fail-on", "never")
+    assert result.exit_code == 0
+    found = json.loads(result.output)["undeclared_flows"]
+    assert found == [{"entry": "web:POST-/login", "entry_declared": True, "traces": 4}]
+    gated = run("drift", manifest, traces, "--fail-on", "undeclared-flow", "--format", "json")
+    assert gated.exit_code == 1
+    assert "undeclared flow web:POST-/login" in json.loads(gated.output)["gate"]["failing"]
+    manifest.write_text(DECLARED + '  login: {requires: ["web:POST-/login"]}\n')
+    again = run("drift", manifest, traces, "--fail-on", "undeclared-flow", "--format", "json")
+    assert json.loads(again.output)["undeclared_flows"] == []
+
+
+def test_compose_then_traces_merge_into_one_manifest(tmp_path):
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  web:\n    depends_on: [auth, jaeger-agent]\n"
+                       "  auth:\n    depends_on: [users-db]\n  users-db: {image: postgres}\n"
+                       "  jaeger-agent: {image: jaegertracing/jaeger-agent}\n")
+    manifest = tmp_path / "m.yaml"
+    assert run("import", "compose", compose, "-o", manifest).exit_code == 0
+    result = run("discover", TRACES / "otlp-login.json", "-o", manifest, "--update")
+    assert result.exit_code == 0, result.output
+    text = manifest.read_text()
+    assert "jaeger-agent" in text  # what compose saw stays
+    assert "web-post-login:" in text and "POST-/login:" in text  # what traces saw is added
+    assert run("validate", manifest).exit_code == 0
+    check = run("check", manifest, "--off", "users-db")
+    assert check.exit_code == 1 and "web-post-login" in check.output

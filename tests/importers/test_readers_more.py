@@ -1,0 +1,118 @@
+"""NetworkPolicy, servicegraph metrics and telemetry agents; a fuzz test for every trace
+and metrics reader: malformed input is exit 2 with file:line, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pruner.cli import main
+from pruner.importers import import_sources
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_network_policy_podselectors_are_edges():
+    r = import_sources("k8s", [str(ASSETS / "importers" / "k8s-networkpolicy")])
+    assert r.edges() == {("frontend", "cart"), ("cart", "redis")}
+    assert any("ipBlock" in n for n in r.notes)
+    note = r.document["services"]["cart"]["depends_on"][0]["note"]
+    assert note.startswith("allowed by NetworkPolicy redis-ingress (ingress;")
+
+
+def test_servicegraph_edges_sum_series_and_skip_user():
+    r = import_sources("servicegraph", [str(ASSETS / "importers" / "servicegraph")])
+    assert r.edges() == {("frontend", "cart"), ("cart", "redis"), ("frontend", "ads--v2-")}
+    deps = {d["service"]: d["note"] for d in r.document["services"]["frontend"]["depends_on"]}
+    assert deps["cart"] == "servicegraph: 650 calls (12 failed)"
+    assert r.document["services"]["redis"]["tags"] == ["not-instrumented"]
+    assert any("client 'user'" in n and "frontend (1200)" in n for n in r.notes)
+
+
+def test_servicegraph_as_drift_observation(tmp_path):
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("services: {frontend: {depends_on: [cart]}, cart: , redis: }\n"
+                        "flows: {shop: {requires: [frontend]}}\n")
+    result = run("drift", manifest, ASSETS / "importers" / "servicegraph", "--format", "json")
+    data = json.loads(result.output)
+    assert data["observed"]["kind"] == "servicegraph"
+    assert {(u["source"], u["target"], u["calls"]) for u in data["undeclared"]} == {
+        ("cart", "redis", 900), ("frontend", "ads--v2-", 3)}
+    assert result.exit_code == 1  # cart -> redis is under the critical flow
+
+
+def test_servicegraph_bad_line_has_its_place(tmp_path):
+    bad = tmp_path / "m.prom"
+    bad.write_text('# ok\ntraces_service_graph_request_total{client="a",server=b} 1\n')
+    result = run("import", "servicegraph", bad, "-o", tmp_path / "out.yaml")
+    assert result.exit_code == 2
+    assert f"{bad}:2" in result.stderr
+
+
+def test_telemetry_agents_become_soft(tmp_path):
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  web:\n    depends_on: [db, jaeger-agent, logs]\n  db: {}\n"
+                       "  jaeger-agent: {image: jaegertracing/jaeger-agent}\n"
+                       "  logs: {image: 'fluent/fluent-bit:2.1'}\n")
+    r = import_sources("compose", [str(compose)])
+    items = {i["service"]: i for i in r.document["services"]["web"]["depends_on"]}
+    assert "soft" not in items["db"]
+    assert items["jaeger-agent"]["soft"] and items["logs"]["soft"]
+    assert "telemetry or logging agent" in items["logs"]["note"]
+
+
+# -- fuzz: mutated samples of every reader ---------------------------------------------
+
+SAMPLES = {
+    "otlp": ASSETS / "traces" / "otlp-login.json",
+    "jaeger": ASSETS / "traces" / "jaeger-login.json",
+    "zipkin": ASSETS / "traces" / "zipkin-v2-login.json",
+    "servicegraph": ASSETS / "importers" / "servicegraph" / "metrics.prom",
+}
+
+
+@st.composite
+def mutations(draw):
+    kind = draw(st.sampled_from(sorted(SAMPLES)))
+    data = bytearray(SAMPLES[kind].read_bytes())
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["flip", "cut", "insert", "swap"]))
+        at = draw(st.integers(0, max(0, len(data) - 1)))
+        if op == "flip" and data:
+            data[at] = draw(st.integers(0, 255))
+        elif op == "cut":
+            del data[at:at + draw(st.integers(1, 400))]
+        elif op == "insert":
+            data[at:at] = draw(st.sampled_from([b'"', b"{", b"]", b"\x00", b"\xff", b"null",
+                                                b'"kind": "x"', b"9" * 5000, b"-1", b"[[[["]))
+        else:
+            data = data.replace(b'"', b"'", 1) if draw(st.booleans()) else data.replace(
+                b"[", b"{", 1)
+    return kind, bytes(data)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(mutations())
+def test_no_reader_crashes_on_mutated_input(tmp_path, case):
+    kind, data = case
+    suffix = ".prom" if kind == "servicegraph" else ".json"
+    source = tmp_path / f"in{suffix}"
+    source.write_bytes(data)
+    out = tmp_path / "out.yaml"
+    out.unlink(missing_ok=True)
+    command = ["import", kind] if kind != "zipkin" else ["discover", "--kind", "zipkin"]
+    result = CliRunner().invoke(main, [*command, str(source), "-o", str(out)])
+    assert result.exit_code in (0, 2), result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    if result.exit_code == 2:
+        assert str(source) in result.stderr or "no spans" in result.stderr
+        assert not out.exists()
