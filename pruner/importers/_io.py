@@ -409,6 +409,29 @@ class _JsonReader:
             self.pos = end
             return val
 
+    def array_items(self) -> Iterator[tuple[Any, int, bool]]:
+        """The elements of the array that starts at the current ``[``, one by one, as
+        ``(value, line, True)``; the position ends after its ``]``."""
+        self.pos += 1
+        if self.peek() == "]":
+            self.pos += 1
+            return
+        while True:
+            if self.peek() == "":
+                raise self.error("invalid JSON: unterminated array")
+            line = self.line_at(self.pos)
+            yield self.value(), line, True
+            c = self.peek()
+            if c == ",":
+                self.pos += 1
+            elif c == "]":
+                self.pos += 1
+                return
+            elif c == "":
+                raise self.error("invalid JSON: unterminated array")
+            else:
+                raise self.error("invalid JSON: expected ',' or ']'")
+
     def error(self, msg: str) -> SourceError:
         return SourceError(self.f.at(self.line_at(self.pos)), msg)
 
@@ -440,25 +463,7 @@ def iter_json_values(f: SourceFile) -> Iterator[tuple[Any, int, bool]]:
                     line = r.line_at(r.pos)
                     yield r.value(), line, False
                     continue
-                r.pos += 1
-                if r.peek() == "]":
-                    r.pos += 1
-                    continue
-                while True:
-                    if r.peek() == "":
-                        raise r.error("invalid JSON: unterminated array")
-                    line = r.line_at(r.pos)
-                    yield r.value(), line, True
-                    c = r.peek()
-                    if c == ",":
-                        r.pos += 1
-                    elif c == "]":
-                        r.pos += 1
-                        break
-                    elif c == "":
-                        raise r.error("invalid JSON: unterminated array")
-                    else:
-                        raise r.error("invalid JSON: expected ',' or ']'")
+                yield from r.array_items()
         except (RecursionError, ValueError) as e:
             raise r.error(f"cannot read JSON: {type(e).__name__}: {str(e)[:80]}") from None
         except OSError as e:
@@ -529,23 +534,7 @@ def _object_items(r: _JsonReader, key: str) -> Iterator[tuple[Any, int, bool]]:
         r.pos += 1
         if name == key and r.peek() == "[":
             streamed = True
-            r.pos += 1
-            if r.peek() == "]":
-                r.pos += 1
-            else:
-                while True:
-                    if r.peek() == "":
-                        raise r.error("invalid JSON: unterminated array")
-                    item_line = r.line_at(r.pos)
-                    yield r.value(), item_line, True
-                    c = r.peek()
-                    if c == ",":
-                        r.pos += 1
-                    elif c == "]":
-                        r.pos += 1
-                        break
-                    else:
-                        raise r.error("invalid JSON: expected ',' or ']'")
+            yield from r.array_items()
         else:
             r.peek()  # the decoder does not skip leading white space
             rest[name] = r.value()
