@@ -159,7 +159,7 @@ def test_html_report_has_an_availability_section_with_bars(tmp_path):
     assert section.index("<code>web</code>") < section.index("<code>db-a</code>")  # web first
     assert "width:83.3%" in section  # web's share of login's downtime, drawn as a bar
     assert "<strong>missed</strong>" in section
-    assert "http" not in section and "<script" not in page
+    assert "http" not in section and "<script" not in section  # the page has its own script
 
 
 def test_html_report_without_availability_has_no_section(tmp_path):
