@@ -37,7 +37,7 @@ def test_off_file_names_operations_and_unknown_ones_are_exit_2(tmp_path):
     bad.write_text("frontend:logn\n")
     result = run("check", OPS, "--off-file", bad)
     assert result.exit_code == 2
-    assert f"{bad}:1: unknown operation 'logn' of service 'frontend' (did you mean " \
+    assert f"{bad}:1: error: unknown operation 'logn' of service 'frontend' (did you mean " \
            "'login'?)" in result.stderr
     result = run("check", OPS, "--off", "frontend:logn")
     assert result.exit_code == 2 and "did you mean 'login'" in result.stderr
