@@ -49,12 +49,14 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from pruner.analysis.bdd import FALSE, TRUE, Bdd
 from pruner.analysis.hard import HardModel, hard_model, strongly_connected
 from pruner.errors import Problem, display
+
+if TYPE_CHECKING:  # annotations only: commands start without networkx
+    import networkx as nx
 
 __all__ = [
     "AVAILABILITY_FAIL_ON",

@@ -222,7 +222,8 @@ def switch_off(G: nx.DiGraph, off: Iterable[str]) -> Evaluation:
     operations: dict[str, str] = {}
     manifest = G.graph.get("manifest")
     if manifest is not None and manifest.operations:
-        operations = {n: states.pop(n) for n in manifest.operations}
+        # a support graph (focus.support_graph) holds only some of the operations
+        operations = {n: states.pop(n) for n in manifest.operations if n in states}
     flows = {}
     for name, flow in G.graph["flows"].items():
         state = OK

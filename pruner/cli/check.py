@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from pruner.analysis.availability import extra_nine
 from pruner.analysis.evaluate import FAIL_ON, switch_off
 from pruner.cli.common import (
     EXIT_GATE,
@@ -39,6 +38,8 @@ def validate(path: str, fmt: str, strict: bool) -> None:
     from pruner.analysis.lint import lint
 
     result, G = load_graph(path)
+    from pruner.analysis.availability import extra_nine  # validate only: check starts lighter
+
     warnings = list(result.warnings) + lint(G) + extra_nine(G)
     report = validate_report(G, warnings, source=path)
     emit_report(report, fmt, None)

@@ -11,11 +11,13 @@ from pruner.analysis.drift import DRIFT_FAIL_ON
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
+    command_inputs,
     emit,
     emit_report,
     format_option,
     load_graph,
     output_option,
+    refuse_clobbering,
 )
 from pruner.errors import InputError, neutral
 from pruner.importers import IMPORTERS, import_sources, result_to_yaml
@@ -53,6 +55,13 @@ def _read_existing(path: str) -> str:
         return read_regular(path).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+
+
+def _refuse_before_reading(output: str) -> None:
+    """Refuse an --output that is one of the inputs before reading them (a bad input would
+    otherwise be reported first, hiding that the output would clobber it)."""
+    if output != "-":
+        refuse_clobbering(output, command_inputs())
 
 
 def _write_manifest(result, output: str, force: bool, update: bool, prune: bool,
@@ -120,6 +129,7 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
     sources say nothing about user flows: add them by hand, or propose them from traces
     with `pruner discover`.
     """
+    _refuse_before_reading(output)
     result = import_sources(kind, sources)
     _write_manifest(result, output, force, update, prune, f"added by pruner import {kind}")
 
@@ -151,6 +161,7 @@ def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, win
     flagged in the notes. SOURCEs: OTLP/JSON, Jaeger /api/traces or Zipkin span files or
     folders, streamed.
     """
+    _refuse_before_reading(output)
     result = discover_sources(sources, trace_kind, window=window, max_calls=max_calls)
     _write_manifest(result, output, force, update, prune, "added by pruner discover")
 

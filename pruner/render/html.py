@@ -27,6 +27,7 @@ from functools import lru_cache, singledispatch
 from importlib.resources import files
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
+from pruner.errors import INVISIBLE
 from pruner.model import ANY_OF, AT_LEAST
 from pruner.render.common import clean, flow_summary, line_text, plural, service_summary
 from pruner.render.dot import EDGE_COLOR, STYLE, tidy_svg
@@ -264,8 +265,10 @@ def page_data(report: Overview) -> dict:
 
 def _json_block(data: dict) -> str:
     raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    # "<" never appears raw, so no text can close the block or open a comment.
-    return raw.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    # "<" never appears raw, so no text can close the block or open a comment; invisible
+    # and reordering characters are \u escapes (the same string once parsed).
+    raw = raw.replace("<", "\\u003c")
+    return raw.translate({ord(c): f"\\u{ord(c):04x}" for c in INVISIBLE})
 
 
 def _flow_rows(report: Overview) -> list[str]:
