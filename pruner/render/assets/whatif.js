@@ -124,7 +124,7 @@
   /* ---- explanations: a port of pruner.analysis.explain and render.common ---- */
 
   function clean(text) {
-    return String(text).replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, function (c) {
+    return String(text).replace(/[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb]/g, function (c) {
       var code = c.charCodeAt(0);
       if (c === "\t") return "\\t";
       if (c === "\n") return "\\n";
@@ -137,14 +137,14 @@
   function describe(item) {
     var prefix = item.soft ? "soft " : "";
     if (item.kind === SINGLE) return prefix + NAMES[item.members[0]];
-    var names = item.members.map(function (m) { return NAMES[m]; }).join(", ");
+    var names = item.members.map(function (m) { return clean(NAMES[m]); }).join(", ");
     if (item.kind === ANY_OF) return prefix + "any_of [" + names + "]";
     return prefix + "at_least " + item.need + " of [" + names + "]";
   }
 
   function statusText(s) {
     var item = s.item;
-    if (item.kind === SINGLE) return (item.soft ? "soft " : "requires ") + NAMES[item.members[0]];
+    if (item.kind === SINGLE) return (item.soft ? "soft " : "requires ") + clean(NAMES[item.members[0]]);
     var text = describe(item) + ": " + s.up + " of " + item.members.length + " up";
     if (s.up < item.need) return text + ", needs " + item.need;
     if (s.down.length && item.kind === AT_LEAST && item.need > 1) {
@@ -159,7 +159,13 @@
   }
 
   function hopText(hop) {
-    var text = statusText(hop.status), item = hop.status.item;
+    var item = hop.status.item;
+    if (item.implicit) {  // an operation's own service reads as the service (spec §8)
+      var own = clean(NAMES[item.members[0]]);
+      if (hop.end) return own + endText(hop.end);
+      return own + " (service " + (hop.status.down.length ? "down" : "degraded") + ")";
+    }
+    var text = statusText(hop.status);
     if (item.soft && item.note && item.kind === SINGLE) text += " [" + clean(item.note) + "]";
     return text + endText(hop.end);
   }
