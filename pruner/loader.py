@@ -48,9 +48,9 @@ _MAP, _SEQ, _MERGE = _TAG + "map", _TAG + "seq", _TAG + "merge"
 _SCALAR_TAGS = frozenset({_STR, _INT, _BOOL, _NULL, _FLOAT, _TAG + "timestamp", _TAG + "binary"})
 
 TOP_KEYS = ("version", "services", "flows")
-SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on")
+SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on", "start_seconds")
 FLOW_KEYS = ("description", "critical", "owner", "requires")
-ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note")
+ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note", "startup")
 
 _SCALARS = SafeConstructor()
 _ALLOWED_TAGS = {ScalarNode: _SCALAR_TAGS, MappingNode: frozenset({_MAP}),
@@ -443,6 +443,20 @@ class _FileReader:
         self.problem(node, f"{what} must be an integer, not {_kind(node)}")
         return None
 
+    def seconds(self, node, what: str) -> float | None:
+        """A duration in seconds: a finite number, 0 or more."""
+        if not self.visit(node):
+            return None
+        if isinstance(node, ScalarNode) and node.tag in (_INT, _FLOAT):
+            value = float(_SCALARS.construct_yaml_int(node) if node.tag == _INT
+                          else _SCALARS.construct_yaml_float(node))
+            if value >= 0 and value != float("inf"):
+                return value
+            self.problem(node, f"{what} must be a finite number of seconds, 0 or more")
+            return None
+        self.problem(node, f"{what} must be a number of seconds, not {_kind(node)}")
+        return None
+
     # -- the manifest grammar -------------------------------------------------
     def document(self, node) -> None:
         if self.is_null(node):
@@ -482,6 +496,9 @@ class _FileReader:
             if tag is not None:
                 tags.append(tag)
         items = self.items(f.get("depends_on"), f"depends_on of {what}")
+        start_seconds = None
+        if "start_seconds" in f and not self.is_null(f["start_seconds"]):
+            start_seconds = self.seconds(f["start_seconds"], f"start_seconds of {what}")
         if name is None:
             return
         service = Service(
@@ -493,6 +510,7 @@ class _FileReader:
             tier=tier,
             tags=tuple(sorted(set(tags))),
             location=self.where(name_node),
+            start_seconds=start_seconds,
         )
         self.pending.append((self.out.services, "service", service))
 
@@ -558,12 +576,17 @@ class _FileReader:
         if "soft" in f:
             soft = bool(self.boolean(f["soft"], f"soft in {what}"))
         note = self.text(f["note"], "note") if "note" in f else None
+        startup = True
+        if "startup" in f:
+            value = self.boolean(f["startup"], f"startup in {what}")
+            startup = True if value is None else value
         if form == "service":
             name = self.name(f["service"], f"service name in {what}")
-            return None if name is None else Item(SINGLE, (name,), 1, soft, note, where)
+            return None if name is None else Item(SINGLE, (name,), 1, soft, note, where, startup)
         if form == "any_of":
             members = self.members(f["any_of"], f"any_of in {what}")
-            return None if members is None else Item(ANY_OF, members, 1, soft, note, where)
+            return (None if members is None
+                    else Item(ANY_OF, members, 1, soft, note, where, startup))
         if "of" not in f:
             self.problem(f["at_least"], f"at_least in {what} needs 'of: [names...]'")
             return None
@@ -575,7 +598,7 @@ class _FileReader:
             self.problem(f["at_least"], f"at_least {need} of {len(members)} members in {what}: "
                                         f"must be between 1 and {len(members)}")
             return None
-        return Item(AT_LEAST, members, need, soft, note, where)
+        return Item(AT_LEAST, members, need, soft, note, where, startup)
 
     def members(self, node, what: str) -> tuple[str, ...] | None:
         nodes = self.sequence(node, what)

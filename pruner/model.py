@@ -40,6 +40,7 @@ class Item:
     soft: bool = False
     note: str | None = None
     location: Location = field(default=_NOWHERE, compare=False)
+    startup: bool = True  # spec §10: a hard item is needed to start unless startup: false
 
     @property
     def is_group(self) -> bool:
@@ -69,6 +70,7 @@ class Service:
     tier: int | None = None
     tags: tuple[str, ...] = ()
     location: Location = field(default=_NOWHERE, compare=False)
+    start_seconds: float | None = None  # spec §10: time from start to ready (None: not declared)
 
 
 @dataclass(frozen=True, slots=True)
