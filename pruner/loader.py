@@ -20,7 +20,16 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from pruner.errors import Location, ManifestError, Problem, did_you_mean, display
-from pruner.model import ANY_OF, AT_LEAST, SINGLE, Flow, Item, Manifest, Service
+from pruner.model import (
+    ANY_OF,
+    AT_LEAST,
+    SINGLE,
+    Flow,
+    Item,
+    Manifest,
+    Service,
+    split_operation,
+)
 
 try:  # libyaml's parser is several times faster; the pure-Python one is a fallback.
     from yaml import CSafeLoader as _YamlLoader
@@ -40,6 +49,8 @@ __all__ = [
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-:/@]{0,252}$"
 _NAME = re.compile(NAME_PATTERN.replace("$", r"\Z"))
 _NAME_RULE = "use 1-253 characters from A-Z a-z 0-9 . _ - : / @, starting with a letter or digit"
+_OPERATION_RULE = ("use 1-253 characters from A-Z a-z 0-9 . _ - / @ (no ':'), starting with a "
+                   "letter or digit")
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _BOOL, _NULL, _FLOAT = (_TAG + t for t in ("str", "int", "bool", "null", "float"))
@@ -48,7 +59,9 @@ _MAP, _SEQ, _MERGE = _TAG + "map", _TAG + "seq", _TAG + "merge"
 _SCALAR_TAGS = frozenset({_STR, _INT, _BOOL, _NULL, _FLOAT, _TAG + "timestamp", _TAG + "binary"})
 
 TOP_KEYS = ("version", "services", "flows")
-SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on", "start_seconds")
+SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on", "operations",
+                "availability", "start_seconds")
+OPERATION_KEYS = ("description", "depends_on", "availability")
 FLOW_KEYS = ("description", "critical", "owner", "requires")
 ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note", "startup")
 
@@ -193,30 +206,51 @@ class _Collector:
         services = self.services
         assumed = self.placeholders() if self.assume else {}
         services.update(assumed)
+        operations = {op.name: op for svc in services.values() for op in svc.operations}
+        nodes = services
+        if operations:
+            self.ambiguous(operations)
+            nodes = {**services, **operations}
         suggestions_left = 50  # did-you-mean is costly on huge manifests full of typos
-        for owner_kind, owners in (("service", services), ("flow", self.flows)):
+        owner_tables = (("service", services), ("operation", operations), ("flow", self.flows))
+        for owner_kind, owners in owner_tables:
             for owner in owners.values():
-                items = owner.depends_on if owner_kind == "service" else owner.requires
+                items = owner.requires if owner_kind == "flow" else owner.depends_on
                 seen: dict[str, Location] = {}
                 for item in items:
+                    if item.implicit:
+                        continue
                     for member in item.members:
-                        if member not in services:
+                        if member not in nodes:
                             if len(self.problems) >= MAX_PROBLEMS:
                                 self.omitted += 1
                                 continue
-                            hint = ""
-                            if suggestions_left > 0:
-                                suggestions_left -= 1
-                                hint = did_you_mean(member, services)
-                            verb = "depends on" if owner_kind == "service" else "requires"
+                            verb = "requires" if owner_kind == "flow" else "depends on"
+                            what = self.unknown(member, services, suggestions_left > 0)
+                            suggestions_left -= 1
+                            self.report(Problem(
+                                item.location, f"{owner_kind} {display(owner.name)} {verb} {what}"
+                            ))
+                        elif member == owner.name and owner_kind != "flow":
                             self.report(Problem(
                                 item.location,
-                                f"{owner_kind} {display(owner.name)} {verb} unknown service "
-                                f"{display(member)}{hint}",
+                                f"{owner_kind} {display(owner.name)} depends on itself"
                             ))
-                        elif member == owner.name and owner_kind == "service":
-                            self.report(Problem(
-                                item.location, f"service {display(owner.name)} depends on itself"
+                        elif owner_kind == "operation" and member == owner.operation_of:
+                            self.warnings.append(Problem(
+                                item.location,
+                                f"operation {display(owner.name)} names its own service "
+                                f"{display(member)}, which each of its operations needs anyway",
+                                "warning",
+                            ))
+                        elif (owner_kind == "service" and member in operations
+                              and operations[member].operation_of == owner.name):
+                            self.warnings.append(Problem(
+                                item.location,
+                                f"service {display(owner.name)} depends on its own operation "
+                                f"{display(member)}, which needs the service: a cycle that "
+                                "never breaks by itself",
+                                "warning",
                             ))
                         if member in seen:
                             self.warnings.append(Problem(
@@ -231,6 +265,31 @@ class _Collector:
             raise ManifestError(self.problems, self.omitted)
         manifest = Manifest(services, self.flows, sources)
         return LoadResult(manifest, tuple(sorted(self.warnings)), tuple(sorted(assumed)))
+
+    def unknown(self, member: str, services: dict, hint: bool) -> str:
+        """How to name an unknown reference: an operation of a known service, or a service."""
+        service, operation = split_operation(member)
+        if operation is not None and service in services:
+            known = [op.name.rpartition(":")[2] for op in services[service].operations]
+            suggestion = did_you_mean(operation, known) if hint else ""
+            if not known:
+                suggestion = f" (service {display(service)} declares no operations)"
+            return (f"unknown operation {display(operation)} of service "
+                    f"{display(service)}{suggestion}")
+        suggestion = did_you_mean(member, services) if hint else ""
+        return f"unknown service {display(member)}{suggestion}"
+
+    def ambiguous(self, operations: dict) -> None:
+        """A service literally named ``S:O`` while ``S`` declares ``O``: an error naming both."""
+        for name, op in operations.items():
+            clash = self.services.get(name)
+            if clash is not None:
+                self.report(Problem(
+                    clash.location,
+                    f"service {display(name)} has the name of operation "
+                    f"{display(name.rpartition(':')[2])} of service {display(op.operation_of)} "
+                    f"(declared at {op.location}): rename one of them",
+                ))
 
     def placeholders(self) -> dict[str, Service]:
         """A placeholder service for each assumed name that is referenced but undefined."""
@@ -496,6 +555,8 @@ class _FileReader:
             if tag is not None:
                 tags.append(tag)
         items = self.items(f.get("depends_on"), f"depends_on of {what}")
+        availability = self.availability(f.get("availability"), what)
+        operations = self.operations(name, f.get("operations"), what)
         start_seconds = None
         if "start_seconds" in f and not self.is_null(f["start_seconds"]):
             start_seconds = self.seconds(f["start_seconds"], f"start_seconds of {what}")
@@ -510,9 +571,59 @@ class _FileReader:
             tier=tier,
             tags=tuple(sorted(set(tags))),
             location=self.where(name_node),
+            operations=operations,
+            availability=availability,
             start_seconds=start_seconds,
         )
         self.pending.append((self.out.services, "service", service))
+
+    def availability(self, node, what: str) -> float | None:
+        """An ``availability``: a number from 0 to 1 (spec §9), or None when absent."""
+        if node is None or not self.visit(node) or self.is_null(node):
+            return None
+        value = None
+        if isinstance(node, ScalarNode) and node.tag == _INT:
+            value = float(_SCALARS.construct_yaml_int(node))
+        elif isinstance(node, ScalarNode) and node.tag == _FLOAT:
+            value = _SCALARS.construct_yaml_float(node)
+        if value is None or not 0.0 <= value <= 1.0:  # also refuses .nan
+            self.problem(node, f"availability of {what} must be a number from 0 to 1, "
+                               f"not {_kind(node)}")
+            return None
+        return value
+
+    def operations(self, service: str | None, node, what: str) -> tuple[Service, ...]:
+        """The ``operations`` of a service (spec §8), each an ``S:O`` node."""
+        if node is None or self.is_null(node):
+            return ()
+        found = []
+        for _text, name_node, body in self.pairs(node, f"operations of {what}", None):
+            op = None
+            if not self.visit(name_node):
+                pass
+            elif not isinstance(name_node, ScalarNode) or self.is_null(name_node):
+                self.problem(name_node, f"an operation name in {what} must be a name, "
+                                        f"not {_kind(name_node)}")
+            elif not _NAME.match(name_node.value) or ":" in name_node.value:
+                self.problem(name_node, f"invalid operation name {display(name_node.value)} in "
+                                        f"{what}: {_OPERATION_RULE}")
+            else:
+                op = name_node.value
+            op_what = f"operation {display(op or name_node.value)} of {what}"
+            f = self.fields(body, op_what, OPERATION_KEYS)
+            items = self.items(f.get("depends_on"), f"depends_on of {op_what}")
+            availability = self.availability(f.get("availability"), op_what)
+            description = self.text(f["description"], "description") if "description" in f else None
+            if op is None or service is None:
+                continue
+            if len(service) + 1 + len(op) > 253:
+                self.problem(name_node, f"{op_what}: {display(service + ':' + op)} is longer "
+                                        "than 253 characters")
+                continue
+            found.append(Service.operation(service, op, items, description=description,
+                                           location=self.where(name_node),
+                                           availability=availability))
+        return tuple(sorted(found, key=lambda o: o.name))
 
     def flow(self, name_node, body) -> None:
         name = self.name(name_node, "flow name")
@@ -582,11 +693,12 @@ class _FileReader:
             startup = True if value is None else value
         if form == "service":
             name = self.name(f["service"], f"service name in {what}")
-            return None if name is None else Item(SINGLE, (name,), 1, soft, note, where, startup)
+            return (None if name is None
+                    else Item(SINGLE, (name,), 1, soft, note, where, startup=startup))
         if form == "any_of":
             members = self.members(f["any_of"], f"any_of in {what}")
             return (None if members is None
-                    else Item(ANY_OF, members, 1, soft, note, where, startup))
+                    else Item(ANY_OF, members, 1, soft, note, where, startup=startup))
         if "of" not in f:
             self.problem(f["at_least"], f"at_least in {what} needs 'of: [names...]'")
             return None
@@ -598,7 +710,7 @@ class _FileReader:
             self.problem(f["at_least"], f"at_least {need} of {len(members)} members in {what}: "
                                         f"must be between 1 and {len(members)}")
             return None
-        return Item(AT_LEAST, members, need, soft, note, where, startup)
+        return Item(AT_LEAST, members, need, soft, note, where, startup=startup)
 
     def members(self, node, what: str) -> tuple[str, ...] | None:
         nodes = self.sequence(node, what)

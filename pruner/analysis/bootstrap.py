@@ -151,7 +151,7 @@ class _Model:
         self.services = [nodes[n]["service"] for n in names]
         self.is_op = [getattr(s, "operation_of", None) is not None for s in self.services]
         items = []
-        for svc, op in zip(self.services, self.is_op):
+        for svc, op in zip(self.services, self.is_op, strict=True):
             own = []
             for k, item in enumerate(svc.depends_on):
                 if item.soft:

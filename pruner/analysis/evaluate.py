@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import networkx as nx
 
-from pruner.errors import UnknownNameError, did_you_mean, display
+from pruner.errors import UnknownNameError
+from pruner.graph import unknown_name
 from pruner.model import Item
 
 __all__ = [
@@ -71,8 +72,9 @@ class ItemStatus:
 class Evaluation:
     """The outcome of switching ``off`` services.
 
-    ``services`` and ``flows`` map every name to its state. ``cause`` maps each DOWN
-    service to the index of the hard item in its ``depends_on`` that failed first
+    ``services``, ``operations`` (spec §8) and ``flows`` map every name to its state;
+    :meth:`state` looks up a service or an operation. ``cause`` maps each DOWN
+    service or operation to the index of the hard item in its ``depends_on`` that failed first
     (``None`` for a switched-off service); ``via`` maps each DEGRADED service to the
     dependency through which trouble reached it. ``order`` numbers DOWN then
     DEGRADED services in propagation order; causes and ``via`` point strictly back
@@ -85,13 +87,19 @@ class Evaluation:
     cause: Mapping[str, int | None]
     via: Mapping[str, str]
     order: Mapping[str, int]
+    operations: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def state(self, name: str) -> str:
+        """The state of a service or an operation."""
+        found = self.services.get(name)
+        return self.operations[name] if found is None else found
 
     def before(self, a: str, b: str) -> bool:
         """True when trouble reached ``a`` before ``b`` (both DOWN or DEGRADED)."""
         return self.order.get(a, len(self.order)) < self.order.get(b, len(self.order))
 
     def count(self, table: str, state: str) -> int:
-        """How many services (``table="services"``) or flows are in ``state``."""
+        """How many services (``table="services"``), operations or flows are in ``state``."""
         return sum(1 for s in getattr(self, table).values() if s == state)
 
 
@@ -120,7 +128,7 @@ def check_names(G: nx.DiGraph, names: Iterable[str]) -> tuple[str, ...]:
     names = sorted(set(names))
     for name in names:
         if name not in G:
-            raise UnknownNameError(f"unknown service {display(name)}{did_you_mean(name, G)}")
+            raise UnknownNameError(unknown_name(G, name))
     return tuple(names)
 
 
@@ -132,7 +140,7 @@ def switch_off(G: nx.DiGraph, off: Iterable[str]) -> Evaluation:
     G : nx.DiGraph
         A graph from :func:`pruner.graph.dependency_graph`.
     off : iterable of str
-        Service names; each must be a node of ``G``.
+        Names of services or operations (``S:O``); each must be a node of ``G``.
 
     Returns
     -------
@@ -158,6 +166,23 @@ def switch_off(G: nx.DiGraph, off: Iterable[str]) -> Evaluation:
     >>> ev = switch_off(G, ["sms-a", "sms-b"])
     >>> ev.flows["login"], ev.services["auth"], ev.cause["web"]
     ('broken', 'down', 0)
+
+    Operations (spec §8) are nodes with an implicit hard item on their service:
+
+    >>> m = load_sources([("m.yaml", '''
+    ... services:
+    ...   web: {operations: {login: {depends_on: [auth]}, home: {}}}
+    ...   auth: {}
+    ... flows:
+    ...   login: {requires: [web:login]}
+    ...   home: {requires: [web:home]}
+    ... ''')]).manifest
+    >>> G = dependency_graph(m)
+    >>> ev = switch_off(G, ["auth"])
+    >>> dict(ev.flows), dict(ev.operations), ev.services["web"]
+    ({'home': 'ok', 'login': 'broken'}, {'web:home': 'up', 'web:login': 'down'}, 'up')
+    >>> dict(switch_off(G, ["web"]).operations)
+    {'web:home': 'down', 'web:login': 'down'}
     """
     off = check_names(G, off)
     nodes = G.nodes
@@ -192,6 +217,10 @@ def switch_off(G: nx.DiGraph, off: Iterable[str]) -> Evaluation:
                 queue.append(owner)
 
     states = {n: (DOWN if n in cause else DEGRADED if n in via else UP) for n in G}
+    operations: dict[str, str] = {}
+    manifest = G.graph.get("manifest")
+    if manifest is not None and manifest.operations:
+        operations = {n: states.pop(n) for n in manifest.operations}
     flows = {}
     for name, flow in G.graph["flows"].items():
         state = OK
@@ -211,6 +240,7 @@ def switch_off(G: nx.DiGraph, off: Iterable[str]) -> Evaluation:
         cause=MappingProxyType(cause),
         via=MappingProxyType(via),
         order=MappingProxyType(order),
+        operations=MappingProxyType(operations),
     )
 
 
