@@ -34,6 +34,7 @@ COMMANDS = {
     "drift": "telemetry:drift",
     "render": "diagrams:render_command",
     "report": "diagrams:report_command",
+    "bootstrap": "bootstrap:bootstrap_command",
 }
 
 

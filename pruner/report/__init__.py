@@ -3,6 +3,7 @@
 One module per command's report; renderers (:mod:`pruner.render`) only format them.
 """
 
+from pruner.report.bootstrap import BootstrapReport, bootstrap_report
 from pruner.report.check import (
     STATE_ORDER,
     CheckReport,
@@ -26,6 +27,8 @@ from pruner.report.diff import DiffReport, FlowDiff, diff_report
 from pruner.report.drift import DriftReport, drift_report
 
 __all__ = [
+    "BootstrapReport",
+    "bootstrap_report",
     "EXPLAIN_LIMIT",
     "CutsReport",
     "EssentialReport",
