@@ -1,4 +1,5 @@
-"""Warnings about a valid manifest: hard dependency cycles and uncovered services."""
+"""Warnings about a valid manifest: hard dependency cycles, start-up cycles (spec §10)
+and uncovered services."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections import deque
 
 import networkx as nx
 
+from pruner.analysis.bootstrap import startup_cycles
 from pruner.errors import Problem, display
 
 __all__ = ["hard_cycles", "uncovered", "reached", "lint"]
@@ -58,7 +60,7 @@ def uncovered(G: nx.DiGraph) -> list[str]:
 
 
 def lint(G: nx.DiGraph) -> list[Problem]:
-    """Warnings for ``pruner validate``: hard cycles and uncovered services."""
+    """Warnings for ``pruner validate``: hard cycles, start-up cycles, uncovered services."""
     services = G.graph["manifest"].services
     found = []
     for group in hard_cycles(G):
@@ -66,6 +68,15 @@ def lint(G: nx.DiGraph) -> list[Problem]:
         found.append(Problem(
             services[group[0]].location,
             f"hard dependency cycle among {shown}: if one goes down, all do",
+            "warning",
+        ))
+    for group in startup_cycles(G):
+        shown = ", ".join(group[:10]) + (f" and {len(group) - 10} more" if len(group) > 10 else "")
+        found.append(Problem(
+            G.nodes[group[0]]["service"].location,
+            f"start-up cycle among {shown}: after a full outage none of them can start "
+            "(mark a dependency startup: false if it is only needed to serve; "
+            "see pruner bootstrap)",
             "warning",
         ))
     for name in uncovered(G):

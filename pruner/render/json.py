@@ -122,7 +122,13 @@ def _service_json(service) -> dict:
 
 @render.register
 def _(report: DiffReport) -> str:
-    return dumps(diff_json(report))
+    data = diff_json(report)
+    if report.startup_cycles or report.unbootstrappable:  # issue 13, only when it has news
+        data["bootstrap"] = {
+            "new_startup_cycles": [list(c) for c in report.startup_cycles],
+            "unbootstrappable": list(report.unbootstrappable),
+        }
+    return dumps(data)
 
 
 def diff_json(report: DiffReport) -> dict:
@@ -369,5 +375,6 @@ def bootstrap_json(report: BootstrapReport) -> dict:
         "gate": {"passed": report.passed, "failing": list(b.critical_never)},
     }
     if timed:
-        out["timing"] = {"default_start_seconds": DEFAULT_START_SECONDS, "undeclared": list(b.undeclared_seconds)}
+        out["timing"] = {"default_start_seconds": DEFAULT_START_SECONDS,
+                         "undeclared": list(b.undeclared_seconds)}
     return out

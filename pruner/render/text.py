@@ -121,6 +121,12 @@ def _(report: DiffReport, color: bool = False) -> str:
             out.append(f"  {item_change_text(change)}  ({change.location})")
         for change in d.owners:
             out.append(f"  {owner_change_text(change)}")
+    for cycle in report.startup_cycles:
+        out.append(f"New start-up cycle: {clean(', '.join(cycle))} can never start after a "
+                   "full outage (pruner bootstrap)")
+    for flow in report.unbootstrappable:
+        out.append(f"Critical flow {clean(flow)} can no longer be brought back after a full "
+                   "outage (pruner bootstrap)")
     out.append("")
     out.append(counts_text(report))
     word = "PASS" if report.gate.passed else "FAIL"

@@ -37,7 +37,8 @@ def bootstrap_report(G: nx.DiGraph, result: Bootstrap, *, source: str = "") -> B
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
     >>> from pruner.analysis.bootstrap import bootstrap
-    >>> G = dependency_graph(load_sources([("m.yaml", "services: {a: }\\nflows: {f: {requires: [a]}}")]).manifest)
+    >>> text = "services: {a: }\\nflows: {f: {requires: [a]}}"
+    >>> G = dependency_graph(load_sources([("m.yaml", text)]).manifest)
     >>> bootstrap_report(G, bootstrap(G)).passed
     True
     """

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from pruner.analysis.bootstrap import bootstrap_regressions
 from pruner.analysis.diff import (
     DiffGate,
     FlowChange,
@@ -59,6 +60,9 @@ class DiffReport:
     unchanged: int
     gate: DiffGate
     off_word: str = "removed"
+    # issue 13: start-up cycles the change creates, critical flows it makes un-bootstrappable
+    startup_cycles: tuple[tuple[str, ...], ...] = ()
+    unbootstrappable: tuple[str, ...] = ()
 
     def flows_of(self, *kinds: str) -> tuple[FlowDiff, ...]:
         """The changed flows whose kind is one of ``kinds``."""
@@ -100,6 +104,12 @@ def diff_report(
     results = {f.name: f for f in check.flows}
     changed = diff.changed_flows()
     flows = tuple(FlowDiff(c, results.get(c.name)) for c in changed)
+    gate = diff_gate(diff, fail_on)
+    cycles, unbootable = bootstrap_regressions(G_old, G_new)
+    if fail_on != "never" and (cycles or unbootable):
+        extra = tuple((f, "unbootstrappable") for f in unbootable)
+        extra += tuple((", ".join(c), "startup-cycle") for c in cycles)
+        gate = DiffGate(gate.fail_on, False, gate.failing + extra)
     return DiffReport(
         old_source=old_source,
         new_source=new_source,
@@ -107,5 +117,7 @@ def diff_report(
         check=check,
         flows=flows,
         unchanged=len(diff.flows) - len(changed),
-        gate=diff_gate(diff, fail_on),
+        gate=gate,
+        startup_cycles=tuple(cycles),
+        unbootstrappable=tuple(unbootable),
     )
