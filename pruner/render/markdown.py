@@ -422,7 +422,7 @@ def _(report: BootstrapReport) -> str:
         out.append(f"- **Start-up cycle {k}**: {' → '.join(code_span(n) for n in c.chain)}")
         if c.unstick:
             word = "minimum" if c.minimum else "minimal, not proven minimum"
-            fixes = "; ".join(f"{code_span(s)}: {code_span(i)}" for s, i in c.unstick)
+            fixes = "; ".join(f"{code_span(s)} → {code_span(i)}" for s, i in c.unstick)
             out.append(f"  - unstick with `startup: false` on ({word}): {fixes}")
     waiting = [(n, s) for n, s in b.explanations.items() if s.cycle is None][:50]
     for name, s in waiting:

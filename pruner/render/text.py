@@ -314,6 +314,10 @@ def bootstrap_lines(report: BootstrapReport) -> list[tuple[str, str]]:
                     f"{plural(len(b.waves), 'wave', 'waves')}; {len(b.stuck)} stuck"))
     for n, wave in enumerate(b.waves[:WAVE_LIMIT]):
         out.append(("", f"  wave {n} ({len(wave)}): {clean(name_list(wave))}"))
+        if report.late and report.late[n]:
+            what = "serving again after it" if b.from_off else "started earlier, serving from it"
+            out.append(("dim", f"    {what} ({len(report.late[n])}): "
+                               f"{clean(name_list(report.late[n]))}"))
     if len(b.waves) > WAVE_LIMIT:
         out.append(("dim", f"  ... and {len(b.waves) - WAVE_LIMIT} more waves (--format json "
                            "lists them all)"))
@@ -323,7 +327,7 @@ def bootstrap_lines(report: BootstrapReport) -> list[tuple[str, str]]:
         out.append(("red", f"  start-up cycle {k}: {clean(' -> '.join(c.chain))}"))
         if c.unstick:
             word = "minimum" if c.minimum else "minimal, not proven minimum"
-            fixes = "; ".join(f"{s}: {i}" for s, i in c.unstick)
+            fixes = "; ".join(f"{s} -> {i}" for s, i in c.unstick)
             out.append(("", f"    unstick it with startup: false on ({word}): {clean(fixes)}"))
         else:
             out.append(("", "    no start-up item of its own unsticks it (it waits on more)"))
@@ -337,8 +341,8 @@ def bootstrap_lines(report: BootstrapReport) -> list[tuple[str, str]]:
         shown += 1
         what = "started, never serves" if s.started else "never starts"
         tail = f" (start-up cycle {s.root + 1})" if s.root is not None else ""
-        out.append(("", f"  {clean(name)}: {what}: waits on {clean(s.waits_on)} "
-                        f"via {clean(s.item)}{tail}"))
+        via = "" if s.item == s.waits_on else f" (item: {clean(s.item)})"
+        out.append(("", f"  {clean(name)}: {what}: waits on {clean(s.waits_on)}{via}{tail}"))
     out.append(("", ""))
     out.append(("bold", "Flows:"))
     timed = b.times is not None

@@ -25,6 +25,9 @@ class BootstrapReport:
     result: Bootstrap
     critical: dict[str, bool]
     services: int
+    # late[n]: services (not operations) that started before wave n (or were running,
+    # in a partial restart) and serve from wave n on, sorted
+    late: tuple[tuple[str, ...], ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -43,5 +46,11 @@ def bootstrap_report(G: nx.DiGraph, result: Bootstrap, *, source: str = "") -> B
     True
     """
     flows = G.graph["flows"]
-    services = sum(1 for n in G if G.nodes[n]["service"].operation_of is None)
-    return BootstrapReport(source, result, {f: flows[f].critical for f in flows}, services)
+    names = [n for n in G if G.nodes[n]["service"].operation_of is None]
+    late: list[list[str]] = [[] for _ in result.waves]
+    for name in names:
+        wave, start = result.serving[name], result.start[name]
+        if wave is not None and 0 <= wave < len(late) and (start is None or start < wave):
+            late[wave].append(name)
+    return BootstrapReport(source, result, {f: flows[f].critical for f in flows}, len(names),
+                           tuple(tuple(sorted(x)) for x in late))
