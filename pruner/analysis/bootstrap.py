@@ -252,6 +252,7 @@ class _Solver:
         self.a = arith
         self.fixed = fixed  # node -> fixed start value (running before a partial restart)
         self.flipped = flipped  # (node, item index) made runtime
+        self.components: list[list[int]] = []
         n = len(model.names)
         self.start = [arith.inf] * n
         self.g = [arith.inf] * n
@@ -376,7 +377,19 @@ class _Solver:
 
 def _solve(model: _Model, arith: _Arith, fixed, flipped=frozenset()) -> _Solver:
     solver = _Solver(model, arith, fixed, flipped)
-    solver.solve_all(_tarjan(model.succ, range(len(model.names))))
+    solver.components = _tarjan(model.succ, range(len(model.names)))
+    solver.solve_all(solver.components)
+    return solver
+
+
+def _resolved(base: _Solver, flipped, components) -> _Solver:
+    """``base`` re-solved on ``components`` (in order) with ``flipped`` items made
+    runtime; every other value is kept (it cannot depend on those items)."""
+    solver = _Solver(base.m, base.a, base.fixed, flipped)
+    solver.start = list(base.start)
+    solver.g = list(base.g)
+    solver.components = base.components
+    solver.solve_all(components)
     return solver
 
 
@@ -595,6 +608,7 @@ def _explain(model: _Model, solver: _Solver, arith: _Arith, fixed, budget: float
     # Fixes, dependencies first (Tarjan's order), each on top of the ones before.
     deadline = time.monotonic() + budget
     flipped: set[tuple[int, int]] = set()
+    current = solver
     found: dict[int, Cycle] = {}
     for c in cycle_comps:
         comp = comps[c]
@@ -603,7 +617,9 @@ def _explain(model: _Model, solver: _Solver, arith: _Arith, fixed, budget: float
         chain = _chain(members, edges, first)
         fix, minimum = ((), False)
         if fixes:
-            fix, minimum = _unstick(model, fixed, flipped, comp, edges, deadline)
+            fix, minimum = _unstick(current, flipped, comp, edges, deadline)
+            if fix:  # later cycles are judged with this one fixed: re-solve what it feeds
+                current = _resolved(current, flipped | set(fix), current.components)
         if fix:
             flipped |= set(fix)
         found[c] = Cycle(
@@ -645,16 +661,23 @@ def _explain(model: _Model, solver: _Solver, arith: _Arith, fixed, budget: float
     return dict(sorted(explanations.items())), cycles
 
 
-def _unstick(model, fixed, flipped, comp, edges, deadline):
-    """The start-up items of ``comp`` to flip: minimal, minimum if proven in time."""
+def _unstick(current: _Solver, flipped, comp, edges, deadline):
+    """The start-up items of ``comp`` to flip: minimal, minimum if proven in time.
+
+    Each trial re-solves only the strongly connected component of the hard graph that
+    holds ``comp`` (flipping its items changes nothing it depends on, and whether its
+    own members start does not depend on anything downstream).
+    """
+    model = current.m
     members = set(comp)
     candidates = sorted({(i, model.items[i][pos][3]) for i in comp
                          for m, pos, s in edges[i] if s and m in members})
     if not candidates:
         return (), False
+    home = next(c for c in current.components if comp[0] in c)
 
     def works(chosen) -> bool:
-        solver = _solve(model, _Arith(False), fixed, flipped | set(chosen))
+        solver = _resolved(current, flipped | set(chosen), [home])
         return all(solver.start[i] != INF for i in comp)
 
     if not works(candidates):
