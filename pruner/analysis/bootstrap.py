@@ -318,6 +318,12 @@ class _Solver:
         heapq.heapify(heap)
         pending_start = set(comp)
         served: set[int] = set()
+        parents: dict[int, list[tuple[int, int]]] = {}
+        for i in comp:
+            for k, e in enumerate(items[i]):
+                for m in e[1]:
+                    if m in inside:
+                        parents.setdefault(m, []).append((i, k))
 
         def val(m, v):
             x = g[m]
@@ -355,19 +361,26 @@ class _Solver:
             try_starts(v)
             cand = {i for i in comp if i not in served and start[i] != inf
                     and a.ready(start[i], i) <= v}
-            changed = True
-            while changed and cand:
-                changed = False
-                for i in sorted(cand):
-                    for e in items[i]:
-                        have = 0
-                        for m in e[1]:
-                            if (m in cand) or g[m] <= v:
-                                have += 1
-                        if have < e[0]:
-                            cand.discard(i)
-                            changed = True
-                            break
+            # greatest fixpoint: drop whoever lacks K members (served or candidates),
+            # each drop counted down once per item naming it (a worklist, no rescans)
+            have: dict[tuple[int, int], int] = {}
+            drop = []
+            for i in cand:
+                for k, e in enumerate(items[i]):
+                    h = sum(1 for m in e[1] if m in cand or g[m] <= v)
+                    have[(i, k)] = h
+                    if h < e[0]:
+                        drop.append(i)
+            while drop:
+                i = drop.pop()
+                if i not in cand:
+                    continue
+                cand.discard(i)
+                for p, k in parents.get(i, ()):
+                    if p in cand:
+                        have[(p, k)] -= 1
+                        if have[(p, k)] < items[p][k][0]:
+                            drop.append(p)
             if cand:
                 for i in cand:
                     g[i] = v

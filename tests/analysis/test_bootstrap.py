@@ -205,3 +205,43 @@ def test_long_chain_has_as_many_waves_without_recursion():
     flows = [Flow("f", (Item(SINGLE, ("s0",)),))]
     b = bootstrap(dependency_graph(Manifest.from_lists(services, flows)))
     assert len(b.waves) == n and b.ready["f"] == n - 1 and b.waves[0] == (f"s{n - 1}",)
+
+
+def test_operations_start_with_their_service_and_serve_when_their_items_do():
+    G = _graph("""
+services:
+  db: {}
+  search: {}
+  frontend:
+    depends_on: [db]
+    operations:
+      login: {depends_on: [auth]}
+      find: {depends_on: [{service: search, startup: false}]}
+  auth: {depends_on: [db]}
+  batch: {depends_on: ["frontend:login"]}
+flows:
+  login: {requires: ["frontend:login"]}
+  find: {requires: ["frontend:find"]}
+""")
+    b = bootstrap(G)
+    assert b.waves == (("db", "search"), ("auth", "frontend"), ("batch",))
+    assert b.operations == ("frontend:find", "frontend:login")
+    # an operation is never in a wave; it serves once its service and its items do
+    assert b.serving["frontend:login"] == 1 and b.serving["frontend:find"] == 1
+    assert b.ready == {"login": 1, "find": 1}
+    # a start-up item naming an operation waits until that operation serves
+    assert b.start["batch"] == 2
+
+
+def test_partial_restart_of_one_operation():
+    G = _graph("""
+services:
+  api:
+    operations:
+      pay: {depends_on: [bank]}
+  bank: {}
+flows: {pay: {requires: ["api:pay"]}}
+""")
+    b = bootstrap(G, ["api:pay"])
+    assert b.waves == () and b.stuck == ()
+    assert b.serving["api:pay"] == 0 and b.ready == {"pay": 0}

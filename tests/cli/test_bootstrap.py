@@ -87,3 +87,25 @@ def test_render_bootstrap_draws_waves_left_to_right_and_cycles_red():
     assert mmd.count("subgraph") == 3 and "linkStyle" in mmd
     check_golden("bootstrap/roblox.dot", dot)
     check_golden("bootstrap/roblox.mmd", mmd)
+
+
+def test_diff_fails_on_a_new_start_up_cycle(tmp_path):
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text("services: {a: {depends_on: [b]}, b: {}}\nflows: {f: {requires: [a]}}\n")
+    new.write_text("services: {a: {depends_on: [b]}, b: {depends_on: [a]}}\n"
+                   "flows: {f: {requires: [a]}}\n")
+    result = run("diff", str(old), str(new))
+    assert result.exit_code == 1
+    assert "New start-up cycle: a, b" in result.output
+    assert "1 critical flow can no longer be brought back after a full outage" in result.output
+    data = json.loads(run("diff", str(old), str(new), "--format", "json").output)
+    assert data["bootstrap"] == {"new_startup_cycles": [["a", "b"]], "unbootstrappable": ["f"]}
+    assert run("diff", str(old), str(new), "--fail-on", "never").exit_code == 0
+    # the same cycle of runtime items is no start-up cycle (both boot, then serve
+    # together): the gate holds; one runtime link is not enough (a ring of hard items)
+    new.write_text("services: {a: {depends_on: [b]}, b: {depends_on: "
+                   "[{service: a, startup: false}]}}\nflows: {f: {requires: [a]}}\n")
+    assert run("diff", str(old), str(new), "--fail-on", "broken").exit_code == 1
+    new.write_text("services: {a: {depends_on: [{service: b, startup: false}]}, b: "
+                   "{depends_on: [{service: a, startup: false}]}}\nflows: {f: {requires: [a]}}\n")
+    assert run("diff", str(old), str(new), "--fail-on", "broken").exit_code == 0
