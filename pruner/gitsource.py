@@ -21,16 +21,60 @@ __all__ = ["sources_at"]
 _YAML = (".yaml", ".yml")
 
 
-def _git(args: list[str], cwd: str) -> bytes:
+def _run(args: list[str], cwd: str) -> subprocess.CompletedProcess:
     exe = shutil.which("git")
     if exe is None:
         raise ToolMissingError("pruner diff --base needs git, which is not installed")
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-    proc = subprocess.run([exe, *args], cwd=cwd, capture_output=True, env=env, check=False)
+    return subprocess.run([exe, *args], cwd=cwd, capture_output=True, env=env, check=False)
+
+
+def _git(args: list[str], cwd: str) -> bytes:
+    proc = _run(args, cwd)
     if proc.returncode != 0:
         reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(f"git {args[0]} failed: {reason[-1] if reason else 'no reason given'}")
+        why = reason[-1] if reason else f"exit status {proc.returncode}"
+        raise InputError(f"git {args[0]} failed: {display(why, 200)}")
     return proc.stdout
+
+
+def _toplevel(probe: Path, shown: str) -> Path:
+    proc = _run(["rev-parse", "--show-toplevel"], str(probe))
+    if proc.returncode != 0:
+        reason = proc.stderr.decode("utf-8", "replace").strip()
+        if "not a git repository" in reason:
+            raise InputError(f"--base needs a git repository: {display(shown)} is not inside "
+                             "one (compare two paths instead: pruner diff OLD NEW)")
+        raise InputError(f"git rev-parse failed: {display(reason.splitlines()[-1], 200)}"
+                         if reason else f"git rev-parse failed (exit status {proc.returncode})")
+    return Path(proc.stdout.decode().strip())
+
+
+def _commit(rev: str, top: Path) -> str:
+    """The commit ``rev`` names, or an :class:`InputError` that says why there is none:
+    an empty repository, a shallow clone that lacks it, an object that is no commit,
+    or a name that nothing has."""
+    proc = _run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+                str(top))
+    if proc.returncode == 0:
+        return proc.stdout.decode().strip()
+    where = display(str(top))
+    if not _run(["rev-list", "-n", "1", "--all"], str(top)).stdout.strip():
+        raise InputError(f"unknown git revision {display(rev)}: the repository at {where} has "
+                         "no commits yet; commit the manifest first, or compare two paths "
+                         "(pruner diff OLD NEW)")
+    kind = _run(["cat-file", "-t", "--end-of-options", rev], str(top))
+    if kind.returncode == 0:
+        raise InputError(f"git revision {display(rev)} names a {kind.stdout.decode().strip()}, "
+                         "not a commit")
+    shallow = _run(["rev-parse", "--is-shallow-repository"], str(top)).stdout.strip()
+    if shallow == b"true":
+        raise InputError(f"unknown git revision {display(rev)}: the repository at {where} is a "
+                         "shallow clone and its history is cut off, so older commits are "
+                         "missing; fetch them (git fetch --unshallow, or actions/checkout "
+                         "with fetch-depth: 0)")
+    raise InputError(f"unknown git revision {display(rev)}: no commit, branch or tag in the "
+                     f"repository at {where} has that name")
 
 
 def sources_at(rev: str, path: str | os.PathLike) -> list[tuple[str, bytes]]:
@@ -40,8 +84,9 @@ def sources_at(rev: str, path: str | os.PathLike) -> list[tuple[str, bytes]]:
     more). Files are chosen as :func:`pruner.loader.manifest_files` chooses them: a
     file stands for itself; a folder for every ``*.yaml``/``*.yml`` below it, hidden
     ones skipped, in sorted order. A path absent at ``rev`` gives an empty list (the
-    manifest is new). Raises :class:`InputError` outside a repository or for an
-    unknown revision.
+    manifest is new). Raises :class:`InputError` outside a repository, in a
+    repository without commits, and for a revision it lacks (saying when the clone is
+    shallow) or that is no commit.
     """
     if rev.startswith("-"):
         raise InputError(f"invalid git revision {display(rev)}")
@@ -50,9 +95,8 @@ def sources_at(rev: str, path: str | os.PathLike) -> list[tuple[str, bytes]]:
     probe = absolute if absolute.is_dir() else absolute.parent
     while not probe.is_dir():  # a deleted folder: ask git from the nearest existing parent
         probe = probe.parent
-    top = Path(_git(["rev-parse", "--show-toplevel"], str(probe)).decode().strip())
-    commit = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
-                  str(top)).decode().strip()
+    top = _toplevel(probe, shown)
+    commit = _commit(rev, top)
     try:
         relative = PurePosixPath(absolute.resolve().relative_to(top.resolve()).as_posix())
     except ValueError:

@@ -28,16 +28,24 @@ __all__ = ["diff"]
               help="What fails the gate: a critical flow broken (broken); or gaining a single "
                    "point of failure (spof); or also degraded, deleted or no longer critical "
                    "(degraded); never.")
+@click.option("--accept-removal", "accept", multiple=True, metavar="NAME[,NAME...]",
+              help="Accept that removing these services breaks flows that were critical in "
+                   "OLD, though NEW no longer shows it (a masked break). Each must be a "
+                   "service the change removes. Repeatable, comma-separated.")
 @format_option()
 @output_option
-def diff(paths: tuple[str, ...], base: str | None, fail_on: str, fmt: str,
-         output: str | None) -> None:
+def diff(paths: tuple[str, ...], base: str | None, fail_on: str, accept: tuple[str, ...],
+         fmt: str, output: str | None) -> None:
     """What does a change to the manifest break?
 
     Services in OLD that NEW lacks count as switched off in NEW: references that a
-    deletion leaves dangling are the breakage to report, not input errors. Reports
-    flows that break or get worse, new single points of failure of critical flows,
-    deleted flows, dependency and owner changes. Exit 1 when the gate fails.
+    deletion leaves dangling are the breakage to report, not input errors. Removals
+    are also judged on OLD: a flow critical in OLD that breaks there with the
+    removed services off fails the gate even when the same change drops the
+    requirement, rewires the dependency, demotes or deletes the flow (a masked
+    break), unless --accept-removal names those services. Reports flows that break
+    or get worse or better, single points of failure gained and lost, deleted flows,
+    dependency and owner changes. Exit 1 when the gate fails.
     """
     if base is not None:
         if len(paths) > 1:
@@ -55,6 +63,7 @@ def diff(paths: tuple[str, ...], base: str | None, fail_on: str, fmt: str,
     new = load(new_path, assume_services=old.manifest.services)
     report = diff_report(dependency_graph(old.manifest), dependency_graph(new.manifest),
                          new.assumed, old_source=old_label, new_source=new_path,
-                         fail_on=fail_on)
+                         fail_on=fail_on,
+                         accept=[n.strip() for v in accept for n in v.split(",") if n.strip()])
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)

@@ -8,8 +8,10 @@ from pruner.render.common import clean, name_list
 from pruner.report.diff import DiffReport, FlowDiff, removed_causes
 
 __all__ = [
+    "accept_hint",
     "KIND_LABEL",
     "change_sentence",
+    "masked_sentence",
     "item_change_text",
     "owner_change_text",
     "verdict",
@@ -18,6 +20,7 @@ __all__ = [
 
 KIND_LABEL = {
     "broken": "BROKEN",
+    "masked": "MASKED",
     "spof": "NEW SPOF",
     "degraded": "DEGRADED",
     "deleted": "DELETED",
@@ -27,8 +30,19 @@ KIND_LABEL = {
     "edited": "EDITED",
 }
 
+def accept_hint(report: DiffReport) -> str:
+    """How to deal with the masked breaks that fail the gate ("" when there is none)."""
+    names = sorted({n for f in report.flows_of("masked") if not f.change.accepted
+                    for n in f.change.masked})
+    if not names:
+        return ""
+    return ("A masked break is a real break that an edit hides: restore what the flow needs, "
+            "or, if losing it is intended, accept it with --accept-removal "
+            f"{','.join(names)} (see docs/ci-gate.md).")
+
 _GATE_REASON = {
     "broken": "breaks",
+    "masked": "breaks in the old model (masked by an edit)",
     "spof": "gains a single point of failure",
     "degraded": "gets degraded",
     "deleted": "is deleted",
@@ -50,6 +64,8 @@ def change_sentence(fd: FlowDiff) -> str:
         if causes:
             return f"removing {name_list(causes, 5)} breaks {_flow(fd)}"
         return f"{_flow(fd)} breaks"
+    if kind == "masked":
+        return masked_sentence(fd)
     if kind == "spof":
         what = "single point" if len(change.new_spofs) == 1 else "single points"
         return f"{_flow(fd)} gains {what} of failure: {name_list(change.new_spofs, 10)}"
@@ -66,8 +82,34 @@ def change_sentence(fd: FlowDiff) -> str:
     if kind == "added":
         return f"flow {_flow(fd)} is added"
     if kind == "improved":
+        if change.removed_spofs:
+            what = ("single point" if len(change.removed_spofs) == 1 else "single points")
+            return (f"{_flow(fd)} improves: no longer has {what} of failure "
+                    f"{name_list(change.removed_spofs, 10)}")
         return f"{_flow(fd)} improves: {change.old_state} -> {change.new_state}"
     return f"{_flow(fd)}: its requirements, owner or criticality changed"
+
+
+_MASKED_BY = {
+    "deleted": "the same change deletes the flow",
+    "demoted": "the same change makes the flow non-critical",
+    "rewired": "the same change edits what the flow requires (or what that depends on), "
+               "which hides the break from the new model",
+}
+
+
+def masked_sentence(fd: FlowDiff) -> str:
+    """E.g. ``removing otp-sms breaks login (critical) in the old model; the same
+    change deletes the flow`` (``; accepted by --accept-removal`` when accepted)."""
+    change = fd.change
+    text = (f"removing {name_list(change.masked, 5)} breaks {fd.name} (critical) in the old "
+            f"model; {_MASKED_BY[change.masked_by]}")
+    if change.new_spofs:
+        what = "single point" if len(change.new_spofs) == 1 else "single points"
+        text += f"; it also gains {what} of failure: {name_list(change.new_spofs, 10)}"
+    if change.accepted:
+        text += "; accepted by --accept-removal"
+    return text
 
 
 def item_change_text(change: ItemChange) -> str:
@@ -76,9 +118,14 @@ def item_change_text(change: ItemChange) -> str:
     what = {
         "added": f"now {verb}",
         "removed": f"no longer {verb}",
+        "modified": f"{'dependency' if change.owner_kind == 'service' else 'requirement'} "
+                    "changed",
         "softened": "softened (hard -> soft)",
         "hardened": "hardened (soft -> hard)",
     }[change.change]
+    if change.before is not None:
+        return (f"{change.owner_kind} {change.owner} {what}: {change.before.describe()} -> "
+                f"{change.item.describe()}")
     return f"{change.owner_kind} {change.owner} {what}: {change.item.describe()}"
 
 
@@ -104,6 +151,13 @@ def verdict(report: DiffReport) -> str:
         deleted = sum(1 for f in report.flows_of("deleted") if f.change.critical)
         if deleted:
             notes.append(_count(deleted, "critical flow deleted", "critical flows deleted"))
+        masked = sum(1 for f in report.flows_of("masked") if not f.change.accepted)
+        if masked:
+            notes.append(_count(masked, "masked break", "masked breaks"))
+        if gate.accepted:
+            notes.append(_count(len(gate.accepted), "masked break accepted",
+                                "masked breaks accepted")
+                         + f" with --accept-removal {','.join(report.diff.accepted)}")
         tail = f" ({'; '.join(notes)})" if notes else ""
         if gate.fail_on == "never":
             return "gate disabled (--fail-on never)" + tail
@@ -112,13 +166,16 @@ def verdict(report: DiffReport) -> str:
     for _, reason in gate.failing:
         by_reason[reason] = by_reason.get(reason, 0) + 1
     parts = []
-    for reason in ("broken", "spof", "degraded", "deleted", "demoted"):
+    for reason in ("broken", "masked", "spof", "degraded", "deleted", "demoted"):
         n = by_reason.get(reason)
         if n:
             noun = "critical flow" if n == 1 else "critical flows"
             verb = _GATE_REASON[reason]
             if n != 1:
-                verb = {"breaks": "break", "gains a single point of failure":
+                verb = {"breaks": "break",
+                        "breaks in the old model (masked by an edit)":
+                        "break in the old model (masked by an edit)",
+                        "gains a single point of failure":
                         "gain single points of failure", "gets degraded": "get degraded",
                         "is deleted": "are deleted",
                         "is no longer critical": "are no longer critical"}[verb]

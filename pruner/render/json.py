@@ -113,6 +113,7 @@ def _(report: ValidateReport) -> str:
 
 
 # --- diff report (issue 4) ---------------------------------------------------
+from pruner.analysis.diff import KIND_ORDER  # noqa: E402
 from pruner.report.diff import DiffReport, removed_causes  # noqa: E402
 
 
@@ -148,6 +149,12 @@ def diff_json(report: DiffReport) -> dict:
             "old_state": change.old_state,
             "new_state": change.new_state,
             "new_single_points_of_failure": list(change.new_spofs),
+            "removed_single_points_of_failure": list(change.removed_spofs),
+            "masked_break": None if not change.masked else {
+                "removed": list(change.masked),
+                "hidden_by": change.masked_by,
+                "accepted": change.accepted,
+            },
             "removed_causes": list(removed_causes(lines)),
             "explanation": [
                 {"depth": line.depth, "text": line_text(line, report.off_word)}
@@ -162,11 +169,12 @@ def diff_json(report: DiffReport) -> dict:
             "fail_on": report.gate.fail_on,
             "passed": report.gate.passed,
             "failing": [{"flow": f, "reason": r} for f, r in report.gate.failing],
+            "accepted": list(report.gate.accepted),
+            "accept_removal": list(d.accepted),
         },
         "summary": {
             "flows": {kind: len(report.flows_of(kind)) for kind in
-                      ("broken", "spof", "degraded", "deleted", "demoted", "added",
-                       "improved", "edited")} | {"unchanged": report.unchanged},
+                      KIND_ORDER} | {"unchanged": report.unchanged},
             "services": {
                 "removed": len(d.removed) - len(d.renamed),
                 "added": len(d.added) - len(d.renamed),
@@ -179,11 +187,13 @@ def diff_json(report: DiffReport) -> dict:
                         for s in d.removed if s.name not in renamed_old},
             "added": {s.name: _service_json(s) for s in d.added if s.name not in renamed_new},
             "renamed": [{"old": old, "new": new} for old, new in d.renamed],
+            "removed_operations": list(d.removed_operations),
         },
         "flows": flows,
         "items": [
             {"owner_kind": c.owner_kind, "owner": c.owner, "change": c.change,
              "item": item_json_plain(c.item), "location": str(c.location)}
+            | ({"before": item_json_plain(c.before)} if c.before is not None else {})
             for c in d.items
         ],
         "owners": [

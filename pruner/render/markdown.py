@@ -18,6 +18,7 @@ from pruner.analysis.evaluate import BROKEN, DEGRADED
 from pruner.analysis.explain import OFF, Line
 from pruner.render.common import clean, flow_summary, line_text, service_summary
 from pruner.render.diff_words import (
+    accept_hint,
     change_sentence,
     counts_text,
     item_change_text,
@@ -210,7 +211,8 @@ def _(report: ValidateReport) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-_KIND_ICON = {"broken": "❌ broken", "spof": "❌ new single point of failure",
+_KIND_ICON = {"broken": "❌ broken", "masked": "❌ masked break (old model)",
+              "spof": "❌ new single point of failure",
               "degraded": "⚠️ degraded", "deleted": "⚠️ deleted", "demoted": "⚠️ not critical",
               "added": "➕ added", "improved": "✅ improved", "edited": "✏️ edited"}
 
@@ -228,7 +230,10 @@ def _(report: DiffReport) -> str:
                 "| --- | --- | --- | --- | --- | --- |"]
         for fd in report.flows[:MAX_ROWS]:
             c = fd.change
-            out.append(f"| {code_span(fd.name)} | {_KIND_ICON[fd.kind]} | "
+            icon = _KIND_ICON[fd.kind]
+            if fd.kind == "masked" and c.accepted:
+                icon = "☑️ masked break, accepted"
+            out.append(f"| {code_span(fd.name)} | {icon} | "
                        f"{'yes' if c.critical else 'no'} | {c.old_state or '—'} | "
                        f"{c.new_state or '—'} | {md_text(change_sentence(fd))} |")
         if len(report.flows) > MAX_ROWS:
@@ -236,16 +241,22 @@ def _(report: DiffReport) -> str:
         out.append("")
     else:
         out += ["No flow changes state.", ""]
+    hint = accept_hint(report)
+    if hint:
+        out += [md_text(hint), ""]
     for fd in report.flows[:MAX_ROWS]:
         if not fd.explanation:
             continue
         body = [md_text(change_sentence(fd)) + ":", "",
                 code_block(_explanation_text(fd.explanation, report.off_word))]
-        broken = fd.change.new_state == BROKEN
+        masked = fd.kind == "masked"
+        broken = masked or fd.change.new_state == BROKEN
+        if masked:
+            body[1:1] = ["", "In the old model, with the removed services switched off:"]
         if broken:
             body += ["", code_block(mermaid_path(fd.name, fd.explanation, report.off_word),
                                     "mermaid")]
-        why = "breaks" if broken else "is degraded"
+        why = "breaks in the old model" if masked else "breaks" if broken else "is degraded"
         out += _details(f"Why {_html(fd.name)} {why}", body)
     renamed_old = {o for o, _ in d.renamed}
     renamed_new = {n for _, n in d.renamed}
@@ -259,8 +270,9 @@ def _(report: DiffReport) -> str:
     if services:
         out += _details(f"Services added, removed or renamed ({len(services)})",
                         services[:MAX_ROWS])
-    changes = [f"- {md_text(item_change_text(c))} ({code_span(str(c.location))})"
-               for c in d.items]
+    changes = [f"- {md_text(item_change_text(c))} ("
+               + ("old version: " if c.change == "removed" else "")
+               + f"{code_span(str(c.location))})" for c in d.items]
     changes += [f"- {md_text(owner_change_text(c))}" for c in d.owners]
     if changes:
         out += _details(f"Dependency and owner changes ({len(changes)})", changes[:MAX_ROWS])

@@ -6,12 +6,17 @@ Where a result points:
 - a broken or degraded flow: the dependency item that names the switched-off
   (removed) service on the explained path -- in ``pruner diff``, the reference a
   deletion left dangling in the new version; the flow's definition if none;
-- a new single point of failure, a deleted or no-longer-critical flow: the flow's
-  definition (for a deleted flow, in the old version);
-- a removed service: its definition in the *old* version (with ``--base`` that is
-  the same path as in the working tree, and the line of the base revision);
-- a changed dependency item: the item in the new version (in the old one when it
-  was removed).
+- a new single point of failure, a removed one, a no-longer-critical flow: the
+  flow's definition;
+- a masked break: the flow's definition in the new version;
+- anything gone from the new version (a removed service, a removed item, a deleted
+  flow) points at the nearest surviving place in the *new* version, never at an
+  old-version line (with ``--base`` the old files carry the same paths, and their
+  line numbers would land on unrelated lines): the service or flow that referred to
+  a removed service (a renamed one: its new definition), the owner of a removed
+  item, else the same file in the new version without a line; the message says
+  where the thing was in the old version;
+- a changed dependency item: the item in the new version.
 
 In ``pruner drift``:
 
@@ -40,7 +45,7 @@ from pruner.errors import Location
 from pruner.render.common import clean, line_text
 from pruner.render.diff_words import change_sentence, item_change_text
 from pruner.report import CheckReport
-from pruner.report.diff import DiffReport
+from pruner.report.diff import DiffReport, item_key
 
 __all__ = ["render", "RULES", "fault_location"]
 
@@ -71,6 +76,11 @@ RULES = (
      "does not declare.", "note"),
     ("PRUNER011", "traffic-to-uncovered-service", "A service that no flow reaches is active in "
      "the observation: do not prune it before a flow explains the traffic.", "warning"),
+    # pruner diff, masked breaks and improvements (issue 9)
+    ("PRUNER012", "masked-break", "A removal breaks a flow that is critical in the old model, "
+     "and the same change edits the model so that the new one no longer shows it.", "error"),
+    ("PRUNER013", "single-point-of-failure-removed", "A flow no longer has a single point of "
+     "failure it had.", "note"),
 )
 _INDEX = {name: i for i, (_, name, _, _) in enumerate(RULES)}
 
@@ -166,7 +176,9 @@ def _(report: CheckReport) -> str:
     return _document(results)
 
 
-_FLOW_RULE = {"broken": "flow-broken", "spof": "new-single-point-of-failure",
+_FLOW_RULE = {"broken": "flow-broken", "masked": "masked-break",
+              "improved": "single-point-of-failure-removed",
+              "spof": "new-single-point-of-failure",
               "degraded": "flow-degraded", "deleted": "critical-flow-deleted",
               "demoted": "flow-no-longer-critical"}
 
@@ -179,11 +191,26 @@ def _(report: DiffReport) -> str:
         rule = _FLOW_RULE.get(fd.kind)
         if rule is None or (fd.kind == "deleted" and not fd.change.critical):
             continue
+        if fd.kind == "improved" and not fd.change.removed_spofs:
+            continue
         level = "error" if fd.name in failing else "warning"
+        if fd.kind == "improved":
+            level = "note"
         sentence = change_sentence(fd)
         if fd.kind in ("broken", "degraded"):
             message = _explained(sentence, fd.explanation, report.off_word)
             where = fault_location(fd.explanation, fd.change.flow.location)
+        elif fd.kind == "masked":
+            # The explanation is on the old model: its lines are old-version lines.
+            message = _explained(sentence, fd.explanation, report.off_word)
+            if fd.change.new is not None:
+                where = fd.change.new.location
+            else:
+                anchor = report.anchor("flow", fd.name, fd.change.old.location)
+                message, where = _noted(message, anchor.note), anchor.location
+        elif fd.kind == "deleted":
+            anchor = report.anchor("flow", fd.name, fd.change.old.location)
+            message, where = _noted(sentence, anchor.note), anchor.location
         else:
             message, where = sentence, fd.change.flow.location
         results.append(_result(rule, level, message, where, fd.name))
@@ -195,12 +222,21 @@ def _(report: DiffReport) -> str:
         else:
             dangling = " (still referenced in the new version)" if s.name in d.dangling else ""
             message = f"service {s.name} is removed{dangling}"
-        results.append(_result("service-removed", "note", message, s.location, s.name))
+        anchor = report.anchor("service", s.name, s.location)
+        results.append(_result("service-removed", "note", _noted(message, anchor.note),
+                               anchor.location, s.name))
     for c in d.items:
-        key = f"{c.owner_kind}/{c.owner}/{c.change}/{c.item.describe()}"
-        results.append(_result("dependency-changed", "note", item_change_text(c), c.location,
-                               key))
+        key = item_key(c)
+        message, where = item_change_text(c), c.location
+        if c.change == "removed":
+            anchor = report.anchor("item", key, c.location)
+            message, where = _noted(message, anchor.note), anchor.location
+        results.append(_result("dependency-changed", "note", message, where, key))
     return _document(results)
+
+
+def _noted(message: str, note: str) -> str:
+    return f"{message}; {note}" if note else message
 
 
 # --- drift (issue 6) ---

@@ -77,6 +77,7 @@ def _(report: ValidateReport, color: bool = False) -> str:
 # --- diff report (issue 4) ---------------------------------------------------
 from pruner.render.diff_words import (  # noqa: E402
     KIND_LABEL,
+    accept_hint,
     change_sentence,
     counts_text,
     item_change_text,
@@ -85,7 +86,8 @@ from pruner.render.diff_words import (  # noqa: E402
 )
 from pruner.report.diff import DiffReport  # noqa: E402
 
-_KIND_STYLE = {"broken": "red", "spof": "red", "degraded": "yellow", "deleted": "yellow",
+_KIND_STYLE = {"broken": "red", "masked": "red", "spof": "red", "degraded": "yellow",
+               "deleted": "yellow",
                "demoted": "yellow", "added": "green", "improved": "green", "edited": "dim"}
 
 
@@ -100,6 +102,9 @@ def _(report: DiffReport, color: bool = False) -> str:
         out.append(f"Removed services ({len(removed)}): {name_list(removed)}")
     if d.dangling:
         out.append(f"  references left dangling in the new version: {name_list(d.dangling)}")
+    if d.removed_operations:
+        out.append(f"Removed operations ({len(d.removed_operations)}): "
+                   f"{name_list(d.removed_operations)}")
     if added:
         out.append(f"Added services ({len(added)}): {name_list(added)}")
     for old, new in d.renamed:
@@ -114,11 +119,17 @@ def _(report: DiffReport, color: bool = False) -> str:
             for line in fd.explanation:
                 indent = " " * (4 + width + 4 * min(line.depth, MAX_INDENT))
                 out.append(indent + line_text(line, report.off_word))
+    hint = accept_hint(report)
+    if hint:
+        out.append("")
+        out.append(hint)
     if d.items or d.owners:
         out.append("")
         out.append("Dependencies and owners:")
         for change in d.items:
-            out.append(f"  {item_change_text(change)}  ({change.location})")
+            where = (f"old version: {change.location}" if change.change == "removed"
+                     else str(change.location))
+            out.append(f"  {item_change_text(change)}  ({where})")
         for change in d.owners:
             out.append(f"  {owner_change_text(change)}")
     for cycle in report.startup_cycles:

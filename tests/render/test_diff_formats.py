@@ -54,8 +54,13 @@ def test_sarif_validates_against_the_2_1_0_schema(name):
     rules = doc["runs"][0]["tool"]["driver"]["rules"]
     for result in doc["runs"][0]["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
-        region = result["locations"][0]["physicalLocation"]["region"]
-        assert region["startLine"] >= 1
+        where = result["locations"][0]["physicalLocation"]
+        # every result points into the NEW version (nothing gone has a place in OLD's lines)
+        assert "/old/" not in where["artifactLocation"]["uri"], result
+        if "region" in where:
+            assert where["region"]["startLine"] >= 1
+        else:  # a file without a line: the message says where the thing was
+            assert "in the old version" in result["message"]["text"]
 
 
 def test_sarif_of_check_validates_and_points_at_the_dependency():
@@ -79,8 +84,15 @@ def test_sarif_broken_flow_points_at_the_dangling_reference():
     path = login["artifactLocation"]["uri"]
     assert path.endswith("new/services.yaml")
     assert Path(path).read_text().splitlines()[login["region"]["startLine"] - 1].strip() == "- sms"
-    removed = results[("PRUNER006", "PRUNER006:sms")]["locations"][0]["physicalLocation"]
-    assert removed["artifactLocation"]["uri"].endswith("old/services.yaml")
+    # the removed service points at the surviving owner that depended on it, in NEW
+    removed = results[("PRUNER006", "PRUNER006:sms")]
+    where = removed["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"]["uri"].endswith("new/services.yaml")
+    line = Path(where["artifactLocation"]["uri"]).read_text().splitlines()[
+        where["region"]["startLine"] - 1]
+    assert line.strip() == "auth:"
+    assert "old/services.yaml:17:3 in the old version" in removed["message"]["text"]
+    assert "service auth, which depended on it" in removed["message"]["text"]
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
