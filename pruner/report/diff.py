@@ -16,9 +16,9 @@ new version (no line), with a note that says so.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
-import dataclasses
 from dataclasses import dataclass, field
 
 import networkx as nx

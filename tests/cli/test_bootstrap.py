@@ -100,6 +100,9 @@ def test_diff_fails_on_a_new_start_up_cycle(tmp_path):
     assert "1 critical flow can no longer be brought back after a full outage" in result.output
     data = json.loads(run("diff", str(old), str(new), "--format", "json").output)
     assert data["bootstrap"] == {"new_startup_cycles": [["a", "b"]], "unbootstrappable": ["f"]}
+    sarif = json.loads(run("diff", str(old), str(new), "--format", "sarif").output)
+    rules = {r["ruleId"] for r in sarif["runs"][0]["results"]}
+    assert {"PRUNER014", "PRUNER015"} <= rules
     assert run("diff", str(old), str(new), "--fail-on", "never").exit_code == 0
     # the same cycle of runtime items is no start-up cycle (both boot, then serve
     # together): the gate holds; one runtime link is not enough (a ring of hard items)
