@@ -80,7 +80,7 @@ def _loaded(manifest):
     return load_sources([("m.yaml", text)]).manifest
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(startup_manifests())
 def test_cold_start_agrees_with_the_oracle(manifest):
     manifest = _loaded(manifest)
@@ -99,7 +99,7 @@ def test_cold_start_agrees_with_the_oracle(manifest):
         assert why.cycle is not None or why.waits_on is not None
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(startup_manifests(), st.data())
 def test_partial_restart_agrees_with_the_oracle(manifest, data):
     names = sorted(manifest.services)
@@ -112,7 +112,7 @@ def test_partial_restart_agrees_with_the_oracle(manifest, data):
     assert b.serving == served
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(startup_manifests())
 def test_unstick_sets_unstick_their_cycles(manifest):
     G = dependency_graph(manifest)
@@ -280,7 +280,7 @@ def time_oracle(manifest: Manifest, seconds: dict):
         t = min(later)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(startup_manifests(), st.data())
 def test_ready_times_agree_with_an_event_simulation(manifest, data):
     seconds = {s: data.draw(st.sampled_from([0.0, 1.0, 2.5, 10.0])) for s in manifest.services}
