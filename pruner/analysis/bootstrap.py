@@ -621,20 +621,31 @@ def _explain(model: _Model, solver: _Solver, arith: _Arith, fixed, budget: float
     # Fixes, dependencies first (Tarjan's order), each on top of the ones before.
     deadline = time.monotonic() + budget
     flipped: set[tuple[int, int]] = set()
-    current = solver
+    # One working copy, brought up to date lazily: after a fix in component p, only
+    # components after p can change, and they are re-solved (in order) just before
+    # the next cycle that needs them, so each is re-solved about once in all.
+    work = _resolved(solver, flipped, [])
+    position = {i: k for k, h in enumerate(work.components) for i in h}
+    todo = sorted(cycle_comps, key=lambda c: (position[comps[c][0]], c))
+    behind: int | None = None  # first component not re-solved since the last fix
     found: dict[int, Cycle] = {}
-    for c in cycle_comps:
+    for c in todo:
         comp = comps[c]
         members = set(comp)
         first = min(comp, key=lambda i: names[i])
         chain = _chain(members, edges, first)
         fix, minimum = ((), False)
         if fixes:
-            fix, minimum = _unstick(current, flipped, comp, edges, deadline)
-            if fix:  # later cycles are judged with this one fixed: re-solve what it feeds
-                current = _resolved(current, flipped | set(fix), current.components)
+            p = position[comp[0]]
+            if behind is not None and behind < p:
+                work.solve_all(work.components[behind:p])
+                behind = p
+            fix, minimum = _unstick(work, flipped, comp, edges, deadline,
+                                    work.components[p])
         if fix:
-            flipped |= set(fix)
+            flipped |= set(fix)  # the working solver shares this set
+            work.solve(work.components[p])
+            behind = p + 1
         found[c] = Cycle(
             members=tuple(sorted(names[i] for i in comp)),
             chain=tuple(names[i] for i in chain),
@@ -674,7 +685,7 @@ def _explain(model: _Model, solver: _Solver, arith: _Arith, fixed, budget: float
     return dict(sorted(explanations.items())), cycles
 
 
-def _unstick(current: _Solver, flipped, comp, edges, deadline):
+def _unstick(current: _Solver, flipped, comp, edges, deadline, home):
     """The start-up items of ``comp`` to flip: minimal, minimum if proven in time.
 
     Each trial re-solves only the strongly connected component of the hard graph that
@@ -687,11 +698,17 @@ def _unstick(current: _Solver, flipped, comp, edges, deadline):
                          for m, pos, s in edges[i] if s and m in members})
     if not candidates:
         return (), False
-    home = next(c for c in current.components if comp[0] in c)
-
-    def works(chosen) -> bool:
-        solver = _resolved(current, flipped | set(chosen), [home])
-        return all(solver.start[i] != INF for i in comp)
+    def works(chosen) -> bool:  # solve ``home`` in place, then put its values back
+        saved = [(i, current.start[i], current.g[i]) for i in home]
+        added = [x for x in chosen if x not in current.flipped]
+        current.flipped.update(added)
+        current.solve(home)
+        ok = all(current.start[i] != INF for i in comp)
+        current.flipped.difference_update(added)
+        for i, st, gv in saved:
+            current.start[i] = st
+            current.g[i] = gv
+        return ok
 
     if not works(candidates):
         return (), False
