@@ -38,6 +38,7 @@ COMMANDS = {
     "drift": "telemetry:drift",
     "render": "diagrams:render_command",
     "report": "diagrams:report_command",
+    "bootstrap": "bootstrap:bootstrap_command",
 }
 
 
