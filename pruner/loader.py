@@ -204,12 +204,12 @@ _SCALAR_TAGS = frozenset(_SCALAR_CHECKS)
 
 TOP_KEYS = ("version", "services", "flows", "defaults", "common_causes")
 SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on", "operations",
-                "availability")
+                "availability", "start_seconds")
 OPERATION_KEYS = ("description", "depends_on", "availability")
 FLOW_KEYS = ("description", "critical", "owner", "requires", "target")
 DEFAULTS_KEYS = ("availability",)
 COMMON_CAUSE_KEYS = ("description", "availability", "services")
-ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note")
+ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note", "startup")
 
 _ALLOWED_TAGS = {ScalarNode: _SCALAR_TAGS, MappingNode: frozenset({_MAP}),
                  SequenceNode: frozenset({_SEQ})}
@@ -767,6 +767,24 @@ class _FileReader:
         self.problem(node, f"{what} must be an integer, not {_kind(node)}")
         return None
 
+    def seconds(self, node, what: str) -> float | None:
+        """A duration in seconds: a finite number, 0 or more."""
+        if not self.visit(node):
+            return None
+        value = None
+        if isinstance(node, ScalarNode) and node.tag in (_INT, _FLOAT):
+            value = parse_float(node.value)
+        elif (isinstance(node, ScalarNode) and node.tag == _STR and not node.style
+              and _YAML12_FLOAT.match(node.value)):
+            value = float(node.value)  # `1e-3`: a float in YAML 1.2, text to PyYAML's 1.1
+        if value is not None:
+            if value >= 0 and math.isfinite(value):
+                return value
+            self.problem(node, f"{what} must be a finite number of seconds, 0 or more")
+            return None
+        self.problem(node, f"{what} must be a number of seconds, not {_kind(node)}")
+        return None
+
     # -- the manifest grammar -------------------------------------------------
     def document(self, node) -> None:
         if self.is_null(node):
@@ -899,6 +917,9 @@ class _FileReader:
         items = self.items(f.get("depends_on"), f"depends_on of {what}")
         availability = self.availability(f.get("availability"), what)
         operations = self.operations(name, f.get("operations"), what)
+        start_seconds = None
+        if "start_seconds" in f and not self.is_null(f["start_seconds"]):
+            start_seconds = self.seconds(f["start_seconds"], f"start_seconds of {what}")
         if name is None:
             return
         service = Service(
@@ -912,6 +933,7 @@ class _FileReader:
             location=self.where(name_node),
             operations=operations,
             availability=availability,
+            start_seconds=start_seconds,
         )
         self.pending.append((self.out.services, "service", service))
 
@@ -1030,12 +1052,18 @@ class _FileReader:
         if "soft" in f:
             soft = bool(self.boolean(f["soft"], f"soft in {what}"))
         note = self.text(f["note"], "note") if "note" in f else None
+        startup = True
+        if "startup" in f:
+            value = self.boolean(f["startup"], f"startup in {what}")
+            startup = True if value is None else value
         if form == "service":
             name = self.name(f["service"], f"service name in {what}")
-            return None if name is None else Item(SINGLE, (name,), 1, soft, note, where)
+            return (None if name is None
+                    else Item(SINGLE, (name,), 1, soft, note, where, startup=startup))
         if form == "any_of":
             members = self.members(f["any_of"], f"any_of in {what}")
-            return None if members is None else Item(ANY_OF, members, 1, soft, note, where)
+            return (None if members is None
+                    else Item(ANY_OF, members, 1, soft, note, where, startup=startup))
         if "of" not in f:
             self.problem(f["at_least"], f"at_least in {what} needs 'of: [names...]'")
             return None
@@ -1047,7 +1075,7 @@ class _FileReader:
             self.problem(f["at_least"], f"at_least {need} of {len(members)} members in {what}: "
                                         f"must be between 1 and {len(members)}")
             return None
-        return Item(AT_LEAST, members, need, soft, note, where)
+        return Item(AT_LEAST, members, need, soft, note, where, startup=startup)
 
     def members(self, node, what: str) -> tuple[str, ...] | None:
         nodes = self.sequence(node, what)

@@ -71,6 +71,7 @@ class Item:
     note: str | None = None
     location: Location = field(default=_NOWHERE, compare=False)
     implicit: bool = False  # the hard item an operation holds on its own service
+    startup: bool = True  # spec §10: a hard item is needed to start unless startup: false
 
     @property
     def is_group(self) -> bool:
@@ -109,6 +110,7 @@ class Service:
     operation_of: str | None = None
     availability: float | None = None  # probability that it is itself up; None: default (1)
     common_cause: bool = False  # a common-cause group compiled into a node (docs/availability.md)
+    start_seconds: float | None = None  # spec §10: time from start to ready (None: not declared)
 
     @property
     def own_items(self) -> tuple[Item, ...]:

@@ -44,13 +44,16 @@ def manifests(draw, min_services=1, max_services=8):
 def item_document(item: Item):
     """The manifest form of an item (what a user would write)."""
     if item.kind == SINGLE:
-        doc = {"service": item.members[0]} if item.soft else item.members[0]
+        long = item.soft or not item.startup
+        doc = {"service": item.members[0]} if long else item.members[0]
     elif item.kind == ANY_OF:
         doc = {"any_of": list(item.members)}
     else:
         doc = {"at_least": item.need, "of": list(item.members)}
     if item.soft:
         doc["soft"] = True
+    if not item.startup:
+        doc["startup"] = False
     return doc
 
 

@@ -1,10 +1,12 @@
-"""Warnings about a valid manifest: hard dependency cycles and uncovered services."""
+"""Warnings about a valid manifest: hard dependency cycles, start-up cycles (spec §10)
+and uncovered services."""
 
 from __future__ import annotations
 
 from collections import deque
 from typing import TYPE_CHECKING
 
+from pruner.analysis.bootstrap import startup_cycles
 from pruner.errors import Problem, display
 from pruner.graph import services_of
 
@@ -63,8 +65,8 @@ def uncovered(G: nx.DiGraph) -> list[str]:
 
 
 def lint(G: nx.DiGraph) -> list[Problem]:
-    """Warnings for ``pruner validate``: hard cycles, and one summary of the services
-    that no flow reaches (at the first one's place), listing them all.
+    """Warnings for ``pruner validate``: hard cycles, start-up cycles (spec §10), and one
+    summary of the services that no flow reaches (at the first one's place), listing them all.
 
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
@@ -80,6 +82,15 @@ def lint(G: nx.DiGraph) -> list[Problem]:
         found.append(Problem(
             nodes[group[0]]["service"].location,
             f"hard dependency cycle among {shown}: if one goes down, all do",
+            "warning",
+        ))
+    for group in startup_cycles(G):
+        shown = ", ".join(group[:10]) + (f" and {len(group) - 10} more" if len(group) > 10 else "")
+        found.append(Problem(
+            nodes[group[0]]["service"].location,
+            f"start-up cycle among {shown}: after a full outage none of them can start "
+            "(mark a dependency startup: false if it is only needed to serve; "
+            "see pruner bootstrap)",
             "warning",
         ))
     lost = uncovered(G)

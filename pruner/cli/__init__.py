@@ -39,6 +39,7 @@ COMMANDS = {
     "discover": "telemetry:discover_command",
     "render": "diagrams:render_command",
     "report": "diagrams:report_command",
+    "bootstrap": "bootstrap:bootstrap_command",
 }
 
 

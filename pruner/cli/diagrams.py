@@ -80,9 +80,12 @@ def _layout(source: str, fmt: str, diagram) -> bytes:
               help="Output format (default: from the suffix of --output).")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
               help="The file to write: .dot, .svg, .png or .mmd (- for standard output).")
+@click.option("--bootstrap", "bootstrap", is_flag=True,
+              help="Draw the start-up waves after a full outage instead, left to right, "
+                   "start-up cycles in red (with --off: a partial restart of those).")
 def render_command(path: str, off: tuple[str, ...], off_file: str | None,
                    flows: tuple[str, ...], depth: int | None, cluster_by: str,
-                   fmt: str | None, output: str) -> None:
+                   fmt: str | None, output: str, bootstrap: bool = False) -> None:
     """Draw the dependency diagram, with what --off breaks painted on it.
 
     Flows at the top, hard dependencies solid, soft ones dashed, fallback and
@@ -93,13 +96,21 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
     if output == "-" and fmt == "png":
         raise InputError("PNG is binary: write it to a file with --output FILE.png")
     result, G = load_graph(path)
-    ev = switch_off(G, off_names(G, off, off_file))
-    check_flows(G, flows)
-    title = f"{path}: {', '.join(ev.off)} switched off" if ev.off else str(path)
-    diagram = diagram_report(G, ev, flows=flows, depth=depth, cluster_by=cluster_by,
-                             title=title)
-    services = sum(1 for node in diagram.nodes if node.kind == SERVICE)
-    if services > READABLE:
+    if bootstrap:
+        diagram = _bootstrap_diagram(G, off_names(G, off, off_file), path)
+    else:
+        ev = switch_off(G, off_names(G, off, off_file))
+        check_flows(G, flows)
+        title = f"{path}: {', '.join(ev.off)} switched off" if ev.off else str(path)
+        diagram = diagram_report(G, ev, flows=flows, depth=depth, cluster_by=cluster_by,
+                                 title=title)
+    if bootstrap:  # the start-up waves draw every service (one column per wave), no flow
+        services = len({name for _, names in diagram.columns for name in names})
+        shown_flows = 0
+    else:
+        services = sum(1 for node in diagram.nodes if node.kind == SERVICE)
+        shown_flows = sum(1 for node in diagram.nodes if node.kind == FLOW)
+    if services > READABLE and not bootstrap:
         slow = (f"; Graphviz needs minutes for {services} services"
                 if services > SLOW and fmt in ("svg", "png") else "")
         click.echo(f"pruner: warning: the diagram holds {services} services, too many to read "
@@ -119,7 +130,6 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
 
                 data = tidy_svg(data.decode("utf-8")).encode("utf-8")
             emit(data, output)
-    shown_flows = sum(1 for node in diagram.nodes if node.kind == FLOW)
     _wrote(output, f"{services} service{'' if services == 1 else 's'}, "
                    f"{shown_flows} flow{'' if shown_flows == 1 else 's'}")
 
@@ -128,6 +138,17 @@ def _wrote(output: str, what: str) -> None:
     """Say on standard error what was written (as `import` does), unless it went to stdout."""
     if output != "-":
         click.echo(f"pruner: wrote {output}: {what}", err=True)
+
+
+def _bootstrap_diagram(G, names: list[str], path: str):
+    """The diagram of ``render --bootstrap`` (issue 13)."""
+    from pruner.analysis.bootstrap import bootstrap
+    from pruner.report.bootstrap import bootstrap_diagram
+
+    result = bootstrap(G, names or None, timed=False, fixes=False)
+    title = (f"{path}: restart of {', '.join(result.from_off)}" if result.from_off
+             else f"{path}: cold start")
+    return bootstrap_diagram(G, result, title=title)
 
 
 @click.command("report")

@@ -166,6 +166,7 @@ Target = str | tuple[str, tuple[str, ...]]
 class _Edge:
     soft: bool
     notes: list[str]
+    startup: bool = False  # the source says it is needed to start (spec §10)
 
 
 @dataclass
@@ -258,11 +259,14 @@ class ManifestBuilder:
             svc.operations[operation] = description or None
         return f"{service}:{operation}"
 
-    def add_edge(self, source: str, target: Target, *, note: str, soft: bool = False) -> None:
+    def add_edge(self, source: str, target: Target, *, note: str, soft: bool = False,
+                 startup: bool = False) -> None:
         """Record that ``source`` depends on ``target``; repeated edges merge their notes.
 
-        An edge is soft only if every statement of it is soft. A self-dependency is
-        dropped with a note.
+        An edge is soft only if every statement of it is soft, and needed to start
+        (``startup``) if any statement says so: what a source does not state as a
+        start-up dependency is emitted ``startup: false`` (spec §10). A
+        self-dependency is dropped with a note.
         """
         if isinstance(target, tuple):
             members = tuple(sorted(set(target[1]) - {source}))
@@ -276,9 +280,10 @@ class ManifestBuilder:
         edges = self._edges.setdefault(source, {})
         edge = edges.get(target)
         if edge is None:
-            edges[target] = _Edge(soft=soft, notes=[note])
+            edges[target] = _Edge(soft=soft, notes=[note], startup=startup)
         else:
             edge.soft = edge.soft and soft
+            edge.startup = edge.startup or startup
             if note not in edge.notes:
                 edge.notes.append(note)
 
@@ -376,6 +381,8 @@ class ManifestBuilder:
                         item = {"any_of": list(target[1])}
                     if edge.soft:
                         item["soft"] = True
+                    elif not edge.startup:
+                        item["startup"] = False
                     item["note"] = "; ".join(edge.notes)
                     items.append(item)
                 out["depends_on"] = items

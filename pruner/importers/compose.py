@@ -9,8 +9,9 @@ named in ``env_file`` are read too (``KEY=VALUE`` lines).
 
 Edges
 -----
-- ``depends_on``, short (list) and long (mapping) form: a hard edge, with the
-  ``condition`` in the note; ``required: false`` makes it soft;
+- ``depends_on``, short (list) and long (mapping) form: a hard edge needed to start
+  (Compose starts a service only after these, by definition), with the ``condition``
+  in the note (``service_started`` when not given); ``required: false`` makes it soft;
 - ``links`` (``service`` or ``service:alias``), ``volumes_from`` and
   ``network_mode: service:X``;
 - environment values (list ``KEY=VALUE`` or mapping form) that name another service by
@@ -18,8 +19,11 @@ Edges
   following the rules of :mod:`pruner.importers._refs` (``*_ADDR``, ``*_HOST``, ``*_URL``
   ... take a bare name; other variables need ``host:port`` or a URL).
 
+Every edge but ``depends_on`` is emitted ``startup: false`` (needed to serve, not to
+start): nothing in the file says the service cannot start without it.
+
 Not seen: hostnames in ``command``/``entrypoint``, in mounted config files, or in code;
-whether a ``depends_on`` is a runtime dependency or only a start-up order.
+whether a ``depends_on`` is also needed at runtime.
 """
 
 from __future__ import annotations
@@ -182,27 +186,26 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         ln = line_of(spec, line)
 
         def edge(
-            target_raw: str, note: str, soft: bool = False, src: str = src, at: str = at
+            target_raw: str, note: str, soft: bool = False, src: str = src, at: str = at,
+            startup: bool = False,
         ) -> None:
             t = node.get(target_raw) or b.name(target_raw, at)
             if t:
-                b.add_edge(src, t, note=f"{note} ({at})", soft=soft)
+                b.add_edge(src, t, note=f"{note} ({at})", soft=soft, startup=startup)
 
         dep = spec.get("depends_on")
         if isinstance(dep, list):
             for d in dep:
                 if isinstance(d, str):
-                    edge(d, "depends_on")
+                    edge(d, "depends_on (condition: service_started)", startup=True)
         elif isinstance(dep, dict):
             for d, cfg in dep.items():
                 cfg = cfg if isinstance(cfg, dict) else {}
-                bits = []
-                if "condition" in cfg:
-                    bits.append(f"condition: {cfg['condition']}")
+                bits = [f"condition: {cfg.get('condition', 'service_started')}"]
                 soft = cfg.get("required") is False
                 if soft:
                     bits.append("required: false")
-                edge(str(d), "depends_on" + (f" ({', '.join(bits)})" if bits else ""), soft)
+                edge(str(d), f"depends_on ({', '.join(bits)})", soft, startup=True)
         elif dep is not None:
             raise SourceError(
                 f.at(ln), f"service {display(name)}: 'depends_on' must be a list or mapping"

@@ -20,7 +20,7 @@ from pruner.importers.base import ImportResult, dependency_count
 __all__ = ["result_to_yaml", "to_yaml"]
 
 _SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on")
-_ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note")
+_ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "startup", "note")
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

@@ -34,12 +34,19 @@ the pods its egress rules' ``to`` podSelectors pick, and the pods its ingress ru
 ``namespaceSelector``). A policy allows traffic; it does not prove a call is needed,
 so review these edges like any other.
 
-Not seen: addresses in command lines, args, mounted config files, Secrets, service
-meshes, or code; whether a dependency is soft.
+Start-up (spec §10): a pod starts only after its init containers finish, so what an
+init container names is a start-up dependency: its env references, and every imported
+Service its ``command``/``args`` name (``until nslookup db``, ``wait-for-it db:5432``;
+only words that resolve to an imported Service count). Everything else is emitted
+``startup: false`` (needed to serve, not to start).
+
+Not seen: addresses in the command lines of regular containers, mounted config files,
+Secrets, service meshes, or code; whether a dependency is soft.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -241,6 +248,24 @@ class _Resolver:
         return None
 
 
+_WAIT = "<init command>"  # pseudo variable: the command line of an init container
+_WORDS = re.compile(r"[^\s;|&()'\"`<>=]+")
+
+
+def _waited_on(command: str, resolver: _Resolver, ns: str | None) -> list[tuple[Target, str]]:
+    """Imported Services that an init container's command names (``until nslookup db``,
+    ``wait-for-it db:5432``, ``nc -z db.prod 5432`` ...): only names that resolve to an
+    imported Service count, so shell words never invent services."""
+    found: dict[str, tuple[Target, str]] = {}
+    for word in _WORDS.findall(command):
+        for ref in parse_host_refs(word):
+            hit = resolver.resolve(ref, ns, True)
+            if hit is not None and hit[0] == "ok":
+                target, svc_name = hit[1]
+                found.setdefault(svc_name, (target, svc_name))
+    return [found[k] for k in sorted(found)]
+
+
 def _env_items(
     o: _Obj, configmaps: dict[tuple[str | None, str], _Obj], b: ManifestBuilder
 ) -> list[tuple[str, str, str, int | None]]:
@@ -264,13 +289,19 @@ def _env_items(
                 )
             cname = str(c.get("name", "?"))
             cline = line_of(c, o.line)
+            label = "init container" if key == "initContainers" else "container"
+            if key == "initContainers":  # a pod starts only after these: what they wait on
+                words = [w for part in ("command", "args") if isinstance(c.get(part), list)
+                         for w in c[part] if isinstance(w, str)]
+                if words:
+                    out.append((_WAIT, " ".join(words), f"{label} {cname} command", cline))
             for e in _list(c, "env", o.file, cline, what):
                 if not isinstance(e, dict) or not isinstance(e.get("name"), str):
                     raise SourceError(
                         o.file.at(line_of(e, cline)), f"{what}: env entry without a name"
                     )
                 eline = line_of(e, cline)
-                where = f"container {cname}"
+                where = f"{label} {cname}"
                 value = e.get("value")
                 vf = e.get("valueFrom")
                 if (
@@ -306,7 +337,7 @@ def _env_items(
                                 (
                                     prefix + str(k),
                                     str(v),
-                                    f"container {cname}, envFrom ConfigMap {cm_name}",
+                                    f"{label} {cname}, envFrom ConfigMap {cm_name}",
                                     line_of(data, m.line),
                                 )
                             )
@@ -407,6 +438,13 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
         if not w.node:
             continue
         for var, value, where, line in _env_items(w, configmaps, b):
+            startup = where.startswith("init container")
+            if var == _WAIT:
+                for target, svc_name in _waited_on(value, resolver, w.namespace):
+                    note = f"init container waits on Service {svc_name} ({where}; " \
+                           f"{w.file.short(line)})"
+                    b.add_edge(w.node, target, note=note, startup=True)
+                continue
             loose = is_address_name(var)
             for ref in parse_host_refs(value):
                 hit = resolver.resolve(ref, w.namespace, loose)
@@ -419,11 +457,12 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
                     note = origin
                     if isinstance(target, tuple):
                         note += f"; Service {svc_name} selects {', '.join(target[1])}"
-                    b.add_edge(w.node, target, note=note)
+                    b.add_edge(w.node, target, note=note, startup=startup)
                 elif status == "missing":
                     stub = b.name(what, w.file.short(line))
                     if stub:
-                        b.add_edge(w.node, stub, note=origin + "; no such Service imported")
+                        b.add_edge(w.node, stub, note=origin + "; no such Service imported",
+                                   startup=startup)
                 elif status == "unresolved":
                     b.note(
                         f"{w.file.short(line)}: {w.name} env {var}={display(value)} looks like an "

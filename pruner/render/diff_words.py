@@ -186,7 +186,22 @@ def verdict(report: DiffReport) -> str:
         n = by_reason.get(reason)
         if n:
             parts.append(f"{n} critical flow{'' if n == 1 else 's'} {one if n == 1 else many}")
+    parts += startup_verdict(by_reason)
     return ", ".join(parts)
+
+
+def startup_verdict(by_reason: dict[str, int]) -> list[str]:
+    """The bootstrap part of the headline (issue 13): new start-up cycles, critical
+    flows that can no longer be brought back after a full outage."""
+    parts = []
+    n = by_reason.get("unbootstrappable")
+    if n:
+        parts.append(f"{_count(n, 'critical flow', 'critical flows')} can no longer be "
+                     "brought back after a full outage")
+    n = by_reason.get("startup-cycle")
+    if n:
+        parts.append(_count(n, "new start-up cycle", "new start-up cycles"))
+    return parts
 
 
 def counts_text(report: DiffReport) -> str:

@@ -303,3 +303,14 @@ def render(report) -> str:
 @render.register
 def _(report: Diagram) -> str:
     return diagram_dot(report)
+
+
+# --- bootstrap (issue 13): render --bootstrap ------------------------------------
+from pruner.report.bootstrap import BootstrapDiagram  # noqa: E402
+
+
+@render.register
+def _(report: BootstrapDiagram) -> str:
+    from pruner.render.bootstrap_diagram import bootstrap_dot  # the module imports this one
+
+    return bootstrap_dot(report)

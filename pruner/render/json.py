@@ -148,6 +148,11 @@ def _(report: DiffReport) -> str:
     data = diff_json(report)
     if report.availability:  # issue 12: only when a version says anything about it
         data["availability"] = availability_diff_json(report.availability)
+    if report.startup_cycles or report.unbootstrappable:  # issue 13, only when it has news
+        data["bootstrap"] = {
+            "new_startup_cycles": [list(c) for c in report.startup_cycles],
+            "unbootstrappable": list(report.unbootstrappable),
+        }
     return dumps(data)
 
 
@@ -397,3 +402,67 @@ def availability_diff_json(changes) -> dict:
     return {c.flow: {"old": c.old, "new": c.new, "old_target": c.old_target,
                      "new_target": c.new_target, "critical": c.critical,
                      "dropped_below_target": c.dropped_below_target} for c in changes}
+
+
+# --- bootstrap (issue 13) ------------------------------------------------------
+if TYPE_CHECKING:  # registered by class name: loads no bootstrap module (start-up)
+    from pruner.report.bootstrap import BootstrapReport
+
+
+@render.register
+def _(report: BootstrapReport) -> str:
+    return dumps(bootstrap_json(report))
+
+
+def bootstrap_json(report: BootstrapReport) -> dict:
+    """The JSON object of ``pruner bootstrap`` (spec §10, plus explanations)."""
+    from pruner.analysis.bootstrap import DEFAULT_START_SECONDS
+
+    b = report.result
+    ops = set(b.operations)
+    timed = b.times is not None
+    flows = {}
+    for name, wave in b.ready.items():
+        entry = {"ready_wave": wave, "critical": report.critical[name]}
+        if timed:
+            entry["ready_seconds"] = b.ready_seconds[name]
+        flows[name] = entry
+    services, operations = {}, {}
+    for name, serving in b.serving.items():
+        if name in ops:
+            entry = {"serving_wave": serving}
+        else:
+            entry = {"wave": b.start[name], "serving_wave": serving}
+            if b.from_off:
+                entry["restarted"] = name in b.from_off
+        if timed:
+            entry["ready_seconds"] = b.times[name]
+        (operations if name in ops else services)[name] = entry
+    why = {}
+    for name, s in b.explanations.items():
+        why[name] = {"started": s.started, "cycle": s.cycle, "waits_on": s.waits_on,
+                     "item": s.item, "root_cycle": s.root}
+    out = {
+        "source": report.source,
+        "from_off": list(b.from_off) if b.from_off else None,
+        "waves": [list(w) for w in b.waves],
+        "stuck": list(b.stuck),
+        "flows": flows,
+        "services": services,
+        "operations": operations,
+        "never_serving": why,
+        "cycles": [
+            {
+                "members": list(c.members),
+                "chain": list(c.chain),
+                "unstick": [{"service": s, "item": i} for s, i in c.unstick],
+                "unstick_minimum": c.minimum,
+            }
+            for c in b.cycles
+        ],
+        "gate": {"passed": report.passed, "failing": list(b.critical_never)},
+    }
+    if timed:
+        out["timing"] = {"default_start_seconds": DEFAULT_START_SECONDS,
+                         "undeclared": list(b.undeclared_seconds)}
+    return out

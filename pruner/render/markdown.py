@@ -513,3 +513,58 @@ def availability_diff_markdown(changes) -> list[str]:
     if len(moved) > MAX_ROWS:
         out.append(f"| … {len(moved) - MAX_ROWS} more | | | | |")
     return out
+
+
+# --- bootstrap (issue 13) ------------------------------------------------------
+from pruner.report.bootstrap import WAVE_LIMIT, BootstrapReport  # noqa: E402
+
+
+def _code_list(names, limit: int = 30) -> str:
+    names = list(names)
+    shown = ", ".join(code_span(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+@render.register
+def _(report: BootstrapReport) -> str:
+    b = report.result
+    title = "Partial restart" if b.from_off else "Cold start"
+    out = [f"## {title}: {md_text(report.source)}", ""]
+    if b.from_off:
+        out += [f"Went down: {_code_list(b.from_off)}; everything else still runs.", ""]
+    verdict = ("**PASS**: every critical flow can be served again" if report.passed else
+               f"**FAIL**: critical flows never served again: {_code_list(b.critical_never)}")
+    out += [verdict, "", "| wave | services |", "| ---: | --- |"]
+    for n, wave in enumerate(b.waves[:WAVE_LIMIT]):
+        out.append(f"| {n} | {_code_list(wave)} |")
+    if len(b.waves) > WAVE_LIMIT:
+        out.append(f"| ... | {len(b.waves) - WAVE_LIMIT} more waves |")
+    if b.stuck:
+        out.append(f"| never | {_code_list(b.stuck)} |")
+    out.append("")
+    for k, c in enumerate(b.cycles, 1):
+        out.append(f"- **Start-up cycle {k}**: {' → '.join(code_span(n) for n in c.chain)}")
+        if c.unstick:
+            word = "minimum" if c.minimum else "minimal, not proven minimum"
+            fixes = "; ".join(f"{code_span(s)} → {code_span(i)}" for s, i in c.unstick)
+            out.append(f"  - unstick with `startup: false` on ({word}): {fixes}")
+    waiting = [(n, s) for n, s in b.explanations.items() if s.cycle is None][:50]
+    for name, s in waiting:
+        what = "started, never serves" if s.started else "never starts"
+        tail = f" (start-up cycle {s.root + 1})" if s.root is not None else ""
+        out.append(f"- {code_span(name)} {what}: waits on {code_span(s.waits_on)} via "
+                   f"{code_span(s.item)}{tail}")
+    if b.cycles or waiting:
+        out.append("")
+    timed = b.times is not None
+    head = "| flow | critical | ready after wave |" + (" first works (s) |" if timed else "")
+    out += [head, "| --- | --- | ---: |" + (" ---: |" if timed else "")]
+    for name in sorted(b.ready, key=lambda f: (b.ready[f] is None, b.ready[f] or 0, f)):
+        wave = b.ready[name]
+        shown = "never" if wave is None else "still works" if wave < 0 else str(wave)
+        row = f"| {code_span(name)} | {'yes' if report.critical[name] else 'no'} | {shown} |"
+        if timed:
+            sec = b.ready_seconds[name]
+            row += f" {'-' if sec is None else f'{sec:g}'} |"
+        out.append(row)
+    return "\n".join(out) + "\n"

@@ -134,3 +134,14 @@ def render(report) -> str:
 @render.register
 def _(report: Diagram) -> str:
     return diagram_mermaid(report)
+
+
+# --- bootstrap (issue 13): render --bootstrap ------------------------------------
+from pruner.report.bootstrap import BootstrapDiagram  # noqa: E402
+
+
+@render.register
+def _(report: BootstrapDiagram) -> str:
+    from pruner.render.bootstrap_diagram import bootstrap_mermaid  # it imports this module
+
+    return bootstrap_mermaid(report)

@@ -81,8 +81,13 @@ RULES = (
      "and the same change edits the model so that the new one no longer shows it.", "error"),
     ("PRUNER013", "single-point-of-failure-removed", "A flow no longer has a single point of "
      "failure it had.", "note"),
+    # pruner diff, bootstrap (issue 13)
+    ("PRUNER014", "startup-cycle-created", "A change creates a start-up cycle: after a full "
+     "outage none of its services can start.", "error"),
+    ("PRUNER015", "flow-not-bootstrappable", "A critical flow can no longer be brought back "
+     "after a full outage.", "error"),
     # pruner drift on flows (issue 11)
-    ("PRUNER014", "undeclared-flow", "An entry point with traffic in the traces that no "
+    ("PRUNER016", "undeclared-flow", "An entry point with traffic in the traces that no "
      "declared flow requires: a user flow nobody declared.", "warning"),
 )
 _INDEX = {name: i for i, (_, name, _, _) in enumerate(RULES)}
@@ -235,7 +240,27 @@ def _(report: DiffReport) -> str:
             anchor = report.anchor("item", key, c.location)
             message, where = _noted(message, anchor.note), anchor.location
         results.append(_result("dependency-changed", "note", message, where, key))
+    results += _bootstrap_results(report)
     return _document(results)
+
+
+def _bootstrap_results(report: DiffReport) -> list[dict]:
+    """Start-up cycles the change creates, critical flows it makes un-bootstrappable."""
+    level = "error" if report.gate.fail_on != "never" else "warning"
+    services = {s.name: s.service.location for s in report.check.services}
+    flows = {f.name: f.flow.location for f in report.check.flows}
+    out = []
+    for cycle in report.startup_cycles:
+        message = (f"new start-up cycle: {', '.join(cycle)} can never start after a full "
+                   "outage (pruner bootstrap)")
+        out.append(_result("startup-cycle-created", level, message,
+                           services.get(cycle[0], Location("")), ",".join(cycle)))
+    for flow in report.unbootstrappable:
+        message = (f"critical flow {flow} can no longer be brought back after a full outage "
+                   "(pruner bootstrap)")
+        out.append(_result("flow-not-bootstrappable", level, message,
+                           flows.get(flow, Location("")), flow))
+    return out
 
 
 def _noted(message: str, note: str) -> str:

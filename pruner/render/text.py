@@ -159,6 +159,12 @@ def _(report: DiffReport, color: bool = False) -> str:
         for change in d.owners:
             out.append(f"  {owner_change_text(change)}")
     out += availability_diff_lines(report.availability)
+    for cycle in report.startup_cycles:
+        out.append(f"New start-up cycle: {clean(', '.join(cycle))} can never start after a "
+                   "full outage (pruner bootstrap)")
+    for flow in report.unbootstrappable:
+        out.append(f"Critical flow {clean(flow)} can no longer be brought back after a full "
+                   "outage (pruner bootstrap)")
     out.append("")
     out.append(counts_text(report))
     word = "PASS" if report.gate.passed else "FAIL"
@@ -424,3 +430,93 @@ def availability_diff_lines(changes) -> list[str]:
         out.append(f"  {clean(c.flow):<{width}}  {_opt_pct(c.old)} -> {_opt_pct(c.new)}"
                    f"{target}{flag}")
     return out
+
+
+# --- bootstrap (issue 13) ------------------------------------------------------
+if TYPE_CHECKING:  # loaded by bootstrap_lines when used (start-up)
+    from pruner.report.bootstrap import BootstrapReport
+
+
+def bootstrap_lines(report: BootstrapReport) -> list[tuple[str, str]]:
+    """``(style, line)`` pairs of the bootstrap report (shared by text and markdown)."""
+    from pruner.report.bootstrap import WAVE_LIMIT
+
+    b = report.result
+    out: list[tuple[str, str]] = []
+    if b.from_off:
+        out.append(("bold", f"Partial restart of {clean(report.source)}: "
+                            f"{name_list(b.from_off)} went down, everything else still runs"))
+    else:
+        out.append(("bold", f"Cold start of {clean(report.source)} after a full outage: "
+                            f"{plural(report.services, 'service', 'services')}"))
+    started = sum(len(w) for w in b.waves)
+    out.append(("", f"{plural(started, 'service', 'services')} "
+                    f"{'come back' if b.from_off else 'start'} in "
+                    f"{plural(len(b.waves), 'wave', 'waves')}; {len(b.stuck)} stuck"))
+    for n, wave in enumerate(b.waves[:WAVE_LIMIT]):
+        out.append(("", f"  wave {n} ({len(wave)}): {clean(name_list(wave))}"))
+        if report.late and report.late[n]:
+            what = "serving again after it" if b.from_off else "started earlier, serving from it"
+            out.append(("dim", f"    {what} ({len(report.late[n])}): "
+                               f"{clean(name_list(report.late[n]))}"))
+    if len(b.waves) > WAVE_LIMIT:
+        out.append(("dim", f"  ... and {len(b.waves) - WAVE_LIMIT} more waves (--format json "
+                           "lists them all)"))
+    if b.stuck:
+        out.append(("red", f"Stuck, never start ({len(b.stuck)}): {clean(name_list(b.stuck))}"))
+    for k, c in enumerate(b.cycles, 1):
+        out.append(("red", f"  start-up cycle {k}: {clean(' -> '.join(c.chain))}"))
+        if c.unstick:
+            word = "minimum" if c.minimum else "minimal, not proven minimum"
+            fixes = "; ".join(f"{s} -> {i}" for s, i in c.unstick)
+            out.append(("", f"    unstick it with startup: false on ({word}): {clean(fixes)}"))
+        else:
+            out.append(("", "    no start-up item of its own unsticks it (it waits on more)"))
+    shown = 0
+    for name, s in b.explanations.items():
+        if s.cycle is not None:
+            continue
+        if shown >= 50:
+            out.append(("dim", "  ... (--format json explains every one)"))
+            break
+        shown += 1
+        what = "started, never serves" if s.started else "never starts"
+        tail = f" (start-up cycle {s.root + 1})" if s.root is not None else ""
+        via = "" if s.item == s.waits_on else f" (item: {clean(s.item)})"
+        out.append(("", f"  {clean(name)}: {what}: waits on {clean(s.waits_on)}{via}{tail}"))
+    out.append(("", ""))
+    out.append(("bold", "Flows:"))
+    timed = b.times is not None
+    for name in sorted(b.ready, key=lambda f: (b.ready[f] is None, b.ready[f] or 0, f)):
+        wave = b.ready[name]
+        if wave is None:
+            label, style = "NEVER", "red"
+        elif wave < 0:
+            label, style = "still works", "green"
+        else:
+            label, style = f"after wave {wave}", "green"
+        extra = []
+        if report.critical[name]:
+            extra.append("critical")
+        if timed and b.ready_seconds[name] is not None:
+            extra.append(f"first works at {b.ready_seconds[name]:g} s")
+        suffix = f"  ({', '.join(extra)})" if extra else ""
+        out.append((style, f"  {label:<14} {clean(name)}{suffix}"))
+    if timed and b.undeclared_seconds:
+        out.append(("dim", f"Times count start_seconds 0 for "
+                           f"{plural(len(b.undeclared_seconds), 'service', 'services')} "
+                           f"that declare none: {clean(name_list(b.undeclared_seconds, 5))}"))
+    out.append(("", ""))
+    if report.passed:
+        out.append(("green", "Gate: PASS — every critical flow can be served again"))
+    else:
+        out.append(("red", f"Gate: FAIL — critical flows never served again: "
+                           f"{clean(name_list(b.critical_never))}"))
+    return out
+
+
+@render.register
+def _(report: BootstrapReport, color: bool = False) -> str:
+    lines = [_paint(text, style, color) if style and text else text
+             for style, text in bootstrap_lines(report)]
+    return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ from importlib import import_module
 
 # report module under pruner.report -> the names it exports here.
 _EXPORTS = {
+    "bootstrap": ("BootstrapReport", "bootstrap_report"),
     "check": ("STATE_ORDER", "CheckReport", "FlowResult", "ServiceResult", "ValidateReport",
               "check_report", "validate_report"),
     "cuts": ("EXPLAIN_LIMIT", "CutsReport", "EssentialReport", "FlowCutsResult", "RankReport",

@@ -27,6 +27,7 @@ from pruner.analysis.availability import (
     availability_diff,
     availability_gate,
 )
+from pruner.analysis.bootstrap import bootstrap_regressions
 from pruner.analysis.diff import (
     DiffGate,
     FlowChange,
@@ -101,6 +102,9 @@ class DiffReport:
     # each flow's availability before/after (issue 12); empty when neither version
     # says anything about availability
     availability: tuple[AvailabilityChange, ...] = ()
+    # issue 13: start-up cycles the change creates, critical flows it makes un-bootstrappable
+    startup_cycles: tuple[tuple[str, ...], ...] = ()
+    unbootstrappable: tuple[str, ...] = ()
 
     def flows_of(self, *kinds: str) -> tuple[FlowDiff, ...]:
         """The changed flows whose kind is one of ``kinds``."""
@@ -229,6 +233,11 @@ def diff_report(
         gate = replace(base, fail_on=fail_on, passed=not failing, failing=failing)
     else:
         gate = diff_gate(diff, fail_on)
+    cycles, unbootable = bootstrap_regressions(G_old, G_new)
+    if fail_on != "never" and (cycles or unbootable):  # issue 13: start-up regressions
+        extra = tuple((f, "unbootstrappable") for f in unbootable)
+        extra += tuple((", ".join(c), "startup-cycle") for c in cycles)
+        gate = replace(gate, passed=False, failing=gate.failing + extra)
     return DiffReport(
         old_source=old_source,
         new_source=new_source,
@@ -239,4 +248,6 @@ def diff_report(
         gate=gate,
         anchors=_anchors(G_old, G_new, diff, old_source, new_source),
         availability=availability,
+        startup_cycles=tuple(cycles),
+        unbootstrappable=tuple(unbootable),
     )

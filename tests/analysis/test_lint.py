@@ -7,6 +7,14 @@ def graph(text):
     return dependency_graph(load_sources([("m.yaml", text)]).manifest)
 
 
+def test_runtime_items_make_no_start_up_cycle():
+    G = graph("services: {a: {depends_on: [{service: b, startup: false}]}, "
+              "b: {depends_on: [{service: a, startup: false}]}}\nflows: {f: {requires: [a]}}")
+    messages = [p.message for p in lint(G)]
+    assert messages[0].startswith("hard dependency cycle among a, b")
+    assert not any("start-up cycle" in m for m in messages)
+
+
 def test_soft_edges_do_not_make_a_hard_cycle():
     G = graph("services: {a: {depends_on: [b]}, b: {depends_on: [{service: a, soft: true}]}}")
     assert hard_cycles(G) == []
@@ -20,8 +28,9 @@ def test_hard_cycle_and_uncovered_warnings():
     assert reached(G) == {"a", "b"}
     messages = [p.message for p in lint(G)]
     assert messages[0].startswith("hard dependency cycle among a, b")
+    assert messages[1].startswith("start-up cycle among a, b: after a full outage")
     assert ("'c' is reached by no flow: a prune candidate, or a sign of a flow nobody declared"
-            in messages[1])
+            in messages[2])
     assert all(p.severity == "warning" for p in lint(G))
 
 

@@ -21,7 +21,7 @@ def _members(item: Any) -> list[str]:
     if isinstance(item, str):
         return [item]
     assert isinstance(item, dict), item
-    assert set(item) <= {"service", "any_of", "at_least", "of", "soft", "note"}, item
+    assert set(item) <= {"service", "any_of", "at_least", "of", "soft", "startup", "note"}, item
     if "service" in item:
         assert not {"any_of", "of", "at_least"} & set(item)
         return [item["service"]]

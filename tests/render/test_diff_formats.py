@@ -76,7 +76,7 @@ def test_sarif_of_check_validates_and_points_at_the_dependency():
     assert where["artifactLocation"]["uri"] == "manifests/twitter/notifications.yaml"
     line = Path("manifests/twitter/notifications.yaml").read_text().splitlines()[
         where["region"]["startLine"] - 1]
-    assert line.strip() == "- sms-gateway"
+    assert line.strip() == "- service: sms-gateway"
 
 
 def test_sarif_broken_flow_points_at_the_dangling_reference():

@@ -1,0 +1,759 @@
+"""Cold start after a full outage (spec §10): in which waves the services come
+back, when each flow works again, which services never start and why.
+
+Semantics
+---------
+A hard item is a *start-up item* unless it says ``startup: false``; soft items
+never are. A service *serves* once it has started and is not DOWN (§4) with every
+service not yet started counted as OFF. Wave 0 is every service with no start-up
+item (nothing serves before anything starts, and every item needs at least one
+member); wave n+1 is every service not yet started whose start-up items each have
+at least K members serving once waves 0..n have started. A flow's *ready wave* is
+the first wave after which it is not BROKEN.
+
+Operations (``S:O``, spec §8) start together with their service: all their items,
+the implicit one on ``S`` included, are runtime items for them (code inside a
+running process cannot hold back the process's start). They never appear in the
+waves; each has the wave after which it serves. A service whose start-up item
+names an operation waits until that operation serves.
+
+How (linear, no recursion)
+--------------------------
+Write ``start(s)`` for the wave in which ``s`` starts and ``g(s)`` for the first
+wave after which it serves (``inf`` = never). Serving only grows as services
+start (§4 is monotone), and the waves satisfy
+
+    start(s) = 0 if s has no start-up item, else 1 + max over its start-up items
+               of the K-th smallest g of the item's members,
+    g(s)     = max(start(s), max over its hard items of the K-th smallest g),
+
+of which they are the *least* solution: DOWN is a least fixpoint, so services
+that hold each other up through runtime items serve together, while the ``+ 1``
+keeps a start-up cycle from holding itself up. The solution is computed one
+strongly connected component of the hard dependency graph at a time,
+dependencies first (iterative Tarjan): a service in no cycle costs the size of its
+items; a cycle is solved locally, value by value, each value with a greatest
+fixpoint (who can serve together) over the component only. The whole is linear in
+the manifest for acyclic parts and for cycles of single items; a cycle of groups
+costs its size times the number of distinct values it sees.
+
+Times (``start_seconds``) use the same equations with ``g(s) >= start(s) +
+start_seconds(s)`` and ``start(s) = max ...`` (no ``+ 1``): a service starts the
+moment its start-up items are served, services start in parallel, and a flow's
+time to first work is the K-th smallest ready time over each hard item, maximised
+over its items (the critical path). An undeclared ``start_seconds`` counts as 0.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pruner.analysis.evaluate import check_names
+
+if TYPE_CHECKING:  # annotations only: `check` starts without networkx
+    import networkx as nx
+
+__all__ = [
+    "Bootstrap",
+    "Cycle",
+    "Stuck",
+    "bootstrap",
+    "startup_cycles",
+    "bootstrap_regressions",
+    "DEFAULT_START_SECONDS",
+]
+
+INF = float("inf")
+DEFAULT_START_SECONDS = 0.0
+_TIME_INF = (INF, 0)
+
+
+@dataclass(frozen=True)
+class Stuck:
+    """Why a service (or operation) never serves.
+
+    ``started`` says whether it started at all (a started service can still wait
+    for a runtime item). ``cycle`` is the index into :attr:`Bootstrap.cycles` of
+    the start-up cycle it sits in, or ``None``; otherwise ``waits_on`` is a member,
+    never serving, of its first unsatisfied item ``item`` (described), and ``root``
+    the index of a start-up cycle it waits on in the end (``None`` if none).
+    """
+
+    name: str
+    started: bool
+    cycle: int | None
+    waits_on: str | None
+    item: str | None
+    root: int | None
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A start-up deadlock: services (sorted) that wait on each other to start.
+
+    ``chain`` is one cycle through them, first name repeated at the end;
+    ``unstick`` is a set of ``(owner, item description)`` start-up items whose
+    ``startup: false`` lets every member start (with the fixes of the cycles it
+    waits on); ``minimum`` says whether no smaller set does (proven by exhaustive
+    search within the budget), otherwise the set is minimal (no item can be
+    dropped). ``unstick`` is empty when no set of its own items helps.
+    """
+
+    members: tuple[str, ...]
+    chain: tuple[str, ...]
+    unstick: tuple[tuple[str, str], ...]
+    minimum: bool
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """The outcome of a cold start (or of a partial restart, ``from_off``).
+
+    ``waves[i]`` lists the services starting in wave ``i`` (for a partial restart
+    only the restarted ones). ``start``/``serving`` map every service and
+    operation to its start wave and the first wave after which it serves (``None``
+    = never; ``-1`` = already before the first wave of a partial restart).
+    ``ready`` maps every flow to its ready wave. ``times``/``ready_seconds`` are
+    ``None`` unless some service declares ``start_seconds``.
+    """
+
+    from_off: tuple[str, ...]
+    waves: tuple[tuple[str, ...], ...]
+    stuck: tuple[str, ...]
+    start: dict[str, int | None]
+    serving: dict[str, int | None]
+    ready: dict[str, int | None]
+    critical_never: tuple[str, ...]
+    explanations: dict[str, Stuck]
+    cycles: tuple[Cycle, ...]
+    times: dict[str, float | None] | None = None
+    ready_seconds: dict[str, float | None] | None = None
+    undeclared_seconds: tuple[str, ...] = ()
+    operations: tuple[str, ...] = field(default=())
+
+
+# --- the numbered model ------------------------------------------------------
+
+
+class _Model:
+    """Hard items of every node as integer arrays: ``items[i]`` is a list of
+    ``(need, members, startup, item index)``."""
+
+    def __init__(self, G: nx.DiGraph):
+        names = list(G.nodes)
+        index = {n: i for i, n in enumerate(names)}
+        nodes = G.nodes
+        self.names = names
+        self.index = index
+        self.services = [nodes[n]["service"] for n in names]
+        self.is_op = [getattr(s, "operation_of", None) is not None for s in self.services]
+        items = []
+        for svc, op in zip(self.services, self.is_op, strict=True):
+            own = []
+            for k, item in enumerate(svc.depends_on):
+                if item.soft:
+                    continue
+                startup = (item.startup and not op and not getattr(item, "implicit", False))
+                own.append((item.need, tuple(index[m] for m in item.members), startup, k))
+            items.append(own)
+        self.items = items
+        self.succ = [sorted({m for _, ms, _, _ in own for m in ms}) for own in items]
+
+
+def _kth(values: list, need: int):
+    if need == 1:
+        return min(values)
+    if need == len(values):
+        return max(values)
+    return heapq.nsmallest(need, values)[-1]
+
+
+class _Arith:
+    """Values of one solve: waves (ints, ``inf``) or times ((seconds, steps))."""
+
+    def __init__(self, timed: bool, delay: list[float] | None = None):
+        self.timed = timed
+        self.inf = _TIME_INF if timed else INF
+        self.base = (0.0, 0) if timed else 0
+        self.running = (0.0, -1) if timed else -1
+        self.delay = delay
+
+    def after(self, v):
+        if self.timed:
+            return v if v[0] == INF else (v[0], v[1] + 1)
+        return v + 1
+
+    def ready(self, start, i: int):
+        if self.timed:
+            if start[0] == INF:
+                return start
+            return (start[0] + self.delay[i], start[1])
+        return start
+
+
+def _tarjan(succ: list[list[int]], roots: Iterable[int]) -> list[list[int]]:
+    """Strongly connected components reachable from ``roots``, dependencies first."""
+    total = len(succ)
+    number = [-1] * total
+    low = [0] * total
+    on_stack = [False] * total
+    stack: list[int] = []
+    out: list[list[int]] = []
+    counter = 0
+    for root in roots:
+        if number[root] != -1:
+            continue
+        work = [(root, 0)]
+        number[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        while work:
+            v, i = work[-1]
+            children = succ[v]
+            if i < len(children):
+                work[-1] = (v, i + 1)
+                w = children[i]
+                if number[w] == -1:
+                    number[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, 0))
+                elif on_stack[w] and number[w] < low[v]:
+                    low[v] = number[w]
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                if low[v] < low[u]:
+                    low[u] = low[v]
+            if low[v] == number[v]:
+                component = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    component.append(w)
+                    if w == v:
+                        break
+                out.append(component)
+    return out
+
+
+class _Solver:
+    """The least solution of the start/serve equations, component by component."""
+
+    def __init__(self, model: _Model, arith: _Arith, fixed: dict[int, object],
+                 flipped: set[tuple[int, int]] = frozenset()):
+        self.m = model
+        self.a = arith
+        self.fixed = fixed  # node -> fixed start value (running before a partial restart)
+        self.flipped = flipped  # (node, item index) made runtime
+        self.components: list[list[int]] = []
+        n = len(model.names)
+        self.start = [arith.inf] * n
+        self.g = [arith.inf] * n
+
+    def startup(self, i: int, entry) -> bool:
+        return entry[2] and i not in self.fixed and (i, entry[3]) not in self.flipped
+
+    def solve_all(self, components: list[list[int]]) -> None:
+        for comp in components:
+            self.solve(comp)
+
+    def solve(self, comp: list[int]) -> None:
+        if len(comp) == 1:
+            self.single(comp[0])
+        else:
+            self.cycle(comp)
+
+    def single(self, i: int) -> None:
+        a, g, inf = self.a, self.g, self.a.inf
+        items = self.m.items[i]
+        if i in self.fixed:
+            st = self.fixed[i]
+        else:
+            worst = None
+            for entry in items:
+                if self.startup(i, entry):
+                    v = _kth([g[m] for m in entry[1]], entry[0])
+                    if worst is None or v > worst:
+                        worst = v
+            st = a.base if worst is None else a.after(worst)
+        self.start[i] = st
+        if st == inf or (a.timed and st[0] == INF):
+            self.g[i] = inf
+            return
+        best = a.ready(st, i)
+        for entry in items:
+            v = _kth([g[m] for m in entry[1]], entry[0])
+            if v > best:
+                best = v
+        self.g[i] = best if not (a.timed and best[0] == INF) else inf
+
+    def cycle(self, comp: list[int]) -> None:
+        """Solve a strongly connected component: values in increasing order; at
+        each, start whoever can, then the greatest set of started services that can
+        serve together (members served already, or in the set)."""
+        a, g, start, inf = self.a, self.g, self.start, self.a.inf
+        items = self.m.items
+        inside = set(comp)
+        for i in comp:
+            start[i] = inf
+            g[i] = inf
+        heap = []
+        for i in comp:
+            if i in self.fixed:
+                heap.append(a.ready(self.fixed[i], i))
+            if not any(self.startup(i, e) for e in items[i]):
+                heap.append(a.base)
+            for e in items[i]:
+                for m in e[1]:
+                    if m not in inside and g[m] != inf:
+                        heap.append(g[m])
+        heap = [v for v in set(heap) if v != inf]
+        heapq.heapify(heap)
+        pending_start = set(comp)
+        served: set[int] = set()
+        parents: dict[int, list[tuple[int, int]]] = {}
+        for i in comp:
+            for k, e in enumerate(items[i]):
+                for m in e[1]:
+                    if m in inside:
+                        parents.setdefault(m, []).append((i, k))
+
+        def val(m, v):
+            x = g[m]
+            return x if x <= v else inf
+
+        def try_starts(v) -> None:
+            for i in sorted(pending_start):
+                if i in self.fixed:
+                    st = self.fixed[i]
+                else:
+                    worst = None
+                    ok = True
+                    for e in items[i]:
+                        if not self.startup(i, e):
+                            continue
+                        x = _kth([val(m, v) for m in e[1]], e[0])
+                        if x == inf:
+                            ok = False
+                            break
+                        if worst is None or x > worst:
+                            worst = x
+                    if not ok:
+                        continue
+                    st = a.base if worst is None else a.after(worst)
+                start[i] = st
+                pending_start.discard(i)
+                heapq.heappush(heap, a.ready(st, i))
+
+        last = None
+        while heap:
+            v = heapq.heappop(heap)
+            if last is not None and v <= last:
+                continue
+            last = v
+            try_starts(v)
+            cand = {i for i in comp if i not in served and start[i] != inf
+                    and a.ready(start[i], i) <= v}
+            # greatest fixpoint: drop whoever lacks K members (served or candidates),
+            # each drop counted down once per item naming it (a worklist, no rescans)
+            have: dict[tuple[int, int], int] = {}
+            drop = []
+            for i in cand:
+                for k, e in enumerate(items[i]):
+                    h = sum(1 for m in e[1] if m in cand or g[m] <= v)
+                    have[(i, k)] = h
+                    if h < e[0]:
+                        drop.append(i)
+            while drop:
+                i = drop.pop()
+                if i not in cand:
+                    continue
+                cand.discard(i)
+                for p, k in parents.get(i, ()):
+                    if p in cand:
+                        have[(p, k)] -= 1
+                        if have[(p, k)] < items[p][k][0]:
+                            drop.append(p)
+            if cand:
+                for i in cand:
+                    g[i] = v
+                served |= cand
+                try_starts(v)
+
+
+def _solve(model: _Model, arith: _Arith, fixed, flipped=frozenset()) -> _Solver:
+    solver = _Solver(model, arith, fixed, flipped)
+    solver.components = _tarjan(model.succ, range(len(model.names)))
+    solver.solve_all(solver.components)
+    return solver
+
+
+def _resolved(base: _Solver, flipped, components) -> _Solver:
+    """``base`` re-solved on ``components`` (in order) with ``flipped`` items made
+    runtime; every other value is kept (it cannot depend on those items)."""
+    solver = _Solver(base.m, base.a, base.fixed, flipped)
+    solver.start = list(base.start)
+    solver.g = list(base.g)
+    solver.components = base.components
+    solver.solve_all(components)
+    return solver
+
+
+# --- explanations and fixes --------------------------------------------------
+
+
+def _waits_on(model: _Model, solver: _Solver, inf) -> dict[int, list[tuple[int, int, bool]]]:
+    """For each node that never serves: (member, item position, start-up?) edges to
+    never-serving members of its unsatisfied items."""
+    g, start = solver.g, solver.start
+    edges: dict[int, list[tuple[int, int, bool]]] = {}
+    for i, own in enumerate(model.items):
+        if g[i] != inf:
+            continue
+        out = []
+        started = start[i] != inf
+        for pos, e in enumerate(own):
+            startup = solver.startup(i, e)
+            if not started and not startup:
+                continue  # a node that has not started waits on its start-up items
+            good = sum(1 for m in e[1] if g[m] != inf)
+            if good >= e[0]:
+                continue
+            out.extend((m, pos, startup) for m in e[1] if g[m] == inf)
+        edges[i] = out
+    return edges
+
+
+def _chain(comp: set[int], edges, first: int) -> list[int]:
+    """A shortest cycle through ``first`` inside ``comp`` (BFS, no recursion)."""
+    parent = {first: None}
+    queue = [first]
+    for u in queue:
+        for m, _pos, _s in sorted(edges[u]):
+            if m not in comp:
+                continue
+            if m == first:
+                path = [u]
+                while parent[path[-1]] is not None:
+                    path.append(parent[path[-1]])
+                return [first, *reversed(path[:-1]), first] if u != first else [first, first]
+            if m not in parent:
+                parent[m] = u
+                queue.append(m)
+    return [first]
+
+
+def _describe(model: _Model, i: int, k: int) -> str:
+    return model.services[i].depends_on[k].describe()
+
+
+def bootstrap(
+    G: nx.DiGraph,
+    from_off: Iterable[str] | None = None,
+    *,
+    budget: float = 2.0,
+    timed: bool | None = None,
+    fixes: bool = True,
+) -> Bootstrap:
+    """Start the manifest behind ``G`` from a full outage (or restart ``from_off``).
+
+    Parameters
+    ----------
+    G : nx.DiGraph
+        From :func:`pruner.graph.dependency_graph`.
+    from_off : iterable of str, optional
+        A partial restart: these services (or operations) went down, every other
+        one is still running. ``None`` (default) is a cold start of everything.
+    budget : float
+        Seconds for the exact search of the smallest unsticking sets (the result
+        says ``minimum`` only where that search finished).
+    timed : bool, optional
+        Compute ready times; default: when some service declares ``start_seconds``.
+    fixes : bool
+        Search the unsticking sets of start-up items (``False``: cycles only).
+
+    Returns
+    -------
+    Bootstrap
+
+    Examples
+    --------
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services:
+    ...   db: {}
+    ...   config: {depends_on: [db]}
+    ...   monitor: {depends_on: [{service: config, startup: false}]}
+    ...   api: {depends_on: [db, config, {service: monitor, startup: false}]}
+    ...   a: {depends_on: [b]}
+    ...   b: {depends_on: [a]}
+    ... flows:
+    ...   shop: {requires: [api]}
+    ...   admin: {requires: [a], critical: false}
+    ... ''')]).manifest)
+    >>> b = bootstrap(G)
+    >>> b.waves
+    (('db', 'monitor'), ('config',), ('api',))
+    >>> b.stuck, b.ready["shop"], b.ready["admin"], b.cycles[0].chain
+    (('a', 'b'), 2, None, ('a', 'b', 'a'))
+    >>> b.serving["monitor"]   # started in wave 0, serves once config does
+    1
+    """
+    model = _Model(G)
+    names = model.names
+    n = len(names)
+    idx = model.index
+    partial = from_off is not None
+    off = check_names(G, from_off or ())
+    fixed_w: dict[int, object] = {}
+    if partial:
+        off_set = {idx[o] for o in off}
+        fixed_w = {i: -1 for i in range(n) if i not in off_set}
+    arith = _Arith(False)
+    solver = _solve(model, arith, fixed_w)
+    start, g = solver.start, solver.g
+    services = [i for i in range(n) if not model.is_op[i]]
+    ops = tuple(names[i] for i in range(n) if model.is_op[i])
+
+    def num(v):
+        return None if v == INF else int(v)
+
+    restarted = [i for i in services if i not in fixed_w]
+    top = max((start[i] for i in restarted if start[i] != INF), default=-1)
+    waves = [[] for _ in range(int(top) + 1)]
+    for i in restarted:
+        if start[i] != INF:
+            waves[int(start[i])].append(names[i])
+    stuck = tuple(sorted(names[i] for i in restarted if start[i] == INF))
+    flows = G.graph["flows"]
+    floor = -1 if partial else 0
+    if not partial and not waves:
+        floor = INF  # nothing ever starts: no wave after which anything works
+    ready = {}
+    for name, flow in flows.items():
+        worst = floor
+        for item in flow.requires:
+            if item.soft:
+                continue
+            v = _kth([g[idx[m]] for m in item.members], item.need)
+            worst = max(worst, v)
+        ready[name] = num(worst)
+    critical_never = tuple(sorted(f for f, r in ready.items() if r is None and flows[f].critical))
+
+    explanations, cycles = _explain(model, solver, arith, fixed_w, budget, fixes)
+
+    times = ready_seconds = None
+    undeclared: tuple[str, ...] = ()
+    if timed is None:
+        timed = any(model.services[i].start_seconds is not None for i in services)
+    if timed:
+        delay = [
+            0.0 if (i in fixed_w or model.is_op[i]) else
+            (model.services[i].start_seconds if model.services[i].start_seconds is not None
+             else DEFAULT_START_SECONDS)
+            for i in range(n)
+        ]
+        tarith = _Arith(True, delay)
+        fixed_t = {i: tarith.running for i in fixed_w}
+        tsolver = _solve(model, tarith, fixed_t)
+        tg = tsolver.g
+        times = {names[i]: (None if g[i] == INF else float(tg[i][0])) for i in range(n)}
+        ready_seconds = {}
+        for name, flow in flows.items():
+            if ready[name] is None:
+                ready_seconds[name] = None
+                continue
+            worst = 0.0
+            for item in flow.requires:
+                if not item.soft:
+                    worst = max(worst, _kth([tg[idx[m]][0] for m in item.members], item.need))
+            ready_seconds[name] = float(worst)
+        undeclared = tuple(sorted(names[i] for i in restarted
+                                  if model.services[i].start_seconds is None))
+
+    return Bootstrap(
+        from_off=off,
+        waves=tuple(tuple(sorted(w)) for w in waves),
+        stuck=stuck,
+        start={names[i]: (None if i in fixed_w else num(start[i])) for i in range(n)},
+        serving={names[i]: num(g[i]) for i in range(n)},
+        ready=ready,
+        critical_never=critical_never,
+        explanations=explanations,
+        cycles=cycles,
+        times=times,
+        ready_seconds=ready_seconds,
+        undeclared_seconds=undeclared,
+        operations=ops,
+    )
+
+
+def _explain(model: _Model, solver: _Solver, arith: _Arith, fixed, budget: float,
+             fixes: bool = True):
+    """Explain every node that never serves; find the start-up cycles and fixes."""
+    names = model.names
+    inf = arith.inf
+    edges = _waits_on(model, solver, inf)
+    if not edges:
+        return {}, ()
+    blocked = sorted(edges)
+    succ = [[] for _ in names]
+    for i, out in edges.items():
+        succ[i] = sorted({m for m, _p, _s in out})
+    comps = _tarjan(succ, blocked)
+    comp_of = {}
+    for c, comp in enumerate(comps):
+        for i in comp:
+            comp_of[i] = c
+    cycle_comps = []
+    for c, comp in enumerate(comps):
+        members = set(comp)
+        if len(comp) > 1 and any(s and m in members for i in comp for m, _p, s in edges[i]):
+            cycle_comps.append(c)
+    # Fixes, dependencies first (Tarjan's order), each on top of the ones before.
+    deadline = time.monotonic() + budget
+    flipped: set[tuple[int, int]] = set()
+    # One working copy, brought up to date lazily: after a fix in component p, only
+    # components after p can change, and they are re-solved (in order) just before
+    # the next cycle that needs them, so each is re-solved about once in all.
+    work = _resolved(solver, flipped, [])
+    position = {i: k for k, h in enumerate(work.components) for i in h}
+    todo = sorted(cycle_comps, key=lambda c: (position[comps[c][0]], c))
+    behind: int | None = None  # first component not re-solved since the last fix
+    found: dict[int, Cycle] = {}
+    for c in todo:
+        comp = comps[c]
+        members = set(comp)
+        first = min(comp, key=lambda i: names[i])
+        chain = _chain(members, edges, first)
+        fix, minimum = ((), False)
+        if fixes:
+            p = position[comp[0]]
+            if behind is not None and behind < p:
+                work.solve_all(work.components[behind:p])
+                behind = p
+            fix, minimum = _unstick(work, flipped, comp, edges, deadline,
+                                    work.components[p])
+        if fix:
+            flipped |= set(fix)  # the working solver shares this set
+            work.solve(work.components[p])
+            behind = p + 1
+        found[c] = Cycle(
+            members=tuple(sorted(names[i] for i in comp)),
+            chain=tuple(names[i] for i in chain),
+            unstick=tuple(sorted((names[i], _describe(model, i, k)) for i, k in fix)),
+            minimum=minimum,
+        )
+    order = sorted(found, key=lambda c: found[c].members)
+    number = {c: k for k, c in enumerate(order)}
+    cycles = tuple(found[c] for c in order)
+    root: dict[int, int | None] = {}
+    for c, comp in enumerate(comps):  # dependencies first: targets are settled
+        if c in number:
+            root[c] = number[c]
+            continue
+        r = None
+        for i in comp:
+            for m, _p, _s in edges[i]:
+                if comp_of[m] != c and root.get(comp_of[m]) is not None:
+                    r = root[comp_of[m]]
+                    break
+            if r is not None:
+                break
+        root[c] = r
+    explanations = {}
+    for i, out in edges.items():
+        c = comp_of[i]
+        started = solver.start[i] != inf
+        waits = item = None
+        if out:
+            m, pos, _s = min(out, key=lambda t: (t[1], names[t[0]]))
+            waits = names[m]
+            item = _describe(model, i, model.items[i][pos][3])
+        explanations[names[i]] = Stuck(
+            name=names[i], started=started, cycle=number.get(c), waits_on=waits, item=item,
+            root=root[c],
+        )
+    return dict(sorted(explanations.items())), cycles
+
+
+def _unstick(current: _Solver, flipped, comp, edges, deadline, home):
+    """The start-up items of ``comp`` to flip: minimal, minimum if proven in time.
+
+    Each trial re-solves only the strongly connected component of the hard graph that
+    holds ``comp`` (flipping its items changes nothing it depends on, and whether its
+    own members start does not depend on anything downstream).
+    """
+    model = current.m
+    members = set(comp)
+    candidates = sorted({(i, model.items[i][pos][3]) for i in comp
+                         for m, pos, s in edges[i] if s and m in members})
+    if not candidates:
+        return (), False
+    def works(chosen) -> bool:  # solve ``home`` in place, then put its values back
+        saved = [(i, current.start[i], current.g[i]) for i in home]
+        added = [x for x in chosen if x not in current.flipped]
+        current.flipped.update(added)
+        current.solve(home)
+        ok = all(current.start[i] != INF for i in comp)
+        current.flipped.difference_update(added)
+        for i, st, gv in saved:
+            current.start[i] = st
+            current.g[i] = gv
+        return ok
+
+    if not works(candidates):
+        return (), False
+    chosen = list(candidates)
+    for c in list(candidates):  # drop what is not needed: minimal, whatever the budget
+        trial = [x for x in chosen if x != c]
+        if works(trial):
+            chosen = trial
+    for size in range(1, len(chosen)):  # smallest first: the first that works is minimum
+        for combo in itertools.combinations(candidates, size):
+            if time.monotonic() > deadline:
+                return tuple(chosen), False
+            if works(combo):
+                return tuple(combo), True
+    return tuple(chosen), True
+
+
+# --- lint and diff -------------------------------------------------------------
+
+
+def startup_cycles(G: nx.DiGraph) -> list[tuple[str, ...]]:
+    """The start-up deadlocks of a cold start: services (sorted) waiting on each
+    other to start, sorted.
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml",
+    ...     "services: {a: {depends_on: [b]}, b: {depends_on: [a]}, c: }")]).manifest)
+    >>> startup_cycles(G)
+    [('a', 'b')]
+    """
+    return [c.members for c in bootstrap(G, timed=False, fixes=False).cycles]
+
+
+def bootstrap_regressions(old: nx.DiGraph, new: nx.DiGraph) -> tuple[list, list]:
+    """What a change does to a cold start: ``(new start-up cycles, critical flows
+    that could be brought back in ``old`` (or are new) and never can in ``new``)``.
+
+    A cycle counts as new when no cycle of ``old`` has the same members.
+    """
+    before = bootstrap(old, timed=False, fixes=False)
+    after = bootstrap(new, timed=False, fixes=False)
+    known = {c.members for c in before.cycles}
+    cycles = [c.members for c in after.cycles if c.members not in known]
+    flows = [f for f in after.critical_never if before.ready.get(f, 0) is not None]
+    return cycles, flows
