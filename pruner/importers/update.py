@@ -42,7 +42,7 @@ def _yaml():
 
     y = YAML(typ="rt")
     y.preserve_quotes = True
-    y.width = 100
+    y.width = 4096  # never fold a note across lines
     y.indent(mapping=2, sequence=4, offset=2)
     return y
 
