@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import check_names
+from pruner.analysis.hard import tarjan
 
 if TYPE_CHECKING:  # annotations only: `check` starts without networkx
     import networkx as nx
@@ -194,55 +195,6 @@ class _Arith:
                 return start
             return (start[0] + self.delay[i], start[1])
         return start
-
-
-def _tarjan(succ: list[list[int]], roots: Iterable[int]) -> list[list[int]]:
-    """Strongly connected components reachable from ``roots``, dependencies first."""
-    total = len(succ)
-    number = [-1] * total
-    low = [0] * total
-    on_stack = [False] * total
-    stack: list[int] = []
-    out: list[list[int]] = []
-    counter = 0
-    for root in roots:
-        if number[root] != -1:
-            continue
-        work = [(root, 0)]
-        number[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack[root] = True
-        while work:
-            v, i = work[-1]
-            children = succ[v]
-            if i < len(children):
-                work[-1] = (v, i + 1)
-                w = children[i]
-                if number[w] == -1:
-                    number[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on_stack[w] = True
-                    work.append((w, 0))
-                elif on_stack[w] and number[w] < low[v]:
-                    low[v] = number[w]
-                continue
-            work.pop()
-            if work:
-                u = work[-1][0]
-                if low[v] < low[u]:
-                    low[u] = low[v]
-            if low[v] == number[v]:
-                component = []
-                while True:
-                    w = stack.pop()
-                    on_stack[w] = False
-                    component.append(w)
-                    if w == v:
-                        break
-                out.append(component)
-    return out
 
 
 class _Solver:
@@ -392,7 +344,7 @@ class _Solver:
 
 def _solve(model: _Model, arith: _Arith, fixed, flipped=frozenset()) -> _Solver:
     solver = _Solver(model, arith, fixed, flipped)
-    solver.components = _tarjan(model.succ, range(len(model.names)))
+    solver.components = tarjan(model.succ, range(len(model.names)))
     solver.solve_all(solver.components)
     return solver
 
@@ -610,7 +562,7 @@ def _explain(model: _Model, solver: _Solver, arith: _Arith, fixed, budget: float
     succ = [[] for _ in names]
     for i, out in edges.items():
         succ[i] = sorted({m for m, _p, _s in out})
-    comps = _tarjan(succ, blocked)
+    comps = tarjan(succ, blocked)
     comp_of = {}
     for c, comp in enumerate(comps):
         for i in comp:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
 
-__all__ = ["HardModel", "hard_model", "hard_support", "strongly_connected"]
+__all__ = ["HardModel", "hard_model", "hard_support", "strongly_connected", "tarjan"]
 
 
 @dataclass(frozen=True)
@@ -119,16 +119,26 @@ def strongly_connected(model: HardModel) -> list[list[int]]:
     Every component comes after all components it depends on, so a bottom-up
     analysis can walk the list in order.
     """
-    items = model.items
-    total = len(items)
-    succ = [sorted({m for _, members in owned for m in members}) for owned in items]
+    succ = [sorted({m for _, members in owned for m in members}) for owned in model.items]
+    return tarjan(succ, range(len(succ)))
+
+
+def tarjan(succ: list[list[int]], roots) -> list[list[int]]:
+    """Strongly connected components of the graph ``succ`` (node -> successors) reachable
+    from ``roots``, dependencies first: R. Tarjan, "Depth-first search and linear graph
+    algorithms", SIAM J. Comput. 1(2), 1972, with an explicit stack (no recursion).
+
+    >>> tarjan([[1], [0], [1]], range(3))
+    [[1, 0], [2]]
+    """
+    total = len(succ)
     number = [-1] * total
     low = [0] * total
     on_stack = [False] * total
     stack: list[int] = []
     out: list[list[int]] = []
     counter = 0
-    for root in range(total):
+    for root in roots:
         if number[root] != -1:
             continue
         work = [(root, 0)]
