@@ -18,6 +18,8 @@ __all__ = [
     "InputError",
     "UnknownNameError",
     "ToolMissingError",
+    "BudgetExhausted",
+    "EXIT_BUDGET",
     "display",
     "neutral",
     "did_you_mean",
@@ -148,6 +150,26 @@ class UnknownNameError(InputError):
 
 class ToolMissingError(PrunerError):
     """An external program that the command needs (Graphviz ``dot``) is not installed."""
+
+
+#: Exit code of a run that a time, node or memory budget stopped before the gate's
+#: outcome was known: not an input error (2) and not a proven failure (1), but not a
+#: pass either, so a CI gate fails closed on it.
+EXIT_BUDGET = 3
+
+
+class BudgetExhausted(PrunerError):
+    """A time, node or memory budget ran out before the answer was complete.
+
+    Not invalid input: the CLI maps it to :data:`EXIT_BUDGET` (fail closed), prints
+    ``pruner: budget: REASON`` and, where the command has one, the honest partial
+    answer (marked incomplete) that ``partial`` carries.
+    """
+
+    def __init__(self, message: str, partial: object = None):
+        self.message = message
+        self.partial = partial
+        super().__init__(message)
 
 
 _SEPARATORS = re.compile(r"[-_.:/@]+")

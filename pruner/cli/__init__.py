@@ -17,7 +17,14 @@ from importlib import import_module
 import click
 
 from pruner import __version__
-from pruner.errors import ManifestError, PrunerError, error_line, neutral
+from pruner.errors import (
+    EXIT_BUDGET,
+    BudgetExhausted,
+    ManifestError,
+    PrunerError,
+    error_line,
+    neutral,
+)
 
 __all__ = ["main", "COMMANDS"]
 
@@ -61,7 +68,8 @@ def exit_codes(command: str) -> str:
     gate = GATE_EXITS.get(command)
     one = f"1 {gate}; " if gate else ""
     return (f"Exit codes: 0 ran{' and the gate holds' if gate else ''}; {one}2 bad usage or "
-            f"input; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).")
+            f"input; 3 a time, node or memory budget ran out before the outcome was known "
+            f"(fail closed); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).")
 
 
 class _Signalled(BaseException):
@@ -132,6 +140,9 @@ class _Cli(click.Group):
                 click.echo(f"pruner: note: {more} more problem{'s' if more > 1 else ''} "
                            "not shown", err=True)
             raise SystemExit(EXIT_INPUT) from None
+        except BudgetExhausted as exc:  # not bad input: the outcome is unknown, fail closed
+            click.echo(neutral(f"pruner: budget: {exc.message}"), err=True)
+            raise SystemExit(EXIT_BUDGET) from None
         except PrunerError as exc:  # FILE:LINE: error: REASON, or pruner: error: REASON
             click.echo(neutral(error_line(exc)), err=True)
             raise SystemExit(EXIT_INPUT) from None
