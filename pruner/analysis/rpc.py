@@ -233,13 +233,15 @@ class Instance:
 
 @dataclass(frozen=True)
 class PathStep:
-    """One span on a critical path: its node, self time and the runner-up's slack
-    (``None`` when the span had no other child). Times in ms (means over traces when
-    aggregated)."""
+    """One span on a critical path: its node, self time, the runner-up's slack (``None``
+    when the span had no other child), and when it started (from the root's start) and
+    how long it took. Times in ms (means over traces when aggregated)."""
 
     node: str
     self_ms: float
     slack_ms: float | None
+    start_ms: float = 0.0  # from the root's start
+    duration_ms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -448,7 +450,8 @@ def _critical_path(root: Span, children: dict) -> tuple[tuple[str, ...], tuple[P
             slack = (_end(nxt) - runner) / _NS_PER_MS
         if len(path) < MAX_PATH:
             path.append(node_name(span))
-            steps.append(PathStep(path[-1], (end - start - covered) / _NS_PER_MS, slack))
+            steps.append(PathStep(path[-1], (end - start - covered) / _NS_PER_MS, slack,
+                                  (start - root.start) / _NS_PER_MS, (end - start) / _NS_PER_MS))
         elif len(path) == MAX_PATH:
             path.append(CUT)
         latest = max(latest, end)
@@ -516,7 +519,7 @@ class RootProfile:
 
 
 class _PathAcc:
-    __slots__ = ("count", "durations", "self_ms", "slack", "slack_n")
+    __slots__ = ("count", "durations", "self_ms", "slack", "slack_n", "start", "length")
 
     def __init__(self, n: int) -> None:
         self.count = 0
@@ -524,14 +527,36 @@ class _PathAcc:
         self.self_ms = [0.0] * n
         self.slack = [0.0] * n
         self.slack_n = [0] * n
+        self.start = [0.0] * n
+        self.length = [0.0] * n
+
+    def add(self, ms: float, steps: tuple[PathStep, ...]) -> None:
+        self.count += 1
+        self.durations.add(ms)
+        for i, step in enumerate(steps):
+            self.self_ms[i] += step.self_ms
+            self.start[i] += step.start_ms
+            self.length[i] += step.duration_ms
+            if step.slack_ms is not None:
+                self.slack[i] += step.slack_ms
+                self.slack_n[i] += 1
 
     def merge(self, other: _PathAcc) -> None:
         self.count += other.count
         self.durations.merge(other.durations)
-        for i in range(len(self.self_ms)):
-            self.self_ms[i] += other.self_ms[i]
-            self.slack[i] += other.slack[i]
-            self.slack_n[i] += other.slack_n[i]
+        for mine, theirs in ((self.self_ms, other.self_ms), (self.slack, other.slack),
+                             (self.slack_n, other.slack_n), (self.start, other.start),
+                             (self.length, other.length)):
+            for i in range(len(mine)):
+                mine[i] += theirs[i]
+
+    def steps(self, path: tuple[str, ...]) -> tuple[PathStep, ...]:
+        """Per step the means over the traces that took this path."""
+        n = self.count
+        return tuple(PathStep(node, self.self_ms[i] / n,
+                              self.slack[i] / self.slack_n[i] if self.slack_n[i] else None,
+                              self.start[i] / n, self.length[i] / n)
+                     for i, node in enumerate(path[:len(self.self_ms)]))
 
 
 class _GroupAcc:
@@ -575,13 +600,7 @@ class _RootAcc:
             else:
                 p = self.paths[shape.path] = _PathAcc(len(shape.steps))
         if p is not None:
-            p.count += 1
-            p.durations.add(ms)
-            for i, step in enumerate(shape.steps):
-                p.self_ms[i] += step.self_ms
-                if step.slack_ms is not None:
-                    p.slack[i] += step.slack_ms
-                    p.slack_n[i] += 1
+            p.add(ms, shape.steps)
         in_trace: set = set()
         for inst in shape.instances:
             key = (inst.caller, inst.callee)
@@ -619,12 +638,8 @@ class _RootAcc:
         if best is None:
             critical = CriticalPath((), 0, 0.0, ())
         else:
-            steps = tuple(
-                PathStep(node, best.self_ms[i] / best.count,
-                         best.slack[i] / best.slack_n[i] if best.slack_n[i] else None)
-                for i, node in enumerate(best_key[:len(best.self_ms)]))
-            critical = CriticalPath(best_key, best.count, best.durations.percentile(50), steps,
-                                    len(self.paths))
+            critical = CriticalPath(best_key, best.count, best.durations.percentile(50),
+                                    best.steps(best_key), len(self.paths))
         groups = tuple(sorted(
             (Group(caller, callee, g.calls, g.traces, g.largest[1], g.saved.median(),
                    g.saved.n) for (caller, callee), g in self.groups.items()),

@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 
 from pruner.analysis.rpc import MIN_CALLS, RpcAccumulator
-from pruner.cli.common import EXIT_GATE, EXIT_OK, emit_report, format_option, output_option
+from pruner.cli.common import (
+    EXIT_GATE,
+    EXIT_OK,
+    command_inputs,
+    emit_report,
+    format_option,
+    output_option,
+    refuse_clobbering,
+)
 from pruner.importers.traces import DEFAULT_WINDOW, TRACE_KINDS, source_traces
 from pruner.report.rpc import RPC_FAIL_ON, rpc_report
 
@@ -50,6 +58,8 @@ def rpc_command(sources: tuple[str, ...], manifest: str | None, min_calls: int, 
     before they start, traces too large for --window) are warnings naming the file
     and trace.
     """
+    if output is not None and output != "-":  # before reading: a bad input would hide it
+        refuse_clobbering(output, command_inputs())
     model = None
     if manifest is not None:
         from pruner.loader import load
