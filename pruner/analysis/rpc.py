@@ -7,9 +7,12 @@ Definitions
 - An **RPC** is one call from a service to another made while serving a request: a
   CLIENT or PRODUCER span, or, where the caller's side is not traced, a SERVER or
   CONSUMER span whose parent span belongs to another service (and is not itself a
-  CLIENT or PRODUCER span, which already counts the call). The root span is the
-  request, not one of its RPCs. A server span whose parent is not in the trace was
-  called by something of this request, so it counts too (its caller is unknown).
+  CLIENT or PRODUCER span, which already counts the call). A span of unstated kind
+  (INTERNAL: Jaeger without ``span.kind``, Zipkin without ``kind``) that runs in another
+  service than its parent is read as the server side of a call, as ``discover`` does.
+  The root span is the request, not one of its RPCs. A server span whose parent is not
+  in the trace was called by something of this request, so it counts too (its caller
+  is unknown).
 - The **root operation** of a trace is ``SERVICE:SPAN_NAME`` of its root span, ids in
   the name normalised as in :func:`pruner.analysis.discover.route`. The root is the
   earliest span whose parent is not in the trace (as in ``discover``).
@@ -359,8 +362,9 @@ def trace_shape(spans: list[Span], min_calls: int = MIN_CALLS) -> TraceShape | N
         elif span.kind in _CALLEE_SIDE:
             rpc = parent is None or (parent.service != span.service
                                      and parent.kind not in _CALLER_SIDE)
-        else:
-            rpc = False
+        else:  # a span of unstated kind entering another service is that call's server side
+            rpc = parent is not None and (parent.service != span.service
+                                          and parent.kind not in _CALLER_SIDE)
         if rpc:
             depth += 1
             rpcs += 1

@@ -478,7 +478,7 @@ def _capped(spans: Iterable[Span], limit: int, cut: set[str]) -> Iterator[Span]:
         if n > limit:
             cut.add(span.trace_id)
             continue
-        if len(counts) > 4 * limit:
+        if len(counts) > limit:
             counts.clear()  # bounded: a trace spread that far apart is read in parts anyway
         counts[span.trace_id] = n
         yield span

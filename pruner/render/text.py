@@ -515,11 +515,15 @@ def bootstrap_lines(report: BootstrapReport) -> list[tuple[str, str]]:
     return out
 
 
+def _painted(lines: list[tuple[str, str]], color: bool) -> str:
+    """``(style, line)`` pairs as text, each line in its style when ``color``."""
+    return "\n".join(_paint(text, style, color) if style and text else text
+                     for style, text in lines) + "\n"
+
+
 @render.register
 def _(report: BootstrapReport, color: bool = False) -> str:
-    lines = [_paint(text, style, color) if style and text else text
-             for style, text in bootstrap_lines(report)]
-    return "\n".join(lines) + "\n"
+    return _painted(bootstrap_lines(report), color)
 
 
 # --- rpc (issue 22) ---
@@ -606,6 +610,4 @@ def rpc_lines(report: RpcReport) -> list[tuple[str, str]]:
 
 @render.register
 def _(report: RpcReport, color: bool = False) -> str:
-    lines = [_paint(text, style, color) if style and text else text
-             for style, text in rpc_lines(report)]
-    return "\n".join(lines) + "\n"
+    return _painted(rpc_lines(report), color)

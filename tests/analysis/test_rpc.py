@@ -139,6 +139,13 @@ def test_missing_parents_and_backwards_spans_are_problems():
     assert "span o names gone" in text and "end before they start (first: span w)" in text
 
 
+def test_a_span_of_unstated_kind_entering_another_service_is_a_call():
+    spans = [span("r", None, "web", "home", INTERNAL, end=10),
+             span("a", "r", "users", "get", INTERNAL, 1, 2),
+             span("b", "a", "users", "db", INTERNAL, 1, 2)]
+    assert trace_shape(spans).rpcs == 1
+
+
 def test_a_chain_deeper_than_any_stack_is_fine():
     n = 50_000
     spans = [span("0", None, "s0", "op", end=n)]
@@ -174,7 +181,7 @@ def oracle_rpcs(spans):
         if s.parent_id is None:
             continue
         p = by[s.parent_id]
-        if s.kind in (CLIENT, PRODUCER) or (s.kind in (SERVER, CONSUMER) and p.service != s.service
+        if s.kind in (CLIENT, PRODUCER) or (p.service != s.service
                                             and p.kind not in (CLIENT, PRODUCER)):
             n += 1
     return n
@@ -187,8 +194,7 @@ def oracle_groups(spans, min_calls):
         if s.parent_id is None:
             return False
         p = by[s.parent_id]
-        return s.kind in (CLIENT, PRODUCER) or (s.kind in (SERVER, CONSUMER)
-                                                and p.service != s.service
+        return s.kind in (CLIENT, PRODUCER) or (p.service != s.service
                                                 and p.kind not in (CLIENT, PRODUCER))
 
     def callee(s):
@@ -240,8 +246,8 @@ def oracle_depth(spans):
         d, cur = 0, s
         while cur.parent_id is not None:
             p = by[cur.parent_id]
-            if cur.kind in (CLIENT, PRODUCER) or (cur.kind in (SERVER, CONSUMER) and (
-                    p.service != cur.service and p.kind not in (CLIENT, PRODUCER))):
+            if cur.kind in (CLIENT, PRODUCER) or (
+                    p.service != cur.service and p.kind not in (CLIENT, PRODUCER)):
                 d += 1
             cur = p
         best = max(best, d)
