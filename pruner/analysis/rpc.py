@@ -50,9 +50,10 @@ Thresholds and where they come from
   Sentry's consecutive-calls detectors; a call that starts while another of the group
   is still running makes the group parallel.
 - :data:`MAX_PATH` (64 steps), :data:`MAX_PATHS` (1,000 distinct critical paths per
-  root) and :data:`EXACT_VALUES` (10,000 distinct values per statistic, then rounded
-  to 1 part in 1,024) bound memory whatever the number of traces; they are memory
-  caps, not findings, and the report says when one was reached.
+  root), :data:`EXACT_VALUES` (10,000 distinct values per statistic, then rounded
+  to 1 part in 1,024) and :data:`EXACT_PATH_VALUES` (1,000 per critical path) bound
+  memory whatever the number of traces; they are memory caps, not findings, and the
+  text report says when the path cap was reached.
 
 Percentiles are nearest-rank (the smallest value with at least p% of the values at
 or below it: always a value that occurred); a median (``saved_ms``) is the middle
@@ -113,6 +114,8 @@ MAX_PATH = 64
 MAX_PATHS = 1000
 #: Distinct values a statistic keeps exactly before rounding to 1 part in 1,024.
 EXACT_VALUES = 10_000
+#: The same for the durations of one critical path (there are up to MAX_PATHS of them).
+EXACT_PATH_VALUES = 1_000
 #: Warnings kept (the rest are counted).
 MAX_WARNINGS = 100
 #: Marks a critical path cut at :data:`MAX_PATH` steps.
@@ -140,7 +143,7 @@ def _named(service: str, operation: str) -> str:
 class Quantiles:
     """Values seen, as a multiset: exact percentiles and medians in bounded memory.
 
-    Up to :data:`EXACT_VALUES` distinct values are kept exactly; beyond that every
+    Up to ``limit`` (:data:`EXACT_VALUES`) distinct values are kept exactly; beyond that every
     value is rounded to 10 significant bits (within 0.1%), so the result does not
     depend on the order the values came in.
 
@@ -151,19 +154,20 @@ class Quantiles:
     (2, 10, 2.5, 10)
     """
 
-    __slots__ = ("counts", "n", "rounded")
+    __slots__ = ("counts", "n", "rounded", "limit")
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self.counts: Counter = Counter()
         self.n = 0
         self.rounded = False
+        self.limit = EXACT_VALUES if limit is None else limit
 
     def add(self, value: float, times: int = 1) -> None:
         if self.rounded:
             value = _round(value)
         self.counts[value] += times
         self.n += times
-        if not self.rounded and len(self.counts) > EXACT_VALUES:
+        if not self.rounded and len(self.counts) > self.limit:
             self.rounded = True
             old, self.counts = self.counts, Counter()
             for v, k in old.items():
@@ -527,7 +531,7 @@ class _PathAcc:
 
     def __init__(self, n: int) -> None:
         self.count = 0
-        self.durations = Quantiles()
+        self.durations = Quantiles(EXACT_PATH_VALUES)
         self.self_ms = [0.0] * n
         self.slack = [0.0] * n
         self.slack_n = [0] * n

@@ -14,6 +14,8 @@ from pruner.cli.common import (
     output_option,
     refuse_clobbering,
 )
+from pruner.errors import neutral
+from pruner.importers.base import SourceError
 from pruner.importers.traces import DEFAULT_WINDOW, TRACE_KINDS, source_traces
 from pruner.report.rpc import RPC_FAIL_ON, rpc_report
 
@@ -72,8 +74,13 @@ def rpc_command(sources: tuple[str, ...], manifest: str | None, min_calls: int, 
         acc.add(trace, where)
     report = rpc_report(acc, manifest=model, manifest_path=manifest, sources=sources,
                         files=stats.get("files", 0), fail_on=fail_on, notes=tuple(notes))
+    if not acc.traces:  # say why, then fail as discover does: there is nothing to report
+        for line in report.warnings:
+            click.echo(f"pruner: warning: {neutral(line)}", err=True)
+        raise SourceError(", ".join(sources), "no trace with a root span found: nothing to "
+                                              "report")
     if fmt != "text":  # text shows the warnings itself; other formats keep them on stderr
         for line in report.warnings:
-            click.echo(f"pruner: warning: {click.unstyle(line)}", err=True)
+            click.echo(f"pruner: warning: {neutral(line)}", err=True)
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.passed else EXIT_GATE)

@@ -566,6 +566,9 @@ def rpc_lines(report: RpcReport) -> list[tuple[str, str]]:
                 slack = ms_text(step.slack_ms) if step.slack_ms is not None else ""
                 out.append(("", f"    {ms_text(step.self_ms):>12}  {slack:>12}  "
                                 f"{'  ' * min(i, MAX_INDENT)}{clean(step.node)}"))
+            if p.capped:
+                out.append(("dim", "    (more distinct critical paths than pruner counts per "
+                                   "root: those first seen later are left out)"))
             rest = len(cp.path) - min(len(cp.steps), RPC_PATH_ROWS)
             if rest > 0:
                 out.append(("dim", f"    ... {rest} more step(s)"))

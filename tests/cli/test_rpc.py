@@ -143,3 +143,10 @@ def test_a_trace_larger_than_the_window_is_left_out_with_a_warning(tmp_path):
 def test_no_such_file_is_exit_2(tmp_path):
     r = run("rpc", tmp_path / "missing.json")
     assert r.exit_code == 2 and "no such file" in r.output
+
+
+def test_no_trace_at_all_is_exit_2_after_the_warnings(tmp_path):
+    r = run("rpc", write(tmp_path, [z("c1", "c2", "x", "loop", 1, 1),
+                                    z("c2", "c1", "x", "loop", 1, 1)]))
+    assert r.exit_code == 2
+    assert "cycle of parent ids" in r.output and "nothing to report" in r.output
