@@ -263,3 +263,22 @@ def test_random_trees_match_the_oracles(spans, min_calls):
     assert s.path == oracle_path(spans)
     got = {(i.caller, i.callee, i.calls, i.sequential, i.saved_ns) for i in s.instances}
     assert got == oracle_groups(spans, min_calls)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcdefg"), st.one_of(st.none(), st.sampled_from(
+    "abcdefgh")), st.sampled_from("xy"), st.sampled_from(KINDS), st.integers(-5, 5),
+    st.integers(-5, 5)), max_size=30))
+def test_any_parent_ids_never_raise(rows):
+    """Cycles, self-parents, repeated ids, missing parents, negative durations: a shape
+    or a problem line, never an exception; every span is counted at most once."""
+    spans = [Span("t", sid, parent, svc, "op", kind, start, False, None, start + length)
+             for sid, parent, svc, kind, start, length in rows]
+    s = trace_shape(spans)
+    if not spans:
+        assert s is None
+        return
+    assert 0 <= s.rpcs <= len(spans) and s.depth <= s.rpcs
+    assert all(p.startswith("trace t: ") for p in s.problems)
+    acc = rpc_profile([spans])
+    assert acc.traces == (1 if s.root else 0)
