@@ -86,15 +86,15 @@ RULES = (
      "outage none of its services can start.", "error"),
     ("PRUNER015", "flow-not-bootstrappable", "A critical flow can no longer be brought back "
      "after a full outage.", "error"),
-    # pruner rpc (issue 22)
-    ("PRUNER022", "rpc-over-budget", "A flow's p99 RPCs per request or latency exceeds its "
-     "rpc_budget or latency_budget_ms.", "warning"),
-    ("PRUNER023", "rpc-batching-candidate", "Repeated calls from one parent span to one "
-     "operation that one batched call could replace (time saved when they run one after "
-     "the other).", "note"),
     # pruner drift on flows (issue 11)
     ("PRUNER016", "undeclared-flow", "An entry point with traffic in the traces that no "
      "declared flow requires: a user flow nobody declared.", "warning"),
+    # pruner rpc (issue 22)
+    ("PRUNER017", "rpc-over-budget", "A flow's p99 RPCs per request or latency exceeds its "
+     "rpc_budget or latency_budget_ms.", "warning"),
+    ("PRUNER018", "rpc-batching-candidate", "Repeated calls from one parent span to one "
+     "operation that one batched call could replace (time saved when they run one after "
+     "the other).", "note"),
 )
 _INDEX = {name: i for i, (_, name, _, _) in enumerate(RULES)}
 

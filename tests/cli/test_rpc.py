@@ -84,10 +84,10 @@ def test_flows_from_a_manifest_and_the_budget_gate(tmp_path):
     sarif = json.loads(run("rpc", traces, "--manifest", m, "--fail-on", "over-budget",
                            "--format", "sarif").output)
     results = sarif["runs"][0]["results"]
-    over = [x for x in results if x["ruleId"] == "PRUNER022"]
+    over = [x for x in results if x["ruleId"] == "PRUNER017"]
     assert over[0]["level"] == "error"
     assert over[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 7
-    assert any(x["ruleId"] == "PRUNER023" for x in results)
+    assert any(x["ruleId"] == "PRUNER018" for x in results)
     m.write_text(m.read_text().replace("rpc_budget: 10", "rpc_budget: 12"))
     assert run("rpc", traces, "--manifest", m, "--fail-on", "over-budget").exit_code == 0
 
