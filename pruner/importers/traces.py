@@ -47,6 +47,7 @@ __all__ = [
     "discovered_document",
     "discover_sources",
     "import_otlp",
+    "source_traces",
 ]
 
 TRACE_KINDS = ("otlp", "jaeger", "zipkin")
