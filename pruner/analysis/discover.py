@@ -45,6 +45,7 @@ __all__ = [
     "Span",
     "RootStats",
     "Discovery",
+    "add_trace",
     "discover_flows",
     "fallbacks",
     "route",
@@ -162,7 +163,24 @@ def discover_flows(traces: Iterable[list[Span]], discovery: Discovery | None = N
     return d
 
 
-def _add_trace(d: Discovery, spans: list[Span]) -> None:
+def add_trace(d: Discovery, spans: list[Span], weight: int = 1) -> None:
+    """Add one trace to ``d`` as if it had been seen ``weight`` times.
+
+    A trace store sends each distinct request shape once with its count
+    (:mod:`pruner.importers.clickhouse_sql`); adding it once with that weight gives
+    exactly what adding every trace would.
+
+    >>> one = [Span("t", "a", None, "gw", "GET /", SERVER),
+    ...        Span("t", "b", "a", "auth", "check", SERVER, start=1)]
+    >>> d1, d3 = Discovery(), discover_flows([one, one, one])
+    >>> add_trace(d1, one, weight=3)
+    >>> (d1.traces, d1.used, d1.calls) == (d3.traces, d3.used, d3.calls)
+    True
+    """
+    _add_trace(d, spans, weight)
+
+
+def _add_trace(d: Discovery, spans: list[Span], weight: int = 1) -> None:
     if not spans:
         return
     by_id: dict[str, Span] = {}
@@ -188,8 +206,8 @@ def _add_trace(d: Discovery, spans: list[Span]) -> None:
             tops.append(s)
     if not tops:  # every span names a parent in a cycle: no entry point to speak of
         return
-    d.traces += 1
-    d.spans += len(by_id)
+    d.traces += weight
+    d.spans += len(by_id) * weight
     # The entry point: the earliest span with no parent in the trace (sampling can cut a
     # trace into pieces; the first piece stands for the request).
     tops.sort(key=lambda s: (s.start, s.service, s.operation, s.span_id))
@@ -218,7 +236,7 @@ def _add_trace(d: Discovery, spans: list[Span]) -> None:
             run_failed[span.span_id] = span.error
             depth[span.span_id] = 0 if parent is None else depth[parent.span_id] + 1
             d.operations[span.service].add(node[1])
-            d.runs[node] += 1
+            d.runs[node] += weight
             used.add(node)
             if parent is not None and owner[parent.span_id][0] != span.service:
                 failed = span.error or (parent.error and parent.kind in (CLIENT, PRODUCER))
@@ -244,20 +262,20 @@ def _add_trace(d: Discovery, spans: list[Span]) -> None:
         stats = d.roots[_node(root)] = RootStats()
         d.used[_node(root)] = Counter()
         d.services_used[_node(root)] = Counter()
-    stats.traces += 1
-    stats.failed += bool(root.error)
+    stats.traces += weight
+    stats.failed += weight * bool(root.error)
     stats.max_depth = max(stats.max_depth, max(depth.values(), default=0))
     n_calls = sum(len(c) for c in run_calls.values())
     repeated: set = set()
-    stats.calls += n_calls
+    stats.calls += n_calls * weight
     stats.max_calls = max(stats.max_calls, n_calls)
-    d.used[_node(root)].update(used)
-    d.services_used[_node(root)].update({n[0] for n in used})
+    d.used[_node(root)].update(dict.fromkeys(used, weight))
+    d.services_used[_node(root)].update(dict.fromkeys({n[0] for n in used}, weight))
     for run, seq in run_calls.items():
         caller = run_node[run]
         seq.sort(key=lambda c: (c[0], c[1][0], c[1][1] or ""))
         callees = {c[1] for c in seq}
-        d.calls[caller].update(callees)
+        d.calls[caller].update(dict.fromkeys(callees, weight))
         counts = Counter(c[1] for c in seq)
         repeated.update((caller, callee) for callee, n in counts.items() if n > 1)
         failed_before: list = []
@@ -270,9 +288,9 @@ def _add_trace(d: Discovery, spans: list[Span]) -> None:
                 rescued.update((p, callee) for p in failed_before if p[0] != callee[0])
             if failed and callee not in failed_before:
                 failed_before.append(callee)
-        d.unrescued[caller].update(clean)
-        d.rescued[caller].update(rescued)
-    stats.repeated.update(repeated)
+        d.unrescued[caller].update(dict.fromkeys(clean, weight))
+        d.rescued[caller].update(dict.fromkeys(rescued, weight))
+    stats.repeated.update(dict.fromkeys(repeated, weight))
 
 
 def _node(span: Span) -> Node:
