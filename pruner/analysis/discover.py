@@ -269,13 +269,13 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1) -> None:
     repeated: set = set()
     stats.calls += n_calls * weight
     stats.max_calls = max(stats.max_calls, n_calls)
-    d.used[_node(root)].update(dict.fromkeys(used, weight))
-    d.services_used[_node(root)].update(dict.fromkeys({n[0] for n in used}, weight))
+    _count(d.used[_node(root)], used, weight)
+    _count(d.services_used[_node(root)], {n[0] for n in used}, weight)
     for run, seq in run_calls.items():
         caller = run_node[run]
         seq.sort(key=lambda c: (c[0], c[1][0], c[1][1] or ""))
         callees = {c[1] for c in seq}
-        d.calls[caller].update(dict.fromkeys(callees, weight))
+        _count(d.calls[caller], callees, weight)
         counts = Counter(c[1] for c in seq)
         repeated.update((caller, callee) for callee, n in counts.items() if n > 1)
         failed_before: list = []
@@ -288,9 +288,18 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1) -> None:
                 rescued.update((p, callee) for p in failed_before if p[0] != callee[0])
             if failed and callee not in failed_before:
                 failed_before.append(callee)
-        d.unrescued[caller].update(dict.fromkeys(clean, weight))
-        d.rescued[caller].update(dict.fromkeys(rescued, weight))
-    stats.repeated.update(dict.fromkeys(repeated, weight))
+        _count(d.unrescued[caller], clean, weight)
+        _count(d.rescued[caller], rescued, weight)
+    _count(stats.repeated, repeated, weight)
+
+
+def _count(counter: Counter, keys, weight: int) -> None:
+    """Add ``weight`` to each of ``keys`` (distinct) in ``counter``."""
+    if weight == 1:
+        counter.update(keys)  # counted in C
+    else:
+        for key in keys:
+            counter[key] += weight
 
 
 def _node(span: Span) -> Node:
