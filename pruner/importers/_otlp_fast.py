@@ -49,6 +49,7 @@ class _Span(msgspec.Struct):
     name: Any = None
     kind: Union[int, str, None] = None  # noqa: UP007 (msgspec reads the annotation)
     startTimeUnixNano: Any = None
+    endTimeUnixNano: Any = None
     status: Union[_Status, None] = None  # noqa: UP007
     attributes: Union[list[_Attr], None] = None  # noqa: UP007
 
@@ -121,13 +122,15 @@ def spans(request: _Request, f: SourceFile, line: int) -> Iterator[Span]:
                             peer = _ref.sys.intern(v.strip())
                             break
                 name = s.name
-                start = s.startTimeUnixNano
+                start, end = s.startTimeUnixNano, s.endTimeUnixNano
+                start = (int(start) if type(start) is str and start.isdigit() and len(start) <= 30
+                         else _ref._int(start))
+                end = (int(end) if type(end) is str and end.isdigit() and len(end) <= 30
+                       else _ref._int(end)) or start
                 yield Span(trace, sid, parent, service,
                            _ref.sys.intern(name) if isinstance(name, str) and name
-                           else "unnamed", kind,
-                           int(start) if type(start) is str and start.isdigit()
-                           and len(start) <= 30 else _ref._int(start),
-                           code in (2, "STATUS_CODE_ERROR"), peer)
+                           else "unnamed", kind, start, code in (2, "STATUS_CODE_ERROR"), peer,
+                           end)
 
 
 def _attrs(raw: list[_Attr] | None) -> dict[str, Any]:

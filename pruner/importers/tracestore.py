@@ -53,6 +53,7 @@ __all__ = [
     "parse_time",
     "store_discovery",
     "store_traces",
+    "shape_spans",
 ]
 
 PASSWORD_ENV = "PRUNER_CLICKHOUSE_PASSWORD"
@@ -391,29 +392,20 @@ def store_discovery(sources: Sequence[str], since: int | None = None,
 
 def store_traces(sources: Sequence[str], since: int | None = None,
                  until: int | None = None) -> Iterator[list[Span]]:
-    """The traces of a store, whole, in trace id order, with real start times (Unix ns);
-    the end times (``start + Duration``) are in :func:`store_span_rows`."""
-    for trace in store_span_rows(sources, since, until):
-        yield [row[0] for row in trace]
-
-
-def store_span_rows(sources: Sequence[str], since: int | None = None,
-                    until: int | None = None) -> Iterator[list[tuple[Span, int]]]:
-    """Each trace as ``[(span, end ns), ...]`` (a trace store's span interface for
-    ``pruner rpc``): the rows are read in trace order, one trace held at a time."""
+    """The traces of a store, whole, one at a time in trace id order, with real start and
+    end times (Unix ns; end = start + Duration): the span interface for callers that
+    need times (``pruner rpc``). The store sorts; the rows arrive as one result (so this
+    is for a window of spans, ``since``/``until``, not a whole day of a large system)."""
     with _opened(sources) as store:
         schema = store.schema()
         rows = store.rows(q.traces_query(store.source, schema, since, until))
-        current: list[tuple[Span, int]] = []
-        trace_id = None
+        current: list[Span] = []
         for trace, sid, parent, start, end, service, op, kind, error, peer in rows:
-            if trace != trace_id and current:
+            if current and trace != current[0].trace_id:
                 yield current
                 current = []
-            trace_id = trace
-            span = Span(trace, sid, parent or None, service, op,
-                        _KINDS[_KIND_NAMES.get(int(kind), "internal")], int(start),
-                        bool(int(error)), peer or None)
-            current.append((span, int(end)))
+            current.append(Span(trace, sid, parent or None, service, op,
+                                _KINDS[_KIND_NAMES.get(int(kind), "internal")], int(start),
+                                bool(int(error)), peer or None, int(end)))
         if current:
             yield current

@@ -27,6 +27,7 @@ def spans(draw):
             "spanId": draw(_HEXID), "name": draw(st.sampled_from(["GET /a/1", "", "op"])),
             "kind": draw(st.sampled_from([2, 3, 4, "SPAN_KIND_CLIENT", 1])),
             "startTimeUnixNano": draw(st.sampled_from(["17", 17, "x", "0"])),
+            "endTimeUnixNano": draw(st.sampled_from(["19", 19, "x", "0", None])),
             "status": {"code": draw(st.sampled_from([0, 2, "STATUS_CODE_ERROR"]))},
             "attributes": [{"key": "peer.service", "value": {"stringValue": " db "}}],
             "events": [{"name": "x"}]}

@@ -264,3 +264,20 @@ def test_a_store_is_not_mixed_with_files(tmp_path):
     (tmp_path / "t.ndjson").write_text(otlp_lines(login_traces()))
     _one_error_line(run("discover", f"chdb:{tmp_path}/db", tmp_path / "t.ndjson",
                         "-o", tmp_path / "x"), "one trace store at a time")
+
+
+def test_store_spans_carry_the_same_times_as_otlp_files(tmp_path):
+    """The span interface (``store_traces``, for pruner rpc): ids, times, ends, peers."""
+    from pruner.importers._io import SourceFile
+    from pruner.importers.otlp import otlp_spans
+    from pruner.importers.tracestore import store_traces
+
+    traces = login_traces()
+    (tmp_path / "spans.ndjson").write_text(otlp_lines(traces))
+    load_chdb(tmp_path / "db", traces)
+    from_file = set(otlp_spans(SourceFile(tmp_path / "spans.ndjson", "spans.ndjson", True)))
+    from_store = [t for t in store_traces([f"chdb:{tmp_path}/db"])]
+    assert len(from_store) == len(traces)
+    assert all(len({s.trace_id for s in t}) == 1 for t in from_store)
+    assert {s for t in from_store for s in t} == from_file
+    assert all(s.end == s.start + 5 for s in from_file)
