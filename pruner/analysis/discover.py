@@ -188,11 +188,14 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1) -> None:
     if not spans:
         return
     by_id: dict[str, Span] = {}
+    shared = False  # whether any span id stands for both sides of a call
     for s in spans:
         first = by_id.get(s.span_id)
         if first is None:
             by_id[s.span_id] = s
-        elif s.kind in (SERVER, CONSUMER) and first.kind in (CLIENT, PRODUCER):
+            continue
+        shared = True
+        if s.kind in (SERVER, CONSUMER) and first.kind in (CLIENT, PRODUCER):
             # Zipkin's shared span id: both sides of one call report the same id.
             by_id[s.span_id + "#server"] = _replace(s, s.span_id + "#server", s.span_id)
         elif first.kind in (SERVER, CONSUMER) and s.kind in (CLIENT, PRODUCER):
@@ -202,7 +205,8 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1) -> None:
     tops = []
     for sid, s in by_id.items():
         parent = s.parent_id
-        if parent is not None and sid != parent + "#server" and parent + "#server" in by_id:
+        if shared and parent is not None and sid != parent + "#server" and \
+                parent + "#server" in by_id:
             parent += "#server"  # a child of a shared span runs on its server side
         if parent is not None and parent in by_id and parent != sid:
             children[parent].append(s)
@@ -258,8 +262,10 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1) -> None:
             d.operations.setdefault(span.peer, set())
             used.add(target)
             run_calls[run_of[span.span_id]].append((span.start, target, span.error))
-        for k in sorted(kids, key=lambda s: (s.start, s.span_id), reverse=True):
-            stack.append((k, span))
+        if len(kids) == 1:
+            stack.append((kids[0], span))
+        elif kids:
+            stack.extend((k, span) for k in sorted(kids, key=_order, reverse=True))
 
     stats = d.roots.get(_node(root))
     if stats is None:
@@ -306,8 +312,21 @@ def _count(counter: Counter, keys, weight: int) -> None:
             counter[key] += weight
 
 
+def _order(span: Span) -> tuple:
+    return (span.start, span.span_id)
+
+
+_NODES: dict = {}
+
+
 def _node(span: Span) -> Node:
-    return (span.service, route(span.operation))
+    key = (span.service, span.operation)
+    node = _NODES.get(key)
+    if node is None:
+        if len(_NODES) > 1 << 16:
+            _NODES.clear()  # bounded: a cache of route() for the names seen lately
+        node = _NODES[key] = (span.service, route(span.operation))
+    return node
 
 
 def _replace(span: Span, span_id: str, parent_id: str) -> Span:

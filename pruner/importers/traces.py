@@ -76,6 +76,9 @@ def assemble(spans: Iterable[Span], window: int = DEFAULT_WINDOW,
              stats: dict | None = None) -> Iterator[list[Span]]:
     """Group a stream of spans into traces, holding at most about ``window`` spans.
 
+    A single trace larger than the window is closed too and read in parts of at most
+    ``window`` spans (each counted in ``reopened``): memory stays bounded by the window.
+
     ``stats`` (a dict) receives ``reopened``: traces seen again after being closed.
 
     >>> s = [Span("t1", "a", None, "x", "op"), Span("t2", "b", None, "y", "op"),
@@ -98,7 +101,7 @@ def assemble(spans: Iterable[Span], window: int = DEFAULT_WINDOW,
             open_traces.move_to_end(span.trace_id)
         trace.append(span)
         held += 1
-        while held > window and len(open_traces) > 1:
+        while held > window and open_traces:  # one trace larger than the window too
             trace_id, done = open_traces.popitem(last=False)
             held -= len(done)
             if len(closed) > 4 * window:
