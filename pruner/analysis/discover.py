@@ -12,6 +12,13 @@ is called but not traced itself (a database, a broker), ``(service, None)``.
   *soft* otherwise. A hard call happens whenever its caller runs, so whatever a
   flow reaches through hard calls was used by all of its traces: switching off a
   service that only some traces used never breaks the proposed flow.
+- *Failed traces* (the root span reports an error) are kept apart: they say what was
+  called before the failure, not what the flow needs, so they count in
+  :attr:`RootStats.failed` and :attr:`Discovery.failed_used` only, never in the runs,
+  calls and uses that requirements are made of.
+- *Confidence*: a root seen in fewer than :data:`MIN_TRACES` successful traces proposes
+  no flow (``pruner discover --min-traces``): one request says little about what the
+  next one needs.
 - *Fallback*: within runs of one caller, a call to B made only after a call to A in
   the same run had failed, never otherwise, and at least :data:`FALLBACK_EVIDENCE`
   times, in runs that did not fail themselves, makes B a fallback of A:
@@ -30,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -42,6 +49,7 @@ __all__ = [
     "INTERNAL",
     "CALLS_PER_REQUEST",
     "FALLBACK_EVIDENCE",
+    "MIN_TRACES",
     "Span",
     "RootStats",
     "Discovery",
@@ -59,6 +67,10 @@ CONSUMER, INTERNAL = "consumer", "internal"
 CALLS_PER_REQUEST = 100
 #: How many rescues it takes before a call is proposed as a fallback.
 FALLBACK_EVIDENCE = 2
+#: How many successful traces of a root it takes before the root becomes a proposed flow.
+#: Five: with fewer, "every trace used X" is too weak a claim to make X a requirement
+#: (a rule of thumb, not a statistic; raise it for noisy entry points).
+MIN_TRACES = 5
 
 Node = tuple  # (service, operation or None)
 
@@ -93,7 +105,9 @@ class RootStats:
     """What the requests of one root did."""
 
     traces: int = 0
-    failed: int = 0
+    failed: int = 0  # traces whose root span failed: kept apart, see the module docstring
+    first: int | None = None  # earliest root span start (Unix ns; None: not known)
+    last: int | None = None  # latest root span start
     max_depth: int = 0
     calls: int = 0
     max_calls: int = 0
@@ -111,9 +125,12 @@ class Discovery:
     roots
         Root node -> :class:`RootStats`.
     used
-        Root node -> Counter of the nodes its traces used, one count per trace.
+        Root node -> Counter of the nodes its successful traces used, one count per trace.
     services_used
-        Root node -> Counter of the services its traces used, one count per trace.
+        Root node -> Counter of the services its successful traces used, one per trace.
+    failed_used
+        Root node -> Counter of the nodes its *failed* traces used (kept apart: a node
+        here and not in ``used`` was seen only on the way to a failure).
     runs
         Node -> how many times it ran (spans that entered it).
     calls
@@ -126,12 +143,15 @@ class Discovery:
     operations
         Service -> the operations it served.
     spans, traces
-        How much was read.
+        How much was read: ``spans`` counts the span records of the sources (one JSON
+        span object is one span, whatever a reader derives from it), ``traces`` every
+        trace, failed ones included.
     """
 
     roots: dict = field(default_factory=dict)
     used: dict = field(default_factory=dict)
     services_used: dict = field(default_factory=dict)
+    failed_used: dict = field(default_factory=dict)
     runs: Counter = field(default_factory=Counter)
     calls: dict = field(default_factory=lambda: defaultdict(Counter))
     rescued: dict = field(default_factory=lambda: defaultdict(Counter))
@@ -167,12 +187,15 @@ def discover_flows(traces: Iterable[list[Span]], discovery: Discovery | None = N
     return d
 
 
-def add_trace(d: Discovery, spans: list[Span], weight: int = 1) -> None:
+def add_trace(d: Discovery, spans: list[Span], weight: int = 1,
+              when: Callable[[Span], tuple[int, int]] | None = None) -> None:
     """Add one trace to ``d`` as if it had been seen ``weight`` times.
 
     A trace store sends each distinct request shape once with its count
     (:mod:`pruner.importers.clickhouse_sql`); adding it once with that weight gives
-    exactly what adding every trace would.
+    exactly what adding every trace would. ``when(root)`` gives the earliest and latest
+    start (Unix ns) of the root over those traces, when ``root.start`` is not a time
+    (a store sends start times as their rank in the trace).
 
     >>> one = [Span("t", "a", None, "gw", "GET /", SERVER),
     ...        Span("t", "b", "a", "auth", "check", SERVER, start=1)]
@@ -181,10 +204,11 @@ def add_trace(d: Discovery, spans: list[Span], weight: int = 1) -> None:
     >>> (d1.traces, d1.used, d1.calls) == (d3.traces, d3.used, d3.calls)
     True
     """
-    _add_trace(d, spans, weight)
+    _add_trace(d, spans, weight, when)
 
 
-def _add_trace(d: Discovery, spans: list[Span], weight: int = 1) -> None:
+def _add_trace(d: Discovery, spans: list[Span], weight: int = 1,
+               when: Callable[[Span], tuple[int, int]] | None = None) -> None:
     if not spans:
         return
     by_id: dict[str, Span] = {}
@@ -215,11 +239,14 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1) -> None:
     if not tops:  # every span names a parent in a cycle: no entry point to speak of
         return
     d.traces += weight
-    d.spans += len(by_id) * weight
+    d.spans += len(spans) * weight  # read_discovery replaces this with the records read
     # The entry point: the earliest span with no parent in the trace (sampling can cut a
     # trace into pieces; the first piece stands for the request).
     tops.sort(key=lambda s: (s.start, s.service, s.operation, s.span_id))
     root = tops[0]
+    if root.error:  # a failed request: kept apart, it says nothing of what the flow needs
+        _add_failed(d, root, spans, weight, when)
+        return
 
     owner: dict[str, Node] = {}  # span id -> the node (run) it belongs to
     run_of: dict[str, str] = {}  # span id -> span id of the run's entering span
@@ -267,13 +294,8 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1) -> None:
         elif kids:
             stack.extend((k, span) for k in sorted(kids, key=_order, reverse=True))
 
-    stats = d.roots.get(_node(root))
-    if stats is None:
-        stats = d.roots[_node(root)] = RootStats()
-        d.used[_node(root)] = Counter()
-        d.services_used[_node(root)] = Counter()
+    stats = _root_stats(d, root, when)
     stats.traces += weight
-    stats.failed += weight * bool(root.error)
     stats.max_depth = max(stats.max_depth, max(depth.values(), default=0))
     n_calls = sum(len(c) for c in run_calls.values())
     repeated: set = set()
@@ -317,6 +339,34 @@ def _order(span: Span) -> tuple:
 
 
 _NODES: dict = {}
+
+
+def _root_stats(d: Discovery, root: Span,
+                when: Callable[[Span], tuple[int, int]] | None = None) -> RootStats:
+    node = _node(root)
+    stats = d.roots.get(node)
+    if stats is None:
+        stats = d.roots[node] = RootStats()
+        d.used[node] = Counter()
+        d.services_used[node] = Counter()
+        d.failed_used[node] = Counter()
+    first, last = (root.start, root.start) if when is None else when(root)
+    if first:
+        stats.first = first if stats.first is None else min(stats.first, first)
+        stats.last = last if stats.last is None else max(stats.last, last)
+    return stats
+
+
+def _add_failed(d: Discovery, root: Span, spans: list[Span], weight: int = 1,
+                when: Callable[[Span], tuple[int, int]] | None = None) -> None:
+    """Count a trace whose root failed, apart: its nodes go to ``failed_used`` only."""
+    stats = _root_stats(d, root, when)
+    stats.traces += weight
+    stats.failed += weight
+    nodes = {_node(s) for s in spans if s.kind not in (CLIENT, PRODUCER) or not s.peer}
+    nodes |= {(s.peer, None) for s in spans if s.kind in (CLIENT, PRODUCER) and s.peer
+              and s.peer != s.service}
+    _count(d.failed_used[_node(root)], nodes, weight)
 
 
 def _node(span: Span) -> Node:

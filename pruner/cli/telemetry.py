@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pruner.analysis.discover import CALLS_PER_REQUEST
+from pruner.analysis.discover import CALLS_PER_REQUEST, MIN_TRACES
 from pruner.analysis.drift import DRIFT_FAIL_ON
 from pruner.cli.common import (
     EXIT_GATE,
@@ -174,11 +174,14 @@ def _window_options_on(function):
 @click.option("--max-calls", type=click.IntRange(min=1), default=CALLS_PER_REQUEST,
               show_default=True, metavar="N",
               help="Flag entry points whose requests make more calls than this.")
+@click.option("--min-traces", type=click.IntRange(min=1), default=MIN_TRACES,
+              show_default=True, metavar="N",
+              help="Propose a flow only for entry points seen in at least N successful traces.")
 @_window_options_on
 @_update_options_on
 def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, window: int,
-                     max_calls: int, since: int | None, until: int | None, force: bool,
-                     update: bool, prune: bool) -> None:
+                     max_calls: int, min_traces: int, since: int | None, until: int | None,
+                     force: bool, update: bool, prune: bool) -> None:
     """Propose flows from traces: one per entry point (the root span's service and operation).
 
     A flow requires what every trace of its entry point used (as operations, SERVICE:OP)
@@ -192,10 +195,13 @@ def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, win
     clickhouse://[USER@]HOST[:PORT]/DATABASE[?table=TABLE] (password from
     PRUNER_CLICKHOUSE_PASSWORD), chdb:PATH[?table=[DB.]TABLE] (a local ClickHouse data
     directory, in process), or Parquet files with the exporter's otel_traces columns.
+    Failed traces (the root span failed) are kept apart; entry points seen in fewer than
+    --min-traces successful traces propose no flow; proposed flows are critical: false,
+    with their evidence (traces, share, window), until a person decides.
     """
     _refuse_before_reading(output)
     result = discover_sources(sources, trace_kind, window=window, max_calls=max_calls,
-                              since=since, until=until)
+                              min_traces=min_traces, since=since, until=until)
     _write_manifest(result, output, force, update, prune, "added by pruner discover")
 
 

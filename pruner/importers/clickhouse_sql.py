@@ -246,19 +246,21 @@ def _span_columns(schema: Schema) -> str:
 
 def shapes_query(source: SpanSource, schema: Schema, since: int | None = None,
                  until: int | None = None) -> tuple[str, dict]:
-    """The distinct request shapes with their counts: rows ``(shape, n)``.
+    """The distinct request shapes with their counts: rows ``(shape, n, first, last)``.
 
     ``shape`` is an array of ``(rank, parent rank or 0, start rank, service,
     operation, kind, error, peer)``, one per span, sorted by rank. Ranks are dense
     and keep the order of the ids (and of the start times) within the trace, so the
-    analysis, which only compares them, sees the same trace. Parent ranks are found
+    analysis, which only compares them, sees the same trace. ``first[r - 1]`` and
+    ``last[r - 1]`` are the earliest and latest real start (Unix ns) at start rank ``r``
+    over the shape's traces (the root's tell when the flow was seen). Parent ranks are found
     by sorting ids and parent ids together and carrying the last id forward
     (``arrayFill``): O(n log n) in a trace's size, no join.
     """
     where, params = _where(since, until, schema)
     params.update(source.params())
     sql = f"""
-SELECT shape, count() AS n FROM (
+SELECT shape, count() AS n, minForEach(starts) AS first, maxForEach(starts) AS last FROM (
   SELECT
     arraySort(groupArray((sid, start, parent, service, {route_sql('name')}, kind, error,
                           peer))) AS a,
@@ -272,6 +274,7 @@ SELECT shape, count() AS n FROM (
                          arrayPushFront(arrayPopBack(ts_sorted), 0),
                          arrayEnumerate(ts_sorted))) AS ts_rank_sorted,
     arraySort((r, i) -> i, ts_rank_sorted, by_ts) AS start_rank,
+    arrayDistinct(ts_sorted) AS starts,
     arraySort(arrayConcat(
         arrayMap((id, r) -> (id, 0, r, 0), ids, rk),
         arrayMap((x, i) -> (x.3, 1, 0, i), a, arrayEnumerate(a)))) AS merged,

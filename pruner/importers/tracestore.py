@@ -374,6 +374,15 @@ def shape_spans(shape: Sequence) -> list[Span]:
     return spans
 
 
+def _times(first: Sequence[int], last: Sequence[int]):
+    """``when(root)`` for :func:`~pruner.analysis.discover.add_trace`: a shape's spans
+    carry start ranks; the real times of each rank come with the shape."""
+    def when(root: Span) -> tuple[int, int]:
+        rank = int(root.start)
+        return int(first[rank - 1]), int(last[rank - 1])
+    return when
+
+
 def store_discovery(sources: Sequence[str], since: int | None = None,
                     until: int | None = None,
                     discovery: Discovery | None = None) -> tuple[Discovery, dict]:
@@ -385,8 +394,8 @@ def store_discovery(sources: Sequence[str], since: int | None = None,
     with _opened(sources) as store:
         schema = store.schema()
         rows = store.rows(q.shapes_query(store.source, schema, since, until))
-        for shape, n in rows:
-            add_trace(d, shape_spans(shape), int(n))
+        for shape, n, first, last in rows:
+            add_trace(d, shape_spans(shape), int(n), _times(first, last))
         return d, {"shapes": len(rows), "engine": store.engine, "store": store.name}
 
 
