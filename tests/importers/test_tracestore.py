@@ -52,7 +52,7 @@ def login_traces() -> list[list[Span]]:
                 Span("p0", "y", "x", "worker", "publish", PRODUCER, 501, peer="kafka")]])
 
 
-def three_ways(tmp_path: Path, traces, **spelling) -> dict[str, str]:
+def three_ways(tmp_path: Path, traces, *args, **spelling) -> dict[str, str]:
     """discover from OTLP/JSON, from chdb:PATH and from Parquet: the manifests."""
     (tmp_path / "spans.ndjson").write_text(otlp_lines(traces))
     load_chdb(tmp_path / "db", traces, **spelling)
@@ -60,15 +60,16 @@ def three_ways(tmp_path: Path, traces, **spelling) -> dict[str, str]:
     out = {}
     for name, source in (("otlp", tmp_path / "spans.ndjson"), ("chdb", f"chdb:{tmp_path}/db"),
                          ("parquet", tmp_path / "spans.parquet")):
-        result = run("discover", source, "-o", tmp_path / f"{name}.yaml")
+        result = run("discover", source, "-o", tmp_path / f"{name}.yaml", *args)
         assert result.exit_code == 0, result.output
         out[name] = (tmp_path / f"{name}.yaml").read_text()
     return out
 
 
 def test_otlp_chdb_and_parquet_write_the_same_manifest(tmp_path):
-    found = three_ways(tmp_path, login_traces())
+    found = three_ways(tmp_path, login_traces(), "--min-traces", "1")
     assert body(found["otlp"]) == body(found["chdb"]) == body(found["parquet"])
+    assert "2026" not in found["chdb"] and "1970-01-01" in found["chdb"]  # real times
     assert "users-db" in found["chdb"] and "any_of" in found["chdb"]  # peers and fallbacks
 
 
@@ -124,23 +125,25 @@ def trace_sets(draw):
     return traces
 
 
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=8, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(traces=trace_sets())
 def test_every_source_gives_the_same_manifest_and_flows_break_as_their_traces_say(
         tmp_path_factory, traces):
     tmp = tmp_path_factory.mktemp("store")
-    found = three_ways(tmp, traces)
+    found = three_ways(tmp, traces, "--min-traces", "1")
     assert body(found["otlp"]) == body(found["chdb"]) == body(found["parquet"])
     manifest = load_sources([("found.yaml", found["chdb"])]).manifest
     G = dependency_graph(manifest)
     by_root: dict = {}
     for t in traces:
         root = next(s for s in t if s.parent_id is None)
+        if root.error:
+            continue  # failed requests are kept apart: they say nothing of what a flow needs
         used = {s.service for s in t} | {s.peer for s in t if s.peer and not any(
             c.parent_id == s.span_id and c.service != s.service for c in t)}
         by_root.setdefault((root.service, route(root.operation)), []).append(used)
-    flows = yaml.safe_load(found["chdb"])["flows"]
+    flows = yaml.safe_load(found["chdb"]).get("flows") or {}
     assert len(manifest.flows) == len(flows) == len(by_root)
     for flow, data in flows.items():
         m = re.match(r"Requests entering at (.*?): (.*) \(\d+ traces?\)\Z", data["description"])
@@ -180,7 +183,7 @@ def test_since_and_until_keep_the_same_spans_from_files_and_stores(tmp_path):
     (tmp_path / "spans.ndjson").write_text(otlp_lines(traces))
     load_chdb(tmp_path / "db", traces)
     window = ["--since", "1970-01-01T00:00:00.000000030Z",
-              "--until", "1970-01-01T00:00:00.000000070Z"]
+              "--until", "1970-01-01T00:00:00.000000070Z", "--min-traces", "1"]
     a = run("discover", tmp_path / "spans.ndjson", "-o", tmp_path / "a.yaml", *window)
     b = run("discover", f"chdb:{tmp_path}/db", "-o", tmp_path / "b.yaml", *window)
     assert a.exit_code == b.exit_code == 0, (a.output, b.output)
