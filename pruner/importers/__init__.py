@@ -16,11 +16,10 @@ from pruner.importers.backstage import import_backstage
 from pruner.importers.base import ImportResult, SourceError
 from pruner.importers.compose import import_compose
 from pruner.importers.emit import result_to_yaml, to_yaml
-from pruner.importers.jaeger import import_jaeger
 from pruner.importers.k8s import import_k8s
 from pruner.importers.openpsa import import_openpsa
 from pruner.importers.servicegraph import import_servicegraph
-from pruner.importers.traces import import_otlp
+from pruner.importers.traces import import_jaeger, import_otlp
 from pruner.importers.zipkin import import_zipkin
 
 __all__ = [

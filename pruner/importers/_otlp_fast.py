@@ -3,7 +3,7 @@ decoded by msgspec into typed records that keep only what discovery reads (the
 decoder skips events, links, end times and the rest without building them).
 
 It reads exactly as the streaming reader does, field by field, with the same helpers
-(:func:`~pruner.importers.otlp._id`, ``_attributes``, ``_int``); whatever it does not
+(:mod:`pruner.importers.otlp_values`); whatever it does not
 take as it is (a field of an unexpected type, a line that is not one export request)
 raises one of :data:`errors`, and the caller hands the file, from that line on, to
 the streaming reader, which reads anything and names what is wrong. A test checks
@@ -12,14 +12,16 @@ that both read the same spans from random, type-confused input.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any, Union
 
 import msgspec
 
 from pruner.analysis.discover import CLIENT, INTERNAL, PRODUCER, Span
-from pruner.importers import otlp as _ref
+from pruner.importers import otlp_values as _ref
 from pruner.importers._io import SourceFile
+from pruner.importers.base import SourceError
 
 __all__ = ["decode", "errors", "spans"]
 
@@ -81,14 +83,14 @@ def decode(raw: bytes) -> _Request:
 
 def spans(request: _Request, f: SourceFile, line: int) -> Iterator[Span]:
     """The spans of one decoded request, as :func:`pruner.importers.otlp.otlp_spans`."""
-    kinds, ident, attributes = _ref._KINDS, _ref._id, _ref._attributes
+    kinds, ident, attributes = _ref.KINDS, _ref.span_id, _ref.attributes
     for rs in request.resourceSpans:
         resource = rs.resource or {}
         service = attributes(resource.get("attributes") if isinstance(resource, dict)
                              else None).get("service.name")
         if not isinstance(service, str) or not service.strip():
             service = "unknown_service"
-        service = _ref.sys.intern(service.strip())
+        service = sys.intern(service.strip())
         scopes = rs.scopeSpans if rs.scopeSpans is not msgspec.UNSET else \
             rs.instrumentationLibrarySpans
         for scope in scopes or ():
@@ -105,7 +107,7 @@ def spans(request: _Request, f: SourceFile, line: int) -> Iterator[Span]:
                 else:
                     sid = ident(sid, f, line, "spanId", 8)
                 if trace is None or sid is None:
-                    raise _ref.SourceError(f.at(line), "an OTLP span needs 'traceId' and "
+                    raise SourceError(f.at(line), "an OTLP span needs 'traceId' and "
                                                        "'spanId'")
                 if type(parent) is str and len(parent) == 16 and not parent.strip(_HEX):
                     parent = parent.lower()
@@ -116,19 +118,19 @@ def spans(request: _Request, f: SourceFile, line: int) -> Iterator[Span]:
                 peer = None
                 if kind is CLIENT or kind is PRODUCER:
                     attrs = _attrs(s.attributes)
-                    for key in _ref._PEER_KEYS:
+                    for key in _ref.PEER_KEYS:
                         v = attrs.get(key)
                         if isinstance(v, str) and v.strip():
-                            peer = _ref.sys.intern(v.strip())
+                            peer = sys.intern(v.strip())
                             break
                 name = s.name
                 start, end = s.startTimeUnixNano, s.endTimeUnixNano
                 start = (int(start) if type(start) is str and start.isdigit() and len(start) <= 30
-                         else _ref._int(start))
+                         else _ref.integer(start))
                 end = (int(end) if type(end) is str and end.isdigit() and len(end) <= 30
-                       else _ref._int(end)) or start
+                       else _ref.integer(end)) or start
                 yield Span(trace, sid, parent, service,
-                           _ref.sys.intern(name) if isinstance(name, str) and name
+                           sys.intern(name) if isinstance(name, str) and name
                            else "unnamed", kind, start, code in (2, "STATUS_CODE_ERROR"), peer,
                            end)
 

@@ -22,71 +22,25 @@ holding OTLP ``ExportTraceServiceRequest`` objects, one per file or one per line
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 import sys
 from collections.abc import Iterator
 from typing import Any
 
-from pruner.analysis.discover import CLIENT, CONSUMER, INTERNAL, PRODUCER, SERVER, Span
+from pruner.analysis.discover import CLIENT, INTERNAL, PRODUCER, Span
 from pruner.importers._io import SourceFile, iter_json_items_at
 from pruner.importers.base import SourceError
+from pruner.importers.otlp_values import KINDS as _KINDS
+from pruner.importers.otlp_values import PEER_KEYS as _PEER_KEYS
+from pruner.importers.otlp_values import attributes as _attributes
+from pruner.importers.otlp_values import integer as _int
+from pruner.importers.otlp_values import span_id as _id
 
 __all__ = ["otlp_spans", "looks_like_otlp"]
-
-_KINDS = {1: INTERNAL, 2: SERVER, 3: CLIENT, 4: PRODUCER, 5: CONSUMER,
-          "SPAN_KIND_INTERNAL": INTERNAL, "SPAN_KIND_SERVER": SERVER,
-          "SPAN_KIND_CLIENT": CLIENT, "SPAN_KIND_PRODUCER": PRODUCER,
-          "SPAN_KIND_CONSUMER": CONSUMER}
-_HEX = re.compile(r"\A[0-9a-fA-F]+\Z")
-_PEER_KEYS = ("peer.service", "server.address", "net.peer.name", "db.system",
-              "messaging.system")
-
 
 def looks_like_otlp(value: Any) -> bool:
     """Whether a decoded JSON value is an OTLP export request (or one resourceSpans entry)."""
     return isinstance(value, dict) and ("resourceSpans" in value or "scopeSpans" in value
                                         or "instrumentationLibrarySpans" in value)
-
-
-def _id(raw: Any, f: SourceFile, line: int, what: str, size: int) -> str | None:
-    if raw is None or raw == "":
-        return None
-    if not isinstance(raw, str):
-        raise SourceError(f.at(line), f"OTLP {what} must be a string, not {type(raw).__name__}")
-    if len(raw) == 2 * size and _HEX.match(raw):
-        return raw.lower()
-    try:
-        data = base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError):
-        data = b""
-    if len(data) == size:
-        return sys.intern(data.hex())
-    if _HEX.match(raw):
-        return sys.intern(raw.lower())
-    raise SourceError(f.at(line), f"OTLP {what} {raw[:40]!r} is neither hex nor base64 "
-                                  f"of {size} bytes")
-
-
-def _attributes(raw: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if not isinstance(raw, list):
-        return out
-    for a in raw:
-        if isinstance(a, dict) and isinstance(a.get("key"), str):
-            value = a.get("value")
-            if isinstance(value, dict) and value:
-                out[a["key"]] = next(iter(value.values()))
-    return out
-
-
-def _int(raw: Any) -> int:
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 30:
-        return int(raw)
-    return 0
 
 
 def otlp_spans(f: SourceFile) -> Iterator[Span]:
@@ -201,7 +155,7 @@ def _resource_spans(rs: Any, f: SourceFile, line: int) -> Iterator[Span]:
                        kind, start, code in (2, "STATUS_CODE_ERROR"), peer, end)
 
 
-try:  # after the helpers above, which the compiled path shares
+try:  # msgspec may be missing: then the streaming reader does it all
     from pruner.importers import _otlp_fast as _fast
 except ImportError:  # msgspec is not installed: the streaming reader does it all
     _fast = None  # type: ignore[assignment]

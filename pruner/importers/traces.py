@@ -30,13 +30,14 @@ from pruner.analysis.discover import (
     fallbacks,
 )
 from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover
-from pruner.importers.base import ImportResult, SourceError, sanitize_name
-from pruner.importers.jaeger import jaeger_traces
+from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, sanitize_name
+from pruner.importers.jaeger import holds_traces, import_jaeger_links, jaeger_traces
 from pruner.importers.otlp import otlp_spans
 from pruner.importers.tracestore import is_store_source, store_discovery
 from pruner.importers.zipkin import zipkin_spans
 
 __all__ = [
+    "import_jaeger",
     "entry_points",
     "traces_evidence",
     "unix_time",
@@ -494,6 +495,32 @@ def discover_sources(sources: Sequence[str], kind: str = "auto", *,
     notes.extend(found)
     return ImportResult(document=document, notes=tuple(notes), kind="discover",
                         sources=tuple(sources))
+
+
+def import_jaeger(sources: Sequence[str]) -> ImportResult:
+    """Import Jaeger ``/api/traces`` JSON (whole traces: services with their operations
+    and the calls each made), or ``/api/dependencies`` JSON (call counts per pair).
+
+    Parameters
+    ----------
+    sources
+        Files or folders (searched recursively for ``*.json``).
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    SourceError
+        Unreadable or malformed files, or links of the wrong shape.
+    """
+    b = ManifestBuilder()
+    files = discover(sources, JSON_SUFFIXES, b.note)
+    if files and all(holds_traces(f) for f in files):
+        result = discover_sources(sources, "jaeger", flows=False)
+        return ImportResult(result.document, result.notes, "jaeger", result.sources)
+    return import_jaeger_links(sources, files, b)
 
 
 def import_otlp(sources: Sequence[str]) -> ImportResult:

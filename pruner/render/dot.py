@@ -22,7 +22,7 @@ from pruner.render.common import clean
 from pruner.report.diagram import FLOW, JUNCTION, OFF, OPERATION, Diagram, Node
 
 __all__ = ["render", "html_text", "dot_string", "tidy_svg", "STYLE", "BACKSLASH", "BIG_DIAGRAM",
-           "BIG_LAYOUT"]
+           "BIG_LAYOUT", "BOOTSTRAP_RED", "BOOTSTRAP_GREY", "bootstrap_ids", "bootstrap_dot"]
 
 # One palette for every picture (and the HTML report's CSS): fill, border, text.
 STYLE = {
@@ -306,11 +306,66 @@ def _(report: Diagram) -> str:
 
 
 # --- bootstrap (issue 13): render --bootstrap ------------------------------------
-from pruner.report.bootstrap import BootstrapDiagram  # noqa: E402
+# The start-up waves left to right: one column per wave (``rank=same``), stuck services
+# in a last column, start-up cycles in red. Arrows run in start order, from what must
+# serve first to what waits on it: solid for start-up items, dashed for runtime
+# (``startup: false``) ones. Node ids are generated, so no name can collide with DOT.
+from pruner.report.bootstrap import STARTUP, BootstrapDiagram  # noqa: E402
+
+BOOTSTRAP_RED, BOOTSTRAP_GREY = "#d93025", "#9aa0a6"
+
+
+def bootstrap_ids(diagram: BootstrapDiagram) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for _label, names in diagram.columns:
+        for name in names:
+            ids.setdefault(name, f"n{len(ids)}")
+    for tail, head, _k, _r in diagram.edges:
+        for name in (tail, head):
+            ids.setdefault(name, f"n{len(ids)}")
+    return ids
+
+
+def bootstrap_dot(diagram: BootstrapDiagram) -> str:
+    """The DOT source, byte-identical for the same diagram."""
+    ids = bootstrap_ids(diagram)
+    g = _Digraph("bootstrap")
+    g.attr(rankdir="LR", newrank="true", nodesep="0.2", ranksep="0.9", fontname=FONT,
+           bgcolor="white", pad="0.3")
+    if diagram.title:
+        g.attr(label=f'<<FONT POINT-SIZE="18"><B>{html_text(diagram.title)}</B></FONT>>',
+               labelloc="t", labeljust="l")
+    g.attr("node", fontname=FONT, fontsize="11", shape="box", style="rounded,filled",
+           fillcolor="#e6f4ea", color="#5f6368")
+    g.attr("edge", arrowsize="0.7", color="#5f6368")
+    heads = []
+    for k, (label, names) in enumerate(diagram.columns):
+        head = f"c{k}"
+        heads.append(head)
+        with g.subgraph(name=f"column{k}") as column:
+            column.attr(rank="same")
+            column.node(head, label=f"<<B>{html_text(label)}</B>>", shape="plaintext",
+                        style="", fillcolor="white")
+            for name in names:
+                attrs = {"label": dot_string(name), "tooltip": dot_string(name)}
+                if name in diagram.cycle_nodes:
+                    attrs.update(fillcolor="#fce8e6", color=BOOTSTRAP_RED,
+                                 fontcolor=BOOTSTRAP_RED, penwidth="2")
+                elif name in diagram.stuck:
+                    attrs.update(fillcolor="#f1f3f4", color=BOOTSTRAP_GREY, fontcolor="#5f6368")
+                column.node(ids[name], **attrs)
+    for a, b in zip(heads, heads[1:], strict=False):  # keeps the columns in wave order
+        g.edge(a, b, style="invis")
+    for tail, head, kind, red in diagram.edges:
+        attrs = {} if kind == STARTUP else {"style": "dashed", "color": BOOTSTRAP_GREY}
+        if red:
+            attrs = {"color": BOOTSTRAP_RED, "penwidth": "2"}
+        if tail in diagram.stuck and head not in diagram.stuck or kind != STARTUP:
+            attrs["constraint"] = "false"  # never drags a column out of wave order
+        g.edge(ids[tail], ids[head], **attrs)
+    return g.source
 
 
 @render.register
 def _(report: BootstrapDiagram) -> str:
-    from pruner.render.bootstrap_diagram import bootstrap_dot  # the module imports this one
-
     return bootstrap_dot(report)

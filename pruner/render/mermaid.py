@@ -14,10 +14,17 @@ from functools import singledispatch
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
 from pruner.render.common import clean
-from pruner.render.dot import EDGE_COLOR, STATE_WORD, STYLE
+from pruner.render.dot import (
+    BOOTSTRAP_GREY,
+    BOOTSTRAP_RED,
+    EDGE_COLOR,
+    STATE_WORD,
+    STYLE,
+    bootstrap_ids,
+)
 from pruner.report.diagram import FLOW, JUNCTION, OFF, OPERATION, Diagram
 
-__all__ = ["render", "mermaid_text"]
+__all__ = ["render", "mermaid_text", "bootstrap_mermaid"]
 
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:/@_-+()")
 
@@ -137,11 +144,43 @@ def _(report: Diagram) -> str:
 
 
 # --- bootstrap (issue 13): render --bootstrap ------------------------------------
-from pruner.report.bootstrap import BootstrapDiagram  # noqa: E402
+# One subgraph per wave, left to right; ids and colours as in the DOT drawing.
+from pruner.report.bootstrap import STARTUP, BootstrapDiagram  # noqa: E402
+
+
+def bootstrap_mermaid(diagram: BootstrapDiagram) -> str:
+    """The Mermaid source: one subgraph per column, left to right."""
+    ids = bootstrap_ids(diagram)
+    out = []
+    if diagram.title:
+        out.append(f"---\ntitle: \"{mermaid_text(diagram.title)}\"\n---")
+    out.append("flowchart LR")
+    for k, (label, names) in enumerate(diagram.columns):
+        out.append(f"  subgraph c{k}[\"{mermaid_text(label)}\"]")
+        out.append("    direction TB")
+        for name in names:
+            out.append(f"    {ids[name]}[\"{mermaid_text(name)}\"]")
+        out.append("  end")
+    for a in range(len(diagram.columns) - 1):
+        b = a + 1
+        out.append(f"  c{a} ~~~ c{b}")
+    links = []
+    for tail, head, kind, red in diagram.edges:
+        arrow = "-->" if kind == STARTUP else "-.->"
+        out.append(f"  {ids[tail]} {arrow} {ids[head]}")
+        links.append(red)
+    for name in sorted(diagram.cycle_nodes):
+        out.append(f"  style {ids[name]} fill:#fce8e6,stroke:{BOOTSTRAP_RED},"
+                   f"color:{BOOTSTRAP_RED},stroke-width:2px")
+    for name in sorted(diagram.stuck - diagram.cycle_nodes):
+        out.append(f"  style {ids[name]} fill:#f1f3f4,stroke:{BOOTSTRAP_GREY}")
+    skip = max(len(diagram.columns) - 1, 0)  # the invisible links between columns come first
+    red_links = [str(i + skip) for i, red in enumerate(links) if red]
+    if red_links:
+        out.append(f"  linkStyle {','.join(red_links)} stroke:{BOOTSTRAP_RED},stroke-width:2px")
+    return "\n".join(out) + "\n"
 
 
 @render.register
 def _(report: BootstrapDiagram) -> str:
-    from pruner.render.bootstrap_diagram import bootstrap_mermaid  # it imports this module
-
     return bootstrap_mermaid(report)

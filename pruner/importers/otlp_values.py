@@ -1,0 +1,73 @@
+"""The values of OTLP/JSON, read alike by both OTLP readers: span kinds, ids (hex or
+base64), attribute lists and 64-bit integers written as strings.
+
+:mod:`pruner.importers.otlp` (the streaming reader, which reads anything and names
+what is wrong) and :mod:`pruner.importers._otlp_fast` (the compiled path) both take
+them from here, so the two read every field the same way and neither imports the other
+back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import sys
+from typing import Any
+
+from pruner.analysis.discover import CLIENT, CONSUMER, INTERNAL, PRODUCER, SERVER
+from pruner.importers._io import SourceFile
+from pruner.importers.base import SourceError
+
+__all__ = ["KINDS", "PEER_KEYS", "span_id", "attributes", "integer"]
+
+KINDS = {1: INTERNAL, 2: SERVER, 3: CLIENT, 4: PRODUCER, 5: CONSUMER,
+          "SPAN_KIND_INTERNAL": INTERNAL, "SPAN_KIND_SERVER": SERVER,
+          "SPAN_KIND_CLIENT": CLIENT, "SPAN_KIND_PRODUCER": PRODUCER,
+          "SPAN_KIND_CONSUMER": CONSUMER}
+_HEX = re.compile(r"\A[0-9a-fA-F]+\Z")
+PEER_KEYS = ("peer.service", "server.address", "net.peer.name", "db.system",
+              "messaging.system")
+
+
+
+def span_id(raw: Any, f: SourceFile, line: int, what: str, size: int) -> str | None:
+    """A trace or span id as lower-case hex (``None`` when absent), from hex or base64."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        raise SourceError(f.at(line), f"OTLP {what} must be a string, not {type(raw).__name__}")
+    if len(raw) == 2 * size and _HEX.match(raw):
+        return raw.lower()
+    try:
+        data = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    if len(data) == size:
+        return sys.intern(data.hex())
+    if _HEX.match(raw):
+        return sys.intern(raw.lower())
+    raise SourceError(f.at(line), f"OTLP {what} {raw[:40]!r} is neither hex nor base64 "
+                                  f"of {size} bytes")
+
+
+def attributes(raw: Any) -> dict[str, Any]:
+    """An OTLP attribute list as ``{key: value}`` (values of unexpected shape skipped)."""
+    out: dict[str, Any] = {}
+    if not isinstance(raw, list):
+        return out
+    for a in raw:
+        if isinstance(a, dict) and isinstance(a.get("key"), str):
+            value = a.get("value")
+            if isinstance(value, dict) and value:
+                out[a["key"]] = next(iter(value.values()))
+    return out
+
+
+def integer(raw: Any) -> int:
+    """An OTLP 64-bit integer (a number or a decimal string), 0 when it is neither."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 30:
+        return int(raw)
+    return 0
