@@ -182,11 +182,20 @@ def service_summary(report) -> str:
 
 
 def operation_summary(report) -> str:
-    """Like :func:`service_summary`, for operations (spec §8)."""
+    """Like :func:`service_summary`, for operations (spec §8). The operations that are down
+    or degraded only because their whole service is are counted, and said apart, so the
+    total agrees with the JSON and the list above it (:func:`troubled_operations`) agrees
+    with what is left."""
     off = sum(1 for s in report.operations if s.off)
     down = len(report.operations_in(DOWN)) - off
-    return (f"{off} {report.off_word}, {down} down, "
-            f"{len(report.operations_in(DEGRADED))} degraded, "
+    degraded = len(report.operations_in(DEGRADED))
+    alone_down, alone_degraded = troubled_operations(report)
+    with_down = down - len(alone_down)
+    with_degraded = degraded - len(alone_degraded)
+    down_words = f"{down} down" + (f" ({with_down} with their service)" if with_down else "")
+    degraded_words = (f"{degraded} degraded"
+                      + (f" ({with_degraded} with their service)" if with_degraded else ""))
+    return (f"{off} {report.off_word}, {down_words}, {degraded_words}, "
             f"{len(report.operations_in(UP))} up")
 
 
@@ -202,6 +211,32 @@ def troubled_operations(report) -> tuple[list[str], list[str]]:
 
 
 # -- pruner drift: wording shared by its formats (plain text; each format escapes it) --
+
+def declared_size(report) -> str:
+    """The manifest's services and, apart, its operations: ``24 services, 20 operations``."""
+    words = plural(report.declared_services, "service", "services")
+    if report.declared_operations:
+        words += ", " + plural(report.declared_operations, "operation", "operations")
+    return words
+
+
+def observed_counts(observation) -> tuple[int, int]:
+    """The services and, apart, the operations (``S:O`` of a service it also saw) that an
+    observation saw."""
+    names = set(observation.services)
+    operations = sum(1 for n in names if ":" in n and n.rsplit(":", 1)[0] in names)
+    return len(names) - operations, operations
+
+
+def observed_size(observation) -> str:
+    """What an observation saw, services and operations counted apart, as
+    :func:`declared_size` counts the manifest."""
+    services, operations = observed_counts(observation)
+    words = plural(services, "service", "services")
+    if operations:
+        words += ", " + plural(operations, "operation", "operations")
+    return words
+
 
 #: What each ``--fail-on`` of ``pruner drift`` fails on.
 DRIFT_GATE_RULE = {"undeclared-critical": "undeclared dependencies under a critical flow",

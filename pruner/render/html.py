@@ -300,6 +300,15 @@ def _flow_rows(report: Overview) -> list[str]:
     return out
 
 
+def _list_heading(report: Overview) -> str:
+    """The service list's heading: services and operations counted apart, adding up to
+    what the list holds (its pager says how many are shown)."""
+    operations = sum(1 for n in report.nodes if n.operation_of is not None)
+    if not operations:
+        return f"Services ({report.services_total})"
+    return f"Services ({report.services_total}) and operations ({operations})"
+
+
 def _pager(total: int, what: str, ident: str) -> str:
     if total <= PAGE:
         return f'<div class="pager" id="{ident}"><span class="muted">{total} shown</span></div>'
@@ -399,7 +408,7 @@ def _(report: Overview, svg: str | None = None) -> str:
            '</tr></thead><tbody id="flow-rows">', *_flow_rows(report), "</tbody></table>",
            _pager(total_flows, "flows", "flow-pager"),
            '</section><section id="services-section">',
-           f"<h2>Services ({report.services_total})</h2>",
+           f"<h2>{_list_heading(report)}</h2>",
            '<div class="tools js-only"><input type="search" id="svc-search" '
            'placeholder="Find a service" aria-label="Find a service">'
            '<select id="svc-state" aria-label="Services in state"><option value="">all'
@@ -407,7 +416,8 @@ def _(report: Overview, svg: str | None = None) -> str:
            '</option><option value="degraded">degraded</option><option value="up">up'
            "</option></select></div>",
            '<ul id="service-list">', *_service_items(report), "</ul>",
-           _pager(report.services_total, "services", "service-pager"),
+           _pager(len(report.nodes) or report.services_total, "services and operations",
+                  "service-pager"),
            "</section></div>",
            '<section id="focus" class="js-only"><h2>Diagram</h2>',
            '<p id="focus-caption" class="muted"></p>',

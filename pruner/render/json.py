@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP, ItemStatus
-from pruner.render.common import Dispatch, line_text
+from pruner.render.common import Dispatch, line_text, observed_counts
 
 if TYPE_CHECKING:  # registering by class name imports no report module (start-up)
     from pruner.report import CheckReport, CutsReport, EssentialReport, RankReport, ValidateReport
@@ -259,12 +259,14 @@ def drift_json(report: DriftReport) -> dict:
         "observed": {
             "kind": obs.kind,
             "sources": list(obs.sources),
-            "services": len(obs.services),
+            "services": observed_counts(obs)[0],
+            "operations": observed_counts(obs)[1],
             "dependencies": d.observed_edges,
             "notes": list(obs.notes),
         },
         "summary": {
             "declared_services": report.declared_services,
+            "declared_operations": report.declared_operations,
             "declared_flows": report.declared_flows,
             "declared_dependencies": d.declared_edges,
             "observed_dependencies": d.observed_edges,

@@ -101,7 +101,9 @@ def _(report: DiffReport) -> str:
 # --- drift (issue 6) ---
 from pruner.render.common import (  # noqa: E402  (kept in this block on purpose)
     DRIFT_GATE_RULE,
+    declared_size,
     drift_verdict,
+    observed_size,
     plural,
     traffic_facts,
     undeclared_facts,
@@ -118,11 +120,11 @@ def _(report: DriftReport) -> str:
         f"{'FAIL' if not gate.passed else 'PASS'}: {drift_verdict(report)} "
         f"(--fail-on {gate.fail_on}: fails on {DRIFT_GATE_RULE[gate.fail_on]})",
         f"declared: {report.source} "
-        f"({plural(report.declared_services, 'service', 'services')}, "
+        f"({declared_size(report)}, "
         f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
         f"{plural(report.declared_flows, 'flow', 'flows')})",
         f"observed: {obs.kind} from {', '.join(obs.sources) or '-'} "
-        f"({plural(len(obs.services), 'service', 'services')}, "
+        f"({observed_size(obs)}, "
         f"{plural(d.observed_edges, 'dependency', 'dependencies')})",
         f"observed dependencies the manifest declares: {d.matched} of {d.observed_edges}; "
         f"not judged: {plural(d.unjudged, 'declaration', 'declarations')}",

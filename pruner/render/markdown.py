@@ -298,7 +298,9 @@ def _(report: DiffReport) -> str:
 from pruner.render.common import (  # noqa: E402  (kept in this block on purpose)
     DRIFT_GATE_RULE,
     calls_text,
+    declared_size,
     drift_verdict,
+    observed_size,
     plural,
     undeclared_notes,
 )
@@ -338,11 +340,11 @@ def _(report: DriftReport) -> str:
     if len(obs.sources) > 10:
         sources += f" and {len(obs.sources) - 10} more"
     out.append(f"Declared {code_span(report.source)} "
-               f"({plural(report.declared_services, 'service', 'services')}, "
+               f"({declared_size(report)}, "
                f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
                f"{plural(report.declared_flows, 'flow', 'flows')}) · observed "
                f"{md_text(obs.kind)} {sources} "
-               f"({plural(len(obs.services), 'service', 'services')}, "
+               f"({observed_size(obs)}, "
                f"{plural(d.observed_edges, 'dependency', 'dependencies')}) · gate: "
                f"`--fail-on {gate.fail_on}` (fails on {DRIFT_GATE_RULE[gate.fail_on]})  ")
     out.append(f"Observed dependencies that the manifest declares: {d.matched} of "

@@ -177,6 +177,8 @@ def _(report: DiffReport, color: bool = False) -> str:
 # --- drift (issue 6) ---
 from pruner.render.common import (  # noqa: E402  (kept in this block on purpose)
     DRIFT_GATE_RULE,
+    declared_size,
+    observed_size,
     traffic_facts,
     undeclared_text,
 )
@@ -187,11 +189,11 @@ def _(report: DriftReport, color: bool = False) -> str:
     d, obs = report.drift, report.observation
     out = [
         f"Declared: {clean(report.source)} "
-        f"({plural(report.declared_services, 'service', 'services')}, "
+        f"({declared_size(report)}, "
         f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
         f"{plural(report.declared_flows, 'flow', 'flows')})",
         f"Observed: {obs.kind} from {clean(', '.join(obs.sources)) or '-'} "
-        f"({plural(len(obs.services), 'service', 'services')}, "
+        f"({observed_size(obs)}, "
         f"{plural(d.observed_edges, 'dependency', 'dependencies')})",
     ]
     out += [f"  note: {clean(n)}" for n in obs.notes]

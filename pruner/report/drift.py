@@ -21,9 +21,10 @@ class DriftReport:
     """Everything the drift renderers show.
 
     ``source`` is the manifest path; ``observation`` what it was compared with (kind,
-    sources, counts, the importer's notes); ``declared_services`` and ``declared_flows``
-    give the manifest's size; ``locations`` where each declared service that a finding
-    names is defined (the file-pointing formats, e.g. SARIF, point there).
+    sources, counts, the importer's notes); ``declared_services``,
+    ``declared_operations`` and ``declared_flows`` give the manifest's size (services
+    and operations counted apart); ``locations`` where each declared service that a
+    finding names is defined (the file-pointing formats, e.g. SARIF, point there).
     """
 
     source: str
@@ -33,6 +34,7 @@ class DriftReport:
     drift: Drift
     gate: DriftGate
     locations: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
+    declared_operations: int = 0
 
 
 def drift_report(
@@ -56,5 +58,10 @@ def drift_report(
     named = {n for u in result.undeclared for n in (u.source, u.target)}
     named.update(t.name for t in result.uncovered_traffic)
     locations = {n: G.nodes[n]["service"].location for n in sorted(named) if n in G}
-    return DriftReport(source, observation, G.number_of_nodes(), len(G.graph["flows"]), result,
-                       drift_gate(result, fail_on), MappingProxyType(locations))
+    # Services and operations are counted apart (as in every report); a common-cause
+    # group compiled into a node is neither.
+    kinds = [G.nodes[n]["service"] for n in G]
+    services = sum(1 for s in kinds if s.operation_of is None and not s.common_cause)
+    operations = sum(1 for s in kinds if s.operation_of is not None)
+    return DriftReport(source, observation, services, len(G.graph["flows"]), result,
+                       drift_gate(result, fail_on), MappingProxyType(locations), operations)
