@@ -155,6 +155,8 @@ def _(report: DiffReport) -> str:
             "new_startup_cycles": [list(c) for c in report.startup_cycles],
             "unbootstrappable": list(report.unbootstrappable),
         }
+    if report.warnings:  # only when a removal rests on nothing known (docs/manifest.md)
+        data["warnings"] = list(report.warnings)
     return dumps(data)
 
 

@@ -172,6 +172,7 @@ def _(report: DiffReport, color: bool = False) -> str:
     word = "PASS" if report.gate.passed else "FAIL"
     word = _paint(word, "green" if report.gate.passed else "red", color)
     out.append(f"{verdict(report)} — gate (--fail-on {report.gate.fail_on}): {word}")
+    out += [f"warning: {clean(w)}" for w in report.warnings]
     return "\n".join(out) + "\n"
 
 
