@@ -137,19 +137,14 @@ class Stale:
 
 
 @dataclass(frozen=True, slots=True)
-class NotObserved:
+class NotObserved(Stale):
     """A declared dependency never observed, that a deployment file or catalogue states
     (its evidence is inferred or unverified): not stale, since there are legitimate
-    reasons for traces never to show it; ``why`` names the likeliest."""
+    reasons for traces never to show it; ``why`` names the likeliest, ``evidence`` says
+    what states it. (Shaped like :class:`Stale`; :attr:`Drift.stale` never holds one.)"""
 
-    source: str
-    target: str
-    soft: bool
-    group: bool
-    note: str | None
-    location: Location
-    why: str
-    evidence: str
+    why: str = ""
+    evidence: str = ""
 
 
 def not_observed_reason(item: Item) -> str:
