@@ -135,7 +135,9 @@ def import_jaeger_links(sources: Sequence[str], files: Sequence[SourceFile],
             note = "observed by Jaeger (call count not stated)"
         else:
             note = f"observed by Jaeger: {n} call{'s' if n != 1 else ''}"
-        b.add_edge(p, c, note=note)
+        b.add_edge(p, c, note=note,
+                   evidence=["jaeger" if (p, c) in unknown_counts and not n
+                             else f"jaeger {n:,} calls"])
     return as_result(b, "jaeger", sources, "dependency links")
 
 
