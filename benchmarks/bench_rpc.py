@@ -71,6 +71,23 @@ def generate(path: Path, spans_wanted: int, seed: int = 1) -> int:
     return spans
 
 
+def generate_giant(path: Path, spans_wanted: int) -> int:
+    """One trace of ``spans_wanted`` spans: a root calling a store once per item, one call
+    after the other, every tenth call also nesting a chain of ten (Zipkin v2, one span a
+    line)."""
+    with path.open("w") as fh:
+        fh.write(json.dumps({"traceId": "1", "id": "r", "name": "GET /giant", "kind": "SERVER",
+                             "timestamp": 1, "duration": 10 * spans_wanted,
+                             "localEndpoint": {"serviceName": "gateway"}}) + "\n")
+        for i in range(1, spans_wanted):
+            parent = "r" if i % 10 == 1 else f"s{i - 1}"
+            fh.write(json.dumps({"traceId": "1", "id": f"s{i}", "parentId": parent,
+                                 "name": "getItem", "kind": "SERVER", "timestamp": 2 + 5 * i,
+                                 "duration": 4, "localEndpoint": {
+                                     "serviceName": f"store-{i % 10}"}}) + "\n")
+    return spans_wanted
+
+
 def _child(code: str) -> tuple[float, int]:
     """Seconds and peak RSS (KiB) of ``code`` run in a fresh interpreter."""
     start = time.perf_counter()
@@ -85,8 +102,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spans", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="100,000 spans instead")
+    parser.add_argument("--giant", action="store_true",
+                        help="one trace of --spans spans: with the default --window (left out, "
+                             "with a warning) and with --window large enough to read it")
     args = parser.parse_args()
     wanted = 100_000 if args.quick else args.spans
+    if args.giant:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp, "giant.json")
+            generate_giant(path, wanted)
+            print(f"one trace of {wanted:,} spans, {path.stat().st_size / (1 << 20):,.0f} MiB")
+            f = repr(str(path))
+            for window in (None, wanted):
+                extra = f", '--window', '{window}'" if window else ""
+                secs, rss = _child(
+                    "import sys; from pruner.cli import main\n"
+                    f"sys.argv = ['pruner', 'rpc', {f}, '--format', 'json', '-o', '/dev/null'"
+                    f"{extra}]\ntry: main()\nexcept SystemExit as e: assert e.code in "
+                    "(0, 2, None), e.code")
+                print(f"pruner rpc --window {window or 'default'}: {secs:.1f} s, peak RSS "
+                      f"{rss / 1024:.0f} MiB")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "spans.ndjson")
         started = time.perf_counter()

@@ -350,38 +350,39 @@ def trace_shape(spans: list[Span], min_calls: int = MIN_CALLS) -> TraceShape | N
     calls: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     caller_of: dict[str, str] = {}
     seen = 0
+    caller_side, callee_side, kids_of = _CALLER_SIDE, _CALLEE_SIDE, children.get
     # Walk every top's tree (the request and any pieces cut off from it), parents first.
     stack: list[tuple[Span, Span | None, int]] = [(t, None, 0) for t in tops]
+    pop, push = stack.pop, stack.append
     while stack:
-        span, parent, depth = stack.pop()
+        span, parent, depth = pop()
         seen += 1
-        if span.end < span.start:
+        start, end = span.start, span.end
+        if end < start:
             backwards += 1
             first_backwards = first_backwards or span.span_id
-        kids = children.get(span.span_id, ())
-        if span is root:
-            rpc = False
-        elif span.kind in _CALLER_SIDE:
-            rpc = True
-        elif span.kind in _CALLEE_SIDE:
-            rpc = parent is None or (parent.service != span.service
-                                     and parent.kind not in _CALLER_SIDE)
-        else:  # a span of unstated kind entering another service is that call's server side
-            rpc = parent is not None and (parent.service != span.service
-                                          and parent.kind not in _CALLER_SIDE)
+            end = start
+        kids = kids_of(span.span_id, ())
+        kind = span.kind
+        if kind in caller_side:
+            rpc = span is not root
+        elif parent is None:
+            rpc = kind in callee_side and span is not root
+        else:  # a server side (or a span of unstated kind) entering another service
+            rpc = parent.service != span.service and parent.kind not in caller_side
         if rpc:
             depth += 1
             rpcs += 1
-            callee = _callee(span, kids)
-            callees[callee.split(":", 1)[0]] += 1
+            service, callee = _callee(span, kids)
+            callees[service] += 1
             if parent is not None:
-                calls[(parent.span_id, callee)].append((span.start, max(span.end, span.start)))
+                calls[(parent.span_id, callee)].append((start, end))
                 if parent.span_id not in caller_of:
                     caller_of[parent.span_id] = node_name(parent)
-        if depth > max_depth:
-            max_depth = depth
+            if depth > max_depth:
+                max_depth = depth
         for k in kids:
-            stack.append((k, span, depth))
+            push((k, span, depth))
     if seen < len(by_id):
         stuck = sorted(set(by_id) - _reached(tops, children))
         problems.append(f"trace {trace_id}: {len(by_id) - seen} span(s) in a cycle of parent "
@@ -418,14 +419,19 @@ def _reached(tops: list[Span], children: dict) -> set:
     return reached
 
 
-def _callee(span: Span, kids) -> str:
+def _callee(span: Span, kids) -> tuple[str, str]:
+    """The callee service and operation of the RPC ``span`` (see the module)."""
     if span.kind in _CALLER_SIDE:
-        other = [k for k in kids if k.service != span.service or k.kind in _CALLEE_SIDE]
-        if other:
-            return node_name(min(other, key=lambda k: (k.start, k.span_id)))
+        first = None
+        for k in kids:
+            if (k.service != span.service or k.kind in _CALLEE_SIDE) and (
+                    first is None or (k.start, k.span_id) < (first.start, first.span_id)):
+                first = k
+        if first is not None:
+            return first.service, node_name(first)
         if span.peer and span.peer != span.service:
-            return _named(span.peer, span.operation)
-    return node_name(span)
+            return span.peer, _named(span.peer, span.operation)
+    return span.service, node_name(span)
 
 
 def _end(span: Span) -> int:
@@ -444,6 +450,14 @@ def _critical_path(root: Span, children: dict) -> tuple[tuple[str, ...], tuple[P
         nxt = min(kids, key=lambda k: (-_end(k), k.start, k.service, k.operation, k.span_id),
                   default=None)
         start, end = span.start, _end(span)
+        latest = max(latest, end)
+        if len(path) >= MAX_PATH:  # past the cap only the walk goes on
+            if len(path) == MAX_PATH:
+                path.append(CUT)
+            if nxt is None:
+                break
+            span = nxt
+            continue
         covered = 0
         if kids:
             cursor = start
@@ -456,13 +470,9 @@ def _critical_path(root: Span, children: dict) -> tuple[tuple[str, ...], tuple[P
         if nxt is not None and len(kids) > 1:
             runner = max(_end(k) for k in kids if k is not nxt)
             slack = (_end(nxt) - runner) / _NS_PER_MS
-        if len(path) < MAX_PATH:
-            path.append(node_name(span))
-            steps.append(PathStep(path[-1], (end - start - covered) / _NS_PER_MS, slack,
-                                  (start - root.start) / _NS_PER_MS, (end - start) / _NS_PER_MS))
-        elif len(path) == MAX_PATH:
-            path.append(CUT)
-        latest = max(latest, end)
+        path.append(node_name(span))
+        steps.append(PathStep(path[-1], (end - start - covered) / _NS_PER_MS, slack,
+                              (start - root.start) / _NS_PER_MS, (end - start) / _NS_PER_MS))
         if nxt is None:
             break
         span = nxt
