@@ -13,7 +13,9 @@ batching candidate). Then, each in a fresh process, in one run:
 3. the reader and the trace assembly (``pruner.importers.traces.source_traces``);
 4. ``pruner rpc FILE --format json``.
 
-It prints seconds, spans per second, each as a ratio to (1) and (2), and peak RSS.
+It prints seconds, spans per second, each as a ratio to (1) and (2), and peak RSS. Every
+child runs with the CLI's garbage-collector threshold, so the ratios compare work, not
+collector settings.
 """
 
 from __future__ import annotations
@@ -144,7 +146,10 @@ def main() -> None:
                 f"sys.argv = ['pruner', 'rpc', {f}, '--format', 'json', '-o', '/dev/null']\n"
                 "try: main()\nexcept SystemExit as e: assert e.code in (0, None), e.code"),
         }
-        results = {name: _child(code) for name, code in runs.items()}
+        # Every child collects cyclic garbage as rarely as the CLI does (pruner.cli sets
+        # this threshold): held spans would otherwise be rescanned by every collection.
+        gc = "import gc; gc.set_threshold(50_000, 20, 100)\n"
+        results = {name: _child(gc + code) for name, code in runs.items()}
         loads = results["json.loads of every line"][0]
         reader = results["OTLP reader (spans decoded)"][0]
         print(f"{'':30} {'seconds':>8} {'spans/s':>10} {'x loads':>8} {'x reader':>9} "

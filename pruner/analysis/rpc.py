@@ -81,6 +81,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from pruner.analysis.discover import CLIENT, CONSUMER, PRODUCER, SERVER, Span, route
 
@@ -238,11 +239,11 @@ class Instance:
     saved_ns: int
 
 
-@dataclass(frozen=True)
-class PathStep:
+class PathStep(NamedTuple):
     """One span on a critical path: its node, self time, the runner-up's slack (``None``
     when the span had no other child), and when it started (from the root's start) and
-    how long it took. Times in ms (means over traces when aggregated)."""
+    how long it took. Times in ms (means over traces when aggregated). (A named tuple:
+    one per step of every trace.)"""
 
     node: str
     self_ms: float
@@ -290,14 +291,20 @@ def _tree(spans: list[Span]) -> tuple[dict, dict, list, int]:
             by_id[s.span_id] = s
         else:
             dropped += 1
-    children: dict[str, list[Span]] = defaultdict(list)
+    children: dict[str, list[Span]] = {}
     tops: list[Span] = []
+    shared = "#server" in "\x00".join(by_id)  # a quick superset test: checked per span below
     for sid, s in by_id.items():
         parent = s.parent_id
-        if parent is not None and sid != parent + "#server" and parent + "#server" in by_id:
+        if shared and parent is not None and sid != parent + "#server" and (
+                parent + "#server" in by_id):
             parent += "#server"  # a child of a shared span runs on its server side
         if parent is not None and parent != sid and parent in by_id:
-            children[parent].append(s)
+            kids = children.get(parent)
+            if kids is None:
+                children[parent] = [s]
+            else:
+                kids.append(s)
         else:
             tops.append(s)
     return by_id, children, tops, dropped
@@ -447,8 +454,24 @@ def _critical_path(root: Span, children: dict) -> tuple[tuple[str, ...], tuple[P
     span = root
     while True:
         kids = children.get(span.span_id, ())
-        nxt = min(kids, key=lambda k: (-_end(k), k.start, k.service, k.operation, k.span_id),
-                  default=None)
+        # the child that ends last (ties: the earlier start, then the name), the latest
+        # end among the others (the runner-up), and every child's interval
+        nxt = None
+        nxt_end = runner = 0
+        intervals = []
+        for k in kids:
+            ks, ke = k.start, k.end
+            if ke < ks:
+                ke = ks
+            intervals.append((ks, ke))
+            if nxt is None or ke > nxt_end or (ke == nxt_end and (
+                    ks, k.service, k.operation, k.span_id) < (
+                    nxt.start, nxt.service, nxt.operation, nxt.span_id)):
+                if nxt is not None and nxt_end > runner:
+                    runner = nxt_end
+                nxt, nxt_end = k, ke
+            elif ke > runner:
+                runner = ke
         start, end = span.start, _end(span)
         latest = max(latest, end)
         if len(path) >= MAX_PATH:  # past the cap only the walk goes on
@@ -459,17 +482,14 @@ def _critical_path(root: Span, children: dict) -> tuple[tuple[str, ...], tuple[P
             span = nxt
             continue
         covered = 0
-        if kids:
-            cursor = start
-            for k in sorted(kids, key=lambda k: k.start):
-                a, b = max(k.start, cursor), min(_end(k), end)
-                if b > a:
-                    covered += b - a
-                    cursor = b
-        slack = None
-        if nxt is not None and len(kids) > 1:
-            runner = max(_end(k) for k in kids if k is not nxt)
-            slack = (_end(nxt) - runner) / _NS_PER_MS
+        cursor = start
+        intervals.sort()
+        for ks, ke in intervals:
+            a, b = max(ks, cursor), min(ke, end)
+            if b > a:
+                covered += b - a
+                cursor = b
+        slack = (nxt_end - runner) / _NS_PER_MS if len(kids) > 1 else None
         path.append(node_name(span))
         steps.append(PathStep(path[-1], (end - start - covered) / _NS_PER_MS, slack,
                               (start - root.start) / _NS_PER_MS, (end - start) / _NS_PER_MS))
