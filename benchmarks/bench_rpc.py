@@ -150,6 +150,7 @@ def main() -> None:
         # this threshold): held spans would otherwise be rescanned by every collection.
         gc = "import gc; gc.set_threshold(50_000, 20, 100)\n"
         results = {name: _child(gc + code) for name, code in runs.items()}
+        inline = _alternating(path)
         loads = results["json.loads of every line"][0]
         reader = results["OTLP reader (spans decoded)"][0]
         print(f"{'':30} {'seconds':>8} {'spans/s':>10} {'x loads':>8} {'x reader':>9} "
@@ -157,6 +158,37 @@ def main() -> None:
         for name, (secs, rss) in results.items():
             print(f"{name:30} {secs:8.1f} {spans / secs:10,.0f} {secs / loads:8.2f} "
                   f"{secs / reader:9.2f} {rss / 1024:7.0f} MiB")
+        print("one process, reader and reader + assembly + analysis alternating twice "
+              "(less exposed to a loaded machine than separate processes):")
+        for k, (read, whole) in enumerate(inline, 1):
+            print(f"  round {k}: reader {read:.1f} s, rpc (reader, assembly, analysis) "
+                  f"{whole:.1f} s = {whole / read:.2f}x the reader")
+
+
+def _alternating(path: Path) -> list[tuple[float, float]]:
+    """Seconds of the OTLP reader alone and of the whole rpc pipeline (reader, assembly,
+    analysis; no rendering), alternated twice in this process."""
+    import gc
+
+    from pruner.analysis.rpc import RpcAccumulator
+    from pruner.importers._io import SourceFile
+    from pruner.importers.otlp import otlp_spans
+    from pruner.importers.traces import source_traces
+
+    gc.set_threshold(50_000, 20, 100)
+    rounds = []
+    for _ in range(2):
+        started = time.perf_counter()
+        for _read in otlp_spans(SourceFile(path, "x", True)):
+            pass
+        read = time.perf_counter() - started
+        started = time.perf_counter()
+        acc = RpcAccumulator()
+        for where, trace in source_traces([str(path)]):
+            acc.add(trace, where)
+        acc.profiles()
+        rounds.append((read, time.perf_counter() - started))
+    return rounds
 
 
 if __name__ == "__main__":
