@@ -128,6 +128,9 @@ def _rss_reader():
     return rss
 
 
+_STARTUP = 5.0  # seconds: more than any interpreter start-up and import takes
+
+
 def _age() -> float:
     """Seconds since this process started (Linux; 0 elsewhere): a budget counts the
     interpreter's own start too, as a person timing the command would."""
@@ -139,7 +142,9 @@ def _age() -> float:
         age = uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError, AttributeError):
         return 0.0
-    return age if 0.0 <= age < 60.0 else 0.0  # a long-lived process (tests): from now
+    # Older than a start-up takes: pruner runs inside a long-lived process (a test
+    # session, a tool calling main()), whose age is not this command's; count from now.
+    return age if 0.0 <= age < _STARTUP else 0.0
 
 
 class _Watchdog:
