@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pruner.analysis.bdd import FALSE, TRUE, Bdd
-from pruner.analysis.hard import HardModel, hard_model, strongly_connected
+from pruner.analysis.hard import HardModel, hard_model, least_fixpoint
 from pruner.errors import Problem, display
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -175,23 +175,7 @@ def _structure(G: nx.DiGraph, flows: tuple[str, ...], deadline: float | None,
             parts.append(b.at_least(fails, [func[m] for m in members]))
         return b.disjoin(parts)
 
-    components = strongly_connected(model)
-    total = len(components)
-    for done, component in enumerate(components, 1):
-        if len(component) == 1:
-            func[component[0]] = compute(component[0])
-        else:
-            changed = True
-            while changed:
-                check()
-                changed = False
-                for v in component:
-                    new = compute(v)
-                    if new != func[v]:
-                        func[v] = new
-                        changed = True
-        if progress is not None and (done % 256 == 0 or done == total):
-            progress(done, total)
+    least_fixpoint(model, func, compute, FALSE, b.disjoin, check=check, progress=progress)
     return model, b, func, level
 
 

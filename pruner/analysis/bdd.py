@@ -31,13 +31,25 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
-__all__ = ["FALSE", "TRUE", "Bdd", "Sensitivity"]
+from pruner.errors import BudgetExhausted
+
+__all__ = ["DEFAULT_MAX_NODES", "FALSE", "TRUE", "Bdd", "NodeLimit", "Sensitivity"]
 
 FALSE = 0
 TRUE = 1
 _TERMINAL_VAR = 1 << 62  # terminals sort after every variable
 _CHECK_EVERY = 4096  # memo misses between calls of the ``check`` hook
 _AND, _OR = 0, 1
+#: Default node cap of a manager. A node costs about 300 bytes with its unique-table
+#: entry and its share of the operation caches (measured: 2 million nodes of the
+#: quorum shapes in benchmarks/, 0.6 GB), so the default keeps one diagram well below
+#: the 1 GB a command may use; raise it with ``max_nodes``.
+DEFAULT_MAX_NODES = 2_000_000
+
+
+class NodeLimit(BudgetExhausted):
+    """A decision diagram grew past its node cap (the function is too large for
+    the memory a command may use); ``partial`` is whatever the caller could finish."""
 
 
 class Bdd:
@@ -48,16 +60,29 @@ class Bdd:
     check : callable, optional
         Called every few thousand steps of work, so a caller can stop a long
         computation by raising from it (a deadline).
+    max_nodes : int, optional
+        Node cap (default :data:`DEFAULT_MAX_NODES`): past it, at the next check,
+        :class:`NodeLimit` is raised. ``0`` means no cap.
     """
 
-    def __init__(self, check: Callable[[], None] | None = None):
+    def __init__(self, check: Callable[[], None] | None = None,
+                 max_nodes: int | None = None):
         self.var: list[int] = [_TERMINAL_VAR, _TERMINAL_VAR]
         self.lo: list[int] = [FALSE, TRUE]
         self.hi: list[int] = [FALSE, TRUE]
         self._unique: dict[tuple[int, int, int], int] = {}
         self._memo: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        self._ite: dict[tuple[int, int, int], int] = {}
         self._check = check
+        self.max_nodes = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
         self._steps = 0
+
+    def _checkpoint(self) -> None:
+        """Every few thousand steps: the node cap, then the caller's hook."""
+        if self.max_nodes and len(self.var) > self.max_nodes:
+            raise NodeLimit(f"decision diagram past its cap of {self.max_nodes:,} nodes")
+        if self._check is not None:
+            self._check()
 
     def __len__(self) -> int:
         """Number of nodes built (terminals included)."""
@@ -149,8 +174,7 @@ class Bdd:
             steps += 1
             if steps >= _CHECK_EVERY:
                 steps = 0
-                if self._check is not None:
-                    self._check()
+                self._checkpoint()
             vx, vy = var[x], var[y]
             if vx < vy:
                 todo += (-1 - vx, key, hi[x], y, lo[x], y)
@@ -161,54 +185,128 @@ class Bdd:
         self._steps = steps
         return out[0]
 
-    def disjoin(self, functions: Sequence[int]) -> int:
-        """OR of several functions, as a balanced tree of pairs."""
-        layer = [f for f in functions if f != FALSE]
-        if TRUE in layer:
-            return TRUE
+    def ite(self, f: int, g: int, h: int) -> int:
+        """``if f then g else h`` (Bryant's ITE, iterative, memoised).
+
+        When every variable of ``f`` comes before those of ``g`` and ``h`` (the
+        members of a quorum, taken bottom-up), it copies ``f`` once with its TRUE
+        leaf replaced by ``g`` and its FALSE leaf by ``h``: linear in ``f``.
+        """
+        var, lo, hi = self.var, self.lo, self.hi
+        memo = self._ite
+        node = self.node
+        apply = self._apply
+        out: list[int] = []
+        todo: list[tuple] = [(f, g, h)]
+        steps = self._steps
+        while todo:
+            task = todo.pop()
+            x = task[0]
+            if x < 0:  # combine: (-1 - var, memo key); hi on top of lo
+                hi_ = out.pop()
+                result = node(-1 - x, out.pop(), hi_)
+                memo[task[1]] = result
+                out.append(result)
+                continue
+            y, z = task[1], task[2]
+            if x == TRUE or y == z:
+                out.append(y)
+                continue
+            if x == FALSE:
+                out.append(z)
+                continue
+            if y == x:
+                y = TRUE
+            if z == x:
+                z = FALSE
+            if y == TRUE:
+                out.append(x if z == FALSE else apply(_OR, x, z))
+                continue
+            if z == FALSE:
+                out.append(apply(_AND, x, y))
+                continue
+            key = (x, y, z)
+            found = memo.get(key)
+            if found is not None:
+                out.append(found)
+                continue
+            steps += 1
+            if steps >= _CHECK_EVERY:
+                steps = 0
+                self._checkpoint()
+            v = min(var[x], var[y], var[z])
+            x0, x1 = (lo[x], hi[x]) if var[x] == v else (x, x)
+            y0, y1 = (lo[y], hi[y]) if var[y] == v else (y, y)
+            z0, z1 = (lo[z], hi[z]) if var[z] == v else (z, z)
+            todo.append((-1 - v, key))
+            todo.append((x1, y1, z1))
+            todo.append((x0, y0, z0))
+        self._steps = steps
+        return out[0]
+
+    def _combine(self, op: int, functions: Sequence[int]) -> int:
+        """AND or OR of several functions: ordered by their top variable, then
+        combined in a balanced tree of pairs (neighbours in the order hold nearby
+        variables, so each pair's diagram stays small)."""
+        zero, one = (FALSE, TRUE) if op == _AND else (TRUE, FALSE)
+        layer = sorted({f for f in functions if f != one}, key=self.var.__getitem__)
+        if zero in layer:
+            return zero
         if not layer:
-            return FALSE
+            return one
         while len(layer) > 1:
-            paired = [self._apply(_OR, a, b) for a, b in zip(layer[::2], layer[1::2],
-                                                                strict=False)]
+            paired = [self._apply(op, a, b) for a, b in zip(layer[::2], layer[1::2],
+                                                              strict=False)]
             if len(layer) % 2:
                 paired.append(layer[-1])
             layer = paired
         return layer[0]
 
+    def disjoin(self, functions: Sequence[int]) -> int:
+        """OR of several functions."""
+        return self._combine(_OR, functions)
+
     def conjoin(self, functions: Sequence[int]) -> int:
-        """AND of several functions, as a balanced tree of pairs."""
-        layer = [f for f in functions if f != TRUE]
-        if FALSE in layer:
-            return FALSE
-        if not layer:
-            return TRUE
-        while len(layer) > 1:
-            paired = [self._apply(_AND, a, b) for a, b in zip(layer[::2], layer[1::2],
-                                                                 strict=False)]
-            if len(layer) % 2:
-                paired.append(layer[-1])
-            layer = paired
-        return layer[0]
+        """AND of several functions."""
+        return self._combine(_AND, functions)
 
     def at_least(self, k: int, functions: Sequence[int]) -> int:
         """True when at least ``k`` of ``functions`` are (threshold; OR when ``k`` is 1,
-        AND when it is their number)."""
-        n = len(functions)
+        AND when it is their number). A function listed twice counts twice.
+
+        Built directly, level by level, from the member whose top variable is
+        last up to the first: ``T[i][t] = ite(f_i, T[i+1][t-1], T[i+1][t])``
+        ("at least ``t`` of members ``i..n``"), only the ``t`` that can still
+        matter kept. Members that are single variables (a quorum of replicas)
+        make each step one node: ``O(k·n)`` nodes and time, the size of the
+        threshold function's diagram. Other members cost a copy of their own
+        diagram per step when their variables come before the rest's (the
+        variable order puts a member's support together), and a general ITE
+        otherwise: exact in every case.
+        """
+        members = []
+        for f in functions:
+            if f == TRUE:
+                k -= 1
+            elif f != FALSE:
+                members.append(f)
+        n = len(members)
         if k <= 0:
             return TRUE
         if k > n:
             return FALSE
-        if k == 1:
-            return self.disjoin(functions)
-        if k == n:
-            return self.conjoin(functions)
-        # table[t]: at least t of the functions seen so far (t = 0..k)
+        var = self.var
+        members.sort(key=var.__getitem__)
+        ite = self.ite
+        # table[t]: at least t of the members taken so far (the last ones), t = 0..k
         table = [TRUE] + [FALSE] * k
-        for seen, f in enumerate(functions, 1):
-            for t in range(min(k, seen), 0, -1):
-                table[t] = self._apply(_OR, table[t],
-                                       self._apply(_AND, f, table[t - 1]))
+        for taken, f in enumerate(reversed(members), 1):
+            self._checkpoint()
+            # after this step, members still to take: n - taken; only t >= k - that
+            # can still reach k
+            low = max(1, k - (n - taken))
+            for t in range(min(k, taken), low - 1, -1):
+                table[t] = ite(f, table[t - 1], table[t])
         return table[k]
 
     def nodes_of(self, f: int) -> list[int]:

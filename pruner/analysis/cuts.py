@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pruner.analysis.hard import HardModel, hard_model, strongly_connected
+from pruner.analysis.hard import HardModel, hard_model, least_fixpoint
 from pruner.analysis.zbdd import EMPTY, Zbdd, threshold_unreachable
 from pruner.graph import services_of
 
@@ -261,7 +261,7 @@ def _zbdd_families(
             parts.append(z.at_least(fails, [family[m] for m in members], k))
         return z.disjoin(parts) if len(parts) != 1 else parts[0]
 
-    _bottom_up(model, family, compute, deadline, progress)
+    _bottom_up(model, family, compute, EMPTY, z.disjoin, deadline, progress)
     service_of = [0] * model.n
     for v, var in enumerate(level):
         service_of[var] = v
@@ -295,47 +295,17 @@ def _variable_order(model: HardModel) -> list[int]:
     return level
 
 
-def _bottom_up(model: HardModel, family: list, compute, deadline, progress,
+def _bottom_up(model: HardModel, family: list, compute, bottom, join, deadline, progress,
                release: bool = False) -> None:
-    """Fill ``family`` component by component, dependencies first; a cycle is
-    iterated from "nothing DOWN" up to its least fixpoint.
+    """Fill ``family`` component by component, dependencies first, cycles at their
+    least fixpoint (:func:`~pruner.analysis.hard.least_fixpoint`)."""
 
-    With ``release``, a service's family is dropped (``None``) as soon as every node
-    that depends on it is computed: bitset families of a 100,000-service chain hold
-    up to 100,000 bits each, 1.2 GB if all were kept, two at a time this way.
-    """
-    components = strongly_connected(model)
-    total = len(components)
-    items = model.items
-    n = model.n
-    waiting: list[int] = []
-    if release:
-        waiting = [0] * len(items)
-        for owned in items:
-            for m in {m for _, members in owned for m in members}:
-                waiting[m] += 1
-    for done, component in enumerate(components, 1):
+    def check() -> None:
         if deadline is not None and time.monotonic() > deadline:
             raise OutOfTime
-        if len(component) == 1:
-            family[component[0]] = compute(component[0])
-        else:
-            changed = True
-            while changed:
-                changed = False
-                for v in component:
-                    new = compute(v)
-                    if new != family[v]:
-                        family[v] = new
-                        changed = True
-        if release:
-            for v in component:
-                for m in {m for _, members in items[v] for m in members}:
-                    waiting[m] -= 1
-                    if not waiting[m] and m < n:
-                        family[m] = None
-        if progress is not None and (done % 256 == 0 or done == total):
-            progress(done, total)
+
+    least_fixpoint(model, family, compute, bottom, join, check=check, progress=progress,
+                   release=release)
 
 
 class _ZbddFamilies(Sequence):
@@ -397,7 +367,8 @@ def cut_families(
             parts.append(engine_.at_least(fails, [family[m] for m in members]))
         return engine_.or_many(parts) if len(parts) != 1 else parts[0]
 
-    _bottom_up(model, family, compute, deadline, progress, release=flows_only)
+    _bottom_up(model, family, compute, _FALSE, engine_.or_many, deadline, progress,
+               release=flows_only)
     return family
 
 
