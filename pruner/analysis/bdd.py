@@ -40,11 +40,10 @@ TRUE = 1
 _TERMINAL_VAR = 1 << 62  # terminals sort after every variable
 _CHECK_EVERY = 4096  # memo misses between calls of the ``check`` hook
 _AND, _OR = 0, 1
-#: Default node cap of a manager. A node costs about 300 bytes with its unique-table
-#: entry and its share of the operation caches (measured: 2 million nodes of the
-#: quorum shapes in benchmarks/, 0.6 GB), so the default keeps one diagram well below
-#: the 1 GB a command may use; raise it with ``max_nodes``.
-DEFAULT_MAX_NODES = 2_000_000
+#: Default node cap of a manager. A node costs about 400 bytes with its unique-table
+#: entry and its share of the operation caches (kept at most twice the nodes), so
+#: the default keeps one diagram near 0.4 GB, below the 1 GB a command may use.
+DEFAULT_MAX_NODES = 1_000_000
 
 
 class NodeLimit(BudgetExhausted):
@@ -67,6 +66,8 @@ class Bdd:
 
     def __init__(self, check: Callable[[], None] | None = None,
                  max_nodes: int | None = None):
+        if max_nodes is None:
+            max_nodes = DEFAULT_MAX_NODES
         self.var: list[int] = [_TERMINAL_VAR, _TERMINAL_VAR]
         self.lo: list[int] = [FALSE, TRUE]
         self.hi: list[int] = [FALSE, TRUE]
@@ -74,13 +75,21 @@ class Bdd:
         self._memo: tuple[dict[int, int], dict[int, int]] = ({}, {})
         self._ite: dict[tuple[int, int, int], int] = {}
         self._check = check
-        self.max_nodes = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
+        self.max_nodes = max_nodes
         self._steps = 0
 
     def _checkpoint(self) -> None:
-        """Every few thousand steps: the node cap, then the caller's hook."""
-        if self.max_nodes and len(self.var) > self.max_nodes:
+        """Every few thousand steps: the node cap, the size of the operation caches
+        (cleared when they outgrow the nodes: they are only caches), then the
+        caller's hook."""
+        size = len(self.var)
+        if self.max_nodes and size > self.max_nodes:
             raise NodeLimit(f"decision diagram past its cap of {self.max_nodes:,} nodes")
+        and_memo, or_memo = self._memo
+        if len(and_memo) + len(or_memo) + len(self._ite) > 2 * size + 100_000:
+            and_memo.clear()  # in place: running operations hold these dicts
+            or_memo.clear()
+            self._ite.clear()
         if self._check is not None:
             self._check()
 
@@ -436,3 +445,39 @@ class Sensitivity:
         self.given_true = given_true
         self.given_false = given_false
         self.marginal = marginal
+
+
+def structure_functions(b: Bdd, model, own: Sequence[int], *,
+                        progress: Callable[[int, int], None] | None = None,
+                        check: Callable[[], None] | None = None) -> list:
+    """The BDD of "node is DOWN" (a flow: BROKEN) for every node of a
+    :class:`~pruner.analysis.hard.HardModel`, spec §4 as a boolean function.
+
+    ``own[i]`` is the function "service ``i`` is itself down" (a variable, or
+    FALSE for a service that cannot fail by itself, TRUE for one down for sure).
+    A node is DOWN when it is itself down or one of its hard items fails; an item
+    fails once ``fails`` of its members are DOWN (:meth:`Bdd.at_least`). Cycles are
+    solved at their least fixpoint (:func:`~pruner.analysis.hard.least_fixpoint`).
+    If a budget runs out (the caller's ``check``, the manager's node cap), the
+    error propagates and the nodes not reached are ``None`` in the list the
+    error's ``partial`` carries.
+    """
+    from pruner.analysis.hard import least_fixpoint
+
+    n = model.n
+    items = model.items
+    func: list = [None] * len(items)
+    at_least, disjoin = b.at_least, b.disjoin
+
+    def compute(v: int) -> int:
+        parts = [own[v]] if v < n else []
+        for fails, members in items[v]:
+            parts.append(at_least(fails, [func[m] for m in members]))
+        return parts[0] if len(parts) == 1 else disjoin(parts)
+
+    try:
+        least_fixpoint(model, func, compute, FALSE, disjoin, check=check, progress=progress)
+    except BudgetExhausted as exc:
+        exc.partial = func
+        raise
+    return func

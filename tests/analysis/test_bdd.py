@@ -133,7 +133,7 @@ def test_cycles_equal_enumeration(manifest):
 
 
 @settings(max_examples=60, deadline=None)
-@given(cyclic_manifests(max_services=6), st.sampled_from(["sets", "zbdd"]))
+@given(cyclic_manifests(max_services=6), st.sampled_from(["sets", "zbdd", "bdd"]))
 def test_cycle_cut_sets_equal_enumeration(manifest, engine):
     G = dependency_graph(manifest)
     found = minimal_cut_sets(G, max_order=3, engine=engine)
