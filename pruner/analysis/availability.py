@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pruner.analysis.bdd import TRUE, Bdd, structure_functions
+from pruner.analysis.bdd import TRUE, Bdd, flow_function, structure_functions
 from pruner.analysis.hard import HardModel, hard_model, preorder
 from pruner.errors import BudgetExhausted, Problem, display
 
@@ -165,7 +165,8 @@ def _structure(G: nx.DiGraph, flows: tuple[str, ...], deadline: float | None,
     own = [TRUE if names[i] in down else b.var_node(level[i]) for i in range(model.n)]
     stopped = None
     try:
-        func = structure_functions(b, model, own, progress=progress, check=check)
+        func = structure_functions(b, model, own, progress=progress, check=check,
+                                   flows=False)
     except BudgetExhausted as exc:
         stopped = exc
         func = exc.partial
@@ -259,16 +260,25 @@ def flow_availability(
     reach = _flow_supports(model)
     out: dict[str, FlowAvailability] = {}
     for k, name in enumerate(names):
-        f = func[n + k]
-        if f is None:  # not built: a budget ran out first
-            continue
+        if stopped is not None:  # a budget ran out: the flows done so far are the answer
+            break
+        # each flow's own diagram is built on the shared services', quantified, then
+        # released: flows share every service's diagram, and do not pile up their own
+        mark = b.mark()
+        try:
+            f = flow_function(b, model, func, k)
+        except BudgetExhausted as exc:
+            stopped = exc
+            break
         flow = table[name]
         members = reach[k]
         if not importance:
             u = b.probability(f, q_by_level)
+            b.release(mark)
             out[name] = FlowAvailability(name, 1.0 - u, u, flow.target, flow.critical, ())
             continue
         sens = b.sensitivity(f, q_by_level, [level[i] for i in members])
+        b.release(mark)
         u = sens.probability
         entries = []
         for j, i in enumerate(members):

@@ -33,7 +33,8 @@ from collections.abc import Callable, Sequence
 
 from pruner.errors import BudgetExhausted
 
-__all__ = ["DEFAULT_MAX_NODES", "FALSE", "TRUE", "Bdd", "NodeLimit", "Sensitivity"]
+__all__ = ["DEFAULT_MAX_NODES", "FALSE", "TRUE", "Bdd", "NodeLimit", "Sensitivity", "flow_function",
+           "structure_functions"]
 
 FALSE = 0
 TRUE = 1
@@ -74,9 +75,39 @@ class Bdd:
         self._unique: dict[tuple[int, int, int], int] = {}
         self._memo: tuple[dict[int, int], dict[int, int]] = ({}, {})
         self._ite: dict[tuple[int, int, int], int] = {}
+        self._clears = 0  # times the operation caches were cleared
         self._check = check
         self.max_nodes = max_nodes
         self._steps = 0
+
+    def mark(self) -> tuple[int, ...]:
+        """A point to :meth:`release` back to."""
+        and_memo, or_memo = self._memo
+        return (len(self.var), len(self._unique), len(and_memo), len(or_memo),
+                len(self._ite), self._clears)
+
+    def release(self, mark: tuple[int, ...]) -> None:
+        """Forget every node built since ``mark`` (and every cached result that
+        could name one): the functions built since are no longer valid, those
+        built before are untouched. A flow's own diagram is built, quantified and
+        released this way, so 2,000 flows over one core do not pile up 2,000
+        diagrams. Tables only grow between a mark and its release, and Python
+        dicts pop their latest entries first, so this costs what was built since.
+        """
+        size, unique_size, and_size, or_size, ite_size, clears = mark
+        memos = (*self._memo, self._ite)
+        if clears != self._clears:  # a cache was cleared since: entries mixed, drop all
+            for memo in memos:
+                memo.clear()
+        else:
+            for memo, kept in zip(memos, (and_size, or_size, ite_size), strict=True):
+                popitem = memo.popitem
+                for _ in range(len(memo) - kept):
+                    popitem()
+        popitem = self._unique.popitem
+        for _ in range(len(self._unique) - unique_size):
+            popitem()
+        del self.var[size:], self.lo[size:], self.hi[size:]
 
     def _checkpoint(self) -> None:
         """Every few thousand steps: the node cap, the size of the operation caches
@@ -90,6 +121,7 @@ class Bdd:
             and_memo.clear()  # in place: running operations hold these dicts
             or_memo.clear()
             self._ite.clear()
+            self._clears += 1
         if self._check is not None:
             self._check()
 
@@ -346,9 +378,24 @@ class Bdd:
         ``q[v]``, all independent."""
         var, lo, hi = self.var, self.lo, self.hi
         p = {FALSE: 0.0, TRUE: 1.0}
-        for x in self.nodes_of(f):
-            qv = q[var[x]]
-            p[x] = qv * p[hi[x]] + (1.0 - qv) * p[lo[x]]
+        get = p.get
+        todo = [f]
+        while todo:
+            x = todo[-1]
+            if x in p:
+                todo.pop()
+                continue
+            a, b = lo[x], hi[x]
+            pa, pb = get(a), get(b)
+            if pa is not None and pb is not None:
+                qv = q[var[x]]
+                p[x] = qv * pb + (1.0 - qv) * pa
+                todo.pop()
+            else:
+                if pa is None:
+                    todo.append(a)
+                if pb is None:
+                    todo.append(b)
         return p[f]
 
     def sensitivity(self, f: int, q: Sequence[float], variables: Sequence[int]) -> Sensitivity:
@@ -449,7 +496,8 @@ class Sensitivity:
 
 def structure_functions(b: Bdd, model, own: Sequence[int], *,
                         progress: Callable[[int, int], None] | None = None,
-                        check: Callable[[], None] | None = None) -> list:
+                        check: Callable[[], None] | None = None,
+                        flows: bool = True) -> list:
     """The BDD of "node is DOWN" (a flow: BROKEN) for every node of a
     :class:`~pruner.analysis.hard.HardModel`, spec §4 as a boolean function.
 
@@ -460,7 +508,8 @@ def structure_functions(b: Bdd, model, own: Sequence[int], *,
     solved at their least fixpoint (:func:`~pruner.analysis.hard.least_fixpoint`).
     If a budget runs out (the caller's ``check``, the manager's node cap), the
     error propagates and the nodes not reached are ``None`` in the list the
-    error's ``partial`` carries.
+    error's ``partial`` carries. Without ``flows``, the flows are left ``None``
+    (build each with :func:`flow_function`, then release it).
     """
     from pruner.analysis.hard import least_fixpoint
 
@@ -469,7 +518,9 @@ def structure_functions(b: Bdd, model, own: Sequence[int], *,
     func: list = [None] * len(items)
     at_least, disjoin = b.at_least, b.disjoin
 
-    def compute(v: int) -> int:
+    def compute(v: int) -> int | None:
+        if v >= n and not flows:
+            return None
         parts = [own[v]] if v < n else []
         for fails, members in items[v]:
             parts.append(at_least(fails, [func[m] for m in members]))
@@ -481,3 +532,11 @@ def structure_functions(b: Bdd, model, own: Sequence[int], *,
         exc.partial = func
         raise
     return func
+
+
+def flow_function(b: Bdd, model, func: Sequence[int], flow: int) -> int:
+    """The BDD of "flow number ``flow`` of the model is BROKEN", from the services'
+    functions ``func`` (:func:`structure_functions`)."""
+    parts = [b.at_least(fails, [func[m] for m in members])
+             for fails, members in model.items[model.n + flow]]
+    return parts[0] if len(parts) == 1 else b.disjoin(parts)

@@ -38,29 +38,24 @@ class _Unusual(Exception):
 _string = json.encoder.encode_basestring  # C-accelerated where available
 
 
-def _scalar(value) -> str:
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if type(value) is int:
-        return int.__repr__(value)
-    if type(value) is float and value == value and value not in (_INF, -_INF):
-        return float.__repr__(value)
-    raise _Unusual
-
-
-_INF = float("inf")
-
-
 def _encode(value, newline: str) -> str:
     """``value`` indented as json.dumps does, ``newline`` being the line break plus
     the indentation of the line it starts on."""
     kind = type(value)
     if kind is str:
         return _string(value)
+    if kind is float:
+        if value - value == 0.0:  # finite: json.dumps writes float.__repr__
+            return float.__repr__(value)
+        raise _Unusual
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
     if kind is list or kind is tuple:
         if not value:
             return "[]"
@@ -77,7 +72,7 @@ def _encode(value, newline: str) -> str:
         return "{" + inner + ("," + inner).join(
             _string(k) + ": " + _encode(v, inner) for k, v in sorted(value.items())) \
             + newline + "}"
-    return _scalar(value)
+    raise _Unusual
 
 
 def item_json(status: ItemStatus) -> dict:

@@ -163,3 +163,21 @@ def test_ring_of_3000_is_one_group():
     r = flow_availability(G, importance=False)["f"]
     assert r.availability == pytest.approx(0.9999 ** n, rel=1e-9)
 
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(formulas, min_size=1, max_size=4), st.lists(formulas, min_size=1, max_size=4))
+def test_release_forgets_only_what_came_after_the_mark(before, after):
+    b = Bdd()
+    kept = [build(b, f) for f in before]
+    size = len(b)
+    mark = b.mark()
+    temp = [b.disjoin([build(b, f), *kept]) for f in after]
+    truth = [[value(b, t, a) for a in product((False, True), repeat=VARS)] for t in temp]
+    b.release(mark)
+    assert len(b) == size
+    again = [b.disjoin([build(b, f), *kept]) for f in after]  # rebuilt: same functions
+    assert [[value(b, t, a) for a in product((False, True), repeat=VARS)]
+            for t in again] == truth
+    for f, node in zip(before, kept, strict=True):
+        assert node == build(b, f)  # the functions built before are untouched
