@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from pruner.analysis.availability import flow_availability
+from pruner.analysis.availability import OutOfTime, flow_availability
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
@@ -20,6 +20,7 @@ from pruner.cli.common import (
     path_argument,
     selected_flows,
 )
+from pruner.errors import BudgetExhausted
 from pruner.report.availability import availability_report
 
 __all__ = ["availability"]
@@ -28,7 +29,7 @@ __all__ = ["availability"]
 @click.command()
 @path_argument
 @flow_option
-@budget_option
+@budget_option("When it runs out: exit 3, one line, no output (the gate fails closed).")
 @format_option("text", "json", "markdown")
 @output_option
 def availability(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt: str,
@@ -43,11 +44,15 @@ def availability(path: str, flow_names: tuple[str, ...], time_budget: float | No
     """
     _, G = load_graph(path)
     flows = selected_flows(G, flow_names)
-    # a budget that runs out (default: DEFAULT_TIME_BUDGET s, DEFAULT_MAX_NODES nodes)
+    # a budget that runs out (the command's --time-budget, the diagram's node cap)
     # raises BudgetExhausted: exit 3, the flows not computed named
-    with Progress("availability") as bar:
-        results = flow_availability(G, flows, deadline=deadline_after(time_budget),
-                                    progress=bar)
+    try:
+        with Progress("availability") as bar:
+            results = flow_availability(G, flows, deadline=deadline_after(), progress=bar)
+    except OutOfTime as exc:
+        raise BudgetExhausted(f"{exc.message} (--time-budget {time_budget:g} s; fail "
+                              f"closed): raise --time-budget, or try fewer flows (--flow)",
+                              partial=exc.partial) from None
     report = availability_report(results, source=path)
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.passed else EXIT_GATE)

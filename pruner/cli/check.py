@@ -8,7 +8,9 @@ from pruner.analysis.evaluate import FAIL_ON, switch_off
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
+    budget_option,
     complete_flows,
+    deadline_after,
     emit_report,
     format_option,
     load_graph,
@@ -27,7 +29,8 @@ __all__ = ["validate", "check", "schema"]
 @path_argument
 @format_option("text", "json")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
-def validate(path: str, fmt: str, strict: bool) -> None:
+@budget_option("When it runs out: exit 3, one line, no output.")
+def validate(path: str, fmt: str, strict: bool, time_budget: float) -> None:
     """Check that the manifest at PATH is valid; print warnings.
 
     Warnings: hard dependency cycles, items that name a service twice, services no
@@ -40,9 +43,10 @@ def validate(path: str, fmt: str, strict: bool) -> None:
     result, G = load_graph(path)
     # validate only: check starts lighter; the lint is skipped, with a warning that
     # says so, when its BDD does not fit the budget (LINT_TIME_BUDGET, DEFAULT_MAX_NODES)
-    from pruner.analysis.availability import extra_nine_lint
+    from pruner.analysis.availability import LINT_TIME_BUDGET, extra_nine_lint
 
-    warnings = list(result.warnings) + lint(G) + extra_nine_lint(G)
+    lint_deadline = deadline_after(LINT_TIME_BUDGET)  # within the command's own budget
+    warnings = list(result.warnings) + lint(G) + extra_nine_lint(G, lint_deadline)
     report = validate_report(G, warnings, source=path)
     emit_report(report, fmt, None)
     if strict and warnings:
