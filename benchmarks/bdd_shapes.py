@@ -3,8 +3,9 @@
     python benchmarks/bdd_shapes.py [--repeat 3] [--only quorum,cycle,tangled,flows,scram]
                                     [--flows-services 20000]
 
-Every row is a whole CLI process (best of ``--repeat``, interleaved with its
-baseline), with its peak RSS (``wait4``):
+Every row is a whole CLI process (best of ``--repeat`` by wall time, interleaved with
+its baseline), with its CPU time (user + system) and peak RSS (``wait4``); on a
+machine shared with other work the CPU ratio is the steadier one:
 
 - ``quorum``: one flow on ``at_least: K of N`` (50/100, 100/200, 200/400,
   500/1000), every replica 99% available: `availability` against the *floor*
@@ -55,8 +56,8 @@ yaml.load(open(sys.argv[1], encoding="utf-8").read(), Loader=yaml.CSafeLoader)
 """
 
 
-def run(args: list[str], cwd: str | None = None) -> tuple[float, float, str]:
-    """(seconds, peak RSS in MiB, stdout) of one process."""
+def run(args: list[str], cwd: str | None = None) -> tuple[float, float, str, float]:
+    """(seconds, peak RSS in MiB, stdout, CPU seconds) of one process."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=ENV, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
@@ -66,7 +67,7 @@ def run(args: list[str], cwd: str | None = None) -> tuple[float, float, str]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1, 3):
         raise SystemExit(f"{args} failed ({proc.returncode})")
-    return took, usage.ru_maxrss / 1024, out
+    return took, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime
 
 
 def best(commands: dict[str, list[str]], repeat: int, cwd=None) -> dict[str, tuple]:
@@ -74,9 +75,9 @@ def best(commands: dict[str, list[str]], repeat: int, cwd=None) -> dict[str, tup
     out: dict[str, tuple] = {}
     for _ in range(repeat):
         for name, args in commands.items():
-            took, rss, text = run(args, cwd)
-            if name not in out or took < out[name][0]:
-                out[name] = (took, rss, text)
+            result = run(args, cwd)
+            if name not in out or result[0] < out[name][0]:
+                out[name] = result
     return out
 
 
@@ -117,9 +118,10 @@ def tangled(seed: int = 1) -> dict:
 
 
 def row(name: str, t: dict, key: str, base: str, note: str = "") -> str:
-    took, rss, _ = t[key]
-    return (f"| {name} | {took:.2f} s | {rss:.0f} MiB | {t[base][0]:.2f} s | "
-            f"{took / t[base][0]:.2f}x | {note} |")
+    took, rss, _, cpu = t[key]
+    b_took, _, _, b_cpu = t[base]
+    return (f"| {name} | {took:.2f} s / {cpu:.2f} s | {rss:.0f} MiB | {b_took:.2f} s / "
+            f"{b_cpu:.2f} s | {took / b_took:.2f}x / {cpu / b_cpu:.2f}x | {note} |")
 
 
 def main() -> None:
@@ -131,7 +133,8 @@ def main() -> None:
     only = set(args.only.split(","))
     py = sys.executable
     pr = [py, "-m", "pruner"]
-    print("| case | pruner | peak RSS | baseline | ratio | note |")
+    print("| case | pruner wall / CPU | peak RSS | baseline wall / CPU | ratio wall / CPU "
+          "| note |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         shapes = []

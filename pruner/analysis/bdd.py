@@ -378,24 +378,9 @@ class Bdd:
         ``q[v]``, all independent."""
         var, lo, hi = self.var, self.lo, self.hi
         p = {FALSE: 0.0, TRUE: 1.0}
-        get = p.get
-        todo = [f]
-        while todo:
-            x = todo[-1]
-            if x in p:
-                todo.pop()
-                continue
-            a, b = lo[x], hi[x]
-            pa, pb = get(a), get(b)
-            if pa is not None and pb is not None:
-                qv = q[var[x]]
-                p[x] = qv * pb + (1.0 - qv) * pa
-                todo.pop()
-            else:
-                if pa is None:
-                    todo.append(a)
-                if pb is None:
-                    todo.append(b)
+        for x in self.nodes_of(f):
+            qv = q[var[x]]
+            p[x] = qv * p[hi[x]] + (1.0 - qv) * p[lo[x]]
         return p[f]
 
     def sensitivity(self, f: int, q: Sequence[float], variables: Sequence[int]) -> Sensitivity:
