@@ -44,9 +44,11 @@ def validate(path: str, fmt: str, strict: bool, time_budget: float) -> None:
     # validate only: check starts lighter; the lint is skipped, with a warning that
     # says so, when its BDD does not fit the budget (LINT_TIME_BUDGET, DEFAULT_MAX_NODES)
     from pruner.analysis.availability import LINT_TIME_BUDGET, extra_nine_lint
+    from pruner.analysis.evidence import evidence_problems
 
     lint_deadline = deadline_after(LINT_TIME_BUDGET)  # within the command's own budget
-    warnings = list(result.warnings) + lint(G) + extra_nine_lint(G, lint_deadline)
+    warnings = (list(result.warnings) + lint(G) + extra_nine_lint(G, lint_deadline)
+                + evidence_problems(G.graph["manifest"], path))
     report = validate_report(G, warnings, source=path)
     emit_report(report, fmt, None)
     if strict and warnings:
