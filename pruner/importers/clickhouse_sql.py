@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "IDENTIFIER",
+    "UNKNOWN_START",
     "REQUIRED",
     "Schema",
     "SpanSource",
@@ -244,6 +245,10 @@ def _span_columns(schema: Schema) -> str:
             f"{_peer_sql(schema)} AS peer")
 
 
+#: ``first`` of a start rank that no trace of the shape knew (every start was 0).
+UNKNOWN_START = 9223372036854775807
+
+
 def shapes_query(source: SpanSource, schema: Schema, since: int | None = None,
                  until: int | None = None) -> tuple[str, dict]:
     """The distinct request shapes with their counts: rows ``(shape, n, first, last)``.
@@ -253,14 +258,18 @@ def shapes_query(source: SpanSource, schema: Schema, since: int | None = None,
     and keep the order of the ids (and of the start times) within the trace, so the
     analysis, which only compares them, sees the same trace. ``first[r - 1]`` and
     ``last[r - 1]`` are the earliest and latest real start (Unix ns) at start rank ``r``
-    over the shape's traces (the root's tell when the flow was seen). Parent ranks are found
+    over the shape's traces (the root's tell when the flow was seen); a start of 0 means "not
+    known" (as in the file readers): it never makes ``first``, which is :data:`UNKNOWN_START`
+    when no trace knew it. Parent ranks are found
     by sorting ids and parent ids together and carrying the last id forward
     (``arrayFill``): O(n log n) in a trace's size, no join.
     """
     where, params = _where(since, until, schema)
     params.update(source.params())
     sql = f"""
-SELECT shape, count() AS n, minForEach(starts) AS first, maxForEach(starts) AS last FROM (
+SELECT shape, count() AS n,
+       minForEach(arrayMap(x -> if(x = 0, toInt64(9223372036854775807), x), starts)) AS first,
+       maxForEach(starts) AS last FROM (
   SELECT
     arraySort(groupArray((sid, start, parent, service, {route_sql('name')}, kind, error,
                           peer))) AS a,

@@ -379,7 +379,8 @@ def _times(first: Sequence[int], last: Sequence[int]):
     carry start ranks; the real times of each rank come with the shape."""
     def when(root: Span) -> tuple[int, int]:
         rank = int(root.start)
-        return int(first[rank - 1]), int(last[rank - 1])
+        earliest = int(first[rank - 1])
+        return (0 if earliest == q.UNKNOWN_START else earliest), int(last[rank - 1])
     return when
 
 
