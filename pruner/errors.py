@@ -19,6 +19,7 @@ __all__ = [
     "UnknownNameError",
     "ToolMissingError",
     "BudgetExhausted",
+    "OutOfTime",
     "EXIT_BUDGET",
     "display",
     "neutral",
@@ -170,6 +171,14 @@ class BudgetExhausted(PrunerError):
         self.message = message
         self.partial = partial
         super().__init__(message)
+
+
+class OutOfTime(BudgetExhausted):
+    """A deadline passed before an analysis finished (its partial answer, if any, in
+    ``partial``)."""
+
+    def __init__(self, message: str = "the time budget ran out", partial: object = None):
+        super().__init__(message, partial)
 
 
 _SEPARATORS = re.compile(r"[-_.:/@]+")

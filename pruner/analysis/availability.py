@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING
 
 from pruner.analysis.bdd import TRUE, Bdd, flow_function, structure_functions
 from pruner.analysis.hard import HardModel, hard_model, preorder
-from pruner.errors import BudgetExhausted, Problem, display
+from pruner.errors import BudgetExhausted, OutOfTime, Problem, display
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
@@ -88,13 +88,6 @@ EXTRA_NINE = 10.0  # a single point of failure must be this many times as reliab
 DEFAULT_TIME_BUDGET = 60.0
 #: Seconds ``pruner validate`` gives the "extra nine" lint before skipping it.
 LINT_TIME_BUDGET = 10.0
-
-
-class OutOfTime(BudgetExhausted):
-    """The deadline passed before the analysis finished."""
-
-    def __init__(self, message: str = "the time budget ran out", partial: object = None):
-        super().__init__(message, partial)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING
 from pruner.analysis.bdd import FALSE, Bdd, NodeLimit, structure_functions
 from pruner.analysis.hard import HardModel, hard_model, least_fixpoint, preorder
 from pruner.analysis.zbdd import EMPTY, Zbdd, threshold_unreachable
-from pruner.errors import BudgetExhausted
+from pruner.errors import BudgetExhausted, OutOfTime
 from pruner.graph import services_of
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -76,13 +76,6 @@ MAX_CUT_SETS = 1_000_000
 #: Node cap of the BDD route of the ``auto`` engine before it falls back to ZBDDs
 #: truncated gate by gate (:func:`_diagram_families`).
 BDD_FIRST_NODES = 200_000
-
-
-class OutOfTime(BudgetExhausted):
-    """The deadline passed before the analysis finished."""
-
-    def __init__(self, message: str = "the time budget ran out", partial: object = None):
-        super().__init__(message, partial)
 
 
 @dataclass(frozen=True)
