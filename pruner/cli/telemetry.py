@@ -8,6 +8,7 @@ import click
 
 from pruner.analysis.discover import CALLS_PER_REQUEST, MIN_TRACES
 from pruner.analysis.drift import DRIFT_FAIL_ON
+from pruner.cli import limits
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
@@ -201,7 +202,8 @@ def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, win
     """
     _refuse_before_reading(output)
     result = discover_sources(sources, trace_kind, window=window, max_calls=max_calls,
-                              min_traces=min_traces, since=since, until=until)
+                              min_traces=min_traces, since=since, until=until,
+                              memory_cap=limits.WATCHDOG.memory_limit)
     _write_manifest(result, output, force, update, prune, "added by pruner discover")
 
 
@@ -232,7 +234,8 @@ def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on:
     an undeclared call starts at a service a critical flow reaches).
     """
     _, G = load_graph(manifest)
-    observation = observe(observed, observed_kind, since=since, until=until)
+    observation = observe(observed, observed_kind, since=since, until=until,
+                          memory_cap=limits.WATCHDOG.memory_limit)
     report = drift_report(G, observation, source=manifest, fail_on=fail_on)
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)

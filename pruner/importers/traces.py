@@ -144,20 +144,20 @@ def _trace_stream(files: Sequence[SourceFile], kind: str, window: int,
 
 def read_discovery(sources: Sequence[str], kind: str = "auto", window: int = DEFAULT_WINDOW,
                    note: Callable[[str], None] = lambda _: None, *,
-                   since: int | None = None, until: int | None = None
-                   ) -> tuple[Discovery, dict]:
+                   since: int | None = None, until: int | None = None,
+                   memory_cap: int | None = None) -> tuple[Discovery, dict]:
     """Read every trace in ``sources`` into a :class:`Discovery`; also return read stats.
 
     ``sources`` are trace files and folders, or one trace store
     (:mod:`pruner.importers.tracestore`: ``clickhouse://``, ``chdb:``, Parquet), where
     the aggregation runs. ``since``/``until`` (Unix ns) keep the spans that started in
-    ``[since, until)``.
+    ``[since, until)``. ``memory_cap`` (bytes) bounds an in-process store's engine.
     """
     if kind != "auto" and kind not in TRACE_KINDS:
         raise SourceError("<kind>", f"unknown trace format {kind!r}; choose one of "
                                     f"auto, {', '.join(TRACE_KINDS)}")
     if sources and any(is_store_source(s) for s in sources):
-        d, stats = store_discovery(sources, since, until)
+        d, stats = store_discovery(sources, since, until, memory_cap=memory_cap)
         stats.update(files=0, kinds={"otlp"})  # the exporter's table holds OTLP spans
         return d, stats
     files = discover(sources, JSON_SUFFIXES, note)
@@ -463,7 +463,7 @@ def discover_sources(sources: Sequence[str], kind: str = "auto", *,
                      window: int = DEFAULT_WINDOW, max_calls: int = CALLS_PER_REQUEST,
                      flows: bool = True, min_traces: int = MIN_TRACES,
                      entries: dict | None = None, since: int | None = None,
-                     until: int | None = None) -> ImportResult:
+                     until: int | None = None, memory_cap: int | None = None) -> ImportResult:
     """Read traces from ``sources`` and propose a manifest (``pruner discover``).
 
     Raises
@@ -472,7 +472,8 @@ def discover_sources(sources: Sequence[str], kind: str = "auto", *,
         Unreadable or malformed files, with ``file:line``.
     """
     notes: list[str] = []
-    d, stats = read_discovery(sources, kind, window, notes.append, since=since, until=until)
+    d, stats = read_discovery(sources, kind, window, notes.append, since=since, until=until,
+                              memory_cap=memory_cap)
     document, found = discovered_document(d, flows=flows, max_calls=max_calls,
                                           min_traces=min_traces,
                                           source=" and ".join(sorted(stats.get("kinds", ())))
