@@ -156,7 +156,8 @@ _window_options = [
 ]
 
 
-def _window_options_on(function):
+def window_options_on(function):
+    """--since/--until (Unix ns after parsing) on a command that reads traces."""
     for option in reversed(_window_options):
         function = option(function)
     return function
@@ -178,7 +179,7 @@ def _window_options_on(function):
 @click.option("--min-traces", type=click.IntRange(min=1), default=MIN_TRACES,
               show_default=True, metavar="N",
               help="Propose a flow only for entry points seen in at least N successful traces.")
-@_window_options_on
+@window_options_on
 @_update_options_on
 def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, window: int,
                      max_calls: int, min_traces: int, since: int | None, until: int | None,
@@ -218,7 +219,7 @@ def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, win
               show_default=True,
               help="Which finding fails the gate: undeclared calls whose caller a critical flow "
                    "reaches, any undeclared call, or never.")
-@_window_options_on
+@window_options_on
 @format_option()
 @output_option
 def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on: str,

@@ -33,7 +33,7 @@ from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover
 from pruner.importers.base import ImportResult, SourceError, sanitize_name
 from pruner.importers.jaeger import jaeger_traces
 from pruner.importers.otlp import otlp_spans
-from pruner.importers.tracestore import is_store_source, store_discovery
+from pruner.importers.tracestore import is_store_source, store_discovery, store_traces
 from pruner.importers.zipkin import zipkin_spans
 
 __all__ = [
@@ -523,12 +523,16 @@ def _capped(spans: Iterable[Span], limit: int, cut: set[str]) -> Iterator[Span]:
 
 def source_traces(sources: Sequence[str], kind: str = "auto", window: int = DEFAULT_WINDOW,
                   note: Callable[[str], None] = lambda _: None,
-                  stats: dict | None = None) -> Iterator[tuple[str, list[Span]]]:
+                  stats: dict | None = None, *, since: int | None = None,
+                  until: int | None = None,
+                  memory_cap: int | None = None) -> Iterator[tuple[str, list[Span]]]:
     """Every trace in ``sources`` with the file it came from: ``(path, spans)``.
 
     A trace of more than ``window`` spans cannot be held within the memory bound: it
     is left out, and ``note`` says so with its file and trace id (raise ``window`` to
     read it). ``stats`` (a dict) receives ``files``, ``kinds`` and ``reopened``.
+    A trace store (:mod:`pruner.importers.tracestore`) gives its traces whole, with real
+    start and end times, for spans that started in ``[since, until)``.
 
     Raises
     ------
@@ -539,6 +543,16 @@ def source_traces(sources: Sequence[str], kind: str = "auto", window: int = DEFA
         raise SourceError("<kind>", f"unknown trace format {kind!r}; choose one of "
                                     f"auto, {', '.join(TRACE_KINDS)}")
     stats = {} if stats is None else stats
+    if sources and any(is_store_source(s) for s in sources):
+        stats["files"] = 0
+        stats.setdefault("kinds", set()).add("otlp")
+        for trace in store_traces(sources, since, until, memory_cap=memory_cap):
+            if len(trace) > window:
+                note(f"{sources[0]}: trace {trace[0].trace_id}: more than {window:,} spans "
+                     "(the --window); left out (raise --window to read it)")
+                continue
+            yield sources[0], trace
+        return
     files = discover(sources, JSON_SUFFIXES, note)
     stats["files"] = len(files)
     for f in files:

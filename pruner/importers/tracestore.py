@@ -444,12 +444,13 @@ def store_discovery(sources: Sequence[str], since: int | None = None,
 
 
 def store_traces(sources: Sequence[str], since: int | None = None,
-                 until: int | None = None) -> Iterator[list[Span]]:
+                 until: int | None = None, *,
+                 memory_cap: int | None = None) -> Iterator[list[Span]]:
     """The traces of a store, whole, one at a time in trace id order, with real start and
     end times (Unix ns; end = start + Duration): the span interface for callers that
     need times (``pruner rpc``). The store sorts; the rows arrive as one result (so this
     is for a window of spans, ``since``/``until``, not a whole day of a large system)."""
-    with _opened(sources) as store:
+    with _opened(sources, memory_cap) as store:
         schema = store.schema()
         rows = store.rows(q.traces_query(store.source, schema, since, until))
         current: list[Span] = []

@@ -313,3 +313,26 @@ def test_the_embedded_engine_keeps_to_the_memory_cap():
         assert store.run("SELECT count() FROM numbers(1000)", {}) == [[1000]]
     finally:
         store.close()
+
+
+def test_rpc_reads_a_store_as_it_reads_the_same_spans_in_otlp(tmp_path):
+    """pruner rpc (fan-out, critical path, batching) on chdb: equals the OTLP/JSON file's."""
+    import json
+
+    traces = login_traces()
+    (tmp_path / "spans.ndjson").write_text(otlp_lines(traces))
+    load_chdb(tmp_path / "db", traces)
+    a = run("rpc", tmp_path / "spans.ndjson", "--format", "json", "--min-calls", "2")
+    b = run("rpc", f"chdb:{tmp_path}/db", "--format", "json", "--min-calls", "2")
+    assert a.exit_code == b.exit_code == 0, (a.output, b.output)
+
+    def comparable(text):
+        data = json.loads(text[text.index("{"):])
+        return json.loads(json.dumps(data).replace(str(tmp_path / "spans.ndjson"), "SRC")
+                          .replace(f"chdb:{tmp_path}/db", "SRC"))
+
+    ra, rb = comparable(a.output), comparable(b.output)
+    ra.pop("sources", None), rb.pop("sources", None)
+    ra.pop("files", None), rb.pop("files", None)
+    assert ra == rb
+    assert "gw:GET /login/{id}" in rb["flows"]
