@@ -49,26 +49,12 @@ __all__ = [
     "iter_json_items_at",
     "iter_json_values",
     "line_of",
-    "micros_as_ns",
     "load_yaml_documents",
     "read_text",
 ]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
-
-def micros_as_ns(raw: Any) -> int:
-    """Microseconds (Jaeger's ``startTime``/``duration``, Zipkin's ``timestamp``/
-    ``duration``) as nanoseconds; 0 when absent, not a number or out of range.
-
-    >>> micros_as_ns(1_700_000_000_000_000), micros_as_ns(True), micros_as_ns(-1)
-    (1700000000000000000, 0, 0)
-    """
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
-        return 0
-    if raw < 0 or raw > 1 << 62:
-        return 0
-    return int(raw * 1000)
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 _CHUNK = 1 << 20

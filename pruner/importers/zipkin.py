@@ -41,14 +41,14 @@ from typing import Any
 
 from pruner.analysis.discover import CLIENT, CONSUMER, INTERNAL, PRODUCER, SERVER, Span
 from pruner.analysis.evidence import unix_time
-from pruner.importers._io import (
-    JSON_SUFFIXES,
-    SourceFile,
-    discover,
-    iter_json_values,
-    micros_as_ns,
+from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover, iter_json_values
+from pruner.importers.base import (
+    ImportResult,
+    ManifestBuilder,
+    SourceError,
+    as_result,
+    micros,
 )
-from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result
 
 __all__ = ["import_zipkin", "zipkin_spans"]
 
@@ -332,8 +332,8 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
     parent = _id(span.get("parentId"))
     name = span.get("name")
     name = sys.intern(name) if isinstance(name, str) and name.strip() else "unnamed"
-    start = micros_as_ns(span.get("timestamp"))
-    end = start + micros_as_ns(span.get("duration"))
+    start = micros(span.get("timestamp"))
+    end = start + micros(span.get("duration"))
     tags = span.get("tags")
     error = isinstance(tags, dict) and "error" in tags
     if any(k in span for k in ("localEndpoint", "remoteEndpoint", "kind")):
@@ -360,7 +360,7 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
                 other = other or s
             if v == "error":
                 error = True
-            if isinstance(v, str) and v not in at and (t := micros_as_ns(a.get("timestamp"))):
+            if isinstance(v, str) and v not in at and (t := micros(a.get("timestamp"))):
                 at[v] = t
     for a in span.get("binaryAnnotations") or ():
         if isinstance(a, dict) and (s := _svc(a.get("endpoint"))):
