@@ -24,9 +24,7 @@ from typing import Any
 
 from pruner.analysis.discover import CLIENT, CONSUMER, INTERNAL, PRODUCER, SERVER, Span
 from pruner.importers._io import (
-    JSON_SUFFIXES,
     SourceFile,
-    discover,
     iter_json_items_at,
     iter_json_values,
 )
@@ -38,7 +36,7 @@ from pruner.importers.base import (
     micros,
 )
 
-__all__ = ["import_jaeger", "jaeger_traces", "is_jaeger_trace"]
+__all__ = ["import_jaeger_links", "holds_traces", "jaeger_traces", "is_jaeger_trace"]
 
 
 def _links(f: SourceFile) -> list[tuple[Any, int]]:
@@ -68,7 +66,8 @@ def _links(f: SourceFile) -> list[tuple[Any, int]]:
     return out
 
 
-def _holds_traces(f: SourceFile) -> bool:
+def holds_traces(f: SourceFile) -> bool:
+    """Whether ``f`` looks like ``/api/traces`` JSON (whole traces) rather than links."""
     try:
         with f.path.open("rb") as fh:
             head = fh.read(1 << 16).decode("utf-8", "replace")
@@ -77,14 +76,20 @@ def _holds_traces(f: SourceFile) -> bool:
     return '"spans"' in head and ('"spanID"' in head or '"processes"' in head)
 
 
-def import_jaeger(sources: Sequence[str]) -> ImportResult:
-    """Import Jaeger ``/api/dependencies`` JSON files, or ``/api/traces`` JSON (whole
-    traces: services with their operations and the calls each made).
+def import_jaeger_links(sources: Sequence[str], files: Sequence[SourceFile],
+                        b: ManifestBuilder) -> ImportResult:
+    """Import Jaeger ``/api/dependencies`` JSON files (parent -> child call counts).
+    Whole traces (``/api/traces``) are imported by
+    :func:`pruner.importers.traces.import_jaeger`, which reads them as spans.
 
     Parameters
     ----------
     sources
-        Files or folders (searched recursively for ``*.json``).
+        What the user named (files or folders), for the result's provenance.
+    files
+        The JSON files found, as :func:`pruner.importers._io.discover` lists them.
+    b
+        The builder the manifest is made in (it holds the notes of the search).
 
     Returns
     -------
@@ -95,13 +100,6 @@ def import_jaeger(sources: Sequence[str]) -> ImportResult:
     SourceError
         Unreadable or malformed files, or links of the wrong shape.
     """
-    b = ManifestBuilder("jaeger")
-    files = discover(sources, JSON_SUFFIXES, b.note)
-    if files and all(_holds_traces(f) for f in files):
-        from pruner.importers.traces import discover_sources  # traces build on this module
-
-        result = discover_sources(sources, "jaeger", flows=False)
-        return ImportResult(result.document, result.notes, "jaeger", result.sources)
     calls: dict[tuple[str, str], int] = {}
     unknown_counts: set[tuple[str, str]] = set()
     self_calls = 0
