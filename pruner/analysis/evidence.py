@@ -137,14 +137,17 @@ def _service_of(name: str, manifest: Manifest) -> str:
     return split_operation(name)[0]
 
 
-def dependents(manifest: Manifest) -> dict[str, tuple[tuple[str, Item], ...]]:
-    """Service -> ``(owner, item)`` for every item that names it or one of its operations.
+def dependents(manifest: Manifest, of: Iterable[str] | None = None
+               ) -> dict[str, tuple[tuple[str, Item], ...]]:
+    """Service (among ``of``, default all) -> ``(owner, item)`` for every item that names
+    it or one of its operations.
 
     Owners are services (an operation's items count as its service's, named ``S:O``)
     and flows (named ``flow NAME``). The implicit item of an operation on its own
-    service is not a dependency on it. Sorted by owner.
+    service is not a dependency on it. Sorted by owner. One pass over the items.
     """
-    found: dict[str, list[tuple[str, Item]]] = {name: [] for name in manifest.services}
+    names = manifest.services if of is None else [n for n in of if n in manifest.services]
+    found: dict[str, list[tuple[str, Item]]] = {name: [] for name in names}
     owners: list[tuple[str, tuple[Item, ...]]] = []
     for node in manifest.nodes.values():
         owners.append((node.name, node.own_items))
@@ -160,8 +163,10 @@ def dependents(manifest: Manifest) -> dict[str, tuple[tuple[str, Item], ...]]:
     return {name: tuple(sorted(v, key=lambda p: p[0])) for name, v in sorted(found.items())}
 
 
-def basis(manifest: Manifest, graph_dependents: Mapping | None = None) -> dict[str, str]:
-    """Service -> what its verdicts rest on (see the module docstring), sorted by name.
+def basis(manifest: Manifest, graph_dependents: Mapping | None = None,
+          of: Iterable[str] | None = None) -> dict[str, str]:
+    """Service (among ``of``, default all) -> what its verdicts rest on (see the module
+    docstring), sorted by name. ``graph_dependents``: :func:`dependents` of at least those.
 
     Examples
     --------
@@ -177,9 +182,11 @@ def basis(manifest: Manifest, graph_dependents: Mapping | None = None) -> dict[s
     [('api', 'unknown'), ('cache', 'observed'), ('db', 'inferred'), ('hand', 'declared'),
      ('redis', 'unknown')]
     """
-    deps = dependents(manifest) if graph_dependents is None else graph_dependents
+    deps = dependents(manifest, of) if graph_dependents is None else graph_dependents
     out: dict[str, str] = {}
-    for name, svc in manifest.services.items():
+    names = manifest.services if of is None else sorted(set(of) & set(manifest.services))
+    for name in names:
+        svc = manifest.services[name]
         users = deps.get(name, ())
         if users:
             out[name] = strongest((e for _, item in users for e in _item_evidence(item)))
@@ -214,9 +221,9 @@ def unused(manifest: Manifest, of: Iterable[str] | None = None) -> tuple[Unused,
     >>> unused(m)
     (Unused(service='home-timeline-redis', kind='redis data store', basis='unknown'),)
     """
-    deps = dependents(manifest)
-    bases = basis(manifest, deps)
     names = sorted(manifest.services if of is None else set(of) & set(manifest.services))
+    deps = dependents(manifest, names)
+    bases = basis(manifest, deps, names)
     return tuple(Unused(n, store_kind(manifest.services[n]), bases[n])
                  for n in names if not deps.get(n))
 
@@ -224,8 +231,9 @@ def unused(manifest: Manifest, of: Iterable[str] | None = None) -> tuple[Unused,
 def unknown(manifest: Manifest, of: Iterable[str]) -> tuple[str, ...]:
     """The services among ``of`` whose verdict rests on nothing known (basis
     ``unknown`` or ``unverified``), sorted: "prunable only because nothing is known"."""
-    bases = basis(manifest)
-    return tuple(sorted(n for n in set(of) if bases.get(n) not in KNOWN and n in bases))
+    names = set(of) & set(manifest.services)
+    bases = basis(manifest, of=names)
+    return tuple(sorted(n for n in names if bases[n] not in KNOWN))
 
 
 def technology(text: str) -> tuple[str, str] | None:
@@ -312,8 +320,10 @@ def _warnings(manifest: Manifest, services: Iterable[str] | None,
               path: str) -> list[tuple[str, str]]:
     names = set(manifest.services) if services is None else set(services) & set(
         manifest.services)
-    deps = dependents(manifest)
-    bases = basis(manifest, deps)
+    if not names:  # `check` with nothing switched off: no pass over the manifest
+        return []
+    deps = dependents(manifest, names)
+    bases = basis(manifest, deps, names)
     out = []
     others: list[str] = []  # services (not stores) nothing depends on, known only by import
     for name in sorted(names):

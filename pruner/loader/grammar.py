@@ -522,11 +522,12 @@ calls=1097, traces=40, of=41, first='2026-11-30', last='2026-12-01')
         return Evidence(source)
     traces = of = calls = None
     first = last = None
-    if m := _EVIDENCE_COUNT.search(detail):
+    # (the words are looked for first: most details hold none, and manifests hold many)
+    if "trace" in detail and (m := _EVIDENCE_COUNT.search(detail)):
         traces = _count(m.group(1))
         of = _count(m.group(2)) if m.group(2) else None
-    if m := _EVIDENCE_CALLS.search(detail):
+    if "call" in detail and (m := _EVIDENCE_CALLS.search(detail)):
         calls = _count(m.group(1))
-    if m := _EVIDENCE_WINDOW.search(detail):
+    if ".." in detail and (m := _EVIDENCE_WINDOW.search(detail)):
         first, last = m.group(1), m.group(2)
     return Evidence(source, detail, calls, traces, of, first, last)
