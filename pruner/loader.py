@@ -204,10 +204,10 @@ _SCALAR_TAGS = frozenset(_SCALAR_CHECKS)
 
 TOP_KEYS = ("version", "services", "flows", "defaults", "common_causes")
 SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on", "operations",
-                "availability", "start_seconds")
+                "availability", "start_seconds", "cost")
 OPERATION_KEYS = ("description", "depends_on", "availability")
 FLOW_KEYS = ("description", "critical", "owner", "requires", "target")
-DEFAULTS_KEYS = ("availability",)
+DEFAULTS_KEYS = ("availability", "cost")
 COMMON_CAUSE_KEYS = ("description", "availability", "services")
 ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note", "startup")
 
@@ -353,6 +353,8 @@ class _Collector:
         # availability (docs/availability.md): the manifest-wide default (value, where)
         # and the common-cause groups
         self.default_availability: tuple[float, Location] | None = None
+        # cost (spec §12): the manifest-wide default (value, where)
+        self.default_cost: tuple[float, Location] | None = None
         self.common_causes: dict[str, tuple[Service, tuple[str, ...]]] = {}
 
     def report(self, problem: Problem) -> None:
@@ -380,6 +382,11 @@ class _Collector:
             for name, svc in services.items():
                 if svc.availability is None and svc.location.file != REMOVED:
                     services[name] = replace(svc, availability=default)
+        if self.default_cost is not None:
+            default = self.default_cost[0]
+            for name, svc in services.items():
+                if svc.cost is None and svc.location.file != REMOVED:
+                    services[name] = replace(svc, cost=default)
         if self.common_causes:
             self.add_common_causes(services)
         operations = {op.name: op for svc in services.values() for op in svc.operations}
@@ -785,6 +792,24 @@ class _FileReader:
         self.problem(node, f"{what} must be a number of seconds, not {_kind(node)}")
         return None
 
+    def cost(self, node, what: str) -> float | None:
+        """A running cost (spec §12): a finite number, 0 or more."""
+        if not self.visit(node):
+            return None
+        value = None
+        if isinstance(node, ScalarNode) and node.tag in (_INT, _FLOAT):
+            value = parse_float(node.value)
+        elif (isinstance(node, ScalarNode) and node.tag == _STR and not node.style
+              and _YAML12_FLOAT.match(node.value)):
+            value = float(node.value)
+        if value is not None:
+            if value >= 0 and math.isfinite(value):
+                return value
+            self.problem(node, f"{what} must be a finite number, 0 or more, not {display(node.value)}")
+            return None
+        self.problem(node, f"{what} must be a number, 0 or more, not {_kind(node)}")
+        return None
+
     # -- the manifest grammar -------------------------------------------------
     def document(self, node) -> None:
         if self.is_null(node):
@@ -870,6 +895,16 @@ class _FileReader:
                                        f"{first[1]}")
                 return
             self.out.default_availability = (value, where)
+        if "cost" in f and not self.is_null(f["cost"]):
+            value = self.cost(f["cost"], "defaults: cost")
+            if value is None:
+                return
+            first = self.out.default_cost
+            where = self.where(key_node)
+            if first is not None:
+                self.problem(key_node, f"defaults: cost is set twice: here and at {first[1]}")
+                return
+            self.out.default_cost = (value, where)
 
     def common_cause(self, name_node, body) -> None:
         name = self.name(name_node, "common cause name")
@@ -920,6 +955,9 @@ class _FileReader:
         start_seconds = None
         if "start_seconds" in f and not self.is_null(f["start_seconds"]):
             start_seconds = self.seconds(f["start_seconds"], f"start_seconds of {what}")
+        cost = None
+        if "cost" in f and not self.is_null(f["cost"]):
+            cost = self.cost(f["cost"], f"cost of {what}")
         if name is None:
             return
         service = Service(
@@ -934,6 +972,7 @@ class _FileReader:
             operations=operations,
             availability=availability,
             start_seconds=start_seconds,
+            cost=cost,
         )
         self.pending.append((self.out.services, "service", service))
 
