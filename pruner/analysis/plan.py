@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from pruner.analysis.evaluate import BROKEN, DEGRADED, flow_items, switch_off
+from pruner.analysis.evaluate import BROKEN, OK, flow_items, switch_off
 from pruner.analysis.hard import tarjan
 from pruner.errors import BudgetExhausted, PrunerError
 
@@ -113,6 +113,7 @@ class Plan:
     protected: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     servable: bool = True
     unservable: tuple[str, ...] = ()
+    others: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     targets: bool = False
     solver: str = "highs"
     stats: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
@@ -481,8 +482,9 @@ def plan(
         unservable = [f for f in keep_flows
                       if table[f].target is not None and availability_of[f] < table[f].target]
     if unservable:
+        outcomes = _outcomes(G, base, keep_flows, availability_of)
         return Plan(keep_flows, (), tuple(services), 0.0, cost_total, True, None, (),
-                    MappingProxyType({}), MappingProxyType(costs), uncosted,
+                    MappingProxyType(outcomes), MappingProxyType(costs), uncosted,
                     servable=False, unservable=tuple(unservable), targets=targets)
 
     program = build_program(G, keep_flows, costs, fixed_kept=sorted(common),
@@ -544,24 +546,12 @@ def plan(
             t = table[f].target
             if t is not None and availability_of[f] < t:
                 raise PlanCheckFailed(f"internal: the plan misses the target of {f}")
-    flows_out = {}
-    for f in keep_flows:
-        why = []
-        if ev.flows[f] == DEGRADED:
-            for status in flow_items(G, ev, f):
-                if status.troubled:
-                    lost = ", ".join(status.down) or "-"
-                    hurt = ", ".join(status.degraded)
-                    text = f"{status.item.describe()}: down {lost}"
-                    if hurt:
-                        text += f"; degraded {hurt}"
-                    why.append(text)
-        flows_out[f] = FlowOutcome(ev.flows[f], tuple(why),
-                                   availability_of[f] if availability_of else None,
-                                   table[f].target)
+    flows_out = _outcomes(G, ev, keep_flows, availability_of)
     remove_set = set(remove)
     keep = tuple(s for s in services if s not in remove_set)
     reasons = _reasons(G, keep_flows, remove_set, keep, deadline) if explain else {}
+    kept_set = set(keep_flows)
+    others = {f: state for f, state in ev.flows.items() if f not in kept_set}
     solved = time.monotonic()
     return Plan(
         keep_flows=keep_flows,
@@ -577,11 +567,35 @@ def plan(
         uncosted=uncosted,
         reasons=MappingProxyType(reasons),
         protected=MappingProxyType(dict(sorted(keepers.items()))),
+        others=MappingProxyType(dict(sorted(others.items()))),
         targets=targets,
         stats=MappingProxyType({"variables": n, "rows": len(program.rows), "cuts": cuts,
                                 "build_seconds": built - started,
                                 "seconds": solved - started}),
     )
+
+
+def _outcomes(G, ev, keep_flows, availability_of) -> dict[str, FlowOutcome]:
+    """Each kept flow's state after the plan, with what troubles it: per troubled item,
+    the members down and, for a degraded member, the chain to the service that is down."""
+    table = G.graph["flows"]
+    out = {}
+    for f in keep_flows:
+        why = []
+        if ev.flows[f] != OK:
+            for status in flow_items(G, ev, f):
+                if not status.troubled:
+                    continue
+                parts = [f"{m} down" for m in status.down]
+                for m in status.degraded:
+                    chain = [m]
+                    while chain[-1] in ev.via and len(chain) < 64:
+                        chain.append(ev.via[chain[-1]])
+                    parts.append(f"{m} degraded via {' → '.join(chain[1:])} (down)")
+                why.append("; ".join(parts))
+        availability = availability_of.get(f) if availability_of else None
+        out[f] = FlowOutcome(ev.flows[f], tuple(why), availability, table[f].target)
+    return out
 
 
 def _remove_set(program: Program, y, outside, never) -> list[str]:
@@ -787,3 +801,61 @@ def plan_steps(G: nx.DiGraph, remove: Iterable[str]) -> tuple[tuple[str, ...], .
     for c, members in enumerate(components):
         steps.setdefault(level[c], []).extend(remove[v] for v in members)
     return tuple(tuple(sorted(steps[k])) for k in sorted(steps))
+
+
+def traffic_evidence(G: nx.DiGraph, keep_flows: Iterable[str], observation
+                     ) -> tuple[dict[str, str], tuple[str, ...]]:
+    """What traffic says about removals: ``(contradicted, idle)``.
+
+    A kept flow's requests are served by the nodes it reaches in the manifest (any item,
+    soft included) and by whatever those are seen calling (observed edges, followed
+    transitively). A service called by one of those is *contradicted*: removing it would
+    cut calls that kept flows' requests make, so it is not proposed; the reason names the
+    caller, the call count and a kept flow. *Idle*: services of the manifest that the
+    observation never saw (the signal cost tools use alone).
+
+    ``observation`` is a :class:`pruner.analysis.drift.Observation`.
+
+    >>> from pruner.analysis.drift import Observation, ObservedEdge
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services: {web: {}, audit: {}, cron: {}}
+    ... flows: {home: {requires: [web]}}''')]).manifest)
+    >>> seen = Observation("otlp", (), ("audit", "web"), (ObservedEdge("web", "audit", 7),))
+    >>> traffic_evidence(G, ["home"], seen)
+    ({'audit': 'called by web (7 calls) on requests of kept flow home'}, ('cron',))
+    """
+    table = G.graph["flows"]
+    manifest = G.graph["manifest"]
+    calls: dict[str, list] = {}
+    for edge in observation.edges:
+        calls.setdefault(edge.source, []).append(edge)
+    serving: dict[str, str] = {}  # node -> a kept flow whose requests reach it
+    todo: list[tuple[str, str]] = []
+    for f in sorted(keep_flows):
+        todo.extend((m, f) for i in table[f].requires for m in i.members)
+    contradicted: dict[str, str] = {}
+    while todo:
+        v, f = todo.pop()
+        if v in serving:
+            continue
+        serving[v] = f
+        service = v.rpartition(":")[0] if v in manifest.operations else v
+        if v in G:
+            node = G.nodes[v]["service"]
+            todo.extend((m, f) for i in node.depends_on for m in i.members if m not in serving)
+            if service != v and service not in serving:
+                todo.append((service, f))
+        for edge in calls.get(service, ()):
+            target = edge.target
+            if target in manifest.services and target not in contradicted:
+                count = "" if edge.calls is None else f" ({edge.calls} calls)"
+                contradicted[target] = (f"called by {service}{count} on requests of kept "
+                                        f"flow {f}")
+            if target not in serving:
+                todo.append((target, f))
+    seen = set(observation.services)
+    idle = tuple(s for s in manifest.services
+                 if s not in seen and not manifest.services[s].common_cause)
+    return dict(sorted(contradicted.items())), idle

@@ -466,3 +466,15 @@ def bootstrap_json(report: BootstrapReport) -> dict:
         out["timing"] = {"default_start_seconds": DEFAULT_START_SECONDS,
                          "undeclared": list(b.undeclared_seconds)}
     return out
+
+
+# --- plan (spec §12, issue 20) ---
+if TYPE_CHECKING:  # registered by class name: loads no plan module (start-up)
+    from pruner.report.plan import PlanReport
+
+
+@render.register
+def _(report: PlanReport) -> str:
+    from pruner.report.plan import plan_json
+
+    return dumps(plan_json(report))
