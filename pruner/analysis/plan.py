@@ -145,12 +145,13 @@ def _hard_items(G, name: str):
 
 
 def build_program(G: nx.DiGraph, keep_flows: Iterable[str], costs: Mapping[str, float],
-                  fixed_kept: Iterable[str] = (), never_removed: Iterable[str] = ()
-                  ) -> Program:
+                  fixed_kept: Iterable[str] = (), never_removed: Iterable[str] = (),
+                  reduce_first: bool = True) -> Program:
     """The reduced program of :mod:`this module <pruner.analysis.plan>` for ``keep_flows``.
 
     ``fixed_kept``: nodes fixed serving (common causes). ``never_removed``: services that
     are not removed whatever their variable says (their cost and count weigh nothing).
+    ``reduce_first=False`` skips the reduction (to measure solvers on the whole program).
 
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
@@ -191,7 +192,7 @@ def build_program(G: nx.DiGraph, keep_flows: Iterable[str], costs: Mapping[str, 
         return item.need - (len(item.members) - len(free)), free
 
     pending = [(None, i) for _, items in owners for i in items if not i.soft]
-    while True:
+    while reduce_first:
         grew = False
         while pending:
             _, item = pending.pop()
