@@ -262,7 +262,7 @@ def test_existing_output_needs_update_or_force(tmp_path):
 
 
 def test_train_ticket_preserve_flow_follows_its_call_chain():
-    corpus = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "train-ticket"
+    corpus = Path(__file__).resolve().parents[1] / "corpus" / "train-ticket"
     result = discover_sources([str(corpus / "zipkin-v1-traces")])
     flow = result.document["flows"]["ts-preserve-service-http-preserve"]
     hard = {(i if isinstance(i, str) else i["service"]).split(":")[0] for i in flow["requires"]
