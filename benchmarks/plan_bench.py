@@ -42,7 +42,7 @@ def solve_highs(program) -> tuple[float, float]:
     y, optimal, _ = solver.solve(program.cost, None, None)
     seconds = time.perf_counter() - start
     assert optimal and y is not None
-    return seconds, sum(c for c, v in zip(program.cost, y) if v)
+    return seconds, sum(c for c, v in zip(program.cost, y, strict=True) if v)
 
 
 def solve_cpsat(program, workers: int) -> tuple[float, float]:

@@ -805,7 +805,8 @@ class _FileReader:
         if value is not None:
             if value >= 0 and math.isfinite(value):
                 return value
-            self.problem(node, f"{what} must be a finite number, 0 or more, not {display(node.value)}")
+            self.problem(node, f"{what} must be a finite number, 0 or more, "
+                               f"not {display(node.value)}")
             return None
         self.problem(node, f"{what} must be a number, 0 or more, not {_kind(node)}")
         return None

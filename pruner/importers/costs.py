@@ -14,7 +14,7 @@ service of the manifest:
 2. ``properties.controller`` (the Deployment/StatefulSet name: OpenCost's
    ``aggregate=controller``);
 3. the ``app`` label (``properties.labels.app``, then ``app_kubernetes_io_name``: OpenCost
-   writes label names with ``_`` for ``.`` and ``/``);
+   writes label names with ``_`` for ``.`` and ``/``; older versions say ``label``);
 4. the allocation's name, without a ``KIND:`` prefix (``deployment:frontend``) or a
    ``NAMESPACE/`` prefix.
 
@@ -106,8 +106,8 @@ def parse_costs(text: str, where: str, services: Iterable[str],
     >>> t = parse_costs('service,cost\\nweb,12.5\\nold,3\\n', "c.csv", ["web", "db"])
     >>> dict(t.costs), t.unmatched
     ({'web': 12.5}, ('old',))
-    >>> doc = '{"data": [{"deployment:web": {"properties": {"controller": "web"}, '
-    ... '"totalCost": 2}, "__idle__": {"totalCost": 1}}]}'
+    >>> doc = ('{"data": [{"deployment:web": {"properties": {"controller": "web"}, '
+    ...        '"totalCost": 2}, "__idle__": {"totalCost": 1}}]}')
     >>> t = parse_costs(doc, "a.json", ["web"])
     >>> dict(t.costs), t.unmatched, dict(t.matched_by)
     ({'web': 2.0}, ('__idle__',), {'deployment:web': 'controller'})
@@ -216,10 +216,12 @@ def _opencost(text: str, where: str, names: set[str], mapping: Mapping[str, str]
                     or not math.isfinite(total) or total < 0:
                 raise SourceError(where, f"{key}.totalCost must be a number >= 0, not "
                                          f"{display(json.dumps(total)[:40])}")
-            props = body.get("properties") or {}
+            props = body.get("properties")
+            props = {} if props is None else props
             if not isinstance(props, dict):
                 raise SourceError(where, f"{key}.properties must be an object")
-            labels = props.get("labels") or {}
+            labels = props.get("labels", props.get("label"))
+            labels = {} if labels is None else labels
             if not isinstance(labels, dict):
                 raise SourceError(where, f"{key}.properties.labels must be an object")
             service, rule = _match(name, props, labels, names, mapping)

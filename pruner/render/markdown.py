@@ -657,7 +657,7 @@ def _(report: PlanReport) -> str:
         out.append("")
     if p.steps:
         out += ["## Steps", "", "Dependants first; each step leaves the kept flows unbroken.", ""]
-        for k, (step, command) in enumerate(zip(p.steps, report.commands), 1):
+        for k, (step, command) in enumerate(zip(p.steps, report.commands, strict=True), 1):
             out.append(f"{k}. switch off {', '.join(code_span(s) for s in step)}")
             out.append("")
             out.extend("   " + line for line in code_block(command, "sh").splitlines())

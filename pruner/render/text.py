@@ -601,7 +601,7 @@ def _(report: PlanReport, color: bool = False) -> str:
         else:
             continue
         cost = p.costs.get(s)
-        amount = "" if cost is None else f"  {money(cost)}"
+        amount = "" if cost is None else f" ({money(cost)})"
         out.append(_paint(f"  ~ keep {clean(s)}{amount}: {why}", "green", color))
     out.append("")
     out.append("Kept flows:")
@@ -631,7 +631,7 @@ def _(report: PlanReport, color: bool = False) -> str:
     if p.steps:
         out.append("")
         out.append("Steps (dependants first; each leaves the kept flows unbroken):")
-        for k, (step, command) in enumerate(zip(p.steps, report.commands), 1):
+        for k, (step, command) in enumerate(zip(p.steps, report.commands, strict=True), 1):
             out.append(f"  {k}. switch off {name_list(step)}")
             out.append(f"     {clean(command)}")
     out.append("")

@@ -124,7 +124,7 @@ def availability_by_enumeration(manifest: Manifest, flow: str, remove) -> float:
     for states in itertools.product((True, False), repeat=len(names)):
         p = 1.0
         off = list(remove)
-        for name, up in zip(names, states):
+        for name, up in zip(names, states, strict=True):
             node = manifest.nodes[name]
             a = 1.0 if node.availability is None else node.availability
             p *= a if up else 1.0 - a
