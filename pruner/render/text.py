@@ -585,7 +585,8 @@ def _(report: PlanReport, color: bool = False) -> str:
             amount = "no cost" if cost is None else money(cost)
             share = f"  ({100 * cost / p.cost_total:.1f}%)" if cost and p.cost_total else ""
             idle = "  no traffic in the window" if s in report.idle else ""
-            out.append(_paint(f"  - {clean(s):<{width}}  {amount}{share}{idle}", "red", color))
+            out.append(_paint(f"  - {clean(s):<{width}}  {amount:>9}{share}{idle}", "red",
+                              color))
     if p.remove:
         out.append("")
     for s in p.keep:

@@ -151,3 +151,14 @@ def test_the_cli_prints_nothing_from_the_solver():
     out = subprocess.run([str(exe), "plan", FALLBACK, "--format", "json"],
                          capture_output=True, text=True, cwd=ROOT, check=False)
     assert out.returncode == 0 and out.stdout.startswith("{"), out.stdout[:200]
+
+
+def test_observed_traffic_contradicts_removals_and_marks_idle_services():
+    observed = "tests/assets/plan/observed/traffic.yaml"
+    data = json.loads(run("plan", FALLBACK, "--observed", observed, "--format", "json").stdout)
+    # ads (and ads-model, which ads calls) carry login's requests; the zk-2 removal too
+    assert data["remove"] == ["legacy-cron", "recs", "sms-premium"]
+    text = run("plan", FALLBACK, "--observed", observed).stdout
+    assert "  ~ keep ads (200): traffic: called by web on requests of kept flow login" in text
+    assert re.search(r"- recs +90  \(8\.3%\)  no traffic in the window", text)
+    assert "Not proposed, contradicted by traffic on a kept flow's requests:" in text
