@@ -587,12 +587,14 @@ def _outcomes(G, ev, keep_flows, availability_of) -> dict[str, FlowOutcome]:
             for status in flow_items(G, ev, f):
                 if not status.troubled:
                     continue
-                parts = [f"{m} down" for m in status.down]
+                parts = [f"{m} {'switched off' if m in ev.off else 'down'}"
+                         for m in status.down]
                 for m in status.degraded:
                     chain = [m]
                     while chain[-1] in ev.via and len(chain) < 64:
                         chain.append(ev.via[chain[-1]])
-                    parts.append(f"{m} degraded via {' → '.join(chain[1:])} (down)")
+                    end = "switched off" if chain[-1] in ev.off else "down"
+                    parts.append(f"{m} degraded via {' → '.join(chain[1:])} ({end})")
                 why.append("; ".join(parts))
         availability = availability_of.get(f) if availability_of else None
         out[f] = FlowOutcome(ev.flows[f], tuple(why), availability, table[f].target)

@@ -278,3 +278,45 @@ flows: {f: {requires: [web], target: 0.99}}
 """)
     result = plan(G, ["f"], targets=True)
     assert not result.servable and result.unservable == ("f",)
+
+
+def test_an_unproven_solve_reports_the_best_plan_and_its_bound(monkeypatch):
+    """When the time budget stops HiGHS before the proof, the plan is the better of the
+    solver's incumbent and the greedy start, `optimal` is false and `bound` is an upper
+    bound on the savings (here the solver's dual bound: nothing kept but web)."""
+    import pruner.analysis.plan as module
+
+    G = load("""
+services:
+  web: {depends_on: [{any_of: [a, b]}]}
+  a: {cost: 3}
+  b: {cost: 5}
+flows: {f: {requires: [web]}}
+""")
+
+    def unfinished(self, weights, start, deadline):
+        return None, False, 0.0  # no incumbent, dual bound 0 on the kept cost
+
+    monkeypatch.setattr(module._Highs, "solve", unfinished)
+    result = plan(G, ["f"])
+    assert not result.optimal
+    assert result.remove == ("b",)  # the greedy start: most costly first
+    assert result.bound == 8.0
+    assert result.savings <= result.bound
+
+
+def test_the_evaluator_rejects_a_wrong_solver_answer(monkeypatch):
+    import pytest
+
+    import pruner.analysis.plan as module
+    from pruner.analysis.plan import PlanCheckFailed
+
+    G = load("""
+services:
+  web: {depends_on: [db]}
+  db: {cost: 3}
+flows: {f: {requires: [web]}}
+""")
+    monkeypatch.setattr(module, "_remove_set", lambda *args: ["db"])
+    with pytest.raises(PlanCheckFailed):
+        plan(G, ["f"])
