@@ -48,14 +48,14 @@ def kept_flows(G, values: tuple[str, ...]) -> tuple[list[str], str]:
     for sel in selectors:
         negative = sel.startswith("!")
         body = sel[1:].strip() if negative else sel
-        if body == "critical":
+        if body in table:  # an exact flow name wins over a keyword
+            found = {body}
+        elif body == "critical":
             found = set(critical)
         elif body == "all":
             found = set(table)
         elif body.startswith("owner:"):
             found = {n for n, f in table.items() if f.owner == body[6:]}
-        elif body in table:
-            found = {body}
         elif any(c in body for c in "*?["):
             found = set(fnmatch.filter(table, body))
         else:
