@@ -98,6 +98,9 @@ def kept_flows(G, values: tuple[str, ...]) -> tuple[list[str], str]:
 @click.option("--targets", is_flag=True,
               help="Kept flows with a target must still meet it (exact availability, "
                    "spec §9, with the removed services down).")
+@click.option("--require-evidence", is_flag=True,
+              help="Keep the services whose removal rests on no evidence (nothing is known "
+                   "about who uses them: see the evidence key in docs/manifest.md).")
 @click.option("--observed", "observed", multiple=True, type=click.Path(), metavar="SOURCE",
               help="Traffic (anything `pruner drift` reads): a service called on the "
                    "requests of a kept flow is not removed; services with no traffic are "
@@ -110,7 +113,7 @@ def kept_flows(G, values: tuple[str, ...]) -> tuple[list[str], str]:
 @output_option
 def plan_command(path: str, keep: tuple[str, ...], pins: tuple[str, ...],
                  costs_file: str | None, cost_map: str | None, targets: bool,
-                 observed: tuple[str, ...],
+                 require_evidence: bool, observed: tuple[str, ...],
                  time_budget: float | None, fmt: str, output: str | None) -> None:
     """The prune plan: the services to switch off so that the kept flows still work,
     saving the most cost (a 0/1 program solved to proven optimality by HiGHS), re-checked
@@ -139,8 +142,12 @@ def plan_command(path: str, keep: tuple[str, ...], pins: tuple[str, ...],
         unmatched = found.unmatched
     elif cost_map is not None:
         raise InputError("--cost-map needs --costs FILE")
+    from pruner.analysis.evidence import unknown
+
     protected: dict[str, str] = {}
-    unsupported: tuple[str, ...] = ()  # removals resting on no evidence (issue 18)
+    if require_evidence:  # removals resting on no evidence are not proposed
+        for name in unknown(manifest, manifest.services):
+            protected[name] = "no evidence about who uses it (--require-evidence)"
     contradicted: dict[str, str] = {}
     idle: tuple[str, ...] = ()
     if observed:
@@ -153,10 +160,11 @@ def plan_command(path: str, keep: tuple[str, ...], pins: tuple[str, ...],
         result = plan(G, flows, costs=costs, pins=pinned, protected=protected,
                       targets=targets, deadline=deadline_after(budget),
                       explain=fmt != "json")
+    unsupported = () if require_evidence else unknown(manifest, result.remove)
     critical = tuple(sorted(n for n in table if table[n].critical))
     report = plan_report(result, source=path, critical=critical, keep_selector=selector,
                          costs_from=costs_file, unmatched=unmatched, unsupported=unsupported,
-                         contradicted=contradicted,
+                         require_evidence=require_evidence, contradicted=contradicted,
                          idle=idle, observed=", ".join(observed) or None)
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.passed else EXIT_GATE)

@@ -655,6 +655,12 @@ def _(report: PlanReport) -> str:
         out += ["Not proposed, contradicted by traffic on a kept flow's requests:", ""]
         out += [f"- {code_span(s)}: {md_text(w)}" for s, w in contradicted]
         out.append("")
+    unsupported_removed = [s for s in p.remove if s in unsupported]
+    if unsupported_removed:
+        amount = money(sum(p.costs.get(s, 0.0) for s in unsupported_removed))
+        out += [f"Of the savings, {amount} ({len(unsupported_removed)} services marked *no "
+                "evidence*) rest on nothing known about who uses them: `--require-evidence` "
+                "keeps them.", ""]
     if p.steps:
         out += ["## Steps", "", "Dependants first; each step leaves the kept flows unbroken.", ""]
         for k, (step, command) in enumerate(zip(p.steps, report.commands, strict=True), 1):

@@ -629,6 +629,13 @@ def _(report: PlanReport, color: bool = False) -> str:
         out.append("Not proposed, contradicted by traffic on a kept flow's requests:")
         for s, what in contradicted:
             out.append(f"  {clean(s)}: {clean(what)}")
+    unsupported_removed = [s for s in p.remove if s in unsupported]
+    if unsupported_removed:
+        amount = money(sum(p.costs.get(s, 0.0) for s in unsupported_removed))
+        out.append("")
+        count = plural(len(unsupported_removed), "service", "services")
+        out.append(f"Of the savings, {amount} ({count}) rest on no evidence about who uses "
+                   "them: --require-evidence keeps them.")
     if p.steps:
         out.append("")
         out.append("Steps (dependants first; each leaves the kept flows unbroken):")

@@ -162,3 +162,19 @@ def test_observed_traffic_contradicts_removals_and_marks_idle_services():
     assert "  ~ keep ads (200): traffic: called by web on requests of kept flow login" in text
     assert re.search(r"- recs +90  \(8\.3%\)  no traffic in the window", text)
     assert "Not proposed, contradicted by traffic on a kept flow's requests:" in text
+
+
+def test_removals_resting_on_no_evidence_are_shown_apart_or_kept():
+    path = "tests/assets/plan/evidence-unknown-store.yaml"
+    text = run("plan", path).stdout
+    apart = text.index("removals resting on no evidence (--require-evidence keeps them):")
+    assert text.index("- cron") < apart < text.index("- redis")
+    assert "Of the savings, 30 (1 service) rest on no evidence about who uses them" in text
+    data = json.loads(run("plan", path, "--format", "json").stdout)
+    assert data["remove"] == ["cron", "redis"]
+    kept = run("plan", path, "--require-evidence")
+    assert json.loads(run("plan", path, "--require-evidence", "--format",
+                          "json").stdout)["remove"] == ["cron"]
+    assert "~ keep redis (30): no evidence about who uses it (--require-evidence)" in kept.stdout
+    md = run("plan", path, "--format", "markdown").stdout
+    assert "| `redis` | 30 | 46.2% | 1 | no evidence |" in md
