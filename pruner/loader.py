@@ -783,6 +783,15 @@ class _FileReader:
 
     def seconds(self, node, what: str) -> float | None:
         """A duration in seconds: a finite number, 0 or more."""
+        return self.nonnegative(node, what, " of seconds")
+
+    def cost(self, node, what: str) -> float | None:
+        """A running cost (spec §12): a finite number, 0 or more."""
+        return self.nonnegative(node, what, "", show=True)
+
+    def nonnegative(self, node, what: str, unit: str, show: bool = False) -> float | None:
+        """A finite number, 0 or more (``unit`` names it in messages; ``show`` quotes a
+        number that is out of range)."""
         if not self.visit(node):
             return None
         value = None
@@ -794,28 +803,11 @@ class _FileReader:
         if value is not None:
             if value >= 0 and math.isfinite(value):
                 return value
-            self.problem(node, f"{what} must be a finite number of seconds, 0 or more")
+            shown_value = f", not {display(node.value)}" if show else ""
+            self.problem(node, f"{what} must be a finite number{unit}, 0 or more{shown_value}")
             return None
-        self.problem(node, f"{what} must be a number of seconds, not {_kind(node)}")
-        return None
-
-    def cost(self, node, what: str) -> float | None:
-        """A running cost (spec §12): a finite number, 0 or more."""
-        if not self.visit(node):
-            return None
-        value = None
-        if isinstance(node, ScalarNode) and node.tag in (_INT, _FLOAT):
-            value = parse_float(node.value)
-        elif (isinstance(node, ScalarNode) and node.tag == _STR and not node.style
-              and _YAML12_FLOAT.match(node.value)):
-            value = float(node.value)
-        if value is not None:
-            if value >= 0 and math.isfinite(value):
-                return value
-            self.problem(node, f"{what} must be a finite number, 0 or more, "
-                               f"not {display(node.value)}")
-            return None
-        self.problem(node, f"{what} must be a number, 0 or more, not {_kind(node)}")
+        middle = ", 0 or more," if show else ","
+        self.problem(node, f"{what} must be a number{unit}{middle} not {_kind(node)}")
         return None
 
     # -- the manifest grammar -------------------------------------------------

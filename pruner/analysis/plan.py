@@ -684,19 +684,11 @@ def _reasons(G, keep_flows, remove: set[str], keep, deadline,
     Incremental counter propagation from the plan's DOWN set; each probe is undone.
     Total work is capped (``work_factor`` times the edges); services left when the cap
     or the deadline is reached get no reason."""
-    from pruner.analysis.hard import hard_model
+    from pruner.analysis.hard import hard_model, item_arrays
 
     model = hard_model(G, keep_flows)
     n = model.n
-    fails: list[int] = []
-    owner_of: list[int] = []
-    item_id: dict[tuple[int, int], int] = {}
-    for owner, owned in enumerate(model.items):
-        for k, (need, _) in enumerate(owned):
-            item_id[owner, k] = len(fails)
-            fails.append(need)
-            owner_of.append(owner)
-    parents = [[item_id[p] for p in model.parents[v]] for v in range(n)]
+    fails, owner_of, parents = item_arrays(model)
     count = [0] * len(fails)
     down = bytearray(len(model.items))
     index = model.index()

@@ -571,7 +571,7 @@ def _(report: BootstrapReport) -> str:
 
 
 # --- plan (spec §12, issue 20) ---
-from pruner.report.plan import PlanReport, money  # noqa: E402
+from pruner.report.plan import PlanReport, money, why_kept  # noqa: E402
 
 
 @render.register
@@ -612,21 +612,13 @@ def _(report: PlanReport) -> str:
         out += _cut(rows, len(rows), 5)
         out.append("")
     kept = []
-    for s in p.keep:
-        if s in p.reasons:
-            reasons = p.reasons[s]
-            why = "; ".join(
-                f"{code_span(f)} needs it" + (f" through {' → '.join(code_span(c) for c in ch)}"
-                                              if ch else " directly")
-                for f, ch in reasons[:PLAN_REASONS])
-            if len(reasons) > PLAN_REASONS:
-                why += f"; and {len(reasons) - PLAN_REASONS} more flows"
-        elif s in report.contradicted:
-            why = f"traffic: {md_text(report.contradicted[s])}"
-        elif s in p.protected:
-            why = md_text(p.protected[s])
-        else:
-            continue
+    for s, reasons, note in why_kept(report):
+        why = md_text(note) if note else "; ".join(
+            f"{code_span(f)} needs it" + (f" through {' → '.join(code_span(c) for c in ch)}"
+                                          if ch else " directly")
+            for f, ch in reasons[:PLAN_REASONS])
+        if len(reasons) > PLAN_REASONS:
+            why += f"; and {len(reasons) - PLAN_REASONS} more flows"
         cost = p.costs.get(s)
         kept.append(f"| {code_span(s)} | {'–' if cost is None else money(cost)} | {why} |")
     if kept:

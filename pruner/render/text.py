@@ -555,7 +555,7 @@ def reason_text(flow: str, chain: tuple[str, ...]) -> str:
 
 @render.register
 def _(report: PlanReport, color: bool = False) -> str:
-    from pruner.report.plan import money
+    from pruner.report.plan import money, why_kept
 
     p = report.plan
     out = [f"pruner plan {clean(report.source)}: keeping {len(p.keep_flows)} "
@@ -589,18 +589,11 @@ def _(report: PlanReport, color: bool = False) -> str:
                               color))
     if p.remove:
         out.append("")
-    for s in p.keep:
-        if s in p.reasons:
-            reasons = p.reasons[s]
-            why = "; ".join(reason_text(f, c) for f, c in reasons[:PLAN_REASONS])
-            if len(reasons) > PLAN_REASONS:
-                why += f"; and {len(reasons) - PLAN_REASONS} more flows"
-        elif s in report.contradicted:
-            why = f"traffic: {clean(report.contradicted[s])}"
-        elif s in p.protected:
-            why = clean(p.protected[s])
-        else:
-            continue
+    for s, reasons, note in why_kept(report):
+        why = clean(note) if note else "; ".join(reason_text(f, c)
+                                                 for f, c in reasons[:PLAN_REASONS])
+        if len(reasons) > PLAN_REASONS:
+            why += f"; and {len(reasons) - PLAN_REASONS} more flows"
         cost = p.costs.get(s)
         amount = "" if cost is None else f" ({money(cost)})"
         out.append(_paint(f"  ~ keep {clean(s)}{amount}: {why}", "green", color))

@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 from pruner.analysis.plan import Plan
 
-__all__ = ["PlanReport", "plan_report", "money", "plan_json"]
+__all__ = ["PlanReport", "plan_report", "money", "plan_json", "why_kept"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,21 @@ def plan_report(plan: Plan, *, source: str, critical: tuple[str, ...], **extra) 
                      and plan.others.get(f) == "broken")
     return PlanReport(source=source, plan=plan, commands=tuple(commands), given_up=given_up,
                       **extra)
+
+
+def why_kept(report: PlanReport):
+    """``(service, flows, note)`` for each kept service that has a reason to stay:
+    ``flows`` the ``(flow, chain)`` pairs that force it (the proof), else ``note`` (traffic,
+    a pin, evidence). Services kept for no reason of their own (outside the question)
+    are left out."""
+    p = report.plan
+    for s in p.keep:
+        if s in p.reasons:
+            yield s, p.reasons[s], None
+        elif s in report.contradicted:
+            yield s, (), f"traffic: {report.contradicted[s]}"
+        elif s in p.protected:
+            yield s, (), p.protected[s]
 
 
 def money(value: float) -> str:
