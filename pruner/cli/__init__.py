@@ -49,6 +49,7 @@ COMMANDS = {
     "report": "diagrams:report_command",
     "bootstrap": "bootstrap:bootstrap_command",
     "plan": "plan:plan_command",
+    "rpc": "rpc:rpc_command",
 }
 
 
@@ -61,6 +62,7 @@ GATE_EXITS = {
     "availability": "a critical flow misses its availability target",
     "bootstrap": "a critical flow is never ready after a cold start",
     "plan": "the kept flows cannot be served even with nothing removed (or meet their targets)",
+    "rpc": "a critical flow's p99 is over its budget (--fail-on over-budget)",
 }
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 COLOR_CHOICES = ("auto", "always", "never")
