@@ -469,7 +469,6 @@ def bootstrap_json(report: BootstrapReport) -> dict:
     return out
 
 
-<<<<<<< HEAD
 # --- plan (spec §12, issue 20) ---
 if TYPE_CHECKING:  # registered by class name: loads no plan module (start-up)
     from pruner.report.plan import PlanReport
@@ -480,7 +479,8 @@ def _(report: PlanReport) -> str:
     from pruner.report.plan import plan_json
 
     return dumps(plan_json(report))
-=======
+
+
 # --- rpc (issue 22) ---
 if TYPE_CHECKING:
     from pruner.report.rpc import RpcReport
@@ -513,4 +513,3 @@ def rpc_json(report: RpcReport) -> dict:
 @render.register
 def _(report: RpcReport) -> str:
     return dumps(rpc_json(report))
->>>>>>> main

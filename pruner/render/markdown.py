@@ -571,7 +571,6 @@ def _(report: BootstrapReport) -> str:
     return "\n".join(out) + "\n"
 
 
-<<<<<<< HEAD
 # --- plan (spec §12, issue 20) ---
 from pruner.report.plan import PlanReport, money, why_kept  # noqa: E402
 
@@ -663,7 +662,8 @@ def _(report: PlanReport) -> str:
             out.extend("   " + line for line in code_block(command, "sh").splitlines())
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
-=======
+
+
 # --- rpc (issue 22) ---
 from pruner.render.common import ms_text, rpc_budget_text  # noqa: E402
 from pruner.report.rpc import RpcReport  # noqa: E402
@@ -732,4 +732,3 @@ def _(report: RpcReport) -> str:
         out += [f"- {md_text(w)}" for w in report.warnings]
         out += ["", "</details>", ""]
     return "\n".join(out)
->>>>>>> main
