@@ -84,6 +84,10 @@ class FileReader(NodeReader):
         for table, kind, value in self.pending:
             self.out.add(table, kind, value, value.location)
 
+    def cost(self, node, what: str) -> float | None:
+        """A running cost (spec §12): a finite number, 0 or more."""
+        return self.nonnegative(node, what, "", show=True)
+
     # -- the manifest grammar -------------------------------------------------
     def document(self, node) -> None:
         if self.is_null(node):
@@ -169,6 +173,16 @@ class FileReader(NodeReader):
                                        f"{first[1]}")
                 return
             self.out.default_availability = (value, where)
+        if "cost" in f and not self.is_null(f["cost"]):
+            value = self.cost(f["cost"], "defaults: cost")
+            if value is None:
+                return
+            first = self.out.default_cost
+            where = self.where(key_node)
+            if first is not None:
+                self.problem(key_node, f"defaults: cost is set twice: here and at {first[1]}")
+                return
+            self.out.default_cost = (value, where)
 
     def common_cause(self, name_node, body) -> None:
         name = self.name(name_node, "common cause name")
@@ -219,6 +233,9 @@ class FileReader(NodeReader):
         start_seconds = None
         if "start_seconds" in f and not self.is_null(f["start_seconds"]):
             start_seconds = self.seconds(f["start_seconds"], f"start_seconds of {what}")
+        cost = None
+        if "cost" in f and not self.is_null(f["cost"]):
+            cost = self.cost(f["cost"], f"cost of {what}")
         external = False
         if "external" in f and not self.is_null(f["external"]):
             external = bool(self.boolean(f["external"], f"external of {what}"))
@@ -237,6 +254,7 @@ class FileReader(NodeReader):
             operations=operations,
             availability=availability,
             start_seconds=start_seconds,
+            cost=cost,
             evidence=evidence,
             external=external,
         )

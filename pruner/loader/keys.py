@@ -73,6 +73,7 @@ KEYS: dict[str, tuple[Key, ...]] = {
         Key("external", "boolean", "not deployed with the rest: never essential on its own "
                                    "evidence"),
         Key("evidence", "evidence", "where the service is known from"),
+        Key("cost", "number>=0", "running cost per period, any currency (spec §12)"),
     ),
     "operation": (
         Key("description", "text", "what the operation does (e.g. POST /login)"),
@@ -92,6 +93,7 @@ KEYS: dict[str, tuple[Key, ...]] = {
     "defaults": (
         Key("availability", "probability", "the availability of every service that states "
                                            "none"),
+        Key("cost", "number>=0", "the cost of every service that states none (spec §12)"),
     ),
     "common_cause": (
         Key("description", "text", "what the group is (a zone, a cluster)"),
@@ -124,7 +126,7 @@ def keys_of(where: str) -> tuple[str, ...]:
     """The names of the keys allowed at ``where``.
 
     >>> keys_of("defaults")
-    ('availability',)
+    ('availability', 'cost')
     """
     return tuple(k.name for k in KEYS[where])
 

@@ -54,6 +54,8 @@ class Collector:
         # availability (docs/availability.md): the manifest-wide default (value, where)
         # and the common-cause groups
         self.default_availability: tuple[float, Location] | None = None
+        # cost (spec §12): the manifest-wide default (value, where)
+        self.default_cost: tuple[float, Location] | None = None
         self.common_causes: dict[str, tuple[Service, tuple[str, ...]]] = {}
 
     def report(self, problem: Problem) -> None:
@@ -81,6 +83,11 @@ class Collector:
             for name, svc in services.items():
                 if svc.availability is None and svc.location.file != REMOVED:
                     services[name] = replace(svc, availability=default)
+        if self.default_cost is not None:
+            default = self.default_cost[0]
+            for name, svc in services.items():
+                if svc.cost is None and svc.location.file != REMOVED:
+                    services[name] = replace(svc, cost=default)
         if self.common_causes:
             self.add_common_causes(services)
         operations = {op.name: op for svc in services.values() for op in svc.operations}

@@ -453,6 +453,11 @@ class NodeReader:
 
     def seconds(self, node, what: str, unit: str = "seconds") -> float | None:
         """A duration in ``unit``: a finite number, 0 or more."""
+        return self.nonnegative(node, what, f" of {unit}")
+
+    def nonnegative(self, node, what: str, unit: str, show: bool = False) -> float | None:
+        """A finite number, 0 or more (``unit`` names it in messages; ``show`` quotes a
+        number that is out of range)."""
         if not self.visit(node):
             return None
         value = None
@@ -464,9 +469,11 @@ class NodeReader:
         if value is not None:
             if value >= 0 and math.isfinite(value):
                 return value
-            self.problem(node, f"{what} must be a finite number of {unit}, 0 or more")
+            shown_value = f", not {display(node.value)}" if show else ""
+            self.problem(node, f"{what} must be a finite number{unit}, 0 or more{shown_value}")
             return None
-        self.problem(node, f"{what} must be a number of {unit}, not {_kind(node)}")
+        middle = ", 0 or more," if show else ","
+        self.problem(node, f"{what} must be a number{unit}{middle} not {_kind(node)}")
         return None
 
 
