@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from pruner.errors import InputError, ToolMissingError, display
 
-__all__ = ["sources_at"]
+__all__ = ["is_null_revision", "sources_at"]
 
 _YAML = (".yaml", ".yml")
 
@@ -77,6 +77,16 @@ def _commit(rev: str, top: Path) -> str:
                      f"repository at {where} has that name")
 
 
+def is_null_revision(rev: str) -> bool:
+    """Git's null object name (40 or 64 zeros): "no commit", as in the ``before`` of
+    a first push or a pre-push hook's remote side of a new branch.
+
+    >>> is_null_revision("0" * 40), is_null_revision("0" * 7), is_null_revision("HEAD")
+    (True, False, False)
+    """
+    return len(rev) in (40, 64) and set(rev) == {"0"}
+
+
 def sources_at(rev: str, path: str | os.PathLike) -> list[tuple[str, bytes]]:
     """The manifest files under ``path`` as of git revision ``rev``, with their content.
 
@@ -84,12 +94,14 @@ def sources_at(rev: str, path: str | os.PathLike) -> list[tuple[str, bytes]]:
     more). Files are chosen as :func:`pruner.loader.manifest_files` chooses them: a
     file stands for itself; a folder for every ``*.yaml``/``*.yml`` below it, hidden
     ones skipped, in sorted order. A path absent at ``rev`` gives an empty list (the
-    manifest is new). Raises :class:`InputError` outside a repository, in a
-    repository without commits, and for a revision it lacks (saying when the clone is
-    shallow) or that is no commit.
+    manifest is new); so does git's null revision (:func:`is_null_revision`). Raises
+    :class:`InputError` outside a repository, in a repository without commits, and for
+    a revision it lacks (saying when the clone is shallow) or that is no commit.
     """
     if rev.startswith("-"):
         raise InputError(f"invalid git revision {display(rev)}")
+    if is_null_revision(rev):
+        return []  # git's "no commit" (a first push): the manifest is new
     shown = str(path)
     absolute = Path(path).absolute()
     probe = absolute if absolute.is_dir() else absolute.parent

@@ -66,10 +66,10 @@ __all__ = [
     "Importance",
     "OutOfTime",
     "availability_diff",
-    "availability_gate",
     "extra_nine",
     "flow_availability",
     "has_availability",
+    "new_extra_nines",
     "node_availability",
 ]
 
@@ -458,20 +458,15 @@ def availability_diff(G_old: nx.DiGraph, G_new: nx.DiGraph, removed: Iterable[st
     return tuple(out)
 
 
-def availability_gate(G_old: nx.DiGraph, G_new: nx.DiGraph,
-                      changes: tuple[AvailabilityChange, ...], fail_on: str
-                      ) -> tuple[tuple[str, str], ...]:
-    """``(flow, reason)`` pairs for ``pruner diff --fail-on target|extra-nine``.
-
-    ``target``: a critical flow drops below its target. ``extra-nine``: that, or a
-    critical flow gains an "extra nine" warning (:func:`extra_nine`) it did not have.
-    """
-    failing = [(c.flow, "target") for c in changes if c.critical and c.dropped_below_target]
-    if fail_on == "extra-nine":
-        before = {p.message for p in extra_nine(G_old)}
-        flows = G_new.graph["flows"]
-        for problem in extra_nine(G_new):
-            flow = problem.message.split("'")[1]
-            if problem.message not in before and flows[flow].critical:
-                failing.append((flow, "extra-nine"))
-    return tuple(sorted(set(failing)))
+def new_extra_nines(G_old: nx.DiGraph, G_new: nx.DiGraph) -> tuple[tuple[str, str], ...]:
+    """``(flow, message)`` of every "extra nine" warning (:func:`extra_nine`) on a
+    critical flow of ``G_new`` that ``G_old`` does not give: what ``pruner diff
+    --fail-on extra-nine`` fails on. Sorted."""
+    before = {p.message for p in extra_nine(G_old)}
+    flows = G_new.graph["flows"]
+    found = set()
+    for problem in extra_nine(G_new):
+        flow = problem.message.split("'")[1]
+        if problem.message not in before and flows[flow].critical:
+            found.add((flow, problem.message))
+    return tuple(sorted(found))

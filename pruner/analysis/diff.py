@@ -43,10 +43,13 @@ __all__ = [
     "diff_gate",
     "off_causes",
     "GATE_KINDS",
+    "GATE_REASONS",
     "KIND_ORDER",
+    "REASON_ORDER",
 ]
 
-# Strictness levels of the diff gate, loosest last (see diff_gate).
+# Strictness levels of the diff gate, loosest last (see diff_gate); ``pruner diff``
+# also takes the availability levels ``target`` and ``extra-nine`` (AVAILABILITY_FAIL_ON).
 DIFF_FAIL_ON = ("degraded", "spof", "broken", "never")
 SEVERITY = {OK: 0, DEGRADED: 1, BROKEN: 2}
 # The kinds of flow change each --fail-on level fails on (for critical flows).
@@ -56,6 +59,25 @@ GATE_KINDS = {
     "degraded": frozenset({"broken", "masked", "spof", "degraded", "deleted", "demoted"}),
     "never": frozenset(),
 }
+GATE_KINDS["target"] = GATE_KINDS["extra-nine"] = GATE_KINDS["spof"]
+# Every reason each --fail-on level fails on: the flow kinds above, a critical flow
+# dropping below its availability target (``target``), a new "extra nine" warning on a
+# critical flow (``extra-nine``), a new start-up cycle and a critical flow that can no
+# longer be brought back after a full outage (issue 13). ``spof`` (the default) fails on
+# every regression of a critical flow that the report shows as a failure; ``target`` is
+# the same level under its older name.
+_STARTUP = frozenset({"startup-cycle", "unbootstrappable"})
+GATE_REASONS = {
+    "never": frozenset(),
+    "broken": GATE_KINDS["broken"] | _STARTUP,
+    "spof": GATE_KINDS["spof"] | _STARTUP | {"target"},
+    "target": GATE_KINDS["spof"] | _STARTUP | {"target"},
+    "extra-nine": GATE_KINDS["spof"] | _STARTUP | {"target", "extra-nine"},
+    "degraded": GATE_KINDS["degraded"] | _STARTUP | {"target"},
+}
+# Every reason, in the order reports list them.
+REASON_ORDER = ("broken", "masked", "spof", "degraded", "deleted", "demoted", "target",
+                "extra-nine", "unbootstrappable", "startup-cycle")
 # Most severe first: the order of changed flows in every report.
 KIND_ORDER = ("broken", "masked", "spof", "degraded", "deleted", "demoted", "added",
               "improved", "edited")
@@ -537,7 +559,10 @@ def diff_gate(diff: ManifestDiff, fail_on: str = "spof") -> DiffGate:
     switched off while the new version hides it (a masked break) and the removal is
     not accepted. ``spof`` (default): those, or a critical flow gains a single point
     of failure. ``degraded``: those, or a critical flow gets DEGRADED, is deleted,
-    or stops being critical. ``never``: always passes.
+    or stops being critical. ``never``: always passes. ``target`` and ``extra-nine``
+    judge flow changes as ``spof`` does. The reasons that are not flow changes
+    (:data:`GATE_REASONS`: availability targets, "extra nine" warnings, start-up
+    regressions) are added by :func:`pruner.report.diff.diff_report`.
 
     >>> from pruner.model import Flow
     >>> f = FlowChange("f", Flow("f"), Flow("f"), "ok", "ok", ("db",))
@@ -548,8 +573,8 @@ def diff_gate(diff: ManifestDiff, fail_on: str = "spof") -> DiffGate:
     >>> diff_gate(ManifestDiff((), (), (), (), (m,), (), (), None), "broken").failing
     (('g', 'masked'),)
     """
-    if fail_on not in DIFF_FAIL_ON:
-        raise ValueError(f"fail_on must be one of {DIFF_FAIL_ON}")
+    if fail_on not in GATE_KINDS:
+        raise ValueError(f"fail_on must be one of {tuple(GATE_KINDS)}")
     kinds = GATE_KINDS[fail_on]
     failing = []
     accepted = []

@@ -27,11 +27,14 @@ __all__ = ["diff"]
               help="Compare PATH as of this git revision with the working tree.")
 @click.option("--fail-on", type=click.Choice(DIFF_FAIL_ON + AVAILABILITY_FAIL_ON),
               default="spof", show_default=True,
-              help="What fails the gate: a critical flow broken (broken); or gaining a single "
-                   "point of failure (spof); or also degraded, deleted or no longer critical "
-                   "(degraded); never. target: what spof fails, or a critical flow dropping "
-                   "below its availability target; extra-nine: that, or a new 'extra nine' "
-                   "warning on a critical flow.")
+              help="What fails the gate. broken: a critical flow breaks (a masked break "
+                   "too), or a start-up regression (a new start-up cycle, a critical flow "
+                   "that can no longer be brought back after a full outage); spof: that, "
+                   "or a critical flow gains a single point of failure or drops below its "
+                   "availability target; target: the same as spof; extra-nine: spof, or a "
+                   "critical flow gains an 'extra nine' warning; degraded: spof, or a "
+                   "critical flow gets degraded, is deleted or is no longer critical; "
+                   "never: report only.")
 @click.option("--accept-removal", "accept", multiple=True, metavar="NAME[,NAME...]",
               help="Accept that removing these services breaks flows that were critical in "
                    "OLD, though NEW no longer shows it (a masked break). Each must be a "
