@@ -406,7 +406,8 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
         The placeholder services of ``G_new`` (``LoadResult.assumed``).
     accept : iterable of str
         Removed services whose loss the change accepts (``--accept-removal``): a masked
-        break that the old model shows without them is accepted. Each must be a
+        break is accepted when the old model breaks with the accepted removals alone
+        switched off, and does not with the other removals alone. Each must be a
         service the change removes (:class:`InputError` otherwise).
 
     Returns
@@ -441,19 +442,29 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
     dangling = tuple(sorted(set(assumed)))
     old_services, new_services = old_m.services, new_m.services
     real_new = {n: s for n, s in new_services.items() if n not in dangling}
-    removed = tuple(s for n, s in old_services.items() if n not in real_new)
-    added = tuple(s for n, s in real_new.items() if n not in old_services)
+    # A name that changes kind -- a service in one version, a common-cause group in the
+    # other -- is a removal and an addition: a group named like a removed service must
+    # not hide the removal. A common-cause group is never "removed": deleting one drops
+    # a failure mode (its members lose an item), it switches nothing off.
+    retyped = {n for n, s in old_services.items()
+               if n in real_new and s.common_cause != real_new[n].common_cause}
+    removed = tuple(s for n, s in old_services.items()
+                    if not s.common_cause and (n not in real_new or n in retyped))
+    added = tuple(s for n, s in real_new.items() if n not in old_services or n in retyped)
     old_refs = _referrers(old_services, old_m.flows)
     new_refs = _referrers(new_services, new_m.flows)
     rename = _renames(old_services, real_new, old_refs, new_refs,
-                      (s.name for s in removed if s.name not in dangling),
-                      (s.name for s in added))
+                      (s.name for s in removed if s.name not in dangling
+                       and s.name not in retyped),
+                      (s.name for s in added if s.name not in retyped))
     # Operations removed from a service that stays (those of a removed service go with it).
     new_nodes = new_m.nodes
-    # (One the new version still names is a placeholder there, dangling: gone all the same.)
+    # (One the new version still names is a placeholder there, dangling: gone all the same;
+    # so is one replaced by a service literally named ``S:O``: another node, same name.)
     gone_ops = tuple(sorted(n for n, node in old_m.nodes.items()
                             if node.operation_of in real_new
-                            and (n not in new_nodes or n in dangling)))
+                            and (n not in new_nodes or n in dangling
+                                 or new_nodes[n].operation_of is None)))
     gone = tuple(s.name for s in removed if s.name not in rename) + gone_ops
     accept = tuple(sorted(set(accept)))
     for name in accept:
@@ -469,6 +480,7 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
     # The old model with the removals: what the change really takes away.
     ev_old_gone = switch_off(G_old, gone) if gone else ev_old
     ev_old_kept = switch_off(G_old, sorted(set(gone) - set(accept))) if accept else ev_old_gone
+    ev_old_accepted = switch_off(G_old, accept) if accept else None
 
     # Single points of failure of flows present in both versions.
     both = [n for n, f in new_m.flows.items()
@@ -481,7 +493,7 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
     inverse = {v: k for k, v in rename.items()}
     for name, svc in real_new.items():
         before = old_services.get(inverse.get(name, name))
-        if before is None:
+        if before is None or name in retyped:
             continue
         items += _item_changes("service", name, before.depends_on, svc.depends_on, rename)
         if before.owner != svc.owner:
@@ -526,7 +538,12 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
             masked = off_causes(explain_flow(G_old, ev_old_gone, name)) or gone
             masked_by = ("deleted" if new_f is None else
                          "demoted" if not new_f.critical else "rewired")
-            accepted = ev_old_kept.flows[name] != BROKEN
+            # Accepted only when the accepted removals alone break the flow in the old
+            # model (accepting ``a`` does not accept losing a whole ``any_of [a, b]``)
+            # and the other removals alone do not (nor a flow that ``b`` breaks too).
+            accepted = (ev_old_accepted is not None
+                        and ev_old_accepted.flows[name] == BROKEN
+                        and ev_old_kept.flows[name] != BROKEN)
         flows.append(FlowChange(
             name, old_f, new_f,
             None if old_f is None else ev_old.flows[name],
