@@ -68,8 +68,11 @@ class Span(NamedTuple):
     ``kind`` is one of :data:`SERVER`, :data:`CLIENT`, :data:`PRODUCER`,
     :data:`CONSUMER`, :data:`INTERNAL`. ``peer`` names the remote side of a client or
     producer span when the span says it (``peer.service``, a database, a broker):
-    a call to something that may not be traced itself. ``start`` is in any unit,
-    only its order matters. (A named tuple: readers make millions of them.)
+    a call to something that may not be traced itself. ``start`` and ``end`` are Unix
+    times in nanoseconds, as every reader gives them (OTLP's own unit; Jaeger's and
+    Zipkin's microseconds times 1,000); a span whose duration is not known ends where it
+    starts. Discovery uses only the order of ``start``; :mod:`pruner.analysis.rpc`
+    uses both. (A named tuple: readers make millions of them.)
     """
 
     trace_id: str
@@ -81,6 +84,7 @@ class Span(NamedTuple):
     start: int = 0
     error: bool = False
     peer: str | None = None
+    end: int = 0
 
 
 @dataclass
@@ -280,8 +284,7 @@ def _node(span: Span) -> Node:
 
 
 def _replace(span: Span, span_id: str, parent_id: str) -> Span:
-    return Span(span.trace_id, span_id, parent_id, span.service, span.operation, span.kind,
-                span.start, span.error, span.peer)
+    return span._replace(span_id=span_id, parent_id=parent_id)
 
 
 _ID_SEGMENT = re.compile(r"\A(?:\d+|(?=[0-9a-fA-F-]*\d)[0-9a-fA-F-]{8,}|"
