@@ -19,6 +19,7 @@ from pruner.cli.common import (
     output_option,
     path_argument,
     selected_flows,
+    source_label,
 )
 from pruner.errors import InputError
 from pruner.report.availability import availability_report
@@ -51,6 +52,6 @@ def availability(path: str, flow_names: tuple[str, ...], time_budget: float | No
     except OutOfTime:
         raise InputError(f"availability: not finished within the time budget of "
                          f"{time_budget:g} s; try fewer flows (--flow)") from None
-    report = availability_report(results, source=path)
+    report = availability_report(results, source=source_label(path))
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.passed else EXIT_GATE)

@@ -17,6 +17,7 @@ from pruner.cli.common import (
     output_option,
     path_argument,
     selected_flows,
+    source_label,
 )
 from pruner.report.check import check_report, validate_report
 
@@ -41,7 +42,7 @@ def validate(path: str, fmt: str, strict: bool) -> None:
     from pruner.analysis.availability import extra_nine  # validate only: check starts lighter
 
     warnings = list(result.warnings) + lint(G) + extra_nine(G)
-    report = validate_report(G, warnings, source=path)
+    report = validate_report(G, warnings, source=source_label(path))
     emit_report(report, fmt, None)
     if strict and warnings:
         raise SystemExit(EXIT_GATE)
@@ -71,7 +72,7 @@ def check(path: str, off: tuple[str, ...], off_file: str | None, flow_names: tup
     result, G = load_graph(path, light=True)
     flows = selected_flows(G, flow_names)
     ev = switch_off(G, off_names(G, off, off_file))
-    report = check_report(G, ev, source=path, fail_on=fail_on, flows=flows,
+    report = check_report(G, ev, source=source_label(path), fail_on=fail_on, flows=flows,
                           explain_services=fmt not in ("text", "json"))
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)

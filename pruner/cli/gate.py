@@ -9,13 +9,16 @@ from pruner.analysis.diff import DIFF_FAIL_ON
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
+    STDIN,
     emit_report,
     format_option,
+    load_manifest,
     output_option,
+    source_label,
 )
 from pruner.gitsource import sources_at
 from pruner.graph import dependency_graph
-from pruner.loader import load, load_sources
+from pruner.loader import load_sources
 from pruner.report import diff_report
 
 __all__ = ["diff"]
@@ -58,18 +61,25 @@ def diff(paths: tuple[str, ...], base: str | None, fail_on: str, accept: tuple[s
         if len(paths) > 1:
             raise click.UsageError("with --base give at most one PATH")
         new_path = paths[0] if paths else "."
+        if new_path == STDIN:
+            raise click.UsageError("with --base, PATH names files in the git repository; "
+                                   "standard input ('-') has no revision to compare with")
         old_sources = sources_at(base, new_path)
         old_label = f"{new_path}@{base}"
     else:
         if len(paths) != 2:
             raise click.UsageError("give OLD and NEW paths, or --base GIT_REV [PATH]")
         old_path, new_path = paths
-        old_label = old_path
+        old_label = source_label(old_path)
         old_sources = None
-    old = load_sources(old_sources) if old_sources is not None else load(old_path)
-    new = load(new_path, assume_services=old.manifest.nodes)  # removed operations too
+    if old_sources is not None:
+        old = load_sources(old_sources)
+    else:
+        old = load_manifest(old_path, what="OLD")
+    new = load_manifest(new_path, assume_services=old.manifest.nodes,  # removed operations too
+                        what="NEW")
     report = diff_report(dependency_graph(old.manifest), dependency_graph(new.manifest),
-                         new.assumed, old_source=old_label, new_source=new_path,
+                         new.assumed, old_source=old_label, new_source=source_label(new_path),
                          fail_on=fail_on,
                          accept=[n.strip() for v in accept for n in v.split(",") if n.strip()])
     emit_report(report, fmt, output)
