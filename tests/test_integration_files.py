@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -102,3 +103,19 @@ def test_action_documents_every_fail_on_choice():
     choices = next(p for p in diff.params if p.name == "fail_on").type.choices
     for choice in choices:
         assert f"{choice} -" in text or f"{choice} (default) -" in text, choice
+
+
+def test_install_examples_name_our_distribution_and_a_pinned_release():
+    from pruner import __version__
+
+    tag = f"v{__version__}"
+    texts = {p: (ROOT / p).read_text() for p in ("README.md", "docs/ci-gate.md")}
+    for name, text in texts.items():
+        # `pruner` on PyPI is an unrelated project: never tell anyone to install it
+        assert not re.search(r"pip install (-U )?pruner(\s|`|$)", text), name
+        for ref in re.findall(r"OWNER/pruner@([^\s\"`]+)", text):
+            assert ref in (tag, "COMMIT", "<sha>"), (name, ref)
+        for rev in re.findall(r"^\s*rev: (\S+)", text, re.M):
+            assert rev == tag, (name, rev)
+    assert 'git+https://github.com/OWNER/pruner@' + tag in texts["README.md"]
+    assert "pruner-sre @ git+" in texts["docs/ci-gate.md"]
