@@ -108,8 +108,8 @@ def super_repo(tmp_path, monkeypatch):
     git(repo, "init", "-q")
     (repo / "m/web.yaml").write_text("services: {web: {depends_on: [db, cache]}}\n"
                                      "flows: {f: {requires: [web]}}\n")
-    (repo / "shared.yaml").write_text("services: {cache: {}}\n")
-    os.symlink("../shared.yaml", repo / "m/link.yaml")
+    (repo / "common.yaml").write_text("services: {cache: {}}\n")
+    os.symlink("../common.yaml", repo / "m/link.yaml")
     git(repo, "submodule", "-q", "add", str(sub), "m/shared")
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "base")
@@ -134,7 +134,7 @@ def test_base_reads_the_submodule_at_the_recorded_commit(super_repo):
 
 
 def test_base_follows_a_symbolic_link_at_the_revision(super_repo):
-    (super_repo / "shared.yaml").write_text("services: {}\n")  # cache removed since HEAD
+    (super_repo / "common.yaml").write_text("services: {}\n")  # cache removed since HEAD
     code, data = diff_json("--base", "HEAD", "m")
     assert code == 1, data
     assert list(data["services"]["removed"]) == ["cache"]
