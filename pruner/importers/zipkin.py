@@ -244,12 +244,14 @@ def import_zipkin(sources: Sequence[str]) -> ImportResult:
 _KINDS2 = {"SERVER": SERVER, "CLIENT": CLIENT, "PRODUCER": PRODUCER, "CONSUMER": CONSUMER}
 
 
-def zipkin_spans(f: SourceFile) -> Iterator[Span]:
+def zipkin_spans(f: SourceFile, stats: dict | None = None) -> Iterator[Span]:
     """Stream the spans of a Zipkin v1 or v2 JSON file as :class:`Span` objects.
 
     A v1 span that carries both sides of a call (``cs`` and ``sr`` annotations) and a
     v2 ``shared`` server span both stand for two spans: the caller's client span
-    with the span's id, and the callee's server span as its child.
+    with the span's id, and the callee's server span as its child. ``stats["spans"]``
+    (when given) counts the span *records* read, as ``pruner import zipkin`` does: one
+    JSON span object is one span, whatever is derived from it.
 
     Times are in nanoseconds (Zipkin writes microseconds): a v2 span runs from
     ``timestamp`` for ``duration``; a v1 span's client side from ``cs`` to ``cr`` and
@@ -264,6 +266,8 @@ def zipkin_spans(f: SourceFile) -> Iterator[Span]:
     """
     for value, line, _in_array in iter_json_values(f):
         for span in value if isinstance(value, list) else (value,):
+            if stats is not None:
+                stats["spans"] = stats.get("spans", 0) + 1
             yield from _zipkin_span(span, f, line)
 
 
