@@ -181,3 +181,28 @@ def test_sms_gateway_below_target_fails_the_default_gate_in_sarif_and_junit(tmp_
     junit = run("diff", old, new, "--format", "junit")
     assert junit.exit_code == 1 and _junit_failures(junit.output) == {"f": {"target"}}
     assert run("diff", old, new, "--fail-on", "broken").exit_code == 0
+
+
+def test_acceptance_below_target_fails_diff_base_head_by_default(tmp_path, monkeypatch):
+    # Issue 17's acceptance line, as CI runs it: the working tree against HEAD.
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "manifests").mkdir(parents=True)
+    old_text, new_text, _, _ = CASES["target"]
+    manifest = repo / "manifests" / "m.yaml"
+    manifest.write_text(old_text)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    monkeypatch.chdir(repo)
+    assert run("diff", "--base", "HEAD", "manifests").exit_code == 0
+    manifest.write_text(new_text)
+    text = run("diff", "--base", "HEAD", "manifests")
+    assert text.exit_code == 1 and "BELOW TARGET" in text.output
+    sarif = run("diff", "--base", "HEAD", "manifests", "--format", "sarif")
+    assert sarif.exit_code == 1
+    assert ("availability-below-target", "f") in _sarif_errors(sarif.output)
+    junit = run("diff", "--base", "HEAD", "manifests", "--format", "junit")
+    assert junit.exit_code == 1 and _junit_failures(junit.output) == {"f": {"target"}}
