@@ -11,6 +11,7 @@ dependencies through a ``.pth`` file instead of downloading them again.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -48,6 +49,15 @@ def wheel(tmp_path_factory) -> Path:
     wheels = sorted(out.glob("*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
+
+
+def test_no_requirement_names_the_unrelated_pruner():
+    # A self-reference for extras ("pruner[stores]") must use our distribution name:
+    # "pruner" would pull the unrelated project from the index into every install.
+    text = (ROOT / "pyproject.toml").read_text()
+    text = text[text.index("\n[project]"):text.index("\n[tool.")]  # dependencies, extras
+    assert not re.findall(r"""["']pruner\s*(?:\[|[<>=!~;"'])""", text)
+    assert re.findall(r"""["']pruner-sre\[""", text)  # the dev extra reuses ours
 
 
 def test_the_distribution_name_is_ours(wheel):
