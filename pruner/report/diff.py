@@ -37,6 +37,7 @@ from pruner.analysis.diff import (
     diff_gate,
     off_causes,
 )
+from pruner.analysis.evidence import verdict_warnings
 from pruner.analysis.explain import Line, explain_flow
 from pruner.errors import Location
 from pruner.model import Manifest
@@ -108,6 +109,9 @@ class DiffReport:
     # ``(flow, message)``: "extra nine" warnings on critical flows that the new version
     # gains (computed for ``--fail-on extra-nine`` only)
     extra_nines: tuple[tuple[str, str], ...] = ()
+    #: removed services whose "nothing breaks" rests on no evidence in the OLD version
+    #: (pruner.analysis.evidence.verdict_warnings)
+    warnings: tuple[str, ...] = ()
 
     def flows_of(self, *kinds: str) -> tuple[FlowDiff, ...]:
         """The changed flows whose kind is one of ``kinds``."""
@@ -259,4 +263,6 @@ def diff_report(
         startup_cycles=tuple(cycles),
         unbootstrappable=tuple(unbootable),
         extra_nines=nines,
+        warnings=verdict_warnings(G_old.graph["manifest"], [s.name for s in diff.removed],
+                                  old_source or "MANIFEST"),
     )
