@@ -37,7 +37,7 @@ def validate(path: str, fmt: str, strict: bool) -> None:
     """
     from pruner.analysis.lint import lint
 
-    result, G = load_graph(path)
+    result, G = load_graph(path, flows_note=False)
     from pruner.analysis.availability import extra_nine  # validate only: check starts lighter
 
     warnings = list(result.warnings) + lint(G) + extra_nine(G)

@@ -189,10 +189,16 @@ def umask_mode(path: str) -> None:
     os.chmod(path, 0o666 & ~mask)
 
 
-def load_graph(path: str, light: bool = False):
+def load_graph(path: str, light: bool = False, flows_note: bool = True):
     """Load the manifest at ``path`` and build its graph (``light``: a
-    :class:`~pruner.graph.LightGraph`, for commands that call no networkx algorithm)."""
+    :class:`~pruner.graph.LightGraph`, for commands that call no networkx algorithm).
+    A manifest without flows is said to have none, on standard error (issue 17), unless
+    ``flows_note`` is False (``validate`` warns instead)."""
     result = load(path)
+    if not result.manifest.flows and flows_note:
+        click.echo(f"pruner: note: {shown(path)} declares no flows, so no flow can break: "
+                   "add flows (what users do, see docs/manifest.md) or propose them from "
+                   "traces with pruner discover", err=True)
     return result, dependency_graph(result.manifest, light=light)
 
 

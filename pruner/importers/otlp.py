@@ -99,6 +99,10 @@ def otlp_spans(f: SourceFile) -> Iterator[Span]:
         if not in_array:
             if isinstance(value, dict) and not value:
                 continue  # {"resourceSpans": []} or an empty object
+            spans = value.get("resourceSpans") if isinstance(value, dict) else None
+            if spans is not None and not isinstance(spans, list):  # issue 17 §3
+                raise SourceError(f.at(line), "OTLP 'resourceSpans' must be a list, not "
+                                              f"{type(spans).__name__}")
             if not looks_like_otlp(value):
                 raise SourceError(f.at(line), 'not OTLP/JSON traces: expected {"resourceSpans":'
                                               ' [{"resource": ..., "scopeSpans": [...]}]}')
@@ -134,7 +138,11 @@ def _resource_spans(rs: Any, f: SourceFile, line: int) -> Iterator[Span]:
             sid = _id(s.get("spanId"), f, line, "spanId", 8)
             if trace is None or sid is None:
                 raise SourceError(f.at(line), "an OTLP span needs 'traceId' and 'spanId'")
-            kind = _KINDS.get(s.get("kind"), INTERNAL)
+            kind = s.get("kind")
+            if not isinstance(kind, (int, str, type(None))):  # issue 17 §3: not hashable
+                raise SourceError(f.at(line), "an OTLP span 'kind' must be an integer or a "
+                                              f"SPAN_KIND_* name, not {type(kind).__name__}")
+            kind = _KINDS.get(kind, INTERNAL)
             status = s.get("status") or {}
             code = status.get("code") if isinstance(status, dict) else None
             peer = None

@@ -29,7 +29,7 @@ from pruner.analysis.discover import (
     fallbacks,
 )
 from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover
-from pruner.importers.base import ImportResult, SourceError, sanitize_name
+from pruner.importers.base import ImportResult, SourceError, fit_name, sanitize_name
 from pruner.importers.jaeger import jaeger_traces
 from pruner.importers.otlp import otlp_spans
 from pruner.importers.zipkin import zipkin_spans
@@ -152,6 +152,7 @@ class _Names:
     def service(self, raw: str) -> str | None:
         if raw not in self.services:
             clean = sanitize_name(raw)
+            clean = None if clean is None else fit_name(clean)
             if clean != raw:
                 self.notes.append(f"service {raw!r} imported as {clean!r}" if clean
                                   else f"service {raw!r} has no usable characters; skipped")

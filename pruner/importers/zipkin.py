@@ -287,7 +287,10 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
         yield Span(trace, sid, parent, local, name, kind, start, error, peer)
         return
     client = server = other = peer = None
-    for a in span.get("annotations") or ():
+    anns, bins = span.get("annotations") or [], span.get("binaryAnnotations") or []
+    if not isinstance(anns, list) or not isinstance(bins, list):  # issue 17 §3: `true`
+        raise SourceError(f.at(line), "span 'annotations' and 'binaryAnnotations' must be lists")
+    for a in anns:
         if isinstance(a, dict) and (s := _svc(a.get("endpoint"))):
             v = a.get("value")
             if v in ("cs", "cr"):
@@ -298,7 +301,7 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
                 other = other or s
             if v == "error":
                 error = True
-    for a in span.get("binaryAnnotations") or ():
+    for a in bins:
         if isinstance(a, dict) and (s := _svc(a.get("endpoint"))):
             if a.get("key") in ("sa", "ma"):
                 peer = peer or s
