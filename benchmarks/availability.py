@@ -26,7 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SCRAM = REPO.parent / "shared" / "corpus" / "scram-openpsa" / "input"
+SCRAM = REPO / "tests" / "corpus" / "scram-openpsa" / "input"
 BAOBAB1 = [SCRAM / "Baobab" / "baobab1.xml", SCRAM / "Baobab" / "baobab1-basic-events.xml"]
 ENV = dict(os.environ, PYTHONPATH=str(REPO))
 LOAD = """

@@ -60,7 +60,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SCRAM = REPO.parent / "shared" / "corpus" / "scram-openpsa" / "input"
+SCRAM = REPO / "tests" / "corpus" / "scram-openpsa" / "input"
 ENV = dict(os.environ, PYTHONPATH=str(REPO))
 
 LOAD = """

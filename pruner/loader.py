@@ -24,7 +24,9 @@ from pruner.errors import Location, ManifestError, Problem, did_you_mean, displa
 from pruner.model import (
     ANY_OF,
     AT_LEAST,
+    EVIDENCE_SOURCES,
     SINGLE,
+    Evidence,
     Flow,
     Item,
     Manifest,
@@ -204,12 +206,17 @@ _SCALAR_TAGS = frozenset(_SCALAR_CHECKS)
 
 TOP_KEYS = ("version", "services", "flows", "defaults", "common_causes")
 SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on", "operations",
-                "availability", "start_seconds")
+                "availability", "start_seconds", "external", "evidence")
 OPERATION_KEYS = ("description", "depends_on", "availability")
-FLOW_KEYS = ("description", "critical", "owner", "requires", "target")
+FLOW_KEYS = ("description", "critical", "owner", "requires", "target", "evidence")
 DEFAULTS_KEYS = ("availability",)
 COMMON_CAUSE_KEYS = ("description", "availability", "services")
-ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note", "startup")
+ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note", "startup", "evidence")
+EVIDENCE_KEYS = ("source", "detail", "calls", "traces", "of", "first", "last")
+_EVIDENCE_COUNT = re.compile(r"(?<![\w/])(\d[\d,]*)(?:/(\d[\d,]*))? traces?\b")
+_EVIDENCE_CALLS = re.compile(r"(?<![\w/])(\d[\d,]*) calls?\b")
+_EVIDENCE_WINDOW = re.compile(r"(?<!\S)(\d{4}-\d\d-\d\d\S*)?\.\.(\d{4}-\d\d-\d\d[^\s,;]*)?")
+_EVIDENCE_TIME = re.compile(r"\d{4}-\d\d-\d\d(?:[Tt ][0-9:.]+(?:Z|[-+][0-9:]+)?)?\Z")
 
 _ALLOWED_TAGS = {ScalarNode: _SCALAR_TAGS, MappingNode: frozenset({_MAP}),
                  SequenceNode: frozenset({_SEQ})}
@@ -920,6 +927,10 @@ class _FileReader:
         start_seconds = None
         if "start_seconds" in f and not self.is_null(f["start_seconds"]):
             start_seconds = self.seconds(f["start_seconds"], f"start_seconds of {what}")
+        external = False
+        if "external" in f and not self.is_null(f["external"]):
+            external = bool(self.boolean(f["external"], f"external of {what}"))
+        evidence = self.evidence(f.get("evidence"), what)
         if name is None:
             return
         service = Service(
@@ -934,6 +945,8 @@ class _FileReader:
             operations=operations,
             availability=availability,
             start_seconds=start_seconds,
+            evidence=evidence,
+            external=external,
         )
         self.pending.append((self.out.services, "service", service))
 
@@ -1000,6 +1013,7 @@ class _FileReader:
                 self.problem(name_node, f"{what} has no requires: a flow needs at least one item")
         elif isinstance(requires, SequenceNode) and not requires.value:
             self.problem(requires, f"{what} has an empty requires list")
+        evidence = self.evidence(f.get("evidence"), what)
         if name is None:
             return
         flow = Flow(
@@ -1010,6 +1024,7 @@ class _FileReader:
             owner=self.text(f["owner"], "owner") if "owner" in f else None,
             location=self.where(name_node),
             target=target,
+            evidence=evidence,
         )
         self.pending.append((self.out.flows, "flow", flow))
 
@@ -1056,14 +1071,17 @@ class _FileReader:
         if "startup" in f:
             value = self.boolean(f["startup"], f"startup in {what}")
             startup = True if value is None else value
+        evidence = self.evidence(f.get("evidence"), f"an item of {what}")
         if form == "service":
             name = self.name(f["service"], f"service name in {what}")
             return (None if name is None
-                    else Item(SINGLE, (name,), 1, soft, note, where, startup=startup))
+                    else Item(SINGLE, (name,), 1, soft, note, where, startup=startup,
+                              evidence=evidence))
         if form == "any_of":
             members = self.members(f["any_of"], f"any_of in {what}")
             return (None if members is None
-                    else Item(ANY_OF, members, 1, soft, note, where, startup=startup))
+                    else Item(ANY_OF, members, 1, soft, note, where, startup=startup,
+                              evidence=evidence))
         if "of" not in f:
             self.problem(f["at_least"], f"at_least in {what} needs 'of: [names...]'")
             return None
@@ -1075,7 +1093,92 @@ class _FileReader:
             self.problem(f["at_least"], f"at_least {need} of {len(members)} members in {what}: "
                                         f"must be between 1 and {len(members)}")
             return None
-        return Item(AT_LEAST, members, need, soft, note, where, startup=startup)
+        return Item(AT_LEAST, members, need, soft, note, where, startup=startup,
+                    evidence=evidence)
+
+    def evidence(self, node, what: str) -> tuple[Evidence, ...]:
+        """An ``evidence`` value (docs/manifest.md, "Evidence"): one entry or a list.
+
+        An entry is ``SOURCE`` or ``SOURCE DETAIL`` (text), ``{SOURCE: DETAIL}`` (one
+        key), or ``{source: SOURCE, detail, calls, traces, of, first, last}``. Counts
+        and a window written in a detail (``40/40 traces, 97 calls, A..B``) are read too.
+        """
+        if node is None or self.is_null(node):
+            return ()
+        what = f"evidence of {what}"
+        nodes = node.value if isinstance(node, SequenceNode) else [node]
+        if isinstance(node, SequenceNode) and not self.visit(node):
+            return ()
+        found = []
+        for entry in nodes:
+            e = self.evidence_entry(entry, what)
+            if e is not None:
+                found.append(e)
+        return tuple(found)
+
+    def evidence_source(self, node, text: str) -> bool:
+        if text in EVIDENCE_SOURCES:
+            return True
+        self.problem(node, f"unknown evidence source {display(text)}"
+                           f"{did_you_mean(text, EVIDENCE_SOURCES)}; expected one of "
+                           f"{', '.join(EVIDENCE_SOURCES)}")
+        return False
+
+    def evidence_entry(self, node, what: str) -> Evidence | None:
+        if not self.visit(node):
+            return None
+        if isinstance(node, ScalarNode):
+            if self.is_null(node):
+                self.problem(node, f"an entry of {what} is empty")
+                return None
+            source, _, detail = node.value.strip().partition(" ")
+            source = source[:-1] if source.endswith(":") else source  # "traces: 3/4 traces"
+            if not self.evidence_source(node, source):
+                return None
+            return _evidence_text(source, detail.strip() or None)
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"an entry of {what} must be text or a mapping, not {_kind(node)}")
+            return None
+        keys = [k.value for k, _ in node.value if isinstance(k, ScalarNode)]
+        if "source" not in keys:
+            pairs = self.pairs(node, f"an entry of {what}", None)
+            pairs = [p for p in pairs if not p[0].startswith("x-")]
+            if len(pairs) != 1:
+                self.problem(node, f"an entry of {what} is SOURCE: DETAIL (one key) or has "
+                                   f"'source:' (found {len(pairs)} keys)")
+                return None
+            key, key_node, value = pairs[0]
+            if not self.evidence_source(key_node, key):
+                return None
+            return _evidence_text(key, self.text(value, f"detail in {what}"))
+        f = {k: v for k, _, v in self.pairs(node, f"an entry of {what}", EVIDENCE_KEYS)}
+        source = self.text(f["source"], f"source in {what}")
+        if source is None or not self.evidence_source(f["source"], source):
+            return None
+        counts: dict[str, int | None] = {}
+        for key in ("calls", "traces", "of"):
+            counts[key] = None
+            if key in f and not self.is_null(f[key]):
+                value = self.integer(f[key], f"{key} in {what}")
+                if value is not None and value < 0:
+                    self.problem(f[key], f"{key} in {what} must be 0 or more")
+                    value = None
+                counts[key] = value
+        if counts["traces"] is not None and counts["of"] is not None \
+                and counts["traces"] > counts["of"]:
+            self.problem(f["traces"], f"traces in {what} is more than 'of' "
+                                      f"({counts['traces']} > {counts['of']})")
+        times: dict[str, str | None] = {}
+        for key in ("first", "last"):
+            times[key] = self.text(f[key], f"{key} in {what}") if key in f else None
+            if times[key] is not None and not _EVIDENCE_TIME.match(times[key]):
+                self.problem(f[key], f"{key} in {what} must be a date or an RFC 3339 time "
+                                     f"(2026-12-01 or 2026-12-01T10:00:00Z), not "
+                                     f"{display(times[key])}")
+                times[key] = None
+        detail = self.text(f["detail"], f"detail in {what}") if "detail" in f else None
+        return Evidence(source, detail, counts["calls"], counts["traces"], counts["of"],
+                        times["first"], times["last"])
 
     def members(self, node, what: str) -> tuple[str, ...] | None:
         nodes = self.sequence(node, what)
@@ -1098,6 +1201,31 @@ class _FileReader:
                 seen[name] = member_node
                 names.append(name)
         return tuple(names) if ok else None
+
+
+def _count(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _evidence_text(source: str, detail: str | None) -> Evidence:
+    """An entry written as text: counts and a window in the detail are read as fields.
+
+    >>> _evidence_text("traces", "40/41 traces, 1,097 calls, 2026-11-30..2026-12-01")
+    Evidence(source='traces', detail='40/41 traces, 1,097 calls, 2026-11-30..2026-12-01', \
+calls=1097, traces=40, of=41, first='2026-11-30', last='2026-12-01')
+    """
+    if not detail:
+        return Evidence(source)
+    traces = of = calls = None
+    first = last = None
+    if m := _EVIDENCE_COUNT.search(detail):
+        traces = _count(m.group(1))
+        of = _count(m.group(2)) if m.group(2) else None
+    if m := _EVIDENCE_CALLS.search(detail):
+        calls = _count(m.group(1))
+    if m := _EVIDENCE_WINDOW.search(detail):
+        first, last = m.group(1), m.group(2)
+    return Evidence(source, detail, calls, traces, of, first, last)
 
 
 class _AliasBomb(Exception):

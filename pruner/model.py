@@ -20,7 +20,8 @@ from pruner.errors import Location
 
 __all__ = [
     "Item", "Service", "Flow", "Manifest", "SINGLE", "ANY_OF", "AT_LEAST", "operation_name",
-    "split_operation",
+    "split_operation", "Evidence", "EVIDENCE_SOURCES", "DECLARED", "OBSERVED", "INFERRED",
+    "UNVERIFIED",
 ]
 
 SINGLE = "service"
@@ -28,6 +29,72 @@ ANY_OF = "any_of"
 AT_LEAST = "at_least"
 
 _NOWHERE = Location("<unknown>")
+
+#: How strong a kind of evidence is, strongest first (docs/manifest.md, "Evidence").
+DECLARED, OBSERVED, INFERRED, UNVERIFIED = "declared", "observed", "inferred", "unverified"
+
+#: Every ``source`` an evidence entry may name, and its class: a person said so
+#: (declared), traffic showed it (observed), a deployment file or catalogue states it
+#: (inferred), or a source that names every service for every service suggests it
+#: (unverified: a candidate, never a certainty).
+EVIDENCE_SOURCES = MappingProxyType({
+    "declared": DECLARED,
+    "traces": OBSERVED,
+    "servicegraph": OBSERVED,
+    "jaeger": OBSERVED,
+    "compose": INFERRED,
+    "k8s": INFERRED,
+    "networkpolicy": INFERRED,
+    "catalog": INFERRED,
+    "image": INFERRED,
+    "address-book": UNVERIFIED,
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where one item, service or flow is known from (docs/manifest.md, "Evidence").
+
+    ``source`` is a key of :data:`EVIDENCE_SOURCES`; ``detail`` is free text (a file,
+    a variable, who declared it); ``calls``, ``traces`` (out of ``of``) count what was
+    observed between ``first`` and ``last`` (RFC 3339 text, as written).
+
+    >>> Evidence("traces", traces=40, of=40, calls=97,
+    ...          first="2026-11-30", last="2026-12-01").describe()
+    'traces: 40/40 traces, 97 calls, 2026-11-30..2026-12-01'
+    >>> Evidence("compose", "docker-compose.yml depends_on").strength
+    'inferred'
+    """
+
+    source: str
+    detail: str | None = None
+    calls: int | None = None
+    traces: int | None = None
+    of: int | None = None
+    first: str | None = None
+    last: str | None = None
+
+    @property
+    def strength(self) -> str:
+        """:data:`DECLARED`, :data:`OBSERVED`, :data:`INFERRED` or :data:`UNVERIFIED`."""
+        return EVIDENCE_SOURCES.get(self.source, UNVERIFIED)
+
+    def counts(self) -> str:
+        """The counts and the window as text (``40/40 traces, 97 calls, A..B``)."""
+        parts = []
+        if self.traces is not None:
+            parts.append(f"{self.traces}/{self.of} traces" if self.of is not None
+                         else f"{self.traces} traces")
+        if self.calls is not None:
+            parts.append(f"{self.calls} calls")
+        if self.first or self.last:
+            parts.append(f"{self.first or ''}..{self.last or ''}")
+        return ", ".join(parts)
+
+    def describe(self) -> str:
+        """One line, in the ``{SOURCE: DETAIL}`` form a person writes (it reads back the same)."""
+        text = self.detail if self.detail is not None else self.counts()
+        return f"{self.source}: {text}" if text else self.source
 
 
 def operation_name(service: str, operation: str) -> str:
@@ -72,6 +139,8 @@ class Item:
     location: Location = field(default=_NOWHERE, compare=False)
     implicit: bool = False  # the hard item an operation holds on its own service
     startup: bool = True  # spec §10: a hard item is needed to start unless startup: false
+    #: where the item is known from; empty means written by a person ("declared")
+    evidence: tuple[Evidence, ...] = field(default=(), compare=False)
 
     @property
     def is_group(self) -> bool:
@@ -111,6 +180,11 @@ class Service:
     availability: float | None = None  # probability that it is itself up; None: default (1)
     common_cause: bool = False  # a common-cause group compiled into a node (docs/availability.md)
     start_seconds: float | None = None  # spec §10: time from start to ready (None: not declared)
+    #: where the service is known from; empty means written by a person ("declared")
+    evidence: tuple[Evidence, ...] = field(default=(), compare=False)
+    #: not deployed with the rest (a stub for a name the sources reference): never
+    #: called essential on an importer's evidence alone
+    external: bool = False
 
     @property
     def own_items(self) -> tuple[Item, ...]:
@@ -143,6 +217,8 @@ class Flow:
     owner: str | None = None
     location: Location = field(default=_NOWHERE, compare=False)
     target: float | None = None  # availability objective (spec §9)
+    #: what the flow was proposed from (``pruner discover``: traces, share, window)
+    evidence: tuple[Evidence, ...] = field(default=(), compare=False)
 
 
 def _frozen(mapping: Mapping) -> Mapping:

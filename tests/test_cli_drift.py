@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import GOLDEN, ROOT, assert_golden, run
 
 DRIFT = "tests/assets/drift"
-TRACES = "../shared/corpus/train-ticket/zipkin-v1-traces"
+TRACES = "tests/corpus/train-ticket/zipkin-v1-traces"
 CASES = {
     "undeclared-call-under-critical-flow-fails": ("observed.json", 1),
     "stale-declaration-warns": ("observed.json", 0),
@@ -76,7 +76,7 @@ def test_several_observed_sources_are_merged():
 
 
 def test_k8s_observation_needs_observed_kind():
-    k8s = "../shared/corpus/online-boutique/release-kubernetes-manifests.yaml"
+    k8s = "tests/corpus/online-boutique/release-kubernetes-manifests.yaml"
     auto = run("drift", "manifests/online-boutique", k8s)
     assert auto.exit_code == 2
     [line] = auto.stderr.splitlines()

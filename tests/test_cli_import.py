@@ -10,7 +10,7 @@ import yaml
 from pruner.importers import IMPORTERS
 from tests.conftest import ASSETS, ROOT, run
 
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = ROOT / "tests" / "corpus"
 
 CASES = [
     ("k8s", "online-boutique/release-kubernetes-manifests.yaml", 13, 17),

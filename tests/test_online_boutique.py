@@ -9,7 +9,7 @@ from pruner.loader import load
 from tests.conftest import ROOT, run
 
 OB = ROOT / "manifests" / "online-boutique"
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = ROOT / "tests" / "corpus"
 RELEASE = CORPUS / "online-boutique" / "release-kubernetes-manifests.yaml"
 
 

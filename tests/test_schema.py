@@ -29,6 +29,7 @@ SEMANTIC_ONLY = {
     "unknown-reference", "unknown-flow-reference", "bad-quorum-too-large", "self-dependency",
     "duplicate-service-key", "duplicate-flow-key",
     "unknown-operation", "service-named-like-its-operation", "operation-depends-on-itself",
+    "evidence-traces-more-than-of",
 }
 
 

@@ -12,6 +12,13 @@ is called but not traced itself (a database, a broker), ``(service, None)``.
   *soft* otherwise. A hard call happens whenever its caller runs, so whatever a
   flow reaches through hard calls was used by all of its traces: switching off a
   service that only some traces used never breaks the proposed flow.
+- *Failed traces* (the root span reports an error) are kept apart: they say what was
+  called before the failure, not what the flow needs, so they count in
+  :attr:`RootStats.failed` and :attr:`Discovery.failed_used` only, never in the runs,
+  calls and uses that requirements are made of.
+- *Confidence*: a root seen in fewer than :data:`MIN_TRACES` successful traces proposes
+  no flow (``pruner discover --min-traces``): one request says little about what the
+  next one needs.
 - *Fallback*: within runs of one caller, a call to B made only after a call to A in
   the same run had failed, never otherwise, and at least :data:`FALLBACK_EVIDENCE`
   times, in runs that did not fail themselves, makes B a fallback of A:
@@ -42,6 +49,7 @@ __all__ = [
     "INTERNAL",
     "CALLS_PER_REQUEST",
     "FALLBACK_EVIDENCE",
+    "MIN_TRACES",
     "Span",
     "RootStats",
     "Discovery",
@@ -58,6 +66,10 @@ CONSUMER, INTERNAL = "consumer", "internal"
 CALLS_PER_REQUEST = 100
 #: How many rescues it takes before a call is proposed as a fallback.
 FALLBACK_EVIDENCE = 2
+#: How many successful traces of a root it takes before the root becomes a proposed flow.
+#: Five: with fewer, "every trace used X" is too weak a claim to make X a requirement
+#: (a rule of thumb, not a statistic; raise it for noisy entry points).
+MIN_TRACES = 5
 
 Node = tuple  # (service, operation or None)
 
@@ -68,8 +80,11 @@ class Span(NamedTuple):
     ``kind`` is one of :data:`SERVER`, :data:`CLIENT`, :data:`PRODUCER`,
     :data:`CONSUMER`, :data:`INTERNAL`. ``peer`` names the remote side of a client or
     producer span when the span says it (``peer.service``, a database, a broker):
-    a call to something that may not be traced itself. ``start`` is in any unit,
-    only its order matters. (A named tuple: readers make millions of them.)
+    a call to something that may not be traced itself. ``start`` and ``end`` are Unix
+    times in nanoseconds, as every reader gives them (OTLP's own unit; Jaeger's and
+    Zipkin's microseconds times 1,000); a span whose duration is not known ends where it
+    starts. Discovery uses only the order of ``start``; :mod:`pruner.analysis.rpc`
+    uses both. (A named tuple: readers make millions of them.)
     """
 
     trace_id: str
@@ -81,6 +96,7 @@ class Span(NamedTuple):
     start: int = 0
     error: bool = False
     peer: str | None = None
+    end: int = 0
 
 
 @dataclass
@@ -88,7 +104,9 @@ class RootStats:
     """What the requests of one root did."""
 
     traces: int = 0
-    failed: int = 0
+    failed: int = 0  # traces whose root span failed: kept apart, see the module docstring
+    first: int | None = None  # earliest root span start (Unix ns; None: not known)
+    last: int | None = None  # latest root span start
     max_depth: int = 0
     calls: int = 0
     max_calls: int = 0
@@ -106,9 +124,12 @@ class Discovery:
     roots
         Root node -> :class:`RootStats`.
     used
-        Root node -> Counter of the nodes its traces used, one count per trace.
+        Root node -> Counter of the nodes its successful traces used, one count per trace.
     services_used
-        Root node -> Counter of the services its traces used, one count per trace.
+        Root node -> Counter of the services its successful traces used, one per trace.
+    failed_used
+        Root node -> Counter of the nodes its *failed* traces used (kept apart: a node
+        here and not in ``used`` was seen only on the way to a failure).
     runs
         Node -> how many times it ran (spans that entered it).
     calls
@@ -121,12 +142,15 @@ class Discovery:
     operations
         Service -> the operations it served.
     spans, traces
-        How much was read.
+        How much was read: ``spans`` counts the span records of the sources (one JSON
+        span object is one span, whatever a reader derives from it), ``traces`` every
+        trace, failed ones included.
     """
 
     roots: dict = field(default_factory=dict)
     used: dict = field(default_factory=dict)
     services_used: dict = field(default_factory=dict)
+    failed_used: dict = field(default_factory=dict)
     runs: Counter = field(default_factory=Counter)
     calls: dict = field(default_factory=lambda: defaultdict(Counter))
     rescued: dict = field(default_factory=lambda: defaultdict(Counter))
@@ -189,11 +213,14 @@ def _add_trace(d: Discovery, spans: list[Span]) -> None:
     if not tops:  # every span names a parent in a cycle: no entry point to speak of
         return
     d.traces += 1
-    d.spans += len(by_id)
+    d.spans += len(spans)  # read_discovery replaces this with the records the readers read
     # The entry point: the earliest span with no parent in the trace (sampling can cut a
     # trace into pieces; the first piece stands for the request).
     tops.sort(key=lambda s: (s.start, s.service, s.operation, s.span_id))
     root = tops[0]
+    if root.error:  # a failed request: kept apart, it says nothing of what the flow needs
+        _add_failed(d, root, spans)
+        return
 
     owner: dict[str, Node] = {}  # span id -> the node (run) it belongs to
     run_of: dict[str, str] = {}  # span id -> span id of the run's entering span
@@ -239,13 +266,8 @@ def _add_trace(d: Discovery, spans: list[Span]) -> None:
         for k in sorted(kids, key=lambda s: (s.start, s.span_id), reverse=True):
             stack.append((k, span))
 
-    stats = d.roots.get(_node(root))
-    if stats is None:
-        stats = d.roots[_node(root)] = RootStats()
-        d.used[_node(root)] = Counter()
-        d.services_used[_node(root)] = Counter()
+    stats = _root_stats(d, root)
     stats.traces += 1
-    stats.failed += bool(root.error)
     stats.max_depth = max(stats.max_depth, max(depth.values(), default=0))
     n_calls = sum(len(c) for c in run_calls.values())
     repeated: set = set()
@@ -275,13 +297,37 @@ def _add_trace(d: Discovery, spans: list[Span]) -> None:
     stats.repeated.update(repeated)
 
 
+def _root_stats(d: Discovery, root: Span) -> RootStats:
+    node = _node(root)
+    stats = d.roots.get(node)
+    if stats is None:
+        stats = d.roots[node] = RootStats()
+        d.used[node] = Counter()
+        d.services_used[node] = Counter()
+        d.failed_used[node] = Counter()
+    if root.start:
+        stats.first = root.start if stats.first is None else min(stats.first, root.start)
+        stats.last = root.start if stats.last is None else max(stats.last, root.start)
+    return stats
+
+
+def _add_failed(d: Discovery, root: Span, spans: list[Span]) -> None:
+    """Count a trace whose root failed, apart: its nodes go to ``failed_used`` only."""
+    stats = _root_stats(d, root)
+    stats.traces += 1
+    stats.failed += 1
+    nodes = {_node(s) for s in spans if s.kind not in (CLIENT, PRODUCER) or not s.peer}
+    nodes |= {(s.peer, None) for s in spans if s.kind in (CLIENT, PRODUCER) and s.peer
+              and s.peer != s.service}
+    d.failed_used[_node(root)].update(nodes)
+
+
 def _node(span: Span) -> Node:
     return (span.service, route(span.operation))
 
 
 def _replace(span: Span, span_id: str, parent_id: str) -> Span:
-    return Span(span.trace_id, span_id, parent_id, span.service, span.operation, span.kind,
-                span.start, span.error, span.peer)
+    return span._replace(span_id=span_id, parent_id=parent_id)
 
 
 _ID_SEGMENT = re.compile(r"\A(?:\d+|(?=[0-9a-fA-F-]*\d)[0-9a-fA-F-]{8,}|"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pruner.analysis.discover import CALLS_PER_REQUEST
+from pruner.analysis.discover import CALLS_PER_REQUEST, MIN_TRACES
 from pruner.analysis.drift import DRIFT_FAIL_ON
 from pruner.cli.common import (
     EXIT_GATE,
@@ -147,9 +147,13 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
 @click.option("--max-calls", type=click.IntRange(min=1), default=CALLS_PER_REQUEST,
               show_default=True, metavar="N",
               help="Flag entry points whose requests make more calls than this.")
+@click.option("--min-traces", type=click.IntRange(min=1), default=MIN_TRACES,
+              show_default=True, metavar="N",
+              help="Propose a flow only for entry points seen in at least N successful traces.")
 @_update_options_on
 def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, window: int,
-                     max_calls: int, force: bool, update: bool, prune: bool) -> None:
+                     max_calls: int, min_traces: int, force: bool, update: bool,
+                     prune: bool) -> None:
     """Propose flows from traces: one per entry point (the root span's service and operation).
 
     A flow requires what every trace of its entry point used (as operations, SERVICE:OP)
@@ -159,10 +163,13 @@ def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, win
     (any_of). Per flow: traces, depth, calls per request; entry points whose requests
     make more than --max-calls calls, and repeated calls that could be batched, are
     flagged in the notes. SOURCEs: OTLP/JSON, Jaeger /api/traces or Zipkin span files or
-    folders, streamed.
+    folders, streamed. Failed traces (the root span failed) are kept apart; entry points
+    seen in fewer than --min-traces successful traces propose no flow; proposed flows are
+    critical: false, with their evidence (traces, share, window), until a person decides.
     """
     _refuse_before_reading(output)
-    result = discover_sources(sources, trace_kind, window=window, max_calls=max_calls)
+    result = discover_sources(sources, trace_kind, window=window, max_calls=max_calls,
+                              min_traces=min_traces)
     _write_manifest(result, output, force, update, prune, "added by pruner discover")
 
 

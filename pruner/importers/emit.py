@@ -19,8 +19,9 @@ from pruner.importers.base import ImportResult, dependency_count
 
 __all__ = ["result_to_yaml", "to_yaml"]
 
-_SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on")
-_ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "startup", "note")
+_SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "external", "evidence",
+                 "depends_on")
+_ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "startup", "note", "evidence")
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

@@ -160,12 +160,24 @@ def _tags(raw: Any) -> dict[str, Any]:
             if isinstance(t, dict) and isinstance(t.get("key"), str)}
 
 
+def _micros(raw: Any) -> int:
+    """Jaeger's microseconds (``startTime``, ``duration``) as nanoseconds; 0 when absent
+    or not a number."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
+        return 0
+    if raw < 0 or raw > 1 << 62:
+        return 0
+    return int(raw * 1000)
+
+
 def jaeger_traces(f: SourceFile) -> Iterator[list[Span]]:
     """Stream the traces of a Jaeger ``/api/traces`` JSON file (``{"data": [trace, ...]}``,
     a list of traces, or one trace per line), each as a list of :class:`Span`.
 
     A span's parent is its first ``CHILD_OF`` reference, else its first
-    ``FOLLOWS_FROM`` one (an asynchronous child still belongs to the request).
+    ``FOLLOWS_FROM`` one (an asynchronous child still belongs to the request). Start
+    and end are in nanoseconds (``startTime`` and ``startTime + duration``, given in
+    microseconds); a span without ``duration`` ends where it starts.
 
     Raises
     ------
@@ -222,10 +234,11 @@ def jaeger_traces(f: SourceFile) -> Iterator[list[Span]]:
                         peer = sys.intern(v.strip())
                         break
             name = s.get("operationName")
-            start = s.get("startTime")
+            start = _micros(s.get("startTime"))
+            duration = _micros(s.get("duration"))
             spans.append(Span(sys.intern(trace.lower()), sid.lower(), parent,
                               sys.intern(service.strip()),
                               sys.intern(name) if isinstance(name, str) and name else "unnamed",
-                              kind, start if isinstance(start, int) else 0, error, peer))
+                              kind, start, error, peer, start + duration))
         if spans:
             yield spans

@@ -162,13 +162,14 @@ def _trace_observation(kind: str, sources: Sequence[str]) -> Observation:
     come from a discovery pass over the same spans.
     """
     from pruner.importers import import_sources
-    from pruner.importers.traces import discover_sources
+    from pruner.importers.traces import discover_sources, entry_points, read_discovery
 
-    found = discover_sources(sources, kind, flows=True)
-    entries = observation_from_document(found.document, kind, found.sources).entries
+    found: dict[str, int] = {}
     if kind == "zipkin":
+        found.update(entry_points(read_discovery(sources, kind)[0]))
         result = import_sources(kind, sources)
-        base = observation_from_document(result.document, kind, result.sources, result.notes)
     else:
-        base = observation_from_document(found.document, kind, found.sources, found.notes)
+        result = discover_sources(sources, kind, flows=False, entries=found)
+    base = observation_from_document(result.document, kind, result.sources, result.notes)
+    entries = tuple(found.items())
     return Observation(base.kind, base.sources, base.services, base.edges, base.notes, entries)

@@ -11,6 +11,9 @@ holding OTLP ``ExportTraceServiceRequest`` objects, one per file or one per line
 - the service is the resource attribute ``service.name``;
 - ``traceId``, ``spanId``, ``parentSpanId`` in hex (the OTLP/JSON rule) or base64
   (what a generic protobuf-to-JSON printer writes), normalised to lower-case hex;
+- ``startTimeUnixNano`` and ``endTimeUnixNano`` (integers or decimal strings, as
+  OTLP/JSON writes 64-bit integers) as the span's start and end; a missing end means
+  an unknown duration: the span ends where it starts;
 - ``kind`` as an integer (2 server, 3 client, 4 producer, 5 consumer) or as its
   ``SPAN_KIND_*`` name; ``status.code`` 2 or ``STATUS_CODE_ERROR`` marks a failure;
 - the peer of a client or producer span: ``peer.service``, else ``server.address`` /
@@ -154,7 +157,8 @@ def _resource_spans(rs: Any, f: SourceFile, line: int) -> Iterator[Span]:
                         peer = sys.intern(v.strip())
                         break
             name = s.get("name")
+            start = _int(s.get("startTimeUnixNano"))
+            end = _int(s.get("endTimeUnixNano")) or start  # unknown end: no duration
             yield Span(trace, sid, _id(s.get("parentSpanId"), f, line, "parentSpanId", 8),
                        service, sys.intern(name) if isinstance(name, str) and name else "unnamed",
-                       kind, _int(s.get("startTimeUnixNano")),
-                       code in (2, "STATUS_CODE_ERROR"), peer)
+                       kind, start, code in (2, "STATUS_CODE_ERROR"), peer, end)

@@ -23,6 +23,7 @@ from typing import Any
 
 from pruner.analysis.discover import (
     CALLS_PER_REQUEST,
+    MIN_TRACES,
     Discovery,
     Span,
     discover_flows,
@@ -35,6 +36,9 @@ from pruner.importers.otlp import otlp_spans
 from pruner.importers.zipkin import zipkin_spans
 
 __all__ = [
+    "entry_points",
+    "traces_evidence",
+    "unix_time",
     "TRACE_KINDS",
     "DEFAULT_WINDOW",
     "assemble",
@@ -110,17 +114,28 @@ def assemble(spans: Iterable[Span], window: int = DEFAULT_WINDOW,
         stats["reopened"] = stats.get("reopened", 0) + reopened
 
 
+def _counted(spans: Iterable[Span], stats: dict) -> Iterator[Span]:
+    for span in spans:
+        stats["spans"] += 1
+        yield span
+
+
 def _trace_stream(files: Sequence[SourceFile], kind: str, window: int,
                   stats: dict) -> Iterator[list[Span]]:
+    """Whole traces from ``files``; ``stats["spans"]`` counts the span records read (one
+    record of the source is one span, as every importer counts them)."""
+    stats.setdefault("spans", 0)
     for f in files:
         k = detect_trace_kind(f) if kind == "auto" else kind
         stats.setdefault("kinds", set()).add(k)
         if k == "jaeger":
-            yield from jaeger_traces(f)  # already whole traces
+            for trace in jaeger_traces(f):  # already whole traces
+                stats["spans"] += len(trace)
+                yield trace
         elif k == "otlp":
-            yield from assemble(otlp_spans(f), window, stats)
+            yield from assemble(_counted(otlp_spans(f), stats), window, stats)
         else:
-            yield from assemble(zipkin_spans(f), window, stats)
+            yield from assemble(zipkin_spans(f, stats), window, stats)
 
 
 def read_discovery(sources: Sequence[str], kind: str = "auto", window: int = DEFAULT_WINDOW,
@@ -132,6 +147,7 @@ def read_discovery(sources: Sequence[str], kind: str = "auto", window: int = DEF
     files = discover(sources, JSON_SUFFIXES, note)
     stats: dict = {"files": len(files)}
     d = discover_flows(_trace_stream(files, kind, window, stats))
+    d.spans = stats["spans"]  # records, not the spans derived from them (see Discovery)
     return d, stats
 
 
@@ -203,13 +219,46 @@ def flow_name(service: str, operation: str) -> str:
     return sanitize_name(clean) or "flow"
 
 
+def unix_time(ns: int | None) -> str | None:
+    """A span start (Unix nanoseconds) as RFC 3339 UTC text, to the second.
+
+    >>> unix_time(1_764_547_200_000_000_000), unix_time(0), unix_time(None)
+    ('2025-12-01T00:00:00Z', None, None)
+    """
+    if not ns or ns < 0:
+        return None
+    import datetime
+
+    try:
+        t = datetime.datetime.fromtimestamp(ns // 1_000_000_000, datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def traces_evidence(traces: int, of: int | None = None, calls: int | None = None,
+                    first: int | None = None, last: int | None = None) -> str:
+    """An evidence entry as pruner writes it (``traces: 40/40 traces, 97 calls, A..B``),
+    read back by the loader into the same counts (docs/manifest.md, "Evidence")."""
+    parts = [f"{traces:,}/{of:,} traces" if of is not None else f"{traces:,} traces"]
+    if calls is not None:
+        parts.append(f"{calls:,} calls")
+    a, b = unix_time(first), unix_time(last)
+    if a or b:
+        parts.append(f"{a or ''}..{b or ''}")
+    return "traces " + ", ".join(parts)
+
+
 def discovered_document(d: Discovery, *, flows: bool = True, source: str = "traces",
-                        max_calls: int = CALLS_PER_REQUEST) -> tuple[dict[str, Any], list[str]]:
+                        max_calls: int = CALLS_PER_REQUEST,
+                        min_traces: int = MIN_TRACES) -> tuple[dict[str, Any], list[str]]:
     """The manifest-v1 document (and notes) for what ``d`` found.
 
     Services get the operations they served, each with the calls it made as
     dependencies (hard when made in every run); with ``flows``, one flow per entry
-    point requires what every one of its traces used and lists the rest as soft.
+    point seen in at least ``min_traces`` successful traces requires what every one of
+    them used and lists the rest as soft. Proposed flows are ``critical: false`` until a
+    person says otherwise, and carry their evidence (traces, share, window).
     """
     notes: list[str] = []
     names = _Names(notes)
@@ -239,8 +288,24 @@ def discovered_document(d: Discovery, *, flows: bool = True, source: str = "trac
             table[op_name] = body or None
     document: dict[str, Any] = {"version": 1, "services": services}
     if flows:
-        document["flows"] = _flows(d, names, notes, max_calls)
+        document["flows"] = _flows(d, names, notes, max_calls, min_traces)
     return document, notes
+
+
+def entry_points(d: Discovery) -> dict[str, int]:
+    """Entry point (``SERVICE:OP``, named as in :func:`discovered_document`) -> traces,
+    failed ones included: every entry point that got traffic (``pruner drift``)."""
+    names = _Names([])
+    for raw, ops in sorted(d.operations.items()):
+        if names.service(raw) is not None:
+            for op in sorted(ops):
+                names.operation(raw, op)
+    out: dict[str, int] = {}
+    for root, stats in d.roots.items():
+        entry = names.node(root)
+        if entry is not None:
+            out[entry] = out.get(entry, 0) + stats.traces
+    return dict(sorted(out.items()))
 
 
 def _operation_items(d: Discovery, caller: tuple, names: _Names) -> list[dict]:
@@ -254,7 +319,8 @@ def _operation_items(d: Discovery, caller: tuple, names: _Names) -> list[dict]:
         a, b = names.node(primary), names.node(fallback)
         if a and b and a.split(":")[0] != b.split(":")[0]:
             items.append({"any_of": [a, b], "note": f"fallback: {b} was called only after "
-                                                    f"{a} failed ({n} times)"})
+                                                    f"{a} failed ({n} times)",
+                          "evidence": [f"traces {n:,} calls, each after {a} failed"]})
             grouped.update((primary, fallback))
     for callee in sorted(called, key=lambda n: (n[0], n[1] or "")):
         if callee in grouped or callee in primaries and callee in grouped:
@@ -269,18 +335,35 @@ def _operation_items(d: Discovery, caller: tuple, names: _Names) -> list[dict]:
             item["note"] = f"called in {_share(n, runs, 'runs')[8:]}"
         else:
             item["note"] = f"called in every run ({runs:,})"
+        item["evidence"] = [f"traces {n:,} calls, in {n:,} of {runs:,} runs"]
         items.append(item)
     return items
 
 
-def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int) -> dict[str, Any]:
+def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int,
+           min_traces: int = MIN_TRACES) -> dict[str, Any]:
     flows: dict[str, Any] = {}
+    all_ok = sum(s.traces - s.failed for s in d.roots.values())
+    few: list[str] = []
     for root in sorted(d.roots, key=lambda n: (n[0], n[1] or "")):
         stats = d.roots[root]
         entry = names.node(root)
         if entry is None:
             continue
-        total = stats.traces
+        total = stats.traces - stats.failed  # failed traces are kept apart
+        if total < min_traces:
+            failed = f", {stats.failed:,} failed" if stats.failed else ""
+            few.append(f"{entry} ({total:,} successful trace{'s' if total != 1 else ''}"
+                       f"{failed})")
+            continue
+        if stats.failed:
+            only = sorted(n for n in d.failed_used[root] if n not in d.used[root])
+            shown = [names.node(n) for n in only[:5]]
+            notes.append(f"entry point {entry}: {stats.failed:,} of {stats.traces:,} traces "
+                         "failed and are kept apart (they show what was called before the "
+                         "failure, not what the flow needs)"
+                         + (f"; seen only in them: {', '.join(x for x in shown if x)}"
+                            + (" ..." if len(only) > 5 else "") if only else ""))
         hard: list[dict] = []
         soft: list[dict] = []
         covered: set[str] = {root[0]}
@@ -294,27 +377,34 @@ def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int) -> dic
             target = names.node(node)
             if target is None:
                 continue
+            seen = [f"traces {used[node]:,}/{total:,} traces"]
             if used[node] == total:
-                hard.append({"service": target, "note": f"used by every trace ({total:,})"})
+                hard.append({"service": target, "note": f"used by every trace ({total:,})",
+                             "evidence": seen})
                 covered.add(node[0])
             else:
                 soft.append({"service": target, "soft": True,
-                             "note": _share(used[node], total, "traces")})
+                             "note": _share(used[node], total, "traces"), "evidence": seen})
         for svc, n in sorted(d.services_used[root].items()):
             if n == total and svc not in covered and all(g[0] != svc for g in grouped):
                 target = names.service(svc)
                 if target:
                     hard.append({"service": target, "note": f"used by every trace ({total:,}), "
-                                                            "through different operations"})
+                                                            "through different operations",
+                                 "evidence": [f"traces {total:,}/{total:,} traces"]})
         name = flow_name(*(names.node(root).split(":", 1)))
         base, k = name, 2
         while name in flows:
             name, k = f"{base}-{k}", k + 1
         per_request = stats.calls / total
+        share = _share(total, all_ok, "successful traces")[8:]
         flow: dict[str, Any] = {
             "description": f"Requests entering at {root[0]}: {root[1]} ({total:,} trace"
                            f"{'s' if total != 1 else ''})",
+            "critical": False,
             "requires": [entry, *hard, *soft],
+            "evidence": [traces_evidence(total, all_ok, None, stats.first, stats.last)
+                         + f" ({share})"],
             "x-traces": {"count": total, "failed": stats.failed, "max_depth": stats.max_depth,
                          "calls_per_request": round(per_request, 2),
                          "max_calls": stats.max_calls},
@@ -328,12 +418,20 @@ def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int) -> dic
             a, b = names.node(caller), names.node(callee)
             notes.append(f"flow {name}: {a} called {b} several times in one run in {n:,} "
                          f"of {total:,} traces: a batching candidate")
+    if few:
+        notes.append(f"{len(few)} entry point(s) seen in fewer than {min_traces:,} successful "
+                     f"traces (--min-traces) propose no flow: {', '.join(few[:10])}"
+                     + (" ..." if len(few) > 10 else ""))
+    if flows:
+        notes.append(f"{len(flows)} proposed flow(s) are critical: false until a person says "
+                     "otherwise (set critical: true on the ones that matter)")
     return flows
 
 
 def discover_sources(sources: Sequence[str], kind: str = "auto", *,
                      window: int = DEFAULT_WINDOW, max_calls: int = CALLS_PER_REQUEST,
-                     flows: bool = True) -> ImportResult:
+                     flows: bool = True, min_traces: int = MIN_TRACES,
+                     entries: dict | None = None) -> ImportResult:
     """Read traces from ``sources`` and propose a manifest (``pruner discover``).
 
     Raises
@@ -344,15 +442,20 @@ def discover_sources(sources: Sequence[str], kind: str = "auto", *,
     notes: list[str] = []
     d, stats = read_discovery(sources, kind, window, notes.append)
     document, found = discovered_document(d, flows=flows, max_calls=max_calls,
+                                          min_traces=min_traces,
                                           source=" and ".join(sorted(stats.get("kinds", ())))
                                           + " traces")
+    failed = sum(s.failed for s in d.roots.values())
     notes.append(f"read {d.spans:,} span(s) of {d.traces:,} trace(s) from {stats['files']} "
-                 f"file(s): {len(d.operations)} service(s), {len(d.roots)} entry point(s)")
+                 f"file(s): {len(d.operations)} service(s), {len(d.roots)} entry point(s)"
+                 + (f"; {failed:,} failed trace(s) kept apart" if failed else ""))
     if stats.get("reopened"):
         notes.append(f"{stats['reopened']:,} trace(s) came back after the assembly window of "
                      f"{window:,} spans had closed them and were read in parts; raise --window")
     if not d.traces:
         raise SourceError(", ".join(sources), "no spans found: nothing to discover")
+    if entries is not None:
+        entries.update(entry_points(d))
     notes.extend(found)
     return ImportResult(document=document, notes=tuple(notes), kind="discover",
                         sources=tuple(sources))

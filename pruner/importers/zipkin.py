@@ -244,12 +244,20 @@ def import_zipkin(sources: Sequence[str]) -> ImportResult:
 _KINDS2 = {"SERVER": SERVER, "CLIENT": CLIENT, "PRODUCER": PRODUCER, "CONSUMER": CONSUMER}
 
 
-def zipkin_spans(f: SourceFile) -> Iterator[Span]:
+def zipkin_spans(f: SourceFile, stats: dict | None = None) -> Iterator[Span]:
     """Stream the spans of a Zipkin v1 or v2 JSON file as :class:`Span` objects.
 
     A v1 span that carries both sides of a call (``cs`` and ``sr`` annotations) and a
     v2 ``shared`` server span both stand for two spans: the caller's client span
-    with the span's id, and the callee's server span as its child.
+    with the span's id, and the callee's server span as its child. ``stats["spans"]``
+    (when given) counts the span *records* read, as ``pruner import zipkin`` does: one
+    JSON span object is one span, whatever is derived from it.
+
+    Times are in nanoseconds (Zipkin writes microseconds): a v2 span runs from
+    ``timestamp`` for ``duration``; a v1 span's client side from ``cs`` to ``cr`` and
+    its server side from ``sr`` to ``ss`` where those annotations carry times, else the
+    span's own ``timestamp`` and ``duration``. Without a duration a span ends where it
+    starts.
 
     Raises
     ------
@@ -258,6 +266,8 @@ def zipkin_spans(f: SourceFile) -> Iterator[Span]:
     """
     for value, line, _in_array in iter_json_values(f):
         for span in value if isinstance(value, list) else (value,):
+            if stats is not None:
+                stats["spans"] = stats.get("spans", 0) + 1
             yield from _zipkin_span(span, f, line)
 
 
@@ -271,8 +281,8 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
     parent = _id(span.get("parentId"))
     name = span.get("name")
     name = sys.intern(name) if isinstance(name, str) and name.strip() else "unnamed"
-    start = span.get("timestamp")
-    start = start if isinstance(start, int) and not isinstance(start, bool) else 0
+    start = _micros(span.get("timestamp"))
+    end = start + _micros(span.get("duration"))
     tags = span.get("tags")
     error = isinstance(tags, dict) and "error" in tags
     if any(k in span for k in ("localEndpoint", "remoteEndpoint", "kind")):
@@ -281,15 +291,16 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
         if local is None:
             return
         if kind == SERVER and span.get("shared"):
-            yield Span(trace, sid + "#server", sid, local, name, SERVER, start, error)
+            yield Span(trace, sid + "#server", sid, local, name, SERVER, start, error, None, end)
             return
         peer = remote if kind in (CLIENT, PRODUCER) else None
-        yield Span(trace, sid, parent, local, name, kind, start, error, peer)
+        yield Span(trace, sid, parent, local, name, kind, start, error, peer, end)
         return
     client = server = other = peer = None
     anns, bins = span.get("annotations") or [], span.get("binaryAnnotations") or []
     if not isinstance(anns, list) or not isinstance(bins, list):  # issue 17 §3: `true`
         raise SourceError(f.at(line), "span 'annotations' and 'binaryAnnotations' must be lists")
+    at: dict[str, int] = {}  # annotation value -> its time (ns)
     for a in anns:
         if isinstance(a, dict) and (s := _svc(a.get("endpoint"))):
             v = a.get("value")
@@ -301,6 +312,8 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
                 other = other or s
             if v == "error":
                 error = True
+            if isinstance(v, str) and v not in at and (t := _micros(a.get("timestamp"))):
+                at[v] = t
     for a in bins:
         if isinstance(a, dict) and (s := _svc(a.get("endpoint"))):
             if a.get("key") in ("sa", "ma"):
@@ -309,12 +322,36 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
                 error = True
             else:
                 other = other or s
+    c_start, c_end = _side(at, "cs", "cr", start, end)
+    s_start, s_end = _side(at, "sr", "ss", start, end)
     if client and server and client != server:
-        yield Span(trace, sid, parent, client, name, CLIENT, start, error)
-        yield Span(trace, sid + "#server", sid, server, name, SERVER, start, error)
+        yield Span(trace, sid, parent, client, name, CLIENT, c_start, error, None, c_end)
+        yield Span(trace, sid + "#server", sid, server, name, SERVER, s_start, error, None, s_end)
     elif server:
-        yield Span(trace, sid, parent, server, name, SERVER, start, error)
+        yield Span(trace, sid, parent, server, name, SERVER, s_start, error, None, s_end)
     elif client:
-        yield Span(trace, sid, parent, client, name, CLIENT, start, error, peer)
+        yield Span(trace, sid, parent, client, name, CLIENT, c_start, error, peer, c_end)
     elif other:
-        yield Span(trace, sid, parent, other, name, INTERNAL, start, error)
+        yield Span(trace, sid, parent, other, name, INTERNAL, start, error, None, end)
+
+
+def _micros(raw: Any) -> int:
+    """Zipkin's microseconds (``timestamp``, ``duration``) as nanoseconds; 0 when absent
+    or not a number."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
+        return 0
+    if raw < 0 or raw > 1 << 62:
+        return 0
+    return int(raw * 1000)
+
+
+def _side(at: dict[str, int], first: str, last: str, start: int, end: int) -> tuple[int, int]:
+    """Start and end of one side of a v1 span: its own annotations (``cs``..``cr`` for the
+    client, ``sr``..``ss`` for the server) where they are given, else the span's
+    ``timestamp`` and ``duration``."""
+    if first not in at:
+        return start, end
+    if last in at:
+        return at[first], at[last]
+    # No closing annotation: the span's duration is this side's when both start together.
+    return at[first], end if at[first] == start else at[first]

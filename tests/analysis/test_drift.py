@@ -148,5 +148,5 @@ def test_detect_kind(name, kind):
 
 
 def test_detect_kind_of_corpus_trace_folder(tmp_path: Path):
-    corpus = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
     assert detect_kind(str(corpus / "train-ticket" / "zipkin-v1-traces")) == "zipkin"

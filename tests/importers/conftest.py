@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "tests" / "corpus"
 ASSETS = REPO / "tests" / "assets" / "importers"
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-:/@]{0,252}\Z")

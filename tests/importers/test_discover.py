@@ -51,7 +51,7 @@ def test_every_format_gives_the_same_spans():
 
 @pytest.mark.parametrize("name", SAMPLES)
 def test_login_flow_from_every_format(name):
-    result = discover_sources([str(TRACES / name)])
+    result = discover_sources([str(TRACES / name)], min_traces=4)
     flows = result.document["flows"]
     assert list(flows) == ["web-post-login"]
     flow = flows["web-post-login"]
@@ -62,12 +62,17 @@ def test_login_flow_from_every_format(name):
     assert hard == ["web:POST-/login", "auth:verify", "users-db"]
     assert soft == {"risk:score": "seen in 50% of 4 traces"}
     assert flow["x-traces"]["count"] == 4
+    assert flow["critical"] is False  # a proposal until a person says otherwise
+    (evidence,) = flow["evidence"]
+    assert evidence.startswith("traces 4/4 traces, ")  # then the window, from the spans
+    assert evidence.endswith(" (100% of 4 successful traces)")
     ops = result.document["services"]["web"]["operations"]["POST-/login"]
     assert ops["description"] == "POST /login"
     groups = [i for i in ops["depends_on"] if "any_of" in i]
     assert groups == [{"any_of": ["otp-sms:send", "otp-email:send"],
                        "note": "fallback: otp-email:send was called only after otp-sms:send "
-                               "failed (2 times)"}]
+                               "failed (2 times)",
+                       "evidence": ["traces 2 calls, each after otp-sms:send failed"]}]
     manifest = load_sources([("found.yaml", to_yaml(result.document))]).manifest
     G = dependency_graph(manifest)
     assert switch_off(G, ["auth"]).flows["web-post-login"] == BROKEN
@@ -149,7 +154,7 @@ def test_required_services_break_the_flow_and_optional_ones_do_not(traces):
 def discover_sources_from(traces):
     from pruner.importers.traces import discovered_document
 
-    document, _notes = discovered_document(discover_flows(traces))
+    document, _notes = discovered_document(discover_flows(traces), min_traces=1)
     return document
 
 
@@ -177,12 +182,14 @@ def run(*args):
 
 def test_discover_command_writes_a_valid_manifest(tmp_path):
     out = tmp_path / "found.yaml"
-    result = run("discover", TRACES / "otlp-login.json", "-o", out)
+    result = run("discover", TRACES / "otlp-login.json", "-o", out, "--min-traces", "4")
     assert result.exit_code == 0, result.output
     assert "wrote" in result.stderr
     check = run("check", out, "--off", "auth")
-    assert check.exit_code == 1
-    assert "web-post-login" in check.output
+    assert check.exit_code == 0  # proposed flows are not critical until a person says so
+    assert "BROKEN" in check.output and "web-post-login" in check.output
+    out.write_text(out.read_text().replace("critical: false", "critical: true"))
+    assert run("check", out, "--off", "auth").exit_code == 1
 
 
 @pytest.mark.parametrize("content,where", [
@@ -262,8 +269,8 @@ def test_existing_output_needs_update_or_force(tmp_path):
 
 
 def test_train_ticket_preserve_flow_follows_its_call_chain():
-    corpus = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "train-ticket"
-    result = discover_sources([str(corpus / "zipkin-v1-traces")])
+    corpus = Path(__file__).resolve().parents[1] / "corpus" / "train-ticket"
+    result = discover_sources([str(corpus / "zipkin-v1-traces")], min_traces=1)
     flow = result.document["flows"]["ts-preserve-service-http-preserve"]
     hard = {(i if isinstance(i, str) else i["service"]).split(":")[0] for i in flow["requires"]
             if isinstance(i, str) or not i.get("soft")}
@@ -276,7 +283,8 @@ def test_train_ticket_preserve_flow_follows_its_call_chain():
                    "ts-price-service", "ts-route-service", "ts-train-service"):
         assert callee in hard
     assert json.dumps(result.document, sort_keys=True) == json.dumps(
-        discover_sources([str(corpus / "zipkin-v1-traces")]).document, sort_keys=True)
+        discover_sources([str(corpus / "zipkin-v1-traces")], min_traces=1).document,
+        sort_keys=True)
 
 
 # -- drift on flows ---------------------------------------------------------------------
@@ -320,11 +328,104 @@ def test_compose_then_traces_merge_into_one_manifest(tmp_path):
                        "  jaeger-agent: {image: jaegertracing/jaeger-agent}\n")
     manifest = tmp_path / "m.yaml"
     assert run("import", "compose", compose, "-o", manifest).exit_code == 0
-    result = run("discover", TRACES / "otlp-login.json", "-o", manifest, "--update")
+    result = run("discover", TRACES / "otlp-login.json", "-o", manifest, "--update",
+                 "--min-traces", "4")
     assert result.exit_code == 0, result.output
     text = manifest.read_text()
     assert "jaeger-agent" in text  # what compose saw stays
     assert "web-post-login:" in text and "POST-/login:" in text  # what traces saw is added
     assert run("validate", manifest).exit_code == 0
     check = run("check", manifest, "--off", "users-db")
-    assert check.exit_code == 1 and "web-post-login" in check.output
+    assert check.exit_code == 0 and "BROKEN" in check.output  # proposed: not critical
+
+
+# -- confidence: --min-traces, failed traces apart, one span count -----------------------
+
+def test_a_root_seen_fewer_than_min_traces_times_proposes_no_flow():
+    few = discover_sources([str(TRACES / "otlp-login.json")])  # 4 traces, default 5
+    assert few.document["flows"] == {}
+    assert any("fewer than 5 successful traces (--min-traces) propose no flow: "
+               "web:POST-/login (4 successful traces)" in n for n in few.notes)
+    assert list(discover_sources([str(TRACES / "otlp-login.json")],
+                                 min_traces=4).document["flows"]) == ["web-post-login"]
+
+
+@st.composite
+def traces_some_failed(draw):
+    services = [f"s{i}" for i in range(draw(st.integers(2, 6)))]
+    n = draw(st.integers(1, 7))
+    out = []
+    for i in range(n):
+        spans = _tree(draw, f"t{i}", services)
+        if draw(st.booleans()):  # the request failed: its root span says so
+            spans[0] = spans[0]._replace(error=True)
+        out.append(spans)
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(traces_some_failed())
+def test_a_service_used_only_in_failed_traces_is_not_required(traces):
+    from pruner.importers.traces import discovered_document
+
+    ok = [t for t in traces if not t[0].error]
+    document, _ = discovered_document(discover_flows(traces), min_traces=1)
+    if not ok:
+        assert document["flows"] == {}  # only failures: nothing says what the flow needs
+        return
+    manifest = load_sources([("found.yaml", to_yaml(document))]).manifest
+    G = dependency_graph(manifest)
+    used = [{s.service for s in t} for t in ok]
+    every, some = set.intersection(*used), set.union(*used)
+    (flow,) = manifest.flows
+    assert manifest.flows[flow].critical is False
+    for service in sorted({s.service for t in traces for s in t} - {"s0"}):
+        if service not in manifest.services:
+            assert service not in some  # seen only in failed traces: not even proposed
+            continue
+        state = switch_off(G, [service]).flows[flow]
+        assert (state == BROKEN) == (service in every), service
+        if service not in some:
+            assert state != BROKEN  # seen only on the way to a failure
+
+
+def _records(path: Path) -> int:
+    """Span objects in a Zipkin/Jaeger/OTLP JSON file, counted by brute force."""
+    data = json.loads(path.read_text())
+    if isinstance(data, dict) and "resourceSpans" in data:
+        return sum(len(ss.get("spans", [])) for rs in data["resourceSpans"]
+                   for ss in rs.get("scopeSpans", []))
+    if isinstance(data, dict) and "data" in data:
+        return sum(len(t["spans"]) for t in data["data"])
+    flat = [s for x in data for s in (x if isinstance(x, list) else [x])]
+    return len(flat)
+
+
+CORPUS_TRACES = Path(__file__).resolve().parents[1] / "corpus" / "train-ticket" / "zipkin-v1-traces"
+
+
+@pytest.mark.parametrize("path", [TRACES / n for n in ("otlp-login.json", "jaeger-login.json",
+                                                       "zipkin-v2-login.json")]
+                         + sorted(CORPUS_TRACES.rglob("*.json")), ids=lambda p: p.name)
+def test_every_reader_counts_the_span_records(path, tmp_path):
+    from pruner.importers import import_sources
+
+    expected = _records(path)
+    found = discover_sources([str(path)], min_traces=1)
+    assert f"read {expected:,} span(s)" in " ".join(found.notes)
+    kind = {"otlp": "otlp", "jaeger": "jaeger", "zipkin": "zipkin"}[path.name.split("-")[0]] \
+        if path.parent == TRACES else "zipkin"
+    if kind != "otlp":  # import otlp is discover without flows: the same note
+        imported = import_sources(kind, [str(path)])
+        notes = " ".join(imported.notes)
+        if kind == "zipkin":
+            assert f"read {expected} span(s)" in notes
+
+
+def test_discover_and_import_zipkin_count_the_corpus_folder_alike():
+    from pruner.importers import import_sources
+
+    found = " ".join(discover_sources([str(CORPUS_TRACES)], min_traces=1).notes)
+    imported = " ".join(import_sources("zipkin", [str(CORPUS_TRACES)]).notes)
+    n = sum(_records(p) for p in CORPUS_TRACES.rglob("*.json"))
+    assert f"read {n:,} span(s)" in found and f"read {n} span(s)" in imported

@@ -13,7 +13,7 @@ import pruner.importers._io as io_mod
 from pruner.errors import PrunerError
 from pruner.importers import IMPORTERS, SourceError, import_sources, result_to_yaml
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 _DIRS = (
     (

@@ -18,7 +18,7 @@ from pruner.importers.emit import to_yaml
 from pruner.importers.openpsa import import_openpsa
 from pruner.loader import load_sources
 
-SCRAM = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "scram-openpsa"
+SCRAM = Path(__file__).resolve().parents[1] / "corpus" / "scram-openpsa"
 
 
 def cuts_of(files, max_order):

@@ -23,7 +23,7 @@ from pruner.importers.emit import to_yaml
 from pruner.importers.openpsa import import_openpsa
 from pruner.loader import load_sources
 
-SCRAM = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "scram-openpsa"
+SCRAM = Path(__file__).resolve().parents[1] / "corpus" / "scram-openpsa"
 MODELS = {
     "theatre": ["input/Theatre/theatre.xml"],
     "chinese": ["input/Chinese/chinese.xml", "input/Chinese/chinese-basic-events.xml"],

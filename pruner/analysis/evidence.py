@@ -1,0 +1,294 @@
+"""What each verdict rests on: the evidence behind the edges that reach a service.
+
+pruner's verdicts are exact for the manifest it is given; how far they can be trusted
+depends on where the manifest's edges came from. Every item, service and flow may
+carry ``evidence`` (docs/manifest.md, "Evidence"); an item without it was written by
+a person and counts as *declared*. Classes, strongest first:
+
+- ``declared``: a person wrote it (no ``evidence`` key, or ``declared`` evidence);
+- ``observed``: traffic showed it (``traces``, ``servicegraph``, ``jaeger``);
+- ``inferred``: a deployment file or a catalogue states it (``compose``, ``k8s``,
+  ``networkpolicy``, ``catalog``, ``image``);
+- ``unverified``: a source that names every service for every service suggests it
+  (``address-book``): a candidate, never a certainty.
+
+The *basis* of a service is what pruner knows about who needs it:
+
+- some item names it (a ``depends_on`` of a service or operation, or a flow's
+  ``requires``; an operation ``S:O`` counts as ``S``): the strongest class among those
+  items' evidence;
+- nothing names it: ``declared`` or ``observed`` when the service itself carries such
+  evidence (or none at all: a hand-written service whose author lists no user), else
+  ``unknown`` -- an importer saw the service but nothing about who calls it (a Redis
+  reached through an address in code). A service that is prunable on an ``unknown``
+  or ``unverified`` basis is prunable *only because nothing is known*.
+
+Consumers: ``essential``/``cuts``/``check``/``validate`` (warnings naming services
+nothing depends on), ``plan`` (removals resting on no evidence shown apart,
+``--require-evidence``), ``drift``. Everything here is a pure function of the
+:class:`~pruner.model.Manifest`.
+
+References
+----------
+.. [1] T. Xu and Y. Zhou, "Systems Approaches to Tackling Configuration Errors: A
+   Survey", ACM Computing Surveys 47(4), 2015 (a stated configuration is a claim to check).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from pruner.model import (
+    DECLARED,
+    INFERRED,
+    OBSERVED,
+    UNVERIFIED,
+    Evidence,
+    Item,
+    Manifest,
+    Service,
+    split_operation,
+)
+
+__all__ = [
+    "DECLARED",
+    "OBSERVED",
+    "INFERRED",
+    "UNVERIFIED",
+    "UNKNOWN",
+    "STRENGTH",
+    "KNOWN",
+    "DATASTORES",
+    "BROKERS",
+    "Unused",
+    "strongest",
+    "item_basis",
+    "service_basis",
+    "dependents",
+    "basis",
+    "unused",
+    "unknown",
+    "store_kind",
+    "technology",
+    "store_tags",
+    "unused_warning",
+    "worth_warning",
+    "unverified_links",
+]
+
+UNKNOWN = "unknown"
+#: Classes from the strongest to the weakest.
+STRENGTH = (DECLARED, OBSERVED, INFERRED, UNVERIFIED, UNKNOWN)
+#: Bases on which "prunable" rests on evidence (a person said so, traffic showed it,
+#: or a deployment file states who uses the service); the others are "nothing known".
+KNOWN = frozenset({DECLARED, OBSERVED, INFERRED})
+
+#: Image (or name) words of data stores, and of message brokers.
+DATASTORES = ("redis", "memcached", "mongo", "mongodb", "mysql", "mariadb", "postgres",
+              "postgresql", "cassandra", "elasticsearch", "opensearch", "etcd", "zookeeper",
+              "consul", "minio", "couchdb", "couchbase", "cockroachdb", "influxdb", "neo4j",
+              "clickhouse", "scylladb", "dynamodb-local", "valkey", "keydb", "mssql")
+BROKERS = ("kafka", "rabbitmq", "nats", "activemq", "pulsar", "redpanda", "nsq", "mosquitto",
+           "emqx")
+_ROLE = {**{w: "datastore" for w in DATASTORES}, **{w: "broker" for w in BROKERS}}
+_CANONICAL = {"mongodb": "mongo", "postgresql": "postgres"}
+_WORDS = re.compile(r"[a-z0-9]+(?:-local)?")
+
+
+def strongest(evidence: Iterable[Evidence], default: str = DECLARED) -> str:
+    """The strongest class among ``evidence``; ``default`` when there is none.
+
+    >>> strongest([Evidence("address-book"), Evidence("traces")])
+    'observed'
+    >>> strongest([])
+    'declared'
+    """
+    classes = {e.strength for e in evidence}
+    for c in STRENGTH:
+        if c in classes:
+            return c
+    return default
+
+
+def item_basis(item: Item) -> str:
+    """What one item rests on: ``declared`` unless its evidence says otherwise.
+
+    >>> item_basis(Item("service", ("redis",), evidence=(Evidence("address-book"),)))
+    'unverified'
+    """
+    return strongest(item.evidence)
+
+
+def service_basis(service: Service) -> str:
+    """What the service's own evidence says it is known from (``declared`` if none)."""
+    return strongest(service.evidence)
+
+
+def _service_of(name: str, manifest: Manifest) -> str:
+    if name in manifest.services:
+        return name
+    return split_operation(name)[0]
+
+
+def dependents(manifest: Manifest) -> dict[str, tuple[tuple[str, Item], ...]]:
+    """Service -> ``(owner, item)`` for every item that names it or one of its operations.
+
+    Owners are services (an operation's items count as its service's, named ``S:O``)
+    and flows (named ``flow NAME``). The implicit item of an operation on its own
+    service is not a dependency on it. Sorted by owner.
+    """
+    found: dict[str, list[tuple[str, Item]]] = {name: [] for name in manifest.services}
+    owners: list[tuple[str, tuple[Item, ...]]] = []
+    for node in manifest.nodes.values():
+        owners.append((node.name, node.own_items))
+    for flow in manifest.flows.values():
+        owners.append((f"flow {flow.name}", flow.requires))
+    for owner, items in owners:
+        owner_service = None if owner.startswith("flow ") else _service_of(owner, manifest)
+        for item in items:
+            for member in item.members:
+                target = _service_of(member, manifest)
+                if target in found and target != owner_service:
+                    found[target].append((owner, item))
+    return {name: tuple(sorted(v, key=lambda p: p[0])) for name, v in sorted(found.items())}
+
+
+def basis(manifest: Manifest, graph_dependents: Mapping | None = None) -> dict[str, str]:
+    """Service -> what its verdicts rest on (see the module docstring), sorted by name.
+
+    Examples
+    --------
+    >>> from pruner.model import SINGLE
+    >>> m = Manifest.from_lists([
+    ...     Service("api", (Item(SINGLE, ("db",), evidence=(Evidence("compose"),)),),
+    ...             evidence=(Evidence("compose"),)),
+    ...     Service("db", evidence=(Evidence("compose"),)),
+    ...     Service("redis", evidence=(Evidence("compose"),)),
+    ...     Service("cache", evidence=(Evidence("traces"),)),
+    ...     Service("hand")])
+    >>> sorted(basis(m).items())  # doctest: +NORMALIZE_WHITESPACE
+    [('api', 'unknown'), ('cache', 'observed'), ('db', 'inferred'), ('hand', 'declared'),
+     ('redis', 'unknown')]
+    """
+    deps = dependents(manifest) if graph_dependents is None else graph_dependents
+    out: dict[str, str] = {}
+    for name, svc in manifest.services.items():
+        users = deps.get(name, ())
+        if users:
+            out[name] = strongest((e for _, item in users for e in _item_evidence(item)))
+        else:
+            own = service_basis(svc)
+            out[name] = own if own in (DECLARED, OBSERVED) else UNKNOWN
+    return out
+
+
+def _item_evidence(item: Item) -> tuple[Evidence, ...]:
+    return item.evidence or (Evidence("declared"),)
+
+
+@dataclass(frozen=True)
+class Unused:
+    """A service that nothing depends on: no item names it, no flow requires it.
+
+    ``kind`` is ``"redis data store"``, ``"kafka broker"`` or None; ``basis`` is its
+    :func:`basis` (``unknown`` when only an importer ever saw it).
+    """
+
+    service: str
+    kind: str | None
+    basis: str
+
+
+def unused(manifest: Manifest, of: Iterable[str] | None = None) -> tuple[Unused, ...]:
+    """Services (among ``of``, default all) that no service, operation or flow names.
+
+    >>> m = Manifest.from_lists([Service("home-timeline-redis", tags=("datastore", "redis"),
+    ...                                  evidence=(Evidence("compose"),))])
+    >>> unused(m)
+    (Unused(service='home-timeline-redis', kind='redis data store', basis='unknown'),)
+    """
+    deps = dependents(manifest)
+    bases = basis(manifest, deps)
+    names = sorted(manifest.services if of is None else set(of) & set(manifest.services))
+    return tuple(Unused(n, store_kind(manifest.services[n]), bases[n])
+                 for n in names if not deps.get(n))
+
+
+def unknown(manifest: Manifest, of: Iterable[str]) -> tuple[str, ...]:
+    """The services among ``of`` whose verdict rests on nothing known (basis
+    ``unknown`` or ``unverified``), sorted: "prunable only because nothing is known"."""
+    bases = basis(manifest)
+    return tuple(sorted(n for n in set(of) if bases.get(n) not in KNOWN and n in bases))
+
+
+def technology(text: str) -> tuple[str, str] | None:
+    """``(technology, role)`` named by an image or a service name, role ``datastore`` or
+    ``broker``; None for anything else.
+
+    >>> technology("docker.io/library/redis:6.2-alpine"), technology("mongo:4.4.6")
+    (('redis', 'datastore'), ('mongo', 'datastore'))
+    >>> technology("bitnami/kafka:3"), technology("user-timeline-service") is None
+    (('kafka', 'broker'), True)
+    """
+    text = text.lower()
+    path = text.rsplit("@", 1)[0]
+    base = path.rsplit("/", 1)[-1].split(":", 1)[0]
+    for word in [base, *_WORDS.findall(base)]:
+        if word in _ROLE:
+            return _CANONICAL.get(word, word), _ROLE[word]
+    return None
+
+
+def store_tags(image: str | None, name: str = "") -> tuple[str, ...]:
+    """The tags an importer gives a service whose image (else name) is a data store or
+    broker: ``("datastore", "redis")``; ``()`` otherwise.
+
+    >>> store_tags("memcached:1.6.7"), store_tags(None, "social-graph-mongodb")
+    (('datastore', 'memcached'), ('datastore', 'mongo'))
+    """
+    found = technology(image) if image else None
+    if found is None and name:
+        found = technology(name)
+    return () if found is None else (found[1], found[0])
+
+
+def store_kind(service: Service) -> str | None:
+    """``"redis data store"`` / ``"kafka broker"`` from a service's tags, else None."""
+    tags = set(service.tags)
+    for role, words, what in (("datastore", DATASTORES, "data store"),
+                              ("broker", BROKERS, "broker")):
+        if role in tags:
+            tech = next((_CANONICAL.get(w, w) for w in words if w in tags), None)
+            return f"{tech} {what}" if tech else what
+    return None
+
+
+def unused_warning(u: Unused, manifest_path: str = "MANIFEST") -> str:
+    """The warning ``validate``, ``essential``, ``cuts`` and ``check`` print for one service.
+
+    >>> u = Unused("home-timeline-redis", "redis data store", "unknown")
+    >>> print(unused_warning(u, "m.yaml"))
+    nothing depends on home-timeline-redis, a redis data store: a missing edge or unused? \
+nothing is known about who uses it; traces will tell: `pruner drift m.yaml TRACES`
+    """
+    what = f", a {u.kind}" if u.kind else ""
+    why = {UNKNOWN: "nothing is known about who uses it",
+           UNVERIFIED: "only unverified sources name it"}.get(
+        u.basis, f"the manifest says so ({u.basis})")
+    return (f"nothing depends on {u.service}{what}: a missing edge or unused? {why}; "
+            f"traces will tell: `pruner drift {manifest_path} TRACES`")
+
+
+def worth_warning(manifest: Manifest, of: Iterable[str] | None = None) -> tuple[Unused, ...]:
+    """The :func:`unused` services a report should warn about: data stores and brokers
+    always, other services when their basis is not ``declared`` (a hand-written service
+    nothing names is already reported as reached by no flow)."""
+    return tuple(u for u in unused(manifest, of) if u.kind or u.basis != DECLARED)
+
+
+def unverified_links(items: Iterable[Item]) -> tuple[Item, ...]:
+    """The items among ``items`` that rest only on unverified evidence (an address book):
+    an explanation chain through one marks the link ``(unverified)``."""
+    return tuple(i for i in items if i.evidence and item_basis(i) == UNVERIFIED)

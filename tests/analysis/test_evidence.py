@@ -1,0 +1,107 @@
+"""What verdicts rest on (pruner.analysis.evidence) against a brute-force oracle."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pruner.analysis.evidence import (
+    basis,
+    store_kind,
+    store_tags,
+    unknown,
+    unused,
+    unverified_links,
+    worth_warning,
+)
+from pruner.loader import load
+from pruner.model import EVIDENCE_SOURCES, Evidence, Flow, Item, Manifest, Service
+from tests.conftest import ASSETS
+from tests.strategies import manifests
+
+ORDER = ["declared", "observed", "inferred", "unverified"]
+SOURCES = sorted(EVIDENCE_SOURCES)
+
+
+def oracle(m: Manifest) -> dict[str, str]:
+    """Brute force: for each service, scan every item of every node and flow."""
+    out = {}
+    for s in m.services:
+        classes = []
+        for node in list(m.services.values()) + [o for v in m.services.values()
+                                                 for o in v.operations]:
+            owner = node.operation_of or node.name
+            for item in node.depends_on:
+                if item.implicit or owner == s:
+                    continue
+                if any(x == s or x.split(":")[0] == s and x not in m.services
+                       for x in item.members):
+                    classes += [e.strength for e in item.evidence] or ["declared"]
+        for f in m.flows.values():
+            for item in f.requires:
+                if any(x == s or x.split(":")[0] == s and x not in m.services
+                       for x in item.members):
+                    classes += [e.strength for e in item.evidence] or ["declared"]
+        if classes:
+            out[s] = min(classes, key=ORDER.index)
+        else:
+            own = [e.strength for e in m.services[s].evidence] or ["declared"]
+            best = min(own, key=ORDER.index)
+            out[s] = best if best in ("declared", "observed") else "unknown"
+    return out
+
+
+@st.composite
+def with_evidence(draw):
+    m = draw(manifests())
+    ev = st.lists(st.sampled_from(SOURCES).map(Evidence), max_size=2).map(tuple)
+
+    def item(i: Item) -> Item:
+        return dataclasses.replace(i, evidence=draw(ev))
+
+    services = [dataclasses.replace(s, evidence=draw(ev),
+                                    depends_on=tuple(item(i) for i in s.depends_on))
+                for s in m.services.values()]
+    flows = [dataclasses.replace(f, requires=tuple(item(i) for i in f.requires))
+             for f in m.flows.values() if draw(st.booleans())]
+    return Manifest.from_lists(services, flows)
+
+
+@settings(max_examples=120, deadline=None)
+@given(m=with_evidence())
+def test_basis_matches_the_oracle(m):
+    got = basis(m)
+    assert got == oracle(m)
+    named = {x.split(":")[0] for n in m.nodes.values() for i in n.own_items for x in i.members
+             if x.split(":")[0] != (n.operation_of or n.name)}
+    named |= {x.split(":")[0] for f in m.flows.values() for i in f.requires for x in i.members}
+    assert {u.service for u in unused(m)} == set(m.services) - named
+    assert set(unknown(m, m.services)) == {s for s, b in got.items()
+                                          if b in ("unknown", "unverified")}
+
+
+def test_imported_data_store_nothing_names_is_unknown_and_warned():
+    redis = Service("home-timeline-redis", tags=store_tags("redis:6.2.4"),
+                    evidence=(Evidence("compose"),))
+    api = Service("home-timeline-service", evidence=(Evidence("compose"),))
+    m = Manifest.from_lists([redis, api], [Flow("read", (Item("service", (api.name,)),))])
+    assert basis(m) == {"home-timeline-redis": "unknown", "home-timeline-service": "declared"}
+    (u,) = worth_warning(m)
+    assert (u.service, u.kind, u.basis) == ("home-timeline-redis", "redis data store", "unknown")
+
+
+def test_hand_written_service_nothing_names_is_declared_and_not_warned_twice():
+    m = Manifest.from_lists([Service("cron")])
+    assert basis(m) == {"cron": "declared"}
+    assert worth_warning(m) == ()
+
+
+def test_address_book_link_is_unverified():
+    m = load(ASSETS / "check" / "evidence-every-form-same-verdicts.yaml").manifest
+    assert basis(m)["home-timeline-redis"] == "unverified"
+    assert store_kind(m.services["home-timeline-redis"]) == "redis data store"
+    links = unverified_links(m.services["compose-post-service"].depends_on)
+    assert [i.members for i in links] == [("home-timeline-redis",)]
+    assert basis(m)["post-storage-service"] == "declared"  # declared beats traces
