@@ -24,8 +24,8 @@ def _run(*args: str):
 
 def _located(result, path: Path, reason: str) -> None:
     assert result.exit_code == 2, result.output
-    assert re.match(re.escape(str(path)) + r":\d+(:\d+)?: error: .*" + reason,
-                    result.stderr), result.stderr
+    assert re.search("^" + re.escape(str(path)) + r":\d+(:\d+)?: error: .*" + reason,
+                     result.stderr, re.M), result.stderr
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown", "junit", "sarif"])
