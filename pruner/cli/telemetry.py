@@ -26,8 +26,8 @@ from pruner.importers.base import dependency_count
 from pruner.importers.observe import MANIFEST, observe
 from pruner.importers.traces import DEFAULT_WINDOW, TRACE_KINDS, discover_sources
 from pruner.loader import load, load_sources, manifest_files
-from pruner.sources import read_regular
 from pruner.report import drift_report
+from pruner.sources import read_regular
 
 __all__ = ["import_command", "discover_command", "drift"]
 
