@@ -102,13 +102,16 @@ class Cycle:
     ``startup: false`` lets every member start (with the fixes of the cycles it
     waits on); ``minimum`` says whether no smaller set does (proven by exhaustive
     search within the budget), otherwise the set is minimal (no item can be
-    dropped). ``unstick`` is empty when no set of its own items helps.
+    dropped) when ``minimal`` says so: ``False`` only where the time budget ran out
+    before every item was tried (the set still unsticks the cycle). ``unstick`` is
+    empty when no set of its own items helps.
     """
 
     members: tuple[str, ...]
     chain: tuple[str, ...]
     unstick: tuple[tuple[str, str], ...]
     minimum: bool
+    minimal: bool = True
 
 
 @dataclass(frozen=True)
@@ -588,14 +591,14 @@ def _explain(model: _Model, solver: _Solver, arith: _Arith, fixed, budget: float
         members = set(comp)
         first = min(comp, key=lambda i: names[i])
         chain = _chain(members, edges, first)
-        fix, minimum = ((), False)
+        fix, minimum, minimal = ((), False, True)
         if fixes:
             p = position[comp[0]]
             if behind is not None and behind < p:
                 work.solve_all(work.components[behind:p])
                 behind = p
-            fix, minimum = _unstick(work, flipped, comp, edges, deadline,
-                                    work.components[p])
+            fix, minimum, minimal = _unstick(work, flipped, comp, edges, deadline,
+                                             work.components[p])
         if fix:
             flipped |= set(fix)  # the working solver shares this set
             work.solve(work.components[p])
@@ -605,6 +608,7 @@ def _explain(model: _Model, solver: _Solver, arith: _Arith, fixed, budget: float
             chain=tuple(names[i] for i in chain),
             unstick=tuple(sorted((names[i], _describe(model, i, k)) for i, k in fix)),
             minimum=minimum,
+            minimal=minimal,
         )
     order = sorted(found, key=lambda c: found[c].members)
     number = {c: k for k, c in enumerate(order)}
@@ -639,45 +643,101 @@ def _explain(model: _Model, solver: _Solver, arith: _Arith, fixed, budget: float
     return dict(sorted(explanations.items())), cycles
 
 
-def _unstick(current: _Solver, flipped, comp, edges, deadline, home):
-    """The start-up items of ``comp`` to flip: minimal, minimum if proven in time.
+def _rigid(model: _Model, home: list[int]) -> dict[int, int]:
+    """Node -> component of ``home`` under *must* edges: ``v -> m`` when a hard item of
+    ``v`` needs every one of its members (a single service, or ``at_least: N of N``).
+    Inside one such component nobody serves before everyone does (§4: a node missing
+    one of those members is DOWN), whatever is flipped to ``startup: false``."""
+    inside = set(home)
+    local = {v: k for k, v in enumerate(home)}
+    succ = [sorted({local[m] for need, ms, _s, _k in model.items[v] if need == len(ms)
+                    for m in ms if m in inside}) for v in home]
+    comp = {}
+    for c, part in enumerate(tarjan(succ, range(len(home)))):
+        for k in part:
+            comp[home[k]] = c
+    return comp
 
-    Each trial re-solves only the strongly connected component of the hard graph that
-    holds ``comp`` (flipping its items changes nothing it depends on, and whether its
-    own members start does not depend on anything downstream).
+
+def _unstick(current: _Solver, flipped, comp, edges, deadline, home):
+    """The start-up items of ``comp`` to flip: ``(items, minimum, minimal)``.
+
+    One solve with every candidate flipped; then, without re-solving (issue 24: the
+    old way re-solved the ring once per link, quadratic):
+
+    - a flip whose item was served before its owner started anyway is *slack*:
+      unflipping every slack one leaves that least solution a solution of the new
+      equations, so the same solution (they all go at once);
+    - a flip whose item needs more members than can serve without its owner is
+      *necessary* in every unsticking set: those members must-need the owner (same
+      component of :func:`_rigid`), so without the flip the owner never starts.
+
+    Only the flips left over are tried one by one (a re-solve of ``home`` each), and
+    the minimum search ranges over the non-necessary candidates only; both stop at
+    ``deadline``, the first honestly saying ``minimal`` false.
     """
     model = current.m
     members = set(comp)
     candidates = sorted({(i, model.items[i][pos][3]) for i in comp
                          for m, pos, s in edges[i] if s and m in members})
     if not candidates:
-        return (), False
-    def works(chosen) -> bool:  # solve ``home`` in place, then put its values back
+        return (), False, True
+
+    def works(chosen, keep: bool = False):  # solve ``home`` in place, put it back
         saved = [(i, current.start[i], current.g[i]) for i in home]
         added = [x for x in chosen if x not in current.flipped]
         current.flipped.update(added)
         current.solve(home)
         ok = all(current.start[i] != INF for i in comp)
+        solution = {i: (current.start[i], current.g[i]) for i in home} if keep else None
         current.flipped.difference_update(added)
         for i, st, gv in saved:
             current.start[i] = st
             current.g[i] = gv
-        return ok
+        return ok, solution
 
-    if not works(candidates):
-        return (), False
-    chosen = list(candidates)
-    for c in list(candidates):  # drop what is not needed: minimal, whatever the budget
+    ok, solution = works(candidates, keep=True)
+    if not ok:
+        return (), False, True
+    entry = {(i, e[3]): e for i in comp for e in model.items[i]}
+
+    def value(m):
+        return solution[m][1] if m in solution else current.g[m]
+
+    def slack(c) -> bool:
+        need, ms, _s, _k = entry[c]
+        x = _kth([value(m) for m in ms], need)
+        return x != INF and x + 1 <= solution[c[0]][0]
+
+    rigid = _rigid(model, home)
+
+    def necessary(c) -> bool:
+        need, ms, _s, _k = entry[c]
+        home_comp = rigid.get(c[0])
+        tied = sum(1 for m in ms if rigid.get(m, -1) == home_comp)
+        return len(ms) - tied < need
+
+    forced = [c for c in candidates if necessary(c)]
+    forced_set = set(forced)
+    chosen = [c for c in candidates if c in forced_set or not slack(c)]
+    if len(chosen) < len(candidates) and not works(chosen)[0]:
+        chosen = list(candidates)  # (cannot happen: the same least solution)
+    for c in [c for c in chosen if c not in forced_set]:  # minimal, budget permitting
+        if time.monotonic() > deadline:
+            return tuple(chosen), False, False
         trial = [x for x in chosen if x != c]
-        if works(trial):
+        if works(trial)[0]:
             chosen = trial
-    for size in range(1, len(chosen)):  # smallest first: the first that works is minimum
-        for combo in itertools.combinations(candidates, size):
+    extra = len(chosen) - len(forced)
+    optional = [c for c in candidates if c not in forced_set]
+    for size in range(1, extra):  # smallest first: the first that works is minimum
+        for combo in itertools.combinations(optional, size):
             if time.monotonic() > deadline:
-                return tuple(chosen), False
-            if works(combo):
-                return tuple(combo), True
-    return tuple(chosen), True
+                return tuple(chosen), False, True
+            trial = sorted([*forced, *combo])
+            if works(trial)[0]:
+                return tuple(trial), True, True
+    return tuple(chosen), True, True
 
 
 # --- lint and diff -------------------------------------------------------------

@@ -155,18 +155,49 @@ def _drop_order(G: nx.DiGraph, model, spof: set[int]) -> list[int]:
 
 
 def _subtree_sizes(model) -> list[int]:
-    """Number of services each service reaches along hard items (itself included)."""
-    reach = [0] * len(model.items)
-    for component in strongly_connected(model):
-        mask = 0
+    """Number of services each service reaches along hard items (itself included).
+
+    One reach bitset per strongly connected component, dependencies first, each
+    freed as soon as the last component that uses it has read it: a chain holds
+    one or two at a time (memory linear in the manifest, issue 24), a wide graph
+    no more than the components still waited on.
+    """
+    components = strongly_connected(model)
+    comp_of = [0] * len(model.items)
+    for c, component in enumerate(components):
         for v in component:
-            mask |= 1 << v if v < model.n else 0
+            comp_of[v] = c
+    users = [0] * len(components)  # other components that read each one's bitset
+    for c, component in enumerate(components):
+        used = {comp_of[m] for v in component for _, members in model.items[v]
+                for m in members} - {c}
+        for d in used:
+            users[d] += 1
+    reach: list[int] = [0] * len(components)
+    sizes = [0] * model.n
+    for c, component in enumerate(components):
+        mask = 0
+        used = set()
+        for v in component:
+            if v < model.n:
+                mask |= 1 << v
             for _, members in model.items[v]:
                 for m in members:
-                    mask |= reach[m]
+                    d = comp_of[m]
+                    if d != c and d not in used:
+                        used.add(d)
+                        mask |= reach[d]
+        for d in used:
+            users[d] -= 1
+            if not users[d]:
+                reach[d] = 0  # nobody reads it again
+        count = mask.bit_count()
         for v in component:
-            reach[v] = mask
-    return [r.bit_count() for r in reach[: model.n]]
+            if v < model.n:
+                sizes[v] = count
+        if users[c]:
+            reach[c] = mask
+    return sizes
 
 
 def _greedy(model, spof: set[int], order: list[int], progress) -> set[int]:

@@ -17,6 +17,7 @@ from importlib import import_module
 import click
 
 from pruner import __version__
+from pruner.cli import limits
 from pruner.errors import (
     EXIT_BUDGET,
     BudgetExhausted,
@@ -81,7 +82,46 @@ class _Signalled(BaseException):
 
 
 def _on_signal(signum, frame) -> None:
+    # Unwind (temporary files removed), but end the process anyway if unwinding a
+    # deep engine's heap takes longer than limits.FORCE_AFTER seconds.
+    term = signum != signal.SIGINT
+    limits.WATCHDOG.exiting(EXIT_SIGTERM if term else EXIT_SIGINT,
+                            "pruner: terminated" if term else "pruner: interrupted")
     raise _Signalled(signum)
+
+
+def _memory_limit(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        limits.WATCHDOG.memory_limit = limits.parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _memory_default() -> str:
+    return os.environ.get(limits.MEMORY_ENV) or limits.show_size(limits.DEFAULT_MEMORY_LIMIT)
+
+
+def memory_option() -> click.Option:
+    """``--memory-limit``, which every command takes (added by :class:`_Cli`)."""
+    return click.Option(
+        ["--memory-limit"], default=_memory_default, metavar="SIZE", expose_value=False,
+        is_eager=True, callback=_memory_limit,
+        show_default=f"{limits.show_size(limits.DEFAULT_MEMORY_LIMIT)}, or {limits.MEMORY_ENV}",
+        help="Stop (exit 3) when the command holds more memory than this: 900M, 4G, 0 for "
+             "no cap.")
+
+
+def _stopped(message: str) -> None:
+    """A budget or the memory cap stopped the command: one line, no file, exit 3."""
+    common = sys.modules.get("pruner.cli.common")
+    if common is not None:
+        common.remove_pending()
+    try:
+        click.echo(neutral(f"pruner: budget: {message}"), err=True)
+    except (OSError, MemoryError):
+        pass
+    sys.exit(EXIT_BUDGET)
 
 
 class _Cli(click.Group):
@@ -99,6 +139,8 @@ class _Cli(click.Group):
         command = getattr(import_module(f"pruner.cli.{module}"), attribute)
         if command.epilog is None:
             command.epilog = exit_codes(name)
+        if not any(p.name == "memory_limit" for p in command.params):
+            command.params.append(memory_option())
         return command
 
     def main(self, *args, **kwargs):
@@ -111,8 +153,14 @@ class _Cli(click.Group):
                 previous[signum] = signal.signal(signum, _on_signal)
             except ValueError:  # not the main thread: leave signals alone
                 pass
+        limits.WATCHDOG.memory_limit = limits.DEFAULT_MEMORY_LIMIT
+        limits.WATCHDOG.start()
         try:
             return super().main(*args, **kwargs)
+        except limits.LimitReached as exc:
+            _stopped(exc.message)
+        except MemoryError:
+            _stopped(limits.memory_message(limits.WATCHDOG.memory_limit))
         except (_Signalled, KeyboardInterrupt) as exc:
             signum = getattr(exc, "signum", signal.SIGINT)
             common = sys.modules.get("pruner.cli.common")
@@ -125,6 +173,7 @@ class _Cli(click.Group):
                 pass
             sys.exit(EXIT_SIGINT if signum == signal.SIGINT else EXIT_SIGTERM)
         finally:
+            limits.WATCHDOG.stop()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 
@@ -177,6 +226,9 @@ def main(color: str) -> None:
       0    ran, and the gate holds (for commands that are not gates: ran)
       1    ran, and the gate fails (check: a critical flow broken, by default)
       2    bad usage or input (a bad manifest, an unknown name); never a traceback
+      3    a time budget (--time-budget) or the memory cap (--memory-limit, default
+           900M, or PRUNER_MEMORY_LIMIT) ran out before the outcome was known: fail
+           closed; one line on stderr, no output file
       130  interrupted (Ctrl-C)
       143  terminated (SIGTERM); no partial output file is left behind
     """

@@ -20,7 +20,7 @@ from pruner.cli.common import (
     path_argument,
     selected_flows,
 )
-from pruner.errors import InputError
+from pruner.errors import BudgetExhausted
 from pruner.report.availability import availability_report
 
 __all__ = ["availability"]
@@ -29,7 +29,7 @@ __all__ = ["availability"]
 @click.command()
 @path_argument
 @flow_option
-@budget_option
+@budget_option("When it runs out: exit 3, one line, no output (the gate fails closed).")
 @format_option("text", "json", "markdown")
 @output_option
 def availability(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt: str,
@@ -46,11 +46,12 @@ def availability(path: str, flow_names: tuple[str, ...], time_budget: float | No
     flows = selected_flows(G, flow_names)
     try:
         with Progress("availability") as bar:
-            results = flow_availability(G, flows, deadline=deadline_after(time_budget),
+            results = flow_availability(G, flows, deadline=deadline_after(),
                                         progress=bar)
     except OutOfTime:
-        raise InputError(f"availability: not finished within the time budget of "
-                         f"{time_budget:g} s; try fewer flows (--flow)") from None
+        raise BudgetExhausted(f"availability: not finished within the time budget of "
+                              f"{time_budget:g} s (fail closed); raise --time-budget, or "
+                              f"try fewer flows (--flow)") from None
     report = availability_report(results, source=path)
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.passed else EXIT_GATE)

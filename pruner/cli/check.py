@@ -8,6 +8,7 @@ from pruner.analysis.evaluate import FAIL_ON, switch_off
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
+    budget_option,
     complete_flows,
     emit_report,
     format_option,
@@ -27,7 +28,8 @@ __all__ = ["validate", "check", "schema"]
 @path_argument
 @format_option("text", "json")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
-def validate(path: str, fmt: str, strict: bool) -> None:
+@budget_option("When it runs out: exit 3, one line, no output.")
+def validate(path: str, fmt: str, strict: bool, time_budget: float) -> None:
     """Check that the manifest at PATH is valid; print warnings.
 
     Warnings: hard dependency cycles, items that name a service twice, services no

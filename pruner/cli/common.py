@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import time
 from pathlib import Path
 
 import click
 
+from pruner.cli import limits
+from pruner.cli.limits import DEFAULT_TIME_BUDGET
 from pruner.errors import InputError, UnknownNameError, did_you_mean, display
 from pruner.graph import dependency_graph, services_of, unknown_name
 from pruner.loader import load
@@ -302,11 +303,19 @@ off_option = click.option(
 flow_option = click.option("--flow", "flow_names", multiple=True, metavar="NAME",
                             shell_complete=complete_flows,
                             help="Only this flow (repeatable, comma-separated).")
-budget_option = click.option(
-    "--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
-    metavar="SECONDS",
-    help="Stop searching after this many seconds; unfinished results say complete: false "
-         "(cuts) or minimum: false (essential).")
+def budget_option(partial: str, default: float = DEFAULT_TIME_BUDGET):
+    """``--time-budget SECONDS``: the command's wall time from its start (default
+    ``default``); ``partial`` says what the command answers when it runs out. Whatever
+    still runs a second later is stopped with exit 3 (:mod:`pruner.cli.limits`)."""
+    return click.option(
+        "--time-budget", type=click.FloatRange(min=0), default=default, show_default=True,
+        metavar="SECONDS", callback=_start_budget, is_eager=True,
+        help=f"Wall time for the whole command, from its start. {partial}")
+
+
+def _start_budget(ctx: click.Context, param, value: float) -> float:
+    limits.start_budget(value, ctx.info_name or "pruner")
+    return value
 
 
 def selected_flows(G, values: tuple[str, ...]) -> list[str] | None:
@@ -399,5 +408,14 @@ class Progress:
             click.echo("\r" + " " * 79 + "\r", err=True, nl=False)
 
 
-def deadline_after(budget: float | None) -> float | None:
-    return None if budget is None else time.monotonic() + budget
+def deadline_after(seconds: float | None = None) -> float | None:
+    """The engines' deadline: the command's own (:func:`limits.budget_deadline`), or
+    ``seconds`` from now when that comes first (a search with a smaller budget of its
+    own); ``None`` when neither is set."""
+    import time
+
+    whole = limits.budget_deadline()
+    part = None if seconds is None else time.monotonic() + seconds
+    if whole is None or part is None:
+        return part if whole is None else whole
+    return min(whole, part)

@@ -8,8 +8,10 @@ import click
 
 from pruner.analysis.evaluate import FAIL_ON, switch_off
 from pruner.analysis.focus import check_flows
+from pruner.cli import limits
 from pruner.cli.common import (
     Progress,
+    budget_option,
     complete_flows,
     emit,
     load_graph,
@@ -17,6 +19,7 @@ from pruner.cli.common import (
     off_option,
     path_argument,
 )
+from pruner.cli.limits import DEFAULT_TIME_BUDGET
 from pruner.errors import InputError, display
 from pruner.graphviz_run import run_dot
 from pruner.render import render
@@ -70,9 +73,13 @@ def _layout(source: str, fmt: str, diagram) -> bytes:
     nodes = (len(diagram.nodes) if hasattr(diagram, "nodes")  # a BootstrapDiagram has columns
              else sum(len(names) for _, names in diagram.columns))
     what = f"Graphviz dot: laying out {nodes} nodes, {len(diagram.edges)} edges"
+    import time
+
+    deadline = limits.budget_deadline()
+    left = 3600.0 if deadline is None else deadline - time.monotonic()
     with Progress(what) as bar:
         bar(0, 1)
-        return run_dot(source, fmt)
+        return run_dot(source, fmt, timeout=left, memory=limits.WATCHDOG.memory_limit)
 
 
 @click.command("render")
@@ -85,9 +92,12 @@ def _layout(source: str, fmt: str, diagram) -> bytes:
 @click.option("--bootstrap", "bootstrap", is_flag=True,
               help="Draw the start-up waves after a full outage instead, left to right, "
                    "start-up cycles in red (with --off: a partial restart of those).")
+@budget_option("Graphviz gets what is left of it; when it runs out: exit 3, one line, "
+               "no file.")
 def render_command(path: str, off: tuple[str, ...], off_file: str | None,
                    flows: tuple[str, ...], depth: int | None, cluster_by: str,
-                   fmt: str | None, output: str, bootstrap: bool = False) -> None:
+                   fmt: str | None, output: str, bootstrap: bool = False,
+                   time_budget: float = DEFAULT_TIME_BUDGET) -> None:
     """Draw the dependency diagram, with what --off breaks painted on it.
 
     Flows at the top, hard dependencies solid, soft ones dashed, fallback and
@@ -160,9 +170,12 @@ def _bootstrap_diagram(G, names: list[str], path: str):
               help="Which state of a critical flow the verdict counts as a failure.")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
               help="The HTML file to write (- for standard output).")
+@budget_option("Graphviz gets what is left of it; when it runs out: exit 3, one line, "
+               "no file.")
 def report_command(path: str, off: tuple[str, ...], off_file: str | None,
                    flows: tuple[str, ...], depth: int | None, cluster_by: str,
-                   fail_on: str, output: str) -> None:
+                   fail_on: str, output: str,
+                   time_budget: float = DEFAULT_TIME_BUDGET) -> None:
     """Write the what-if page: one self-contained HTML file to switch services off by clicking.
 
     Click a service (in the lists or the diagram) to switch it off or on; flows,

@@ -27,6 +27,8 @@ from pruner.report import cuts_report, essential_report, rank_report
 
 __all__ = ["cuts", "essential", "rank"]
 
+PROOF_SECONDS = 10.0  # essential: time for proving the keep set minimum
+
 
 @click.command()
 @path_argument
@@ -37,7 +39,8 @@ __all__ = ["cuts", "essential", "rank"]
               shell_complete=complete_services,
               help=f"Only these services may be switched off: {SELECTOR_HELP} "
                    "(repeatable, comma-separated).")
-@budget_option
+@budget_option("When it runs out: the flows not finished list only their single points "
+               "of failure and say complete: false (exit 0, a note on stderr).")
 @format_option("text", "json")
 @output_option
 def cuts(path: str, flow_names: tuple[str, ...], max_order: int, among: tuple[str, ...],
@@ -45,15 +48,16 @@ def cuts(path: str, flow_names: tuple[str, ...], max_order: int, among: tuple[st
     """Minimal cut sets: the smallest sets of services whose switching off breaks each flow.
 
     Exact, up to --max-order services per set; single points of failure first. With
-    --time-budget, flows not finished in time list only their single points of failure
-    and say complete: false. Exit 0 when the search ran (complete or not), 2 on bad input.
+    --time-budget (default 60 s), flows not finished in time list only their single
+    points of failure and say complete: false. Exit 0 when the search ran (complete or
+    not), 2 on bad input.
     """
     _, G = load_graph(path)
     flows = selected_flows(G, flow_names)
     candidates = among_services(G, among)
     with Progress("cuts") as bar:
         results = minimal_cut_sets(G, flows, max_order, candidates,
-                                   deadline=deadline_after(time_budget), progress=bar)
+                                   deadline=deadline_after(), progress=bar)
     report = cuts_report(G, results, source=path, among=candidates, explain=fmt == "text")
     emit_report(report, fmt, output)
     if not report.complete:
@@ -64,7 +68,8 @@ def cuts(path: str, flow_names: tuple[str, ...], max_order: int, among: tuple[st
 @click.command()
 @path_argument
 @flow_option
-@budget_option
+@budget_option("The proof of a minimum keep set gets at most 10 s of it (minimum: "
+               "false when unproven); the minimal set itself is always computed.")
 @format_option("text", "json")
 @output_option
 def essential(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt: str,
@@ -77,7 +82,7 @@ def essential(path: str, flow_names: tuple[str, ...], time_budget: float | None,
     _, G = load_graph(path)
     flows = selected_flows(G, flow_names)
     with Progress("essential") as bar:
-        result = essential_analysis(G, flows, deadline=deadline_after(time_budget or 10.0),
+        result = essential_analysis(G, flows, deadline=deadline_after(PROOF_SECONDS),
                                     progress=bar)
     report = essential_report(G, result, source=path)
     emit_report(report, fmt, output)
@@ -89,10 +94,8 @@ def essential(path: str, flow_names: tuple[str, ...], time_budget: float | None,
               shell_complete=complete_flows,
               help="Rank by harm to this flow (repeatable, comma-separated); default: every "
                    "critical flow.")
-@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
-              metavar="SECONDS",
-              help="Stop the cut-set search after this many seconds; the ranking then counts "
-                   "only what was found and says INCOMPLETE (JSON: complete: false).")
+@budget_option("When it runs out, the ranking counts only the cut sets found and says "
+               "INCOMPLETE (JSON: complete: false).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True,
               help="text: one line per service, most harmful first; json: the same as data.")
@@ -108,6 +111,6 @@ def rank(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt:
     _, G = load_graph(path)
     flows = selected_flows(G, flow_names)
     with Progress("rank") as bar:
-        ranking = rank_analysis(G, flows, deadline=deadline_after(time_budget), progress=bar)
+        ranking = rank_analysis(G, flows, deadline=deadline_after(), progress=bar)
     report = rank_report(ranking, source=path)
     emit_report(report, fmt, output)

@@ -9,6 +9,7 @@ from pruner.analysis.diff import DIFF_FAIL_ON
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
+    budget_option,
     emit_report,
     format_option,
     output_option,
@@ -36,10 +37,11 @@ __all__ = ["diff"]
               help="Accept that removing these services breaks flows that were critical in "
                    "OLD, though NEW no longer shows it (a masked break). Each must be a "
                    "service the change removes. Repeatable, comma-separated.")
+@budget_option("When it runs out: exit 3, one line, no output (the gate fails closed).")
 @format_option()
 @output_option
 def diff(paths: tuple[str, ...], base: str | None, fail_on: str, accept: tuple[str, ...],
-         fmt: str, output: str | None) -> None:
+         time_budget: float, fmt: str, output: str | None) -> None:
     """What does a change to the manifest break?
 
     Services in OLD that NEW lacks count as switched off in NEW: references that a

@@ -19,6 +19,7 @@ __all__ = [
     "troubled_operations",
     "name_list",
     "plural",
+    "unstick_word",
     "calls_text",
     "DRIFT_GATE_RULE",
     "drift_verdict",
@@ -215,6 +216,20 @@ def plural(n: int, one: str, many: str) -> str:
     ('1 dependency', '0 flows')
     """
     return f"{n} {one if n == 1 else many}"
+
+
+def unstick_word(cycle) -> str:
+    """How far a start-up cycle's unsticking set is proven (text and Markdown).
+
+    >>> from pruner.analysis.bootstrap import Cycle
+    >>> unstick_word(Cycle(("a",), ("a", "a"), (("a", "b"),), False, False))
+    'works; not proven minimal: the time budget ran out'
+    """
+    if cycle.minimum:
+        return "minimum"
+    if cycle.minimal:
+        return "minimal, not proven minimum"
+    return "works; not proven minimal: the time budget ran out"
 
 
 def calls_text(calls: int | None) -> str:

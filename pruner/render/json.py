@@ -457,6 +457,7 @@ def bootstrap_json(report: BootstrapReport) -> dict:
                 "chain": list(c.chain),
                 "unstick": [{"service": s, "item": i} for s, i in c.unstick],
                 "unstick_minimum": c.minimum,
+                "unstick_minimal": c.minimal,
             }
             for c in b.cycles
         ],

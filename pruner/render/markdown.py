@@ -22,6 +22,7 @@ from pruner.render.common import (
     line_text,
     operation_summary,
     service_summary,
+    unstick_word,
 )
 from pruner.render.diff_words import (
     accept_hint,
@@ -545,7 +546,7 @@ def _(report: BootstrapReport) -> str:
     for k, c in enumerate(b.cycles, 1):
         out.append(f"- **Start-up cycle {k}**: {' → '.join(code_span(n) for n in c.chain)}")
         if c.unstick:
-            word = "minimum" if c.minimum else "minimal, not proven minimum"
+            word = unstick_word(c)
             fixes = "; ".join(f"{code_span(s)} → {code_span(i)}" for s, i in c.unstick)
             out.append(f"  - unstick with `startup: false` on ({word}): {fixes}")
     waiting = [(n, s) for n, s in b.explanations.items() if s.cycle is None][:50]

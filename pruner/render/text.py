@@ -15,6 +15,7 @@ from pruner.render.common import (
     plural,
     service_summary,
     troubled_operations,
+    unstick_word,
 )
 
 if TYPE_CHECKING:  # registering by class name imports no report module (start-up)
@@ -467,7 +468,7 @@ def bootstrap_lines(report: BootstrapReport) -> list[tuple[str, str]]:
     for k, c in enumerate(b.cycles, 1):
         out.append(("red", f"  start-up cycle {k}: {clean(' -> '.join(c.chain))}"))
         if c.unstick:
-            word = "minimum" if c.minimum else "minimal, not proven minimum"
+            word = unstick_word(c)
             fixes = "; ".join(f"{s} -> {i}" for s, i in c.unstick)
             out.append(("", f"    unstick it with startup: false on ({word}): {clean(fixes)}"))
         else:

@@ -1,0 +1,207 @@
+"""Every command is bounded (issue 24 §2, issue 17 §4): a time budget on every command
+that can reach a superlinear engine, a memory cap on every command, MemoryError and
+budgets as one line and exit 3 with no output file left, SIGTERM honoured deep inside
+an engine. Budgets are small here (fractions of a second) so the tests stay fast; the
+engines that would run long are stood in for by loops that never end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pruner.cli import COMMANDS, main
+from pruner.cli.limits import DEFAULT_MEMORY_LIMIT, parse_size
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOP = str(ROOT / "manifests" / "shop")
+BUDGETED = ("validate", "diff", "report", "render", "availability", "bootstrap", "cuts",
+            "essential", "rank")
+
+
+def run(*args: str, env=None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def forever(*args, **kwargs):
+    """An engine that never ends (pure Python, as pruner's engines are)."""
+    n = 0
+    while True:
+        n += 1
+
+
+def one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    assert "Traceback" not in text
+    return lines[0]
+
+
+@pytest.mark.parametrize("command,args,target", [
+    ("validate", [SHOP], "pruner.analysis.lint.lint"),
+    ("availability", [SHOP], "pruner.cli.availability.flow_availability"),
+    ("essential", [SHOP], "pruner.cli.failure.essential_analysis"),
+    ("bootstrap", [SHOP], "pruner.cli.bootstrap.bootstrap"),
+    ("diff", [SHOP, SHOP], "pruner.cli.gate.diff_report"),
+    ("report", [SHOP], "pruner.cli.diagrams.overview_report"),
+    ("render", [SHOP, "--format", "dot"], "pruner.cli.diagrams.diagram_report"),
+])
+def test_an_engine_that_never_ends_is_stopped_past_the_budget(tmp_path, monkeypatch,
+                                                              command, args, target):
+    module, name = target.rsplit(".", 1)
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module(module), name, forever)
+    out = [] if command == "validate" else ["-o", str(tmp_path / "out")]
+    began = time.monotonic()
+    result = run(command, *args, "--time-budget", "0.3", *out)
+    took = time.monotonic() - began
+    assert result.exit_code == 3, result.output
+    line = one_line(result.output)
+    assert line.startswith(f"pruner: budget: {command}: the time budget of 0.3 s ran out")
+    assert took < 0.3 + 2.0
+    assert list(tmp_path.iterdir()) == []  # no output file, no temporary file
+
+
+@pytest.mark.parametrize("command", BUDGETED)
+def test_every_budgeted_command_documents_its_budget_and_exit_3(command):
+    text = " ".join(run(command, "--help").output.split())
+    assert "--time-budget SECONDS" in text and "[default: " in text
+    assert "3 a time, node or memory budget ran out" in text
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_takes_a_memory_limit(command):
+    text = " ".join(run(command, "--help").output.split())
+    assert "--memory-limit SIZE" in text and "PRUNER_MEMORY_LIMIT" in text
+
+
+def test_memory_error_anywhere_is_one_line_exit_3_and_no_file(tmp_path, monkeypatch):
+    import pruner.cli.failure as failure
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(failure, "minimal_cut_sets", exhausted)
+    out = tmp_path / "cuts.json"
+    result = run("cuts", SHOP, "--format", "json", "-o", str(out))
+    assert result.exit_code == 3
+    assert one_line(result.output).startswith("pruner: budget: memory cap of 900M reached")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_memory_error_while_writing_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import pruner.cli.common as common
+
+    def replace(src, dst):
+        raise MemoryError
+
+    monkeypatch.setattr(common.os, "replace", replace)
+    result = run("check", SHOP, "-o", str(tmp_path / "out.txt"))
+    assert result.exit_code == 3 and "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_memory_cap_stops_a_growing_engine(tmp_path, monkeypatch):
+    import pruner.cli.failure as failure
+
+    def hoard(*args, **kwargs):
+        kept = []
+        while True:  # about 1 MB a step, in pure Python
+            kept.append(bytearray(1 << 20))
+
+    monkeypatch.setattr(failure, "essential_analysis", hoard)
+    result = run("essential", SHOP, "--memory-limit", "100M", "-o", str(tmp_path / "e.txt"))
+    assert result.exit_code == 3
+    assert one_line(result.output).startswith("pruner: budget: memory cap of 100M reached")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_memory_limit_comes_from_the_environment_and_is_checked():
+    import pruner.cli.failure as failure
+
+    result = run("essential", SHOP, "--memory-limit", "lots")
+    assert result.exit_code == 2 and "not a size" in result.output
+    result = run("essential", SHOP, env={"PRUNER_MEMORY_LIMIT": "12"})
+    assert result.exit_code == 2 and "below 64M" in result.output
+    assert run("essential", SHOP, env={"PRUNER_MEMORY_LIMIT": "0"}).exit_code == 0
+    assert failure  # imported: the command module loads without a cap too
+
+
+def test_sizes():
+    assert parse_size("900M") == DEFAULT_MEMORY_LIMIT
+    assert parse_size("2G") == 2 * 2**30 and parse_size("1.5GB") == 1_500_000_000
+    assert parse_size("off") is None and parse_size("0") is None
+    with pytest.raises(ValueError):
+        parse_size("-1G")
+
+
+# --- real processes --------------------------------------------------------------
+
+def _child(engine: str) -> str:
+    """A pruner process whose ``engine`` never ends; says 'ready' once it is inside."""
+    module, name = engine.rsplit(".", 1)
+    return ("import sys, importlib\n"
+            f"m = importlib.import_module({module!r})\n"
+            "def forever(*a, **k):\n"
+            "    sys.stderr.write('ready\\n'); sys.stderr.flush()\n"
+            "    n = 0\n"
+            "    while True:\n"
+            "        n += 1\n"
+            f"setattr(m, {name!r}, forever)\n"
+            "from pruner.cli import main\n"
+            "main(sys.argv[1:], prog_name='pruner')\n")
+
+
+def test_sigterm_deep_in_an_engine_exits_143_at_once(tmp_path):
+    out = tmp_path / "a.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _child("pruner.cli.availability.flow_availability"),
+         "availability", SHOP, "--format", "json", "-o", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert proc.stderr.readline() == b"ready\n"
+    time.sleep(0.2)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 143
+    assert time.monotonic() - sent < 2.0
+    assert stderr.decode().strip() == "pruner: terminated"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_real_process_past_its_budget_ends_with_exit_3(tmp_path):
+    began = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", _child("pruner.analysis.lint.lint"), "validate", SHOP,
+         "--time-budget", "1"], capture_output=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 3
+    assert done.stderr.decode().splitlines()[-1].startswith(
+        "pruner: budget: validate: the time budget of 1 s ran out")
+    assert time.monotonic() - began < 1 + 2.0 + 1.0  # start-up of a loaded machine aside
+
+
+def test_graphviz_past_the_budget_is_killed_and_leaves_no_file(tmp_path):
+    # a stand-in `dot` that never answers (a dense 400-service layout: minutes)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    dot = bin_dir / "dot"
+    dot.write_text("#!/bin/sh\nexec sleep 600\n")
+    dot.chmod(0o755)
+    out = tmp_path / "x.svg"
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    began = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "pruner", "render", SHOP, "-o", str(out),
+                           "--time-budget", "1"], capture_output=True, env=env, timeout=60,
+                          cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    assert b"pruner: budget: Graphviz 'dot' did not finish within" in done.stderr
+    assert b"Traceback" not in done.stderr
+    assert time.monotonic() - began < 1 + 2.0 + 1.0
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
