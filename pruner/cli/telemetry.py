@@ -63,10 +63,27 @@ def _same_file(a: str, b: str) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
+#: A folder manifest with more files than this is not searched for (--update -o FILE).
+FOLDER_FILES = 2000
+
+
+def _few_yaml_files(folder: Path) -> bool:
+    """Whether ``folder`` holds at most :data:`FOLDER_FILES` YAML files (counting stops
+    there: a home folder is not walked whole)."""
+    count = 0
+    for _root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        count += sum(1 for f in files if f.endswith((".yaml", ".yml")) and not f.startswith("."))
+        if count > FOLDER_FILES:
+            return False
+    return True
+
+
 def _folder_of(output: str, existing: str):
-    """``(folder, LoadResult)`` when ``output`` is one file of a folder manifest (it does
-    not load alone, an enclosing folder with it does; up to four levels, not past a
-    git work tree's top), else None (issue 17 §5: the file was validated alone)."""
+    """``(folder, LoadResult)`` when ``output`` is one file of a folder manifest: it does
+    not load alone and the folder holding it (or that folder's parent, not past a git
+    work tree's top; at most :data:`FOLDER_FILES` files) loads with it. Else None:
+    the file is validated alone (issue 17 §5)."""
     from pruner.errors import PrunerError
 
     try:
@@ -75,10 +92,12 @@ def _folder_of(output: str, existing: str):
     except PrunerError:
         pass
     folder = Path(output).resolve().parent
-    for _ in range(4):
+    for _ in range(2):
+        if not _few_yaml_files(folder):
+            return None
         try:
             files = manifest_files(folder)
-            if any(_same_file(name, output) for name in files):
+            if len(files) <= FOLDER_FILES and any(_same_file(name, output) for name in files):
                 return folder, load(folder)
         except PrunerError:
             pass

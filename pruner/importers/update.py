@@ -188,14 +188,17 @@ def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
         data = CommentedMap()
         data["version"] = 1
     if not isinstance(data, dict):
-        raise SourceError(where, "the manifest to update must be a mapping (services:, flows:)")
+        raise SourceError(f"{where}:1", "the manifest to update must be a mapping "
+                                        "(services:, flows:)")
     result = UpdateResult("")
     cow = _Owner(data)
     services = data.get("services")
     if services is None:
         services = data["services"] = CommentedMap()
     if not isinstance(services, dict):
-        raise SourceError(where, "'services' of the manifest to update must be a mapping")
+        line = data.lc.key("services")[0] + 1 if hasattr(data, "lc") else 1
+        raise SourceError(f"{where}:{line}", "'services' of the manifest to update must be a "
+                                             "mapping")
     found = document.get("services") or {}
     for name, body in found.items():
         body = body or {}
@@ -425,7 +428,9 @@ def keep_text(original: str, dumped: str) -> str:
 def _same_data(a: str, b: str) -> bool:
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: long values are fast
     try:
-        return yaml.safe_load(a.lstrip("\ufeff")) == yaml.safe_load(b.lstrip("\ufeff"))
-    except yaml.YAMLError:
+        return (yaml.load(a.lstrip("\ufeff"), Loader=loader)  # noqa: S506 - a safe loader
+                == yaml.load(b.lstrip("\ufeff"), Loader=loader))  # noqa: S506
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
         return False
