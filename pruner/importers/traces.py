@@ -33,6 +33,7 @@ from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover
 from pruner.importers.base import ImportResult, SourceError, fit_name, sanitize_name
 from pruner.importers.jaeger import jaeger_traces
 from pruner.importers.otlp import otlp_spans
+from pruner.importers.tracestore import is_store_source, store_discovery
 from pruner.importers.zipkin import zipkin_spans
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "discovered_document",
     "discover_sources",
     "import_otlp",
+    "source_traces",
 ]
 
 TRACE_KINDS = ("otlp", "jaeger", "zipkin")
@@ -79,6 +81,9 @@ def assemble(spans: Iterable[Span], window: int = DEFAULT_WINDOW,
              stats: dict | None = None) -> Iterator[list[Span]]:
     """Group a stream of spans into traces, holding at most about ``window`` spans.
 
+    A single trace larger than the window is closed too and read in parts of at most
+    ``window`` spans (each counted in ``reopened``): memory stays bounded by the window.
+
     ``stats`` (a dict) receives ``reopened``: traces seen again after being closed.
 
     >>> s = [Span("t1", "a", None, "x", "op"), Span("t2", "b", None, "y", "op"),
@@ -101,7 +106,7 @@ def assemble(spans: Iterable[Span], window: int = DEFAULT_WINDOW,
             open_traces.move_to_end(span.trace_id)
         trace.append(span)
         held += 1
-        while held > window and len(open_traces) > 1:
+        while held > window and open_traces:  # one trace larger than the window too
             trace_id, done = open_traces.popitem(last=False)
             held -= len(done)
             if len(closed) > 4 * window:
@@ -139,16 +144,44 @@ def _trace_stream(files: Sequence[SourceFile], kind: str, window: int,
 
 
 def read_discovery(sources: Sequence[str], kind: str = "auto", window: int = DEFAULT_WINDOW,
-                   note: Callable[[str], None] = lambda _: None) -> tuple[Discovery, dict]:
-    """Read every trace in ``sources`` into a :class:`Discovery`; also return read stats."""
+                   note: Callable[[str], None] = lambda _: None, *,
+                   since: int | None = None, until: int | None = None
+                   ) -> tuple[Discovery, dict]:
+    """Read every trace in ``sources`` into a :class:`Discovery`; also return read stats.
+
+    ``sources`` are trace files and folders, or one trace store
+    (:mod:`pruner.importers.tracestore`: ``clickhouse://``, ``chdb:``, Parquet), where
+    the aggregation runs. ``since``/``until`` (Unix ns) keep the spans that started in
+    ``[since, until)``.
+    """
     if kind != "auto" and kind not in TRACE_KINDS:
         raise SourceError("<kind>", f"unknown trace format {kind!r}; choose one of "
                                     f"auto, {', '.join(TRACE_KINDS)}")
+    if sources and any(is_store_source(s) for s in sources):
+        d, stats = store_discovery(sources, since, until)
+        stats.update(files=0, kinds={"otlp"})  # the exporter's table holds OTLP spans
+        return d, stats
     files = discover(sources, JSON_SUFFIXES, note)
     stats: dict = {"files": len(files)}
-    d = discover_flows(_trace_stream(files, kind, window, stats))
-    d.spans = stats["spans"]  # records, not the spans derived from them (see Discovery)
+    stream = _trace_stream(files, kind, window, stats)
+    if since is not None or until is not None:
+        stream = _in_window(stream, since, until)  # d.spans: the spans kept
+        d = discover_flows(stream)
+    else:
+        d = discover_flows(stream)
+        d.spans = stats["spans"]  # records, not the spans derived from them (see Discovery)
     return d, stats
+
+
+def _in_window(traces: Iterable[list[Span]], since: int | None,
+               until: int | None) -> Iterator[list[Span]]:
+    """The spans that started in ``[since, until)`` (as a trace store's WHERE keeps them)."""
+    low = since if since is not None else -(1 << 63)
+    high = until if until is not None else 1 << 63
+    for spans in traces:
+        kept = [s for s in spans if low <= s.start < high]
+        if kept:
+            yield kept
 
 
 # -- the manifest ---------------------------------------------------------------------
@@ -431,7 +464,8 @@ def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int,
 def discover_sources(sources: Sequence[str], kind: str = "auto", *,
                      window: int = DEFAULT_WINDOW, max_calls: int = CALLS_PER_REQUEST,
                      flows: bool = True, min_traces: int = MIN_TRACES,
-                     entries: dict | None = None) -> ImportResult:
+                     entries: dict | None = None, since: int | None = None,
+                     until: int | None = None) -> ImportResult:
     """Read traces from ``sources`` and propose a manifest (``pruner discover``).
 
     Raises
@@ -440,14 +474,16 @@ def discover_sources(sources: Sequence[str], kind: str = "auto", *,
         Unreadable or malformed files, with ``file:line``.
     """
     notes: list[str] = []
-    d, stats = read_discovery(sources, kind, window, notes.append)
+    d, stats = read_discovery(sources, kind, window, notes.append, since=since, until=until)
     document, found = discovered_document(d, flows=flows, max_calls=max_calls,
                                           min_traces=min_traces,
                                           source=" and ".join(sorted(stats.get("kinds", ())))
                                           + " traces")
     failed = sum(s.failed for s in d.roots.values())
-    notes.append(f"read {d.spans:,} span(s) of {d.traces:,} trace(s) from {stats['files']} "
-                 f"file(s): {len(d.operations)} service(s), {len(d.roots)} entry point(s)"
+    where = (f"{stats['files']} file(s)" if "store" not in stats else
+             f"{stats['store']} ({stats['shapes']:,} distinct request shape(s) sent back)")
+    notes.append(f"read {d.spans:,} span(s) of {d.traces:,} trace(s) from {where}: "
+                 f"{len(d.operations)} service(s), {len(d.roots)} entry point(s)"
                  + (f"; {failed:,} failed trace(s) kept apart" if failed else ""))
     if stats.get("reopened"):
         notes.append(f"{stats['reopened']:,} trace(s) came back after the assembly window of "
@@ -465,3 +501,62 @@ def import_otlp(sources: Sequence[str]) -> ImportResult:
     """Import services, their operations and the calls between them from OTLP/JSON traces."""
     result = discover_sources(sources, "otlp", flows=False)
     return ImportResult(result.document, result.notes, "otlp", result.sources)
+
+
+# -- whole traces with where they came from (pruner rpc) ------------------------------
+
+
+def _capped(spans: Iterable[Span], limit: int, cut: set[str]) -> Iterator[Span]:
+    """Pass spans on, but none of a trace past its first ``limit`` spans: that trace's
+    id goes into ``cut`` (and the assembler's partial copy of it is dropped later)."""
+    counts: dict[str, int] = {}
+    for span in spans:
+        n = counts.get(span.trace_id, 0) + 1
+        if n > limit:
+            cut.add(span.trace_id)
+            continue
+        if len(counts) > limit:
+            counts.clear()  # bounded: a trace spread that far apart is read in parts anyway
+        counts[span.trace_id] = n
+        yield span
+
+
+def source_traces(sources: Sequence[str], kind: str = "auto", window: int = DEFAULT_WINDOW,
+                  note: Callable[[str], None] = lambda _: None,
+                  stats: dict | None = None) -> Iterator[tuple[str, list[Span]]]:
+    """Every trace in ``sources`` with the file it came from: ``(path, spans)``.
+
+    A trace of more than ``window`` spans cannot be held within the memory bound: it
+    is left out, and ``note`` says so with its file and trace id (raise ``window`` to
+    read it). ``stats`` (a dict) receives ``files``, ``kinds`` and ``reopened``.
+
+    Raises
+    ------
+    SourceError
+        Unreadable or malformed files, with ``file:line``.
+    """
+    if kind != "auto" and kind not in TRACE_KINDS:
+        raise SourceError("<kind>", f"unknown trace format {kind!r}; choose one of "
+                                    f"auto, {', '.join(TRACE_KINDS)}")
+    stats = {} if stats is None else stats
+    files = discover(sources, JSON_SUFFIXES, note)
+    stats["files"] = len(files)
+    for f in files:
+        k = detect_trace_kind(f) if kind == "auto" else kind
+        stats.setdefault("kinds", set()).add(k)
+        cut: set[str] = set()
+        if k == "jaeger":
+            traces: Iterable[list[Span]] = jaeger_traces(f)  # already whole traces
+        else:
+            spans = otlp_spans(f) if k == "otlp" else zipkin_spans(f)
+            traces = assemble(_capped(spans, window, cut), window, stats)
+        told: set[str] = set()
+        for trace in traces:
+            tid = trace[0].trace_id
+            if tid in cut or len(trace) > window:
+                if tid not in told:
+                    told.add(tid)
+                    note(f"{f.path}: trace {tid}: more than {window:,} spans (the --window); "
+                         "left out (raise --window to read it)")
+                continue
+            yield str(f.path), trace
