@@ -416,7 +416,8 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
             desc += "; Service " + ", ".join(sorted(set(exposed[id(w)])))
         else:
             desc += "; no Service selects it"
-        images = [c.get("image") for c in (w.pod_spec.get("containers") or [])
+        containers = w.pod_spec.get("containers")  # issue 17 §3: any type may stand here
+        images = [c.get("image") for c in (containers if isinstance(containers, list) else [])
                   if isinstance(c, dict) and isinstance(c.get("image"), str)]
         b.add_service(w.node, description=desc, evidence=[f"k8s {w.file.short(w.line)}"],
                       image=images[0] if len(images) == 1 else None)
