@@ -43,7 +43,8 @@ def use_color() -> bool:
 
 # Which click parameters name files a command reads, beside every ``click.Path`` argument
 # (``diff`` takes its OLD NEW as plain strings).
-INPUT_PARAMETERS = ("path", "paths", "manifest", "sources", "observed", "off_file")
+INPUT_PARAMETERS = ("path", "paths", "manifest", "sources", "observed", "off_file",
+                    "costs_file", "cost_map")
 # What any command reads from a folder it is given: manifests, traces, dependency JSON.
 READ_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")
 # Temporary output files being written, removed if a signal ends the process.

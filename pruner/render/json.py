@@ -538,6 +538,18 @@ def bootstrap_json(report: BootstrapReport) -> dict:
     return out
 
 
+# --- plan (spec §12, issue 20) ---
+if TYPE_CHECKING:  # registered by class name: loads no plan module (start-up)
+    from pruner.report.plan import PlanReport
+
+
+@render.register
+def _(report: PlanReport) -> str:
+    from pruner.report.plan import plan_json
+
+    return dumps(plan_json(report))
+
+
 # --- rpc (issue 22) ---
 if TYPE_CHECKING:
     from pruner.report.rpc import RpcReport
