@@ -520,7 +520,8 @@ class _Collector:
                 for item in getattr(owner, field_name):
                     for member in item.members:
                         if (member in self.assume and member not in self.services
-                                and member not in declared and member not in found):
+                                and member not in declared and member not in found
+                                and member not in self.common_causes):  # a group now
                             found[member] = Service(member, location=Location(REMOVED))
         return found
 

@@ -209,6 +209,9 @@ def _(report: DiffReport) -> str:
             "new_startup_cycles": [list(c) for c in report.startup_cycles],
             "unbootstrappable": list(report.unbootstrappable),
         }
+    if report.extra_nines:  # --fail-on extra-nine, only when it has news
+        data["new_extra_nine_warnings"] = [{"flow": f, "message": m}
+                                           for f, m in report.extra_nines]
     if report.warnings:  # only when a removal rests on nothing known (docs/manifest.md)
         data["warnings"] = list(report.warnings)
     return dumps(data)

@@ -291,6 +291,21 @@ def _(report: DiffReport) -> str:
     if changes:
         out += _details(f"Dependency and owner changes ({len(changes)})", changes[:MAX_ROWS])
     out += availability_diff_markdown(report.availability)
+    failing = set(report.gate.failing)
+
+    def mark(subject: str, reason: str) -> str:
+        return "❌" if (subject, reason) in failing else "⚠️"
+
+    news = [f"- {mark(flow, 'extra-nine')} new 'extra nine' warning: {md_text(message)}"
+            for flow, message in report.extra_nines]
+    news += [f"- {mark(', '.join(cycle), 'startup-cycle')} new start-up cycle: "
+             f"{_code_list(cycle)} can never start after a full outage (`pruner bootstrap`)"
+             for cycle in report.startup_cycles]
+    news += [f"- {mark(flow, 'unbootstrappable')} critical flow {code_span(flow)} can no "
+             "longer be brought back after a full outage (`pruner bootstrap`)"
+             for flow in report.unbootstrappable]
+    if news:
+        out += ["", *news]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

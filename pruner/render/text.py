@@ -161,6 +161,8 @@ def _(report: DiffReport, color: bool = False) -> str:
         for change in d.owners:
             out.append(f"  {owner_change_text(change)}")
     out += availability_diff_lines(report.availability)
+    for _flow, message in report.extra_nines:
+        out.append(f"New 'extra nine' warning: {clean(message)}")
     for cycle in report.startup_cycles:
         out.append(f"New start-up cycle: {clean(', '.join(cycle))} can never start after a "
                    "full outage (pruner bootstrap)")
