@@ -257,12 +257,13 @@ def _exact(model, spof: set[int], greedy: set[int], deadline: float | None,
     found — the one returned — keeps what the greedy pass would rather keep."""
     last_dropped = {v: i for i, v in enumerate(order)}
     n = model.n
+    forced = sum(1 << v for v in spof)
     try:
         families = cut_families(model, max(1, n), candidates, deadline=deadline, flows_only=True)
+        # the families are read lazily, and reading them ticks the deadline too
+        sets = {c for _, multi in families[n:] for c in multi if not c & forced}
     except OutOfTime:
         return None
-    forced = sum(1 << v for v in spof)
-    sets = {c for _, multi in families[n:] for c in multi if not c & forced}
     sets_list = sorted(sets, key=lambda c: (c.bit_count(), c))
     best_size = len(greedy) - len(spof)  # search only for strictly smaller
     best = None

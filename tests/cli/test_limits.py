@@ -205,3 +205,17 @@ def test_graphviz_past_the_budget_is_killed_and_leaves_no_file(tmp_path):
     assert b"Traceback" not in done.stderr
     assert time.monotonic() - began < 1 + 2.0 + 1.0
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
+
+
+def test_an_engine_deadline_that_escapes_is_still_exit_3(monkeypatch):
+    from pruner.analysis.cuts import OutOfTime
+
+    import pruner.cli.failure as failure
+
+    def late(*args, **kwargs):
+        raise OutOfTime
+
+    monkeypatch.setattr(failure, "essential_analysis", late)
+    result = run("essential", SHOP)
+    assert result.exit_code == 3
+    assert one_line(result.output).startswith("pruner: budget: essential: the time budget")
