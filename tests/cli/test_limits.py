@@ -208,9 +208,8 @@ def test_graphviz_past_the_budget_is_killed_and_leaves_no_file(tmp_path):
 
 
 def test_an_engine_deadline_that_escapes_is_still_exit_3(monkeypatch):
-    from pruner.analysis.cuts import OutOfTime
-
     import pruner.cli.failure as failure
+    from pruner.analysis.cuts import OutOfTime
 
     def late(*args, **kwargs):
         raise OutOfTime
