@@ -29,6 +29,18 @@ def run(*args: str, env=None):
     return CliRunner().invoke(main, list(args), env=env)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def warm(tmp_path_factory):
+    """Run every budgeted command once first: a budget of a fraction of a second that
+    runs out while this test process imports networkx or graphviz would leave the
+    module half-imported for every later test (a real process simply ends)."""
+    out = tmp_path_factory.mktemp("warm") / "out"
+    for command in BUDGETED:
+        args = {"diff": [SHOP, SHOP], "render": [SHOP, "--format", "dot", "-o", str(out)],
+                "report": [SHOP, "-o", str(out)]}.get(command, [SHOP])
+        assert run(command, *args).exit_code in (0, 1)
+
+
 def forever(*args, **kwargs):
     """An engine that never ends (pure Python, as pruner's engines are)."""
     n = 0
@@ -218,3 +230,42 @@ def test_an_engine_deadline_that_escapes_is_still_exit_3(monkeypatch):
     result = run("essential", SHOP)
     assert result.exit_code == 3
     assert one_line(result.output).startswith("pruner: budget: essential: the time budget")
+
+
+def _hostile(tmp_path) -> dict[str, str]:
+    """Small shapes that once ran long or ended in a traceback (issue 17 §4, issue 24)."""
+    shared = [f"m{i:02d}" for i in range(30)]
+    lines = ["services:"] + [f"  {m}: {{availability: 0.99}}" for m in shared]
+    lines += [f"  s{i:02d}: {{availability: 0.999, depends_on: "
+              f"[{{at_least: 15, of: [{', '.join(shared)}]}}]}}" for i in range(30)]
+    lines += ["flows:"] + [f"  f{i:02d}: {{requires: [s{i:02d}], target: 0.999}}"
+                           for i in range(30)]
+    quorums = tmp_path / "quorums.yaml"
+    quorums.write_text("\n".join(lines) + "\n")
+    n = 300
+    ring = tmp_path / "ring.yaml"
+    ring.write_text("\n".join(
+        ["services:"] + [f"  r{i}: {{availability: 0.999, depends_on: "
+                         f"[{{any_of: [r{(i + 1) % n}, r{(i + 2) % n}]}}]}}" for i in range(n)]
+        + ["flows:", "  f: {requires: [r0]}"]) + "\n")
+    return {"quorums": str(quorums), "ring": str(ring)}
+
+
+@pytest.mark.parametrize("command", BUDGETED)
+def test_hostile_shapes_end_within_the_budget_without_a_traceback(tmp_path, command):
+    shapes = _hostile(tmp_path)
+    out = tmp_path / "out"
+    for name, path in shapes.items():
+        args = {"validate": [path], "diff": [path, path],
+                "render": [path, "--format", "dot", "-o", str(out)],
+                "report": [path, "-o", str(out)], "cuts": [path, "--max-order", "16"]}.get(
+                    command, [path])
+        began = time.monotonic()
+        result = run(command, *args, "--time-budget", "0.5")
+        assert time.monotonic() - began < 0.5 + 2.0, (name, command)
+        assert result.exit_code in (0, 1, 3), (name, command, result.output)
+        assert "Traceback" not in result.output and result.exception is None or \
+            isinstance(result.exception, SystemExit), (name, command, result.output)
+        if result.exit_code == 3:
+            assert not out.exists()
+        out.unlink(missing_ok=True)
