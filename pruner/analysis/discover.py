@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -53,6 +53,7 @@ __all__ = [
     "Span",
     "RootStats",
     "Discovery",
+    "add_trace",
     "discover_flows",
     "fallbacks",
     "route",
@@ -186,15 +187,39 @@ def discover_flows(traces: Iterable[list[Span]], discovery: Discovery | None = N
     return d
 
 
-def _add_trace(d: Discovery, spans: list[Span]) -> None:
+def add_trace(d: Discovery, spans: list[Span], weight: int = 1,
+              when: Callable[[Span], tuple[int, int]] | None = None) -> None:
+    """Add one trace to ``d`` as if it had been seen ``weight`` times.
+
+    A trace store sends each distinct request shape once with its count
+    (:mod:`pruner.importers.clickhouse_sql`); adding it once with that weight gives
+    exactly what adding every trace would. ``when(root)`` gives the earliest and latest
+    start (Unix ns) of the root over those traces, when ``root.start`` is not a time
+    (a store sends start times as their rank in the trace).
+
+    >>> one = [Span("t", "a", None, "gw", "GET /", SERVER),
+    ...        Span("t", "b", "a", "auth", "check", SERVER, start=1)]
+    >>> d1, d3 = Discovery(), discover_flows([one, one, one])
+    >>> add_trace(d1, one, weight=3)
+    >>> (d1.traces, d1.used, d1.calls) == (d3.traces, d3.used, d3.calls)
+    True
+    """
+    _add_trace(d, spans, weight, when)
+
+
+def _add_trace(d: Discovery, spans: list[Span], weight: int = 1,
+               when: Callable[[Span], tuple[int, int]] | None = None) -> None:
     if not spans:
         return
     by_id: dict[str, Span] = {}
+    shared = False  # whether any span id stands for both sides of a call
     for s in spans:
         first = by_id.get(s.span_id)
         if first is None:
             by_id[s.span_id] = s
-        elif s.kind in (SERVER, CONSUMER) and first.kind in (CLIENT, PRODUCER):
+            continue
+        shared = True
+        if s.kind in (SERVER, CONSUMER) and first.kind in (CLIENT, PRODUCER):
             # Zipkin's shared span id: both sides of one call report the same id.
             by_id[s.span_id + "#server"] = _replace(s, s.span_id + "#server", s.span_id)
         elif first.kind in (SERVER, CONSUMER) and s.kind in (CLIENT, PRODUCER):
@@ -204,7 +229,8 @@ def _add_trace(d: Discovery, spans: list[Span]) -> None:
     tops = []
     for sid, s in by_id.items():
         parent = s.parent_id
-        if parent is not None and sid != parent + "#server" and parent + "#server" in by_id:
+        if shared and parent is not None and sid != parent + "#server" and \
+                parent + "#server" in by_id:
             parent += "#server"  # a child of a shared span runs on its server side
         if parent is not None and parent in by_id and parent != sid:
             children[parent].append(s)
@@ -212,14 +238,14 @@ def _add_trace(d: Discovery, spans: list[Span]) -> None:
             tops.append(s)
     if not tops:  # every span names a parent in a cycle: no entry point to speak of
         return
-    d.traces += 1
-    d.spans += len(spans)  # read_discovery replaces this with the records the readers read
+    d.traces += weight
+    d.spans += len(spans) * weight  # read_discovery replaces this with the records read
     # The entry point: the earliest span with no parent in the trace (sampling can cut a
     # trace into pieces; the first piece stands for the request).
     tops.sort(key=lambda s: (s.start, s.service, s.operation, s.span_id))
     root = tops[0]
     if root.error:  # a failed request: kept apart, it says nothing of what the flow needs
-        _add_failed(d, root, spans)
+        _add_failed(d, root, spans, weight, when)
         return
 
     owner: dict[str, Node] = {}  # span id -> the node (run) it belongs to
@@ -245,7 +271,7 @@ def _add_trace(d: Discovery, spans: list[Span]) -> None:
             run_failed[span.span_id] = span.error
             depth[span.span_id] = 0 if parent is None else depth[parent.span_id] + 1
             d.operations[span.service].add(node[1])
-            d.runs[node] += 1
+            d.runs[node] += weight
             used.add(node)
             if parent is not None and owner[parent.span_id][0] != span.service:
                 failed = span.error or (parent.error and parent.kind in (CLIENT, PRODUCER))
@@ -263,23 +289,25 @@ def _add_trace(d: Discovery, spans: list[Span]) -> None:
             d.operations.setdefault(span.peer, set())
             used.add(target)
             run_calls[run_of[span.span_id]].append((span.start, target, span.error))
-        for k in sorted(kids, key=lambda s: (s.start, s.span_id), reverse=True):
-            stack.append((k, span))
+        if len(kids) == 1:
+            stack.append((kids[0], span))
+        elif kids:
+            stack.extend((k, span) for k in sorted(kids, key=_order, reverse=True))
 
-    stats = _root_stats(d, root)
-    stats.traces += 1
+    stats = _root_stats(d, root, when)
+    stats.traces += weight
     stats.max_depth = max(stats.max_depth, max(depth.values(), default=0))
     n_calls = sum(len(c) for c in run_calls.values())
     repeated: set = set()
-    stats.calls += n_calls
+    stats.calls += n_calls * weight
     stats.max_calls = max(stats.max_calls, n_calls)
-    d.used[_node(root)].update(used)
-    d.services_used[_node(root)].update({n[0] for n in used})
+    _count(d.used[_node(root)], used, weight)
+    _count(d.services_used[_node(root)], {n[0] for n in used}, weight)
     for run, seq in run_calls.items():
         caller = run_node[run]
         seq.sort(key=lambda c: (c[0], c[1][0], c[1][1] or ""))
         callees = {c[1] for c in seq}
-        d.calls[caller].update(callees)
+        _count(d.calls[caller], callees, weight)
         counts = Counter(c[1] for c in seq)
         repeated.update((caller, callee) for callee, n in counts.items() if n > 1)
         failed_before: list = []
@@ -292,12 +320,29 @@ def _add_trace(d: Discovery, spans: list[Span]) -> None:
                 rescued.update((p, callee) for p in failed_before if p[0] != callee[0])
             if failed and callee not in failed_before:
                 failed_before.append(callee)
-        d.unrescued[caller].update(clean)
-        d.rescued[caller].update(rescued)
-    stats.repeated.update(repeated)
+        _count(d.unrescued[caller], clean, weight)
+        _count(d.rescued[caller], rescued, weight)
+    _count(stats.repeated, repeated, weight)
 
 
-def _root_stats(d: Discovery, root: Span) -> RootStats:
+def _count(counter: Counter, keys, weight: int) -> None:
+    """Add ``weight`` to each of ``keys`` (distinct) in ``counter``."""
+    if weight == 1:
+        counter.update(keys)  # counted in C
+    else:
+        for key in keys:
+            counter[key] += weight
+
+
+def _order(span: Span) -> tuple:
+    return (span.start, span.span_id)
+
+
+_NODES: dict = {}
+
+
+def _root_stats(d: Discovery, root: Span,
+                when: Callable[[Span], tuple[int, int]] | None = None) -> RootStats:
     node = _node(root)
     stats = d.roots.get(node)
     if stats is None:
@@ -305,25 +350,33 @@ def _root_stats(d: Discovery, root: Span) -> RootStats:
         d.used[node] = Counter()
         d.services_used[node] = Counter()
         d.failed_used[node] = Counter()
-    if root.start:
-        stats.first = root.start if stats.first is None else min(stats.first, root.start)
-        stats.last = root.start if stats.last is None else max(stats.last, root.start)
+    first, last = (root.start, root.start) if when is None else when(root)
+    if first:
+        stats.first = first if stats.first is None else min(stats.first, first)
+        stats.last = last if stats.last is None else max(stats.last, last)
     return stats
 
 
-def _add_failed(d: Discovery, root: Span, spans: list[Span]) -> None:
+def _add_failed(d: Discovery, root: Span, spans: list[Span], weight: int = 1,
+                when: Callable[[Span], tuple[int, int]] | None = None) -> None:
     """Count a trace whose root failed, apart: its nodes go to ``failed_used`` only."""
-    stats = _root_stats(d, root)
-    stats.traces += 1
-    stats.failed += 1
+    stats = _root_stats(d, root, when)
+    stats.traces += weight
+    stats.failed += weight
     nodes = {_node(s) for s in spans if s.kind not in (CLIENT, PRODUCER) or not s.peer}
     nodes |= {(s.peer, None) for s in spans if s.kind in (CLIENT, PRODUCER) and s.peer
               and s.peer != s.service}
-    d.failed_used[_node(root)].update(nodes)
+    _count(d.failed_used[_node(root)], nodes, weight)
 
 
 def _node(span: Span) -> Node:
-    return (span.service, route(span.operation))
+    key = (span.service, span.operation)
+    node = _NODES.get(key)
+    if node is None:
+        if len(_NODES) > 1 << 16:
+            _NODES.clear()  # bounded: a cache of route() for the names seen lately
+        node = _NODES[key] = (span.service, route(span.operation))
+    return node
 
 
 def _replace(span: Span, span_id: str, parent_id: str) -> Span:

@@ -134,6 +134,33 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
     _write_manifest(result, output, force, update, prune, f"added by pruner import {kind}")
 
 
+def _time_bound(ctx, param, value):
+    """--since/--until: RFC 3339 or a duration back from now, as Unix nanoseconds."""
+    if value is None:
+        return None
+    from pruner.importers.tracestore import parse_time
+
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+_window_options = [
+    click.option("--since", callback=_time_bound, metavar="TIME",
+                 help="Read spans that started at or after TIME: RFC 3339 "
+                      "(2026-01-02T03:04:05Z) or a duration back from now (24h, 7d)."),
+    click.option("--until", callback=_time_bound, metavar="TIME",
+                 help="Read spans that started before TIME (same forms as --since)."),
+]
+
+
+def _window_options_on(function):
+    for option in reversed(_window_options):
+        function = option(function)
+    return function
+
+
 @click.command("discover")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="SOURCE...")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
@@ -150,10 +177,11 @@ def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool
 @click.option("--min-traces", type=click.IntRange(min=1), default=MIN_TRACES,
               show_default=True, metavar="N",
               help="Propose a flow only for entry points seen in at least N successful traces.")
+@_window_options_on
 @_update_options_on
 def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, window: int,
-                     max_calls: int, min_traces: int, force: bool, update: bool,
-                     prune: bool) -> None:
+                     max_calls: int, min_traces: int, since: int | None, until: int | None,
+                     force: bool, update: bool, prune: bool) -> None:
     """Propose flows from traces: one per entry point (the root span's service and operation).
 
     A flow requires what every trace of its entry point used (as operations, SERVICE:OP)
@@ -163,13 +191,17 @@ def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, win
     (any_of). Per flow: traces, depth, calls per request; entry points whose requests
     make more than --max-calls calls, and repeated calls that could be batched, are
     flagged in the notes. SOURCEs: OTLP/JSON, Jaeger /api/traces or Zipkin span files or
-    folders, streamed. Failed traces (the root span failed) are kept apart; entry points
-    seen in fewer than --min-traces successful traces propose no flow; proposed flows are
-    critical: false, with their evidence (traces, share, window), until a person decides.
+    folders, streamed; or a trace store, aggregated where the spans are:
+    clickhouse://[USER@]HOST[:PORT]/DATABASE[?table=TABLE] (password from
+    PRUNER_CLICKHOUSE_PASSWORD), chdb:PATH[?table=[DB.]TABLE] (a local ClickHouse data
+    directory, in process), or Parquet files with the exporter's otel_traces columns.
+    Failed traces (the root span failed) are kept apart; entry points seen in fewer than
+    --min-traces successful traces propose no flow; proposed flows are critical: false,
+    with their evidence (traces, share, window), until a person decides.
     """
     _refuse_before_reading(output)
     result = discover_sources(sources, trace_kind, window=window, max_calls=max_calls,
-                              min_traces=min_traces)
+                              min_traces=min_traces, since=since, until=until)
     _write_manifest(result, output, force, update, prune, "added by pruner discover")
 
 
@@ -184,21 +216,23 @@ def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, win
               show_default=True,
               help="Which finding fails the gate: undeclared calls whose caller a critical flow "
                    "reaches, any undeclared call, or never.")
+@_window_options_on
 @format_option()
 @output_option
-def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on: str, fmt: str,
-          output: str | None) -> None:
+def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on: str,
+          since: int | None, until: int | None, fmt: str, output: str | None) -> None:
     """Compare the dependencies MANIFEST declares with those OBSERVED.
 
     OBSERVED: Zipkin spans, Jaeger /api/dependencies JSON, another manifest, or what
-    any importer reads (--observed-kind); files or folders, several merged. Reports
+    any importer reads (--observed-kind); files or folders, several merged; or a trace
+    store (clickhouse://..., chdb:PATH, Parquet files), as for `pruner discover`. Reports
     undeclared dependencies (observed calls the manifest lacks), stale declarations
     (declared, never observed), services observed but not declared, and services no
     flow reaches that still receive traffic. Exit 1 when the gate fails (by default:
     an undeclared call starts at a service a critical flow reaches).
     """
     _, G = load_graph(manifest)
-    observation = observe(observed, observed_kind)
+    observation = observe(observed, observed_kind, since=since, until=until)
     report = drift_report(G, observation, source=manifest, fail_on=fail_on)
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)

@@ -470,8 +470,13 @@ def iter_json_values(f: SourceFile) -> Iterator[tuple[Any, int, bool]]:
             raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
 
 
-def iter_json_items_at(f: SourceFile, key: str) -> Iterator[tuple[Any, int, bool]]:
+def iter_json_items_at(f: SourceFile, key: str, offset: int = 0,
+                       line: int = 1) -> Iterator[tuple[Any, int, bool]]:
     """Stream ``f``'s JSON values, opening the array under top-level ``key`` of objects.
+
+    ``offset`` (bytes) and ``line`` start the reading further in: at the beginning of
+    the ``line``-th line, where a value begins (a reader that took the first lines of an
+    NDJSON file another way hands the rest over here).
 
     For each top-level object (one per file, or one per line of NDJSON, or the
     elements of a top-level array), the elements of the array at ``key`` are yielded
@@ -485,6 +490,9 @@ def iter_json_items_at(f: SourceFile, key: str) -> Iterator[tuple[Any, int, bool
         raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
     with fh:
         r = _JsonReader(f, fh)
+        if offset:
+            fh.seek(offset)
+            r.base_line = r.lline = line
         try:
             while True:
                 c = r.peek()

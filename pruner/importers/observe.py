@@ -54,6 +54,10 @@ def detect_kind(source: str) -> str:
     SourceError
         The source does not exist, or its kind cannot be told.
     """
+    from pruner.importers.tracestore import is_store_source
+
+    if is_store_source(source):
+        return "otlp"  # a trace store: the exporter's table holds OTLP spans
     path = Path(source)
     if not path.exists():
         raise SourceError(source, "no such file or directory")
@@ -99,7 +103,8 @@ def _manifest_observation(source: str, explicit: bool) -> Observation:
     return observation_from_manifest(result.manifest, MANIFEST, (source,))
 
 
-def observe(sources: Sequence[str], kind: str | None = None) -> Observation:
+def observe(sources: Sequence[str], kind: str | None = None, *, since: int | None = None,
+            until: int | None = None) -> Observation:
     """Read OBSERVED ``sources`` (each of ``kind``, or of its detected kind) into one
     observation.
 
@@ -110,6 +115,8 @@ def observe(sources: Sequence[str], kind: str | None = None) -> Observation:
     kind
         ``"manifest"`` or an importer name; ``None`` (or ``"auto"``) detects each
         source's kind with :func:`detect_kind`.
+    since, until
+        Unix ns: read only the spans that started in ``[since, until)`` (traces only).
 
     Raises
     ------
@@ -127,7 +134,8 @@ def observe(sources: Sequence[str], kind: str | None = None) -> Observation:
         if group_kind == MANIFEST:
             observations += [_manifest_observation(s, explicit) for s in groups[group_kind]]
         elif group_kind in _TRACES and _traces(group_kind, groups[group_kind]):
-            observations.append(_trace_observation(group_kind, groups[group_kind]))
+            observations.append(_trace_observation(group_kind, groups[group_kind],
+                                                   since, until))
         else:
             result = import_sources(group_kind, groups[group_kind])
             observations.append(observation_from_document(
@@ -155,7 +163,8 @@ def _jaeger_traces(source: str) -> bool:
     return '"spans"' in head
 
 
-def _trace_observation(kind: str, sources: Sequence[str]) -> Observation:
+def _trace_observation(kind: str, sources: Sequence[str], since: int | None = None,
+                       until: int | None = None) -> Observation:
     """Edges and entry points (for undeclared flows) from traces.
 
     Zipkin's edges keep coming from its importer (its call counts); the entry points
@@ -166,10 +175,11 @@ def _trace_observation(kind: str, sources: Sequence[str]) -> Observation:
 
     found: dict[str, int] = {}
     if kind == "zipkin":
-        found.update(entry_points(read_discovery(sources, kind)[0]))
+        found.update(entry_points(read_discovery(sources, kind, since=since, until=until)[0]))
         result = import_sources(kind, sources)
     else:
-        result = discover_sources(sources, kind, flows=False, entries=found)
+        result = discover_sources(sources, kind, flows=False, entries=found, since=since,
+                                  until=until)
     base = observation_from_document(result.document, kind, result.sources, result.notes)
     entries = tuple(found.items())
     return Observation(base.kind, base.sources, base.services, base.edges, base.notes, entries)

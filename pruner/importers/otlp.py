@@ -92,13 +92,56 @@ def _int(raw: Any) -> int:
 def otlp_spans(f: SourceFile) -> Iterator[Span]:
     """Stream the spans of one OTLP/JSON file.
 
+    NDJSON lines (what the Collector's file exporter writes) are decoded by a compiled
+    decoder (msgspec) into typed records that skip the fields discovery does not read;
+    a line it does not take as it is (too long to hold, a type it does not expect, not
+    one JSON value) hands the rest of the file to the streaming reader, which reads
+    anything and says what is wrong. Memory: one line of at most :data:`LINE_LIMIT`
+    bytes, or the streaming reader's one resource.
+
     Raises
     ------
     SourceError
         Invalid JSON or UTF-8, or JSON that is not OTLP traces, with the line.
     """
+    if _fast is None:
+        yield from _streamed(f)
+        return
+    try:
+        fh = f.path.open("rb")
+    except OSError as e:
+        raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
+    with fh:
+        offset, line = 0, 0
+        while True:
+            try:
+                raw = fh.readline(LINE_LIMIT)
+            except OSError as e:
+                raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
+            line += 1
+            if not raw:
+                return
+            if len(raw) == LINE_LIMIT and not raw.endswith(b"\n"):
+                break  # a line too long to hold: streamed
+            try:
+                request = _fast.decode(raw)
+            except _fast.errors:
+                if raw.strip():
+                    break  # not one value of the expected shape: the reader that says why
+                offset += len(raw)
+                continue
+            yield from _fast.spans(request, f, line)
+            offset += len(raw)
+    yield from _streamed(f, offset, line)
+
+
+#: The longest NDJSON line the compiled decoder holds at once (longer ones are streamed).
+LINE_LIMIT = 64 << 20
+
+
+def _streamed(f: SourceFile, offset: int = 0, first_line: int = 1) -> Iterator[Span]:
     seen_any = False
-    for value, line, in_array in iter_json_items_at(f, "resourceSpans"):
+    for value, line, in_array in iter_json_items_at(f, "resourceSpans", offset, first_line):
         if not in_array:
             if isinstance(value, dict) and not value:
                 continue  # {"resourceSpans": []} or an empty object
@@ -137,7 +180,9 @@ def _resource_spans(rs: Any, f: SourceFile, line: int) -> Iterator[Span]:
             sid = _id(s.get("spanId"), f, line, "spanId", 8)
             if trace is None or sid is None:
                 raise SourceError(f.at(line), "an OTLP span needs 'traceId' and 'spanId'")
-            kind = _KINDS.get(s.get("kind"), INTERNAL)
+            raw_kind = s.get("kind")
+            kind = (_KINDS.get(raw_kind, INTERNAL) if isinstance(raw_kind, (int, float, str))
+                    else INTERNAL)  # a list or object is no kind (and not hashable)
             status = s.get("status") or {}
             code = status.get("code") if isinstance(status, dict) else None
             peer = None
@@ -154,3 +199,9 @@ def _resource_spans(rs: Any, f: SourceFile, line: int) -> Iterator[Span]:
             yield Span(trace, sid, _id(s.get("parentSpanId"), f, line, "parentSpanId", 8),
                        service, sys.intern(name) if isinstance(name, str) and name else "unnamed",
                        kind, start, code in (2, "STATUS_CODE_ERROR"), peer, end)
+
+
+try:  # after the helpers above, which the compiled path shares
+    from pruner.importers import _otlp_fast as _fast
+except ImportError:  # msgspec is not installed: the streaming reader does it all
+    _fast = None  # type: ignore[assignment]

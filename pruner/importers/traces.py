@@ -33,6 +33,7 @@ from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover
 from pruner.importers.base import ImportResult, SourceError, sanitize_name
 from pruner.importers.jaeger import jaeger_traces
 from pruner.importers.otlp import otlp_spans
+from pruner.importers.tracestore import is_store_source, store_discovery
 from pruner.importers.zipkin import zipkin_spans
 
 __all__ = [
@@ -79,6 +80,9 @@ def assemble(spans: Iterable[Span], window: int = DEFAULT_WINDOW,
              stats: dict | None = None) -> Iterator[list[Span]]:
     """Group a stream of spans into traces, holding at most about ``window`` spans.
 
+    A single trace larger than the window is closed too and read in parts of at most
+    ``window`` spans (each counted in ``reopened``): memory stays bounded by the window.
+
     ``stats`` (a dict) receives ``reopened``: traces seen again after being closed.
 
     >>> s = [Span("t1", "a", None, "x", "op"), Span("t2", "b", None, "y", "op"),
@@ -101,7 +105,7 @@ def assemble(spans: Iterable[Span], window: int = DEFAULT_WINDOW,
             open_traces.move_to_end(span.trace_id)
         trace.append(span)
         held += 1
-        while held > window and len(open_traces) > 1:
+        while held > window and open_traces:  # one trace larger than the window too
             trace_id, done = open_traces.popitem(last=False)
             held -= len(done)
             if len(closed) > 4 * window:
@@ -139,16 +143,44 @@ def _trace_stream(files: Sequence[SourceFile], kind: str, window: int,
 
 
 def read_discovery(sources: Sequence[str], kind: str = "auto", window: int = DEFAULT_WINDOW,
-                   note: Callable[[str], None] = lambda _: None) -> tuple[Discovery, dict]:
-    """Read every trace in ``sources`` into a :class:`Discovery`; also return read stats."""
+                   note: Callable[[str], None] = lambda _: None, *,
+                   since: int | None = None, until: int | None = None
+                   ) -> tuple[Discovery, dict]:
+    """Read every trace in ``sources`` into a :class:`Discovery`; also return read stats.
+
+    ``sources`` are trace files and folders, or one trace store
+    (:mod:`pruner.importers.tracestore`: ``clickhouse://``, ``chdb:``, Parquet), where
+    the aggregation runs. ``since``/``until`` (Unix ns) keep the spans that started in
+    ``[since, until)``.
+    """
     if kind != "auto" and kind not in TRACE_KINDS:
         raise SourceError("<kind>", f"unknown trace format {kind!r}; choose one of "
                                     f"auto, {', '.join(TRACE_KINDS)}")
+    if sources and any(is_store_source(s) for s in sources):
+        d, stats = store_discovery(sources, since, until)
+        stats.update(files=0, kinds={"otlp"})  # the exporter's table holds OTLP spans
+        return d, stats
     files = discover(sources, JSON_SUFFIXES, note)
     stats: dict = {"files": len(files)}
-    d = discover_flows(_trace_stream(files, kind, window, stats))
-    d.spans = stats["spans"]  # records, not the spans derived from them (see Discovery)
+    stream = _trace_stream(files, kind, window, stats)
+    if since is not None or until is not None:
+        stream = _in_window(stream, since, until)  # d.spans: the spans kept
+        d = discover_flows(stream)
+    else:
+        d = discover_flows(stream)
+        d.spans = stats["spans"]  # records, not the spans derived from them (see Discovery)
     return d, stats
+
+
+def _in_window(traces: Iterable[list[Span]], since: int | None,
+               until: int | None) -> Iterator[list[Span]]:
+    """The spans that started in ``[since, until)`` (as a trace store's WHERE keeps them)."""
+    low = since if since is not None else -(1 << 63)
+    high = until if until is not None else 1 << 63
+    for spans in traces:
+        kept = [s for s in spans if low <= s.start < high]
+        if kept:
+            yield kept
 
 
 # -- the manifest ---------------------------------------------------------------------
@@ -430,7 +462,8 @@ def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int,
 def discover_sources(sources: Sequence[str], kind: str = "auto", *,
                      window: int = DEFAULT_WINDOW, max_calls: int = CALLS_PER_REQUEST,
                      flows: bool = True, min_traces: int = MIN_TRACES,
-                     entries: dict | None = None) -> ImportResult:
+                     entries: dict | None = None, since: int | None = None,
+                     until: int | None = None) -> ImportResult:
     """Read traces from ``sources`` and propose a manifest (``pruner discover``).
 
     Raises
@@ -439,14 +472,16 @@ def discover_sources(sources: Sequence[str], kind: str = "auto", *,
         Unreadable or malformed files, with ``file:line``.
     """
     notes: list[str] = []
-    d, stats = read_discovery(sources, kind, window, notes.append)
+    d, stats = read_discovery(sources, kind, window, notes.append, since=since, until=until)
     document, found = discovered_document(d, flows=flows, max_calls=max_calls,
                                           min_traces=min_traces,
                                           source=" and ".join(sorted(stats.get("kinds", ())))
                                           + " traces")
     failed = sum(s.failed for s in d.roots.values())
-    notes.append(f"read {d.spans:,} span(s) of {d.traces:,} trace(s) from {stats['files']} "
-                 f"file(s): {len(d.operations)} service(s), {len(d.roots)} entry point(s)"
+    where = (f"{stats['files']} file(s)" if "store" not in stats else
+             f"{stats['store']} ({stats['shapes']:,} distinct request shape(s) sent back)")
+    notes.append(f"read {d.spans:,} span(s) of {d.traces:,} trace(s) from {where}: "
+                 f"{len(d.operations)} service(s), {len(d.roots)} entry point(s)"
                  + (f"; {failed:,} failed trace(s) kept apart" if failed else ""))
     if stats.get("reopened"):
         notes.append(f"{stats['reopened']:,} trace(s) came back after the assembly window of "

@@ -5,7 +5,10 @@ What is read
 JSON files (folders searched recursively for ``*.json``, ``*.jsonl``, ``*.ndjson``)
 holding a list of spans, a list of traces (lists of spans, as ``/api/v2/traces``
 returns), or newline-delimited spans. Files are streamed: a top-level array is decoded
-one element at a time and only a compact index of each span is kept.
+one element at a time and only a compact index of each span of the traces still open
+is kept: when more than :data:`WINDOW` spans are held, the trace seen least recently is
+closed and only its call counts stay (memory is bounded whatever the file's size; a
+trace whose spans come back later is read in parts, as ``discover`` does).
 
 - **v2** spans: ``kind`` (``CLIENT``, ``SERVER``, ``PRODUCER``, ``CONSUMER``),
   ``localEndpoint`` / ``remoteEndpoint`` ``.serviceName``, ``parentId``.
@@ -32,6 +35,7 @@ in the traces, and whether a call is tolerated when it fails (every edge is hard
 from __future__ import annotations
 
 import sys
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -42,6 +46,8 @@ from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as
 __all__ = ["import_zipkin", "zipkin_spans"]
 
 _Key = tuple[str, str]
+#: Spans of open traces held by ``import zipkin`` (as ``discover --window``'s default).
+WINDOW = 200_000
 
 
 def _svc(endpoint: Any) -> str | None:
@@ -65,13 +71,27 @@ def _id(v: Any) -> str | None:
     return None
 
 
-class _Index:
-    """What the edges need from every span, kept compact."""
+class _Trace:
+    """The compact index of one open trace's spans."""
+
+    __slots__ = ("local", "receipts", "clients", "spans")
 
     def __init__(self) -> None:
-        self.local: dict[_Key, str] = {}
-        self.receipts: dict[tuple[str, str, str], tuple[str | None, str | None]] = {}
-        self.clients: dict[_Key, tuple[str, str]] = {}
+        self.local: dict[str, str] = {}
+        self.receipts: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        self.clients: dict[str, tuple[str, str]] = {}
+        self.spans = 0
+
+
+class _Index:
+    """What the edges need from every span, kept compact, per open trace."""
+
+    def __init__(self, window: int = WINDOW) -> None:
+        self.window = window
+        self.open: OrderedDict[str, _Trace] = OrderedDict()
+        self.held = 0
+        self.out: dict[tuple[str, str], int] = {}
+        self.self_calls = self.orphan = 0
         self.services: set[str] = set()
         self.traces: set[str] = set()
         self.spans = 0
@@ -147,41 +167,54 @@ class _Index:
         if local is None and caller is None and callee is None:
             self.without_service += 1
             return
-        key = (trace, sid)
-        if local and (server or key not in self.local):
-            self.local[key] = local
+        t = self.open.get(trace)
+        if t is None:
+            t = self.open[trace] = _Trace()
+        else:
+            self.open.move_to_end(trace)
+        if local and (server or sid not in t.local):
+            t.local[sid] = local
         if server and callee:
-            self.receipts[(trace, sid, callee)] = (parent, caller)
+            t.receipts[(sid, callee)] = (parent, caller)
         elif caller and callee:
-            self.clients[key] = (caller, callee)
+            t.clients[sid] = (caller, callee)
+        t.spans += 1
+        self.held += 1
+        while self.held > self.window and self.open:
+            self._close(*self.open.popitem(last=False))
 
-    def calls(self) -> tuple[dict[tuple[str, str], int], int, int]:
-        """Return ``(calls per (caller, callee), self-calls, receipts without caller)``."""
-        out: dict[tuple[str, str], int] = {}
-        answered: set[_Key] = set()
-        self_calls = orphan = 0
-        for (trace, sid, callee), (parent, caller) in self.receipts.items():
-            answered.add((trace, sid))
+    def _close(self, trace: str, t: _Trace) -> None:
+        """Count the calls of one trace and forget its spans."""
+        self.held -= t.spans
+        out = self.out
+        answered: set[str] = set()
+        for (sid, callee), (parent, caller) in t.receipts.items():
+            answered.add(sid)
             if parent is not None:
-                answered.add((trace, parent))
+                answered.add(parent)
                 if caller is None:
-                    caller = self.local.get((trace, parent))
+                    caller = t.local.get(parent)
                     if caller is None:
-                        orphan += 1
+                        self.orphan += 1
             if caller is None:
                 continue
             if caller == callee:
-                self_calls += 1
+                self.self_calls += 1
                 continue
             out[(caller, callee)] = out.get((caller, callee), 0) + 1
-        for key, (caller, callee) in self.clients.items():
-            if key in answered:
+        for sid, (caller, callee) in t.clients.items():
+            if sid in answered:
                 continue
             if caller == callee:
-                self_calls += 1
+                self.self_calls += 1
                 continue
             out[(caller, callee)] = out.get((caller, callee), 0) + 1
-        return out, self_calls, orphan
+
+    def calls(self) -> tuple[dict[tuple[str, str], int], int, int]:
+        """Return ``(calls per (caller, callee), self-calls, receipts without caller)``."""
+        while self.open:
+            self._close(*self.open.popitem(last=False))
+        return self.out, self.self_calls, self.orphan
 
 
 def import_zipkin(sources: Sequence[str]) -> ImportResult:
@@ -203,7 +236,7 @@ def import_zipkin(sources: Sequence[str]) -> ImportResult:
     """
     b = ManifestBuilder()
     files = discover(sources, JSON_SUFFIXES, b.note)
-    idx = _Index()
+    idx = _Index(WINDOW)
     for f in files:
         for value, line, _in_array in iter_json_values(f):
             if isinstance(value, list):  # one trace

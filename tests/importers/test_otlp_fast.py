@@ -1,0 +1,99 @@
+"""The compiled OTLP/JSON path (msgspec) reads exactly what the streaming reader reads:
+the same spans, and for input it does not expect, the same error at the same line."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pruner.importers import otlp
+from pruner.importers._io import SourceFile
+from pruner.importers.base import SourceError
+
+_ODD = st.one_of(st.none(), st.integers(-3, 6), st.booleans(), st.text(max_size=4),
+                 st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=2),
+                                                                      st.integers(), max_size=2),
+                 st.floats(allow_nan=False, allow_infinity=False))
+_HEXID = st.text("0123456789abcdefABCDEF", min_size=16, max_size=16)
+
+
+@st.composite
+def spans(draw):
+    span = {"traceId": draw(st.sampled_from(["0af7651916cd43dd8448eb211c80319c",
+                                             "0AF7651916CD43DD8448EB211C80319D",
+                                             "CvdlGRbNQ92ESOshHIAxnA=="])),
+            "spanId": draw(_HEXID), "name": draw(st.sampled_from(["GET /a/1", "", "op"])),
+            "kind": draw(st.sampled_from([2, 3, 4, "SPAN_KIND_CLIENT", 1])),
+            "startTimeUnixNano": draw(st.sampled_from(["17", 17, "x", "0"])),
+            "endTimeUnixNano": draw(st.sampled_from(["19", 19, "x", "0", None])),
+            "status": {"code": draw(st.sampled_from([0, 2, "STATUS_CODE_ERROR"]))},
+            "attributes": [{"key": "peer.service", "value": {"stringValue": " db "}}],
+            "events": [{"name": "x"}]}
+    if draw(st.booleans()):
+        span["parentSpanId"] = draw(st.one_of(_HEXID, st.just("")))
+    if draw(st.integers(0, 4)) == 0:  # type confusion in one field
+        span[draw(st.sampled_from(sorted(span)))] = draw(_ODD)
+    return span
+
+
+@st.composite
+def lines(draw):
+    out = []
+    for _ in range(draw(st.integers(1, 5))):
+        rs = {"resource": {"attributes": [{"key": "service.name",
+                                           "value": {"stringValue": draw(st.sampled_from(
+                                               ["api", " db ", ""]))}}]},
+              "scopeSpans": [{"spans": draw(st.lists(spans(), max_size=3))}]}
+        if draw(st.integers(0, 5)) == 0:
+            rs[draw(st.sampled_from(["resource", "scopeSpans"]))] = draw(_ODD)
+        value = {"resourceSpans": [rs]}
+        shape = draw(st.integers(0, 8))
+        text = json.dumps(value)
+        if shape == 0:
+            text = json.dumps([value])
+        elif shape == 1:
+            text = json.dumps(rs)
+        elif shape == 2:
+            text = json.dumps(value, indent=1)  # not NDJSON any more
+        elif shape == 3:
+            text = text[: len(text) // 2]  # broken
+        elif shape == 4:
+            text = ""
+        out.append(text)
+    return "\n".join(out) + "\n"
+
+
+def _read(reader, f):
+    got = []
+    try:
+        for span in reader(f):
+            got.append(span)
+    except SourceError as exc:
+        return got, str(exc)
+    return got, None
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=lines())
+def test_compiled_and_streaming_readers_agree(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("otlp") / "spans.ndjson"
+    path.write_text(text)
+    f = SourceFile(path, "spans.ndjson", True)
+    assert otlp._fast is not None  # msgspec is a dev dependency
+    fast, fast_error = _read(otlp.otlp_spans, f)
+    slow, slow_error = _read(otlp._streamed, f)
+    assert fast_error == slow_error
+    assert fast == slow
+
+
+def test_a_line_longer_than_the_limit_is_streamed(tmp_path, monkeypatch):
+    monkeypatch.setattr(otlp, "LINE_LIMIT", 64)
+    span = {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331",
+            "name": "op", "kind": 2}
+    line = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span, span]}]}]})
+    path = tmp_path / "long.ndjson"
+    path.write_text(json.dumps({"resourceSpans": []}) + "\n" + line + "\n" + line + "\n")
+    f = SourceFile(path, "long.ndjson", True)
+    assert len(list(otlp.otlp_spans(f))) == 4 == len(list(otlp._streamed(f)))

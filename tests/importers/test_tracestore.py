@@ -1,0 +1,286 @@
+"""Trace stores as sources (spec §13): the exporter's otel_traces table in a real chdb data
+directory (and Parquet files of it) gives the same manifest as the same spans in OTLP/JSON.
+
+No mocks: every test here runs the embedded ClickHouse engine (chdb) on a temporary
+directory, created with the exporter's own DDL (tests/assets/tracestore/otel_traces.sql).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pruner.analysis.discover import CLIENT, PRODUCER, SERVER, Span, route
+from pruner.analysis.evaluate import BROKEN, switch_off
+from pruner.cli import main
+from pruner.graph import dependency_graph
+from pruner.loader import load_sources
+from tests.tracestore_helpers import DDL, export_parquet, load_chdb, otlp_lines
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env)
+
+
+def body(text: str) -> str:
+    """A manifest without its comment header (which names the source it came from)."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+
+
+def login_traces() -> list[list[Span]]:
+    def trace(i: int, fail: bool, cache: bool):
+        t = f"t{i}"
+        spans = [Span(t, "r", None, "gw", f"GET /login/{100 + i}", SERVER, 10 * i),
+                 Span(t, "c1", "r", "gw", "call auth", CLIENT, 10 * i + 1, error=fail),
+                 Span(t, "a", "c1", "auth", "check", SERVER, 10 * i + 2, error=fail),
+                 Span(t, "q", "a", "auth", "SELECT users", CLIENT, 10 * i + 3, peer="users-db")]
+        if fail:
+            spans += [Span(t, "c2", "r", "gw", "call auth-b", CLIENT, 10 * i + 4),
+                      Span(t, "b", "c2", "auth-b", "check", SERVER, 10 * i + 5)]
+        if cache:
+            spans.append(Span(t, "k", "r", "gw", "GET", CLIENT, 10 * i + 6, peer="cache"))
+        return spans
+
+    return ([trace(i, i % 3 == 0, i % 2 == 0) for i in range(9)]
+            + [[Span("p0", "x", None, "worker", "consume", SERVER, 500),
+                Span("p0", "y", "x", "worker", "publish", PRODUCER, 501, peer="kafka")]])
+
+
+def three_ways(tmp_path: Path, traces, *args, **spelling) -> dict[str, str]:
+    """discover from OTLP/JSON, from chdb:PATH and from Parquet: the manifests."""
+    (tmp_path / "spans.ndjson").write_text(otlp_lines(traces))
+    load_chdb(tmp_path / "db", traces, **spelling)
+    export_parquet(tmp_path / "db", tmp_path / "spans.parquet")
+    out = {}
+    for name, source in (("otlp", tmp_path / "spans.ndjson"), ("chdb", f"chdb:{tmp_path}/db"),
+                         ("parquet", tmp_path / "spans.parquet")):
+        result = run("discover", source, "-o", tmp_path / f"{name}.yaml", *args)
+        assert result.exit_code == 0, result.output
+        out[name] = (tmp_path / f"{name}.yaml").read_text()
+    return out
+
+
+def test_otlp_chdb_and_parquet_write_the_same_manifest(tmp_path):
+    found = three_ways(tmp_path, login_traces(), "--min-traces", "1")
+    assert body(found["otlp"]) == body(found["chdb"]) == body(found["parquet"])
+    assert "2026" not in found["chdb"] and "1970-01-01" in found["chdb"]  # real times
+    assert "users-db" in found["chdb"] and "any_of" in found["chdb"]  # peers and fallbacks
+
+
+def test_older_exporter_spellings_read_the_same(tmp_path):
+    """SPAN_KIND_SERVER / STATUS_CODE_ERROR, Duration Int64 and no Scope columns."""
+    traces = login_traces()
+    old = DDL.read_text().replace("Duration UInt64", "Duration Int64")
+    old = re.sub(r"\n    Scope(Name|Version) String CODEC\(ZSTD\(1\)\),", "", old)
+    assert "ScopeName" not in old
+    (tmp_path / "spans.ndjson").write_text(otlp_lines(traces))
+    kinds = {SERVER: "SPAN_KIND_SERVER", CLIENT: "SPAN_KIND_CLIENT",
+             PRODUCER: "SPAN_KIND_PRODUCER"}
+    load_chdb(tmp_path / "db", traces, table="spans", db="otel", ddl=old, kinds=kinds,
+              error="STATUS_CODE_ERROR")
+    a = run("discover", tmp_path / "spans.ndjson", "-o", tmp_path / "a.yaml")
+    b = run("discover", f"chdb:{tmp_path}/db?table=otel.spans", "-o", tmp_path / "b.yaml")
+    assert a.exit_code == b.exit_code == 0, b.output
+    assert body((tmp_path / "a.yaml").read_text()) == body((tmp_path / "b.yaml").read_text())
+
+
+# -- the acceptance property, on random trace sets, through a real engine ----------------
+
+@st.composite
+def trace_sets(draw):
+    services = [f"s{i}" for i in range(draw(st.integers(2, 5)))]
+    roots = draw(st.lists(st.sampled_from(["GET /a/1", "GET /a/2", "POST /b"]), min_size=1,
+                          max_size=2, unique=True))
+    traces = []
+    for i in range(draw(st.integers(1, 6))):
+        t = f"t{i}"
+        root = draw(st.sampled_from(roots))
+        spans = [Span(t, "0", None, "s0", root, SERVER, 100 * i,
+                      error=draw(st.booleans()))]
+        frontier, n = ["0"], 1
+        while frontier and n < 10:
+            parent = frontier.pop(0)
+            owner = next(s.service for s in spans if s.span_id == parent)
+            for _ in range(draw(st.integers(0, 2))):
+                svc = draw(st.sampled_from(services[1:]))
+                op = draw(st.sampled_from(["a", "b/42"]))
+                fail = draw(st.booleans())
+                start = 100 * i + draw(st.integers(1, 9))  # ties happen
+                peer = draw(st.sampled_from([None, "db"]))
+                client = str(n)
+                spans.append(Span(t, client, parent, owner, f"call {op}", CLIENT, start,
+                                  error=fail, peer=peer))
+                if draw(st.booleans()) or peer is None:
+                    spans.append(Span(t, str(n + 1), client, svc, op, SERVER, start + 1,
+                                      error=fail))
+                    frontier.append(str(n + 1))
+                n += 2
+        traces.append(spans)
+    return traces
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(traces=trace_sets())
+def test_every_source_gives_the_same_manifest_and_flows_break_as_their_traces_say(
+        tmp_path_factory, traces):
+    tmp = tmp_path_factory.mktemp("store")
+    found = three_ways(tmp, traces, "--min-traces", "1")
+    assert body(found["otlp"]) == body(found["chdb"]) == body(found["parquet"])
+    manifest = load_sources([("found.yaml", found["chdb"])]).manifest
+    G = dependency_graph(manifest)
+    by_root: dict = {}
+    for t in traces:
+        root = next(s for s in t if s.parent_id is None)
+        if root.error:
+            continue  # failed requests are kept apart: they say nothing of what a flow needs
+        used = {s.service for s in t} | {s.peer for s in t if s.peer and not any(
+            c.parent_id == s.span_id and c.service != s.service for c in t)}
+        by_root.setdefault((root.service, route(root.operation)), []).append(used)
+    flows = yaml.safe_load(found["chdb"]).get("flows") or {}
+    assert len(manifest.flows) == len(flows) == len(by_root)
+    for flow, data in flows.items():
+        m = re.match(r"Requests entering at (.*?): (.*) \(\d+ traces?\)\Z", data["description"])
+        root = (m.group(1), m.group(2))
+        every = set.intersection(*by_root[root])
+        for service in sorted(set.union(*by_root[root])):
+            state = switch_off(G, [service]).flows[flow]
+            assert (state == BROKEN) == (service in every), (flow, service)
+
+
+# -- --update, drift and the time window work on a store ---------------------------------
+
+def test_update_merges_from_a_store(tmp_path):
+    traces = login_traces()
+    load_chdb(tmp_path / "db", traces[:3])
+    load_chdb(tmp_path / "db2", traces)
+    out = tmp_path / "m.yaml"
+    assert run("discover", f"chdb:{tmp_path}/db", "-o", out).exit_code == 0
+    text = out.read_text().replace("gw:\n", "gw:  # the gateway\n", 1)
+    out.write_text(text)
+    result = run("discover", f"chdb:{tmp_path}/db2", "-o", out, "--update")
+    assert result.exit_code == 0, result.output
+    updated = out.read_text()
+    assert "# the gateway" in updated and "kafka" in updated and "added" in result.output
+
+
+def test_drift_reads_a_store(tmp_path):
+    load_chdb(tmp_path / "db", login_traces())
+    (tmp_path / "m.yaml").write_text("version: 1\nservices:\n  gw: {}\n  auth: {}\n")
+    result = run("drift", tmp_path / "m.yaml", f"chdb:{tmp_path}/db", "--fail-on", "never")
+    assert result.exit_code == 0, result.output
+    assert "auth" in result.output and "users-db" in result.output
+
+
+def test_since_and_until_keep_the_same_spans_from_files_and_stores(tmp_path):
+    traces = login_traces()
+    (tmp_path / "spans.ndjson").write_text(otlp_lines(traces))
+    load_chdb(tmp_path / "db", traces)
+    window = ["--since", "1970-01-01T00:00:00.000000030Z",
+              "--until", "1970-01-01T00:00:00.000000070Z", "--min-traces", "1"]
+    a = run("discover", tmp_path / "spans.ndjson", "-o", tmp_path / "a.yaml", *window)
+    b = run("discover", f"chdb:{tmp_path}/db", "-o", tmp_path / "b.yaml", *window)
+    assert a.exit_code == b.exit_code == 0, (a.output, b.output)
+    assert "(4 traces)" in (tmp_path / "a.yaml").read_text()
+    assert body((tmp_path / "a.yaml").read_text()) == body((tmp_path / "b.yaml").read_text())
+
+
+# -- bad tables, servers and URLs: exit 2, one line, no password, no traceback ------------
+
+def _one_error_line(result, *needles):
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.exception is None or \
+        isinstance(result.exception, SystemExit), result.output
+    lines = [ln for ln in result.output.splitlines() if "error" in ln.lower()]
+    assert len(lines) == 1, result.output
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("drop", ["Timestamp", "TraceId", "SpanKind", "StatusCode"])
+def test_a_table_missing_a_column_is_refused_naming_it(tmp_path, drop):
+    ddl = re.sub(rf"\n    {drop} [^\n]*,", "", DDL.read_text())
+    ddl = re.sub(rf"\n    INDEX \w+ {drop} [^\n]*,", "", ddl)
+    if drop == "Timestamp":
+        ddl = ddl.replace("PARTITION BY toDate(Timestamp)", "").replace(
+            "toDateTime(Timestamp)", "TraceId")
+    load_chdb(tmp_path / "db", [], ddl=ddl)
+    _one_error_line(run("discover", f"chdb:{tmp_path}/db", "-o", tmp_path / "x.yaml"),
+                    f"no column {drop}")
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_a_foreign_table_and_a_wrong_type_are_refused(tmp_path):
+    load_chdb(tmp_path / "db", [], table="other",
+              ddl="CREATE TABLE {db}.{table} (a Int32) ENGINE = MergeTree ORDER BY a")
+    _one_error_line(run("discover", f"chdb:{tmp_path}/db?table=other", "-o", tmp_path / "x"),
+                    "no column Timestamp")
+    ddl = DDL.read_text().replace("TraceId String CODEC(ZSTD(1))", "TraceId UInt64")
+    load_chdb(tmp_path / "db2", [], ddl=ddl)
+    _one_error_line(run("discover", f"chdb:{tmp_path}/db2", "-o", tmp_path / "x"),
+                    "column TraceId is UInt64")
+
+
+def test_an_empty_table_and_a_missing_table_are_clear(tmp_path):
+    load_chdb(tmp_path / "db", [])
+    _one_error_line(run("discover", f"chdb:{tmp_path}/db", "-o", tmp_path / "x"),
+                    "no spans found")
+    _one_error_line(run("discover", f"chdb:{tmp_path}/db?table=nope", "-o", tmp_path / "x"),
+                    "no such table")
+
+
+def test_a_file_that_is_not_parquet_is_refused(tmp_path):
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really\x00\x01")
+    _one_error_line(run("discover", tmp_path / "bad.parquet", "-o", tmp_path / "x"),
+                    "bad.parquet")
+
+
+@pytest.mark.parametrize("url, needle", [
+    ("chdb:", "needs a data directory"),
+    ("chdb:/no/such/dir", "no such ClickHouse data directory"),
+    ("chdb:{tmp}?table=a;drop%20table%20x", "not a table or database name"),
+    ("chdb:{tmp}?tabel=x", "unknown option 'tabel'"),
+    ("clickhouse://", "expected clickhouse://"),
+    ("clickhouse://host", "expected clickhouse://"),
+    ("clickhouse://host:notaport/db", "not a ClickHouse URL"),
+    ("clickhouse://host/db`x", "not a database name"),
+    ("clickhouse://user:hunter2@127.0.0.1:9/db", "PRUNER_CLICKHOUSE_PASSWORD"),
+    ("clickhouse://user@127.0.0.1:9/db", "cannot reach the ClickHouse server at 127.0.0.1:9"),
+])
+def test_bad_urls_and_unreachable_servers_are_one_clear_line(tmp_path, url, needle):
+    url = url.replace("{tmp}", str(tmp_path))
+    result = run("discover", url, "-o", tmp_path / "x.yaml",
+                 env={"PRUNER_CLICKHOUSE_PASSWORD": "s3cr3t-pw"})
+    line = _one_error_line(result, needle)
+    assert "hunter2" not in result.output and "s3cr3t-pw" not in result.output, line
+
+
+def test_a_store_is_not_mixed_with_files(tmp_path):
+    load_chdb(tmp_path / "db", login_traces())
+    (tmp_path / "t.ndjson").write_text(otlp_lines(login_traces()))
+    _one_error_line(run("discover", f"chdb:{tmp_path}/db", tmp_path / "t.ndjson",
+                        "-o", tmp_path / "x"), "one trace store at a time")
+
+
+def test_store_spans_carry_the_same_times_as_otlp_files(tmp_path):
+    """The span interface (``store_traces``, for pruner rpc): ids, times, ends, peers."""
+    from pruner.importers._io import SourceFile
+    from pruner.importers.otlp import otlp_spans
+    from pruner.importers.tracestore import store_traces
+
+    traces = login_traces()
+    (tmp_path / "spans.ndjson").write_text(otlp_lines(traces))
+    load_chdb(tmp_path / "db", traces)
+    from_file = set(otlp_spans(SourceFile(tmp_path / "spans.ndjson", "spans.ndjson", True)))
+    from_store = [t for t in store_traces([f"chdb:{tmp_path}/db"])]
+    assert len(from_store) == len(traces)
+    assert all(len({s.trace_id for s in t}) == 1 for t in from_store)
+    assert {s for t in from_store for s in t} == from_file
+    assert all(s.end == s.start + 5 for s in from_file)
