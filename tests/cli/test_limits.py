@@ -204,32 +204,34 @@ def test_graphviz_past_the_budget_is_killed_and_leaves_no_file(tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     dot = bin_dir / "dot"
-    dot.write_text("#!/bin/sh\nexec sleep 600\n")
+    pid_file = bin_dir / "pid"
+    dot.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 600\n")
     dot.chmod(0o755)
     out = tmp_path / "x.svg"
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     began = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "pruner", "render", SHOP, "-o", str(out),
-                           "--time-budget", "1"], capture_output=True, env=env, timeout=60,
+                           "--time-budget", "3"], capture_output=True, env=env, timeout=60,
                           cwd=tmp_path)
     assert done.returncode == 3, done.stderr
-    assert b"pruner: budget: Graphviz 'dot' did not finish within" in done.stderr
+    line = done.stderr.decode().splitlines()[-1]
+    # Graphviz's own timeout (what is left of the budget), or on a very loaded machine
+    # the stop half a second past the budget: either way one line, exit 3, no file
+    assert line.startswith(("pruner: budget: Graphviz 'dot' did not finish within",
+                            "pruner: budget: render: the time budget of 3 s ran out"))
     assert b"Traceback" not in done.stderr
-    assert time.monotonic() - began < 1 + 2.0 + 1.0
-    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
-
-
-def test_an_engine_deadline_that_escapes_is_still_exit_3(monkeypatch):
-    import pruner.cli.failure as failure
-    from pruner.analysis.cuts import OutOfTime
-
-    def late(*args, **kwargs):
-        raise OutOfTime
-
-    monkeypatch.setattr(failure, "essential_analysis", late)
-    result = run("essential", SHOP)
-    assert result.exit_code == 3
-    assert one_line(result.output).startswith("pruner: budget: essential: the time budget")
+    assert time.monotonic() - began < 3 + 2.0 + 1.0
+    assert not out.exists() and sorted(p.name for p in bin_dir.parent.iterdir()) == ["bin"]
+    if pid_file.exists():  # dot was started: it was killed, not left running
+        pid = int(pid_file.read_text())
+        for _ in range(50):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("dot still runs")
 
 
 def _hostile(tmp_path) -> dict[str, str]:
