@@ -208,7 +208,8 @@ TOP_KEYS = ("version", "services", "flows", "defaults", "common_causes")
 SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on", "operations",
                 "availability", "start_seconds", "external", "evidence")
 OPERATION_KEYS = ("description", "depends_on", "availability")
-FLOW_KEYS = ("description", "critical", "owner", "requires", "target", "evidence")
+FLOW_KEYS = ("description", "critical", "owner", "requires", "target", "evidence",
+             "rpc_budget", "latency_budget_ms")
 DEFAULTS_KEYS = ("availability",)
 COMMON_CAUSE_KEYS = ("description", "availability", "services")
 ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note", "startup", "evidence")
@@ -774,8 +775,8 @@ class _FileReader:
         self.problem(node, f"{what} must be an integer, not {_kind(node)}")
         return None
 
-    def seconds(self, node, what: str) -> float | None:
-        """A duration in seconds: a finite number, 0 or more."""
+    def seconds(self, node, what: str, unit: str = "seconds") -> float | None:
+        """A duration in ``unit``: a finite number, 0 or more."""
         if not self.visit(node):
             return None
         value = None
@@ -787,9 +788,9 @@ class _FileReader:
         if value is not None:
             if value >= 0 and math.isfinite(value):
                 return value
-            self.problem(node, f"{what} must be a finite number of seconds, 0 or more")
+            self.problem(node, f"{what} must be a finite number of {unit}, 0 or more")
             return None
-        self.problem(node, f"{what} must be a number of seconds, not {_kind(node)}")
+        self.problem(node, f"{what} must be a number of {unit}, not {_kind(node)}")
         return None
 
     # -- the manifest grammar -------------------------------------------------
@@ -1007,6 +1008,16 @@ class _FileReader:
         target = None
         if "target" in f and not self.is_null(f["target"]):
             target = self.probability(f["target"], f"target of {what}")
+        rpc_budget = None
+        if "rpc_budget" in f and not self.is_null(f["rpc_budget"]):
+            rpc_budget = self.integer(f["rpc_budget"], f"rpc_budget of {what}")
+            if rpc_budget is not None and rpc_budget < 0:
+                self.problem(f["rpc_budget"], f"rpc_budget of {what} must be 0 or more")
+                rpc_budget = None
+        latency_budget = None
+        if "latency_budget_ms" in f and not self.is_null(f["latency_budget_ms"]):
+            latency_budget = self.seconds(f["latency_budget_ms"], f"latency_budget_ms of {what}",
+                                          "milliseconds")
         requires = f.get("requires")
         if requires is None or self.is_null(requires):
             if not structural:
@@ -1024,6 +1035,8 @@ class _FileReader:
             owner=self.text(f["owner"], "owner") if "owner" in f else None,
             location=self.where(name_node),
             target=target,
+            rpc_budget=rpc_budget,
+            latency_budget_ms=latency_budget,
             evidence=evidence,
         )
         self.pending.append((self.out.flows, "flow", flow))

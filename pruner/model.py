@@ -217,6 +217,8 @@ class Flow:
     owner: str | None = None
     location: Location = field(default=_NOWHERE, compare=False)
     target: float | None = None  # availability objective (spec §9)
+    rpc_budget: int | None = None  # most RPCs per request, at p99 (spec §14)
+    latency_budget_ms: float | None = None  # slowest request, at p99, in ms (spec §14)
     #: what the flow was proposed from (``pruner discover``: traces, share, window)
     evidence: tuple[Evidence, ...] = field(default=(), compare=False)
 

@@ -48,6 +48,7 @@ COMMANDS = {
     "render": "diagrams:render_command",
     "report": "diagrams:report_command",
     "bootstrap": "bootstrap:bootstrap_command",
+    "rpc": "rpc:rpc_command",
 }
 
 
@@ -59,6 +60,7 @@ GATE_EXITS = {
     "validate": "there are warnings and --strict is given",
     "availability": "a critical flow misses its availability target",
     "bootstrap": "a critical flow is never ready after a cold start",
+    "rpc": "a critical flow's p99 is over its budget (--fail-on over-budget)",
 }
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 COLOR_CHOICES = ("auto", "always", "never")

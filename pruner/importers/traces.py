@@ -48,6 +48,7 @@ __all__ = [
     "discovered_document",
     "discover_sources",
     "import_otlp",
+    "source_traces",
 ]
 
 TRACE_KINDS = ("otlp", "jaeger", "zipkin")
@@ -499,3 +500,62 @@ def import_otlp(sources: Sequence[str]) -> ImportResult:
     """Import services, their operations and the calls between them from OTLP/JSON traces."""
     result = discover_sources(sources, "otlp", flows=False)
     return ImportResult(result.document, result.notes, "otlp", result.sources)
+
+
+# -- whole traces with where they came from (pruner rpc) ------------------------------
+
+
+def _capped(spans: Iterable[Span], limit: int, cut: set[str]) -> Iterator[Span]:
+    """Pass spans on, but none of a trace past its first ``limit`` spans: that trace's
+    id goes into ``cut`` (and the assembler's partial copy of it is dropped later)."""
+    counts: dict[str, int] = {}
+    for span in spans:
+        n = counts.get(span.trace_id, 0) + 1
+        if n > limit:
+            cut.add(span.trace_id)
+            continue
+        if len(counts) > limit:
+            counts.clear()  # bounded: a trace spread that far apart is read in parts anyway
+        counts[span.trace_id] = n
+        yield span
+
+
+def source_traces(sources: Sequence[str], kind: str = "auto", window: int = DEFAULT_WINDOW,
+                  note: Callable[[str], None] = lambda _: None,
+                  stats: dict | None = None) -> Iterator[tuple[str, list[Span]]]:
+    """Every trace in ``sources`` with the file it came from: ``(path, spans)``.
+
+    A trace of more than ``window`` spans cannot be held within the memory bound: it
+    is left out, and ``note`` says so with its file and trace id (raise ``window`` to
+    read it). ``stats`` (a dict) receives ``files``, ``kinds`` and ``reopened``.
+
+    Raises
+    ------
+    SourceError
+        Unreadable or malformed files, with ``file:line``.
+    """
+    if kind != "auto" and kind not in TRACE_KINDS:
+        raise SourceError("<kind>", f"unknown trace format {kind!r}; choose one of "
+                                    f"auto, {', '.join(TRACE_KINDS)}")
+    stats = {} if stats is None else stats
+    files = discover(sources, JSON_SUFFIXES, note)
+    stats["files"] = len(files)
+    for f in files:
+        k = detect_trace_kind(f) if kind == "auto" else kind
+        stats.setdefault("kinds", set()).add(k)
+        cut: set[str] = set()
+        if k == "jaeger":
+            traces: Iterable[list[Span]] = jaeger_traces(f)  # already whole traces
+        else:
+            spans = otlp_spans(f) if k == "otlp" else zipkin_spans(f)
+            traces = assemble(_capped(spans, window, cut), window, stats)
+        told: set[str] = set()
+        for trace in traces:
+            tid = trace[0].trace_id
+            if tid in cut or len(trace) > window:
+                if tid not in told:
+                    told.add(tid)
+                    note(f"{f.path}: trace {tid}: more than {window:,} spans (the --window); "
+                         "left out (raise --window to read it)")
+                continue
+            yield str(f.path), trace

@@ -9,6 +9,8 @@ from pruner.model import AT_LEAST, SINGLE
 
 __all__ = [
     "Dispatch",
+    "ms_text",
+    "rpc_budget_text",
     "clean",
     "status_text",
     "hop_text",
@@ -291,3 +293,34 @@ def traffic_facts(t) -> list[str]:
     if t.callees:
         facts.append(f"calls {name_list(t.callees, 5)}")
     return facts
+
+
+def ms_text(value: float | None) -> str:
+    """A duration in milliseconds for people: three significant digits, at least.
+
+    >>> ms_text(812.44), ms_text(0.0421), ms_text(12345.6), ms_text(None)
+    ('812.4 ms', '0.042 ms', '12,346 ms', '-')
+    """
+    if value is None:
+        return "-"
+    if value >= 10_000:
+        return f"{value:,.0f} ms"
+    if value >= 100:
+        return f"{value:.1f} ms"
+    if value >= 1:
+        return f"{value:.2f} ms"
+    return f"{value:.3f} ms"
+
+
+def rpc_budget_text(entry) -> str:
+    """What a flow's budgets are and which its p99 exceeds, in words."""
+    p = entry.profile
+    parts = []
+    if entry.rpc_budget is not None:
+        mark = "OVER" if "rpcs" in entry.over else "within"
+        parts.append(f"RPCs p99 {p.rpcs.p99:,} vs rpc_budget {entry.rpc_budget:,}: {mark}")
+    if entry.latency_budget_ms is not None:
+        mark = "OVER" if "latency" in entry.over else "within"
+        parts.append(f"latency p99 {ms_text(p.latency_ms.p99)} vs latency_budget_ms "
+                     f"{entry.latency_budget_ms:g}: {mark}")
+    return "; ".join(parts)

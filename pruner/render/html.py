@@ -508,3 +508,144 @@ def availability_section(report: AvailabilityReport) -> list[str]:
                        f"<td>{raw}</td></tr>")
         out += ["</tbody></table>"]
     return out
+
+
+# --- rpc (issue 22): the fan-out page ---
+from pruner.render.common import ms_text, rpc_budget_text  # noqa: E402
+from pruner.report.rpc import RpcReport  # noqa: E402
+
+RPC_BARS = 30  # callee services drawn per flow (the rest summed up in words)
+RPC_GROUPS = 50  # batching candidates listed per flow
+_RPC_CSS = """
+section.flow { background: #fff; border: 1px solid #dadce0; border-radius: 10px;
+  padding: 8px 20px 16px; margin: 18px 0; }
+table { border-collapse: collapse; margin: 8px 0; }
+th, td { text-align: left; padding: 4px 10px; border-bottom: 1px solid #eee; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+svg text { font: 12px system-ui, sans-serif; fill: #202124; }
+svg .step rect { fill: #1a73e8; } svg .step.rpc rect { fill: #e37400; }
+svg .bar rect { fill: #1a73e8; }
+.over { color: #b3261e; font-weight: 600; }
+"""
+_ROW = 22
+_LABEL = 360
+_PLOT = 560
+
+
+def _waterfall(flow: int, path, steps) -> str:
+    """The critical path as a waterfall: one bar per step, where it starts (from the
+    root's start) and how long it takes (means over the traces that took the path)."""
+    total = max((s.start_ms + s.duration_ms for s in steps), default=0.0) or 1.0
+    height = _ROW * len(steps) + 24
+    out = [f'<svg class="waterfall" id="waterfall-{flow}" width="{_LABEL + _PLOT + 90}" '
+           f'height="{height}" role="img" aria-label="critical path waterfall">']
+    for i, s in enumerate(steps):
+        x = _LABEL + _PLOT * max(s.start_ms, 0.0) / total
+        w = max(_PLOT * s.duration_ms / total, 1.0)
+        y = 4 + i * _ROW
+        out.append(f'<g class="step" data-node="{attr(s.node)}" data-start-ms="{s.start_ms:.3f}"'
+                   f' data-duration-ms="{s.duration_ms:.3f}"><title>{text(s.node)}: '
+                   f"{text(ms_text(s.duration_ms))}, self {text(ms_text(s.self_ms))}</title>"
+                   f'<text x="{4 + 10 * min(i, MAX_DEPTH_INDENT)}" y="{y + 15}">'
+                   f"{text(s.node[:60])}</text>"
+                   f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{_ROW - 6}" rx="3"/>'
+                   f'<text x="{min(x + w + 4, _LABEL + _PLOT + 4):.1f}" y="{y + 15}">'
+                   f"{text(ms_text(s.duration_ms))}</text></g>")
+    if len(path) > len(steps):
+        out.append(f'<text x="4" y="{height - 6}">… the path goes on ({len(path)} steps)</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _callee_bars(flow: int, callees) -> str:
+    """RPCs per request by callee service, as horizontal bars."""
+    shown = callees[:RPC_BARS]
+    top = max((n for _, n in shown), default=0.0) or 1.0
+    out = [f'<svg class="bars" id="bars-{flow}" width="{_LABEL + _PLOT + 90}" '
+           f'height="{_ROW * len(shown) + 8}" role="img" aria-label="RPCs per callee service">']
+    for i, (service, n) in enumerate(shown):
+        y = 4 + i * _ROW
+        w = max(_PLOT * n / top, 1.0)
+        out.append(f'<g class="bar" data-service="{attr(service)}" data-rpcs="{n:.3f}">'
+                   f'<text x="4" y="{y + 15}">{text(service[:60])}</text>'
+                   f'<rect x="{_LABEL}" y="{y}" width="{w:.1f}" height="{_ROW - 6}" rx="3"/>'
+                   f'<text x="{_LABEL + w + 4:.1f}" y="{y + 15}">{n:,.1f}</text></g>')
+    out.append("</svg>")
+    if len(callees) > len(shown):
+        out.append(f'<p class="muted">… and {len(callees) - len(shown)} more services</p>')
+    return "".join(out)
+
+
+@render.register
+def _(report: RpcReport, svg: str | None = None) -> str:
+    policy = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "base-uri 'none'; form-action 'none'")
+    what = "flow" if report.manifest else "root operation"
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           '<meta name="referrer" content="no-referrer">',
+           "<title>RPC fan-out — pruner</title>",
+           "<style>" + _css() + _RPC_CSS + "</style>", "</head>", '<body data-ready="1">',
+           "<main>", '<h1 id="title">RPC fan-out</h1>',
+           f'<p class="sub">{report.traces:,} trace(s), {report.spans:,} span(s) from '
+           f"{text(plural(report.files, 'file', 'files'))}; "
+           f"{text(plural(len(report.entries), what, what + 's'))}. Batching candidates: at "
+           f"least {report.min_calls} calls from one parent span to one operation.</p>"]
+    if report.fail_on != "never":
+        if report.passed:
+            out.append('<div class="verdict pass" id="verdict"><strong>PASS</strong> — every '
+                       "critical flow is within its budgets.</div>")
+        else:
+            names = " ".join(f"<code>{text(e.name)}</code>" for e in report.failing[:LIST_LIMIT])
+            out.append('<div class="verdict fail" id="verdict"><strong>FAIL</strong> — '
+                       f"critical flows over budget: {names}</div>")
+    for k, e in enumerate(report.entries):
+        p, cp = e.profile, e.profile.critical_path
+        out.append(f'<section class="flow" id="flow-{k}" data-flow="{attr(e.name)}">')
+        label = "Flow" if e.flow else "Root"
+        out.append(f"<h2>{label} <code>{text(e.name)}</code>"
+                   f"{' (critical)' if e.flow and e.critical else ''}</h2>")
+        if e.flow:
+            out.append(f'<p class="muted">Roots: {text(", ".join(p.roots))}</p>')
+        out.append('<table class="stats"><tr><th>Traces</th><th class="n">RPCs p50</th>'
+                   '<th class="n">RPCs p99</th><th class="n">RPCs max</th><th class="n">Depth'
+                   '</th><th class="n">Latency p50</th><th class="n">Latency p99</th></tr>'
+                   f'<tr><td class="n">{p.traces:,}</td><td class="n">{p.rpcs.p50:,}</td>'
+                   f'<td class="n">{p.rpcs.p99:,}</td><td class="n">{p.rpcs.max:,}</td>'
+                   f'<td class="n">{p.depth}</td><td class="n">{ms_text(p.latency_ms.p50)}</td>'
+                   f'<td class="n">{ms_text(p.latency_ms.p99)}</td></tr></table>')
+        budget = rpc_budget_text(e)
+        if budget:
+            out.append(f'<p class="budget{" over" if e.over else ""}">Budget: {text(budget)}</p>')
+        if cp.steps:
+            out.append(f"<h3>Critical path: {cp.traces:,} of {p.traces:,} trace(s), p50 "
+                       f"{text(ms_text(cp.duration_ms_p50))}</h3>")
+            out.append(_waterfall(k, cp.path, cp.steps))
+        if p.callees:
+            out.append("<h3>RPCs per request by callee service</h3>")
+            out.append(_callee_bars(k, p.callees))
+        if p.groups:
+            out.append("<h3>Batching candidates</h3>")
+            out.append('<table class="groups"><tr><th class="n">Saved p50</th>'
+                       '<th class="n">Calls</th><th class="n">Traces</th><th>Kind</th>'
+                       "<th>Caller</th><th>Callee</th></tr>")
+            for g in p.groups[:RPC_GROUPS]:
+                out.append(f'<tr><td class="n">{ms_text(g.saved_ms)}</td>'
+                           f'<td class="n">{g.calls:,}</td><td class="n">{g.traces:,}</td>'
+                           f"<td>{'sequential' if g.sequential else 'parallel'}</td>"
+                           f"<td><code>{text(g.caller)}</code></td>"
+                           f"<td><code>{text(g.callee)}</code></td></tr>")
+            out.append("</table>")
+            if len(p.groups) > RPC_GROUPS:
+                out.append(f'<p class="muted">… and {len(p.groups) - RPC_GROUPS} more</p>')
+        out.append("</section>")
+    if report.warnings:
+        out.append(f"<h2>Warnings ({len(report.warnings)})</h2><ul>")
+        out += [f"<li>{text(w)}</li>" for w in report.warnings]
+        out.append("</ul>")
+    out += ["<footer>Generated by pruner rpc. The waterfall shows the most frequent critical "
+            "path (from the root, the child span that ends last), each bar where the span "
+            "starts and how long it takes, averaged over the traces that took that path."
+            "</footer>", "</main>", "</body>", "</html>"]
+    return "\n".join(out) + "\n"

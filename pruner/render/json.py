@@ -467,3 +467,37 @@ def bootstrap_json(report: BootstrapReport) -> dict:
         out["timing"] = {"default_start_seconds": DEFAULT_START_SECONDS,
                          "undeclared": list(b.undeclared_seconds)}
     return out
+
+
+# --- rpc (issue 22) ---
+if TYPE_CHECKING:
+    from pruner.report.rpc import RpcReport
+
+
+def _ms(value: float) -> float:
+    """Milliseconds to the microsecond (deterministic, no float noise)."""
+    return round(float(value), 3)
+
+
+def rpc_json(report: RpcReport) -> dict:
+    """Spec §14: ``{"flows": {NAME: {"traces", "rpcs", "depth", "critical_path",
+    "groups"}}}``, exactly those keys."""
+    flows = {}
+    for e in report.entries:
+        p = e.profile
+        flows[e.name] = {
+            "traces": p.traces,
+            "rpcs": {"p50": p.rpcs.p50, "p99": p.rpcs.p99, "max": p.rpcs.max},
+            "depth": p.depth,
+            "critical_path": {"path": list(p.critical_path.path),
+                              "duration_ms_p50": _ms(p.critical_path.duration_ms_p50)},
+            "groups": [{"caller": g.caller, "callee": g.callee, "calls": g.calls,
+                        "traces": g.traces, "sequential": g.sequential,
+                        "saved_ms": _ms(g.saved_ms)} for g in p.groups],
+        }
+    return {"flows": flows}
+
+
+@render.register
+def _(report: RpcReport) -> str:
+    return dumps(rpc_json(report))

@@ -569,3 +569,73 @@ def _(report: BootstrapReport) -> str:
             row += f" {'-' if sec is None else f'{sec:g}'} |"
         out.append(row)
     return "\n".join(out) + "\n"
+
+
+# --- rpc (issue 22) ---
+from pruner.render.common import ms_text, rpc_budget_text  # noqa: E402
+from pruner.report.rpc import RpcReport  # noqa: E402
+
+RPC_GROUP_ROWS = 20  # batching candidates per flow in a PR comment
+
+
+@render.register
+def _(report: RpcReport) -> str:
+    failing = report.failing
+    gate = report.fail_on != "never"
+    mark = ("✅ " if report.passed else "❌ ") if gate else ""
+    verdict = (f"{len(failing)} critical flow(s) over budget" if failing
+               else f"{report.traces:,} trace(s), {len(report.entries)} "
+                    f"{'flow(s)' if report.manifest else 'root operation(s)'}")
+    out = [f"### {mark}pruner rpc: {md_text(verdict)}", ""]
+    out.append(f"Read {report.spans:,} span(s) of {report.traces:,} trace(s) from "
+               f"{plural(report.files, 'file', 'files')}"
+               + (f" · flows from {code_span(report.manifest)}" if report.manifest else "")
+               + f" · batching candidates: at least {report.min_calls} calls from one parent "
+                 "span to one operation" + (f" · gate: `--fail-on {report.fail_on}`" if gate
+                                             else ""))
+    out.append("")
+    out += ["| flow | traces | RPCs p50 | RPCs p99 | RPCs max | depth | latency p99 | "
+            "critical path p50 | budget |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for e in report.entries[:MAX_ROWS]:
+        p = e.profile
+        budget = md_text(rpc_budget_text(e)) or "—"
+        if e.fails:
+            budget = f"❌ {budget}"
+        name = code_span(e.name) + (" (critical)" if e.flow and e.critical else "")
+        out.append(f"| {name} | {p.traces:,} | {p.rpcs.p50:,} | {p.rpcs.p99:,} | "
+                   f"{p.rpcs.max:,} | {p.depth} | {ms_text(p.latency_ms.p99)} | "
+                   f"{ms_text(p.critical_path.duration_ms_p50)} | {budget} |")
+    out.append("")
+    for e in report.entries[:MAX_ROWS]:
+        p = e.profile
+        if not p.groups and not p.critical_path.path:
+            continue
+        out.append(f"#### {code_span(e.name)}")
+        out.append("")
+        if p.critical_path.path:
+            chain = " → ".join(code_span(n) for n in p.critical_path.path[:12])
+            more = (f" → … {len(p.critical_path.path) - 12} more"
+                    if len(p.critical_path.path) > 12 else "")
+            out.append(f"Critical path ({p.critical_path.traces:,} of {p.traces:,} trace(s), "
+                       f"p50 {ms_text(p.critical_path.duration_ms_p50)}): {chain}{more}")
+            out.append("")
+        if p.groups:
+            out += ["| saved p50 | calls | traces | kind | caller | callee |",
+                    "| ---: | ---: | ---: | --- | --- | --- |"]
+            for g in p.groups[:RPC_GROUP_ROWS]:
+                out.append(f"| {ms_text(g.saved_ms)} | {g.calls:,} | {g.traces:,} | "
+                           f"{'sequential' if g.sequential else 'parallel'} | "
+                           f"{code_span(g.caller)} | {code_span(g.callee)} |")
+            if len(p.groups) > RPC_GROUP_ROWS:
+                out.append(f"| … {len(p.groups) - RPC_GROUP_ROWS} more | | | | | |")
+            out.append("")
+    if report.unseen:
+        out.append(f"Flows with a budget but no traces: {_names(report.unseen, 20)}")
+        out.append("")
+    if report.warnings:
+        out.append(f"<details><summary>{len(report.warnings)} warning(s)</summary>")
+        out.append("")
+        out += [f"- {md_text(w)}" for w in report.warnings]
+        out += ["", "</details>", ""]
+    return "\n".join(out)

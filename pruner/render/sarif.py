@@ -89,6 +89,12 @@ RULES = (
     # pruner drift on flows (issue 11)
     ("PRUNER016", "undeclared-flow", "An entry point with traffic in the traces that no "
      "declared flow requires: a user flow nobody declared.", "warning"),
+    # pruner rpc (issue 22)
+    ("PRUNER017", "rpc-over-budget", "A flow's p99 RPCs per request or latency exceeds its "
+     "rpc_budget or latency_budget_ms.", "warning"),
+    ("PRUNER018", "rpc-batching-candidate", "Repeated calls from one parent span to one "
+     "operation that one batched call could replace (time saved when they run one after "
+     "the other).", "note"),
 )
 _INDEX = {name: i for i, (_, name, _, _) in enumerate(RULES)}
 
@@ -313,4 +319,31 @@ def _(report: DriftReport) -> str:
                    "request(s) and no declared flow requires it")
         results.append(_result("undeclared-flow", level, message,
                                where.get(u.entry.split(":", 1)[0], manifest), u.entry))
+    return _document(results)
+
+
+# --- rpc (issue 22) ---
+from pruner.render.common import ms_text, rpc_budget_text  # noqa: E402
+from pruner.report.rpc import RpcReport  # noqa: E402
+
+
+@render.register
+def _(report: RpcReport) -> str:
+    fallback = Location(report.manifest or (report.sources[0] if report.sources else ""))
+    gate = report.fail_on != "never"
+    results = []
+    for e in report.entries:
+        where = e.location or fallback
+        if e.over:
+            level = "error" if gate and e.fails else "warning"
+            results.append(_result("rpc-over-budget", level,
+                                   f"flow {e.name} is over budget: {rpc_budget_text(e)}",
+                                   where, e.name))
+        for g in e.profile.groups:
+            kind = (f"sequential, batching saves {ms_text(g.saved_ms)} (p50)" if g.sequential
+                    else "parallel, batching saves calls, not time")
+            results.append(_result(
+                "rpc-batching-candidate", "warning" if g.sequential else "note",
+                f"{e.name}: {g.caller} calls {g.callee} {g.calls} times from one span "
+                f"({kind}; in {g.traces} trace(s))", where, f"{e.name}:{g.caller}->{g.callee}"))
     return _document(results)

@@ -516,8 +516,102 @@ def bootstrap_lines(report: BootstrapReport) -> list[tuple[str, str]]:
     return out
 
 
+def _painted(lines: list[tuple[str, str]], color: bool) -> str:
+    """``(style, line)`` pairs as text, each line in its style when ``color``."""
+    return "\n".join(_paint(text, style, color) if style and text else text
+                     for style, text in lines) + "\n"
+
+
 @render.register
 def _(report: BootstrapReport, color: bool = False) -> str:
-    lines = [_paint(text, style, color) if style and text else text
-             for style, text in bootstrap_lines(report)]
-    return "\n".join(lines) + "\n"
+    return _painted(bootstrap_lines(report), color)
+
+
+# --- rpc (issue 22) ---
+if TYPE_CHECKING:
+    from pruner.report.rpc import RpcReport
+
+RPC_PATH_ROWS = 12  # critical-path steps shown per flow (the rest summed up)
+RPC_GROUP_ROWS = 10  # batching candidates shown per flow
+
+
+def rpc_lines(report: RpcReport) -> list[tuple[str, str]]:
+    """``(style, line)`` pairs: a profiler's summary per flow (or root operation)."""
+    from pruner.render.common import ms_text, rpc_budget_text
+
+    out: list[tuple[str, str]] = []
+    what = "flow" if report.manifest else "root operation"
+    out.append(("bold", f"pruner rpc: {report.traces:,} trace(s), {report.spans:,} span(s) "
+                        f"from {plural(report.files, 'file', 'files')}; "
+                        f"{plural(len(report.entries), what, what + 's')}"))
+    for e in report.entries:
+        p, cp = e.profile, e.profile.critical_path
+        out.append(("", ""))
+        label = "flow" if e.flow else "root"
+        crit = " (critical)" if e.flow and e.critical else ""
+        out.append(("bold", f"{label} {clean(e.name)}{crit}: {p.traces:,} trace(s)"))
+        if e.flow:
+            out.append(("dim", f"  roots: {clean(', '.join(p.roots))}"))
+        out.append(("", f"  RPCs per request  p50 {p.rpcs.p50:,}  p99 {p.rpcs.p99:,}  "
+                        f"max {p.rpcs.max:,}   call depth {p.depth}   latency p50 "
+                        f"{ms_text(p.latency_ms.p50)}  p99 {ms_text(p.latency_ms.p99)}"))
+        budget = rpc_budget_text(e)
+        if budget:
+            out.append(("red" if e.over else "green", f"  budget: {budget}"))
+        if cp.path:
+            out.append(("", f"  critical path: {cp.traces:,} of {p.traces:,} trace(s), "
+                            f"p50 {ms_text(cp.duration_ms_p50)}"
+                            + (f" ({cp.distinct:,} distinct paths)" if cp.distinct > 1 else "")))
+            out.append(("dim", f"    {'self (mean)':>12}  {'slack (mean)':>12}  span"))
+            for i, step in enumerate(cp.steps[:RPC_PATH_ROWS]):
+                slack = ms_text(step.slack_ms) if step.slack_ms is not None else ""
+                out.append(("", f"    {ms_text(step.self_ms):>12}  {slack:>12}  "
+                                f"{'  ' * min(i, MAX_INDENT)}{clean(step.node)}"))
+            if p.capped:
+                out.append(("dim", "    (more distinct critical paths than pruner counts per "
+                                   "root: those first seen later are left out)"))
+            rest = len(cp.path) - min(len(cp.steps), RPC_PATH_ROWS)
+            if rest > 0:
+                out.append(("dim", f"    ... {rest} more step(s)"))
+        if p.callees:
+            top = ", ".join(f"{clean(s)} {n:,.1f}" for s, n in p.callees[:8])
+            out.append(("", f"  RPCs per request by callee service: {top}"
+                            + (f" and {len(p.callees) - 8} more" if len(p.callees) > 8 else "")))
+        if p.groups:
+            out.append(("", f"  batching candidates (>= {report.min_calls} calls from one "
+                            f"parent span to one operation):"))
+            out.append(("dim", f"    {'saved p50':>12}  {'calls':>6}  {'traces':>6}  "
+                               f"{'kind':<10}  caller -> callee"))
+            for g in p.groups[:RPC_GROUP_ROWS]:
+                kind = "sequential" if g.sequential else "parallel"
+                out.append(("yellow" if g.sequential else "",
+                            f"    {ms_text(g.saved_ms):>12}  {g.calls:>6,}  {g.traces:>6,}  "
+                            f"{kind:<10}  {clean(g.caller)} -> {clean(g.callee)}"))
+            if len(p.groups) > RPC_GROUP_ROWS:
+                out.append(("dim", f"    ... {len(p.groups) - RPC_GROUP_ROWS} more group(s)"))
+        else:
+            out.append(("dim", f"  no batching candidates (>= {report.min_calls} calls from "
+                               "one parent span to one operation)"))
+    if report.unseen:
+        out.append(("", ""))
+        out.append(("yellow", f"flows with a budget but no traces: "
+                              f"{clean(name_list(report.unseen))}"))
+    if report.warnings:
+        out.append(("", ""))
+        more = f" (and {report.more_warnings:,} more)" if report.more_warnings else ""
+        out.append(("yellow", f"{plural(len(report.warnings), 'warning', 'warnings')}{more}:"))
+        for w in report.warnings:
+            out.append(("yellow", f"  {clean(w)}"))
+    if report.fail_on != "never":
+        out.append(("", ""))
+        if report.passed:
+            out.append(("green", "Gate: PASS — every critical flow is within its budgets"))
+        else:
+            names = name_list([e.name for e in report.failing])
+            out.append(("red", f"Gate: FAIL — critical flows over budget: {clean(names)}"))
+    return out
+
+
+@render.register
+def _(report: RpcReport, color: bool = False) -> str:
+    return _painted(rpc_lines(report), color)

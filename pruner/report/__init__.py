@@ -19,6 +19,7 @@ _EXPORTS = {
     "diff": ("DiffReport", "FlowDiff", "diff_report"),
     "drift": ("DriftReport", "drift_report"),
     "availability": ("AvailabilityReport", "availability_report"),
+    "rpc": ("RPC_FAIL_ON", "FlowRpc", "RpcReport", "rpc_report"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 

@@ -1,0 +1,152 @@
+"""`pruner rpc` end to end: formats, flows and budgets from a manifest, the gate, and bad
+input (exit 2 with file:line, or a warning naming file and trace; never a traceback)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pruner.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+PRESERVE = ROOT / "tests/corpus/train-ticket/zipkin-v1-traces/case1-success-preserve.json"
+
+
+def run(*args):
+    r = CliRunner().invoke(main, [str(a) for a in args])
+    assert "Traceback" not in r.output, r.output
+    return r
+
+
+def z(sid, parent, service, name, ts, dur, kind="SERVER", trace="1"):
+    s = {"traceId": trace, "id": sid, "name": name, "kind": kind, "timestamp": ts,
+         "duration": dur, "localEndpoint": {"serviceName": service}}
+    if parent is not None:
+        s["parentId"] = parent
+    return s
+
+
+def story(n=12, trace="1"):
+    """web GET /feed calls store get n times, one after the other (1 ms each)."""
+    spans = [z("a", None, "web", "GET /feed", 1000, 100_000, trace=trace)]
+    spans += [z(f"b{i}", "a", "store", "get", 2000 + 1000 * i, 1000, trace=trace)
+              for i in range(n)]
+    return spans
+
+
+def write(tmp_path, spans, name="t.json"):
+    p = tmp_path / name
+    p.write_text(json.dumps(spans))
+    return p
+
+
+def test_json_is_spec_14_exactly(tmp_path):
+    r = run("rpc", write(tmp_path, story()), "--format", "json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out == {"flows": {"web:GET /feed": {
+        "traces": 1, "rpcs": {"p50": 12, "p99": 12, "max": 12}, "depth": 1,
+        "critical_path": {"path": ["web:GET /feed", "store:get"], "duration_ms_p50": 100.0},
+        "groups": [{"caller": "web:GET /feed", "callee": "store:get", "calls": 12,
+                    "traces": 1, "sequential": True, "saved_ms": 11.0}]}}}
+
+
+def test_min_calls_hides_smaller_groups(tmp_path):
+    r = run("rpc", write(tmp_path, story()), "--format", "json", "--min-calls", "13")
+    assert json.loads(r.output)["flows"]["web:GET /feed"]["groups"] == []
+
+
+def test_text_reads_like_a_profile(tmp_path):
+    r = run("rpc", write(tmp_path, story()))
+    assert r.exit_code == 0
+    assert "RPCs per request  p50 12  p99 12  max 12" in r.output
+    assert "11.00 ms      12       1  sequential  web:GET /feed -> store:get" in r.output
+
+
+def test_flows_from_a_manifest_and_the_budget_gate(tmp_path):
+    traces = write(tmp_path, story())
+    m = tmp_path / "m.yaml"
+    m.write_text("services:\n  web:\n    operations:\n      GET-/feed:\n  store:\n"
+                 "flows:\n  feed:\n    requires: [web:GET-/feed]\n    rpc_budget: 10\n"
+                 "    latency_budget_ms: 500\n  quiet:\n    critical: false\n"
+                 "    requires: [store]\n    rpc_budget: 3\n")
+    r = run("rpc", traces, "--manifest", m, "--format", "json")
+    assert r.exit_code == 0 and list(json.loads(r.output)["flows"]) == ["feed"]
+    r = run("rpc", traces, "--manifest", m, "--fail-on", "over-budget")
+    assert r.exit_code == 1, r.output
+    assert "RPCs p99 12 vs rpc_budget 10: OVER" in r.output
+    assert "Gate: FAIL — critical flows over budget: feed" in r.output
+    assert "flows with a budget but no traces: quiet" in r.output
+    md = run("rpc", traces, "--manifest", m, "--fail-on", "over-budget", "--format", "markdown")
+    assert md.exit_code == 1 and "❌ RPCs p99 12 vs rpc\\_budget 10: OVER" in md.output
+    sarif = json.loads(run("rpc", traces, "--manifest", m, "--fail-on", "over-budget",
+                           "--format", "sarif").output)
+    results = sarif["runs"][0]["results"]
+    over = [x for x in results if x["ruleId"] == "PRUNER017"]
+    assert over[0]["level"] == "error"
+    assert over[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 7
+    assert any(x["ruleId"] == "PRUNER018" for x in results)
+    m.write_text(m.read_text().replace("rpc_budget: 10", "rpc_budget: 12"))
+    assert run("rpc", traces, "--manifest", m, "--fail-on", "over-budget").exit_code == 0
+
+
+def test_train_ticket_names_preserves_repeated_calls():
+    r = run("rpc", PRESERVE, "--min-calls", "2", "--format", "json")
+    flow = json.loads(r.output)["flows"]["ts-preserve-service:http:/preserve"]
+    assert flow["rpcs"]["max"] == 78
+    top = flow["groups"][0]
+    assert (top["caller"], top["callee"], top["calls"], top["sequential"]) == (
+        "ts-travel-service:http:/travel/gettripalldetailinfo/",
+        "ts-ticketinfo-service:http:/ticketinfo/queryforstationid", 8, True)
+
+
+# -- bad input ------------------------------------------------------------------------
+
+def test_malformed_json_is_exit_2_with_file_and_line(tmp_path):
+    p = tmp_path / "bad.json"
+    p.write_text('[{"traceId": "1", "id": "a"},\n{"traceId": ')
+    r = run("rpc", p)
+    assert r.exit_code == 2 and f"{p}:2" in r.output
+
+
+def test_type_confusion_is_exit_2(tmp_path):
+    for bad in ({"traceId": ["x"], "id": "a"}, 5, "spans", [[1, 2]]):
+        r = run("rpc", write(tmp_path, [bad] if not isinstance(bad, list) else bad))
+        assert r.exit_code == 2, (bad, r.output)
+        assert r.output.count("\n") == 1
+
+
+def test_cycles_missing_parents_and_backwards_spans_are_warnings(tmp_path):
+    spans = story()
+    spans += [z("c1", "c2", "x", "loop", 1, 1), z("c2", "c1", "x", "loop", 1, 1)]
+    spans += [z("o", "nowhere", "y", "orphan", 5000, 10)]
+    spans.append(z("w", "a", "z", "rewind", 9000, -5))  # negative duration
+    p = write(tmp_path, spans)
+    r = run("rpc", p)
+    assert r.exit_code == 0
+    assert f"{p}: trace 1: 2 span(s) in a cycle of parent ids (first: span c1)" in r.output
+    assert "span o names nowhere" in r.output
+
+
+def test_a_trace_larger_than_the_window_is_left_out_with_a_warning(tmp_path):
+    big = [z("r", None, "web", "GET /", 0, 10, trace="big")]
+    big += [z(f"s{i}", "r", "db", "q", i, 1, trace="big") for i in range(1, 1500)]
+    p = write(tmp_path, big + story(trace="small"))
+    r = run("rpc", p, "--window", "1000", "--format", "json")
+    assert r.exit_code == 0
+    assert list(json.loads(r.stdout)["flows"]) == ["web:GET /feed"]
+    assert f"{p}: trace big: more than 1,000 spans (the --window); left out" in r.stderr
+
+
+def test_no_such_file_is_exit_2(tmp_path):
+    r = run("rpc", tmp_path / "missing.json")
+    assert r.exit_code == 2 and "no such file" in r.output
+
+
+def test_no_trace_at_all_is_exit_2_after_the_warnings(tmp_path):
+    r = run("rpc", write(tmp_path, [z("c1", "c2", "x", "loop", 1, 1),
+                                    z("c2", "c1", "x", "loop", 1, 1)]))
+    assert r.exit_code == 2
+    assert "cycle of parent ids" in r.output and "nothing to report" in r.output
