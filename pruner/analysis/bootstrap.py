@@ -32,10 +32,13 @@ that hold each other up through runtime items serve together, while the ``+ 1``
 keeps a start-up cycle from holding itself up. The solution is computed one
 strongly connected component of the hard dependency graph at a time,
 dependencies first (iterative Tarjan): a service in no cycle costs the size of its
-items; a cycle is solved locally, value by value, each value with a greatest
-fixpoint (who can serve together) over the component only. The whole is linear in
-the manifest for acyclic parts and for cycles of single items; a cycle of groups
-costs its size times the number of distinct values it sees.
+items; a cycle is solved locally, value by value, driven by events (a member that
+becomes available is counted once for the items naming it; a node starts when its
+last start-up item is met), each value with a greatest fixpoint (who can serve
+together) sought only among the started nodes that could serve and reach something
+new at that value. The whole is linear in the manifest for acyclic parts, for hard
+rings and for rings started in staggered waves; a component where many nodes keep
+almost serving can cost its size per value (bounded by the command's time budget).
 
 Times (``start_seconds``) use the same equations with ``g(s) >= start(s) +
 start_seconds(s)`` and ``start(s) = max ...`` (no ``+ 1``): a service starts the
