@@ -51,7 +51,8 @@ def test_import_jaeger_and_notes_on_stderr(tmp_path):
     assert run("validate", out).exit_code == 0
     doc = yaml.safe_load(out.read_text())
     assert doc["services"]["frontend"]["depends_on"][0] == {
-        "service": "cartservice", "startup": False, "note": "observed by Jaeger: 13 calls"}
+        "service": "cartservice", "startup": False, "note": "observed by Jaeger: 13 calls",
+        "evidence": ["jaeger 13 calls"]}
 
 
 def test_existing_output_is_refused_without_force(tmp_path):

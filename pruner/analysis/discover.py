@@ -217,6 +217,8 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1,
         first = by_id.get(s.span_id)
         if first is None:
             by_id[s.span_id] = s
+            if s.span_id.endswith("#server"):
+                shared = True  # a reader split one record into both sides (Zipkin v1, v2 shared)
             continue
         shared = True
         if s.kind in (SERVER, CONSUMER) and first.kind in (CLIENT, PRODUCER):

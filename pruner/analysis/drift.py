@@ -32,9 +32,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pruner.analysis.evidence import INFERRED, OBSERVED, UNVERIFIED, strongest
 from pruner.analysis.lint import reached
 from pruner.errors import Location
-from pruner.model import SINGLE, Manifest, split_operation
+from pruner.model import EVIDENCE_SOURCES, SINGLE, Item, Manifest, split_operation
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
@@ -45,6 +46,9 @@ __all__ = [
     "Observation",
     "Undeclared",
     "Stale",
+    "NotObserved",
+    "not_observed_reason",
+    "confirmed_evidence",
     "UncoveredTraffic",
     "Drift",
     "DriftGate",
@@ -76,6 +80,8 @@ class ObservedEdge:
     target: str
     calls: int | None = None
     evidence: str | None = None
+    #: the evidence entry the observation gives (``traces 97 calls, A..B``), if any
+    proof: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,37 @@ class Stale:
 
 
 @dataclass(frozen=True, slots=True)
+class NotObserved(Stale):
+    """A declared dependency never observed, that a deployment file or catalogue states
+    (its evidence is inferred or unverified): not stale, since there are legitimate
+    reasons for traces never to show it; ``why`` names the likeliest, ``evidence`` says
+    what states it. (Shaped like :class:`Stale`; :attr:`Drift.stale` never holds one.)"""
+
+    why: str = ""
+    evidence: str = ""
+
+
+def not_observed_reason(item: Item) -> str:
+    """Why a declared, never-observed item may still be legitimate (see :class:`NotObserved`).
+
+    >>> from pruner.model import Evidence, SINGLE
+    >>> start = Evidence("compose", "f:3 depends_on")
+    >>> not_observed_reason(Item(SINGLE, ("db",), evidence=(start,)))
+    'a Compose start-order edge (depends_on): it may be needed only at start-up'
+    """
+    sources = sorted({e.source for e in item.evidence})
+    detail = " ".join(e.detail or "" for e in item.evidence)
+    if "compose" in sources and "depends_on" in detail:
+        return "a Compose start-order edge (depends_on): it may be needed only at start-up"
+    if item.soft:
+        return "soft (telemetry, or an optional call): it may simply not be traced"
+    if "address-book" in sources:
+        return "a candidate from an address book: the code may never call it"
+    return (f"stated by {', '.join(sources)}: a rare path, or a side that is not traced "
+            "or sampled")
+
+
+@dataclass(frozen=True, slots=True)
 class UncoveredTraffic:
     """A declared service no flow reaches that is active in the observation."""
 
@@ -163,6 +200,8 @@ class Drift:
     observed_edges: int
     matched: int
     undeclared_flows: tuple[UndeclaredFlow, ...] = ()
+    #: declared, never observed, stated by a deployment file or catalogue: not stale
+    not_observed: tuple[NotObserved, ...] = ()
 
     @property
     def undeclared_critical(self) -> tuple[Undeclared, ...]:
@@ -210,14 +249,18 @@ def observation_from_document(
             owners.append((f"{name}:{op}", (body or {}).get("depends_on", ())))
     for name, items in owners:
         for item in items or ():
+            proof = None
             if isinstance(item, str):
                 members, note = [item], None
             else:
                 members = item.get("any_of") or item.get("of") or [item.get("service")]
                 note = item.get("note")
+                entries = item.get("evidence")
+                entries = entries if isinstance(entries, list) else [entries]
+                proof = next((e for e in entries if isinstance(e, str)), None)
             for member in members:
                 if member is not None and member != name:
-                    found[(name, member)] = ObservedEdge(name, member, _calls(note), note)
+                    found[(name, member)] = ObservedEdge(name, member, _calls(note), note, proof)
     names = {n for n, _ in owners} | {n for pair in found for n in pair}
     entries = {}
     for flow in (document.get("flows") or {}).values():
@@ -251,15 +294,17 @@ def observation_from_manifest(
     >>> from pruner.model import Item, Service
     >>> m = Manifest.from_lists([Service("a", (Item(SINGLE, ("b",), note="x"),)), Service("b")])
     >>> observation_from_manifest(m).edges
-    (ObservedEdge(source='a', target='b', calls=None, evidence='x'),)
+    (ObservedEdge(source='a', target='b', calls=None, evidence='x', proof=None),)
     """
     found: dict[tuple[str, str], ObservedEdge] = {}
     for name, svc in manifest.nodes.items():
         for item in svc.own_items:  # an operation's hard item on its service is no call
             for member in item.members:
                 if (name, member) not in found:
+                    proof = next((e.describe() for e in item.evidence
+                                  if e.strength == OBSERVED), None)
                     found[(name, member)] = ObservedEdge(name, member, _calls(item.note),
-                                                         item.note)
+                                                         item.note, proof)
     return Observation(kind, tuple(sources or manifest.sources), tuple(manifest.nodes),
                        tuple(found[k] for k in sorted(found)))
 
@@ -294,10 +339,49 @@ def merge_observations(observations: Iterable[Observation]) -> Observation:
             calls = None if old.calls is None and e.calls is None else (
                 (old.calls or 0) + (e.calls or 0))
             evidence = "; ".join(x for x in (old.evidence, e.evidence) if x) or None
-            edges[(e.source, e.target)] = ObservedEdge(e.source, e.target, calls, evidence)
+            proof = old.proof or e.proof
+            if calls is not None and proof and proof.startswith("traces "):
+                proof = f"traces {calls:,} calls"  # the sum over the sources merged
+            edges[(e.source, e.target)] = ObservedEdge(e.source, e.target, calls, evidence,
+                                                       proof)
     return Observation("+".join(sorted(kinds)), tuple(sources), tuple(sorted(services)),
                        tuple(edges[k] for k in sorted(edges)), tuple(notes),
                        tuple(sorted(entries.items())))
+
+
+def confirmed_evidence(G: nx.DiGraph, observation: Observation) -> dict[tuple[str, str], str]:
+    """``(caller service, callee service)`` -> an evidence entry, for every observed call
+    that the manifest declares and the observation proves by traffic (traces, Jaeger,
+    servicegraph): what ``pruner drift --update`` records. Operations count as their
+    services; an edge the observation gives no evidence for gets ``traces N calls``.
+    """
+    manifest: Manifest = G.graph["manifest"]
+
+    def service(name: str) -> str:
+        node = manifest.nodes.get(name)
+        if node is not None:
+            return node.operation_of or name
+        owner, op = split_operation(name)
+        return owner if op is not None and owner in manifest.services else name
+
+    declared: set[tuple[str, str]] = set()
+    for name, node in manifest.nodes.items():
+        for item in node.own_items:
+            declared.update((service(name), service(m)) for m in item.members)
+    out: dict[tuple[str, str], str] = {}
+    for e in observation.edges:
+        key = (service(e.source), service(e.target))
+        if key not in declared or key[0] == key[1]:
+            continue
+        proof = e.proof
+        source = proof.split(" ", 1)[0].rstrip(":") if proof else None
+        if source is None or EVIDENCE_SOURCES.get(source) != OBSERVED:
+            if observation.kind not in ("zipkin", "jaeger", "otlp", "servicegraph") and \
+                    "+" not in observation.kind:
+                continue
+            proof = f"traces {e.calls:,} calls" if e.calls is not None else "traces"
+        out.setdefault(key, proof)
+    return dict(sorted(out.items()))
 
 
 def _critical_reach(G: nx.DiGraph, callers: set[str]) -> dict[str, tuple[str, ...]]:
@@ -363,6 +447,7 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
     undeclared.sort(key=lambda u: (not u.under_critical_flow, u.source, u.target))
 
     stale, unjudged, matched = [], 0, 0
+    quiet: list[NotObserved] = []
     for source, target, data in G.edges(data=True):
         if ops is not None:
             verdict = ops.judge(source, target, data)
@@ -379,9 +464,15 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
             unjudged += 1
             continue
         item = manifest.nodes[source].depends_on[data["items"][0]]
+        if item.evidence and strongest(item.evidence) in (INFERRED, UNVERIFIED):
+            quiet.append(NotObserved(source, target, data["soft"], data["kind"] != SINGLE,
+                                     item.note, item.location, not_observed_reason(item),
+                                     "; ".join(e.describe() for e in item.evidence)))
+            continue
         stale.append(Stale(source, target, data["soft"], data["kind"] != SINGLE, item.note,
                            item.location))
     stale.sort(key=lambda s: (s.source, s.target))
+    quiet.sort(key=lambda s: (s.source, s.target))
 
     callers_of: dict[str, list[str]] = {}
     callees_of: dict[str, list[str]] = {}
@@ -409,6 +500,7 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
         declared_edges=G.number_of_edges() if ops is None else ops.declared_edges,
         observed_edges=len(observed),
         matched=matched if ops is None else len(observed) - len(missing),
+        not_observed=tuple(quiet),
     )
 
 

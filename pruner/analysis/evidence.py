@@ -36,10 +36,12 @@ References
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from pruner.errors import Problem
 from pruner.model import (
     DECLARED,
     INFERRED,
@@ -75,7 +77,10 @@ __all__ = [
     "store_tags",
     "unused_warning",
     "worth_warning",
+    "verdict_warnings",
+    "evidence_problems",
     "unverified_links",
+    "unix_time",
 ]
 
 UNKNOWN = "unknown"
@@ -288,7 +293,76 @@ def worth_warning(manifest: Manifest, of: Iterable[str] | None = None) -> tuple[
     return tuple(u for u in unused(manifest, of) if u.kind or u.basis != DECLARED)
 
 
+def verdict_warnings(manifest: Manifest, services: Iterable[str] | None = None,
+                     path: str = "MANIFEST") -> tuple[str, ...]:
+    """One warning per service among ``services`` (default: all) that a verdict would
+    call prunable, or harmless to switch off, on no evidence: data stores and brokers
+    nothing depends on, and any service whose basis is ``unknown`` or ``unverified``.
+    Sorted by service.
+
+    >>> m = Manifest.from_lists([Service("cache", tags=("datastore", "memcached"),
+    ...                                  evidence=(Evidence("compose"),))])
+    >>> verdict_warnings(m, path="m.yaml")[0].split(":")[0]
+    'nothing depends on cache, a memcached data store'
+    """
+    return tuple(text for _, text in _warnings(manifest, services, path))
+
+
+def _warnings(manifest: Manifest, services: Iterable[str] | None,
+              path: str) -> list[tuple[str, str]]:
+    names = set(manifest.services) if services is None else set(services) & set(
+        manifest.services)
+    deps = dependents(manifest)
+    bases = basis(manifest, deps)
+    out = []
+    others: list[str] = []  # services (not stores) nothing depends on, known only by import
+    for name in sorted(names):
+        kind = store_kind(manifest.services[name])
+        if not deps.get(name):
+            if kind:
+                out.append((name, unused_warning(Unused(name, kind, bases[name]), path)))
+            elif bases[name] != DECLARED:
+                others.append(name)
+        elif bases[name] == UNVERIFIED:
+            what = f" ({kind})" if kind else ""
+            out.append((name, f"only unverified sources (an address book) say who uses "
+                              f"{name}{what}: its verdicts rest on candidates; traces will "
+                              f"tell: `pruner drift {path} TRACES`"))
+    if len(others) == 1:
+        out.append((others[0], unused_warning(Unused(others[0], None, bases[others[0]]), path)))
+    elif others:
+        shown = ", ".join(others[:20]) + (f" and {len(others) - 20} more"
+                                          if len(others) > 20 else "")
+        out.append((others[0], f"nothing depends on {len(others)} services known only from "
+                               f"an import: {shown}: missing edges or unused? nothing is known "
+                               f"about who uses them; traces will tell: "
+                               f"`pruner drift {path} TRACES`"))
+    return out
+
+
+def evidence_problems(manifest: Manifest, path: str = "MANIFEST") -> list[Problem]:
+    """:func:`verdict_warnings` for every service, as ``pruner validate`` warnings at each
+    service's definition."""
+    return [Problem(manifest.services[name].location, text, "warning")
+            for name, text in _warnings(manifest, None, path)]
+
+
 def unverified_links(items: Iterable[Item]) -> tuple[Item, ...]:
     """The items among ``items`` that rest only on unverified evidence (an address book):
     an explanation chain through one marks the link ``(unverified)``."""
     return tuple(i for i in items if i.evidence and item_basis(i) == UNVERIFIED)
+
+
+def unix_time(ns: int | None) -> str | None:
+    """A span start (Unix nanoseconds) as RFC 3339 UTC text, to the second.
+
+    >>> unix_time(1_764_547_200_000_000_000), unix_time(0), unix_time(None)
+    ('2025-12-01T00:00:00Z', None, None)
+    """
+    if not ns or ns < 0:
+        return None
+    try:
+        t = datetime.datetime.fromtimestamp(ns // 1_000_000_000, datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -41,8 +41,10 @@ def validate(path: str, fmt: str, strict: bool, time_budget: float) -> None:
 
     result, G = load_graph(path)
     from pruner.analysis.availability import extra_nine  # validate only: check starts lighter
+    from pruner.analysis.evidence import evidence_problems
 
-    warnings = list(result.warnings) + lint(G) + extra_nine(G)
+    warnings = (list(result.warnings) + lint(G) + extra_nine(G)
+                + evidence_problems(G.graph["manifest"], path))
     report = validate_report(G, warnings, source=path)
     emit_report(report, fmt, None)
     if strict and warnings:

@@ -101,7 +101,7 @@ def refuse_clobbering(output: str, inputs: list[str]) -> None:
             continue
 
 
-def emit(data: str | bytes, output: str | None) -> None:
+def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None) -> None:
     """Print ``data``, or write it to ``output``.
 
     ``None`` and ``-`` mean standard output. A regular file (or a new one) is written
@@ -110,7 +110,9 @@ def emit(data: str | bytes, output: str | None) -> None:
     its target gets the content, the link stays. A device or FIFO is opened and written
     directly, never replaced. Writing over a file the command reads is refused
     (:func:`refuse_clobbering`). Text is written as UTF-8 with ``\n`` line ends; bytes
-    (PNG) as they are.
+    (PNG) as they are. ``rewriting`` names the one input the command means to rewrite
+    in place (``drift --update`` records evidence in its manifest); the others stay
+    protected.
     """
     if output is None or output == "-":
         if isinstance(data, bytes):
@@ -120,7 +122,10 @@ def emit(data: str | bytes, output: str | None) -> None:
         return
     if isinstance(data, str):
         data = data.encode("utf-8")
-    refuse_clobbering(output, command_inputs())
+    inputs = command_inputs()
+    if rewriting is not None and rewriting in inputs:
+        inputs.remove(rewriting)  # once: also named as another input, it stays protected
+    refuse_clobbering(output, inputs)
     try:
         mode = os.stat(output).st_mode  # through links: what would be written
     except FileNotFoundError:

@@ -216,11 +216,15 @@ def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, win
               show_default=True,
               help="Which finding fails the gate: undeclared calls whose caller a critical flow "
                    "reaches, any undeclared call, or never.")
+@click.option("--update", is_flag=True,
+              help="Record the observed evidence (traces, calls, window) on the items of "
+                   "MANIFEST (one file) that the observation confirms, keeping every hand edit.")
 @_window_options_on
 @format_option()
 @output_option
 def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on: str,
-          since: int | None, until: int | None, fmt: str, output: str | None) -> None:
+          since: int | None, until: int | None, fmt: str, output: str | None,
+          update: bool) -> None:
     """Compare the dependencies MANIFEST declares with those OBSERVED.
 
     OBSERVED: Zipkin spans, Jaeger /api/dependencies JSON, another manifest, or what
@@ -228,11 +232,27 @@ def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on:
     store (clickhouse://..., chdb:PATH, Parquet files), as for `pruner discover`. Reports
     undeclared dependencies (observed calls the manifest lacks), stale declarations
     (declared, never observed), services observed but not declared, and services no
-    flow reaches that still receive traffic. Exit 1 when the gate fails (by default:
-    an undeclared call starts at a service a critical flow reaches).
+    flow reaches that still receive traffic. Declared edges that a deployment file states
+    and traffic never shows are "not observed" (start-up only, telemetry, a rare path),
+    not stale. With --update, the evidence of every declared edge the observation
+    confirms is recorded in MANIFEST. Exit 1 when the gate fails (by default: an
+    undeclared call starts at a service a critical flow reaches).
     """
+    if update and (Path(manifest).is_dir() or manifest == "-"):
+        raise InputError(f"{manifest}: --update needs one manifest file, not a folder")
     _, G = load_graph(manifest)
     observation = observe(observed, observed_kind, since=since, until=until)
     report = drift_report(G, observation, source=manifest, fail_on=fail_on)
+    if update:
+        from pruner.analysis.drift import confirmed_evidence
+        from pruner.importers.update import record_evidence
+
+        merged = record_evidence(_read_existing(manifest), confirmed_evidence(G, observation),
+                                 where=manifest)
+        load_sources([(manifest, merged.text)])  # what is written must still load
+        if merged.evidence:
+            emit(merged.text, manifest, rewriting=manifest)
+        click.echo(f"pruner: updated {neutral(manifest)}: evidence recorded on "
+                   f"{len(merged.evidence)} item(s) the observation confirms", err=True)
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)

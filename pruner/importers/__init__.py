@@ -4,14 +4,16 @@ Each importer is a pure function ``sources -> ImportResult``: it reads the files
 folders) it is given, never writes, never prints. Malformed sources raise
 :class:`SourceError` with ``file:line`` where known.
 
->>> sorted(IMPORTERS)
-['backstage', 'compose', 'jaeger', 'k8s', 'openpsa', 'otlp', 'servicegraph', 'zipkin']
+>>> sorted(IMPORTERS)  # doctest: +NORMALIZE_WHITESPACE
+['address-book', 'backstage', 'compose', 'jaeger', 'k8s', 'openpsa', 'otlp', 'servicegraph',
+ 'zipkin']
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from pruner.importers.address_book import import_address_book
 from pruner.importers.backstage import import_backstage
 from pruner.importers.base import ImportResult, SourceError
 from pruner.importers.compose import import_compose
@@ -42,6 +44,7 @@ IMPORTERS: dict[str, Callable[[Sequence[str]], ImportResult]] = {
     "openpsa": import_openpsa,
     "otlp": import_otlp,
     "servicegraph": import_servicegraph,
+    "address-book": import_address_book,
 }
 
 

@@ -159,7 +159,7 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
         Unreadable or malformed files, entities without a name, or no Component or
         Resource found at all.
     """
-    b = ManifestBuilder()
+    b = ManifestBuilder("catalog")
     files = discover(sources, YAML_SUFFIXES, b.note)
 
     entities: dict[EntityRef, _Entity] = {}

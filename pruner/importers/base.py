@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pruner.analysis.evidence import store_tags
 from pruner.errors import InputError, display
 from pruner.loader import NAME_PATTERN
 
@@ -167,6 +168,7 @@ class _Edge:
     soft: bool
     notes: list[str]
     startup: bool = False  # the source says it is needed to start (spec §10)
+    evidence: list[str] = field(default_factory=list)  # entries in text form
 
 
 @dataclass
@@ -176,6 +178,8 @@ class _Service:
     system: str | None = None
     tags: list[str] = field(default_factory=list)
     operations: dict[str, str | None] = field(default_factory=dict)  # spec §8
+    evidence: list[str] = field(default_factory=list)  # entries in text form
+    image: str | None = None  # the container image, when the source names one
 
 
 class ManifestBuilder:
@@ -183,10 +187,15 @@ class ManifestBuilder:
 
     Names given to :meth:`add_service` and :meth:`add_edge` must already be valid
     (see :meth:`name`). Edge targets that were never added as services become stub
-    services tagged ``external`` with a note, so the document always validates.
+    services marked ``external: true`` (and tagged ``external``) with a note, so the
+    document always validates; edges to them are soft (the deployment that names them
+    runs without them). ``evidence``, when given, is the evidence every service and
+    edge gets unless it brings its own (``"compose"``: docs/manifest.md, "Evidence");
+    data stores and brokers are tagged from their image, else their name.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, evidence: str | None = None) -> None:
+        self._evidence = evidence
         self._services: dict[str, _Service] = {}
         self._edges: dict[str, dict[Target, _Edge]] = {}
         self._notes: list[str] = []
@@ -239,15 +248,21 @@ class ManifestBuilder:
         owner: str | None = None,
         system: str | None = None,
         tags: Iterable[str] = (),
+        evidence: Iterable[str] = (),
+        image: str | None = None,
     ) -> None:
         """Add a service, or fill in fields a previous call left empty."""
         svc = self._services.setdefault(name, _Service())
         svc.description = svc.description or (description or None)
         svc.owner = svc.owner or (owner or None)
         svc.system = svc.system or (system or None)
+        svc.image = svc.image or (image or None)
         for t in tags:
             if t not in svc.tags:
                 svc.tags.append(t)
+        for e in evidence:
+            if e not in svc.evidence:
+                svc.evidence.append(e)
 
     def add_operation(self, service: str, operation: str, *, description: str | None = None
                       ) -> str:
@@ -260,7 +275,7 @@ class ManifestBuilder:
         return f"{service}:{operation}"
 
     def add_edge(self, source: str, target: Target, *, note: str, soft: bool = False,
-                 startup: bool = False) -> None:
+                 startup: bool = False, evidence: Iterable[str] = ()) -> None:
         """Record that ``source`` depends on ``target``; repeated edges merge their notes.
 
         An edge is soft only if every statement of it is soft, and needed to start
@@ -280,12 +295,15 @@ class ManifestBuilder:
         edges = self._edges.setdefault(source, {})
         edge = edges.get(target)
         if edge is None:
-            edges[target] = _Edge(soft=soft, notes=[note], startup=startup)
+            edge = edges[target] = _Edge(soft=soft, notes=[note], startup=startup)
         else:
             edge.soft = edge.soft and soft
             edge.startup = edge.startup or startup
             if note not in edge.notes:
                 edge.notes.append(note)
+        for e in evidence:
+            if e not in edge.evidence:
+                edge.evidence.append(e)
 
     # -- result ------------------------------------------------------------------------
     def build(self, *, what_states_edges: str) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -309,6 +327,7 @@ class ManifestBuilder:
                 for m in members:
                     if m not in self._services and m not in declared:
                         referrers.setdefault(m, []).append(src)
+        stubs = set(referrers)
         for missing in sorted(referrers):
             who = sorted(set(referrers[missing]))
             self.add_service(
@@ -318,9 +337,16 @@ class ManifestBuilder:
             )
             self.note(
                 f"{display(missing)} is referenced by {', '.join(who)} but not defined in the "
-                "imported sources (not deployed here?): added as a stub service tagged "
-                "'external'"
+                "imported sources (not deployed here?): added as a stub service, external: "
+                "true, and the edges to it are soft (what is deployed here runs without it)"
             )
+        for edges in self._edges.values():
+            for target, edge in edges.items():
+                members = (target,) if isinstance(target, str) else target[1]
+                if not edge.soft and all(m in stubs for m in members):
+                    edge.soft = True
+                    edge.notes.append("soft: not deployed with the rest, so what is deployed "
+                                      "runs without it")
         if self._self_refs:
             self.note(
                 f"dropped {len(self._self_refs)} self-reference(s) (a service may not depend "
@@ -367,8 +393,18 @@ class ManifestBuilder:
                 out["owner"] = svc.owner
             if svc.system:
                 out["system"] = svc.system
-            if svc.tags:
-                out["tags"] = sorted(svc.tags)
+            tags = set(svc.tags)
+            if name not in stubs:
+                image = svc.image or _image_in(svc.description)
+                tags.update(store_tags(image, name) if not is_telemetry(name, svc.description)
+                            else ())
+            if tags:
+                out["tags"] = sorted(tags)
+            if name in stubs:
+                out["external"] = True
+            evidence = svc.evidence or ([self._evidence] if self._evidence else [])
+            if evidence and name not in stubs:
+                out["evidence"] = list(evidence)
             deps = self._edges.get(name, {})
             if deps:
                 items = []
@@ -384,6 +420,9 @@ class ManifestBuilder:
                     elif not edge.startup:
                         item["startup"] = False
                     item["note"] = "; ".join(edge.notes)
+                    evidence = edge.evidence or ([self._evidence] if self._evidence else [])
+                    if evidence:
+                        item["evidence"] = list(evidence)
                     items.append(item)
                 out["depends_on"] = items
             if svc.operations:
@@ -393,6 +432,18 @@ class ManifestBuilder:
                 }
             services[name] = out
         return {"version": 1, "services": services}, tuple(self._notes)
+
+
+def _image_in(description: str | None) -> str | None:
+    """The image an importer's description names (``...; image redis:6.2``), if any.
+
+    >>> _image_in("Compose service cache; image redis:6.2-alpine")
+    'redis:6.2-alpine'
+    """
+    if not description or "image " not in description:
+        return None
+    words = description.split("image ", 1)[1].split()
+    return words[0].rstrip(",;)") if words else None
 
 
 def _target_key(target: Target) -> tuple[str, ...]:

@@ -150,7 +150,8 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         where.setdefault(name, []).append(f.short(line))
         image = spec.get("image")
         desc = f"Compose service {name}" + (f"; image {image}" if isinstance(image, str) else "")
-        b.add_service(n, description=desc)
+        b.add_service(n, description=desc, evidence=[f"compose {f.short(line)}"],
+                      image=image if isinstance(image, str) else None)
     for name, places in where.items():
         if len(places) > 1:
             b.note(
@@ -191,7 +192,8 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         ) -> None:
             t = node.get(target_raw) or b.name(target_raw, at)
             if t:
-                b.add_edge(src, t, note=f"{note} ({at})", soft=soft, startup=startup)
+                b.add_edge(src, t, note=f"{note} ({at})", soft=soft, startup=startup,
+                           evidence=[f"compose {at} {note.split(' ', 1)[0]}"])
 
         dep = spec.get("depends_on")
         if isinstance(dep, list):

@@ -89,7 +89,7 @@ def import_jaeger(sources: Sequence[str]) -> ImportResult:
     SourceError
         Unreadable or malformed files, or links of the wrong shape.
     """
-    b = ManifestBuilder()
+    b = ManifestBuilder("jaeger")
     files = discover(sources, JSON_SUFFIXES, b.note)
     if files and all(_holds_traces(f) for f in files):
         from pruner.importers.traces import discover_sources  # traces build on this module
@@ -137,7 +137,9 @@ def import_jaeger(sources: Sequence[str]) -> ImportResult:
             note = "observed by Jaeger (call count not stated)"
         else:
             note = f"observed by Jaeger: {n} call{'s' if n != 1 else ''}"
-        b.add_edge(p, c, note=note)
+        b.add_edge(p, c, note=note,
+                   evidence=["jaeger" if (p, c) in unknown_counts and not n
+                             else f"jaeger {n:,} calls"])
     return as_result(b, "jaeger", sources, "dependency links")
 
 

@@ -409,7 +409,10 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
             desc += "; Service " + ", ".join(sorted(set(exposed[id(w)])))
         else:
             desc += "; no Service selects it"
-        b.add_service(w.node, description=desc)
+        images = [c.get("image") for c in (w.pod_spec.get("containers") or [])
+                  if isinstance(c, dict) and isinstance(c.get("image"), str)]
+        b.add_service(w.node, description=desc, evidence=[f"k8s {w.file.short(w.line)}"],
+                      image=images[0] if len(images) == 1 else None)
     for s in orphans:
         if not s.node:
             continue
@@ -420,7 +423,8 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
             why = "its selector matches no imported workload"
         else:
             why = "no selector (endpoints managed outside Kubernetes)"
-        b.add_service(s.node, description=f"Kubernetes Service {s.name}: {why}")
+        b.add_service(s.node, description=f"Kubernetes Service {s.name}: {why}",
+                      evidence=[f"k8s {s.file.short(s.line)}"])
 
     targets: dict[int, Target] = {}
     for s in services:
@@ -443,7 +447,8 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
                 for target, svc_name in _waited_on(value, resolver, w.namespace):
                     note = f"init container waits on Service {svc_name} ({where}; " \
                            f"{w.file.short(line)})"
-                    b.add_edge(w.node, target, note=note, startup=True)
+                    b.add_edge(w.node, target, note=note, startup=True,
+                               evidence=[f"k8s {w.file.short(line)} init container"])
                 continue
             loose = is_address_name(var)
             for ref in parse_host_refs(value):
@@ -457,12 +462,14 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
                     note = origin
                     if isinstance(target, tuple):
                         note += f"; Service {svc_name} selects {', '.join(target[1])}"
-                    b.add_edge(w.node, target, note=note, startup=startup)
+                    b.add_edge(w.node, target, note=note, startup=startup,
+                               evidence=[f"k8s {w.file.short(line)} env {var}"])
                 elif status == "missing":
                     stub = b.name(what, w.file.short(line))
                     if stub:
                         b.add_edge(w.node, stub, note=origin + "; no such Service imported",
-                                   startup=startup)
+                                   startup=startup,
+                                   evidence=[f"k8s {w.file.short(line)} env {var}"])
                 elif status == "unresolved":
                     b.note(
                         f"{w.file.short(line)}: {w.name} env {var}={display(value)} looks like an "
@@ -529,10 +536,11 @@ def _policy_edges(p: _Obj, workloads: list[_Obj], b: ManifestBuilder) -> None:
                     for o in others:
                         if o is w:
                             continue
+                        proof = [f"networkpolicy {p.file.short(line_of(peer, p.line))}"]
                         if direction == "egress":
-                            b.add_edge(w.node, o.node, note=note)
+                            b.add_edge(w.node, o.node, note=note, evidence=proof)
                         else:
-                            b.add_edge(o.node, w.node, note=note)
+                            b.add_edge(o.node, w.node, note=note, evidence=proof)
     if vague:
         b.note(f"{p.file.short(p.line)}: {what} has {vague} peer(s) that select no particular "
                "pods (ipBlock, a namespaceSelector alone, or {}): not read as dependencies")

@@ -98,7 +98,7 @@ def import_servicegraph(sources: Sequence[str]) -> ImportResult:
         Unreadable files, malformed sample lines (with ``file:line``), or no
         servicegraph series at all.
     """
-    b = ManifestBuilder()
+    b = ManifestBuilder("servicegraph")
     files = discover(sources, METRIC_SUFFIXES, b.note)
     requests: dict[tuple[str, str], float] = {}
     failed: dict[tuple[str, str], float] = {}
@@ -132,7 +132,7 @@ def import_servicegraph(sources: Sequence[str]) -> ImportResult:
         note = f"servicegraph: {int(n)} calls"
         if bad:
             note += f" ({int(bad)} failed)"
-        b.add_edge(c, s, note=note)
+        b.add_edge(c, s, note=note, evidence=[f"servicegraph {int(n):,} calls"])
     if entries:
         shown = ", ".join(f"{k} ({int(v)})" for k, v in sorted(entries.items())[:10])
         b.note(f"requests from outside (client 'user') reach {len(entries)} service(s): "

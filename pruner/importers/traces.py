@@ -29,6 +29,7 @@ from pruner.analysis.discover import (
     discover_flows,
     fallbacks,
 )
+from pruner.analysis.evidence import unix_time
 from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover
 from pruner.importers.base import ImportResult, SourceError, sanitize_name
 from pruner.importers.jaeger import jaeger_traces
@@ -39,7 +40,6 @@ from pruner.importers.zipkin import zipkin_spans
 __all__ = [
     "entry_points",
     "traces_evidence",
-    "unix_time",
     "TRACE_KINDS",
     "DEFAULT_WINDOW",
     "assemble",
@@ -249,23 +249,6 @@ def flow_name(service: str, operation: str) -> str:
     clean = re.sub(r"[^a-z0-9._@-]+", "-", raw).strip("-")
     clean = re.sub(r"-{2,}", "-", clean)
     return sanitize_name(clean) or "flow"
-
-
-def unix_time(ns: int | None) -> str | None:
-    """A span start (Unix nanoseconds) as RFC 3339 UTC text, to the second.
-
-    >>> unix_time(1_764_547_200_000_000_000), unix_time(0), unix_time(None)
-    ('2025-12-01T00:00:00Z', None, None)
-    """
-    if not ns or ns < 0:
-        return None
-    import datetime
-
-    try:
-        t = datetime.datetime.fromtimestamp(ns // 1_000_000_000, datetime.timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def traces_evidence(traces: int, of: int | None = None, calls: int | None = None,

@@ -40,6 +40,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pruner.analysis.discover import CLIENT, CONSUMER, INTERNAL, PRODUCER, SERVER, Span
+from pruner.analysis.evidence import unix_time
 from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover, iter_json_values
 from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result
 
@@ -96,6 +97,8 @@ class _Index:
         self.traces: set[str] = set()
         self.spans = 0
         self.without_service = 0
+        self.first: int | None = None  # earliest span timestamp (Zipkin: microseconds)
+        self.last: int | None = None
 
     def add(self, span: Any, f: SourceFile, line: int) -> None:
         if not isinstance(span, dict) or "traceId" not in span or "id" not in span:
@@ -110,6 +113,10 @@ class _Index:
         parent = _id(span.get("parentId"))
         self.spans += 1
         self.traces.add(trace)
+        ts = span.get("timestamp")
+        if isinstance(ts, int) and not isinstance(ts, bool) and ts > 0:
+            self.first = ts if self.first is None else min(self.first, ts)
+            self.last = ts if self.last is None else max(self.last, ts)
         caller = callee = local = None
         server = False
         if any(k in span for k in ("localEndpoint", "remoteEndpoint", "kind")):
@@ -234,7 +241,7 @@ def import_zipkin(sources: Sequence[str]) -> ImportResult:
     SourceError
         Unreadable or malformed files, or JSON that is not a list of spans or traces.
     """
-    b = ManifestBuilder()
+    b = ManifestBuilder("traces")
     files = discover(sources, JSON_SUFFIXES, b.note)
     idx = _Index(WINDOW)
     for f in files:
@@ -265,10 +272,15 @@ def import_zipkin(sources: Sequence[str]) -> ImportResult:
         )
     if idx.without_service:
         b.note(f"{idx.without_service} span(s) carry no service name; ignored")
+    window = ""
+    if idx.first is not None and idx.last is not None:
+        a, z = unix_time(idx.first * 1000), unix_time(idx.last * 1000)
+        window = f", {a or ''}..{z or ''}" if a or z else ""
     for (caller, callee), n in sorted(calls.items()):
         c, d = names.get(caller), names.get(callee)
         if c and d and c != d:
-            b.add_edge(c, d, note=f"observed in Zipkin traces: {n} call{'s' if n != 1 else ''}")
+            b.add_edge(c, d, note=f"observed in Zipkin traces: {n} call{'s' if n != 1 else ''}",
+                       evidence=[f"traces {n:,} calls{window}"])
     return as_result(b, "zipkin", sources, "calls between services in the spans")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP, ItemStatus
+from pruner.analysis.evidence import UNVERIFIED, item_basis
 from pruner.analysis.explain import OFF, SEEN, Hop, Line
 from pruner.errors import neutral
 from pruner.model import AT_LEAST, SINGLE
@@ -140,6 +141,8 @@ def hop_text(hop: Hop, off_word: str = "switched off") -> str:
     text = status_text(hop.status)
     if hop.status.item.soft and hop.status.item.note and hop.status.item.kind == SINGLE:
         text += f" [{clean(hop.status.item.note)}]"
+    if item.evidence and item_basis(item) == UNVERIFIED:
+        text += " (unverified)"  # only an address book says so: a candidate link
     return text + _end(hop.end, off_word)
 
 

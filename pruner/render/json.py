@@ -98,6 +98,8 @@ def check_json(report: CheckReport) -> dict:
         "flows": flows,
         "services": services,
     }
+    if report.warnings:  # only when there is something to say (docs/manifest.md, Evidence)
+        result["warnings"] = list(report.warnings)
     if report.operations:  # spec §8: only a manifest that declares operations lists them
         result["operations"] = {
             s.name: {
@@ -153,6 +155,8 @@ def _(report: DiffReport) -> str:
             "new_startup_cycles": [list(c) for c in report.startup_cycles],
             "unbootstrappable": list(report.unbootstrappable),
         }
+    if report.warnings:  # only when a removal rests on nothing known (docs/manifest.md)
+        data["warnings"] = list(report.warnings)
     return dumps(data)
 
 
@@ -272,6 +276,7 @@ def drift_json(report: DriftReport) -> dict:
             "undeclared": len(d.undeclared),
             "undeclared_critical": len(d.undeclared_critical),
             "stale": len(d.stale),
+            "not_observed": len(d.not_observed),
             "unjudged": d.unjudged,
             "observed_not_declared": len(d.observed_not_declared),
             "uncovered_traffic": len(d.uncovered_traffic),
@@ -299,6 +304,12 @@ def drift_json(report: DriftReport) -> dict:
             {"source": s.source, "target": s.target, "soft": s.soft, "group": s.group,
              "note": s.note, "location": str(s.location)}
             for s in d.stale
+        ],
+        "not_observed": [
+            {"source": s.source, "target": s.target, "soft": s.soft, "group": s.group,
+             "note": s.note, "location": str(s.location), "why": s.why,
+             "evidence": s.evidence}
+            for s in d.not_observed
         ],
         "undeclared_flows": [
             {"entry": u.entry, "traces": u.traces, "entry_declared": u.entry_declared}
@@ -330,6 +341,7 @@ def _(report: CutsReport) -> str:
             }
             for f in report.flows
         },
+        **({"warnings": list(report.warnings)} if report.warnings else {}),
     })
 
 
@@ -342,6 +354,9 @@ def _(report: EssentialReport) -> str:
         "keep": list(e.keep),
         "prunable": list(e.prunable),
         "prunable_giving_up_redundancy": list(e.redundant),
+        "prunable_with_evidence": list(report.prunable_known),
+        "prunable_unknown": list(report.prunable_unknown),
+        "warnings": list(report.warnings),
         "uncovered": list(e.uncovered),
         "minimum": e.minimum,
         "single_points_of_failure": list(e.spof),

@@ -412,6 +412,15 @@ def _(report: DriftReport) -> str:
                         ["| Caller | Callee | Kind | Declared at | Note |",
                          "| --- | --- | --- | --- | --- |", *_cut(rows, len(d.stale), 5)])
 
+    if d.not_observed:
+        rows = [f"| {code_span(s.source)} | {code_span(s.target)} | {md_text(s.why)} | "
+                f"{code_span(str(s.location))} | {md_text(s.evidence)} |" for s in d.not_observed]
+        out += _details(f"Not observed ({len(d.not_observed)}): declared by a deployment file "
+                        "or catalogue, never seen; not stale",
+                        ["| Caller | Callee | Why it may be legitimate | Declared at | Evidence |",
+                         "| --- | --- | --- | --- | --- |",
+                         *_cut(rows, len(d.not_observed), 5)])
+
     if d.unjudged:
         unjudged = [f"_Not judged: {plural(d.unjudged, 'declaration', 'declarations')} whose "
                     "caller or callee does not appear in the observation (it may not be traced "

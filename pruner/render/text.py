@@ -81,6 +81,7 @@ def _(report: CheckReport, color: bool = False) -> str:
     if not report.gate.passed:
         state = "broken" if report.gate.fail_on == "broken" else "broken or degraded"
         out.append(f"Critical flows {state}: {name_list(report.gate.failing)}")
+    out += [f"warning: {clean(w)}" for w in report.warnings]
     return "\n".join(out) + "\n"
 
 
@@ -171,6 +172,7 @@ def _(report: DiffReport, color: bool = False) -> str:
     word = "PASS" if report.gate.passed else "FAIL"
     word = _paint(word, "green" if report.gate.passed else "red", color)
     out.append(f"{verdict(report)} — gate (--fail-on {report.gate.fail_on}): {word}")
+    out += [f"warning: {clean(w)}" for w in report.warnings]
     return "\n".join(out) + "\n"
 
 
@@ -224,6 +226,14 @@ def _(report: DriftReport, color: bool = False) -> str:
     if not d.stale:
         out.append("  none")
     out.append("")
+    if d.not_observed:
+        out.append(f"Not observed ({len(d.not_observed)}): declared by a deployment file or "
+                   "catalogue, never seen in the observation; not stale: there may be a "
+                   "legitimate reason")
+        for s in d.not_observed:
+            edge = f"{clean(s.source)} -> {clean(s.target)}"
+            out.append(f"  quiet     {edge}  ({clean(s.why)})  [{clean(s.location)}]")
+        out.append("")
 
     if obs.entries:
         out.append(f"Undeclared flows ({len(d.undeclared_flows)} of {len(obs.entries)} entry "
@@ -302,6 +312,7 @@ def _(report: CutsReport, color: bool = False) -> str:
     out.append(f"{plural(len(report.flows), 'flow', 'flows')}, "
                f"{plural(total, 'minimal cut set', 'minimal cut sets')}, "
                f"{plural(spofs, 'single point', 'single points')} of failure{status}")
+    out += [f"warning: {clean(w)}" for w in report.warnings]
     return "\n".join(out) + "\n"
 
 
@@ -320,8 +331,17 @@ def _(report: EssentialReport, color: bool = False) -> str:
         out.append(f"  prunable only by giving up redundancy ({len(e.redundant)}): "
                    f"{name_list(e.redundant, 50)} — fallback or quorum members (or what they "
                    "need): the services they back up would be left without a spare")
+    if report.prunable_unknown:
+        out.append(f"  prunable only because nothing is known ({len(report.prunable_unknown)}): "
+                   f"{name_list(report.prunable_unknown, 50)} — nothing in the manifest says "
+                   "who uses them (a missing edge, or unused?): check with traces before "
+                   "pruning them")
+        out.append(f"  prunable, with evidence ({len(report.prunable_known)}): "
+                   f"{name_list(report.prunable_known, 50) or 'nothing'}")
     if e.uncovered:
         out.append(f"Reached by no flow ({len(e.uncovered)}): {name_list(e.uncovered, 50)}")
+    for warning in report.warnings:
+        out.append(f"warning: {clean(warning)}")
     out.append("")
     critical = "critical " if report.all_critical else ""
     what = (f"the {critical}flow {e.flows[0]}" if len(e.flows) == 1

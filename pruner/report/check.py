@@ -23,6 +23,7 @@ from pruner.analysis.evaluate import (
     gate,
     item_status,
 )
+from pruner.analysis.evidence import verdict_warnings
 from pruner.analysis.explain import Line, explain_flow, explain_service, hurts
 from pruner.errors import Problem
 from pruner.model import Flow, Service
@@ -87,6 +88,9 @@ class CheckReport:
     gate: Gate
     off_word: str = "switched off"
     operations: tuple[ServiceResult, ...] = ()  # spec §8; empty when none is declared
+    #: switched-off services whose "harmless" rests on no evidence
+    #: (pruner.analysis.evidence.verdict_warnings)
+    warnings: tuple[str, ...] = ()
 
     def flows_in(self, state: str) -> tuple[FlowResult, ...]:
         """The flows in ``state``."""
@@ -166,6 +170,7 @@ def check_report(
         gate=gate_result,
         off_word=off_word,
         operations=tables[1],
+        warnings=verdict_warnings(G.graph["manifest"], ev.off, source or "MANIFEST"),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pruner.analysis import evidence
 from pruner.analysis.cuts import FlowCuts
 from pruner.analysis.essential import Essential
 from pruner.analysis.evaluate import switch_off
@@ -51,6 +52,9 @@ class CutsReport:
     max_order: int
     among: tuple[str, ...] | None
     flows: tuple[FlowCutsResult, ...]
+    #: services a cut set search treats like any other though nothing is known about
+    #: who uses them (pruner.analysis.evidence.verdict_warnings)
+    warnings: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -64,6 +68,11 @@ class EssentialReport:
     source: str
     result: Essential
     all_critical: bool = True  # every flow covered is critical (the headline says so)
+    #: prunable services whose verdict rests on evidence (declared, observed, inferred)
+    prunable_known: tuple[str, ...] = ()
+    #: prunable only because nothing is known (pruner.analysis.evidence: unknown/unverified)
+    prunable_unknown: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,13 +112,20 @@ def cuts_report(G: nx.DiGraph, results: dict[str, FlowCuts], *, source: str = ""
             )
         flows.append(FlowCutsResult(table[name], cuts, explanations))
     return CutsReport(source, max_order, None if among is None else tuple(sorted(among)),
-                      tuple(flows))
+                      tuple(flows),
+                      evidence.verdict_warnings(G.graph["manifest"], None, source or "MANIFEST"))
 
 
 def essential_report(G: nx.DiGraph, result: Essential, *, source: str = "") -> EssentialReport:
     """Wrap an :class:`Essential` result, noting whether its flows are all critical."""
     table = G.graph["flows"]
-    return EssentialReport(source, result, all(table[f].critical for f in result.flows))
+    manifest = G.graph["manifest"]
+    unknown = evidence.unknown(manifest, result.prunable)
+    known = tuple(n for n in result.prunable if n not in set(unknown))
+    return EssentialReport(source, result, all(table[f].critical for f in result.flows),
+                           known, unknown,
+                           evidence.verdict_warnings(manifest, result.prunable,
+                                                     source or "MANIFEST"))
 
 
 def rank_report(ranking: Ranking, *, source: str = "") -> RankReport:

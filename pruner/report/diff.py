@@ -37,6 +37,7 @@ from pruner.analysis.diff import (
     diff_gate,
     off_causes,
 )
+from pruner.analysis.evidence import verdict_warnings
 from pruner.analysis.explain import Line, explain_flow
 from pruner.errors import Location
 from pruner.model import Manifest
@@ -105,6 +106,9 @@ class DiffReport:
     # issue 13: start-up cycles the change creates, critical flows it makes un-bootstrappable
     startup_cycles: tuple[tuple[str, ...], ...] = ()
     unbootstrappable: tuple[str, ...] = ()
+    #: removed services whose "nothing breaks" rests on no evidence in the OLD version
+    #: (pruner.analysis.evidence.verdict_warnings)
+    warnings: tuple[str, ...] = ()
 
     def flows_of(self, *kinds: str) -> tuple[FlowDiff, ...]:
         """The changed flows whose kind is one of ``kinds``."""
@@ -250,4 +254,6 @@ def diff_report(
         availability=availability,
         startup_cycles=tuple(cycles),
         unbootstrappable=tuple(unbootable),
+        warnings=verdict_warnings(G_old.graph["manifest"], [s.name for s in diff.removed],
+                                  old_source or "MANIFEST"),
     )

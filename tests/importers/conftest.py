@@ -13,7 +13,17 @@ CORPUS = REPO / "tests" / "corpus"
 ASSETS = REPO / "tests" / "assets" / "importers"
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-:/@]{0,252}\Z")
-SERVICE_KEYS = {"description", "owner", "system", "tier", "tags", "depends_on", "operations"}
+SERVICE_KEYS = {"description", "owner", "system", "tier", "tags", "depends_on", "operations",
+                "evidence", "external"}
+EVIDENCE_SOURCES = {"declared", "traces", "servicegraph", "jaeger", "compose", "k8s",
+                    "networkpolicy", "catalog", "image", "address-book"}
+
+
+def _evidence(value: Any) -> None:
+    """Importers write evidence as a list of 'SOURCE DETAIL' texts (docs/manifest.md)."""
+    assert isinstance(value, list) and value, value
+    for entry in value:
+        assert isinstance(entry, str) and entry.split(" ", 1)[0] in EVIDENCE_SOURCES, entry
 OPERATION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-/@]{0,252}\Z")  # no ':' (spec §8)
 
 
@@ -21,7 +31,10 @@ def _members(item: Any) -> list[str]:
     if isinstance(item, str):
         return [item]
     assert isinstance(item, dict), item
-    assert set(item) <= {"service", "any_of", "at_least", "of", "soft", "startup", "note"}, item
+    assert set(item) <= {"service", "any_of", "at_least", "of", "soft", "startup", "note",
+                         "evidence"}, item
+    if "evidence" in item:
+        _evidence(item["evidence"])
     if "service" in item:
         assert not {"any_of", "of", "at_least"} & set(item)
         return [item["service"]]
@@ -63,6 +76,9 @@ def check_v1(doc: dict[str, Any]) -> None:
         for key in ("description", "owner", "system"):
             assert key not in svc or isinstance(svc[key], str)
         assert "tags" not in svc or all(isinstance(t, str) for t in svc["tags"])
+        if "evidence" in svc:
+            _evidence(svc["evidence"])
+        assert svc.get("external", True) is True
         for item in svc.get("depends_on", []):
             for m in _members(item):
                 assert m in services or m in operations, f"{name} depends on undefined {m}"

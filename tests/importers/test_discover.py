@@ -429,3 +429,13 @@ def test_discover_and_import_zipkin_count_the_corpus_folder_alike():
     imported = " ".join(import_sources("zipkin", [str(CORPUS_TRACES)]).notes)
     n = sum(_records(p) for p in CORPUS_TRACES.rglob("*.json"))
     assert f"read {n:,} span(s)" in found and f"read {n} span(s)" in imported
+
+
+def test_zipkin_v1_split_spans_keep_calls_on_the_callee():
+    # A v1 record holding both sides of a call is read as a client span and its server
+    # side ("ID#server"): the callee's own calls hang below the server side, so they are
+    # the callee's runs, never operations of the caller (a regression once: ids that a
+    # reader split were not treated as shared).
+    result = discover_sources([str(CORPUS_TRACES)], min_traces=1)
+    ops = result.document["services"]["ts-basic-service"]["operations"]
+    assert sorted(ops) == ["http-/basic/queryforstationid", "http-/basic/queryfortravel"]

@@ -33,7 +33,7 @@ def test_servicegraph_edges_sum_series_and_skip_user():
     assert r.edges() == {("frontend", "cart"), ("cart", "redis"), ("frontend", "ads--v2-")}
     deps = {d["service"]: d["note"] for d in r.document["services"]["frontend"]["depends_on"]}
     assert deps["cart"] == "servicegraph: 650 calls (12 failed)"
-    assert r.document["services"]["redis"]["tags"] == ["not-instrumented"]
+    assert r.document["services"]["redis"]["tags"] == ["datastore", "not-instrumented", "redis"]
     assert any("client 'user'" in n and "frontend (1200)" in n for n in r.notes)
 
 
