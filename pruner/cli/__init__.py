@@ -170,7 +170,10 @@ class _Cli(click.Group):
             except ValueError:  # not the main thread: leave signals alone
                 pass
         limits.WATCHDOG.memory_limit = limits.DEFAULT_MEMORY_LIMIT
-        limits.WATCHDOG.start()
+        # The command line's own process (no arguments given: click reads sys.argv) is
+        # ended at once if an exit lags; a caller running pruner inside its own process
+        # (tests, scripts passing the arguments) only ever gets the exception.
+        limits.WATCHDOG.start(force=not args and kwargs.get("args") is None)
         try:
             return super().main(*args, **kwargs)
         except limits.LimitReached as exc:

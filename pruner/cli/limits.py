@@ -151,6 +151,7 @@ class _Watchdog:
         self.baseline = 0  # resident memory when the command began (not counted)
         self.started = time.monotonic()
         self.budget: float | None = None
+        self.force = True
         self.deadline: float | None = None
         self.deadline_message = ""
         self.pending: LimitReached | None = None  # delivered, waiting to be raised
@@ -168,12 +169,17 @@ class _Watchdog:
 
     # -- set-up by the CLI -----------------------------------------------------
 
-    def start(self) -> None:
-        """Start watching (from the main thread: installs the interrupt handler)."""
+    def start(self, force: bool = True) -> None:
+        """Start watching (from the main thread: installs the interrupt handler).
+
+        ``force``: end the process itself when an exit takes too long to unwind; only
+        for a process that is pruner's own (the command line), never for a caller that
+        runs a command inside its own process (tests, scripts)."""
         if threading.current_thread() is not threading.main_thread():
             return
         self.stop()  # a command run inside another: one watcher
         self._closing = False
+        self.force = force
         self._main = threading.get_ident()
         self.started = time.monotonic() - _age()
         self.deadline = None
@@ -242,7 +248,7 @@ class _Watchdog:
         while not self._stop.wait(POLL):
             now = time.monotonic()
             if self.forced_at is not None:
-                if now > self.forced_at:
+                if now > self.forced_at and self.force:
                     self._force()
                 continue
             if self.memory_limit is not None:

@@ -188,6 +188,35 @@ def test_sigterm_deep_in_an_engine_exits_143_at_once(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_exit_that_lags_is_forced_on_the_command_line(tmp_path):
+    # the engine's clean-up takes 30 s (a huge heap being freed, say): the command
+    # line's own process still ends about 1.5 s after SIGTERM, with the same line
+    out = tmp_path / "a.json"
+    child = ("import sys, time, importlib\n"
+             "m = importlib.import_module('pruner.cli.availability')\n"
+             "def stuck(*a, **k):\n"
+             "    sys.stderr.write('ready\\n'); sys.stderr.flush()\n"
+             "    try:\n"
+             "        while True:\n"
+             "            pass\n"
+             "    finally:\n"
+             "        time.sleep(30)\n"
+             "m.flow_availability = stuck\n"
+             "from pruner.cli import main\n"
+             "sys.argv[0] = 'pruner'\n"
+             "main(prog_name='pruner')\n")  # arguments from sys.argv, as the console script
+    proc = subprocess.Popen([sys.executable, "-c", child, "availability", SHOP, "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert proc.stderr.readline() == b"ready\n"
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 143
+    assert time.monotonic() - sent < 1.5 + 2.0
+    assert stderr.decode().strip() == "pruner: terminated"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_real_process_past_its_budget_ends_with_exit_3(tmp_path):
     began = time.monotonic()
     done = subprocess.run(
