@@ -13,7 +13,9 @@ batching candidate). Then, each in a fresh process, in one run:
 3. the reader and the trace assembly (``pruner.importers.traces.source_traces``);
 4. ``pruner rpc FILE --format json``.
 
-It prints seconds, spans per second, each as a ratio to (1) and (2), and peak RSS.
+It prints seconds, spans per second, each as a ratio to (1) and (2), and peak RSS. Every
+child runs with the CLI's garbage-collector threshold, so the ratios compare work, not
+collector settings.
 """
 
 from __future__ import annotations
@@ -71,6 +73,23 @@ def generate(path: Path, spans_wanted: int, seed: int = 1) -> int:
     return spans
 
 
+def generate_giant(path: Path, spans_wanted: int) -> int:
+    """One trace of ``spans_wanted`` spans: a root calling a store once per item, one call
+    after the other, every tenth call also nesting a chain of ten (Zipkin v2, one span a
+    line)."""
+    with path.open("w") as fh:
+        fh.write(json.dumps({"traceId": "1", "id": "r", "name": "GET /giant", "kind": "SERVER",
+                             "timestamp": 1, "duration": 10 * spans_wanted,
+                             "localEndpoint": {"serviceName": "gateway"}}) + "\n")
+        for i in range(1, spans_wanted):
+            parent = "r" if i % 10 == 1 else f"s{i - 1}"
+            fh.write(json.dumps({"traceId": "1", "id": f"s{i}", "parentId": parent,
+                                 "name": "getItem", "kind": "SERVER", "timestamp": 2 + 5 * i,
+                                 "duration": 4, "localEndpoint": {
+                                     "serviceName": f"store-{i % 10}"}}) + "\n")
+    return spans_wanted
+
+
 def _child(code: str) -> tuple[float, int]:
     """Seconds and peak RSS (KiB) of ``code`` run in a fresh interpreter."""
     start = time.perf_counter()
@@ -85,8 +104,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spans", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="100,000 spans instead")
+    parser.add_argument("--giant", action="store_true",
+                        help="one trace of --spans spans: with the default --window (left out, "
+                             "with a warning) and with --window large enough to read it")
     args = parser.parse_args()
     wanted = 100_000 if args.quick else args.spans
+    if args.giant:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp, "giant.json")
+            generate_giant(path, wanted)
+            print(f"one trace of {wanted:,} spans, {path.stat().st_size / (1 << 20):,.0f} MiB")
+            f = repr(str(path))
+            for window in (None, wanted):
+                extra = f", '--window', '{window}'" if window else ""
+                secs, rss = _child(
+                    "import sys; from pruner.cli import main\n"
+                    f"sys.argv = ['pruner', 'rpc', {f}, '--format', 'json', '-o', '/dev/null'"
+                    f"{extra}]\ntry: main()\nexcept SystemExit as e: assert e.code in "
+                    "(0, 2, None), e.code")
+                print(f"pruner rpc --window {window or 'default'}: {secs:.1f} s, peak RSS "
+                      f"{rss / 1024:.0f} MiB")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "spans.ndjson")
         started = time.perf_counter()
@@ -108,7 +146,11 @@ def main() -> None:
                 f"sys.argv = ['pruner', 'rpc', {f}, '--format', 'json', '-o', '/dev/null']\n"
                 "try: main()\nexcept SystemExit as e: assert e.code in (0, None), e.code"),
         }
-        results = {name: _child(code) for name, code in runs.items()}
+        # Every child collects cyclic garbage as rarely as the CLI does (pruner.cli sets
+        # this threshold): held spans would otherwise be rescanned by every collection.
+        gc = "import gc; gc.set_threshold(50_000, 20, 100)\n"
+        results = {name: _child(gc + code) for name, code in runs.items()}
+        inline = _alternating(path)
         loads = results["json.loads of every line"][0]
         reader = results["OTLP reader (spans decoded)"][0]
         print(f"{'':30} {'seconds':>8} {'spans/s':>10} {'x loads':>8} {'x reader':>9} "
@@ -116,6 +158,37 @@ def main() -> None:
         for name, (secs, rss) in results.items():
             print(f"{name:30} {secs:8.1f} {spans / secs:10,.0f} {secs / loads:8.2f} "
                   f"{secs / reader:9.2f} {rss / 1024:7.0f} MiB")
+        print("one process, reader and reader + assembly + analysis alternating twice "
+              "(less exposed to a loaded machine than separate processes):")
+        for k, (read, whole) in enumerate(inline, 1):
+            print(f"  round {k}: reader {read:.1f} s, rpc (reader, assembly, analysis) "
+                  f"{whole:.1f} s = {whole / read:.2f}x the reader")
+
+
+def _alternating(path: Path) -> list[tuple[float, float]]:
+    """Seconds of the OTLP reader alone and of the whole rpc pipeline (reader, assembly,
+    analysis; no rendering), alternated twice in this process."""
+    import gc
+
+    from pruner.analysis.rpc import RpcAccumulator
+    from pruner.importers._io import SourceFile
+    from pruner.importers.otlp import otlp_spans
+    from pruner.importers.traces import source_traces
+
+    gc.set_threshold(50_000, 20, 100)
+    rounds = []
+    for _ in range(2):
+        started = time.perf_counter()
+        for _read in otlp_spans(SourceFile(path, "x", True)):
+            pass
+        read = time.perf_counter() - started
+        started = time.perf_counter()
+        acc = RpcAccumulator()
+        for where, trace in source_traces([str(path)]):
+            acc.add(trace, where)
+        acc.profiles()
+        rounds.append((read, time.perf_counter() - started))
+    return rounds
 
 
 if __name__ == "__main__":

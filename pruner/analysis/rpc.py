@@ -81,6 +81,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from pruner.analysis.discover import CLIENT, CONSUMER, PRODUCER, SERVER, Span, route
 
@@ -238,11 +239,11 @@ class Instance:
     saved_ns: int
 
 
-@dataclass(frozen=True)
-class PathStep:
+class PathStep(NamedTuple):
     """One span on a critical path: its node, self time, the runner-up's slack (``None``
     when the span had no other child), and when it started (from the root's start) and
-    how long it took. Times in ms (means over traces when aggregated)."""
+    how long it took. Times in ms (means over traces when aggregated). (A named tuple:
+    one per step of every trace.)"""
 
     node: str
     self_ms: float
@@ -290,14 +291,20 @@ def _tree(spans: list[Span]) -> tuple[dict, dict, list, int]:
             by_id[s.span_id] = s
         else:
             dropped += 1
-    children: dict[str, list[Span]] = defaultdict(list)
+    children: dict[str, list[Span]] = {}
     tops: list[Span] = []
+    shared = "#server" in "\x00".join(by_id)  # a quick superset test: checked per span below
     for sid, s in by_id.items():
         parent = s.parent_id
-        if parent is not None and sid != parent + "#server" and parent + "#server" in by_id:
+        if shared and parent is not None and sid != parent + "#server" and (
+                parent + "#server" in by_id):
             parent += "#server"  # a child of a shared span runs on its server side
         if parent is not None and parent != sid and parent in by_id:
-            children[parent].append(s)
+            kids = children.get(parent)
+            if kids is None:
+                children[parent] = [s]
+            else:
+                kids.append(s)
         else:
             tops.append(s)
     return by_id, children, tops, dropped
@@ -350,38 +357,39 @@ def trace_shape(spans: list[Span], min_calls: int = MIN_CALLS) -> TraceShape | N
     calls: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     caller_of: dict[str, str] = {}
     seen = 0
+    caller_side, callee_side, kids_of = _CALLER_SIDE, _CALLEE_SIDE, children.get
     # Walk every top's tree (the request and any pieces cut off from it), parents first.
     stack: list[tuple[Span, Span | None, int]] = [(t, None, 0) for t in tops]
+    pop, push = stack.pop, stack.append
     while stack:
-        span, parent, depth = stack.pop()
+        span, parent, depth = pop()
         seen += 1
-        if span.end < span.start:
+        start, end = span.start, span.end
+        if end < start:
             backwards += 1
             first_backwards = first_backwards or span.span_id
-        kids = children.get(span.span_id, ())
-        if span is root:
-            rpc = False
-        elif span.kind in _CALLER_SIDE:
-            rpc = True
-        elif span.kind in _CALLEE_SIDE:
-            rpc = parent is None or (parent.service != span.service
-                                     and parent.kind not in _CALLER_SIDE)
-        else:  # a span of unstated kind entering another service is that call's server side
-            rpc = parent is not None and (parent.service != span.service
-                                          and parent.kind not in _CALLER_SIDE)
+            end = start
+        kids = kids_of(span.span_id, ())
+        kind = span.kind
+        if kind in caller_side:
+            rpc = span is not root
+        elif parent is None:
+            rpc = kind in callee_side and span is not root
+        else:  # a server side (or a span of unstated kind) entering another service
+            rpc = parent.service != span.service and parent.kind not in caller_side
         if rpc:
             depth += 1
             rpcs += 1
-            callee = _callee(span, kids)
-            callees[callee.split(":", 1)[0]] += 1
+            service, callee = _callee(span, kids)
+            callees[service] += 1
             if parent is not None:
-                calls[(parent.span_id, callee)].append((span.start, max(span.end, span.start)))
+                calls[(parent.span_id, callee)].append((start, end))
                 if parent.span_id not in caller_of:
                     caller_of[parent.span_id] = node_name(parent)
-        if depth > max_depth:
-            max_depth = depth
+            if depth > max_depth:
+                max_depth = depth
         for k in kids:
-            stack.append((k, span, depth))
+            push((k, span, depth))
     if seen < len(by_id):
         stuck = sorted(set(by_id) - _reached(tops, children))
         problems.append(f"trace {trace_id}: {len(by_id) - seen} span(s) in a cycle of parent "
@@ -418,14 +426,19 @@ def _reached(tops: list[Span], children: dict) -> set:
     return reached
 
 
-def _callee(span: Span, kids) -> str:
+def _callee(span: Span, kids) -> tuple[str, str]:
+    """The callee service and operation of the RPC ``span`` (see the module)."""
     if span.kind in _CALLER_SIDE:
-        other = [k for k in kids if k.service != span.service or k.kind in _CALLEE_SIDE]
-        if other:
-            return node_name(min(other, key=lambda k: (k.start, k.span_id)))
+        first = None
+        for k in kids:
+            if (k.service != span.service or k.kind in _CALLEE_SIDE) and (
+                    first is None or (k.start, k.span_id) < (first.start, first.span_id)):
+                first = k
+        if first is not None:
+            return first.service, node_name(first)
         if span.peer and span.peer != span.service:
-            return _named(span.peer, span.operation)
-    return node_name(span)
+            return span.peer, _named(span.peer, span.operation)
+    return span.service, node_name(span)
 
 
 def _end(span: Span) -> int:
@@ -441,28 +454,45 @@ def _critical_path(root: Span, children: dict) -> tuple[tuple[str, ...], tuple[P
     span = root
     while True:
         kids = children.get(span.span_id, ())
-        nxt = min(kids, key=lambda k: (-_end(k), k.start, k.service, k.operation, k.span_id),
-                  default=None)
+        # the child that ends last (ties: the earlier start, then the name), the latest
+        # end among the others (the runner-up), and every child's interval
+        nxt = None
+        nxt_end = runner = 0
+        intervals = []
+        for k in kids:
+            ks, ke = k.start, k.end
+            if ke < ks:
+                ke = ks
+            intervals.append((ks, ke))
+            if nxt is None or ke > nxt_end or (ke == nxt_end and (
+                    ks, k.service, k.operation, k.span_id) < (
+                    nxt.start, nxt.service, nxt.operation, nxt.span_id)):
+                if nxt is not None and nxt_end > runner:
+                    runner = nxt_end
+                nxt, nxt_end = k, ke
+            elif ke > runner:
+                runner = ke
         start, end = span.start, _end(span)
-        covered = 0
-        if kids:
-            cursor = start
-            for k in sorted(kids, key=lambda k: k.start):
-                a, b = max(k.start, cursor), min(_end(k), end)
-                if b > a:
-                    covered += b - a
-                    cursor = b
-        slack = None
-        if nxt is not None and len(kids) > 1:
-            runner = max(_end(k) for k in kids if k is not nxt)
-            slack = (_end(nxt) - runner) / _NS_PER_MS
-        if len(path) < MAX_PATH:
-            path.append(node_name(span))
-            steps.append(PathStep(path[-1], (end - start - covered) / _NS_PER_MS, slack,
-                                  (start - root.start) / _NS_PER_MS, (end - start) / _NS_PER_MS))
-        elif len(path) == MAX_PATH:
-            path.append(CUT)
         latest = max(latest, end)
+        if len(path) >= MAX_PATH:  # past the cap only the walk goes on
+            if len(path) == MAX_PATH:
+                path.append(CUT)
+            if nxt is None:
+                break
+            span = nxt
+            continue
+        covered = 0
+        cursor = start
+        intervals.sort()
+        for ks, ke in intervals:
+            a, b = max(ks, cursor), min(ke, end)
+            if b > a:
+                covered += b - a
+                cursor = b
+        slack = (nxt_end - runner) / _NS_PER_MS if len(kids) > 1 else None
+        path.append(node_name(span))
+        steps.append(PathStep(path[-1], (end - start - covered) / _NS_PER_MS, slack,
+                              (start - root.start) / _NS_PER_MS, (end - start) / _NS_PER_MS))
         if nxt is None:
             break
         span = nxt
