@@ -51,15 +51,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pruner.analysis.bdd import FALSE, TRUE, Bdd
-from pruner.analysis.hard import HardModel, hard_model, strongly_connected
-from pruner.errors import Problem, display
+from pruner.analysis.bdd import TRUE, Bdd, flow_function, structure_functions
+from pruner.analysis.hard import HardModel, hard_model, preorder
+from pruner.errors import BudgetExhausted, Problem, display
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
 
 __all__ = [
     "AVAILABILITY_FAIL_ON",
+    "DEFAULT_TIME_BUDGET",
+    "LINT_TIME_BUDGET",
     "MINUTES_PER_30_DAYS",
     "AvailabilityChange",
     "FlowAvailability",
@@ -68,6 +70,7 @@ __all__ = [
     "availability_diff",
     "availability_gate",
     "extra_nine",
+    "extra_nine_lint",
     "flow_availability",
     "has_availability",
     "node_availability",
@@ -79,8 +82,19 @@ AVAILABILITY_FAIL_ON = ("target", "extra-nine")
 EXTRA_NINE = 10.0  # a single point of failure must be this many times as reliable as its flow
 
 
-class OutOfTime(Exception):
+#: Seconds an availability computation may take when the caller gives no deadline
+#: (``pruner availability``, ``report``, ``diff``); the node cap
+#: (:data:`~pruner.analysis.bdd.DEFAULT_MAX_NODES`) bounds its memory.
+DEFAULT_TIME_BUDGET = 60.0
+#: Seconds ``pruner validate`` gives the "extra nine" lint before skipping it.
+LINT_TIME_BUDGET = 10.0
+
+
+class OutOfTime(BudgetExhausted):
     """The deadline passed before the analysis finished."""
+
+    def __init__(self, message: str = "the time budget ran out", partial: object = None):
+        super().__init__(message, partial)
 
 
 @dataclass(frozen=True)
@@ -130,69 +144,33 @@ class FlowAvailability:
         return self.unavailability * MINUTES_PER_30_DAYS
 
 
-def _variable_order(model: HardModel) -> list[int]:
-    """BDD variable of each node: its position in the depth-first preorder from the
-    flows (members in item order)."""
-    n = model.n
-    items = model.items
-    level = [0] * n
-    seen = bytearray(len(items))
-    position = 0
-    stack = list(range(len(items) - 1, n - 1, -1))  # flows, first one on top
-    while stack:
-        v = stack.pop()
-        if seen[v]:
-            continue
-        seen[v] = 1
-        if v < n:
-            level[v] = position
-            position += 1
-        for _, members in reversed(items[v]):
-            stack.extend(m for m in reversed(members) if not seen[m])
-    return level
-
-
 def _structure(G: nx.DiGraph, flows: tuple[str, ...], deadline: float | None,
-               progress: Callable[[int, int], None] | None, down=frozenset()):
-    """(model, manager, BDD of every node of the model, variable of each service)."""
+               progress: Callable[[int, int], None] | None, down=frozenset(),
+               max_nodes: int | None = None):
+    """(model, manager, BDD of every node of the model, variable of each service,
+    the budget error that stopped the build or None).
+
+    When a budget runs out, the nodes not built are ``None`` in the list: the
+    flows built before (each a finished diagram) can still be quantified.
+    """
     model = hard_model(G, flows)
-    level = _variable_order(model)
+    level = preorder(model)
 
     def check() -> None:
         if deadline is not None and time.monotonic() > deadline:
             raise OutOfTime
 
-    b = Bdd(check)
-    n = model.n
-    items = model.items
-    func = [FALSE] * len(items)
+    b = Bdd(check, max_nodes)
     names = model.names
-    own = [TRUE if names[i] in down else b.var_node(level[i]) for i in range(n)]
-
-    def compute(v: int) -> int:
-        parts = [own[v]] if v < n else []
-        for fails, members in items[v]:
-            parts.append(b.at_least(fails, [func[m] for m in members]))
-        return b.disjoin(parts)
-
-    components = strongly_connected(model)
-    total = len(components)
-    for done, component in enumerate(components, 1):
-        if len(component) == 1:
-            func[component[0]] = compute(component[0])
-        else:
-            changed = True
-            while changed:
-                check()
-                changed = False
-                for v in component:
-                    new = compute(v)
-                    if new != func[v]:
-                        func[v] = new
-                        changed = True
-        if progress is not None and (done % 256 == 0 or done == total):
-            progress(done, total)
-    return model, b, func, level
+    own = [TRUE if names[i] in down else b.var_node(level[i]) for i in range(model.n)]
+    stopped = None
+    try:
+        func = structure_functions(b, model, own, progress=progress, check=check,
+                                   flows=False)
+    except BudgetExhausted as exc:
+        stopped = exc
+        func = exc.partial
+    return model, b, func, level, stopped
 
 
 def _q(G: nx.DiGraph, name: str) -> float:
@@ -213,6 +191,7 @@ def flow_availability(
     down: Iterable[str] = (),
     deadline: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    max_nodes: int | None = None,
 ) -> dict[str, FlowAvailability]:
     """The exact availability of each flow, with the importance of its hard support.
 
@@ -228,14 +207,25 @@ def flow_availability(
     down
         Nodes that are down for sure (``pruner diff``: services the change removes).
     deadline
-        ``time.monotonic()`` value after which :class:`OutOfTime` is raised.
+        ``time.monotonic()`` value after which :class:`OutOfTime` is raised
+        (default: :data:`DEFAULT_TIME_BUDGET` seconds from now; ``math.inf``: none).
     progress
         Called with ``(done, total)`` as components of the graph are built.
+    max_nodes
+        Node cap of the diagram (default
+        :data:`~pruner.analysis.bdd.DEFAULT_MAX_NODES`; 0: none).
 
     Returns
     -------
     dict
         Flow name -> :class:`FlowAvailability`, by name.
+
+    Raises
+    ------
+    pruner.errors.BudgetExhausted
+        :class:`OutOfTime` or :class:`~pruner.analysis.bdd.NodeLimit` when a budget
+        ran out; its ``partial`` holds the flows finished before (the same
+        dictionary, fewer flows), its message says how many.
 
     Examples
     --------
@@ -259,7 +249,9 @@ def flow_availability(
     if not names:
         return {}
     down = frozenset(down)
-    model, b, func, level = _structure(G, names, deadline, progress, down)
+    if deadline is None:
+        deadline = time.monotonic() + DEFAULT_TIME_BUDGET
+    model, b, func, level, stopped = _structure(G, names, deadline, progress, down, max_nodes)
     n = model.n
     support = model.names[:n]
     q_by_level = [0.0] * n
@@ -268,14 +260,25 @@ def flow_availability(
     reach = _flow_supports(model)
     out: dict[str, FlowAvailability] = {}
     for k, name in enumerate(names):
-        f = func[n + k]
+        if stopped is not None:  # a budget ran out: the flows done so far are the answer
+            break
+        # each flow's own diagram is built on the shared services', quantified, then
+        # released: flows share every service's diagram, and do not pile up their own
+        mark = b.mark()
+        try:
+            f = flow_function(b, model, func, k)
+        except BudgetExhausted as exc:
+            stopped = exc
+            break
         flow = table[name]
         members = reach[k]
         if not importance:
             u = b.probability(f, q_by_level)
+            b.release(mark)
             out[name] = FlowAvailability(name, 1.0 - u, u, flow.target, flow.critical, ())
             continue
         sens = b.sensitivity(f, q_by_level, [level[i] for i in members])
+        b.release(mark)
         u = sens.probability
         entries = []
         for j, i in enumerate(members):
@@ -288,6 +291,14 @@ def flow_availability(
         entries.sort(key=Importance.sort_key)
         out[name] = FlowAvailability(name, 1.0 - u, u, flow.target, flow.critical,
                                      tuple(entries))
+    if stopped is not None:
+        why = ("the time budget ran out" if isinstance(stopped, OutOfTime)
+               else stopped.message)
+        left = sorted(set(names) - set(out))
+        raise type(stopped)(
+            f"availability not computed for {len(left)} of {len(names)} flow"
+            f"{'s' if len(names) > 1 else ''} ({', '.join(map(display, left[:3]))}"
+            f"{', ...' if len(left) > 3 else ''}): {why}", partial=out) from None
     return out
 
 
@@ -342,8 +353,8 @@ def has_availability(G: nx.DiGraph) -> bool:
     return any(data["service"].availability is not None for _, data in G.nodes(data=True))
 
 
-def extra_nine(G: nx.DiGraph, results: dict[str, FlowAvailability] | None = None
-               ) -> list[Problem]:
+def extra_nine(G: nx.DiGraph, results: dict[str, FlowAvailability] | None = None,
+               *, deadline: float | None = None) -> list[Problem]:
     """The "extra nine" warnings (Treynor et al., *The Calculus of Service
     Availability*): for each flow with a target,
 
@@ -371,7 +382,7 @@ def extra_nine(G: nx.DiGraph, results: dict[str, FlowAvailability] | None = None
     if not flows:
         return []
     if results is None:
-        results = flow_availability(G, flows)
+        results = flow_availability(G, flows, deadline=deadline)
     found = []
     for name in flows:
         flow = table[name]
@@ -407,6 +418,34 @@ def extra_nine(G: nx.DiGraph, results: dict[str, FlowAvailability] | None = None
     return found
 
 
+def extra_nine_lint(G: nx.DiGraph, deadline: float | None = None) -> list[Problem]:
+    """:func:`extra_nine` for ``pruner validate``, within a budget: when the
+    availability cannot be computed in time (default :data:`LINT_TIME_BUDGET`
+    seconds) or within the node cap, the lint is skipped with a warning that says
+    so and why, instead of holding a CI job (the other lints still run; ``diff
+    --fail-on extra-nine``, whose gate depends on it, fails closed instead).
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services: {web: {availability: 0.9}}
+    ... flows: {f: {requires: [web], target: 0.5}}''')]).manifest)
+    >>> print(extra_nine_lint(G, deadline=0.0)[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    availability lint ('extra nine') skipped: availability not computed for 1 of 1
+    flow ('f'): the time budget ran out
+    """
+    if deadline is None:
+        deadline = time.monotonic() + LINT_TIME_BUDGET
+    try:
+        return extra_nine(G, deadline=deadline)
+    except BudgetExhausted as exc:
+        table = G.graph["flows"]
+        first = min(name for name, flow in table.items() if flow.target is not None)
+        return [Problem(table[first].location,
+                        f"availability lint ('extra nine') skipped: {exc.message}",
+                        "warning")]
+
+
 def _pct(value: float) -> str:
     """A probability as a percentage with two significant digits of its complement."""
     u = float(f"{1.0 - value:.6g}")
@@ -437,15 +476,20 @@ class AvailabilityChange:
                     and self.old < self.old_target)
 
 
-def availability_diff(G_old: nx.DiGraph, G_new: nx.DiGraph, removed: Iterable[str] = ()
-                      ) -> tuple[AvailabilityChange, ...]:
+def availability_diff(G_old: nx.DiGraph, G_new: nx.DiGraph, removed: Iterable[str] = (),
+                      *, deadline: float | None = None) -> tuple[AvailabilityChange, ...]:
     """Each flow's availability in both versions, by name; ``removed`` (the services
     a change deletes, placeholders in ``G_new``) are down for sure in the new one.
-    Empty when neither version says anything about availability."""
+    Empty when neither version says anything about availability. Both versions
+    share one ``deadline`` (default :data:`DEFAULT_TIME_BUDGET` seconds from now);
+    a budget that runs out raises :class:`~pruner.errors.BudgetExhausted` (the
+    gate's outcome is unknown: fail closed)."""
     if not (has_availability(G_old) or has_availability(G_new)):
         return ()
-    old = flow_availability(G_old, importance=False)
-    new = flow_availability(G_new, importance=False, down=removed)
+    if deadline is None:
+        deadline = time.monotonic() + DEFAULT_TIME_BUDGET
+    old = flow_availability(G_old, importance=False, deadline=deadline)
+    new = flow_availability(G_new, importance=False, down=removed, deadline=deadline)
     t_old, t_new = G_old.graph["flows"], G_new.graph["flows"]
     out = []
     for name in sorted(set(old) | set(new)):
@@ -459,18 +503,23 @@ def availability_diff(G_old: nx.DiGraph, G_new: nx.DiGraph, removed: Iterable[st
 
 
 def availability_gate(G_old: nx.DiGraph, G_new: nx.DiGraph,
-                      changes: tuple[AvailabilityChange, ...], fail_on: str
-                      ) -> tuple[tuple[str, str], ...]:
+                      changes: tuple[AvailabilityChange, ...], fail_on: str,
+                      *, deadline: float | None = None) -> tuple[tuple[str, str], ...]:
     """``(flow, reason)`` pairs for ``pruner diff --fail-on target|extra-nine``.
 
     ``target``: a critical flow drops below its target. ``extra-nine``: that, or a
     critical flow gains an "extra nine" warning (:func:`extra_nine`) it did not have.
+    Both versions' lints share one ``deadline`` (default
+    :data:`DEFAULT_TIME_BUDGET` seconds from now); past it
+    :class:`~pruner.errors.BudgetExhausted` is raised (fail closed).
     """
     failing = [(c.flow, "target") for c in changes if c.critical and c.dropped_below_target]
     if fail_on == "extra-nine":
-        before = {p.message for p in extra_nine(G_old)}
+        if deadline is None:
+            deadline = time.monotonic() + DEFAULT_TIME_BUDGET
+        before = {p.message for p in extra_nine(G_old, deadline=deadline)}
         flows = G_new.graph["flows"]
-        for problem in extra_nine(G_new):
+        for problem in extra_nine(G_new, deadline=deadline):
             flow = problem.message.split("'")[1]
             if problem.message not in before and flows[flow].critical:
                 failing.append((flow, "extra-nine"))

@@ -47,8 +47,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pruner.analysis.hard import HardModel, hard_model, strongly_connected
+from pruner.analysis.bdd import FALSE, Bdd, NodeLimit, structure_functions
+from pruner.analysis.hard import HardModel, hard_model, least_fixpoint, preorder
 from pruner.analysis.zbdd import EMPTY, Zbdd, threshold_unreachable
+from pruner.errors import BudgetExhausted
 from pruner.graph import services_of
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -64,8 +66,23 @@ _TRUE = None  # the family {∅}: already failed (only as the seed of a threshol
 _CHECK_EVERY = 4096  # loop iterations between deadline checks
 
 
-class OutOfTime(Exception):
+#: Seconds the cut-set search may take when the caller gives no deadline; past it
+#: flows list their single points of failure only and say ``complete: false``.
+DEFAULT_TIME_BUDGET = 60.0
+#: Most minimal cut sets listed per flow: a family the ZBDD holds in a few nodes can
+#: count millions of sets (21 of 30 replicas at order 10: 30 million). Past it the
+#: flow lists every set of the largest order that fits and says ``complete: false``.
+MAX_CUT_SETS = 1_000_000
+#: Node cap of the BDD route of the ``auto`` engine before it falls back to ZBDDs
+#: truncated gate by gate (:func:`_diagram_families`).
+BDD_FIRST_NODES = 200_000
+
+
+class OutOfTime(BudgetExhausted):
     """The deadline passed before the analysis finished."""
+
+    def __init__(self, message: str = "the time budget ran out", partial: object = None):
+        super().__init__(message, partial)
 
 
 @dataclass(frozen=True)
@@ -261,100 +278,97 @@ def _zbdd_families(
             parts.append(z.at_least(fails, [family[m] for m in members], k))
         return z.disjoin(parts) if len(parts) != 1 else parts[0]
 
-    _bottom_up(model, family, compute, deadline, progress)
+    _bottom_up(model, family, compute, EMPTY, z.disjoin, deadline, progress)
     service_of = [0] * model.n
     for v, var in enumerate(level):
         service_of[var] = v
     return z, family, service_of
 
 
-def _variable_order(model: HardModel) -> list[int]:
-    """ZBDD variable of each service: the reverse of the depth-first preorder from
-    the flows (members in item order), so the services met last come first.
+def _bdd_families(
+    model: HardModel,
+    max_order: int,
+    allowed: set[int],
+    deadline: float | None,
+    progress: Callable[[int, int], None] | None,
+    order: str = "forward",
+    max_nodes: int | None = None,
+) -> tuple[Bdd, Zbdd, list[int], list[int]]:
+    """The structure function of every node as a BDD (the manager, each node's
+    function) with the ZBDD manager for their minimal solutions, and the service of
+    each variable."""
 
-    Sub-gates of one gate then hold neighbouring variables, as fault-tree tools
-    order them; on baobab1 (all orders) this order took 1.9 s where the
-    breadth-first numbering took 7.9 s and the forward preorder 6.0 s.
-    """
-    n = model.n
-    items = model.items
-    level = [0] * n
-    seen = bytearray(len(items))
-    position = n
-    stack = list(range(len(items) - 1, n - 1, -1))  # flows, first one on top
-    while stack:
-        v = stack.pop()
-        if seen[v]:
-            continue
-        seen[v] = 1
-        if v < n:
-            position -= 1
-            level[v] = position
-        for _, members in reversed(items[v]):
-            stack.extend(m for m in reversed(members) if not seen[m])
-    return level
-
-
-def _bottom_up(model: HardModel, family: list, compute, deadline, progress,
-               release: bool = False) -> None:
-    """Fill ``family`` component by component, dependencies first; a cycle is
-    iterated from "nothing DOWN" up to its least fixpoint.
-
-    With ``release``, a service's family is dropped (``None``) as soon as every node
-    that depends on it is computed: bitset families of a 100,000-service chain hold
-    up to 100,000 bits each, 1.2 GB if all were kept, two at a time this way.
-    """
-    components = strongly_connected(model)
-    total = len(components)
-    items = model.items
-    n = model.n
-    waiting: list[int] = []
-    if release:
-        waiting = [0] * len(items)
-        for owned in items:
-            for m in {m for _, members in owned for m in members}:
-                waiting[m] += 1
-    for done, component in enumerate(components, 1):
+    def check() -> None:
         if deadline is not None and time.monotonic() > deadline:
             raise OutOfTime
-        if len(component) == 1:
-            family[component[0]] = compute(component[0])
-        else:
-            changed = True
-            while changed:
-                changed = False
-                for v in component:
-                    new = compute(v)
-                    if new != family[v]:
-                        family[v] = new
-                        changed = True
-        if release:
-            for v in component:
-                for m in {m for _, members in items[v] for m in members}:
-                    waiting[m] -= 1
-                    if not waiting[m] and m < n:
-                        family[m] = None
-        if progress is not None and (done % 256 == 0 or done == total):
-            progress(done, total)
+
+    b = Bdd(check, max_nodes)
+    z = Zbdd(check)
+    level = _variable_order(model) if order == "reverse" else preorder(model)
+    own = [b.var_node(level[v]) if v in allowed else FALSE for v in range(model.n)]
+    func = structure_functions(b, model, own, progress=progress, check=check)
+    service_of = [0] * model.n
+    for v, var in enumerate(level):
+        service_of[var] = v
+    return b, z, func, service_of
+
+
+def _variable_order(model: HardModel) -> list[int]:
+    """ZBDD variable of each service: the reverse of the depth-first preorder from
+    the flows (:func:`~pruner.analysis.hard.preorder`), so the services met last
+    come first.
+
+    Sub-gates of one gate then hold neighbouring variables, as fault-tree tools
+    order them; on baobab1 (all orders, ZBDDs built gate by gate) this order took
+    1.9 s where the breadth-first numbering took 7.9 s and the forward preorder 6.0 s.
+    """
+    return preorder(model, reverse=True)
+
+
+def _bottom_up(model: HardModel, family: list, compute, bottom, join, deadline, progress,
+               release: bool = False) -> None:
+    """Fill ``family`` component by component, dependencies first, cycles at their
+    least fixpoint (:func:`~pruner.analysis.hard.least_fixpoint`)."""
+
+    def check() -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise OutOfTime
+
+    least_fixpoint(model, family, compute, bottom, join, check=check, progress=progress,
+                   release=release)
 
 
 class _ZbddFamilies(Sequence):
-    """ZBDD families read as ``(singles, multi)`` pairs, converted when asked for."""
+    """ZBDD families read as ``(singles, multi)`` pairs, converted when asked for.
 
-    def __init__(self, z: Zbdd, nodes: list[int], service_of: list[int]):
+    ``nodes`` are ZBDD nodes, or (with ``bdd``) BDD functions whose minimal
+    solutions of order <= ``order`` are computed when read.
+    """
+
+    def __init__(self, z: Zbdd, nodes: list[int], service_of: list[int],
+                 bdd: Bdd | None = None, order: int = 0):
         self.z = z
         self.nodes = nodes
         self.service_of = service_of
+        self.bdd = bdd
+        self.order = order
 
     def __len__(self) -> int:
         return len(self.nodes)
+
+    def family(self, index: int) -> int:
+        """The ZBDD node of ``index``."""
+        node = self.nodes[index]
+        if self.bdd is not None:
+            node = self.z.minimal_solutions(self.bdd, node, self.order)
+        return node
 
     def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         singles = 0
         multi = []
-        for s in self.z.sets(self.nodes[index]):
+        for s in self.z.sets(self.family(index)):
             mask = sum(1 << self.service_of[v] for v in s)
             if len(s) == 1:
                 singles |= mask
@@ -385,8 +399,9 @@ def cut_families(
     memory stays bounded by what is in flight.
     """
     allowed = set(range(model.n)) if candidates is None else set(candidates)
-    if _use_zbdd(engine, max_order):
-        return _ZbddFamilies(*_zbdd_families(model, max_order, allowed, deadline, progress))
+    kind = _use_zbdd(engine, max_order)
+    if kind is not None:
+        return _diagram_families(model, max_order, allowed, deadline, progress, kind)
     engine_ = _Engine(max(1, max_order), deadline)
     items = model.items
     family: list = [_FALSE] * len(items)
@@ -397,14 +412,43 @@ def cut_families(
             parts.append(engine_.at_least(fails, [family[m] for m in members]))
         return engine_.or_many(parts) if len(parts) != 1 else parts[0]
 
-    _bottom_up(model, family, compute, deadline, progress, release=flows_only)
+    _bottom_up(model, family, compute, _FALSE, engine_.or_many, deadline, progress,
+               release=flows_only)
     return family
 
 
-def _use_zbdd(engine: str, max_order: int) -> bool:
-    if engine not in ("auto", "sets", "zbdd"):
+def _use_zbdd(engine: str, max_order: int) -> str | None:
+    """The diagram engine to use: ``"bdd"`` (a BDD of the structure function, then
+    its minimal solutions), ``"zbdd"`` (ZBDDs built gate by gate), ``"auto"`` (the
+    first, the second when the BDD outgrows :data:`BDD_FIRST_NODES`) or None
+    (sets)."""
+    if engine not in ("auto", "sets", "zbdd", "bdd"):
         raise ValueError(f"unknown engine {engine!r}")
-    return engine == "zbdd" or (engine == "auto" and max_order >= ZBDD_FROM_ORDER)
+    if engine == "auto":
+        return "auto" if max_order >= ZBDD_FROM_ORDER else None
+    return None if engine == "sets" else engine
+
+
+def _diagram_families(model: HardModel, max_order: int, allowed: set[int],
+                      deadline: float | None, progress, kind: str) -> _ZbddFamilies:
+    """Families of every node by decision diagrams (``kind``: see :func:`_use_zbdd`).
+
+    The BDD route (Rauzy's) computes every order at once but builds the whole
+    structure function, which a wide quorum makes large even where no cut set of
+    the asked order exists ("5,000 of 10,000 replicas": 25 million nodes); gate by
+    gate ZBDDs truncate every family at the order. ``auto`` tries the BDD within
+    :data:`BDD_FIRST_NODES` nodes, then truncates gate by gate.
+    """
+    if kind in ("bdd", "auto"):
+        try:
+            b, z, func, service_of = _bdd_families(
+                model, max_order, allowed, deadline, progress,
+                max_nodes=BDD_FIRST_NODES if kind == "auto" else None)
+            return _ZbddFamilies(z, func, service_of, b, max(1, max_order))
+        except NodeLimit:
+            if kind == "bdd":
+                raise
+    return _ZbddFamilies(*_zbdd_families(model, max_order, allowed, deadline, progress))
 
 
 def _positions(mask: int) -> list[int]:
@@ -498,32 +542,53 @@ def minimal_cut_sets(
     if among is not None:
         index = model.index()
         candidates = {index[s] for s in among if s in index}
-    complete = True
+    if deadline is None:
+        deadline = time.monotonic() + DEFAULT_TIME_BUDGET
+    complete = [True] * len(names)
+    n = model.n
     try:
-        if _use_zbdd(engine, max_order):
-            allowed = set(range(model.n)) if candidates is None else candidates
-            z, nodes, service_of = _zbdd_families(model, max_order, allowed, deadline,
-                                                  progress)
-            read = [_zbdd_names(model, z, nodes[model.n + i], service_of)
-                    for i in range(len(names))]  # reading checks the deadline too
+        kind = _use_zbdd(engine, max_order)
+        if kind is not None:
+            allowed = set(range(n)) if candidates is None else candidates
+            families = _diagram_families(model, max_order, allowed, deadline, progress, kind)
+            z = families.z
+            read = []
+            for i in range(len(names)):
+                family, complete[i] = _at_most(z, families.family(n + i), max_order,
+                                               MAX_CUT_SETS)
+                read.append(_zbdd_names(model, z, family, families.service_of))
         else:
             families = cut_families(model, max_order, candidates, deadline=deadline,
                                     progress=progress, engine="sets", flows_only=True)
-            read = [_names_of(model, families[model.n + i]) for i in range(len(names))]
-    except OutOfTime:
-        complete = False
+            read = [_names_of(model, families[n + i]) for i in range(len(names))]
+    except BudgetExhausted:  # the time budget, or a diagram's node cap
+        complete = [False] * len(names)
         if max_order > 1:  # order 1 is linear: always give the single points of failure
             families = cut_families(model, 1, candidates, engine="sets", flows_only=True)
-            read = [_names_of(model, families[model.n + i]) for i in range(len(names))]
+            read = [_names_of(model, families[n + i]) for i in range(len(names))]
         else:
             read = [[] for _ in names]
-    return {name: FlowCuts(name, tuple(sets), max_order, complete)
-            for name, sets in zip(names, read, strict=True)}
+    return {name: FlowCuts(name, tuple(sets), max_order, done)
+            for name, sets, done in zip(names, read, complete, strict=True)}
+
+
+def _at_most(z: Zbdd, family: int, order: int, most: int) -> tuple[int, bool]:
+    """``family`` if it holds at most ``most`` sets, else its sets of the largest
+    order that keeps it within ``most`` (and False: not complete)."""
+    if z.count(family) <= most:
+        return family, True
+    while order > 1:
+        order -= 1
+        family = z.truncate(family, order)
+        if z.count(family) <= most:
+            break
+    return family, False
 
 
 def _zbdd_names(model: HardModel, z: Zbdd, family: int,
                 service_of: list[int]) -> list[tuple[str, ...]]:
     names = model.names
-    out = [tuple(sorted(names[service_of[v]] for v in s)) for s in z.sets(family)]
+    label = [names[v] for v in service_of].__getitem__  # variable -> service name
+    out = [tuple(sorted(map(label, s))) for s in z.sets(family)]
     out.sort(key=lambda c: (len(c), c))
     return out

@@ -31,9 +31,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pruner.analysis.cuts import OutOfTime, cut_families
+from pruner.analysis.cuts import cut_families
 from pruner.analysis.hard import hard_model, strongly_connected
 from pruner.analysis.lint import uncovered
+from pruner.errors import BudgetExhausted
 from pruner.graph import services_of
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -258,11 +259,10 @@ def _exact(model, spof: set[int], greedy: set[int], deadline: float | None,
     last_dropped = {v: i for i, v in enumerate(order)}
     n = model.n
     forced = sum(1 << v for v in spof)
-    try:
+    try:  # diagram families are read lazily: reading them spends the budget too
         families = cut_families(model, max(1, n), candidates, deadline=deadline, flows_only=True)
-        # the families are read lazily, and reading them ticks the deadline too
         sets = {c for _, multi in families[n:] for c in multi if not c & forced}
-    except OutOfTime:
+    except BudgetExhausted:  # the time budget, or a decision diagram's node cap
         return None
     sets_list = sorted(sets, key=lambda c: (c.bit_count(), c))
     best_size = len(greedy) - len(spof)  # search only for strictly smaller

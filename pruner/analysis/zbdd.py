@@ -31,6 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from pruner.analysis import bdd
+from pruner.analysis.bdd import NodeLimit
+
 __all__ = ["BASE", "EMPTY", "Zbdd", "threshold_unreachable"]
 
 EMPTY = 0  # the family with no set ("cannot fail")
@@ -88,9 +91,15 @@ class Zbdd:
     check : callable, optional
         Called every few thousand steps of work, so a caller can stop a long
         computation by raising from it (a deadline).
+    max_nodes : int, optional
+        Node cap (default: :data:`pruner.analysis.bdd.DEFAULT_MAX_NODES`); past it,
+        at the next check, :class:`~pruner.analysis.bdd.NodeLimit` is raised.
+        ``0``: no cap.
     """
 
-    def __init__(self, check: Callable[[], None] | None = None):
+    def __init__(self, check: Callable[[], None] | None = None,
+                 max_nodes: int | None = None):
+        self.max_nodes = bdd.DEFAULT_MAX_NODES if max_nodes is None else max_nodes
         self.var: list[int] = [_TERMINAL_VAR, _TERMINAL_VAR]
         self.lo: list[int] = [EMPTY, BASE]
         self.hi: list[int] = [EMPTY, BASE]
@@ -102,6 +111,7 @@ class Zbdd:
         self._without: dict[int, int] = {}
         self._count: dict[int, int] = {EMPTY: 0, BASE: 1}
         self._support: dict[int, int] = {EMPTY: 0, BASE: 0}
+        self._minsol: dict[int, dict[tuple[int, int], int]] = {}  # per BDD manager
         self._check = check
         self._steps = 0
 
@@ -128,6 +138,8 @@ class Zbdd:
         return self.node(var, EMPTY, BASE)
 
     def _checkpoint(self) -> int:
+        if self.max_nodes and len(self.var) > self.max_nodes:
+            raise NodeLimit(f"cut-set diagram past its cap of {self.max_nodes:,} nodes")
         if self._check is not None:
             self._check()
         return 0
@@ -318,52 +330,72 @@ class Zbdd:
         found = memo.get(p << 32 | q)
         if found is not None:
             return found
-        var, lo, hi, node = self.var, self.lo, self.hi, self.node
+        var, lo, hi = self.var, self.lo, self.hi
+        unique = self._unique
+        unique_get = unique.get
+        memo_get = memo.get
         out: list[int] = []
+        push = out.append
+        pop = out.pop
         todo: list[tuple] = [(p, q)]
+        task_push = todo.append
+        task_pop = todo.pop
         steps = self._steps
         while todo:
-            task = todo.pop()
+            task = task_pop()
             x = task[0]
             if x >= 0:
                 y = task[1]
                 if x <= BASE:  # q minimal: holds the empty set only if it is BASE
-                    out.append(EMPTY if x == EMPTY or y == BASE else BASE)
+                    push(EMPTY if x == EMPTY or y == BASE else BASE)
                     continue
                 if y <= BASE or x == y:
-                    out.append(x if y == EMPTY else EMPTY)
+                    push(x if y == EMPTY else EMPTY)
                     continue
                 key = x << 32 | y
-                found = memo.get(key)
+                found = memo_get(key)
                 if found is not None:
-                    out.append(found)
+                    push(found)
                     continue
                 steps += 1
                 if steps >= _CHECK_EVERY:
                     steps = self._checkpoint()
                 vx, vy = var[x], var[y]
-                if vx < vy:
-                    todo.append((-1, key, vx))
-                    todo.append((hi[x], y))
-                    todo.append((lo[x], y))
-                elif vy < vx:  # sets of q holding vy cannot be inside sets of p
-                    todo.append((-2, key))
-                    todo.append((x, lo[y]))
+                if vy < vx:  # sets of q holding vy cannot be inside sets of p: skip them
+                    y = lo[y]
+                    while y > BASE and var[y] < vx:
+                        y = lo[y]
+                    task_push((-2, key))
+                    task_push((x, y))
+                elif vx < vy:
+                    task_push((-1, key, vx))
+                    task_push((hi[x], y))
+                    task_push((lo[x], y))
                 else:  # hi: (p1 without q1) without q0
-                    todo.append((-1, key, vx))
-                    todo.append((-3, lo[y]))
-                    todo.append((hi[x], hi[y]))
-                    todo.append((lo[x], lo[y]))
+                    task_push((-1, key, vx))
+                    task_push((-3, lo[y]))
+                    task_push((hi[x], hi[y]))
+                    task_push((lo[x], lo[y]))
             elif x == -1:
-                h = out.pop()
-                low = out.pop()
-                result = node(task[2], low, h)
+                h = pop()
+                low = pop()
+                if h == EMPTY:
+                    result = low
+                else:
+                    ukey = (task[2], low, h)
+                    result = unique_get(ukey)
+                    if result is None:
+                        result = len(var)
+                        var.append(task[2])
+                        lo.append(low)
+                        hi.append(h)
+                        unique[ukey] = result
                 memo[task[1]] = result
-                out.append(result)
+                push(result)
             elif x == -2:
                 memo[task[1]] = out[-1]
             else:  # then remove task[1] from what was just computed
-                todo.append((out.pop(), task[1]))
+                task_push((pop(), task[1]))
         self._steps = steps
         return out[0]
 
@@ -493,6 +525,62 @@ class Zbdd:
                 if b not in memo:
                     todo.append(b)
         return memo[f]
+
+    # --- from a BDD ---------------------------------------------------------------
+
+    def minimal_solutions(self, b: bdd.Bdd, f: int, order: int) -> int:
+        """The minimal solutions of order <= ``order`` of the *monotone* function
+        ``f`` of BDD manager ``b`` (a structure function: no negation), as a family
+        over the same variables: its minimal cut sets.
+
+        A. Rauzy, "New algorithms for fault trees analysis", Reliability Engineering
+        & System Safety 40(3), 1993 (the way SCRAM and XFTA compute cut sets): for
+        ``f = ite(x, f1, f0)``, with ``f0 <= f1``,
+        ``minsol(f) = minsol(f0) ∪ {s ∪ {x} : s ∈ minsol(f1) \\ supersets of minsol(f0)}``.
+        The order is cut on the way down (a set through the ``hi`` branch has one
+        element more); a node is memoised per remaining order, the order first
+        lowered to the most ``hi`` edges on a path from it to TRUE (above that,
+        the order changes nothing), so "every order" costs one pass.
+        """
+        var, lo, hi = b.var, b.lo, b.hi
+        height = {0: 0, 1: 0}  # most hi edges on a path to TRUE (FALSE: unused)
+        for x in b.nodes_of(f):
+            height[x] = max(height[lo[x]], height[hi[x]] + 1)
+        memo = self._minsol.setdefault(id(b), {})
+        node, without = self.node, self.without
+        out: list[int] = []
+        todo: list[tuple] = [(f, order)]
+        steps = self._steps
+        while todo:
+            task = todo.pop()
+            x = task[0]
+            if x >= 0:
+                if x <= 1:  # bdd FALSE / TRUE
+                    out.append(EMPTY if x == 0 else BASE)
+                    continue
+                k = min(task[1], height[x])
+                if k <= 0:  # monotone and not TRUE: the empty set is no solution
+                    out.append(EMPTY)
+                    continue
+                key = (x, k)
+                found = memo.get(key)
+                if found is not None:
+                    out.append(found)
+                    continue
+                steps += 1
+                if steps >= _CHECK_EVERY:
+                    steps = self._checkpoint()
+                todo.append((-1, key, var[x]))
+                todo.append((hi[x], k - 1))
+                todo.append((lo[x], k))
+            else:
+                h = out.pop()
+                low = out.pop()
+                result = node(task[2], low, without(h, low))
+                memo[task[1]] = result
+                out.append(result)
+        self._steps = steps
+        return out[0]
 
     # --- reading families ---------------------------------------------------------
 

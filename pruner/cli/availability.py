@@ -44,14 +44,15 @@ def availability(path: str, flow_names: tuple[str, ...], time_budget: float | No
     """
     _, G = load_graph(path)
     flows = selected_flows(G, flow_names)
+    # a budget that runs out (the command's --time-budget, the diagram's node cap)
+    # raises BudgetExhausted: exit 3, the flows not computed named
     try:
         with Progress("availability") as bar:
-            results = flow_availability(G, flows, deadline=deadline_after(),
-                                        progress=bar)
-    except OutOfTime:
-        raise BudgetExhausted(f"availability: not finished within the time budget of "
-                              f"{time_budget:g} s (fail closed); raise --time-budget, or "
-                              f"try fewer flows (--flow)") from None
+            results = flow_availability(G, flows, deadline=deadline_after(), progress=bar)
+    except OutOfTime as exc:
+        raise BudgetExhausted(f"{exc.message} (--time-budget {time_budget:g} s; fail "
+                              f"closed): raise --time-budget, or try fewer flows (--flow)",
+                              partial=exc.partial) from None
     report = availability_report(results, source=path)
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.passed else EXIT_GATE)

@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 from pruner.analysis.cuts import minimal_cut_sets
 from tests.analysis.strategies import brute_cut_sets, manifests
 
-engines = st.sampled_from(["auto", "sets", "zbdd"])
+engines = st.sampled_from(["auto", "sets", "zbdd", "bdd"])
 
 
 @settings(max_examples=300, deadline=None)

@@ -37,7 +37,7 @@ def test_cut_sets_range_over_services_unless_operations_are_named(m, k, data):
         assert result.cut_sets == brute_cut_sets(m, flow, k, m.services), flow
     among = data.draw(st.sets(st.sampled_from(sorted(m.nodes)), min_size=1))
     cuts = minimal_cut_sets(G, max_order=k, among=among, engine=data.draw(
-        st.sampled_from(["sets", "zbdd"])))
+        st.sampled_from(["sets", "zbdd", "bdd"])))
     for flow, result in cuts.items():
         assert result.cut_sets == brute_cut_sets(m, flow, k, among), flow
 
