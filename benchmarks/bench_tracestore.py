@@ -123,6 +123,25 @@ def rows(db: Path) -> int:
     return int(out.stdout.strip())
 
 
+def sent_back(db: Path) -> tuple[int, int, int]:
+    """What the shapes query sends back: (rows, bytes as JSONCompactEachRow, roots)."""
+    code = (
+        "import sys, json\n"
+        "from pruner.importers import clickhouse_sql as q, tracestore as ts\n"
+        "from pruner.analysis.discover import Discovery, add_trace\n"
+        f"store = ts.open_store(['chdb:{db}'])\n"
+        "rows = store.rows(q.shapes_query(store.source, store.schema()))\n"
+        "d = Discovery()\n"
+        "for shape, n, first, last in rows: add_trace(d, ts.shape_spans(shape), n)\n"
+        "print(len(rows), sum(len(json.dumps(r, separators=(',', ':'))) + 1 for r in rows), "
+        "len(d.roots))\n"
+        "store.close()")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True)
+    shapes, size, roots = (int(x) for x in out.stdout.split())
+    return shapes, size, roots
+
+
 def body(path: Path) -> str:
     return "\n".join(ln for ln in path.read_text().splitlines() if not ln.startswith("#"))
 
@@ -152,6 +171,10 @@ def main() -> None:
               f"{f_t / d_t:4.1f}x | same manifest: {same}")
         if not same:
             raise SystemExit("the file reader and the store disagree")
+        shapes, size, roots = sent_back(tmp / "db")
+        print(f"sent back: {shapes:,} shape rows, {size:,} bytes (JSON) for {roots} root "
+              f"operations: {size / roots:,.0f} bytes per root operation, "
+              f"{size / shapes:,.0f} per shape")
         copy = 0
         while (total := rows(tmp / "db")) < scale:
             copy += 1

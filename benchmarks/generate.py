@@ -15,7 +15,8 @@ service (in items and flows) name one of its operations instead.
     python benchmarks/generate.py 20000 --availability -o /tmp/m20k-avail.yaml
 
 With --availability every service gets an availability (two to five nines, drawn
-per service) and every flow a target, for `pruner availability`.
+per service) and every flow a target, for `pruner availability`. With --costs every
+service gets a running cost (log-normal, median about 400, for `pruner plan`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import yaml
 
 
 def generate(n: int, flows: int = 200, seed: int = 1, items_per_service: float = 5.0,
-             operations: bool = False, availability: bool = False) -> dict:
+             operations: bool = False, availability: bool = False, costs: bool = False) -> dict:
     rng = random.Random(seed)
     layers = [0.05, 0.15, 0.35, 0.30, 0.15]  # share of services per layer, top first
     names: list[list[str]] = []
@@ -89,6 +90,10 @@ def generate(n: int, flows: int = 200, seed: int = 1, items_per_service: float =
             svc["availability"] = round(1 - 10 ** -arng.uniform(2, 5), 6)
         for flow in flow_table.values():
             flow["target"] = arng.choice([0.99, 0.995, 0.999])
+    if costs:  # its own generator too: the structure stays the same
+        crng = random.Random(seed + 2)
+        for svc in services.values():
+            svc["cost"] = round(crng.lognormvariate(6.0, 1.0))
     doc = {"version": 1, "services": services, "flows": flow_table}
     if operations:
         add_operations(doc, random.Random(seed + 1))
@@ -175,6 +180,8 @@ def main() -> None:
                              "naming them")
     parser.add_argument("--availability", action="store_true",
                         help="give every service an availability and every flow a target")
+    parser.add_argument("--costs", action="store_true",
+                        help="give every service a running cost (spec §12, pruner plan)")
     parser.add_argument("--shape", choices=("layered", "chain", "cycle", "quorum"),
                         default="layered",
                         help="chain / cycle: one long hard chain (closed into a cycle); "
@@ -183,7 +190,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.shape == "layered":
         doc = generate(args.services, args.flows, args.seed, operations=args.operations,
-                       availability=args.availability)
+                       availability=args.availability, costs=args.costs)
     elif args.shape == "quorum":
         doc = quorum(args.need or args.services // 2, args.services)
     else:

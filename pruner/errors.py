@@ -119,8 +119,8 @@ def error_line(exc: BaseException) -> str:
     """
     location = getattr(exc, "location", None)
     message = getattr(exc, "message", None) or str(exc)
-    if location and not location.startswith("<"):
-        return f"{location}: error: {message}"
+    if location and (not location.startswith("<") or location.startswith("<stdin>")):
+        return f"{location}: error: {message}"  # "<unknown>", "<removed>": no place
     return f"pruner: error: {message}"
 
 

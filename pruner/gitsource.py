@@ -10,13 +10,15 @@ old and the new version.
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pruner.errors import InputError, ToolMissingError, display
 
-__all__ = ["sources_at"]
+__all__ = ["is_null_revision", "sources_at"]
 
 _YAML = (".yaml", ".yml")
 
@@ -77,6 +79,16 @@ def _commit(rev: str, top: Path) -> str:
                      f"repository at {where} has that name")
 
 
+def is_null_revision(rev: str) -> bool:
+    """Git's null object name (40 or 64 zeros): "no commit", as in the ``before`` of
+    a first push or a pre-push hook's remote side of a new branch.
+
+    >>> is_null_revision("0" * 40), is_null_revision("0" * 7), is_null_revision("HEAD")
+    (True, False, False)
+    """
+    return len(rev) in (40, 64) and set(rev) == {"0"}
+
+
 def sources_at(rev: str, path: str | os.PathLike) -> list[tuple[str, bytes]]:
     """The manifest files under ``path`` as of git revision ``rev``, with their content.
 
@@ -84,12 +96,14 @@ def sources_at(rev: str, path: str | os.PathLike) -> list[tuple[str, bytes]]:
     more). Files are chosen as :func:`pruner.loader.manifest_files` chooses them: a
     file stands for itself; a folder for every ``*.yaml``/``*.yml`` below it, hidden
     ones skipped, in sorted order. A path absent at ``rev`` gives an empty list (the
-    manifest is new). Raises :class:`InputError` outside a repository, in a
-    repository without commits, and for a revision it lacks (saying when the clone is
-    shallow) or that is no commit.
+    manifest is new); so does git's null revision (:func:`is_null_revision`). Raises
+    :class:`InputError` outside a repository, in a repository without commits, and for
+    a revision it lacks (saying when the clone is shallow) or that is no commit.
     """
     if rev.startswith("-"):
         raise InputError(f"invalid git revision {display(rev)}")
+    if is_null_revision(rev):
+        return []  # git's "no commit" (a first push): the manifest is new
     shown = str(path)
     absolute = Path(path).absolute()
     probe = absolute if absolute.is_dir() else absolute.parent
@@ -102,28 +116,116 @@ def sources_at(rev: str, path: str | os.PathLike) -> list[tuple[str, bytes]]:
     except ValueError:
         raise InputError(f"{display(shown)} is not inside the git repository at "
                          f"{display(str(top))}") from None
+    found: list[_Entry] = []
+    _collect(top, commit, relative, PurePosixPath(), found, 0)
+    sources = []
+    for entry in sorted(found, key=lambda e: e.inner):
+        label = shown if not entry.inner else os.path.join(
+            shown, *PurePosixPath(entry.inner).parts)
+        content = _content(entry, label, rev)
+        if content is not None:
+            sources.append((label, content))
+    return sources
+
+
+_LINK = b"120000"  # the mode git gives a symbolic link
+_MAX_LINKS = 40  # as the kernel's limit on symbolic links followed in one lookup
+_MAX_SUBMODULE_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A file of the manifest at the revision: where it sits below the manifest path
+    (``inner``, ``""`` for the path itself), and where git keeps it (the repository or
+    submodule ``top``, the ``commit`` read there, the ``name`` in that tree, the blob
+    ``obj`` and its ``mode``)."""
+
+    inner: str
+    top: Path
+    commit: str
+    name: PurePosixPath
+    obj: str
+    mode: bytes
+
+
+def _tree(top: Path, commit: str, spec: str, recursive: bool = True
+          ) -> list[tuple[bytes, bytes, str, PurePosixPath]]:
+    """``(mode, kind, object, name)`` of the entries of ``commit`` under ``spec``."""
     # -z: names are NUL-separated and never quoted, whatever characters they hold.
-    spec = "." if str(relative) == "." else str(relative)
-    listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", spec], str(top))
-    found = []
-    for entry in listing.split(b"\0"):
+    args = ["ls-tree", *(["-r"] if recursive else []), "-z", "--full-tree", commit, "--", spec]
+    out = []
+    for entry in _git(args, str(top)).split(b"\0"):
         if not entry:
             continue
         meta, _, name_bytes = entry.partition(b"\t")
-        kind, obj = meta.split()[1:3]
+        mode, kind, obj = meta.split()[:3]
+        out.append((mode, kind, obj.decode(), PurePosixPath(
+            name_bytes.decode("utf-8", "surrogateescape"))))
+    return out
+
+
+def _collect(top: Path, commit: str, relative: PurePosixPath, outer: PurePosixPath,
+             found: list[_Entry], depth: int) -> None:
+    """The manifest files below ``relative`` in ``commit`` of the repository at ``top``
+    (``outer``: where that repository sits below the manifest path). Chosen as the
+    working tree chooses them: a submodule is read at the commit the revision records,
+    as its checked-out files are read in the working tree (one that is not checked out
+    holds nothing in either); a symbolic link is kept and followed when read."""
+    whole = str(relative) == "."
+    for mode, kind, obj, name in _tree(top, commit, "." if whole else str(relative)):
+        if not whole and name == relative and kind == b"blob":  # the path is a file
+            found.append(_Entry(outer.as_posix() if outer.parts else "", top, commit, name,
+                                obj, mode))
+            continue
+        inner = name if whole else (
+            PurePosixPath() if name == relative else name.relative_to(relative))
+        if any(part.startswith(".") for part in inner.parts):
+            continue
+        if kind == b"commit":
+            _submodule(top / name, obj, outer / inner, found, depth + 1)
+        elif kind == b"blob" and name.name.endswith(_YAML):
+            found.append(_Entry((outer / inner).as_posix(), top, commit, name, obj, mode))
+
+
+def _submodule(where: Path, commit: str, outer: PurePosixPath, found: list[_Entry],
+               depth: int) -> None:
+    if depth > _MAX_SUBMODULE_DEPTH or not (where / ".git").exists():
+        return  # not checked out: the working tree holds nothing there either
+    if _run(["cat-file", "-e", f"{commit}^{{commit}}"], str(where)).returncode != 0:
+        raise InputError(f"submodule {display(str(where))} lacks commit {commit[:12]}, which "
+                         "the revision records for it; fetch it (git submodule update --init "
+                         "--recursive) and try again")
+    _collect(where, commit, PurePosixPath("."), outer, found, depth)
+
+
+def _content(entry: _Entry, label: str, rev: str) -> bytes | None:
+    """The bytes the working tree would read for ``entry``: a symbolic link followed
+    (inside the repository: at the revision; outside it: the file as it is now, which
+    is all the working tree can read too); ``None`` for a link to a folder, which the
+    working tree's walk skips."""
+    top, name, obj, mode = entry.top, entry.name, entry.obj, entry.mode
+    for _ in range(_MAX_LINKS):
+        data = _git(["cat-file", "blob", obj], str(top))
+        if mode != _LINK:
+            return data
+        target = data.decode("utf-8", "surrogateescape")
+        joined = posixpath.normpath(posixpath.join(str(name.parent), target))
+        if posixpath.isabs(target) or joined == ".." or joined.startswith("../"):
+            outside = Path(target) if posixpath.isabs(target) else top / name.parent / target
+            try:
+                if outside.is_dir():
+                    return None
+                return outside.read_bytes()
+            except OSError as exc:
+                raise InputError(f"{display(label)}: cannot read: symbolic link to "
+                                 f"{display(target)}, outside the repository: "
+                                 f"{exc.strerror or exc}") from None
+        hits = [e for e in _tree(top, entry.commit, joined, recursive=False)
+                if e[3] == PurePosixPath(joined)]
+        if not hits:
+            raise InputError(f"{display(label)}: cannot read: symbolic link to "
+                             f"{display(target)}, which does not exist at {display(rev)}")
+        mode, kind, obj, name = hits[0]
         if kind != b"blob":
-            continue
-        name = PurePosixPath(name_bytes.decode("utf-8", "surrogateescape"))
-        if str(relative) != "." and name == relative:  # the path is a file
-            found.append(("", name, obj))
-            continue
-        inner = name.relative_to(relative) if str(relative) != "." else name
-        if any(part.startswith(".") for part in inner.parts) or not name.name.endswith(_YAML):
-            continue
-        found.append((inner.as_posix(), name, obj))
-    sources = []
-    for inner, _name, obj in sorted(found):
-        content = _git(["cat-file", "blob", obj.decode()], str(top))
-        label = shown if not inner else os.path.join(shown, *PurePosixPath(inner).parts)
-        sources.append((label, content))
-    return sources
+            return None  # a folder (or a submodule): not a manifest file
+    raise InputError(f"{display(label)}: cannot read: too many levels of symbolic links")

@@ -206,11 +206,11 @@ _SCALAR_TAGS = frozenset(_SCALAR_CHECKS)
 
 TOP_KEYS = ("version", "services", "flows", "defaults", "common_causes")
 SERVICE_KEYS = ("description", "owner", "system", "tier", "tags", "depends_on", "operations",
-                "availability", "start_seconds", "external", "evidence")
+                "availability", "start_seconds", "external", "evidence", "cost")
 OPERATION_KEYS = ("description", "depends_on", "availability")
 FLOW_KEYS = ("description", "critical", "owner", "requires", "target", "evidence",
              "rpc_budget", "latency_budget_ms")
-DEFAULTS_KEYS = ("availability",)
+DEFAULTS_KEYS = ("availability", "cost")
 COMMON_CAUSE_KEYS = ("description", "availability", "services")
 ITEM_KEYS = ("service", "any_of", "at_least", "of", "soft", "note", "startup", "evidence")
 EVIDENCE_KEYS = ("source", "detail", "calls", "traces", "of", "first", "last")
@@ -361,6 +361,8 @@ class _Collector:
         # availability (docs/availability.md): the manifest-wide default (value, where)
         # and the common-cause groups
         self.default_availability: tuple[float, Location] | None = None
+        # cost (spec §12): the manifest-wide default (value, where)
+        self.default_cost: tuple[float, Location] | None = None
         self.common_causes: dict[str, tuple[Service, tuple[str, ...]]] = {}
 
     def report(self, problem: Problem) -> None:
@@ -388,6 +390,11 @@ class _Collector:
             for name, svc in services.items():
                 if svc.availability is None and svc.location.file != REMOVED:
                     services[name] = replace(svc, availability=default)
+        if self.default_cost is not None:
+            default = self.default_cost[0]
+            for name, svc in services.items():
+                if svc.cost is None and svc.location.file != REMOVED:
+                    services[name] = replace(svc, cost=default)
         if self.common_causes:
             self.add_common_causes(services)
         operations = {op.name: op for svc in services.values() for op in svc.operations}
@@ -513,7 +520,8 @@ class _Collector:
                 for item in getattr(owner, field_name):
                     for member in item.members:
                         if (member in self.assume and member not in self.services
-                                and member not in declared and member not in found):
+                                and member not in declared and member not in found
+                                and member not in self.common_causes):  # a group now
                             found[member] = Service(member, location=Location(REMOVED))
         return found
 
@@ -777,6 +785,15 @@ class _FileReader:
 
     def seconds(self, node, what: str, unit: str = "seconds") -> float | None:
         """A duration in ``unit``: a finite number, 0 or more."""
+        return self.nonnegative(node, what, f" of {unit}")
+
+    def cost(self, node, what: str) -> float | None:
+        """A running cost (spec §12): a finite number, 0 or more."""
+        return self.nonnegative(node, what, "", show=True)
+
+    def nonnegative(self, node, what: str, unit: str, show: bool = False) -> float | None:
+        """A finite number, 0 or more (``unit`` names it in messages; ``show`` quotes a
+        number that is out of range)."""
         if not self.visit(node):
             return None
         value = None
@@ -788,9 +805,11 @@ class _FileReader:
         if value is not None:
             if value >= 0 and math.isfinite(value):
                 return value
-            self.problem(node, f"{what} must be a finite number of {unit}, 0 or more")
+            shown_value = f", not {display(node.value)}" if show else ""
+            self.problem(node, f"{what} must be a finite number{unit}, 0 or more{shown_value}")
             return None
-        self.problem(node, f"{what} must be a number of {unit}, not {_kind(node)}")
+        middle = ", 0 or more," if show else ","
+        self.problem(node, f"{what} must be a number{unit}{middle} not {_kind(node)}")
         return None
 
     # -- the manifest grammar -------------------------------------------------
@@ -878,6 +897,16 @@ class _FileReader:
                                        f"{first[1]}")
                 return
             self.out.default_availability = (value, where)
+        if "cost" in f and not self.is_null(f["cost"]):
+            value = self.cost(f["cost"], "defaults: cost")
+            if value is None:
+                return
+            first = self.out.default_cost
+            where = self.where(key_node)
+            if first is not None:
+                self.problem(key_node, f"defaults: cost is set twice: here and at {first[1]}")
+                return
+            self.out.default_cost = (value, where)
 
     def common_cause(self, name_node, body) -> None:
         name = self.name(name_node, "common cause name")
@@ -928,6 +957,9 @@ class _FileReader:
         start_seconds = None
         if "start_seconds" in f and not self.is_null(f["start_seconds"]):
             start_seconds = self.seconds(f["start_seconds"], f"start_seconds of {what}")
+        cost = None
+        if "cost" in f and not self.is_null(f["cost"]):
+            cost = self.cost(f["cost"], f"cost of {what}")
         external = False
         if "external" in f and not self.is_null(f["external"]):
             external = bool(self.boolean(f["external"], f"external of {what}"))
@@ -946,6 +978,7 @@ class _FileReader:
             operations=operations,
             availability=availability,
             start_seconds=start_seconds,
+            cost=cost,
             evidence=evidence,
             external=external,
         )

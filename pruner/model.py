@@ -180,6 +180,7 @@ class Service:
     availability: float | None = None  # probability that it is itself up; None: default (1)
     common_cause: bool = False  # a common-cause group compiled into a node (docs/availability.md)
     start_seconds: float | None = None  # spec §10: time from start to ready (None: not declared)
+    cost: float | None = None  # spec §12: running cost per period; None: not stated
     #: where the service is known from; empty means written by a person ("declared")
     evidence: tuple[Evidence, ...] = field(default=(), compare=False)
     #: not deployed with the rest (a stub for a name the sources reference): never

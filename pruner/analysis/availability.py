@@ -68,11 +68,11 @@ __all__ = [
     "Importance",
     "OutOfTime",
     "availability_diff",
-    "availability_gate",
     "extra_nine",
     "extra_nine_lint",
     "flow_availability",
     "has_availability",
+    "new_extra_nines",
     "node_availability",
 ]
 
@@ -502,25 +502,20 @@ def availability_diff(G_old: nx.DiGraph, G_new: nx.DiGraph, removed: Iterable[st
     return tuple(out)
 
 
-def availability_gate(G_old: nx.DiGraph, G_new: nx.DiGraph,
-                      changes: tuple[AvailabilityChange, ...], fail_on: str,
-                      *, deadline: float | None = None) -> tuple[tuple[str, str], ...]:
-    """``(flow, reason)`` pairs for ``pruner diff --fail-on target|extra-nine``.
-
-    ``target``: a critical flow drops below its target. ``extra-nine``: that, or a
-    critical flow gains an "extra nine" warning (:func:`extra_nine`) it did not have.
-    Both versions' lints share one ``deadline`` (default
-    :data:`DEFAULT_TIME_BUDGET` seconds from now); past it
-    :class:`~pruner.errors.BudgetExhausted` is raised (fail closed).
-    """
-    failing = [(c.flow, "target") for c in changes if c.critical and c.dropped_below_target]
-    if fail_on == "extra-nine":
-        if deadline is None:
-            deadline = time.monotonic() + DEFAULT_TIME_BUDGET
-        before = {p.message for p in extra_nine(G_old, deadline=deadline)}
-        flows = G_new.graph["flows"]
-        for problem in extra_nine(G_new, deadline=deadline):
-            flow = problem.message.split("'")[1]
-            if problem.message not in before and flows[flow].critical:
-                failing.append((flow, "extra-nine"))
-    return tuple(sorted(set(failing)))
+def new_extra_nines(G_old: nx.DiGraph, G_new: nx.DiGraph, *, deadline: float | None = None
+                    ) -> tuple[tuple[str, str], ...]:
+    """``(flow, message)`` of every "extra nine" warning (:func:`extra_nine`) on a
+    critical flow of ``G_new`` that ``G_old`` does not give: what ``pruner diff
+    --fail-on extra-nine`` fails on. Sorted. Both versions' lints share one
+    ``deadline`` (default :data:`DEFAULT_TIME_BUDGET` seconds from now); past it
+    :class:`~pruner.errors.BudgetExhausted` is raised (fail closed)."""
+    if deadline is None:
+        deadline = time.monotonic() + DEFAULT_TIME_BUDGET
+    before = {p.message for p in extra_nine(G_old, deadline=deadline)}
+    flows = G_new.graph["flows"]
+    found = set()
+    for problem in extra_nine(G_new, deadline=deadline):
+        flow = problem.message.split("'")[1]
+        if problem.message not in before and flows[flow].critical:
+            found.add((flow, problem.message))
+    return tuple(sorted(found))

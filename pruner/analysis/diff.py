@@ -43,10 +43,13 @@ __all__ = [
     "diff_gate",
     "off_causes",
     "GATE_KINDS",
+    "GATE_REASONS",
     "KIND_ORDER",
+    "REASON_ORDER",
 ]
 
-# Strictness levels of the diff gate, loosest last (see diff_gate).
+# Strictness levels of the diff gate, loosest last (see diff_gate); ``pruner diff``
+# also takes the availability levels ``target`` and ``extra-nine`` (AVAILABILITY_FAIL_ON).
 DIFF_FAIL_ON = ("degraded", "spof", "broken", "never")
 SEVERITY = {OK: 0, DEGRADED: 1, BROKEN: 2}
 # The kinds of flow change each --fail-on level fails on (for critical flows).
@@ -56,6 +59,25 @@ GATE_KINDS = {
     "degraded": frozenset({"broken", "masked", "spof", "degraded", "deleted", "demoted"}),
     "never": frozenset(),
 }
+GATE_KINDS["target"] = GATE_KINDS["extra-nine"] = GATE_KINDS["spof"]
+# Every reason each --fail-on level fails on: the flow kinds above, a critical flow
+# dropping below its availability target (``target``), a new "extra nine" warning on a
+# critical flow (``extra-nine``), a new start-up cycle and a critical flow that can no
+# longer be brought back after a full outage (issue 13). ``spof`` (the default) fails on
+# every regression of a critical flow that the report shows as a failure; ``target`` is
+# the same level under its older name.
+_STARTUP = frozenset({"startup-cycle", "unbootstrappable"})
+GATE_REASONS = {
+    "never": frozenset(),
+    "broken": GATE_KINDS["broken"] | _STARTUP,
+    "spof": GATE_KINDS["spof"] | _STARTUP | {"target"},
+    "target": GATE_KINDS["spof"] | _STARTUP | {"target"},
+    "extra-nine": GATE_KINDS["spof"] | _STARTUP | {"target", "extra-nine"},
+    "degraded": GATE_KINDS["degraded"] | _STARTUP | {"target"},
+}
+# Every reason, in the order reports list them.
+REASON_ORDER = ("broken", "masked", "spof", "degraded", "deleted", "demoted", "target",
+                "extra-nine", "unbootstrappable", "startup-cycle")
 # Most severe first: the order of changed flows in every report.
 KIND_ORDER = ("broken", "masked", "spof", "degraded", "deleted", "demoted", "added",
               "improved", "edited")
@@ -384,7 +406,8 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
         The placeholder services of ``G_new`` (``LoadResult.assumed``).
     accept : iterable of str
         Removed services whose loss the change accepts (``--accept-removal``): a masked
-        break that the old model shows without them is accepted. Each must be a
+        break is accepted when the old model breaks with the accepted removals alone
+        switched off, and does not with the other removals alone. Each must be a
         service the change removes (:class:`InputError` otherwise).
 
     Returns
@@ -419,19 +442,29 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
     dangling = tuple(sorted(set(assumed)))
     old_services, new_services = old_m.services, new_m.services
     real_new = {n: s for n, s in new_services.items() if n not in dangling}
-    removed = tuple(s for n, s in old_services.items() if n not in real_new)
-    added = tuple(s for n, s in real_new.items() if n not in old_services)
+    # A name that changes kind -- a service in one version, a common-cause group in the
+    # other -- is a removal and an addition: a group named like a removed service must
+    # not hide the removal. A common-cause group is never "removed": deleting one drops
+    # a failure mode (its members lose an item), it switches nothing off.
+    retyped = {n for n, s in old_services.items()
+               if n in real_new and s.common_cause != real_new[n].common_cause}
+    removed = tuple(s for n, s in old_services.items()
+                    if not s.common_cause and (n not in real_new or n in retyped))
+    added = tuple(s for n, s in real_new.items() if n not in old_services or n in retyped)
     old_refs = _referrers(old_services, old_m.flows)
     new_refs = _referrers(new_services, new_m.flows)
     rename = _renames(old_services, real_new, old_refs, new_refs,
-                      (s.name for s in removed if s.name not in dangling),
-                      (s.name for s in added))
+                      (s.name for s in removed if s.name not in dangling
+                       and s.name not in retyped),
+                      (s.name for s in added if s.name not in retyped))
     # Operations removed from a service that stays (those of a removed service go with it).
     new_nodes = new_m.nodes
-    # (One the new version still names is a placeholder there, dangling: gone all the same.)
+    # (One the new version still names is a placeholder there, dangling: gone all the same;
+    # so is one replaced by a service literally named ``S:O``: another node, same name.)
     gone_ops = tuple(sorted(n for n, node in old_m.nodes.items()
                             if node.operation_of in real_new
-                            and (n not in new_nodes or n in dangling)))
+                            and (n not in new_nodes or n in dangling
+                                 or new_nodes[n].operation_of is None)))
     gone = tuple(s.name for s in removed if s.name not in rename) + gone_ops
     accept = tuple(sorted(set(accept)))
     for name in accept:
@@ -447,6 +480,7 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
     # The old model with the removals: what the change really takes away.
     ev_old_gone = switch_off(G_old, gone) if gone else ev_old
     ev_old_kept = switch_off(G_old, sorted(set(gone) - set(accept))) if accept else ev_old_gone
+    ev_old_accepted = switch_off(G_old, accept) if accept else None
 
     # Single points of failure of flows present in both versions.
     both = [n for n, f in new_m.flows.items()
@@ -459,7 +493,7 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
     inverse = {v: k for k, v in rename.items()}
     for name, svc in real_new.items():
         before = old_services.get(inverse.get(name, name))
-        if before is None:
+        if before is None or name in retyped:
             continue
         items += _item_changes("service", name, before.depends_on, svc.depends_on, rename)
         if before.owner != svc.owner:
@@ -504,7 +538,12 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
             masked = off_causes(explain_flow(G_old, ev_old_gone, name)) or gone
             masked_by = ("deleted" if new_f is None else
                          "demoted" if not new_f.critical else "rewired")
-            accepted = ev_old_kept.flows[name] != BROKEN
+            # Accepted only when the accepted removals alone break the flow in the old
+            # model (accepting ``a`` does not accept losing a whole ``any_of [a, b]``)
+            # and the other removals alone do not (nor a flow that ``b`` breaks too).
+            accepted = (ev_old_accepted is not None
+                        and ev_old_accepted.flows[name] == BROKEN
+                        and ev_old_kept.flows[name] != BROKEN)
         flows.append(FlowChange(
             name, old_f, new_f,
             None if old_f is None else ev_old.flows[name],
@@ -537,7 +576,10 @@ def diff_gate(diff: ManifestDiff, fail_on: str = "spof") -> DiffGate:
     switched off while the new version hides it (a masked break) and the removal is
     not accepted. ``spof`` (default): those, or a critical flow gains a single point
     of failure. ``degraded``: those, or a critical flow gets DEGRADED, is deleted,
-    or stops being critical. ``never``: always passes.
+    or stops being critical. ``never``: always passes. ``target`` and ``extra-nine``
+    judge flow changes as ``spof`` does. The reasons that are not flow changes
+    (:data:`GATE_REASONS`: availability targets, "extra nine" warnings, start-up
+    regressions) are added by :func:`pruner.report.diff.diff_report`.
 
     >>> from pruner.model import Flow
     >>> f = FlowChange("f", Flow("f"), Flow("f"), "ok", "ok", ("db",))
@@ -548,8 +590,8 @@ def diff_gate(diff: ManifestDiff, fail_on: str = "spof") -> DiffGate:
     >>> diff_gate(ManifestDiff((), (), (), (), (m,), (), (), None), "broken").failing
     (('g', 'masked'),)
     """
-    if fail_on not in DIFF_FAIL_ON:
-        raise ValueError(f"fail_on must be one of {DIFF_FAIL_ON}")
+    if fail_on not in GATE_KINDS:
+        raise ValueError(f"fail_on must be one of {tuple(GATE_KINDS)}")
     kinds = GATE_KINDS[fail_on]
     failing = []
     accepted = []

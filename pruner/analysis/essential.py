@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pruner.analysis.cuts import cut_families
-from pruner.analysis.hard import hard_model, strongly_connected
+from pruner.analysis.hard import hard_model, item_arrays, strongly_connected
 from pruner.analysis.lint import uncovered
 from pruner.errors import BudgetExhausted
 from pruner.graph import services_of
@@ -205,15 +205,7 @@ def _greedy(model, spof: set[int], order: list[int], progress) -> set[int]:
     """Drop every service that can go without breaking a flow, trying them in ``order``;
     return those kept."""
     n = model.n
-    fails: list[int] = []
-    owner_of: list[int] = []
-    item_id: dict[tuple[int, int], int] = {}
-    for owner, owned in enumerate(model.items):
-        for k, (need, _) in enumerate(owned):
-            item_id[owner, k] = len(fails)
-            fails.append(need)
-            owner_of.append(owner)
-    parents = [[item_id[p] for p in model.parents[v]] for v in range(n)]
+    fails, owner_of, parents = item_arrays(model)
     count = [0] * len(fails)
     down = bytearray(len(model.items))
     keep = set(spof)

@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
 
-__all__ = ["HardModel", "hard_model", "hard_support", "least_fixpoint", "or_groups",
-           "preorder",
-           "strongly_connected", "tarjan"]
+__all__ = ["HardModel", "hard_model", "hard_support", "item_arrays", "least_fixpoint",
+           "or_groups", "preorder", "strongly_connected", "tarjan"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +111,28 @@ def hard_model(G: nx.DiGraph, flows) -> HardModel:
         items=tuple(items),
         parents=tuple(tuple(p) for p in parents),
     )
+
+
+def item_arrays(model: HardModel) -> tuple[list[int], list[int], list[list[int]]]:
+    """Every hard item of the model numbered, for counter propagation: ``fails[i]`` (how
+    many of its members DOWN make it fail), ``owner_of[i]``, and per service the numbers
+    of the items that name it.
+
+    >>> m = HardModel(("a", "b", "f"), 2, ("f",), ((), ((1, (0,)),), ((2, (0, 1)),)),
+    ...               (((1, 0), (2, 0)), ((2, 0),)))
+    >>> item_arrays(m)
+    ([1, 2], [1, 2], [[0, 1], [1]])
+    """
+    fails: list[int] = []
+    owner_of: list[int] = []
+    item_id: dict[tuple[int, int], int] = {}
+    for owner, owned in enumerate(model.items):
+        for k, (need, _) in enumerate(owned):
+            item_id[owner, k] = len(fails)
+            fails.append(need)
+            owner_of.append(owner)
+    parents = [[item_id[p] for p in model.parents[v]] for v in range(model.n)]
+    return fails, owner_of, parents
 
 
 def strongly_connected(model: HardModel) -> list[list[int]]:

@@ -48,6 +48,7 @@ COMMANDS = {
     "render": "diagrams:render_command",
     "report": "diagrams:report_command",
     "bootstrap": "bootstrap:bootstrap_command",
+    "plan": "plan:plan_command",
     "rpc": "rpc:rpc_command",
 }
 
@@ -60,6 +61,7 @@ GATE_EXITS = {
     "validate": "there are warnings and --strict is given",
     "availability": "a critical flow misses its availability target",
     "bootstrap": "a critical flow is never ready after a cold start",
+    "plan": "the kept flows cannot be served even with nothing removed (or meet their targets)",
     "rpc": "a critical flow's p99 is over its budget (--fail-on over-budget)",
 }
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143

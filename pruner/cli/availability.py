@@ -19,6 +19,7 @@ from pruner.cli.common import (
     output_option,
     path_argument,
     selected_flows,
+    source_label,
 )
 from pruner.errors import BudgetExhausted
 from pruner.report.availability import availability_report
@@ -53,6 +54,6 @@ def availability(path: str, flow_names: tuple[str, ...], time_budget: float | No
         raise BudgetExhausted(f"{exc.message} (--time-budget {time_budget:g} s; fail "
                               f"closed): raise --time-budget, or try fewer flows (--flow)",
                               partial=exc.partial) from None
-    report = availability_report(results, source=path)
+    report = availability_report(results, source=source_label(path))
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.passed else EXIT_GATE)

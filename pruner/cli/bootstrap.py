@@ -19,6 +19,7 @@ from pruner.cli.common import (
     off_names,
     output_option,
     path_argument,
+    source_label,
 )
 from pruner.report.bootstrap import bootstrap_report
 
@@ -47,6 +48,6 @@ def bootstrap_command(path: str, from_off: tuple[str, ...], time_budget: float, 
     names = off_names(G, from_off, None) if from_off else None
     deadline = deadline_after(SEARCH_SECONDS)
     result = bootstrap(G, names, budget=max(0.0, deadline - time.monotonic()))
-    report = bootstrap_report(G, result, source=path)
+    report = bootstrap_report(G, result, source=source_label(path))
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.passed else EXIT_GATE)

@@ -19,6 +19,7 @@ from pruner.cli.common import (
     output_option,
     path_argument,
     selected_flows,
+    source_label,
 )
 from pruner.report.check import check_report, validate_report
 
@@ -49,7 +50,7 @@ def validate(path: str, fmt: str, strict: bool, time_budget: float) -> None:
     lint_deadline = deadline_after(LINT_TIME_BUDGET)  # within the command's own budget
     warnings = (list(result.warnings) + lint(G) + extra_nine_lint(G, lint_deadline)
                 + evidence_problems(G.graph["manifest"], path))
-    report = validate_report(G, warnings, source=path)
+    report = validate_report(G, warnings, source=source_label(path))
     emit_report(report, fmt, None)
     if strict and warnings:
         raise SystemExit(EXIT_GATE)
@@ -79,7 +80,7 @@ def check(path: str, off: tuple[str, ...], off_file: str | None, flow_names: tup
     result, G = load_graph(path, light=True)
     flows = selected_flows(G, flow_names)
     ev = switch_off(G, off_names(G, off, off_file))
-    report = check_report(G, ev, source=path, fail_on=fail_on, flows=flows,
+    report = check_report(G, ev, source=source_label(path), fail_on=fail_on, flows=flows,
                           explain_services=fmt not in ("text", "json"))
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.gate.passed else EXIT_GATE)

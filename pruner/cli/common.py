@@ -14,7 +14,7 @@ from pruner.cli import limits
 from pruner.cli.limits import DEFAULT_TIME_BUDGET
 from pruner.errors import InputError, UnknownNameError, did_you_mean, display
 from pruner.graph import dependency_graph, services_of, unknown_name
-from pruner.loader import load
+from pruner.loader import load, load_sources
 from pruner.render import DIAGRAM_FORMATS, FORMATS, render
 from pruner.sources import read_regular, shown
 
@@ -43,7 +43,8 @@ def use_color() -> bool:
 
 # Which click parameters name files a command reads, beside every ``click.Path`` argument
 # (``diff`` takes its OLD NEW as plain strings).
-INPUT_PARAMETERS = ("path", "paths", "manifest", "sources", "observed", "off_file")
+INPUT_PARAMETERS = ("path", "paths", "manifest", "sources", "observed", "off_file",
+                    "costs_file", "cost_map")
 # What any command reads from a folder it is given: manifests, traces, dependency JSON.
 READ_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")
 # Temporary output files being written, removed if a signal ends the process.
@@ -101,6 +102,21 @@ def refuse_clobbering(output: str, inputs: list[str]) -> None:
             continue
 
 
+def refuse_clobbering_stdin(output: str) -> None:
+    """Raise :class:`InputError` when the command read standard input (a PATH of ``-``)
+    and ``output`` is the very file standard input came from (``< m.yaml -o m.yaml``)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or "pruner.stdin" not in ctx.find_root().meta:
+        return
+    try:
+        here, there = os.fstat(sys.stdin.fileno()), os.stat(output)
+    except (OSError, ValueError, AttributeError):  # no file behind stdin, or no output yet
+        return
+    if stat.S_ISREG(here.st_mode) and (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino):
+        raise InputError(f"refusing to write {display(output)}: it is the file standard input "
+                         "reads; choose another --output")
+
+
 def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None) -> None:
     """Print ``data``, or write it to ``output``.
 
@@ -126,6 +142,7 @@ def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None)
     if rewriting is not None and rewriting in inputs:
         inputs.remove(rewriting)  # once: also named as another input, it stays protected
     refuse_clobbering(output, inputs)
+    refuse_clobbering_stdin(output)
     try:
         mode = os.stat(output).st_mode  # through links: what would be written
     except FileNotFoundError:
@@ -195,10 +212,44 @@ def umask_mode(path: str) -> None:
     os.chmod(path, 0o666 & ~mask)
 
 
+STDIN = "-"  # a PATH (or --off-file) of "-" is standard input
+STDIN_LABEL = "<stdin>"  # its name in messages and locations
+
+
+def read_stdin(what: str) -> bytes:
+    """All of standard input, for ``what`` (e.g. ``"PATH"``); standard input can be read
+    only once per command, so a second reader is an input error."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        root = ctx.find_root()
+        first = root.meta.get("pruner.stdin")
+        if first is not None:
+            raise InputError(f"{what} is '-' but standard input is already read for {first}: "
+                             "give only one of them as '-'")
+        root.meta["pruner.stdin"] = what
+    stream = sys.stdin
+    return stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
+
+
+def source_label(path: str) -> str:
+    """How reports name the manifest at ``path``: ``<stdin>`` for ``-``."""
+    return STDIN_LABEL if path == STDIN else path
+
+
+def load_manifest(path: str, assume_services=(), what: str = "PATH"):
+    """Load the manifest at ``path`` (:func:`pruner.loader.load`); ``-`` reads one
+    manifest file from standard input, named ``<stdin>`` in messages (``what``: the
+    argument's name, for the message when standard input is already read)."""
+    if path == STDIN:
+        return load_sources([(STDIN_LABEL, read_stdin(what))], assume_services)
+    return load(path, assume_services)
+
+
 def load_graph(path: str, light: bool = False):
-    """Load the manifest at ``path`` and build its graph (``light``: a
-    :class:`~pruner.graph.LightGraph`, for commands that call no networkx algorithm)."""
-    result = load(path)
+    """Load the manifest at ``path`` (``-``: standard input) and build its graph
+    (``light``: a :class:`~pruner.graph.LightGraph`, for commands that call no networkx
+    algorithm)."""
+    result = load_manifest(path)
     return result, dependency_graph(result.manifest, light=light)
 
 
@@ -207,12 +258,13 @@ def off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
     :func:`select_services` reads them) and ``--off-file``."""
     names = sorted(select_services(G, values, "--off")) if values else []
     if off_file is not None:
-        try:
-            lines = read_regular(off_file).decode("utf-8").splitlines()
+        data = read_stdin("--off-file") if off_file == STDIN else read_regular(off_file)
+        off_file = STDIN_LABEL if off_file == STDIN else shown(off_file)
+        try:  # utf-8-sig: a byte order mark (as Windows editors write) is no part of a name
+            lines = data.decode("utf-8-sig").splitlines()
         except UnicodeDecodeError as exc:
             raise InputError(f"cannot read: not valid UTF-8 (byte offset {exc.start})",
-                             shown(off_file)) from None
-        off_file = shown(off_file)
+                             off_file) from None
         for number, raw in enumerate(lines, 1):
             name = raw.split("#", 1)[0].strip()
             if not name:
@@ -339,7 +391,11 @@ def select_services(G, values: tuple[str, ...], option: str) -> set[str]:
     """
     import fnmatch
 
-    selectors = [s.strip() for v in values for s in v.split(",") if s.strip()]
+    for value in values:
+        if any(not s.strip() for s in value.split(",")):
+            raise InputError(f"{option} {display(value)}: empty name (nothing between commas); "
+                             f"give {option} NAME[,NAME...]")
+    selectors = [s.strip() for v in values for s in v.split(",")]
     services = [G.nodes[n]["service"] for n in services_of(G)]
     chosen: set[str] = set()
     for sel in selectors:
@@ -377,8 +433,9 @@ def select_services(G, values: tuple[str, ...], option: str) -> set[str]:
 
 
 def among_services(G, values: tuple[str, ...]) -> set[str] | None:
-    """Services allowed in cut sets (``--among``): :func:`select_services`."""
-    if not any(v.strip(", ") for v in values):
+    """Services allowed in cut sets (``--among``): :func:`select_services` (``None``
+    without ``--among``; ``--among ,`` names nothing, an input error, never "all")."""
+    if not values:
         return None
     return select_services(G, values, "--among")
 

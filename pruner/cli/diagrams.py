@@ -18,6 +18,7 @@ from pruner.cli.common import (
     off_names,
     off_option,
     path_argument,
+    source_label,
 )
 from pruner.cli.limits import DEFAULT_TIME_BUDGET
 from pruner.errors import InputError, display
@@ -107,7 +108,7 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
         raise InputError("PNG is binary: write it to a file with --output FILE.png")
     result, G = load_graph(path)
     if bootstrap:
-        diagram = _bootstrap_diagram(G, off_names(G, off, off_file), path)
+        diagram = _bootstrap_diagram(G, off_names(G, off, off_file), source_label(path))
     else:
         ev = switch_off(G, off_names(G, off, off_file))
         check_flows(G, flows)
@@ -188,7 +189,7 @@ def report_command(path: str, off: tuple[str, ...], off_file: str | None,
     result, G = load_graph(path)
     ev = switch_off(G, off_names(G, off, off_file))
     check_flows(G, flows)
-    overview = overview_report(G, ev, source=path, flows=flows, depth=depth,
+    overview = overview_report(G, ev, source=source_label(path), flows=flows, depth=depth,
                                cluster_by=cluster_by, fail_on=fail_on)
     svg = None
     if overview.diagram is not None:

@@ -22,6 +22,7 @@ from pruner.cli.common import (
     output_option,
     path_argument,
     selected_flows,
+    source_label,
 )
 from pruner.report import cuts_report, essential_report, rank_report
 
@@ -58,7 +59,8 @@ def cuts(path: str, flow_names: tuple[str, ...], max_order: int, among: tuple[st
     with Progress("cuts") as bar:
         results = minimal_cut_sets(G, flows, max_order, candidates,
                                    deadline=deadline_after(), progress=bar)
-    report = cuts_report(G, results, source=path, among=candidates, explain=fmt == "text")
+    report = cuts_report(G, results, source=source_label(path), among=candidates,
+                         explain=fmt == "text")
     emit_report(report, fmt, output)
     if not report.complete:
         click.echo("pruner: note: the time budget stopped the search; results marked "
@@ -84,7 +86,7 @@ def essential(path: str, flow_names: tuple[str, ...], time_budget: float | None,
     with Progress("essential") as bar:
         result = essential_analysis(G, flows, deadline=deadline_after(PROOF_SECONDS),
                                     progress=bar)
-    report = essential_report(G, result, source=path)
+    report = essential_report(G, result, source=source_label(path))
     emit_report(report, fmt, output)
 
 
@@ -112,5 +114,5 @@ def rank(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt:
     flows = selected_flows(G, flow_names)
     with Progress("rank") as bar:
         ranking = rank_analysis(G, flows, deadline=deadline_after(), progress=bar)
-    report = rank_report(ranking, source=path)
+    report = rank_report(ranking, source=source_label(path))
     emit_report(report, fmt, output)

@@ -9,14 +9,17 @@ from pruner.analysis.diff import DIFF_FAIL_ON
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
+    STDIN,
     budget_option,
     emit_report,
     format_option,
+    load_manifest,
     output_option,
+    source_label,
 )
 from pruner.gitsource import sources_at
 from pruner.graph import dependency_graph
-from pruner.loader import load, load_sources
+from pruner.loader import load_sources
 from pruner.report import diff_report
 
 __all__ = ["diff"]
@@ -28,11 +31,14 @@ __all__ = ["diff"]
               help="Compare PATH as of this git revision with the working tree.")
 @click.option("--fail-on", type=click.Choice(DIFF_FAIL_ON + AVAILABILITY_FAIL_ON),
               default="spof", show_default=True,
-              help="What fails the gate: a critical flow broken (broken); or gaining a single "
-                   "point of failure (spof); or also degraded, deleted or no longer critical "
-                   "(degraded); never. target: what spof fails, or a critical flow dropping "
-                   "below its availability target; extra-nine: that, or a new 'extra nine' "
-                   "warning on a critical flow.")
+              help="What fails the gate. broken: a critical flow breaks (a masked break "
+                   "too), or a start-up regression (a new start-up cycle, a critical flow "
+                   "that can no longer be brought back after a full outage); spof: that, "
+                   "or a critical flow gains a single point of failure or drops below its "
+                   "availability target; target: the same as spof; extra-nine: spof, or a "
+                   "critical flow gains an 'extra nine' warning; degraded: spof, or a "
+                   "critical flow gets degraded, is deleted or is no longer critical; "
+                   "never: report only.")
 @click.option("--accept-removal", "accept", multiple=True, metavar="NAME[,NAME...]",
               help="Accept that removing these services breaks flows that were critical in "
                    "OLD, though NEW no longer shows it (a masked break). Each must be a "
@@ -57,18 +63,25 @@ def diff(paths: tuple[str, ...], base: str | None, fail_on: str, accept: tuple[s
         if len(paths) > 1:
             raise click.UsageError("with --base give at most one PATH")
         new_path = paths[0] if paths else "."
+        if new_path == STDIN:
+            raise click.UsageError("with --base, PATH names files in the git repository; "
+                                   "standard input ('-') has no revision to compare with")
         old_sources = sources_at(base, new_path)
         old_label = f"{new_path}@{base}"
     else:
         if len(paths) != 2:
             raise click.UsageError("give OLD and NEW paths, or --base GIT_REV [PATH]")
         old_path, new_path = paths
-        old_label = old_path
+        old_label = source_label(old_path)
         old_sources = None
-    old = load_sources(old_sources) if old_sources is not None else load(old_path)
-    new = load(new_path, assume_services=old.manifest.nodes)  # removed operations too
+    if old_sources is not None:
+        old = load_sources(old_sources)
+    else:
+        old = load_manifest(old_path, what="OLD")
+    new = load_manifest(new_path, assume_services=old.manifest.nodes,  # removed operations too
+                        what="NEW")
     report = diff_report(dependency_graph(old.manifest), dependency_graph(new.manifest),
-                         new.assumed, old_source=old_label, new_source=new_path,
+                         new.assumed, old_source=old_label, new_source=source_label(new_path),
                          fail_on=fail_on,
                          accept=[n.strip() for v in accept for n in v.split(",") if n.strip()])
     emit_report(report, fmt, output)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pruner.analysis.rpc import MIN_CALLS, RpcAccumulator
+from pruner.cli import limits
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
@@ -14,6 +15,7 @@ from pruner.cli.common import (
     output_option,
     refuse_clobbering,
 )
+from pruner.cli.telemetry import window_options_on
 from pruner.errors import neutral
 from pruner.importers.base import SourceError
 from pruner.importers.traces import DEFAULT_WINDOW, TRACE_KINDS, source_traces
@@ -42,10 +44,12 @@ __all__ = ["rpc_command"]
               show_default=True, metavar="SPANS",
               help="Spans held while assembling traces (memory bound); a trace with more "
                    "spans is left out, with a warning.")
+@window_options_on
 @format_option("text", "json", "markdown", "sarif", "html")
 @output_option
 def rpc_command(sources: tuple[str, ...], manifest: str | None, min_calls: int, fail_on: str,
-                trace_kind: str, window: int, fmt: str, output: str | None) -> None:
+                trace_kind: str, window: int, since: int | None, until: int | None, fmt: str,
+                output: str | None) -> None:
     """How many RPCs each request makes, the chain its latency waits on, and the
     repeated calls one batched call could replace.
 
@@ -55,7 +59,8 @@ def rpc_command(sources: tuple[str, ...], manifest: str | None, min_calls: int, 
     candidates: at least --min-calls RPCs from one parent span to one callee
     operation, sequential (each starts after the previous ended: batching saves the
     sum of their durations minus the longest) or parallel (saves calls, not time).
-    SOURCEs: OTLP/JSON, Jaeger /api/traces or Zipkin span files or folders, streamed.
+    SOURCEs: OTLP/JSON, Jaeger /api/traces or Zipkin span files or folders, streamed;
+    or a trace store (clickhouse://..., chdb:PATH, Parquet files), as for discover.
     Problems in the traces (cycles of parent ids, missing parents, spans that end
     before they start, traces too large for --window) are warnings naming the file
     and trace.
@@ -70,7 +75,9 @@ def rpc_command(sources: tuple[str, ...], manifest: str | None, min_calls: int, 
     notes: list[str] = []
     stats: dict = {}
     acc = RpcAccumulator(min_calls)
-    for where, trace in source_traces(sources, trace_kind, window, notes.append, stats):
+    for where, trace in source_traces(sources, trace_kind, window, notes.append, stats,
+                                      since=since, until=until,
+                                      memory_cap=limits.WATCHDOG.memory_limit):
         acc.add(trace, where)
     report = rpc_report(acc, manifest=model, manifest_path=manifest, sources=sources,
                         files=stats.get("files", 0), fail_on=fail_on, notes=tuple(notes))

@@ -8,6 +8,7 @@ import click
 
 from pruner.analysis.discover import CALLS_PER_REQUEST, MIN_TRACES
 from pruner.analysis.drift import DRIFT_FAIL_ON
+from pruner.cli import limits
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
@@ -155,7 +156,8 @@ _window_options = [
 ]
 
 
-def _window_options_on(function):
+def window_options_on(function):
+    """--since/--until (Unix ns after parsing) on a command that reads traces."""
     for option in reversed(_window_options):
         function = option(function)
     return function
@@ -177,7 +179,7 @@ def _window_options_on(function):
 @click.option("--min-traces", type=click.IntRange(min=1), default=MIN_TRACES,
               show_default=True, metavar="N",
               help="Propose a flow only for entry points seen in at least N successful traces.")
-@_window_options_on
+@window_options_on
 @_update_options_on
 def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, window: int,
                      max_calls: int, min_traces: int, since: int | None, until: int | None,
@@ -201,7 +203,8 @@ def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, win
     """
     _refuse_before_reading(output)
     result = discover_sources(sources, trace_kind, window=window, max_calls=max_calls,
-                              min_traces=min_traces, since=since, until=until)
+                              min_traces=min_traces, since=since, until=until,
+                              memory_cap=limits.WATCHDOG.memory_limit)
     _write_manifest(result, output, force, update, prune, "added by pruner discover")
 
 
@@ -219,7 +222,7 @@ def discover_command(sources: tuple[str, ...], output: str, trace_kind: str, win
 @click.option("--update", is_flag=True,
               help="Record the observed evidence (traces, calls, window) on the items of "
                    "MANIFEST (one file) that the observation confirms, keeping every hand edit.")
-@_window_options_on
+@window_options_on
 @format_option()
 @output_option
 def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on: str,
@@ -241,7 +244,8 @@ def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on:
     if update and (Path(manifest).is_dir() or manifest == "-"):
         raise InputError(f"{manifest}: --update needs one manifest file, not a folder")
     _, G = load_graph(manifest)
-    observation = observe(observed, observed_kind, since=since, until=until)
+    observation = observe(observed, observed_kind, since=since, until=until,
+                          memory_cap=limits.WATCHDOG.memory_limit)
     report = drift_report(G, observation, source=manifest, fail_on=fail_on)
     if update:
         from pruner.analysis.drift import confirmed_evidence

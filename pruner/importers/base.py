@@ -18,6 +18,7 @@ from pruner.errors import InputError, display
 from pruner.loader import NAME_PATTERN
 
 __all__ = [
+    "micros",
     "NAME_RE",
     "ImportResult",
     "ManifestBuilder",
@@ -139,6 +140,20 @@ def dependency_count(document: dict[str, Any]) -> int:
         for op in (svc.get("operations") or {}).values():
             total += len((op or {}).get("depends_on") or ())
     return total
+
+
+def micros(raw: Any) -> int:
+    """Microseconds as Jaeger and Zipkin write them (``startTime``, ``timestamp``,
+    ``duration``) in nanoseconds; 0 when absent, negative, huge or not a number.
+
+    >>> micros(1_700_000_000_000_002), micros(2.5), micros("12"), micros(True)
+    (1700000000000002000, 2500, 0, 0)
+    """
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
+        return 0
+    if raw < 0 or raw > 1 << 62:
+        return 0
+    return int(raw * 1000)
 
 
 def sanitize_name(raw: str) -> str | None:

@@ -30,7 +30,13 @@ from pruner.importers._io import (
     iter_json_items_at,
     iter_json_values,
 )
-from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result
+from pruner.importers.base import (
+    ImportResult,
+    ManifestBuilder,
+    SourceError,
+    as_result,
+    micros,
+)
 
 __all__ = ["import_jaeger", "jaeger_traces", "is_jaeger_trace"]
 
@@ -162,16 +168,6 @@ def _tags(raw: Any) -> dict[str, Any]:
             if isinstance(t, dict) and isinstance(t.get("key"), str)}
 
 
-def _micros(raw: Any) -> int:
-    """Jaeger's microseconds (``startTime``, ``duration``) as nanoseconds; 0 when absent
-    or not a number."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
-        return 0
-    if raw < 0 or raw > 1 << 62:
-        return 0
-    return int(raw * 1000)
-
-
 def jaeger_traces(f: SourceFile) -> Iterator[list[Span]]:
     """Stream the traces of a Jaeger ``/api/traces`` JSON file (``{"data": [trace, ...]}``,
     a list of traces, or one trace per line), each as a list of :class:`Span`.
@@ -232,8 +228,8 @@ def jaeger_traces(f: SourceFile) -> Iterator[list[Span]]:
                         peer = sys.intern(v.strip())
                         break
             name = s.get("operationName")
-            start = _micros(s.get("startTime"))
-            duration = _micros(s.get("duration"))
+            start = micros(s.get("startTime"))
+            duration = micros(s.get("duration"))
             spans.append(Span(sys.intern(trace.lower()), sid.lower(), parent,
                               sys.intern(service.strip()),
                               sys.intern(name) if isinstance(name, str) and name else "unnamed",

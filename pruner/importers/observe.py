@@ -104,7 +104,7 @@ def _manifest_observation(source: str, explicit: bool) -> Observation:
 
 
 def observe(sources: Sequence[str], kind: str | None = None, *, since: int | None = None,
-            until: int | None = None) -> Observation:
+            until: int | None = None, memory_cap: int | None = None) -> Observation:
     """Read OBSERVED ``sources`` (each of ``kind``, or of its detected kind) into one
     observation.
 
@@ -117,6 +117,8 @@ def observe(sources: Sequence[str], kind: str | None = None, *, since: int | Non
         source's kind with :func:`detect_kind`.
     since, until
         Unix ns: read only the spans that started in ``[since, until)`` (traces only).
+    memory_cap
+        The command's memory cap (bytes), which an in-process trace store keeps to.
 
     Raises
     ------
@@ -135,7 +137,7 @@ def observe(sources: Sequence[str], kind: str | None = None, *, since: int | Non
             observations += [_manifest_observation(s, explicit) for s in groups[group_kind]]
         elif group_kind in _TRACES and _traces(group_kind, groups[group_kind]):
             observations.append(_trace_observation(group_kind, groups[group_kind],
-                                                   since, until))
+                                                   since, until, memory_cap))
         else:
             result = import_sources(group_kind, groups[group_kind])
             observations.append(observation_from_document(
@@ -164,7 +166,7 @@ def _jaeger_traces(source: str) -> bool:
 
 
 def _trace_observation(kind: str, sources: Sequence[str], since: int | None = None,
-                       until: int | None = None) -> Observation:
+                       until: int | None = None, memory_cap: int | None = None) -> Observation:
     """Edges and entry points (for undeclared flows) from traces.
 
     Zipkin's edges keep coming from its importer (its call counts); the entry points
@@ -175,11 +177,12 @@ def _trace_observation(kind: str, sources: Sequence[str], since: int | None = No
 
     found: dict[str, int] = {}
     if kind == "zipkin":
-        found.update(entry_points(read_discovery(sources, kind, since=since, until=until)[0]))
+        found.update(entry_points(read_discovery(sources, kind, since=since, until=until,
+                                                 memory_cap=memory_cap)[0]))
         result = import_sources(kind, sources)
     else:
         result = discover_sources(sources, kind, flows=False, entries=found, since=since,
-                                  until=until)
+                                  until=until, memory_cap=memory_cap)
     base = observation_from_document(result.document, kind, result.sources, result.notes)
     entries = tuple(found.items())
     return Observation(base.kind, base.sources, base.services, base.edges, base.notes, entries)

@@ -34,7 +34,7 @@ from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover
 from pruner.importers.base import ImportResult, SourceError, sanitize_name
 from pruner.importers.jaeger import jaeger_traces
 from pruner.importers.otlp import otlp_spans
-from pruner.importers.tracestore import is_store_source, store_discovery
+from pruner.importers.tracestore import is_store_source, store_discovery, store_traces
 from pruner.importers.zipkin import zipkin_spans
 
 __all__ = [
@@ -145,20 +145,20 @@ def _trace_stream(files: Sequence[SourceFile], kind: str, window: int,
 
 def read_discovery(sources: Sequence[str], kind: str = "auto", window: int = DEFAULT_WINDOW,
                    note: Callable[[str], None] = lambda _: None, *,
-                   since: int | None = None, until: int | None = None
-                   ) -> tuple[Discovery, dict]:
+                   since: int | None = None, until: int | None = None,
+                   memory_cap: int | None = None) -> tuple[Discovery, dict]:
     """Read every trace in ``sources`` into a :class:`Discovery`; also return read stats.
 
     ``sources`` are trace files and folders, or one trace store
     (:mod:`pruner.importers.tracestore`: ``clickhouse://``, ``chdb:``, Parquet), where
     the aggregation runs. ``since``/``until`` (Unix ns) keep the spans that started in
-    ``[since, until)``.
+    ``[since, until)``. ``memory_cap`` (bytes) bounds an in-process store's engine.
     """
     if kind != "auto" and kind not in TRACE_KINDS:
         raise SourceError("<kind>", f"unknown trace format {kind!r}; choose one of "
                                     f"auto, {', '.join(TRACE_KINDS)}")
     if sources and any(is_store_source(s) for s in sources):
-        d, stats = store_discovery(sources, since, until)
+        d, stats = store_discovery(sources, since, until, memory_cap=memory_cap)
         stats.update(files=0, kinds={"otlp"})  # the exporter's table holds OTLP spans
         return d, stats
     files = discover(sources, JSON_SUFFIXES, note)
@@ -447,7 +447,7 @@ def discover_sources(sources: Sequence[str], kind: str = "auto", *,
                      window: int = DEFAULT_WINDOW, max_calls: int = CALLS_PER_REQUEST,
                      flows: bool = True, min_traces: int = MIN_TRACES,
                      entries: dict | None = None, since: int | None = None,
-                     until: int | None = None) -> ImportResult:
+                     until: int | None = None, memory_cap: int | None = None) -> ImportResult:
     """Read traces from ``sources`` and propose a manifest (``pruner discover``).
 
     Raises
@@ -456,7 +456,8 @@ def discover_sources(sources: Sequence[str], kind: str = "auto", *,
         Unreadable or malformed files, with ``file:line``.
     """
     notes: list[str] = []
-    d, stats = read_discovery(sources, kind, window, notes.append, since=since, until=until)
+    d, stats = read_discovery(sources, kind, window, notes.append, since=since, until=until,
+                              memory_cap=memory_cap)
     document, found = discovered_document(d, flows=flows, max_calls=max_calls,
                                           min_traces=min_traces,
                                           source=" and ".join(sorted(stats.get("kinds", ())))
@@ -505,12 +506,16 @@ def _capped(spans: Iterable[Span], limit: int, cut: set[str]) -> Iterator[Span]:
 
 def source_traces(sources: Sequence[str], kind: str = "auto", window: int = DEFAULT_WINDOW,
                   note: Callable[[str], None] = lambda _: None,
-                  stats: dict | None = None) -> Iterator[tuple[str, list[Span]]]:
+                  stats: dict | None = None, *, since: int | None = None,
+                  until: int | None = None,
+                  memory_cap: int | None = None) -> Iterator[tuple[str, list[Span]]]:
     """Every trace in ``sources`` with the file it came from: ``(path, spans)``.
 
     A trace of more than ``window`` spans cannot be held within the memory bound: it
     is left out, and ``note`` says so with its file and trace id (raise ``window`` to
     read it). ``stats`` (a dict) receives ``files``, ``kinds`` and ``reopened``.
+    A trace store (:mod:`pruner.importers.tracestore`) gives its traces whole, with real
+    start and end times, for spans that started in ``[since, until)``.
 
     Raises
     ------
@@ -521,6 +526,16 @@ def source_traces(sources: Sequence[str], kind: str = "auto", window: int = DEFA
         raise SourceError("<kind>", f"unknown trace format {kind!r}; choose one of "
                                     f"auto, {', '.join(TRACE_KINDS)}")
     stats = {} if stats is None else stats
+    if sources and any(is_store_source(s) for s in sources):
+        stats["files"] = 0
+        stats.setdefault("kinds", set()).add("otlp")
+        for trace in store_traces(sources, since, until, memory_cap=memory_cap):
+            if len(trace) > window:
+                note(f"{sources[0]}: trace {trace[0].trace_id}: more than {window:,} spans "
+                     "(the --window); left out (raise --window to read it)")
+                continue
+            yield sources[0], trace
+        return
     files = discover(sources, JSON_SUFFIXES, note)
     stats["files"] = len(files)
     for f in files:

@@ -42,6 +42,7 @@ from pruner.analysis.discover import (
     Span,
     add_trace,
 )
+from pruner.errors import BudgetExhausted
 from pruner.importers import clickhouse_sql as q
 from pruner.importers.base import SourceError
 
@@ -161,7 +162,7 @@ def _one_line(text: str, secret: str | None = None) -> str:
     return line[:300]
 
 
-def _chdb_store(source: str) -> Store:
+def _chdb_store(source: str, memory_cap: int | None = None) -> Store:
     rest = source[len("chdb:"):]
     path_text, _, query = rest.partition("?")
     if path_text.startswith("//"):
@@ -173,10 +174,10 @@ def _chdb_store(source: str) -> Store:
     if not path.is_dir():
         raise SourceError(source, f"no such ClickHouse data directory: {path}")
     spans = q.SpanSource(database, table)
-    return _embedded(source, spans, str(path))
+    return _embedded(source, spans, str(path), memory_cap)
 
 
-def _parquet_store(sources: Sequence[str]) -> Store:
+def _parquet_store(sources: Sequence[str], memory_cap: int | None = None) -> Store:
     files: list[str] = []
     for s in sources:
         p = Path(s)
@@ -190,7 +191,7 @@ def _parquet_store(sources: Sequence[str]) -> Store:
         if any(c in f for c in "*?{}[]"):  # file() would read them as a glob
             raise SourceError(f, "a Parquet path with * ? { } [ ] cannot be read; rename it")
     name = sources[0] if len(sources) == 1 else f"{sources[0]} (+{len(sources) - 1})"
-    return _embedded(name, q.SpanSource(parquet=tuple(files)), None)
+    return _embedded(name, q.SpanSource(parquet=tuple(files)), None, memory_cap)
 
 
 def _table_option(source: str, query: str, default_db: str) -> tuple[str, str]:
@@ -212,7 +213,35 @@ def _table_option(source: str, query: str, default_db: str) -> tuple[str, str]:
     return database, name
 
 
-def _embedded(name: str, spans: q.SpanSource, path: str | None) -> Store:
+#: What the embedded engine itself takes before any query (the library, its caches).
+ENGINE_BASE = 400 * 2**20
+
+
+def _size(n: int | None) -> str:
+    return "no" if not n else f"{n / 2**20:,.0f} MiB"
+
+
+def engine_settings(memory_cap: int | None) -> str:
+    """The SETTINGS clause of an in-process query: under a memory cap, the engine gets
+    what the cap leaves above :data:`ENGINE_BASE` (at least 256 MiB) and spills its
+    per-trace GROUP BY and its sorts to disk past half of that; a query that still
+    needs more stops with the engine's MEMORY_LIMIT_EXCEEDED (exit 3, a budget).
+
+    >>> engine_settings(None).split()
+    ['SETTINGS', 'output_format_json_quote_64bit_integers', '=', '0']
+    >>> "max_memory_usage = 524288000" in engine_settings(900 * 2**20)
+    True
+    """
+    text = "\nSETTINGS output_format_json_quote_64bit_integers = 0"
+    if memory_cap:
+        budget = max(memory_cap - ENGINE_BASE, 256 * 2**20)
+        text += (f", max_memory_usage = {budget}, max_bytes_before_external_group_by = "
+                 f"{budget // 2}, max_bytes_before_external_sort = {budget // 2}")
+    return text
+
+
+def _embedded(name: str, spans: q.SpanSource, path: str | None,
+              memory_cap: int | None = None) -> Store:
     try:
         from chdb import session as chdb_session
     except ImportError:
@@ -223,12 +252,19 @@ def _embedded(name: str, spans: q.SpanSource, path: str | None) -> Store:
     except Exception as exc:  # chdb raises its own and RuntimeError
         raise SourceError(name, f"cannot open: {_one_line(exc)}") from None
 
+    settings = engine_settings(memory_cap)
+
     def run(sql: str, params: dict) -> list:
         try:
-            result = sess.query(sql + "\nSETTINGS output_format_json_quote_64bit_integers = 0",
+            result = sess.query(sql + settings,
                                 "JSONCompactEachRow",
                                 params={k: escape_param(v) for k, v in params.items()})
         except Exception as exc:
+            if "MEMORY_LIMIT_EXCEEDED" in str(exc) or "Code: 241." in str(exc):
+                raise BudgetExhausted(
+                    f"{name}: the embedded engine needed more than the memory cap leaves it "
+                    f"({_size(memory_cap)} cap); raise --memory-limit, or narrow the window "
+                    "(--since/--until)") from None
             raise SourceError(name, _engine_message(exc)) from None
         text = result.bytes() if hasattr(result, "bytes") else bytes(result)
         return [json.loads(line) for line in text.splitlines() if line.strip()]
@@ -330,6 +366,10 @@ def _server_message(exc: BaseException, where: str, password: str) -> str:
     if "authentication" in lowered or "code: 516" in lowered or "code: 192" in lowered:
         return (f"the ClickHouse server at {where} refused the user or password "
                 f"(the password is read from {PASSWORD_ENV})")
+    if "unknown identifier: readonly" in lowered or "unknown data type family" in lowered:
+        return (f"the ClickHouse server at {where} is too old: the exporter's table and "
+                "its client need ClickHouse 21.8 or later (Map, DateTime64); "
+                f"it said: {_engine_message(exc, password or None)}")
     return _engine_message(exc, password or None)
 
 
@@ -338,25 +378,29 @@ def _safe(source: str) -> str:
     return re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", source)
 
 
-def open_store(sources: Sequence[str]) -> Store:
-    """Open the store ``sources`` name (one URL, or Parquet files/folders)."""
+def open_store(sources: Sequence[str], memory_cap: int | None = None) -> Store:
+    """Open the store ``sources`` name (one URL, or Parquet files/folders).
+
+    ``memory_cap`` (bytes): the embedded engine runs in this process, so it is held
+    under the command's memory cap (:func:`engine_settings`); a server applies its own.
+    """
     first = sources[0]
     if first.startswith(("clickhouse://", "clickhouses://", "chdb:")):
         if len(sources) > 1:
             raise SourceError(_safe(sources[1]), "one trace store at a time (not mixed with "
                                                  "other sources)")
         if first.startswith("chdb:"):
-            return _chdb_store(first)
+            return _chdb_store(first, memory_cap)
         return _clickhouse_store(first)
     stray = [s for s in sources if not is_store_source(s)]
     if stray:
         raise SourceError(stray[0], "Parquet and trace files cannot be read together")
-    return _parquet_store(sources)
+    return _parquet_store(sources, memory_cap)
 
 
 @contextmanager
-def _opened(sources: Sequence[str]) -> Iterator[Store]:
-    store = open_store(sources)
+def _opened(sources: Sequence[str], memory_cap: int | None = None) -> Iterator[Store]:
+    store = open_store(sources, memory_cap)
     try:
         yield store
     finally:
@@ -384,14 +428,14 @@ def _times(first: Sequence[int], last: Sequence[int]):
 
 
 def store_discovery(sources: Sequence[str], since: int | None = None,
-                    until: int | None = None,
-                    discovery: Discovery | None = None) -> tuple[Discovery, dict]:
+                    until: int | None = None, discovery: Discovery | None = None, *,
+                    memory_cap: int | None = None) -> tuple[Discovery, dict]:
     """Discovery over a trace store: one query, aggregated where the spans are.
 
     Returns the :class:`Discovery` and read stats (``shapes``: rows received).
     """
     d = discovery if discovery is not None else Discovery()
-    with _opened(sources) as store:
+    with _opened(sources, memory_cap) as store:
         schema = store.schema()
         rows = store.rows(q.shapes_query(store.source, schema, since, until))
         for shape, n, first, last in rows:
@@ -400,12 +444,13 @@ def store_discovery(sources: Sequence[str], since: int | None = None,
 
 
 def store_traces(sources: Sequence[str], since: int | None = None,
-                 until: int | None = None) -> Iterator[list[Span]]:
+                 until: int | None = None, *,
+                 memory_cap: int | None = None) -> Iterator[list[Span]]:
     """The traces of a store, whole, one at a time in trace id order, with real start and
     end times (Unix ns; end = start + Duration): the span interface for callers that
     need times (``pruner rpc``). The store sorts; the rows arrive as one result (so this
     is for a window of spans, ``since``/``until``, not a whole day of a large system)."""
-    with _opened(sources) as store:
+    with _opened(sources, memory_cap) as store:
         schema = store.schema()
         rows = store.rows(q.traces_query(store.source, schema, since, until))
         current: list[Span] = []

@@ -42,7 +42,13 @@ from typing import Any
 from pruner.analysis.discover import CLIENT, CONSUMER, INTERNAL, PRODUCER, SERVER, Span
 from pruner.analysis.evidence import unix_time
 from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover, iter_json_values
-from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result
+from pruner.importers.base import (
+    ImportResult,
+    ManifestBuilder,
+    SourceError,
+    as_result,
+    micros,
+)
 
 __all__ = ["import_zipkin", "zipkin_spans"]
 
@@ -326,8 +332,8 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
     parent = _id(span.get("parentId"))
     name = span.get("name")
     name = sys.intern(name) if isinstance(name, str) and name.strip() else "unnamed"
-    start = _micros(span.get("timestamp"))
-    end = start + _micros(span.get("duration"))
+    start = micros(span.get("timestamp"))
+    end = start + micros(span.get("duration"))
     tags = span.get("tags")
     error = isinstance(tags, dict) and "error" in tags
     if any(k in span for k in ("localEndpoint", "remoteEndpoint", "kind")):
@@ -354,7 +360,7 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
                 other = other or s
             if v == "error":
                 error = True
-            if isinstance(v, str) and v not in at and (t := _micros(a.get("timestamp"))):
+            if isinstance(v, str) and v not in at and (t := micros(a.get("timestamp"))):
                 at[v] = t
     for a in span.get("binaryAnnotations") or ():
         if isinstance(a, dict) and (s := _svc(a.get("endpoint"))):
@@ -375,16 +381,6 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
         yield Span(trace, sid, parent, client, name, CLIENT, c_start, error, peer, c_end)
     elif other:
         yield Span(trace, sid, parent, other, name, INTERNAL, start, error, None, end)
-
-
-def _micros(raw: Any) -> int:
-    """Zipkin's microseconds (``timestamp``, ``duration``) as nanoseconds; 0 when absent
-    or not a number."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
-        return 0
-    if raw < 0 or raw > 1 << 62:
-        return 0
-    return int(raw * 1000)
 
 
 def _side(at: dict[str, int], first: str, last: str, start: int, end: int) -> tuple[int, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pruner.analysis.diff import ItemChange, OwnerChange
 from pruner.render.common import clean, name_list
+from pruner.report.availability import percent
 from pruner.report.diff import DiffReport, FlowDiff, removed_causes
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "owner_change_text",
     "verdict",
     "counts_text",
+    "gate_findings",
 ]
 
 KIND_LABEL = {
@@ -211,3 +213,42 @@ def counts_text(report: DiffReport) -> str:
             f"{len(d.added) - len(d.renamed)} added, "
             f"{len(d.renamed)} renamed; dependency items changed: {len(d.items)}; "
             f"flows: {len(report.flows)} changed, {report.unchanged} unchanged")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else percent(value)
+
+
+def gate_findings(report: DiffReport) -> list[tuple[str, str, str]]:
+    """``(subject, reason, sentence)`` for every ``(subject, reason)`` pair that fails
+    the gate, in the gate's order: what every format must show when the exit is 1.
+    The subject is a flow, or for a start-up cycle its services joined by ``", "``."""
+    flows = {f.name: f for f in report.flows}
+    availability = {c.flow: c for c in report.availability}
+    nines: dict[str, list[str]] = {}
+    for flow, message in report.extra_nines:
+        nines.setdefault(flow, []).append(message)
+    out = []
+    for subject, reason in report.gate.failing:
+        fd = flows.get(subject)
+        if reason == "target" and subject in availability:
+            c = availability[subject]
+            sentence = (f"critical flow {subject} drops below its availability target: "
+                        f"{_pct(c.old)} -> {_pct(c.new)}, target {_pct(c.new_target)}")
+        elif reason == "extra-nine":
+            sentence = "; ".join(nines.get(subject, ())) or (
+                f"critical flow {subject} gains an 'extra nine' warning")
+        elif reason == "unbootstrappable":
+            sentence = (f"critical flow {subject} can no longer be brought back after a full "
+                        "outage (pruner bootstrap)")
+        elif reason == "startup-cycle":
+            sentence = (f"new start-up cycle: {subject} can never start after a full outage "
+                        "(pruner bootstrap)")
+        elif fd is not None:
+            sentence = change_sentence(fd)
+            if fd.kind != reason:  # an accepted masked break, judged on what NEW shows
+                sentence += f" ({_GATE_REASON.get(reason, reason)})"
+        else:
+            sentence = f"critical flow {subject}: {reason}"
+        out.append((subject, reason, clean(sentence)))
+    return out

@@ -209,6 +209,9 @@ def _(report: DiffReport) -> str:
             "new_startup_cycles": [list(c) for c in report.startup_cycles],
             "unbootstrappable": list(report.unbootstrappable),
         }
+    if report.extra_nines:  # --fail-on extra-nine, only when it has news
+        data["new_extra_nine_warnings"] = [{"flow": f, "message": m}
+                                           for f, m in report.extra_nines]
     if report.warnings:  # only when a removal rests on nothing known (docs/manifest.md)
         data["warnings"] = list(report.warnings)
     return dumps(data)
@@ -536,6 +539,18 @@ def bootstrap_json(report: BootstrapReport) -> dict:
         out["timing"] = {"default_start_seconds": DEFAULT_START_SECONDS,
                          "undeclared": list(b.undeclared_seconds)}
     return out
+
+
+# --- plan (spec §12, issue 20) ---
+if TYPE_CHECKING:  # registered by class name: loads no plan module (start-up)
+    from pruner.report.plan import PlanReport
+
+
+@render.register
+def _(report: PlanReport) -> str:
+    from pruner.report.plan import plan_json
+
+    return dumps(plan_json(report))
 
 
 # --- rpc (issue 22) ---

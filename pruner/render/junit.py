@@ -14,7 +14,7 @@ from functools import singledispatch
 
 from pruner.analysis.evaluate import OK
 from pruner.render.common import clean, line_text
-from pruner.render.diff_words import change_sentence, verdict
+from pruner.render.diff_words import change_sentence, gate_findings, verdict
 from pruner.report import CheckReport
 from pruner.report.diff import DiffReport
 
@@ -75,24 +75,50 @@ def _(report: CheckReport) -> str:
 
 @render.register
 def _(report: DiffReport) -> str:
-    failing = dict(report.gate.failing)
+    # Every (subject, reason) that fails the gate is a <failure>: a flow's reasons on
+    # its own test case (type: the reasons, comma-separated), a new start-up cycle on a
+    # test case of its own.
+    failures: dict[str, list[tuple[str, str]]] = {}
+    for subject, reason, sentence in gate_findings(report):
+        failures.setdefault(subject, []).append((reason, sentence))
     changed = {f.name: f for f in report.flows}
     cases = []
     for change in report.diff.flows:  # every flow of either version, by name
         case = _case("pruner.diff", change.name)
         fd = changed.get(change.name)
-        if fd is not None:
+        found = failures.pop(change.name, None)
+        text = "" if fd is None else _explanation(fd.explanation, report.off_word)
+        if found:
+            message = "; ".join(sentence for _, sentence in found)
+            failure = ET.SubElement(case, "failure", {
+                "message": _x(message), "type": ",".join(reason for reason, _ in found)})
+            failure.text = text or _x(message)
+        elif fd is not None:
             sentence = change_sentence(fd)
-            text = _explanation(fd.explanation, report.off_word)
-            if change.name in failing:
-                failure = ET.SubElement(case, "failure",
-                                        {"message": _x(sentence), "type": failing[change.name]})
-                failure.text = text or _x(sentence)
-            elif fd.kind == "deleted":
+            if fd.kind == "deleted":
                 ET.SubElement(case, "skipped", {"message": _x(sentence)})
             else:
                 ET.SubElement(case, "system-out").text = _x(sentence) + (
                     f"\n{text}" if text else "")
+        cases.append(case)
+    for cycle in report.startup_cycles:
+        subject = ", ".join(cycle)
+        case = _case("pruner.diff.startup", subject)
+        sentence = (f"new start-up cycle: {subject} can never start after a full outage "
+                    "(pruner bootstrap)")
+        found = failures.pop(subject, None)
+        if found:
+            ET.SubElement(case, "failure", {"message": _x(sentence),
+                                            "type": ",".join(r for r, _ in found)}
+                          ).text = _x(sentence)
+        else:
+            ET.SubElement(case, "system-out").text = _x(sentence)
+        cases.append(case)
+    for subject, found in sorted(failures.items()):  # nothing above holds them (defensive)
+        case = _case("pruner.diff", subject)
+        message = "; ".join(sentence for _, sentence in found)
+        ET.SubElement(case, "failure", {"message": _x(message),
+                                        "type": ",".join(r for r, _ in found)}).text = _x(message)
         cases.append(case)
     name = f"pruner diff {report.old_source} -> {report.new_source}: {verdict(report)}"
     return _document(name, cases)

@@ -291,6 +291,21 @@ def _(report: DiffReport) -> str:
     if changes:
         out += _details(f"Dependency and owner changes ({len(changes)})", changes[:MAX_ROWS])
     out += availability_diff_markdown(report.availability)
+    failing = set(report.gate.failing)
+
+    def mark(subject: str, reason: str) -> str:
+        return "❌" if (subject, reason) in failing else "⚠️"
+
+    news = [f"- {mark(flow, 'extra-nine')} new 'extra nine' warning: {md_text(message)}"
+            for flow, message in report.extra_nines]
+    news += [f"- {mark(', '.join(cycle), 'startup-cycle')} new start-up cycle: "
+             f"{_code_list(cycle)} can never start after a full outage (`pruner bootstrap`)"
+             for cycle in report.startup_cycles]
+    news += [f"- {mark(flow, 'unbootstrappable')} critical flow {code_span(flow)} can no "
+             "longer be brought back after a full outage (`pruner bootstrap`)"
+             for flow in report.unbootstrappable]
+    if news:
+        out += ["", *news]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -578,6 +593,99 @@ def _(report: BootstrapReport) -> str:
             row += f" {'-' if sec is None else f'{sec:g}'} |"
         out.append(row)
     return "\n".join(out) + "\n"
+
+
+# --- plan (spec §12, issue 20) ---
+from pruner.report.plan import PlanReport, money, why_kept  # noqa: E402
+
+
+@render.register
+def _(report: PlanReport) -> str:
+    from pruner.render.text import PLAN_REASONS, plan_summary
+
+    p = report.plan
+    icon = "✅" if p.servable else "❌"
+    out = [f"{icon} **{md_text(plan_summary(report))}**", "",
+           f"Kept flows: {len(p.keep_flows)} ({md_text(report.keep_selector)}) · manifest "
+           f"{code_span(report.source)}"
+           + (f" · costs from {code_span(report.costs_from)}" if report.costs_from else ""), ""]
+    if not p.servable:
+        out += ["| flow | state | availability | target |", "|---|---|---|---|"]
+        for name in p.unservable:
+            o = p.flows.get(name)
+            avail = "–" if o is None or o.availability is None else f"{o.availability:.6g}"
+            target = "–" if o is None or o.target is None else f"{o.target:.6g}"
+            state = "–" if o is None else o.state
+            out.append(f"| {code_span(name)} | {state} | {avail} | {target} |")
+        return "\n".join(out) + "\n"
+    step_of = {s: k for k, step in enumerate(p.steps, 1) for s in step}
+    unsupported = set(report.unsupported)
+    if p.remove:
+        out += ["## Remove", "", "| service | cost | share of total | step | evidence |",
+                "|---|---|---|---|---|"]
+        rows = []
+        for s in p.remove:
+            cost = p.costs.get(s)
+            share = f"{100 * cost / p.cost_total:.1f}%" if cost and p.cost_total else "–"
+            notes = []
+            if s in unsupported:
+                notes.append("no evidence")
+            if s in report.idle:
+                notes.append("no traffic")
+            rows.append(f"| {code_span(s)} | {'–' if cost is None else money(cost)} | {share} | "
+                        f"{step_of[s]} | {', '.join(notes) or '–'} |")
+        out += _cut(rows, len(rows), 5)
+        out.append("")
+    kept = []
+    for s, reasons, note in why_kept(report):
+        why = md_text(note) if note else "; ".join(
+            f"{code_span(f)} needs it" + (f" through {' → '.join(code_span(c) for c in ch)}"
+                                          if ch else " directly")
+            for f, ch in reasons[:PLAN_REASONS])
+        if len(reasons) > PLAN_REASONS:
+            why += f"; and {len(reasons) - PLAN_REASONS} more flows"
+        cost = p.costs.get(s)
+        kept.append(f"| {code_span(s)} | {'–' if cost is None else money(cost)} | {why} |")
+    if kept:
+        out += _details(f"Kept: why {len(kept)} services stay",
+                        ["| service | cost | why it stays |", "|---|---|---|",
+                         *_cut(kept, len(kept), 3)])
+    out += ["## Kept flows", "", "| flow | state | availability | why |", "|---|---|---|---|"]
+    for name, o in sorted(p.flows.items()):
+        avail = "–" if o.availability is None else f"{o.availability:.6g}"
+        if o.target is not None and o.availability is not None:
+            avail += f" (target {o.target:.6g})"
+        out.append(f"| {code_span(name)} | {_STATE_ICON.get(o.state, o.state)} | {avail} | "
+                   f"{md_text('; '.join(o.why)) or '–'} |")
+    out.append("")
+    if report.given_up:
+        out += [f"Gives up (critical, not kept, broken by this plan): "
+                f"{', '.join(code_span(f) for f in report.given_up)}", ""]
+    if p.uncosted:
+        out += [f"No cost known for {len(p.uncosted)} services (counted as 0): "
+                f"{', '.join(code_span(s) for s in p.uncosted[:MAX_ROWS])}", ""]
+    if report.unmatched:
+        out += [f"Cost entries matching no service: "
+                f"{', '.join(code_span(s) for s in report.unmatched[:MAX_ROWS])}", ""]
+    contradicted = [(s, w) for s, w in report.contradicted.items() if s not in p.reasons]
+    if contradicted:
+        out += ["Not proposed, contradicted by traffic on a kept flow's requests:", ""]
+        out += [f"- {code_span(s)}: {md_text(w)}" for s, w in contradicted]
+        out.append("")
+    unsupported_removed = [s for s in p.remove if s in unsupported]
+    if unsupported_removed:
+        amount = money(sum(p.costs.get(s, 0.0) for s in unsupported_removed))
+        out += [f"Of the savings, {amount} ({len(unsupported_removed)} services marked *no "
+                "evidence*) rest on nothing known about who uses them: `--require-evidence` "
+                "keeps them.", ""]
+    if p.steps:
+        out += ["## Steps", "", "Dependants first; each step leaves the kept flows unbroken.", ""]
+        for k, (step, command) in enumerate(zip(p.steps, report.commands, strict=True), 1):
+            out.append(f"{k}. switch off {', '.join(code_span(s) for s in step)}")
+            out.append("")
+            out.extend("   " + line for line in code_block(command, "sh").splitlines())
+            out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 # --- rpc (issue 22) ---

@@ -43,7 +43,7 @@ from pruner.analysis.evaluate import BROKEN, DEGRADED
 from pruner.analysis.explain import OFF, Line
 from pruner.errors import Location
 from pruner.render.common import clean, line_text
-from pruner.render.diff_words import change_sentence, item_change_text
+from pruner.render.diff_words import change_sentence, gate_findings, item_change_text
 from pruner.report import CheckReport
 from pruner.report.diff import DiffReport, item_key
 
@@ -95,6 +95,12 @@ RULES = (
     ("PRUNER018", "rpc-batching-candidate", "Repeated calls from one parent span to one "
      "operation that one batched call could replace (time saved when they run one after "
      "the other).", "note"),
+    # pruner diff, availability (issues 12 and 17)
+    ("PRUNER019", "availability-below-target", "A critical flow drops below its availability "
+     "target.", "error"),
+    ("PRUNER020", "extra-nine", "A critical flow gains an 'extra nine' warning: a target its "
+     "dependencies cannot give, or a single point of failure less than ten times as reliable "
+     "as the flow must be.", "warning"),
 )
 _INDEX = {name: i for i, (_, name, _, _) in enumerate(RULES)}
 
@@ -197,9 +203,16 @@ _FLOW_RULE = {"broken": "flow-broken", "masked": "masked-break",
               "demoted": "flow-no-longer-critical"}
 
 
+# The rule of each reason that fails the gate (every one must show as an error).
+_REASON_RULE = {**{k: v for k, v in _FLOW_RULE.items() if k != "improved"},
+                "target": "availability-below-target", "extra-nine": "extra-nine",
+                "unbootstrappable": "flow-not-bootstrappable",
+                "startup-cycle": "startup-cycle-created"}
+
+
 @render.register
 def _(report: DiffReport) -> str:
-    failing = dict(report.gate.failing)
+    failing = set(report.gate.failing)
     results = []
     for fd in sorted(report.flows, key=lambda f: f.name):
         rule = _FLOW_RULE.get(fd.kind)
@@ -207,7 +220,7 @@ def _(report: DiffReport) -> str:
             continue
         if fd.kind == "improved" and not fd.change.removed_spofs:
             continue
-        level = "error" if fd.name in failing else "warning"
+        level = "error" if (fd.name, fd.kind) in failing else "warning"
         if fd.kind == "improved":
             level = "note"
         sentence = change_sentence(fd)
@@ -247,25 +260,47 @@ def _(report: DiffReport) -> str:
             message, where = _noted(message, anchor.note), anchor.location
         results.append(_result("dependency-changed", "note", message, where, key))
     results += _bootstrap_results(report)
+    results += _gate_results(report, results)
     return _document(results)
 
 
 def _bootstrap_results(report: DiffReport) -> list[dict]:
     """Start-up cycles the change creates, critical flows it makes un-bootstrappable."""
-    level = "error" if report.gate.fail_on != "never" else "warning"
+    failing = set(report.gate.failing)
     services = {s.name: s.service.location for s in report.check.services}
     flows = {f.name: f.flow.location for f in report.check.flows}
     out = []
     for cycle in report.startup_cycles:
         message = (f"new start-up cycle: {', '.join(cycle)} can never start after a full "
                    "outage (pruner bootstrap)")
+        level = "error" if (", ".join(cycle), "startup-cycle") in failing else "warning"
         out.append(_result("startup-cycle-created", level, message,
                            services.get(cycle[0], Location("")), ",".join(cycle)))
     for flow in report.unbootstrappable:
         message = (f"critical flow {flow} can no longer be brought back after a full outage "
                    "(pruner bootstrap)")
+        level = "error" if (flow, "unbootstrappable") in failing else "warning"
         out.append(_result("flow-not-bootstrappable", level, message,
                            flows.get(flow, Location("")), flow))
+    return out
+
+
+def _gate_results(report: DiffReport, so_far: list[dict]) -> list[dict]:
+    """An error for every reason that fails the gate and no result above shows as one
+    (a flow below its availability target, a new 'extra nine' warning, a masked break
+    accepted but still failing on what the new version shows): the exit code is never
+    1 without an error in the SARIF."""
+    shown = {(r["ruleId"], r["partialFingerprints"]["prunerFinding/v1"].split(":", 1)[1])
+             for r in so_far if r["level"] == "error"}
+    flows = {f.name: f.flow.location for f in report.check.flows}
+    out = []
+    for subject, reason, sentence in gate_findings(report):
+        rule = _REASON_RULE[reason]
+        key = subject.replace(", ", ",") if reason == "startup-cycle" else subject
+        if (RULES[_INDEX[rule]][0], key) in shown:
+            continue
+        shown.add((RULES[_INDEX[rule]][0], key))
+        out.append(_result(rule, "error", sentence, flows.get(subject, Location("")), key))
     return out
 
 

@@ -161,6 +161,8 @@ def _(report: DiffReport, color: bool = False) -> str:
         for change in d.owners:
             out.append(f"  {owner_change_text(change)}")
     out += availability_diff_lines(report.availability)
+    for _flow, message in report.extra_nines:
+        out.append(f"New 'extra nine' warning: {clean(message)}")
     for cycle in report.startup_cycles:
         out.append(f"New start-up cycle: {clean(', '.join(cycle))} can never start after a "
                    "full outage (pruner bootstrap)")
@@ -635,3 +637,121 @@ def rpc_lines(report: RpcReport) -> list[tuple[str, str]]:
 @render.register
 def _(report: RpcReport, color: bool = False) -> str:
     return _painted(rpc_lines(report), color)
+
+
+# --- plan (spec §12, issue 20) ---
+if TYPE_CHECKING:  # registered by class name: loads no plan module (start-up)
+    from pruner.report.plan import PlanReport
+
+PLAN_REASONS = 3  # flows shown per kept service in text and Markdown
+
+
+def plan_summary(report: PlanReport) -> str:
+    """``Plan: remove 61 services, keep 27, save 48,200 of 71,900 (67%) — optimal``."""
+    from pruner.report.plan import money
+
+    p = report.plan
+    if not p.servable:
+        return (f"No plan: {plural(len(p.unservable), 'kept flow', 'kept flows')} cannot be "
+                f"served even with nothing removed: {name_list(p.unservable)}")
+    share = f"{100 * p.share:.0f}%"
+    head = (f"Plan: remove {plural(len(p.remove), 'service', 'services')}, keep "
+            f"{len(p.keep)}, save {money(p.savings)} of {money(p.cost_total)} ({share})")
+    if p.optimal:
+        return head + " — optimal"
+    bound = "unknown" if p.bound is None else money(p.bound)
+    return head + f" — best found, not proven optimal (savings at most {bound})"
+
+
+def reason_text(flow: str, chain: tuple[str, ...]) -> str:
+    """``2fa-login-sms needs it through twofactor-sms → sms-dispatch``."""
+    if not chain:
+        return f"{clean(flow)} needs it directly"
+    return f"{clean(flow)} needs it through {' → '.join(clean(c) for c in chain)}"
+
+
+@render.register
+def _(report: PlanReport, color: bool = False) -> str:
+    from pruner.report.plan import money, why_kept
+
+    p = report.plan
+    out = [f"pruner plan {clean(report.source)}: keeping {len(p.keep_flows)} "
+           f"flow{'s' if len(p.keep_flows) != 1 else ''} ({clean(report.keep_selector)})"]
+    if report.costs_from:
+        out.append(f"costs from {clean(report.costs_from)}")
+    out.append("")
+    if not p.servable:
+        for name in p.unservable:
+            o = p.flows.get(name)
+            extra = ""
+            if o is not None and o.availability is not None and o.target is not None:
+                extra = f": availability {percent(o.availability)} < target {percent(o.target)}"
+            out.append(f"  ! {clean(name)}{extra}")
+        out.append("")
+        out.append(_paint(plan_summary(report), "red", color))
+        return "\n".join(out) + "\n"
+    unsupported = set(report.unsupported)
+    width = max([12, *(min(40, len(s)) for s in p.remove)])
+    shown = [s for s in p.remove if s not in unsupported]
+    for label, names in (("", shown), ("resting on no evidence (--require-evidence keeps them)",
+                                       sorted(unsupported & set(p.remove)))):
+        if label and names:
+            out.append(f"  removals {label}:")
+        for s in names:
+            cost = p.costs.get(s)
+            amount = "no cost" if cost is None else money(cost)
+            share = f"  ({100 * cost / p.cost_total:.1f}%)" if cost and p.cost_total else ""
+            idle = "  no traffic in the window" if s in report.idle else ""
+            out.append(_paint(f"  - {clean(s):<{width}}  {amount:>9}{share}{idle}", "red",
+                              color))
+    if p.remove:
+        out.append("")
+    for s, reasons, note in why_kept(report):
+        why = clean(note) if note else "; ".join(reason_text(f, c)
+                                                 for f, c in reasons[:PLAN_REASONS])
+        if len(reasons) > PLAN_REASONS:
+            why += f"; and {len(reasons) - PLAN_REASONS} more flows"
+        cost = p.costs.get(s)
+        amount = "" if cost is None else f" ({money(cost)})"
+        out.append(_paint(f"  ~ keep {clean(s)}{amount}: {why}", "green", color))
+    out.append("")
+    out.append("Kept flows:")
+    for name, o in sorted(p.flows.items()):
+        extra = f"  availability {percent(o.availability)}" if o.availability is not None else ""
+        if o.target is not None and o.availability is not None:
+            extra += f" (target {percent(o.target)})"
+        out.append(f"  {o.state:<9} {clean(name)}{extra}")
+        for why in o.why:
+            out.append(f"            {clean(why)}")
+    if report.given_up:
+        out.append("")
+        out.append(f"Gives up (critical, not kept, broken by this plan): "
+                   f"{name_list(report.given_up)}")
+    if p.uncosted:
+        out.append("")
+        out.append(f"No cost known for {plural(len(p.uncosted), 'service', 'services')} "
+                   f"(counted as 0): {name_list(p.uncosted)}")
+    if report.unmatched:
+        out.append(f"Cost entries matching no service: {name_list(report.unmatched)}")
+    contradicted = [(s, w) for s, w in report.contradicted.items() if s not in p.reasons]
+    if contradicted:
+        out.append("")
+        out.append("Not proposed, contradicted by traffic on a kept flow's requests:")
+        for s, what in contradicted:
+            out.append(f"  {clean(s)}: {clean(what)}")
+    unsupported_removed = [s for s in p.remove if s in unsupported]
+    if unsupported_removed:
+        amount = money(sum(p.costs.get(s, 0.0) for s in unsupported_removed))
+        out.append("")
+        count = plural(len(unsupported_removed), "service", "services")
+        out.append(f"Of the savings, {amount} ({count}) rest on no evidence about who uses "
+                   "them: --require-evidence keeps them.")
+    if p.steps:
+        out.append("")
+        out.append("Steps (dependants first; each leaves the kept flows unbroken):")
+        for k, (step, command) in enumerate(zip(p.steps, report.commands, strict=True), 1):
+            out.append(f"  {k}. switch off {name_list(step)}")
+            out.append(f"     {clean(command)}")
+    out.append("")
+    out.append(_paint(plan_summary(report), "bold", color))
+    return "\n".join(out) + "\n"

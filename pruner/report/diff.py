@@ -22,13 +22,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pruner.analysis.availability import (
-    AVAILABILITY_FAIL_ON,
     AvailabilityChange,
     availability_diff,
-    availability_gate,
+    new_extra_nines,
 )
 from pruner.analysis.bootstrap import bootstrap_regressions
 from pruner.analysis.diff import (
+    GATE_REASONS,
     DiffGate,
     FlowChange,
     ItemChange,
@@ -106,6 +106,9 @@ class DiffReport:
     # issue 13: start-up cycles the change creates, critical flows it makes un-bootstrappable
     startup_cycles: tuple[tuple[str, ...], ...] = ()
     unbootstrappable: tuple[str, ...] = ()
+    # ``(flow, message)``: "extra nine" warnings on critical flows that the new version
+    # gains (computed for ``--fail-on extra-nine`` only)
+    extra_nines: tuple[tuple[str, str], ...] = ()
     #: removed services whose "nothing breaks" rests on no evidence in the OLD version
     #: (pruner.analysis.evidence.verdict_warnings)
     warnings: tuple[str, ...] = ()
@@ -231,16 +234,21 @@ def diff_report(
                  explain_flow(G_old, diff.old_evaluation, c.name) if c.masked else ())
         for c in changed)
     availability = availability_diff(G_old, G_new, diff.evaluation.off)
-    if fail_on in AVAILABILITY_FAIL_ON:  # issue 12: spof's gate plus the availability one
-        base = diff_gate(diff, "spof")
-        failing = base.failing + availability_gate(G_old, G_new, availability, fail_on)
-        gate = replace(base, fail_on=fail_on, passed=not failing, failing=failing)
-    else:
-        gate = diff_gate(diff, fail_on)
+    reasons = GATE_REASONS[fail_on]
+    gate = diff_gate(diff, fail_on)
+    extra: tuple[tuple[str, str], ...] = ()
+    nines: tuple[tuple[str, str], ...] = ()
+    if "target" in reasons:  # issue 12, and by default since issue 17
+        extra += tuple((c.flow, "target") for c in availability if c.critical
+                       and c.dropped_below_target)
+    if "extra-nine" in reasons:
+        nines = new_extra_nines(G_old, G_new)
+        extra += tuple(sorted({(flow, "extra-nine") for flow, _ in nines}))
     cycles, unbootable = bootstrap_regressions(G_old, G_new)
-    if fail_on != "never" and (cycles or unbootable):  # issue 13: start-up regressions
-        extra = tuple((f, "unbootstrappable") for f in unbootable)
+    if "startup-cycle" in reasons:  # issue 13: start-up regressions
+        extra += tuple((f, "unbootstrappable") for f in unbootable)
         extra += tuple((", ".join(c), "startup-cycle") for c in cycles)
+    if extra:
         gate = replace(gate, passed=False, failing=gate.failing + extra)
     return DiffReport(
         old_source=old_source,
@@ -254,6 +262,7 @@ def diff_report(
         availability=availability,
         startup_cycles=tuple(cycles),
         unbootstrappable=tuple(unbootable),
+        extra_nines=nines,
         warnings=verdict_warnings(G_old.graph["manifest"], [s.name for s in diff.removed],
                                   old_source or "MANIFEST"),
     )

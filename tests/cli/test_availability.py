@@ -132,7 +132,10 @@ def test_diff_reports_availability_and_gates_on_target(tmp_path):
     assert login["new"] == pytest.approx(0.9999 * (1 - 0.05 * 0.01))
     assert login["dropped_below_target"] is False
     old, new = _diff_pair(tmp_path, "0.0")  # db-a always down: 98.99%
-    assert run("diff", old, new).exit_code == 0
+    # A regression the report shows fails the default gate (issue 17 §2); only
+    # --fail-on broken (or never) lets it pass.
+    assert run("diff", old, new).exit_code == 1
+    assert run("diff", old, new, "--fail-on", "broken").exit_code == 0
     failing = run("diff", old, new, "--fail-on", "target", "--format", "json")
     assert failing.exit_code == 1
     gate = json.loads(failing.output)["gate"]

@@ -284,3 +284,55 @@ def test_store_spans_carry_the_same_times_as_otlp_files(tmp_path):
     assert all(len({s.trace_id for s in t}) == 1 for t in from_store)
     assert {s for t in from_store for s in t} == from_file
     assert all(s.end == s.start + 5 for s in from_file)
+
+
+def test_a_server_too_old_for_the_exporters_table_is_said_so():
+    """What Debian's clickhouse-server 18.16 answered clickhouse-connect's handshake
+    (recorded from a real 18.16.1 server on this machine; it has no Map, no DateTime64)."""
+    from pruner.importers.tracestore import _server_message
+
+    said = RuntimeError("HTTP driver received HTTP status 404, server response: Code: 47, "
+                        "e.displayText() = DB::Exception: Unknown identifier: readonly, "
+                        "e.what() = DB::Exception (for url http://localhost:18123)")
+    line = _server_message(said, "localhost:18123", "pw")
+    assert line.startswith("the ClickHouse server at localhost:18123 is too old")
+    assert "21.8" in line and "pw" not in line
+
+
+def test_the_embedded_engine_keeps_to_the_memory_cap():
+    """In process, the engine's allocations are the command's: past what the cap leaves
+    it, the query stops with a budget (exit 3), not an out-of-memory process."""
+    from pruner.errors import BudgetExhausted
+    from pruner.importers import clickhouse_sql as q
+    from pruner.importers.tracestore import _embedded
+
+    store = _embedded("mem", q.SpanSource(), None, memory_cap=1)  # the engine's floor: 256 MiB
+    try:
+        with pytest.raises(BudgetExhausted, match="memory cap"):
+            store.run("SELECT length(groupArray(number)) FROM numbers(200000000)", {})
+        assert store.run("SELECT count() FROM numbers(1000)", {}) == [[1000]]
+    finally:
+        store.close()
+
+
+def test_rpc_reads_a_store_as_it_reads_the_same_spans_in_otlp(tmp_path):
+    """pruner rpc (fan-out, critical path, batching) on chdb: equals the OTLP/JSON file's."""
+    import json
+
+    traces = login_traces()
+    (tmp_path / "spans.ndjson").write_text(otlp_lines(traces))
+    load_chdb(tmp_path / "db", traces)
+    a = run("rpc", tmp_path / "spans.ndjson", "--format", "json", "--min-calls", "2")
+    b = run("rpc", f"chdb:{tmp_path}/db", "--format", "json", "--min-calls", "2")
+    assert a.exit_code == b.exit_code == 0, (a.output, b.output)
+
+    def comparable(text):
+        data = json.loads(text[text.index("{"):])
+        return json.loads(json.dumps(data).replace(str(tmp_path / "spans.ndjson"), "SRC")
+                          .replace(f"chdb:{tmp_path}/db", "SRC"))
+
+    ra, rb = comparable(a.output), comparable(b.output)
+    ra.pop("sources", None), rb.pop("sources", None)
+    ra.pop("files", None), rb.pop("files", None)
+    assert ra == rb
+    assert "gw:GET /login/{id}" in rb["flows"]

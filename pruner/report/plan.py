@@ -1,0 +1,110 @@
+"""The report of `pruner plan` (spec §12, issue 20): the plan, its proof, where its
+costs came from, what evidence and traffic say, and the switch-off steps with the
+`pruner check` command that shows each one safe."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from pruner.analysis.plan import Plan
+
+__all__ = ["PlanReport", "plan_report", "money", "plan_json", "why_kept"]
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    """Everything the renderers show about a plan.
+
+    ``commands[k]`` is the ``pruner check`` command for the state after step ``k``
+    (every service of steps ``0..k`` switched off). ``unmatched`` lists cost-file
+    entries that matched no service; ``unsupported`` the removals that rest on no
+    evidence; ``contradicted`` services kept because traffic on a kept flow's requests
+    called them (with what was seen); ``idle`` services without traffic in the window.
+    """
+
+    source: str
+    plan: Plan
+    commands: tuple[str, ...]
+    keep_selector: str = "every critical flow"
+    costs_from: str | None = None
+    unmatched: tuple[str, ...] = ()
+    unsupported: tuple[str, ...] = ()
+    require_evidence: bool = False
+    contradicted: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    idle: tuple[str, ...] = ()
+    observed: str | None = None
+    given_up: tuple[str, ...] = ()  # critical flows not kept that the plan breaks
+
+    @property
+    def passed(self) -> bool:
+        """A plan was found (exit 0); False when the kept flows cannot be served."""
+        return self.plan.servable
+
+
+def _command(source: str, off: list[str], flows: tuple[str, ...] | None) -> str:
+    parts = ["pruner", "check", source, "--off", ",".join(off)]
+    if flows:
+        parts += ["--flow", ",".join(flows)]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def plan_report(plan: Plan, *, source: str, critical: tuple[str, ...], **extra) -> PlanReport:
+    """Wrap a :class:`~pruner.analysis.plan.Plan` with its step commands. ``critical``
+    are the manifest's critical flows: when the kept flows are exactly those, the
+    commands use `check`'s default gate; otherwise they name the kept flows."""
+    flows = None if tuple(plan.keep_flows) == tuple(sorted(critical)) else plan.keep_flows
+    commands = []
+    done: list[str] = []
+    for step in plan.steps:
+        done = sorted([*done, *step])
+        commands.append(_command(source, done, flows))
+    given_up = tuple(f for f in sorted(critical) if f not in set(plan.keep_flows)
+                     and plan.others.get(f) == "broken")
+    return PlanReport(source=source, plan=plan, commands=tuple(commands), given_up=given_up,
+                      **extra)
+
+
+def why_kept(report: PlanReport):
+    """``(service, flows, note)`` for each kept service that has a reason to stay:
+    ``flows`` the ``(flow, chain)`` pairs that force it (the proof), else ``note`` (traffic,
+    a pin, evidence). Services kept for no reason of their own (outside the question)
+    are left out."""
+    p = report.plan
+    for s in p.keep:
+        if s in p.reasons:
+            yield s, p.reasons[s], None
+        elif s in report.contradicted:
+            yield s, (), f"traffic: {report.contradicted[s]}"
+        elif s in p.protected:
+            yield s, (), p.protected[s]
+
+
+def money(value: float) -> str:
+    """An amount with thousands separators, cents only when there are any.
+
+    >>> money(48200), money(1234.5), money(0.126)
+    ('48,200', '1,234.50', '0.13')
+    """
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def plan_json(report: PlanReport) -> dict:
+    """The JSON object of spec §12, exactly its keys, names sorted."""
+    p = report.plan
+    return {
+        "keep_flows": list(p.keep_flows),
+        "remove": list(p.remove),
+        "keep": list(p.keep),
+        "savings": p.savings,
+        "cost_total": p.cost_total,
+        "optimal": p.optimal,
+        "bound": p.bound,
+        "steps": [list(step) for step in p.steps],
+        "flows": {name: {"state": o.state, "availability": o.availability}
+                  for name, o in sorted(p.flows.items())},
+    }

@@ -1,0 +1,322 @@
+"""`plan` (spec §12) against a brute-force oracle: every subset of services is tried with
+the independent evaluator of tests/oracle.py, the best savings (then the most removed)
+is the answer the solver must prove, the kept flows stay unbroken, the steps respect the
+switch-off order; with targets, availability is computed by enumerating failure states."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import replace
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pruner.analysis.plan import plan, plan_steps
+from pruner.graph import dependency_graph
+from pruner.loader import load_sources
+from pruner.model import Manifest
+from tests.oracle import evaluate_operations, nodes
+from tests.strategies import manifests, manifests_with_operations
+
+
+@st.composite
+def costed(draw, operations: bool):
+    m = draw(manifests_with_operations(max_services=6) if operations
+             else manifests(max_services=7))
+    services = []
+    for s in m.services.values():
+        cost = draw(st.one_of(st.integers(0, 20).map(float),
+                              st.sampled_from([0.5, 1.25, 3.75, 0.0])))
+        services.append(replace(s, cost=cost))
+    manifest = Manifest.from_lists(services, m.flows.values())
+    flows = sorted(manifest.flows)
+    keep = draw(st.lists(st.sampled_from(flows), min_size=1, unique=True))
+    pins = draw(st.lists(st.sampled_from(sorted(manifest.services)), max_size=2, unique=True))
+    return manifest, sorted(keep), sorted(pins)
+
+
+def brute_force(manifest: Manifest, keep, pins):
+    """(best savings, most services removed at that savings) over every REMOVE."""
+    candidates = [s for s in manifest.services if s not in pins]
+    best = (-1.0, -1)
+    for r in range(len(candidates) + 1):
+        for remove in itertools.combinations(candidates, r):
+            _, _, flows = evaluate_operations(manifest, remove)
+            if any(flows[f] == "broken" for f in keep):
+                continue
+            saved = math.fsum(manifest.services[s].cost for s in remove)
+            key = (round(saved, 9), len(remove))
+            if key > best:
+                best = key
+    return best
+
+
+def step_order_holds(manifest: Manifest, remove, steps) -> bool:
+    """Spec §12: no service is switched off while a removed dependant still runs; only a
+    cycle shares a step."""
+    flat = [s for step in steps for s in step]
+    if sorted(flat) != sorted(remove) or len(flat) != len(set(flat)):
+        return False
+    at = {s: k for k, step in enumerate(steps) for s in step}
+    table = nodes(manifest)
+    deps = {s: set() for s in remove}
+    for name, items in table.items():
+        owner = name.split(":")[0] if name not in manifest.services else name
+        if owner not in deps:
+            continue
+        for item in items:
+            for m in item.members:
+                target = m if m in manifest.services else m.rpartition(":")[0]
+                if target != owner and target in deps:
+                    deps[owner].add(target)
+
+    def reaches(a, b):
+        seen, todo = set(), [a]
+        while todo:
+            v = todo.pop()
+            if v == b:
+                return True
+            if v not in seen:
+                seen.add(v)
+                todo.extend(deps[v])
+        return False
+
+    for s, ds in deps.items():
+        for t in ds:
+            if at[s] > at[t]:
+                return False
+            if at[s] == at[t] and not reaches(t, s):
+                return False  # same step without a cycle
+    return True
+
+
+def check_against_oracle(manifest, keep, pins):
+    G = dependency_graph(manifest)
+    result = plan(G, keep, pins=pins)
+    best_saved, best_count = brute_force(manifest, keep, pins)
+    assert result.optimal
+    assert round(result.savings, 9) == best_saved
+    assert len(result.remove) == best_count
+    assert not set(result.remove) & set(pins)
+    _, _, flows = evaluate_operations(manifest, result.remove)
+    assert all(flows[f] != "broken" for f in keep)
+    assert {f: o.state for f, o in result.flows.items()} == {f: flows[f] for f in keep}
+    assert step_order_holds(manifest, result.remove, result.steps)
+    assert sorted(result.keep) == sorted(set(manifest.services) - set(result.remove))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(costed(operations=False))
+def test_plan_is_the_brute_force_optimum(case):
+    check_against_oracle(*case)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(costed(operations=True))
+def test_plan_with_operations_is_the_brute_force_optimum(case):
+    check_against_oracle(*case)
+
+
+def availability_by_enumeration(manifest: Manifest, flow: str, remove) -> float:
+    names = list(nodes(manifest))
+    total = 0.0
+    for states in itertools.product((True, False), repeat=len(names)):
+        p = 1.0
+        off = list(remove)
+        for name, up in zip(names, states, strict=True):
+            node = manifest.nodes[name]
+            a = 1.0 if node.availability is None else node.availability
+            p *= a if up else 1.0 - a
+            if not up:
+                off.append(name)
+        if p == 0.0:
+            continue
+        _, _, flows = evaluate_operations(manifest, off)
+        if flows[flow] != "broken":
+            total += p
+    return total
+
+
+@st.composite
+def with_targets(draw):
+    manifest, keep, pins = draw(costed(operations=False))
+    services = [replace(s, availability=draw(st.sampled_from([None, 0.9, 0.99, 0.8])))
+                for s in manifest.services.values()]
+    flows = [replace(f, target=draw(st.sampled_from([None, 0.5, 0.8, 0.9, 0.95])))
+             for f in manifest.flows.values()]
+    return Manifest.from_lists(services, flows), keep, pins
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(with_targets())
+def test_plan_with_targets_is_the_brute_force_optimum(case):
+    manifest, keep, pins = case
+    G = dependency_graph(manifest)
+    targets = {f: manifest.flows[f].target for f in keep if manifest.flows[f].target}
+    base = {f: availability_by_enumeration(manifest, f, ()) for f in targets}
+    result = plan(G, keep, pins=pins, targets=True)
+    if any(base[f] < t - 1e-12 for f, t in targets.items()):
+        assert not result.servable
+        return
+    candidates = [s for s in manifest.services if s not in pins]
+    best = -1.0
+    for r in range(len(candidates) + 1):
+        for remove in itertools.combinations(candidates, r):
+            _, _, flows = evaluate_operations(manifest, remove)
+            if any(flows[f] == "broken" for f in keep):
+                continue
+            if any(availability_by_enumeration(manifest, f, remove) < t - 1e-12
+                   for f, t in targets.items()):
+                continue
+            best = max(best, round(math.fsum(manifest.services[s].cost for s in remove), 9))
+    assert result.servable and result.optimal
+    assert round(result.savings, 9) == best
+    for f, t in targets.items():
+        assert result.flows[f].availability >= t - 1e-12
+        assert math.isclose(result.flows[f].availability,
+                            availability_by_enumeration(manifest, f, result.remove),
+                            rel_tol=1e-9, abs_tol=1e-12)
+
+
+def load(text: str):
+    return dependency_graph(load_sources([("m.yaml", text)]).manifest)
+
+
+def test_soft_items_never_keep_anything():
+    G = load("""
+services:
+  web: {cost: 1, depends_on: [{service: ads, soft: true}]}
+  ads: {cost: 100}
+flows: {f: {requires: [web]}}
+""")
+    result = plan(G, ["f"])
+    assert result.remove == ("ads",)
+    assert result.flows["f"].state == "degraded"
+
+
+def test_quorum_keeps_the_cheapest_members():
+    G = load("""
+services:
+  db: {depends_on: [{at_least: 2, of: [zk-1, zk-2, zk-3]}]}
+  zk-1: {cost: 5}
+  zk-2: {cost: 1}
+  zk-3: {cost: 2}
+flows: {f: {requires: [db]}}
+""")
+    result = plan(G, ["f"])
+    assert result.remove == ("zk-1",)
+    assert result.savings == 5.0 and result.optimal
+
+
+def test_tie_break_removes_the_later_name():
+    G = load("""
+services:
+  web: {depends_on: [{any_of: [b, a]}]}
+  a: {cost: 3}
+  b: {cost: 3}
+flows: {f: {requires: [web]}}
+""")
+    assert plan(G, ["f"]).remove == ("b",)
+
+
+def test_pins_and_common_causes_are_never_removed():
+    G = load("""
+services:
+  web: {}
+  cron: {cost: 9}
+  batch: {cost: 4}
+common_causes:
+  zone-a: {services: [web]}
+flows: {f: {requires: [web]}}
+""")
+    result = plan(G, ["f"], pins=["cron"])
+    assert result.remove == ("batch",)
+    assert "zone-a" in result.keep and result.protected == {"cron": "pinned"}
+
+
+def test_steps_put_a_cycle_in_one_step_and_dependants_first():
+    G = load("""
+services:
+  top: {depends_on: [mid]}
+  mid: {depends_on: [low]}
+  low: {depends_on: [mid]}
+  other: {depends_on: [{service: top, soft: true}]}
+""")
+    assert plan_steps(G, ["low", "mid", "top", "other"]) == (("other",), ("top",),
+                                                             ("low", "mid"))
+
+
+def test_long_chain_steps_do_not_recurse():
+    n = 3000
+    text = "services:\n" + "".join(f"  s{i}: {{depends_on: [s{i + 1}]}}\n"
+                                   for i in range(n)) + f"  s{n}: {{}}\n"
+    G = load(text)
+    steps = plan_steps(G, [f"s{i}" for i in range(n + 1)])
+    assert len(steps) == n + 1 and steps[0] == ("s0",)
+
+
+def test_reasons_name_the_chain():
+    G = load("""
+services:
+  web: {depends_on: [twofactor]}
+  twofactor: {depends_on: [sms-dispatch]}
+  sms-dispatch: {depends_on: [sms-gateway]}
+  sms-gateway: {cost: 1200}
+flows: {2fa: {requires: [web]}}
+""")
+    result = plan(G, ["2fa"])
+    assert result.remove == ()
+    assert result.reasons["sms-gateway"] == (("2fa", ("web", "twofactor", "sms-dispatch")),)
+
+
+def test_targets_unmet_with_nothing_removed_is_unservable():
+    G = load("""
+services:
+  web: {availability: 0.9}
+flows: {f: {requires: [web], target: 0.99}}
+""")
+    result = plan(G, ["f"], targets=True)
+    assert not result.servable and result.unservable == ("f",)
+
+
+def test_an_unproven_solve_reports_the_best_plan_and_its_bound(monkeypatch):
+    """When the time budget stops HiGHS before the proof, the plan is the better of the
+    solver's incumbent and the greedy start, `optimal` is false and `bound` is an upper
+    bound on the savings (here the solver's dual bound: nothing kept but web)."""
+    import pruner.analysis.plan as module
+
+    G = load("""
+services:
+  web: {depends_on: [{any_of: [a, b]}]}
+  a: {cost: 3}
+  b: {cost: 5}
+flows: {f: {requires: [web]}}
+""")
+
+    def unfinished(self, weights, start, deadline):
+        return None, False, 0.0  # no incumbent, dual bound 0 on the kept cost
+
+    monkeypatch.setattr(module._Highs, "solve", unfinished)
+    result = plan(G, ["f"])
+    assert not result.optimal
+    assert result.remove == ("b",)  # the greedy start: most costly first
+    assert result.bound == 8.0
+    assert result.savings <= result.bound
+
+
+def test_the_evaluator_rejects_a_wrong_solver_answer(monkeypatch):
+    import pytest
+
+    import pruner.analysis.plan as module
+    from pruner.analysis.plan import PlanCheckFailed
+
+    G = load("""
+services:
+  web: {depends_on: [db]}
+  db: {cost: 3}
+flows: {f: {requires: [web]}}
+""")
+    monkeypatch.setattr(module, "_remove_set", lambda *args: ["db"])
+    with pytest.raises(PlanCheckFailed):
+        plan(G, ["f"])

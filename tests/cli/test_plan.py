@@ -1,0 +1,180 @@
+"""`pruner plan` end to end (spec §12, issue 20): goldens per format, exit codes, bad
+input (exit 2 with file:line or the key), cost files, the Twitter story of the README.
+Goldens in tests/golden/plan (PRUNER_UPDATE_GOLDEN=1 rewrites them)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.diffhelpers import ROOT, check_golden, run
+
+HERE = Path("tests/assets/plan")
+FALLBACK = str(HERE / "saves-the-costly-fallback.yaml")
+
+
+@pytest.fixture(autouse=True)
+def at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.mark.parametrize("fmt,ext", [("text", "txt"), ("json", "json"), ("markdown", "md")])
+def test_golden(fmt, ext):
+    result = run("plan", FALLBACK, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    check_golden(f"plan/saves-the-costly-fallback.{ext}", result.stdout)
+
+
+def test_json_is_exactly_the_spec_object():
+    data = json.loads(run("plan", FALLBACK, "--format", "json").stdout)
+    assert set(data) == {"keep_flows", "remove", "keep", "savings", "cost_total", "optimal",
+                         "bound", "steps", "flows"}
+    assert data["remove"] == ["ads", "ads-model", "legacy-cron", "recs", "sms-premium", "zk-2"]
+    assert data["savings"] == 865.0 and data["cost_total"] == 1085.0
+    assert data["optimal"] is True and data["bound"] is None
+    assert data["flows"] == {"login": {"state": "degraded", "availability": None}}
+    assert data["keep_flows"] == ["login"]
+
+
+def test_output_is_deterministic():
+    outputs = {run("plan", FALLBACK, "--format", fmt).stdout for fmt in ["json"] * 3}
+    assert len(outputs) == 1
+
+
+def test_every_step_command_passes_check():
+    text = run("plan", FALLBACK).stdout
+    commands = [line.strip() for line in text.splitlines()
+                if line.strip().startswith("pruner check ")]
+    assert commands
+    for command in commands:
+        result = run(*shlex.split(command)[1:])
+        assert result.exit_code == 0, (command, result.output)
+
+
+def test_keep_selectors_and_pins():
+    data = json.loads(run("plan", FALLBACK, "--keep", "all", "--pin", "recs",
+                          "--format", "json").stdout)
+    assert data["keep_flows"] == ["feed", "login"] and "recs" not in data["remove"]
+    data = json.loads(run("plan", FALLBACK, "--keep", "!feed", "--format", "json").stdout)
+    assert data["keep_flows"] == ["login"]  # only negations: from the critical flows
+    nothing = run("plan", FALLBACK, "--keep", "!login")
+    assert nothing.exit_code == 2 and "no flow is left to keep" in nothing.stderr
+    result = run("plan", FALLBACK, "--keep", "all,!login", "--format", "json")
+    assert json.loads(result.stdout)["keep_flows"] == ["feed"]
+
+
+def test_targets_keep_a_replica_and_report_availability():
+    path = str(HERE / "targets-keep-a-replica.yaml")
+    plain = json.loads(run("plan", path, "--format", "json").stdout)
+    assert plain["remove"] == ["db-b"]
+    kept = json.loads(run("plan", path, "--targets", "--format", "json").stdout)
+    assert kept["remove"] == [] and kept["optimal"] is True
+    assert kept["flows"]["login"]["availability"] == pytest.approx(1 - 0.01 ** 2, rel=1e-12)
+
+
+def test_exit_1_when_the_kept_flows_cannot_meet_their_targets():
+    result = run("plan", str(HERE / "targets-cannot-be-met.yaml"), "--targets")
+    assert result.exit_code == 1
+    assert "No plan" in result.stdout and "login" in result.stdout
+    assert run("plan", str(HERE / "targets-cannot-be-met.yaml")).exit_code == 0
+
+
+@pytest.mark.parametrize("args,message", [
+    (["tests/assets/plan/negative-cost.yaml"],
+     "tests/assets/plan/negative-cost.yaml:4:11: error: cost of service 'db' must be a "
+     "finite number, 0 or more, not '-5'"),
+    ([FALLBACK, "--keep", "logn"],
+     "pruner: error: --keep: unknown flow 'logn' (did you mean 'login'?)"),
+    ([FALLBACK, "--costs", "tests/assets/plan/opencost-wrong-shape.json"],
+     "tests/assets/plan/opencost-wrong-shape.json: error: data[0][\"web\"].totalCost must be "
+     "a number >= 0, not '\"cheap\"'"),
+    ([FALLBACK, "--costs", "tests/assets/plan/costs-negative.csv"],
+     "tests/assets/plan/costs-negative.csv:3: error: cost of 'sms-budget' must be a finite "
+     "number, 0 or more, not '-3'"),
+    ([FALLBACK, "--pin", "nope"], "pruner: error: --pin"),
+])
+def test_bad_input_exits_2_with_the_place(args, message):
+    result = run("plan", *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message), result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_costs_from_opencost_with_a_mapping():
+    result = run("plan", FALLBACK, "--costs", "tests/assets/plan/opencost.json",
+                 "--cost-map", "tests/assets/plan/cost-map.csv")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert "Cost entries matching no service: __idle__, billing/invoicer" in text
+    assert re.search(r"- sms-premium +410\.25 ", text)  # through the mapping (controller:)
+    data = json.loads(run("plan", FALLBACK, "--costs", "tests/assets/plan/opencost.json",
+                          "--format", "json").stdout)
+    # web: 61.5 + 1.5 over two steps (controller), auth: 35 (label:app), sms-premium:
+    # 410.25 (the allocation's name without its namespace); the rest keep the manifest's
+    assert data["cost_total"] == 1085.0 - 50 + 63.0 - 40 + 35 - 300 + 410.25
+
+
+def test_costs_from_csv_list_what_matched_nothing():
+    text = run("plan", FALLBACK, "--costs", "tests/assets/plan/costs.csv").stdout
+    assert "Cost entries matching no service: not-a-service" in text
+
+
+def test_services_without_cost_are_listed():
+    text = run("plan", "manifests/twitter").stdout
+    assert "No cost known for 88 services (counted as 0)" in text
+
+
+def test_budget_exhausted_under_targets_exits_3(monkeypatch):
+    import pruner.analysis.plan as plan_module
+
+    def out_of_time(*args, **kwargs):
+        from pruner.errors import BudgetExhausted
+        raise BudgetExhausted("plan: the time budget ran out while computing availability "
+                              "for --targets")
+
+    monkeypatch.setattr(plan_module, "_availability", out_of_time)
+    result = run("plan", str(HERE / "targets-keep-a-replica.yaml"), "--targets")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("pruner: budget: plan: the time budget ran out")
+
+
+def test_the_cli_prints_nothing_from_the_solver():
+    """highspy's banner goes to the C stdout: a real process shows whether it leaks."""
+    exe = Path(ROOT) / ".venv/bin/pruner"
+    if not exe.exists():
+        exe = Path("pruner")
+    out = subprocess.run([str(exe), "plan", FALLBACK, "--format", "json"],
+                         capture_output=True, text=True, cwd=ROOT, check=False)
+    assert out.returncode == 0 and out.stdout.startswith("{"), out.stdout[:200]
+
+
+def test_observed_traffic_contradicts_removals_and_marks_idle_services():
+    observed = "tests/assets/plan/observed/traffic.yaml"
+    data = json.loads(run("plan", FALLBACK, "--observed", observed, "--format", "json").stdout)
+    # ads (and ads-model, which ads calls) carry login's requests; the zk-2 removal too
+    assert data["remove"] == ["legacy-cron", "recs", "sms-premium"]
+    text = run("plan", FALLBACK, "--observed", observed).stdout
+    assert "  ~ keep ads (200): traffic: called by web on requests of kept flow login" in text
+    assert re.search(r"- recs +90  \(8\.3%\)  no traffic in the window", text)
+    assert "Not proposed, contradicted by traffic on a kept flow's requests:" in text
+
+
+def test_removals_resting_on_no_evidence_are_shown_apart_or_kept():
+    path = "tests/assets/plan/evidence-unknown-store.yaml"
+    text = run("plan", path).stdout
+    apart = text.index("removals resting on no evidence (--require-evidence keeps them):")
+    assert text.index("- cron") < apart < text.index("- redis")
+    assert "Of the savings, 30 (1 service) rest on no evidence about who uses them" in text
+    data = json.loads(run("plan", path, "--format", "json").stdout)
+    assert data["remove"] == ["cron", "redis"]
+    kept = run("plan", path, "--require-evidence")
+    assert json.loads(run("plan", path, "--require-evidence", "--format",
+                          "json").stdout)["remove"] == ["cron"]
+    assert "~ keep redis (30): no evidence about who uses it (--require-evidence)" in kept.stdout
+    md = run("plan", path, "--format", "markdown").stdout
+    assert "| `redis` | 30 | 46.2% | 1 | no evidence |" in md
