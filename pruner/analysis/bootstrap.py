@@ -32,10 +32,13 @@ that hold each other up through runtime items serve together, while the ``+ 1``
 keeps a start-up cycle from holding itself up. The solution is computed one
 strongly connected component of the hard dependency graph at a time,
 dependencies first (iterative Tarjan): a service in no cycle costs the size of its
-items; a cycle is solved locally, value by value, each value with a greatest
-fixpoint (who can serve together) over the component only. The whole is linear in
-the manifest for acyclic parts and for cycles of single items; a cycle of groups
-costs its size times the number of distinct values it sees.
+items; a cycle is solved locally, value by value, driven by events (a member that
+becomes available is counted once for the items naming it; a node starts when its
+last start-up item is met), each value with a greatest fixpoint (who can serve
+together) sought only among the started nodes that could serve and reach something
+new at that value. The whole is linear in the manifest for acyclic parts, for hard
+rings and for rings started in staggered waves; a component where many nodes keep
+almost serving can cost its size per value (bounded by the command's time budget).
 
 Times (``start_seconds``) use the same equations with ``g(s) >= start(s) +
 start_seconds(s)`` and ``start(s) = max ...`` (no ``+ 1``): a service starts the
@@ -252,97 +255,127 @@ class _Solver:
         self.g[i] = best if not (a.timed and best[0] == INF) else inf
 
     def cycle(self, comp: list[int]) -> None:
-        """Solve a strongly connected component: values in increasing order; at
-        each, start whoever can, then the greatest set of started services that can
-        serve together (members served already, or in the set)."""
+        """Solve a strongly connected component, values in increasing order, driven by
+        events (issue 24: no rescans per value). At each value: members that became
+        available count towards their owners' items (an owner whose start-up items are
+        all met starts, :meth:`_start`); then, among the started nodes that are ready
+        and not serving (the *pool*), the greatest set that can serve together (members
+        served already, or in the set) serves. The set is sought only among the pool
+        nodes that can reach, through members in the pool, something new at this
+        value (a node just ready, a member just available): the others keep their
+        status (any node that joins the greatest set depends on something new, through
+        nodes that all have K members available or in the pool)."""
         a, g, start, inf = self.a, self.g, self.start, self.a.inf
         items = self.m.items
         inside = set(comp)
         for i in comp:
             start[i] = inf
             g[i] = inf
-        heap = []
+        parents: dict[int, list[tuple[int, int]]] = {}
+        outside: dict = {}  # value -> external members available from it
+        count: dict[tuple[int, int], int] = {}  # members available (g <= value) per item
+        missing: dict[int, int] = {}  # start-up items not yet met, per pending node
+        ready_at: dict = {}  # value -> nodes ready then
+        heap: list = []
+        for i in comp:
+            need_start = 0
+            for k, e in enumerate(items[i]):
+                count[(i, k)] = 0
+                if i not in self.fixed and self.startup(i, e):
+                    need_start += 1
+                for m in e[1]:
+                    parents.setdefault(m, []).append((i, k))
+                    if m not in inside and g[m] != inf:
+                        outside.setdefault(g[m], set()).add(m)
+            missing[i] = need_start
+        for value in outside:
+            heapq.heappush(heap, value)
+
+        def started(i: int, st) -> None:
+            start[i] = st
+            ready = a.ready(st, i)
+            if ready not in ready_at:
+                ready_at[ready] = []
+                heapq.heappush(heap, ready)
+            ready_at[ready].append(i)
+
         for i in comp:
             if i in self.fixed:
-                heap.append(a.ready(self.fixed[i], i))
-            if not any(self.startup(i, e) for e in items[i]):
-                heap.append(a.base)
-            for e in items[i]:
-                for m in e[1]:
-                    if m not in inside and g[m] != inf:
-                        heap.append(g[m])
-        heap = [v for v in set(heap) if v != inf]
-        heapq.heapify(heap)
-        pending_start = set(comp)
-        served: set[int] = set()
-        parents: dict[int, list[tuple[int, int]]] = {}
-        for i in comp:
-            for k, e in enumerate(items[i]):
-                for m in e[1]:
-                    if m in inside:
-                        parents.setdefault(m, []).append((i, k))
+                started(i, self.fixed[i])
+            elif missing[i] == 0:
+                started(i, a.base)
 
-        def val(m, v):
-            x = g[m]
-            return x if x <= v else inf
+        def available(m: int, touched: set[int]) -> None:
+            """Member ``m`` serves from now on: count it for the items naming it."""
+            for p, k in parents.get(m, ()):
+                e = items[p][k]
+                count[(p, k)] += 1
+                if start[p] != inf:
+                    touched.add(p)
+                elif count[(p, k)] == e[0] and p not in self.fixed and self.startup(p, e):
+                    missing[p] -= 1
+                    if missing[p] == 0:
+                        worst = None
+                        for f in items[p]:
+                            if self.startup(p, f):
+                                x = _kth([g[q] for q in f[1]], f[0])
+                                if worst is None or x > worst:
+                                    worst = x
+                        started(p, a.after(worst))
 
-        def try_starts(v) -> None:
-            for i in sorted(pending_start):
-                if i in self.fixed:
-                    st = self.fixed[i]
-                else:
-                    worst = None
-                    ok = True
-                    for e in items[i]:
-                        if not self.startup(i, e):
-                            continue
-                        x = _kth([val(m, v) for m in e[1]], e[0])
-                        if x == inf:
-                            ok = False
-                            break
-                        if worst is None or x > worst:
-                            worst = x
-                    if not ok:
-                        continue
-                    st = a.base if worst is None else a.after(worst)
-                start[i] = st
-                pending_start.discard(i)
-                heapq.heappush(heap, a.ready(st, i))
-
+        pool: set[int] = set()
         last = None
         while heap:
             v = heapq.heappop(heap)
             if last is not None and v <= last:
                 continue
             last = v
-            try_starts(v)
-            cand = {i for i in comp if i not in served and start[i] != inf
-                    and a.ready(start[i], i) <= v}
-            # greatest fixpoint: drop whoever lacks K members (served or candidates),
-            # each drop counted down once per item naming it (a worklist, no rescans)
+            touched: set[int] = set()
+            for m in sorted(outside.pop(v, ())):
+                available(m, touched)
+            new = ready_at.pop(v, [])
+            pool.update(new)
+
+            def hopeful(i: int, pool=pool) -> bool:  # K members available or in the pool
+                return all(count[(i, k)] + sum(1 for m in e[1] if m in pool) >= e[0]
+                           for k, e in enumerate(items[i]))
+
+            # the hopeful pool nodes that reach something new through hopeful ones: any
+            # node that can now serve is one (it and what it needs anew all are hopeful)
+            region = {i for i in [*new, *touched] if i in pool and hopeful(i)}
+            queue = list(region)
+            while queue:
+                for p, _k in parents.get(queue.pop(), ()):
+                    if p in pool and p not in region and hopeful(p):
+                        region.add(p)
+                        queue.append(p)
+            if not region:
+                continue
+            # greatest fixpoint inside the region: drop whoever lacks K members
             have: dict[tuple[int, int], int] = {}
             drop = []
-            for i in cand:
+            for i in region:
                 for k, e in enumerate(items[i]):
-                    h = sum(1 for m in e[1] if m in cand or g[m] <= v)
+                    h = count[(i, k)] + sum(1 for m in e[1] if m in region)
                     have[(i, k)] = h
                     if h < e[0]:
                         drop.append(i)
             while drop:
                 i = drop.pop()
-                if i not in cand:
+                if i not in region:
                     continue
-                cand.discard(i)
+                region.discard(i)
                 for p, k in parents.get(i, ()):
-                    if p in cand:
+                    if p in region:
                         have[(p, k)] -= 1
                         if have[(p, k)] < items[p][k][0]:
                             drop.append(p)
-            if cand:
-                for i in cand:
+            if region:
+                pool -= region
+                for i in region:
                     g[i] = v
-                served |= cand
-                try_starts(v)
+                for i in sorted(region):
+                    available(i, touched)
 
 
 def _solve(model: _Model, arith: _Arith, fixed, flipped=frozenset()) -> _Solver:

@@ -13,13 +13,24 @@ from pruner.graph import services_of
 if TYPE_CHECKING:  # imported where used: `check` starts without networkx
     import networkx as nx
 
-__all__ = ["hard_cycles", "uncovered", "reached", "lint"]
+__all__ = ["group_cycles", "hard_cycles", "uncovered", "reached", "lint"]
+
+
+def _needs_every_member(G: nx.DiGraph, u: str, v: str) -> bool:
+    """Whether ``u`` holds a hard item on ``v`` that needs all its members (a single
+    dependency, or a group whose K is its size): then ``v`` DOWN makes ``u`` DOWN."""
+    items = G.nodes[u]["service"].depends_on
+    return any(not items[i].soft and items[i].need >= len(items[i].members)
+               for i in G.edges[u, v]["items"])
 
 
 def hard_cycles(G: nx.DiGraph) -> list[list[str]]:
-    """Groups of services that depend on each other through hard items, each sorted.
+    """Groups of services that depend on each other through hard items that need every
+    member (single dependencies, or groups whose K is their size), each sorted.
 
-    In such a group one service going DOWN takes all the others with it.
+    In such a group one service going DOWN takes all the others with it (spec §4:
+    each needs the next around the cycle). A cycle that closes only through a
+    fallback or quorum group is not one: see :func:`group_cycles`.
 
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
@@ -27,12 +38,88 @@ def hard_cycles(G: nx.DiGraph) -> list[list[str]]:
     >>> G = dependency_graph(load_sources([("m.yaml", text)]).manifest)
     >>> hard_cycles(G)
     [['a', 'b']]
+    >>> text = "services: {a: {depends_on: [{any_of: [b, c]}]}, b: {depends_on: [a]}, c: }"
+    >>> hard_cycles(dependency_graph(load_sources([("m.yaml", text)]).manifest))
+    []
     """
     import networkx as nx
 
-    hard = nx.subgraph_view(G, filter_edge=lambda u, v: not G.edges[u, v]["soft"])
-    groups = [sorted(c) for c in nx.strongly_connected_components(hard) if len(c) > 1]
+    needed = nx.subgraph_view(G, filter_edge=lambda u, v: _needs_every_member(G, u, v))
+    groups = [sorted(c) for c in nx.strongly_connected_components(needed) if len(c) > 1]
     return sorted(groups)
+
+
+#: Largest group-closed cycle whose members are each switched off in turn (members ×
+#: edges inside it) to say exactly what one failure does; above, the warning says less.
+EXACT_BUDGET = 2_000_000
+
+
+def _down_within(G: nx.DiGraph, group: list[str], off: str) -> set[str]:
+    """The members of ``group`` (a strongly connected set of hard dependencies) DOWN
+    when ``off`` alone is switched off (spec §4's least fixpoint). Exact without
+    looking outside ``group``: a node outside it that a failure inside could reach
+    and that leads back into it would lie on the cycle, so be inside it."""
+    inside = set(group)
+    down = {off}
+    queue = deque([off])
+    while queue:
+        v = queue.popleft()
+        for u in G.predecessors(v):
+            if u in down or u not in inside:
+                continue
+            items = G.nodes[u]["service"].depends_on
+            for item in items:
+                if not item.soft and sum(m not in down for m in item.members) < item.need:
+                    down.add(u)
+                    queue.append(u)
+                    break
+    return down
+
+
+def group_cycles(G: nx.DiGraph) -> list[tuple[list[str], str, str, str | None, str | None]]:
+    """Cycles of hard dependencies that close through a fallback or quorum group
+    (``coord`` needs 2 of [r1, r2, r3], ``r1`` needs ``coord``), which
+    :func:`hard_cycles` does not report. Each as ``(sorted names, owner, item, spared,
+    survivor)``: ``owner``'s group ``item`` closes the cycle; switching off ``spared``
+    alone leaves ``survivor`` up (both None when every single failure takes the whole
+    cycle down, or when the cycle is too big to check within :data:`EXACT_BUDGET`:
+    then ``spared`` is None and ``survivor`` is ``"?"``).
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> text = ("services: {coord: {depends_on: [{at_least: 2, of: [r1, r2, r3]}]}, "
+    ...         "r1: {depends_on: [coord]}, r2: , r3: }")
+    >>> group_cycles(dependency_graph(load_sources([("m.yaml", text)]).manifest))
+    [(['coord', 'r1'], 'coord', 'at_least 2 of [r1, r2, r3]', 'r1', 'coord')]
+    """
+    import networkx as nx
+
+    exact = {tuple(g) for g in hard_cycles(G)}
+    hard = nx.subgraph_view(G, filter_edge=lambda u, v: not G.edges[u, v]["soft"])
+    found = []
+    for component in nx.strongly_connected_components(hard):
+        group = sorted(component)
+        if len(group) < 2 or tuple(group) in exact:
+            continue
+        inside = set(group)
+        owner, item = next(
+            (u, G.nodes[u]["service"].depends_on[i].describe())
+            for u in group for v in sorted(G.successors(u)) if v in inside
+            and not _needs_every_member(G, u, v)
+            for i in G.edges[u, v]["items"]
+            if not G.nodes[u]["service"].depends_on[i].soft)
+        edges = sum(1 for u in group for v in G.successors(u) if v in inside)
+        spared = survivor = None
+        if len(group) * edges > EXACT_BUDGET:
+            survivor = "?"
+        else:
+            for member in group:
+                down = _down_within(G, group, member)
+                if len(down) < len(group):
+                    spared, survivor = member, next(n for n in group if n not in down)
+                    break
+        found.append((group, owner, item, spared, survivor))
+    return sorted(found)
 
 
 def reached(G: nx.DiGraph, flows=None) -> set[str]:
@@ -84,6 +171,19 @@ def lint(G: nx.DiGraph) -> list[Problem]:
             f"hard dependency cycle among {shown}: if one goes down, all do",
             "warning",
         ))
+    for group, owner, item, spared, survivor in group_cycles(G):
+        shown = ", ".join(group[:10]) + (f" and {len(group) - 10} more" if len(group) > 10 else "")
+        closed = f"closed through a fallback or quorum group ({owner} needs {item})"
+        if survivor is None:  # checked: every single failure takes the whole cycle down
+            message = f"hard dependency cycle among {shown}, {closed}: if one goes down, all do"
+        elif spared is None:  # too big to check member by member
+            message = (f"dependency cycle among {shown}, {closed}: whether one failure takes "
+                       "the others down depends on which (try pruner check --off NAME)")
+        else:
+            message = (f"dependency cycle among {shown}, {closed}: not every failure takes "
+                       f"the others down (with {spared} off, {survivor} does not go down), but "
+                       "failures can travel around it (try pruner check --off NAME)")
+        found.append(Problem(nodes[group[0]]["service"].location, message, "warning"))
     for group in startup_cycles(G):
         shown = ", ".join(group[:10]) + (f" and {len(group) - 10} more" if len(group) > 10 else "")
         found.append(Problem(
@@ -93,6 +193,14 @@ def lint(G: nx.DiGraph) -> list[Problem]:
             "see pruner bootstrap)",
             "warning",
         ))
+    if not G.graph["flows"]:  # issue 17: said plainly, not as "every service unreached"
+        first = min((nodes[n]["service"].location for n in services_of(G)), default=None)
+        if first is not None:
+            found.append(Problem(
+                first, "the manifest declares no flows: no check, cut set, keep set or gate "
+                       "means anything until it does — add flows (what users do) or propose "
+                       "them from traces with pruner discover", "warning"))
+        return found
     lost = uncovered(G)
     if len(lost) == 1:
         found.append(Problem(

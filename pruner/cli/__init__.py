@@ -116,6 +116,17 @@ def memory_option() -> click.Option:
              "no cap.")
 
 
+def _out_of_time(exc: BaseException) -> bool:
+    """Whether ``exc`` is an engine's own deadline signal that no command caught (a
+    safety net: each command answers in part or raises BudgetExhausted itself)."""
+    for name in ("pruner.analysis.cuts", "pruner.analysis.availability",
+                 "pruner.analysis.zbdd", "pruner.analysis.bdd"):
+        cls = getattr(sys.modules.get(name), "OutOfTime", None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return True
+    return False
+
+
 def _stopped(message: str) -> None:
     """A budget or the memory cap stopped the command: one line, no file, exit 3."""
     common = sys.modules.get("pruner.cli.common")
@@ -135,11 +146,14 @@ class _Cli(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
+    _current: str | None = None
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         target = COMMANDS.get(name)
         if target is None:
             return None
         module, attribute = target.split(":")
+        self._current = name
         command = getattr(import_module(f"pruner.cli.{module}"), attribute)
         if command.epilog is None:
             command.epilog = exit_codes(name)
@@ -158,13 +172,21 @@ class _Cli(click.Group):
             except ValueError:  # not the main thread: leave signals alone
                 pass
         limits.WATCHDOG.memory_limit = limits.DEFAULT_MEMORY_LIMIT
-        limits.WATCHDOG.start()
+        # The command line's own process (no arguments given: click reads sys.argv) is
+        # ended at once if an exit lags; a caller running pruner inside its own process
+        # (tests, scripts passing the arguments) only ever gets the exception.
+        limits.WATCHDOG.start(force=not args and kwargs.get("args") is None)
         try:
             return super().main(*args, **kwargs)
         except limits.LimitReached as exc:
             _stopped(exc.message)
         except MemoryError:
             _stopped(limits.memory_message(limits.WATCHDOG.memory_limit))
+        except Exception as exc:
+            if not _out_of_time(exc):
+                raise
+            _stopped(f"{self._current or 'pruner'}: the time budget ran out before the answer "
+                     "was known (fail closed); raise it with --time-budget")
         except (_Signalled, KeyboardInterrupt) as exc:
             signum = getattr(exc, "signum", signal.SIGINT)
             common = sys.modules.get("pruner.cli.common")

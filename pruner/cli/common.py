@@ -245,11 +245,16 @@ def load_manifest(path: str, assume_services=(), what: str = "PATH"):
     return load(path, assume_services)
 
 
-def load_graph(path: str, light: bool = False):
+def load_graph(path: str, light: bool = False, flows_note: bool = True):
     """Load the manifest at ``path`` (``-``: standard input) and build its graph
     (``light``: a :class:`~pruner.graph.LightGraph`, for commands that call no networkx
-    algorithm)."""
+    algorithm). A manifest without flows is said to have none, on standard error
+    (issue 17), unless ``flows_note`` is False (``validate`` warns instead)."""
     result = load_manifest(path)
+    if not result.manifest.flows and flows_note:
+        click.echo(f"pruner: note: {shown(source_label(path))} declares no flows, so no flow "
+                   "can break: add flows (what users do, see docs/manifest.md) or propose "
+                   "them from traces with pruner discover", err=True)
     return result, dependency_graph(result.manifest, light=light)
 
 

@@ -71,7 +71,9 @@ def _diagram_options(function):
 def _layout(source: str, fmt: str, diagram) -> bytes:
     """Run Graphviz, saying on a terminal what it is laying out (on big diagrams
     that is most of the time, see benchmarks/README.md)."""
-    what = f"Graphviz dot: laying out {len(diagram.nodes)} nodes, {len(diagram.edges)} edges"
+    nodes = (len(diagram.nodes) if hasattr(diagram, "nodes")  # a BootstrapDiagram has columns
+             else sum(len(names) for _, names in diagram.columns))
+    what = f"Graphviz dot: laying out {nodes} nodes, {len(diagram.edges)} edges"
     import time
 
     deadline = limits.budget_deadline()

@@ -112,7 +112,8 @@ def memory_message(limit: int | None) -> str:
 
 
 def _rss_reader():
-    """A function returning this process's resident memory in bytes (Linux: statm)."""
+    """``(function returning this process's resident memory in bytes, file descriptor
+    to close or None)``: Linux's statm, elsewhere the peak from getrusage."""
     page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
     try:
         fd = os.open("/proc/self/statm", os.O_RDONLY)
@@ -120,12 +121,12 @@ def _rss_reader():
         import resource
 
         scale = 1 if sys.platform == "darwin" else 1024
-        return lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+        return lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale, None
 
     def rss() -> int:
         return int(os.pread(fd, 128, 0).split()[1]) * page
 
-    return rss
+    return rss, fd
 
 
 _STARTUP = 5.0  # seconds: more than any interpreter start-up and import takes
@@ -155,6 +156,7 @@ class _Watchdog:
         self.baseline = 0  # resident memory when the command began (not counted)
         self.started = time.monotonic()
         self.budget: float | None = None
+        self.force = True
         self.deadline: float | None = None
         self.deadline_message = ""
         self.pending: LimitReached | None = None  # delivered, waiting to be raised
@@ -166,14 +168,23 @@ class _Watchdog:
         self._main: int | None = None
         self._stop = threading.Event()
         self._rss = None
+        self._fd: int | None = None
+        self._closing = False
         self._previous = None
 
     # -- set-up by the CLI -----------------------------------------------------
 
-    def start(self) -> None:
-        """Start watching (from the main thread: installs the interrupt handler)."""
+    def start(self, force: bool = True) -> None:
+        """Start watching (from the main thread: installs the interrupt handler).
+
+        ``force``: end the process itself when an exit takes too long to unwind; only
+        for a process that is pruner's own (the command line), never for a caller that
+        runs a command inside its own process (tests, scripts)."""
         if threading.current_thread() is not threading.main_thread():
             return
+        self.stop()  # a command run inside another: one watcher
+        self._closing = False
+        self.force = force
         self._main = threading.get_ident()
         self.started = time.monotonic() - _age()
         self.deadline = None
@@ -182,7 +193,7 @@ class _Watchdog:
         self.forced_at = None
         self.peak = 0
         self._previous = signal.signal(_WAKE, self._interrupt)
-        self._rss = _rss_reader()
+        self._rss, self._fd = _rss_reader()
         try:
             self.baseline = self._rss()
         except (OSError, ValueError, IndexError):
@@ -196,13 +207,18 @@ class _Watchdog:
         thread, self._thread = self._thread, None
         if thread is None:
             return
+        self._closing = True  # an interrupt already on its way is ignored from now on
         self._stop.set()
         thread.join()
         self.deadline = None
         self.budget = None
         self.forced_at = None
+        self.pending = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
         if self._previous is not None:
-            signal.signal(_WAKE, self._previous)
+            signal.signal(_WAKE, self._previous)  # runs a pending handler first (ignored)
             self._previous = None
 
     def arm(self, seconds: float, message: str) -> None:
@@ -222,7 +238,7 @@ class _Watchdog:
 
     def _interrupt(self, signum, frame) -> None:
         reached, self.pending = self.pending, None
-        if reached is not None:
+        if reached is not None and not self._closing:
             raise reached
 
     def _deliver(self, reached: LimitReached) -> None:
@@ -237,7 +253,7 @@ class _Watchdog:
         while not self._stop.wait(POLL):
             now = time.monotonic()
             if self.forced_at is not None:
-                if now > self.forced_at:
+                if now > self.forced_at and self.force:
                     self._force()
                 continue
             if self.memory_limit is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -25,8 +26,9 @@ from pruner.importers import IMPORTERS, import_sources, result_to_yaml
 from pruner.importers.base import dependency_count
 from pruner.importers.observe import MANIFEST, observe
 from pruner.importers.traces import DEFAULT_WINDOW, TRACE_KINDS, discover_sources
-from pruner.loader import load_sources
+from pruner.loader import load, load_sources, manifest_files
 from pruner.report import drift_report
+from pruner.sources import read_regular
 
 __all__ = ["import_command", "discover_command", "drift"]
 
@@ -58,6 +60,54 @@ def _read_existing(path: str) -> str:
         raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
 
 
+def _same_file(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+#: A folder manifest with more files than this is not searched for (--update -o FILE).
+FOLDER_FILES = 2000
+
+
+def _few_yaml_files(folder: Path) -> bool:
+    """Whether ``folder`` holds at most :data:`FOLDER_FILES` YAML files (counting stops
+    there: a home folder is not walked whole)."""
+    count = 0
+    for _root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        count += sum(1 for f in files if f.endswith((".yaml", ".yml")) and not f.startswith("."))
+        if count > FOLDER_FILES:
+            return False
+    return True
+
+
+def _folder_of(output: str, existing: str):
+    """``(folder, LoadResult)`` when ``output`` is one file of a folder manifest: it does
+    not load alone and the folder holding it (or that folder's parent, not past a git
+    work tree's top; at most :data:`FOLDER_FILES` files) loads with it. Else None:
+    the file is validated alone (issue 17 §5)."""
+    from pruner.errors import PrunerError
+
+    try:
+        load_sources([(output, existing)])
+        return None
+    except PrunerError:
+        pass
+    folder = Path(output).resolve().parent
+    for _ in range(2):
+        if not _few_yaml_files(folder):
+            return None
+        try:
+            files = manifest_files(folder)
+            if len(files) <= FOLDER_FILES and any(_same_file(name, output) for name in files):
+                return folder, load(folder)
+        except PrunerError:
+            pass
+        if (folder / ".git").exists() or folder.parent == folder:
+            return None
+        folder = folder.parent
+    return None
+
+
 def _refuse_before_reading(output: str) -> None:
     """Refuse an --output that is one of the inputs before reading them (a bad input would
     otherwise be reported first, hiding that the output would clobber it)."""
@@ -83,10 +133,23 @@ def _write_manifest(result, output: str, force: bool, update: bool, prune: bool,
     if update:
         from pruner.importers.update import update_manifest
 
-        merged = update_manifest(_read_existing(output), result.document, origin,
-                                 prune=prune, where=output)
+        existing = _read_existing(output)
+        folder = _folder_of(output, existing)
+        elsewhere = frozenset() if folder is None else frozenset(
+            name for name, svc in folder[1].manifest.services.items()
+            if not _same_file(svc.location.file, output))
+        merged = update_manifest(existing, result.document, origin,
+                                 prune=prune, where=output, elsewhere=elsewhere)
         text = merged.text
-        load_sources([(output, text)])  # the merge must still be a valid manifest
+        if folder is None:
+            load_sources([(output, text)])  # the merge must still be a valid manifest
+        else:  # one file of a folder manifest: the folder, with the merged file in place
+            load_sources([(name, text if _same_file(name, output) else read_regular(name))
+                          for name in manifest_files(folder[0])])
+        for name in merged.elsewhere:
+            click.echo(f"pruner: note: {neutral(name)} is defined in another file of "
+                       f"{neutral(str(folder[0]) if folder else output)}: left as it is there",
+                       err=True)
         for line in merged.stale:
             click.echo(f"pruner: note: no longer seen in the sources (kept; --prune deletes "
                        f"it): {neutral(line)}", err=True)

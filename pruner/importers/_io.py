@@ -295,6 +295,40 @@ for _tag, _constructor in (("int", _construct_int), ("float", _construct_float),
     _LineLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _constructor)
 
 
+_T = "tag:yaml.org,2002:"
+#: The tags each kind of node may carry in the sources pruner reads; anything else
+#: (``!!map true``, ``!!set``, ``!!omap``, a tag on the wrong kind of node) is refused
+#: with its line before anything is constructed (issue 17 §3).
+_NODE_TAGS = {
+    yaml.MappingNode: {_T + "map"},
+    yaml.SequenceNode: {_T + "seq"},
+    yaml.ScalarNode: {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp",
+                                       "binary", "merge")},
+}
+
+
+def _check_tags(root: yaml.Node) -> None:
+    """Refuse a tag that does not fit its node, with the node's position."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.tag not in _NODE_TAGS[type(node)]:
+            tag = "!!" + node.tag[len(_T):] if node.tag.startswith(_T) else node.tag
+            what = {yaml.MappingNode: "a mapping", yaml.SequenceNode: "a list"}.get(
+                type(node), "a scalar")
+            raise _fail(node, f"unsupported YAML tag {display(tag, 40)} on {what}: these "
+                              "files hold plain mappings, lists, text, numbers and booleans")
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
 def load_yaml_documents(f: SourceFile) -> list[tuple[Any, int]]:
     """Every non-empty document of a (multi-document) YAML file, with its first line.
 
@@ -312,6 +346,8 @@ def load_yaml_documents(f: SourceFile) -> list[tuple[Any, int]]:
     try:
         while loader.check_node():
             node = loader.get_node()
+            if node is not None:
+                _check_tags(node)
             data = loader.construct_document(node)
             if data is not None:
                 docs.append((data, node.start_mark.line + 1))
@@ -338,6 +374,28 @@ def load_yaml_documents(f: SourceFile) -> list[tuple[Any, int]]:
 
 # -- JSON ------------------------------------------------------------------------------
 _WS = re.compile(r"[ \t\r\n]*")
+#: A ``\\uD800``-``\\uDFFF`` escape that is not half of a pair: JSON lets it through,
+#: Unicode does not (it cannot be written as UTF-8), so it is refused with its line.
+_LONE_ESCAPE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogate(value: Any) -> bool:
+    """Whether a decoded JSON value holds a lone surrogate in a key or a string."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if _SURROGATE.search(v):
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 class _JsonReader:
@@ -407,6 +465,12 @@ class _JsonReader:
                 # A number may go on in the next chunk: read on and decode again.
                 self.fill(size)
                 continue
+            lone = _LONE_ESCAPE.search(self.buf, self.pos, end)
+            if lone and _has_surrogate(val):  # issue 17 §3: "x\udabc" would reach YAML
+                raise SourceError(
+                    self.f.at(self.line_at(lone.start())),
+                    f"invalid text: {lone.group()} is half of a UTF-16 surrogate pair, "
+                    "not a character")
             self.pos = end
             return val
 

@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["ADDRESS_SUFFIXES", "HostRef", "is_address_name", "parse_host_refs"]
+__all__ = ["ADDRESS_SUFFIXES", "REDACTED", "HostRef", "is_address_name", "looks_secret",
+           "note_redacted", "parse_host_refs", "redact"]
 
 ADDRESS_SUFFIXES = (
     "_ADDR", "_ADDRS", "_ADDRESS", "_ADDRESSES",
@@ -130,3 +131,65 @@ def parse_host_refs(value: object) -> list[HostRef]:
         return []
     refs = [_one(p) for p in v.split(",")] if "," in v else [_one(v)]
     return [r for r in refs if r is not None]
+
+
+# -- never copy a secret (issue 17 §5) ----------------------------------------------------
+#: Words that make a variable (or a query parameter) name look secret; matched as a
+#: word of the name (``DB_PASSWORD``, ``apiKey``) or inside it (``DBPASSWORD``).
+SECRET_WORDS = ("PASSWORD", "PASSWD", "PASSPHRASE", "PASS", "PWD", "SECRET", "TOKEN", "KEY",
+                "APIKEY", "CREDENTIAL", "CREDENTIALS", "CREDS", "AUTH", "AUTHORIZATION",
+                "PRIVATE", "SALT", "SIGNATURE", "SIG", "COOKIE", "SESSION", "CERT", "DSN")
+_SECRET_INSIDE = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY",
+                  "PRIVATEKEY", "ACCESSKEY", "AUTHKEY")
+REDACTED = "<redacted>"
+_USERINFO = re.compile(r"(?<![\w@])((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^\s/?#,;]*@(?=[^\s@]*\w)")
+_QUERY = re.compile(r"([?&;]([^=&;#\s]+)=)([^&;#\s]*)")
+
+
+def looks_secret(name: str) -> bool:
+    """Whether a variable or parameter name looks like it holds a credential.
+
+    >>> [looks_secret(n) for n in ("DB_PASSWORD", "apiKey", "GITHUB_TOKEN", "CART_ADDR",
+    ...                            "DBPASSWORD", "KEYCLOAK_URL", "SORT_KEY")]
+    [True, True, True, False, True, False, True]
+    """
+    upper = name.upper()
+    words = [w for part in re.split(r"[^A-Za-z0-9]+", name)
+             for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+|[0-9]+", part)]
+    if any(w.upper() in SECRET_WORDS for w in words):
+        return True
+    return any(w in upper for w in _SECRET_INSIDE)
+
+
+def redact(name: str, value: str) -> tuple[str, bool]:
+    """``value`` as it may be shown in a manifest or a note, and whether anything was
+    taken out: the whole value when ``name`` looks secret, else user info in URLs
+    (``postgres://admin:S3cr3t@db`` -> ``postgres://db``) and values of secret-looking
+    query parameters (``?password=...``). The host and port stay: they are what the
+    importers read.
+
+    >>> redact("DATABASE_URL", "postgres://admin:S3cr3t@db:5432/app")
+    ('postgres://db:5432/app', True)
+    >>> redact("DB_PASSWORD", "hunter2")
+    ('<redacted>', True)
+    >>> redact("SEARCH_URL", "http://es:9200/?user=a&password=p")
+    ('http://es:9200/?user=a&password=<redacted>', True)
+    >>> redact("CART_ADDR", "cart:7070")
+    ('cart:7070', False)
+    """
+    if looks_secret(name):
+        return (REDACTED, True) if value else (value, False)
+    shown = _USERINFO.sub(lambda m: m.group(1) or "", value)
+    shown = _QUERY.sub(lambda m: m.group(1) + REDACTED if looks_secret(m.group(2)) and m.group(3)
+                       else m.group(0), shown)
+    return shown, shown != value
+
+
+def note_redacted(builder, redacted: set[str]) -> None:
+    """Say (without the values) that credentials were left out of the notes."""
+    if redacted:
+        shown = sorted(redacted)
+        builder.note(
+            f"credentials redacted from {len(shown)} environment value(s) "
+            f"({', '.join(shown[:5])}{' ...' if len(shown) > 5 else ''}): user info in URLs "
+            "and values of secret-looking names are never copied into the manifest")

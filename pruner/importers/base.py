@@ -8,6 +8,7 @@ Everything the user should know but that is not an error goes into
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ __all__ = [
     "SourceError",
     "Target",
     "as_result",
+    "fit_name",
     "sanitize_name",
     "dependency_count",
     "is_telemetry",
@@ -174,6 +176,26 @@ def sanitize_name(raw: str) -> str | None:
     return s or None
 
 
+#: Longest service or operation name an importer writes, so that ``SERVICE:OPERATION``
+#: fits the 253-character name limit (spec §8) whatever the source said (issue 17 §3).
+PART_MAX = 126
+
+
+def fit_name(name: str, limit: int = PART_MAX) -> str:
+    """``name`` itself when it has at most ``limit`` characters, else its start and a
+    hash of the whole (so two long names that share a start stay apart).
+
+    >>> fit_name("cart")
+    'cart'
+    >>> len(fit_name("a" * 300))
+    126
+    """
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{name[:limit - 9]}-{digest}"
+
+
 #: A dependency target: one service name, or a fallback group ``("any_of", (a, b, ...))``.
 Target = str | tuple[str, tuple[str, ...]]
 
@@ -236,10 +258,12 @@ class ManifestBuilder:
         key = str(raw)
         if key in self._names:
             return self._names[key]
-        if NAME_RE.match(key):
+        if NAME_RE.match(key) and len(key) <= PART_MAX:
             self._names[key] = key
             return key
         clean = sanitize_name(key)
+        if clean is not None:
+            clean = fit_name(clean)
         if clean is None:
             self.note(f"{context}: name {display(key)} has no usable characters; skipped")
         else:
@@ -285,6 +309,7 @@ class ManifestBuilder:
         ``service:operation``, which :meth:`add_edge` targets may name. ``operation``
         must follow the name rule without ``:``."""
         svc = self._services.setdefault(service, _Service())
+        operation = fit_name(operation)
         if not svc.operations.get(operation):
             svc.operations[operation] = description or None
         return f"{service}:{operation}"

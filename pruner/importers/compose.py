@@ -41,7 +41,7 @@ from pruner.importers._io import (
     load_yaml_documents,
     read_text,
 )
-from pruner.importers._refs import is_address_name, parse_host_refs
+from pruner.importers._refs import is_address_name, note_redacted, parse_host_refs, redact
 from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result
 
 __all__ = ["import_compose"]
@@ -108,6 +108,7 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         Compose service found at all.
     """
     b = ManifestBuilder()
+    redacted: set[str] = set()  # owner and variable of each value redacted
     files = discover(sources, YAML_SUFFIXES, b.note)
 
     # (name, definition, file, line) for every service definition, in file order.
@@ -242,18 +243,22 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
             pairs += _env_file_pairs(spec["env_file"], f, b, name)
         for var, value in pairs:
             loose = is_address_name(var)
+            shown_value, hidden = redact(var, value)  # issue 17 §5: never copy a secret
             for ref in parse_host_refs(value):
                 if not (loose or ref.explicit):
                     continue  # a bare word under a name that does not say "address"
                 target = lookup(ref.host, own_links)
-                origin = f"env {var}={value}"
+                origin = f"env {var}={shown_value}"
+                if hidden:
+                    origin += " [credentials redacted]"
+                    redacted.add(f"{name} {var}")
                 if target is not None:
                     edge(target, origin)
                 elif "." not in ref.host and loose:
                     edge(ref.host, origin + "; no such service in the Compose files")
                 elif "." not in ref.host and ref.explicit:
                     b.note(
-                        f"{at}: {name} env {var}={display(value)} looks like an address of "
+                        f"{at}: {name} env {var}={display(shown_value)} looks like an address of "
                         f"{display(ref.host)}, which is no Compose service; not imported"
                     )
                 elif loose:
@@ -261,4 +266,5 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
                         f"{at}: {name} env {var} names the host {display(ref.host)}, outside "
                         "the Compose files; not imported as a dependency"
                     )
+    note_redacted(b, redacted)
     return as_result(b, "compose", sources, "depends_on, links or address-like env values")

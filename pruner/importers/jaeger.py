@@ -197,7 +197,11 @@ def jaeger_traces(f: SourceFile) -> Iterator[list[Span]]:
             trace, sid = s.get("traceID", value.get("traceID")), s.get("spanID")
             if not isinstance(trace, str) or not isinstance(sid, str) or not sid:
                 raise SourceError(f.at(line), "a Jaeger span needs string 'traceID' and 'spanID'")
-            process = s.get("process") or processes.get(s.get("processID")) or {}
+            pid = s.get("processID")
+            if not isinstance(pid, (str, type(None))):  # issue 17 §3: a list is no key
+                raise SourceError(f.at(line), "a Jaeger span's 'processID' must be a string, "
+                                              f"not {type(pid).__name__}")
+            process = s.get("process") or processes.get(pid) or {}
             service = process.get("serviceName") if isinstance(process, dict) else None
             if not isinstance(service, str) or not service.strip():
                 service = "unknown_service"

@@ -54,7 +54,13 @@ from typing import Any
 
 from pruner.errors import display
 from pruner.importers._io import YAML_SUFFIXES, SourceFile, discover, line_of, load_yaml_documents
-from pruner.importers._refs import HostRef, is_address_name, parse_host_refs
+from pruner.importers._refs import (
+    HostRef,
+    is_address_name,
+    note_redacted,
+    parse_host_refs,
+    redact,
+)
 from pruner.importers.base import (
     ImportResult,
     ManifestBuilder,
@@ -363,6 +369,7 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
         Service found at all.
     """
     b = ManifestBuilder()
+    redacted: set[str] = set()  # owner and variable of each value redacted
     files = discover(sources, YAML_SUFFIXES, b.note)
     objs = _read_objects(files, b)
     workloads = [o for o in objs if o.kind in WORKLOAD_KINDS]
@@ -409,7 +416,8 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
             desc += "; Service " + ", ".join(sorted(set(exposed[id(w)])))
         else:
             desc += "; no Service selects it"
-        images = [c.get("image") for c in (w.pod_spec.get("containers") or [])
+        containers = w.pod_spec.get("containers")  # issue 17 §3: any type may stand here
+        images = [c.get("image") for c in (containers if isinstance(containers, list) else [])
                   if isinstance(c, dict) and isinstance(c.get("image"), str)]
         b.add_service(w.node, description=desc, evidence=[f"k8s {w.file.short(w.line)}"],
                       image=images[0] if len(images) == 1 else None)
@@ -451,12 +459,17 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
                                evidence=[f"k8s {w.file.short(line)} init container"])
                 continue
             loose = is_address_name(var)
+            shown_value, hidden = redact(var, value)  # issue 17 §5: never copy a secret
             for ref in parse_host_refs(value):
                 hit = resolver.resolve(ref, w.namespace, loose)
                 if hit is None:
                     continue
                 status, what = hit
-                origin = f"env {var}={value} ({where}; {w.file.short(line)})"
+                origin = f"env {var}={shown_value} ({where}; {w.file.short(line)})"
+                if hidden:
+                    origin = origin.replace(f"={shown_value} (", f"={shown_value} "
+                                            "[credentials redacted] (", 1)
+                    redacted.add(f"{w.name} {var}")
                 if status == "ok":
                     target, svc_name = what
                     note = origin
@@ -472,7 +485,8 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
                                    evidence=[f"k8s {w.file.short(line)} env {var}"])
                 elif status == "unresolved":
                     b.note(
-                        f"{w.file.short(line)}: {w.name} env {var}={display(value)} looks like an "
+                        f"{w.file.short(line)}: {w.name} env {var}={display(shown_value)} looks "
+                        "like an "
                         f"address of {display(what)}, which no imported Service defines; "
                         "not imported as a dependency"
                     )
@@ -482,6 +496,7 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
                         f"{display(what)}, outside the imported Services; not imported as a "
                         "dependency"
                     )
+    note_redacted(b, redacted)
     policies = [o for o in objs if o.kind == "NetworkPolicy"]
     for policy in policies:
         _policy_edges(policy, workloads, b)

@@ -91,7 +91,8 @@ def _parse(path: Path, lines: dict[ET.Element, int] | None = None) -> ET.Element
     except ET.ParseError as exc:  # pragma: no cover - the builder's own complaints
         raise SourceError(str(path), f"not well-formed XML: {exc}") from None
     if root.tag != "opsa-mef":
-        raise SourceError(str(path), f"not an Open-PSA MEF file (root element {display(root.tag)})")
+        raise SourceError(f"{path}:{found.get(root, 1)}",
+                          f"not an Open-PSA MEF file (root element {display(root.tag)})")
     if lines is not None:
         lines.update(found)
     return root
@@ -113,6 +114,7 @@ class _Builder:
         self.parameters: dict[str, tuple[ET.Element, str]] = {}
         self.used_names: set[str] = set()
         self.gate_files: dict[str, str] = {}
+        self.first_reference: dict[str, str] = {}  # event -> file:line of its first use
 
     def at(self, element: ET.Element, path: str) -> str:
         """``file:line`` of an element."""
@@ -154,6 +156,9 @@ class _Builder:
                 raw = prefix + raw
                 break
         self.mentioned.add(raw)
+        known = self.first_reference.get(raw)
+        if known is None or _position(where) < _position(known):
+            self.first_reference[raw] = where
         return self.name(raw, where)
 
     def formula(self, owner: str, element: ET.Element, path: str) -> dict:
@@ -246,7 +251,13 @@ class _Builder:
                     resolving.discard(node.get("name") or "")
                     continue
                 args = [out.pop() for _ in _operands(node)][::-1]
-                out.append(_combine(tag, args, where))
+                try:
+                    value = _combine(tag, args, where)
+                except (OverflowError, ValueError, ZeroDivisionError) as exc:  # issue 17 §3
+                    raise SourceError(where, f"<{tag}> cannot be computed: {exc}") from None
+                if not math.isfinite(value):
+                    raise SourceError(where, f"<{tag}> gives {value}, not a number")
+                out.append(value)
                 continue
             tag = node.tag
             if tag in ("float", "int"):
@@ -296,6 +307,12 @@ _UNARY = {"neg"}
 _BINARY = {"sub", "div", "exponential"}
 _ARITHMETIC = {"neg", "add", "sub", "mul", "div", "exponential", "GLM", "Weibull",
                "lognormal-deviate", "normal-deviate", "uniform-deviate"}
+
+
+def _position(where: str) -> tuple[str, int]:
+    """``file:line`` as a sortable pair (line 0 when unknown)."""
+    path, _, line = where.rpartition(":")
+    return (path, int(line)) if line.isdigit() else (where, 0)
 
 
 def _operands(node: ET.Element) -> list[ET.Element]:
@@ -430,6 +447,20 @@ def import_openpsa(sources: Sequence[str], *, probabilities: bool = True) -> Imp
         if label is not None and label.text and label.text.strip():
             service["description"] = " ".join(label.text.split())
         b.services[name] = service
+    # Issue 17 §3: an event no file defines (a gates file read without its
+    # basic-events file) is refused, as SCRAM refuses it ("Undefined event"), rather
+    # than imported as a leaf that never fails.
+    undefined = sorted(b.mentioned - set(b.gates) - set(b.basic) - set(house))
+    if undefined:
+        first = min(undefined, key=lambda raw: _position(b.first_reference[raw]))
+        shown = ", ".join(display(raw) for raw in undefined[:10])
+        more = f" and {len(undefined) - 10} more" if len(undefined) > 10 else ""
+        raise SourceError(
+            b.first_reference[first],
+            f"undefined event{'s' if len(undefined) > 1 else ''} {shown}{more}: no "
+            "<define-basic-event> or <define-gate> of the files read defines "
+            f"{'them' if len(undefined) > 1 else 'it'} (a model split into a gates file and "
+            "a basic-events file needs both files)")
     without_probability: list[str] = []
     for raw in sorted(b.mentioned - set(b.gates)):
         if raw in house:

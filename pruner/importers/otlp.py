@@ -99,6 +99,10 @@ def _streamed(f: SourceFile, offset: int = 0, first_line: int = 1) -> Iterator[S
         if not in_array:
             if isinstance(value, dict) and not value:
                 continue  # {"resourceSpans": []} or an empty object
+            spans = value.get("resourceSpans") if isinstance(value, dict) else None
+            if spans is not None and not isinstance(spans, list):  # issue 17 §3
+                raise SourceError(f.at(line), "OTLP 'resourceSpans' must be a list, not "
+                                              f"{type(spans).__name__}")
             if not looks_like_otlp(value):
                 raise SourceError(f.at(line), 'not OTLP/JSON traces: expected {"resourceSpans":'
                                               ' [{"resource": ..., "scopeSpans": [...]}]}')

@@ -31,7 +31,13 @@ from pruner.analysis.discover import (
 )
 from pruner.analysis.evidence import unix_time
 from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover
-from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, sanitize_name
+from pruner.importers.base import (
+    ImportResult,
+    ManifestBuilder,
+    SourceError,
+    fit_name,
+    sanitize_name,
+)
 from pruner.importers.jaeger import holds_traces, import_jaeger_links, jaeger_traces
 from pruner.importers.otlp import otlp_spans
 from pruner.importers.tracestore import is_store_source, store_discovery, store_traces
@@ -202,6 +208,7 @@ class _Names:
     def service(self, raw: str) -> str | None:
         if raw not in self.services:
             clean = sanitize_name(raw)
+            clean = None if clean is None else fit_name(clean)
             if clean != raw:
                 self.notes.append(f"service {raw!r} imported as {clean!r}" if clean
                                   else f"service {raw!r} has no usable characters; skipped")

@@ -25,6 +25,7 @@ when the address book is imported) is not this source's to judge: never stale he
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ class UpdateResult:
     added: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    elsewhere: list[str] = field(default_factory=list)  # defined in another file: left alone
     evidence: list[str] = field(default_factory=list)  # items whose evidence was updated
 
 
@@ -67,6 +69,55 @@ def _targets(item: Any) -> frozenset[str]:
 
 def _service_of(name: str) -> str:
     return name.split(":", 1)[0]
+
+
+class _Owner:
+    """Copy-on-write for the nodes an update changes (issue 17 §5).
+
+    A YAML alias (``*deps``) or a merge key (``<<: *base``) makes one node appear in
+    several places; writing through it would change every service sharing it. So a node
+    is changed only where it is the owner's own: one that is shared (referenced more
+    than once) or inherited through a merge key is first copied into the owner
+    (the alias broken for that node alone), and the others keep the original.
+    """
+
+    def __init__(self, root: Any) -> None:
+        self.refs: dict[int, int] = {}
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            for child in self._children(node):
+                if isinstance(child, (dict, list)):
+                    self.refs[id(child)] = self.refs.get(id(child), 0) + 1
+                    if self.refs[id(child)] == 1:
+                        stack.append(child)
+
+    @staticmethod
+    def _children(node: Any) -> list:
+        if isinstance(node, dict):
+            own = getattr(node, "_ok", None)
+            return [v for k, v in node.items() if own is None or k in own]
+        return list(node) if isinstance(node, list) else []
+
+    def own(self, parent: Any, key: Any) -> Any:
+        """``parent[key]``, copied into ``parent`` first when it is shared or inherited."""
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        value = parent[key]
+        own = getattr(parent, "_ok", None)
+        inherited = own is not None and key not in own
+        if not isinstance(value, (dict, list)) or (
+                not inherited and self.refs.get(id(value), 0) <= 1):
+            return value
+        copy = CommentedMap(value.items()) if isinstance(value, dict) else CommentedSeq(value)
+        for child in self._children(copy):
+            if isinstance(child, (dict, list)):
+                self.refs[id(child)] = self.refs.get(id(child), 0) + 1
+        if not inherited:
+            self.refs[id(value)] -= 1
+        self.refs[id(copy)] = 1
+        parent[key] = copy
+        return copy
 
 
 def entry_source(entry: Any) -> str | None:
@@ -141,7 +192,8 @@ def _with_origin(item: Any, origin: str) -> Any:
 
 
 def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
-                    prune: bool = False, where: str = "manifest") -> UpdateResult:
+                    prune: bool = False, where: str = "manifest",
+                    elsewhere: frozenset[str] = frozenset()) -> UpdateResult:
     """Merge ``document`` (an importer's manifest-v1 dict) into ``existing`` YAML text.
 
     Parameters
@@ -156,6 +208,9 @@ def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
         Delete stale dependencies instead of only reporting them.
     where
         The file's name, for errors.
+    elsewhere
+        Services that other files of the same folder manifest define: never added to
+        this file (that would define them twice), their items left to those files.
 
     Raises
     ------
@@ -203,43 +258,69 @@ def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
         data = CommentedMap()
         data["version"] = 1
     if not isinstance(data, dict):
-        raise SourceError(where, "the manifest to update must be a mapping (services:, flows:)")
+        raise SourceError(f"{where}:1", "the manifest to update must be a mapping "
+                                        "(services:, flows:)")
     result = UpdateResult("")
+    cow = _Owner(data)
     services = data.get("services")
     if services is None:
         services = data["services"] = CommentedMap()
     if not isinstance(services, dict):
-        raise SourceError(where, "'services' of the manifest to update must be a mapping")
+        line = data.lc.key("services")[0] + 1 if hasattr(data, "lc") else 1
+        raise SourceError(f"{where}:{line}", "'services' of the manifest to update must be a "
+                                             "mapping")
     found = document.get("services") or {}
     for name, body in found.items():
         body = body or {}
-        mine = services.get(name)
+        if name in elsewhere and name not in services:
+            result.elsewhere.append(name)
+            continue
         if name not in services:
-            services[name] = _fresh(body, origin)
+            cow.own(data, "services")[name] = _fresh(body, origin)
+            services = data["services"]
             result.added.append(f"service {name}")
             continue
-        if mine is None:
-            mine = services[name] = CommentedMap()
-        if not isinstance(mine, dict):
+
+        def service(name=name):
+            services = cow.own(data, "services")
+            if services[name] is None:
+                services[name] = CommentedMap()
+            return cow.own(services, name)
+
+        if services[name] is not None and not isinstance(services[name], dict):
             continue
-        _merge_items(mine, body.get("depends_on") or [], name, origin, result, prune)
+        _merge_items(services[name] or {}, service, cow, body.get("depends_on") or [], name,
+                     origin, result, prune)
         ops = body.get("operations") or {}
-        if ops:
-            table = mine.get("operations")
-            if table is None:
-                table = mine["operations"] = CommentedMap()
-            if not isinstance(table, dict):
+        if not ops:
+            continue
+        table = (services[name] or {}).get("operations") or {}
+        if not isinstance(table, dict):
+            continue
+        for op, op_body in ops.items():
+            op_body = op_body or {}
+
+            def operations(service=service):
+                mine = service()
+                if mine.get("operations") is None:
+                    mine["operations"] = CommentedMap()
+                return cow.own(mine, "operations")
+
+            if op not in table:
+                operations()[op] = _fresh(op_body, origin)
+                result.added.append(f"operation {name}:{op}")
                 continue
-            for op, op_body in ops.items():
-                op_body = op_body or {}
-                if op not in table:
-                    table[op] = _fresh(op_body, origin)
-                    result.added.append(f"operation {name}:{op}")
-                    continue
+
+            def operation(op=op, operations=operations):
+                table = operations()
                 if table[op] is None:
                     table[op] = CommentedMap()
-                _merge_items(table[op], op_body.get("depends_on") or [], f"{name}:{op}", origin,
-                             result, prune)
+                return cow.own(table, op)
+
+            if table[op] is not None and not isinstance(table[op], dict):
+                continue
+            _merge_items(table[op] or {}, operation, cow, op_body.get("depends_on") or [],
+                         f"{name}:{op}", origin, result, prune)
     new_flows = document.get("flows") or {}
     if new_flows:
         flows = data.get("flows")
@@ -248,11 +329,11 @@ def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
         if isinstance(flows, dict):
             for name, body in new_flows.items():
                 if name not in flows:
-                    flows[name] = body
+                    cow.own(data, "flows")[name] = body
                     result.added.append(f"flow {name}")
     out = io.StringIO()
     y.dump(data, out)
-    result.text = out.getvalue()
+    result.text = keep_text(existing, out.getvalue())
     return result
 
 
@@ -263,13 +344,16 @@ def _fresh(body: dict[str, Any], origin: str) -> dict[str, Any]:
     return out or {}
 
 
-def _merge_items(mine: Any, theirs: list, owner: str, origin: str, result: UpdateResult,
-                 prune: bool) -> None:
-    from ruamel.yaml.comments import CommentedSeq
+def _merge_items(mine: Any, writable, cow: _Owner, theirs: list, owner: str, origin: str,
+                 result: UpdateResult, prune: bool) -> None:
+    """Add the items of ``theirs`` that ``mine`` lacks; report (or with ``prune`` delete)
+    the items the source no longer shows. ``mine`` is read; ``writable()`` gives the
+    owner's own node to change (copied first when shared, see :class:`_Owner`)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     items = mine.get("depends_on")
     if items is None:
-        items = CommentedSeq()
+        items = []
     if not isinstance(items, list):
         return
     have = [_targets(i) for i in items]
@@ -277,44 +361,172 @@ def _merge_items(mine: Any, theirs: list, owner: str, origin: str, result: Updat
     shown = set().union(*(_targets(i) for i in theirs)) if theirs else set()
     sources = {entry_source(e) for i in theirs if isinstance(i, dict)
                for e in _entries(i.get("evidence"))}
+    added = []
+    evidence: dict[int, Any] = {}  # index -> the item with its evidence merged (a copy)
     for item in theirs:
         targets = _targets(item)
         if targets and not (targets & named):
-            items.append(_with_origin(item, origin))
+            added.append(_with_origin(item, origin))
             named |= targets
             result.added.append(f"{owner} -> {', '.join(sorted(targets))}")
             continue
         found = _entries(item.get("evidence")) if isinstance(item, dict) else []
-        for index, mine_item in enumerate(list(items[: len(have)])):
+        for index, mine_item in enumerate(items[: len(have)]):
             if have[index] == targets:
+                if isinstance(mine_item, dict):  # merged into a copy: the item may be shared
+                    mine_item = CommentedMap(mine_item.items())
+                    if isinstance(mine_item.get("evidence"), list):
+                        mine_item["evidence"] = CommentedSeq(mine_item["evidence"])
                 merged, changed = _merge_evidence(mine_item, found)
                 if changed:
-                    items[index] = merged
+                    evidence[index] = merged
                     result.evidence.append(f"{owner} -> {', '.join(sorted(targets))}")
                 break
     # Stale: an item the source could have shown (its owner is in the source) but did not.
-    keep = []
-    for item, targets in zip(list(items), have + [None] * (len(items) - len(have)), strict=False):
-        if targets is None or not targets or targets & shown:
-            keep.append(item)
+    stale = []
+    for index, targets in enumerate(have):
+        if not targets or targets & shown:
             continue
+        item = items[index]
         mine_sources = {entry_source(e) for e in _entries(item.get("evidence"))} \
             if isinstance(item, dict) else set()
         if mine_sources and sources and not (mine_sources & sources):
-            keep.append(item)  # known from other sources only: not this source's to judge
-            continue
+            continue  # known from other sources only: not this source's to judge
         label = f"{owner} -> {', '.join(sorted(targets))}"
         if prune:
             result.pruned.append(label)
+            stale.append(index)
         else:
             result.stale.append(label)
-            keep.append(item)
-    if prune and len(keep) != len(items):
-        for index in range(len(items) - 1, -1, -1):
-            if not any(items[index] is k for k in keep):
-                del items[index]
-    if items and "depends_on" not in mine:
-        mine["depends_on"] = items
+    if not added and not stale and not evidence:
+        return  # nothing changes: a shared node stays shared
+    node = writable()
+    if node.get("depends_on") is None:
+        node["depends_on"] = CommentedSeq()
+    items = cow.own(node, "depends_on")
+    for index, merged in evidence.items():
+        items[index] = merged
+    for index in reversed(stale):
+        del items[index]
+    items.extend(added)
+
+
+# -- keeping the text ------------------------------------------------------------------
+_COMMENT = re.compile(r"""\s#.*$|^#.*$""")
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|.)")
+_SHORT = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f",
+          "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85",
+          "_": "\xa0", "L": "\u2028", "P": "\u2029"}
+
+
+def _unescape(match: re.Match) -> str:
+    code = match.group(1)
+    if len(code) > 1:
+        try:
+            return chr(int(code[1:], 16))
+        except ValueError:  # pragma: no cover - a surrogate or out of range
+            return match.group(0)
+    return _SHORT.get(code, match.group(0))
+
+
+def _content_key(line: str) -> str:
+    """What a line says, for matching the original against the re-dumped text: without
+    line end, BOM, comment, spacing, and with double-quoted escapes read (ruamel.yaml
+    writes some of them back as raw characters)."""
+    text = line.rstrip("\r\n").lstrip("\ufeff")
+    if '"' not in text and "'" not in text:
+        text = _COMMENT.sub("", text)
+    elif text.lstrip().startswith("#"):
+        text = ""
+    text = _ESCAPE.sub(_unescape, text) if '"' in text else text
+    return " ".join(text.split())
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def keep_text(original: str, dumped: str) -> str:
+    """The update written into the ``original`` text: every line whose content the
+    update did not change is the original line, byte for byte (its line end, BOM,
+    quoting, escapes, indentation and comments); lines the update added are taken
+    from ``dumped`` (re-indented like their neighbours, with the file's line ends),
+    and lines it deleted are dropped (issue 17 §5).
+
+    Falls back to ``dumped`` itself when the merged text would not read back as the
+    same data (never happens on the cases tested; a safety net, not a path).
+    """
+    import difflib
+
+    old = original.splitlines(keepends=True)
+    new = dumped.splitlines(keepends=True)
+    crlf = original.count("\r\n")
+    eol = "\r\n" if crlf and crlf * 2 >= original.count("\n") else "\n"
+    old_keys = [(i, _content_key(line)) for i, line in enumerate(old)]
+    new_keys = [(j, _content_key(line)) for j, line in enumerate(new)]
+    old_keys = [(i, k) for i, k in old_keys if k]
+    new_keys = [(j, k) for j, k in new_keys if k]
+    matcher = difflib.SequenceMatcher(None, [k for _, k in old_keys], [k for _, k in new_keys],
+                                      autojunk=False)
+    # Indentation: how the dumper's indent of a line maps to the original's.
+    shift: dict[tuple[bool, int], int] = {}
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for a, b in zip(range(i1, i2), range(j1, j2), strict=True):
+                o, n = old[old_keys[a][0]], new[new_keys[b][0]]
+                shift.setdefault((n.lstrip().startswith("- "), _indent(n)), _indent(o) - _indent(n))
+
+    def reindent(lines: list[str]) -> list[str]:
+        """An added block's first line moves as the original's lines of the same kind
+        and indent did; the rest keep their depth relative to it."""
+        out, delta, top = [], 0, None
+        for line in lines:
+            dash = line.lstrip().startswith("- ")
+            if top is None or _indent(line) < top:  # the block's first line, or back out
+                top = _indent(line)
+                delta = shift.get((dash, top), shift.get((not dash, top), 0))
+            body = line.rstrip("\r\n")
+            out.append(" " * max(0, _indent(body) + delta) + body.lstrip(" ") + eol)
+        return out
+
+    drop: set[int] = set()
+    insert: dict[int, list[str]] = {}  # after original line index (-1: at the start)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i2 > i1:  # deleted or replaced original lines, comments between them too
+            drop.update(range(old_keys[i1][0], old_keys[i2 - 1][0] + 1))
+        if j2 > j1:
+            after = old_keys[i1 - 1][0] if i1 > 0 else -1
+            if i2 > i1:
+                after = old_keys[i1][0] - 1
+            lines = new[new_keys[j1][0]:new_keys[j2 - 1][0] + 1]
+            insert.setdefault(after, []).extend(reindent(lines))
+    out: list[str] = []
+    for line in insert.get(-1, []):
+        out.append(line)
+    for i, line in enumerate(old):
+        if i not in drop:
+            out.append(line)
+        if i in insert:
+            if out and not out[-1].endswith("\n"):
+                out[-1] += eol
+            out.extend(insert[i])
+    text = "".join(out)
+    if not _same_data(text, dumped):
+        return dumped
+    return text
+
+
+def _same_data(a: str, b: str) -> bool:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: long values are fast
+    try:
+        return (yaml.load(a.lstrip("\ufeff"), Loader=loader)  # noqa: S506 - a safe loader
+                == yaml.load(b.lstrip("\ufeff"), Loader=loader))  # noqa: S506
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return False
 
 
 def record_evidence(existing: str, confirmed: dict[tuple[str, str], str], *,
@@ -377,5 +589,5 @@ def record_evidence(existing: str, confirmed: dict[tuple[str, str], str], *,
                         merged["evidence"] = CommentedSeq(merged["evidence"])
     out = io.StringIO()
     y.dump(data, out)
-    result.text = out.getvalue()
+    result.text = keep_text(existing, out.getvalue())
     return result

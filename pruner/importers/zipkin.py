@@ -348,8 +348,11 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
         yield Span(trace, sid, parent, local, name, kind, start, error, peer, end)
         return
     client = server = other = peer = None
+    anns, bins = span.get("annotations") or [], span.get("binaryAnnotations") or []
+    if not isinstance(anns, list) or not isinstance(bins, list):  # issue 17 §3: `true`
+        raise SourceError(f.at(line), "span 'annotations' and 'binaryAnnotations' must be lists")
     at: dict[str, int] = {}  # annotation value -> its time (ns)
-    for a in span.get("annotations") or ():
+    for a in anns:
         if isinstance(a, dict) and (s := _svc(a.get("endpoint"))):
             v = a.get("value")
             if v in ("cs", "cr"):
@@ -362,7 +365,7 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
                 error = True
             if isinstance(v, str) and v not in at and (t := micros(a.get("timestamp"))):
                 at[v] = t
-    for a in span.get("binaryAnnotations") or ():
+    for a in bins:
         if isinstance(a, dict) and (s := _svc(a.get("endpoint"))):
             if a.get("key") in ("sa", "ma"):
                 peer = peer or s

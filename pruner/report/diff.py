@@ -202,8 +202,14 @@ def _anchors(G_old: nx.DiGraph, G_new: nx.DiGraph, diff: ManifestDiff, old_sourc
     for change in diff.items:
         if change.change != "removed":
             continue
-        table = new_m.flows if change.owner_kind == "flow" else new_m.services
-        owner = table[change.owner]
+        # An operation's items live on the operation (issue 17 §3: ``nodes``, not
+        # ``services``); an owner missing in NEW points at the old file instead.
+        table = new_m.flows if change.owner_kind == "flow" else new_m.nodes
+        owner = table.get(change.owner)
+        if owner is None:
+            anchors[("item", item_key(change))] = in_file(
+                change.location, f"the item of {change.owner_kind} {change.owner}")
+            continue
         anchors[("item", item_key(change))] = Anchor(
             owner.location, f"the item was at {change.location} in the old version; this "
                             f"points at {change.owner_kind} {change.owner}")

@@ -159,3 +159,20 @@ def test_subtree_sizes_of_a_chain_hold_no_bitset_per_service():
         tracemalloc.stop()
     assert sizes[model.index()["s0"]] == n
     assert peak < 8_000_000  # was 25 MB of bitsets (n^2/2 bits) plus the lists
+
+
+def test_a_deadline_passing_while_the_cut_sets_are_read_is_an_unproven_minimum():
+    # issue 17 §4: 30 services each needing 15 of 30 shared members; the deadline ran
+    # out while the proof read its cut sets (read lazily), and escaped as a traceback
+    import time
+
+    from pruner.graph import dependency_graph
+    from pruner.model import AT_LEAST, SINGLE, Flow, Item, Manifest, Service
+
+    shared = [f"m{i:02d}" for i in range(30)]
+    services = [Service(m) for m in shared]
+    services += [Service(f"s{i:02d}", (Item(AT_LEAST, tuple(shared), 15),)) for i in range(30)]
+    flows = [Flow(f"f{i:02d}", (Item(SINGLE, (f"s{i:02d}",)),)) for i in range(30)]
+    G = dependency_graph(Manifest.from_lists(services, flows))
+    e = essential(G, deadline=time.monotonic() + 0.2)
+    assert not e.minimum and len(e.keep) == 30 + 15

@@ -143,8 +143,11 @@ def _nested(depth: int, gate_name: str = "top") -> str:
     for i in range(depth):
         tag = "and" if i % 2 else "or"
         inner = f'<{tag}><basic-event name="x{i}"/>{inner}</{tag}>'
+    # every basic event defined (without a probability): an undefined one is refused
+    events = "".join(f'<define-basic-event name="{e}"/>'
+                     for e in ["e0", "e1", *(f"x{i}" for i in range(depth))])
     return (f'<?xml version="1.0"?>\n<opsa-mef><define-fault-tree name="t">'
-            f'<define-gate name="{gate_name}">{inner}</define-gate>'
+            f'<define-gate name="{gate_name}">{inner}</define-gate>{events}'
             f'</define-fault-tree></opsa-mef>\n')
 
 

@@ -1,0 +1,190 @@
+"""`--update` edits only what the change is about (issue 17 §5): never through a YAML
+alias or merge key into other services, and every line it does not change stays byte
+for byte (escapes, CRLF, BOM, sequence indentation, comments after anchors)."""
+
+from __future__ import annotations
+
+import yaml
+from click.testing import CliRunner
+
+from pruner.cli import main
+from pruner.importers.update import update_manifest
+from pruner.loader import load_sources
+
+ALIASED = """\
+x-deps: &deps
+  - db
+services:
+  a:
+    depends_on: *deps
+  b:
+    depends_on: *deps
+  c:
+    depends_on: *deps
+  db: {}
+  cache: {}
+"""
+
+
+def _deps(text: str) -> dict[str, list]:
+    manifest = load_sources([("m.yaml", text)]).manifest
+    return {name: sorted(m for item in svc.depends_on for m in item.members)
+            for name, svc in manifest.services.items()}
+
+
+def test_an_added_dependency_goes_to_its_service_only_not_through_the_alias():
+    found = {"services": {"b": {"depends_on": [{"service": "db"}, {"service": "cache"}]}}}
+    text = update_manifest(ALIASED, found, "added").text
+    assert _deps(text) == {"a": ["db"], "b": ["cache", "db"], "c": ["db"], "db": [], "cache": []}
+    assert text.count("depends_on: *deps") == 2  # a and c still share the anchor
+
+
+MERGED = """\
+x-base: &base
+  owner: shop
+  depends_on: [db]
+services:
+  a:
+    <<: *base
+  b:
+    <<: *base
+    tier: 1
+  db: {}
+  cache: {}
+"""
+
+
+def test_prune_does_not_delete_through_a_merge_key():
+    found = {"services": {"b": {"depends_on": [{"service": "cache"}]}, "cache": {}}}
+    result = update_manifest(MERGED, found, "added", prune=True)
+    assert _deps(result.text) == {"a": ["db"], "b": ["cache"], "db": [], "cache": []}
+    assert result.pruned == ["b -> db"]
+    data = yaml.safe_load(result.text)
+    assert data["services"]["a"]["owner"] == data["services"]["b"]["owner"] == "shop"
+    assert "    <<: *base\n  b:" in result.text  # a untouched
+
+
+def test_an_aliased_service_body_is_copied_before_it_changes():
+    text = ("services:\n  a: &svc\n    depends_on: [db]\n  b: *svc\n  db: {}\n  cache: {}\n")
+    found = {"services": {"b": {"depends_on": [{"service": "db"}, {"service": "cache"}]}}}
+    out = update_manifest(text, found, "added").text
+    assert _deps(out) == {"a": ["db"], "b": ["cache", "db"], "db": [], "cache": []}
+
+
+def test_nothing_changes_for_a_shared_node_the_source_agrees_with():
+    found = {"services": {"b": {"depends_on": [{"service": "db"}]}}}
+    assert update_manifest(ALIASED, found, "added").text == ALIASED
+
+
+FAITHFUL = """\
+# pruner manifest, hand-edited
+x-common: &common # comment after the anchor
+  owner: shop   # the team
+services:
+  web:
+    description: "checkout \\u202e page"
+    depends_on:
+    - db    # the main store
+    - service: auth
+      note: 'it''s fine'
+  db: {<<: *common}
+  auth: {}
+flows:
+  buy:
+    requires: [web]
+"""
+
+
+def _added_only(original: str, updated: str) -> list[str]:
+    """The lines of ``updated`` that are not ``original``'s, checking that the
+    original's lines all come through unchanged and in order."""
+    old = original.splitlines(keepends=True)
+    extra, i = [], 0
+    for line in updated.splitlines(keepends=True):
+        if i < len(old) and line == old[i]:
+            i += 1
+        else:
+            extra.append(line)
+    assert i == len(old), f"original line {i + 1} changed or lost: {old[i]!r}"
+    return extra
+
+
+def _update(text: str) -> str:
+    found = {"services": {"web": {"depends_on": [{"service": "db"}, {"service": "cache"}]},
+                          "cache": {}}}
+    return update_manifest(text, found, "added by pruner import compose").text
+
+
+def test_unchanged_lines_stay_byte_identical():
+    out = _update(FAITHFUL)
+    extra = _added_only(FAITHFUL, out)
+    assert extra == ["    - service: cache\n", "      note: added by pruner import compose\n",
+                     "  cache: {}\n"]
+    assert "\u202e" not in out  # the escape stays an escape
+    load_sources([("m.yaml", out)])
+
+
+def test_crlf_stays_crlf():
+    text = FAITHFUL.replace("\n", "\r\n")
+    out = _update(text)
+    _added_only(text, out)
+    assert out.count("\n") == out.count("\r\n")
+
+
+def test_a_bom_is_kept():
+    text = "\ufeff" + FAITHFUL
+    out = _update(text)
+    assert out.startswith("\ufeff# pruner manifest")
+    _added_only(text, out)
+
+
+def test_four_space_indentation_is_kept_and_followed():
+    text = ("services:\n    web:\n        depends_on:\n            - db\n    db: {}\n")
+    found = {"services": {"web": {"depends_on": [{"service": "db"}, {"service": "cache"}]},
+                          "cache": {}}}
+    out = update_manifest(text, found, "added").text
+    extra = _added_only(text, out)
+    assert extra[0] == "            - service: cache\n"
+    load_sources([("m.yaml", out)])
+
+
+def test_prune_deletes_only_the_stale_lines():
+    out = update_manifest(FAITHFUL, {"services": {"web": {"depends_on": [{"service": "db"}]}}},
+                          "added", prune=True).text
+    assert out == FAITHFUL.replace("    - service: auth\n      note: 'it''s fine'\n", "")
+
+
+def test_cli_update_through_an_alias(tmp_path):
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(ALIASED)
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  b:\n    image: x\n    depends_on: [db, cache]\n"
+                       "  db: {image: postgres}\n  cache: {image: redis}\n")
+    result = CliRunner().invoke(main, ["import", "compose", str(compose), "-o", str(manifest),
+                                       "--update"])
+    assert result.exit_code == 0, result.output
+    deps = _deps(manifest.read_text())
+    assert deps["a"] == deps["c"] == ["db"]
+    assert deps["b"] == ["cache", "db"]
+
+
+def test_update_one_file_of_a_folder_manifest(tmp_path):
+    folder = tmp_path / "manifest"
+    folder.mkdir()
+    (folder / "api.yaml").write_text("services:\n  api:\n    depends_on: [db]\n")
+    (folder / "data.yaml").write_text("services:\n  db: {}\nflows:\n  read: {requires: [api]}\n")
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  api:\n    image: x\n    depends_on: [db, cache]\n"
+                       "  db: {image: postgres}\n  cache: {image: redis}\n")
+    result = CliRunner().invoke(main, ["import", "compose", str(compose), "-o",
+                                       str(folder / "api.yaml"), "--update"])
+    assert result.exit_code == 0, result.output
+    assert "note: db is defined in another file" in result.stderr
+    text = (folder / "api.yaml").read_text()
+    assert "  db:" not in text  # not defined twice
+    assert "cache" in text
+    from pruner.loader import load
+
+    manifest = load(folder).manifest
+    assert sorted(m for i in manifest.services["api"].depends_on for m in i.members) == [
+        "cache", "db"]
