@@ -180,3 +180,15 @@ def test_blocks_that_are_not_run_are_few_and_say_why():
     skipped = [t for t in ALL if t.not_run is not None]
     assert all(len(t.not_run) > 10 for t in skipped)
     assert len(skipped) <= 5, [t.id for t in skipped]
+
+
+def test_the_readme_command_table_lists_every_command_once():
+    from pruner.cli import COMMANDS
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Commands")
+    rows = [line for line in text[start:].split("\n## ")[0].splitlines()
+            if line.startswith("| `pruner ")]
+    named = [row.split("`pruner ", 1)[1].split()[0].rstrip("`") for row in rows]
+    assert sorted(named) == sorted(set(named)), "a command is listed twice"
+    assert set(named) == set(COMMANDS), set(COMMANDS) ^ set(named)
