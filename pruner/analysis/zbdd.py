@@ -362,10 +362,23 @@ class Zbdd:
                     steps = self._checkpoint()
                 vx, vy = var[x], var[y]
                 if vy < vx:  # sets of q holding vy cannot be inside sets of p: skip them
+                    # Every pair skipped over is memoised too: many calls share x and
+                    # walk the same lo chain of q (minimal() of a wide family), and
+                    # without that each would walk it again (quadratic).
+                    skipped = [key]
                     y = lo[y]
                     while y > BASE and var[y] < vx:
+                        found = memo_get(x << 32 | y)
+                        if found is not None:
+                            break
+                        skipped.append(x << 32 | y)
                         y = lo[y]
-                    task_push((-2, key))
+                    if found is not None:
+                        for k in skipped:
+                            memo[k] = found
+                        push(found)
+                        continue
+                    task_push((-2, skipped))
                     task_push((x, y))
                 elif vx < vy:
                     task_push((-1, key, vx))
@@ -393,7 +406,9 @@ class Zbdd:
                 memo[task[1]] = result
                 push(result)
             elif x == -2:
-                memo[task[1]] = out[-1]
+                result = out[-1]
+                for k in task[1]:
+                    memo[k] = result
             else:  # then remove task[1] from what was just computed
                 task_push((pop(), task[1]))
         self._steps = steps
