@@ -215,30 +215,21 @@ def troubled_operations(report) -> tuple[list[str], list[str]]:
 
 # -- pruner drift: wording shared by its formats (plain text; each format escapes it) --
 
-def declared_size(report) -> str:
-    """The manifest's services and, apart, its operations: ``24 services, 20 operations``."""
-    words = plural(report.declared_services, "service", "services")
-    if report.declared_operations:
-        words += ", " + plural(report.declared_operations, "operation", "operations")
-    return words
-
-
-def observed_counts(observation) -> tuple[int, int]:
-    """The services and, apart, the operations (``S:O`` of a service it also saw) that an
-    observation saw."""
-    names = set(observation.services)
-    operations = sum(1 for n in names if ":" in n and n.rsplit(":", 1)[0] in names)
-    return len(names) - operations, operations
-
-
-def observed_size(observation) -> str:
-    """What an observation saw, services and operations counted apart, as
-    :func:`declared_size` counts the manifest."""
-    services, operations = observed_counts(observation)
+def _size(services: int, operations: int) -> str:
     words = plural(services, "service", "services")
     if operations:
         words += ", " + plural(operations, "operation", "operations")
     return words
+
+
+def declared_size(report) -> str:
+    """The manifest's services and, apart, its operations: ``24 services, 20 operations``."""
+    return _size(report.declared_services, report.declared_operations)
+
+
+def observed_size(report) -> str:
+    """What the observation saw, counted as :func:`declared_size` counts the manifest."""
+    return _size(report.observed_services, report.observed_operations)
 
 
 #: What each ``--fail-on`` of ``pruner drift`` fails on.

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP, ItemStatus
-from pruner.render.common import Dispatch, line_text, observed_counts
+from pruner.render.common import Dispatch, line_text
 
 if TYPE_CHECKING:  # registering by class name imports no report module (start-up)
     from pruner.report import CheckReport, CutsReport, EssentialReport, RankReport, ValidateReport
@@ -320,8 +320,8 @@ def drift_json(report: DriftReport) -> dict:
         "observed": {
             "kind": obs.kind,
             "sources": list(obs.sources),
-            "services": observed_counts(obs)[0],
-            "operations": observed_counts(obs)[1],
+            "services": report.observed_services,
+            "operations": report.observed_operations,
             "dependencies": d.observed_edges,
             "notes": list(obs.notes),
         },

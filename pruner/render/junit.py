@@ -150,7 +150,7 @@ def _(report: DriftReport) -> str:
         f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
         f"{plural(report.declared_flows, 'flow', 'flows')})",
         f"observed: {obs.kind} from {', '.join(obs.sources) or '-'} "
-        f"({observed_size(obs)}, "
+        f"({observed_size(report)}, "
         f"{plural(d.observed_edges, 'dependency', 'dependencies')})",
         f"observed dependencies the manifest declares: {d.matched} of {d.observed_edges}; "
         f"not judged: {plural(d.unjudged, 'declaration', 'declarations')}",

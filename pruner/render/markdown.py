@@ -359,7 +359,7 @@ def _(report: DriftReport) -> str:
                f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
                f"{plural(report.declared_flows, 'flow', 'flows')}) · observed "
                f"{md_text(obs.kind)} {sources} "
-               f"({observed_size(obs)}, "
+               f"({observed_size(report)}, "
                f"{plural(d.observed_edges, 'dependency', 'dependencies')}) · gate: "
                f"`--fail-on {gate.fail_on}` (fails on {DRIFT_GATE_RULE[gate.fail_on]})  ")
     out.append(f"Observed dependencies that the manifest declares: {d.matched} of "

@@ -197,7 +197,7 @@ def _(report: DriftReport, color: bool = False) -> str:
         f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
         f"{plural(report.declared_flows, 'flow', 'flows')})",
         f"Observed: {obs.kind} from {clean(', '.join(obs.sources)) or '-'} "
-        f"({observed_size(obs)}, "
+        f"({observed_size(report)}, "
         f"{plural(d.observed_edges, 'dependency', 'dependencies')})",
     ]
     out += [f"  note: {clean(n)}" for n in obs.notes]

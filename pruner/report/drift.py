@@ -22,9 +22,11 @@ class DriftReport:
 
     ``source`` is the manifest path; ``observation`` what it was compared with (kind,
     sources, counts, the importer's notes); ``declared_services``,
-    ``declared_operations`` and ``declared_flows`` give the manifest's size (services
-    and operations counted apart); ``locations`` where each declared service that a
-    finding names is defined (the file-pointing formats, e.g. SARIF, point there).
+    ``declared_operations`` and ``declared_flows`` give the manifest's size, and
+    ``observed_services`` and ``observed_operations`` the observation's (services and
+    operations counted apart, an operation being ``S:O`` of a service also seen);
+    ``locations`` where each declared service that a finding names is defined (the
+    file-pointing formats, e.g. SARIF, point there).
     """
 
     source: str
@@ -35,6 +37,8 @@ class DriftReport:
     gate: DriftGate
     locations: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
     declared_operations: int = 0
+    observed_services: int = 0
+    observed_operations: int = 0
 
 
 def drift_report(
@@ -63,5 +67,8 @@ def drift_report(
     kinds = [G.nodes[n]["service"] for n in G]
     services = sum(1 for s in kinds if s.operation_of is None and not s.common_cause)
     operations = sum(1 for s in kinds if s.operation_of is not None)
+    seen = set(observation.services)
+    seen_operations = sum(1 for n in seen if ":" in n and n.rsplit(":", 1)[0] in seen)
     return DriftReport(source, observation, services, len(G.graph["flows"]), result,
-                       drift_gate(result, fail_on), MappingProxyType(locations), operations)
+                       drift_gate(result, fail_on), MappingProxyType(locations), operations,
+                       len(seen) - seen_operations, seen_operations)
