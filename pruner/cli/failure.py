@@ -63,7 +63,10 @@ def cuts(path: str, flow_names: tuple[str, ...], max_order: int, among: tuple[st
                          explain=fmt == "text")
     emit_report(report, fmt, output)
     if not report.complete:
-        click.echo("pruner: note: the time budget stopped the search; results marked "
+        # Not only the clock: a diagram's node cap, or more sets than a flow may list
+        # (analysis.cuts.MAX_CUT_SETS), ends the search too, often within a second.
+        click.echo("pruner: note: a limit stopped the search (the time budget, a diagram's "
+                   "node cap, or more than 1,000,000 cut sets in a flow); results marked "
                    "incomplete", err=True)
 
 

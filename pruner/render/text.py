@@ -285,7 +285,7 @@ def _(report: CutsReport, color: bool = False) -> str:
         cuts = f.cuts
         tags = ["critical"] if f.flow.critical else []
         if not cuts.complete:
-            tags.append(_paint("incomplete: time budget reached", "yellow", color))
+            tags.append(_paint("incomplete: a limit stopped the search", "yellow", color))
         suffix = f"  ({', '.join(tags)})" if tags else ""
         out.append("")
         out.append(_paint(f.name, "bold", color) + suffix)
