@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pruner.analysis.diff import ItemChange, OwnerChange
 from pruner.render.common import clean, name_list
-from pruner.report.availability import percent
 from pruner.report.diff import DiffReport, FlowDiff, removed_causes
+from pruner.report.figures import percent
 
 __all__ = [
     "accept_hint",

@@ -440,7 +440,9 @@ def _(report: RankReport) -> str:
 
 
 # --- availability (issue 12) ---
-from pruner.report.availability import AvailabilityReport  # noqa: E402
+
+if TYPE_CHECKING:  # registered by class name: loads no report module (start-up)
+    from pruner.report.availability import AvailabilityReport
 
 
 def availability_flow_json(flow) -> dict:

@@ -382,7 +382,10 @@ def _(report: RankReport, color: bool = False) -> str:
 
 
 # --- availability (issue 12) ---
-from pruner.report.availability import AvailabilityReport, percent  # noqa: E402
+from pruner.report.figures import percent  # noqa: E402
+
+if TYPE_CHECKING:  # registered by class name: loads no report module (start-up)
+    from pruner.report.availability import AvailabilityReport
 
 AVAILABILITY_ROWS = 10  # importance rows per flow in text and Markdown; JSON has all
 

@@ -3,10 +3,13 @@ its target, and which service to harden first."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pruner.analysis.availability import FlowAvailability
+from pruner.report.figures import nines, percent
+
+if TYPE_CHECKING:  # annotations only: rendering a report loads no engine (start-up)
+    from pruner.analysis.availability import FlowAvailability
 
 __all__ = ["AvailabilityReport", "availability_report", "nines", "percent"]
 
@@ -32,26 +35,3 @@ def availability_report(results: dict[str, FlowAvailability], *,
                         source: str = "") -> AvailabilityReport:
     """Wrap the results of :func:`~pruner.analysis.availability.flow_availability`."""
     return AvailabilityReport(source, tuple(results[name] for name in sorted(results)))
-
-
-def nines(availability: float) -> float:
-    """How many nines: ``-log10(1 - availability)`` (``inf`` when it never fails).
-
-    >>> round(nines(0.999), 6), nines(1.0)
-    (3.0, inf)
-    """
-    u = 1.0 - availability
-    return math.inf if u <= 0.0 else -math.log10(u)
-
-
-def percent(availability: float) -> str:
-    """The availability as a percentage with two significant digits of downtime.
-
-    >>> percent(0.99880021), percent(0.5), percent(1.0), percent(0.9999999)
-    ('99.88%', '50.00%', '100%', '99.999990%')
-    """
-    u = float(f"{1.0 - availability:.6g}")
-    if u <= 0.0:
-        return "100%"
-    decimals = max(2, -1 - math.floor(math.log10(u)))
-    return f"{100 * availability:.{min(decimals, 12)}f}%"
