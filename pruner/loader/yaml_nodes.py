@@ -25,9 +25,9 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from pruner.errors import Location, Problem, did_you_mean, display
 
 try:  # libyaml's parser is several times faster; the pure-Python one is a fallback.
-    from yaml import CSafeLoader as _YamlLoader
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 __all__ = [
     "NAME_PATTERN",
@@ -192,6 +192,37 @@ _SCALAR_TAGS = frozenset(_SCALAR_CHECKS)
 
 _ALLOWED_TAGS = {ScalarNode: _SCALAR_TAGS, MappingNode: frozenset({_MAP}),
                  SequenceNode: frozenset({_SEQ})}
+
+
+_TYPED_START = frozenset(k for k in _SafeLoader.yaml_implicit_resolvers if k is not None)
+
+
+class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
+    """PyYAML's safe loader, resolving tags as it does, the common case first. libyaml
+    calls ``resolve`` (Python) for every scalar; a plain scalar whose first character
+    starts none of YAML 1.1's implicit patterns (most names: only digits, signs, ``.``,
+    ``~``, ``<``, ``=``, ``!&*``, the letters of booleans and null, and the empty text
+    do) or a quoted one is ``!!str``, which PyYAML's loop over the patterns would say
+    too, only slower (a 20,000-service manifest has 350,000 scalars).
+
+    >>> text = "[api, 12, '12', ~, yes, null, 0.5, n/a, no, !!str 1, .inf, 2001-12-14, {a: }]"
+    >>> nodes = yaml.compose(text, Loader=_YamlLoader).value
+    >>> [n.tag[18:] for n in nodes[:-1]], nodes[-1].value[0][1].tag[18:]
+    (['str', 'int', 'str', 'null', 'bool', 'null', 'float', 'str', 'bool', 'str', 'float', \
+'timestamp'], 'null')
+    """
+
+    if None not in _SafeLoader.yaml_implicit_resolvers and not _SafeLoader.yaml_path_resolvers:
+        def resolve(self, kind, value, implicit):
+            if kind is ScalarNode and (not implicit[0] or value[:1] not in _TYPED_START):
+                return _STR
+            return _SafeLoader.resolve(self, kind, value, implicit)
+
+        def descend_resolver(self, current_node, current_index) -> None:
+            return None  # no path resolvers: nothing to track
+
+        def ascend_resolver(self) -> None:
+            return None
 
 # libyaml slows down quadratically on deeply nested flow collections, so nesting is
 # measured on the raw text (brackets only, a C-speed scan) before parsing.

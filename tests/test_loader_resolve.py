@@ -1,0 +1,56 @@
+"""The loader's tag resolution (``yaml_nodes._YamlLoader``) takes a shortcut for plain
+scalars that start no implicit pattern; every node must get the tag PyYAML's own safe
+loader gives it, so the loader reads the same manifest either way."""
+
+from __future__ import annotations
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from pruner.loader.yaml_nodes import _SafeLoader, _YamlLoader
+
+TRICKY = ["", "~", "null", "Null", "NULL", "n", "N", "no", "No", "off", "On", "y", "Yes",
+          "true", "FALSE", "0", "012", "0x1f", "0b11", "0o7", "1_000", "1:30", "-1", "+.5",
+          ".inf", "-.Inf", ".nan", ".", "1e3", "2001-12-14", "2001-12-14t21:59:43.10-05:00",
+          "<<", "=", "!x", "&a", "*b", "api", "n/a", "yes-please", "nothing", "tag:x",
+          "ünïcode", "日本", " x", "\t", "-", "+", "0.999"]
+
+
+def _tags(text: str, loader) -> list[str]:
+    out, stack = [], [yaml.compose(text, Loader=loader)]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        out.append(node.tag)
+        if isinstance(node, MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return out
+
+
+def _same(value: str) -> None:
+    for implicit in ((True, False), (False, True), (True, True), (False, False)):
+        assert (_YamlLoader.resolve(_YamlLoader, ScalarNode, value, implicit)
+                == _SafeLoader.resolve(_SafeLoader, ScalarNode, value, implicit)), (value, implicit)
+
+
+def test_tricky_scalars_resolve_as_pyyaml_does():
+    for value in TRICKY:
+        _same(value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=12))
+def test_any_scalar_resolves_as_pyyaml_does(value):
+    _same(value)
+
+
+def test_a_document_composes_with_the_same_tags():
+    text = ("a: [1, '1', yes, 'yes', ~, 0x1f, 1.5, api, !!str 3, !custom x, .inf, 2001-12-14]\n"
+            "b: {<<: {c: 1}, d: null, e: n/a, f: -1, g: 'null'}\n"
+            "h: |\n  12\ni:\n")
+    assert _tags(text, _YamlLoader) == _tags(text, _SafeLoader)
