@@ -195,6 +195,10 @@ _ALLOWED_TAGS = {ScalarNode: _SCALAR_TAGS, MappingNode: frozenset({_MAP}),
 
 
 _TYPED_START = frozenset(k for k in _SafeLoader.yaml_implicit_resolvers if k is not None)
+_DEFAULT_TAG = {SequenceNode: _SafeLoader.DEFAULT_SEQUENCE_TAG,
+                MappingNode: _SafeLoader.DEFAULT_MAPPING_TAG}
+_RESOLVED: dict[str, str] = {}  # plain scalar -> its tag, as PyYAML resolves it
+_RESOLVED_MAX = 10_000
 
 
 class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
@@ -203,7 +207,8 @@ class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     starts none of YAML 1.1's implicit patterns (most names: only digits, signs, ``.``,
     ``~``, ``<``, ``=``, ``!&*``, the letters of booleans and null, and the empty text
     do) or a quoted one is ``!!str``, which PyYAML's loop over the patterns would say
-    too, only slower (a 20,000-service manifest has 350,000 scalars).
+    too, only slower (a 20,000-service manifest has 350,000 scalars); the other plain
+    scalars are resolved by PyYAML once per distinct short text.
 
     >>> text = "[api, 12, '12', ~, yes, null, 0.5, n/a, no, !!str 1, .inf, 2001-12-14, {a: }]"
     >>> nodes = yaml.compose(text, Loader=_YamlLoader).value
@@ -214,9 +219,16 @@ class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
 
     if None not in _SafeLoader.yaml_implicit_resolvers and not _SafeLoader.yaml_path_resolvers:
         def resolve(self, kind, value, implicit):
-            if kind is ScalarNode and (not implicit[0] or value[:1] not in _TYPED_START):
+            if kind is not ScalarNode:
+                return _DEFAULT_TAG[kind]
+            if not implicit[0] or value[:1] not in _TYPED_START:
                 return _STR
-            return _SafeLoader.resolve(self, kind, value, implicit)
+            tag = _RESOLVED.get(value)  # keys such as `tier` or `owner` recur
+            if tag is None:
+                tag = _SafeLoader.resolve(self, kind, value, implicit)
+                if len(_RESOLVED) < _RESOLVED_MAX and len(value) <= 40:
+                    _RESOLVED[value] = tag
+            return tag
 
         def descend_resolver(self, current_node, current_index) -> None:
             return None  # no path resolvers: nothing to track
