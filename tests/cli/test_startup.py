@@ -26,7 +26,8 @@ heavy = sorted(m for m in sys.modules if m.split(".")[0] in
                ("networkx", "graphviz", "jsonschema", "difflib")
                or m.startswith(("pruner.importers", "pruner.graphviz_run", "pruner.analysis.cuts",
                                 "pruner.analysis.diff", "pruner.analysis.drift",
-                                "pruner.report.diff", "pruner.report.drift", "pruner.gitsource")))
+                                "pruner.report.diff", "pruner.report.drift", "pruner.gitsource",
+                                "pruner.analysis.availability", "pruner.analysis.bdd")))
 print("HEAVY:" + ",".join(heavy))
 """
 
