@@ -92,3 +92,18 @@ def test_error_line_is_one_format():
     assert error_line(SourceError("<kind>", "unknown importer")) == (
         "pruner: error: unknown importer")
     assert str(Location("evil\x1b]0;x\x07.yaml", 3)) == "evil\\x1b]0;x\\x07.yaml:3"
+
+
+def test_locations_and_problems_order_as_their_fields_do():
+    """Location and Problem compare as @dataclass(order=True) would: field by field."""
+    import itertools
+
+    from pruner.errors import Location, Problem
+
+    places = [Location(f, line, col) for f in ("a", "b") for line in (0, 1, 2) for col in (0, 3)]
+    problems = [Problem(p, m, s) for p in places[:4] for m in "xy" for s in ("error", "warning")]
+    for a, b in [*itertools.product(places, places), *itertools.product(problems, problems)]:
+        ta, tb = (tuple(getattr(x, f) for f in x.__match_args__) for x in (a, b))
+        assert (a < b, a <= b, a > b, a >= b, a == b) == (ta < tb, ta <= tb, ta > tb, ta >= tb,
+                                                          ta == tb)
+    assert sorted(reversed(problems)) == problems
