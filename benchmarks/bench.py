@@ -24,6 +24,12 @@ Parts (``--only``):
   order 1 text/json on the 100,000 chain;
 - ``quorums``: ``cuts --time-budget 5`` on ``at_least: 21 of 30`` with
   ``--max-order 10`` and on ``at_least: 50000 of 100000``;
+- ``adversarial``: the users' shapes that once ran far above the floor (issue 21 §6):
+  a 20,000-service manifest whose flows share one core through soft back edges
+  (``generate.py --shape core``), a 20,000-service star (one hub every service needs),
+  one ``any_of`` of 10,000 members, and 2,000 flows on the 20,000-service manifest:
+  validate, check text/json, cuts order 1 json/text (text also as a ratio to JSON),
+  essential and rank json, render .dot;
 - ``trees``: the SCRAM corpus fault trees (chinese, baobab2, baobab1), each imported
   once, then ``cuts --among leaves --max-order 11 --format json``.
 
@@ -281,6 +287,41 @@ def chains(py: str, lengths: tuple[int, ...], repeat: int, tmp: str) -> None:
             t.row("cuts --max-order 1 --format text", s, rss, ref=("json", json_s))
 
 
+def adversarial(py: str, repeat: int, tmp: str, quick: bool = False) -> None:
+    from generate import any_of, core, generate, star
+
+    n = 2000 if quick else 20_000
+    shapes = [(f"{n} services sharing one core through soft back edges", core(n)),
+              (f"a star of {n} services (one hub all need)", star(n)),
+              (f"one any_of of {n // 2} members", any_of(n // 2)),
+              (f"{n} services, 2,000 flows", generate(n, flows=2000))]
+    pruner = [py, "-m", "pruner"]
+    for i, (title, doc) in enumerate(shapes):
+        path = os.path.join(tmp, f"adversarial{i}.yaml")
+        write_yaml(doc, path)
+        load, _, _, _ = timed([py, "-c", LOAD, path], max(repeat, 3))
+        fast, _, _, _ = timed([py, "-c", LOAD_NO_GC, path], max(repeat, 3))
+        t = Table(title, load, fast)
+        s, rss, _, _ = timed([*pruner, "validate", path], repeat)
+        t.row("validate", s, rss)
+        for fmt in ("text", "json"):
+            s, rss, _, _ = timed([*pruner, "check", path, "--format", fmt], repeat)
+            t.row(f"check --format {fmt}", s, rss)
+        json_s = None
+        for fmt in ("json", "text"):
+            s, rss, _, _ = timed([*pruner, "cuts", path, "--max-order", "1", "--format", fmt],
+                                 repeat)
+            t.row(f"cuts --max-order 1 --format {fmt}", s, rss,
+                  ref=("json", json_s) if json_s else None)
+            json_s = json_s or s
+        for command in ("essential", "rank"):
+            s, rss, _, _ = timed([*pruner, command, path, "--format", "json"], repeat)
+            t.row(f"{command} --format json", s, rss)
+        out = os.path.join(tmp, f"adversarial{i}.dot")
+        s, rss, _, _ = timed([*pruner, "render", path, "-o", out], repeat)
+        t.row("render -o .dot", s, rss, f"({os.path.getsize(out) // 1024} KiB)")
+
+
 def quorums(py: str, cases: tuple[tuple[int, int, int], ...], tmp: str) -> None:
     from generate import quorum
 
@@ -379,7 +420,7 @@ def main() -> None:
     parser.add_argument("--operations", action="store_true",
                         help="only compare check and cuts -1 without and with operations")
     parser.add_argument("--skip-dot", action="store_true", help="never run the real Graphviz")
-    parser.add_argument("--only", default="layered,chains,quorums,trees")
+    parser.add_argument("--only", default="layered,chains,adversarial,quorums,trees")
     args = parser.parse_args()
     if args.operations:
         return operations_only(args)
@@ -395,6 +436,8 @@ def main() -> None:
             layered(py, sizes, args.repeat, not (args.quick or args.skip_dot), tmp)
         if "chains" in parts:
             chains(py, (2000,) if args.quick else (5000, 100_000), args.repeat, tmp)
+        if "adversarial" in parts:
+            adversarial(py, args.repeat, tmp, args.quick)
         if "quorums" in parts:
             quorums(py, ((21, 30, 10), (2000, 4000, 2) if args.quick else (50000, 100000, 2)),
                     tmp)

@@ -13,6 +13,15 @@ service (in items and flows) name one of its operations instead.
     python benchmarks/generate.py 30 --shape quorum --need 21 -o /tmp/q21of30.yaml
     python benchmarks/generate.py 20000 --operations -o /tmp/m20k-ops.yaml
     python benchmarks/generate.py 20000 --availability -o /tmp/m20k-avail.yaml
+    python benchmarks/generate.py 20000 --shape core -o /tmp/core20k.yaml
+    python benchmarks/generate.py 20000 --shape star -o /tmp/star20k.yaml
+    python benchmarks/generate.py 10000 --shape anyof -o /tmp/anyof10k.yaml
+
+The adversarial shapes (issue 21 §6): ``core`` is the layered manifest whose deeper
+services also lean, softly, on the services above them (a "soft back edge": a data
+service that reports to an API's admin endpoint), so every flow stands on one large
+shared core; ``star`` is one hub that every other service needs; ``anyof`` is one
+service needing any one of N members.
 
 With --availability every service gets an availability (two to five nines, drawn
 per service) and every flow a target, for `pruner availability`. With --costs every
@@ -143,6 +152,43 @@ def add_operations(doc: dict, rng: random.Random, share: float = 1 / 3, per: int
         flow["requires"] = [retarget(i) for i in flow["requires"]]
 
 
+def core(n: int, flows: int = 200, seed: int = 1, share: float = 0.3) -> dict:
+    """The layered manifest plus soft back edges: ``share`` of the services below the
+    top two layers gain a soft item on a random service of the top two layers, so every
+    flow's support is one large core shared by all flows."""
+    doc = generate(n, flows, seed)
+    rng = random.Random(seed + 3)
+    services = doc["services"]
+    upper = sorted(n for n, s in services.items() if s["tags"][0] in ("layer0", "layer1"))
+    for name in sorted(services):
+        svc = services[name]
+        if svc["tags"][0] not in ("layer0", "layer1") and rng.random() < share:
+            svc["depends_on"].append({"service": rng.choice(upper), "soft": True})
+    return doc
+
+
+def star(n: int, flows: int = 200, seed: int = 1) -> dict:
+    """One hub every other service needs (hard); flows on one to three of the others."""
+    rng = random.Random(seed)
+    width = len(str(n - 2))
+    spokes = [f"s{i:0{width}d}" for i in range(n - 1)]
+    services = {"hub": {}, **{s: {"depends_on": ["hub"]} for s in spokes}}
+    table = {f"flow-{i:03d}": {"critical": True,
+                               "requires": sorted(rng.sample(spokes, rng.randint(1, 3)))}
+             for i in range(flows)}
+    return {"version": 1, "services": services, "flows": table}
+
+
+def any_of(n: int) -> dict:
+    """``front`` needs any one of ``n`` members: one group of ``n`` (its only minimal cut
+    set is all of them; every single member is a degradation)."""
+    width = len(str(n - 1))
+    members = [f"m{i:0{width}d}" for i in range(n)]
+    return {"version": 1, "services": {"front": {"depends_on": [{"any_of": members}]},
+                                       **{m: {} for m in members}},
+            "flows": {"use-any": {"critical": True, "requires": ["front"]}}}
+
+
 def chain(n: int, cycle: bool = False) -> dict:
     """``c00000 -> c00001 -> ... -> c{n-1}``, one flow on the first service; with
     ``cycle`` the last service depends on the first (one hard cycle of ``n`` nodes).
@@ -182,15 +228,24 @@ def main() -> None:
                         help="give every service an availability and every flow a target")
     parser.add_argument("--costs", action="store_true",
                         help="give every service a running cost (spec §12, pruner plan)")
-    parser.add_argument("--shape", choices=("layered", "chain", "cycle", "quorum"),
+    parser.add_argument("--shape", choices=("layered", "chain", "cycle", "quorum", "core",
+                                            "star", "anyof"),
                         default="layered",
                         help="chain / cycle: one long hard chain (closed into a cycle); "
-                             "quorum: one flow needing --need of SERVICES replicas")
+                             "quorum: one flow needing --need of SERVICES replicas; core: "
+                             "layered with soft back edges (one shared core); star: one hub "
+                             "all need; anyof: one service needing any one of SERVICES")
     parser.add_argument("--need", type=int, default=None, help="quorum size (--shape quorum)")
     args = parser.parse_args()
     if args.shape == "layered":
         doc = generate(args.services, args.flows, args.seed, operations=args.operations,
                        availability=args.availability, costs=args.costs)
+    elif args.shape == "core":
+        doc = core(args.services, args.flows, args.seed)
+    elif args.shape == "star":
+        doc = star(args.services, args.flows, args.seed)
+    elif args.shape == "anyof":
+        doc = any_of(args.services)
     elif args.shape == "quorum":
         doc = quorum(args.need or args.services // 2, args.services)
     else:

@@ -72,11 +72,15 @@ def explain_flow(G: nx.DiGraph, ev: Evaluation, flow: str,
     >>> [(h.target, h.end) for h in explain_flow(G, switch_off(G, ["db"]), "f")[0].hops]
     [('web', None), ('api', None), ('db', 'off')]
     """
-    statuses = flow_items(G, ev, flow)
-    if any(s.failing for s in statuses):
-        chosen = [s for s in statuses if s.failing]
+    # Failing items need only what is DOWN: judged first, so that a BROKEN flow's
+    # explanation never asks what is DEGRADED (switch_off_lazily defers that).
+    down = ev.cause
+    failing = [i for i in G.graph["flows"][flow].requires if not i.soft
+               and len(i.members) - sum(1 for m in i.members if m in down) < i.need]
+    if failing:
+        chosen = [item_status(i, down, ev.via) for i in failing]
     else:
-        chosen = [s for s in statuses if s.troubled]
+        chosen = [s for s in flow_items(G, ev, flow) if s.troubled]
     return _explain(G, ev, [(None, s) for s in chosen], causes=causes)
 
 

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 from pruner.analysis import evidence
 from pruner.analysis.cuts import FlowCuts
 from pruner.analysis.essential import Essential
-from pruner.analysis.evaluate import switch_off
+from pruner.analysis.evaluate import switch_off_lazily
 from pruner.analysis.explain import Line, explain_flow
-from pruner.analysis.focus import support_graph
 from pruner.analysis.rank import Ranking
 from pruner.model import Flow
 
@@ -88,28 +87,36 @@ def cuts_report(G: nx.DiGraph, results: dict[str, FlowCuts], *, source: str = ""
     """Assemble the cuts report; ``explain`` adds why each of the first cut sets
     breaks its flow (text output only needs it).
 
-    Each explanation evaluates the cut set on the part of the graph its flow stands
-    on (:func:`~pruner.analysis.focus.support_graph`, built once per flow): a
-    service's state depends only on what it stands on, so the explanation is the one
-    a full evaluation gives, at the cost of the services between the flow and the
-    cut set, not of the whole manifest (a hub's thousands of dependants elsewhere
-    are never looked at).
+    Each distinct cut set is evaluated once, for every flow whose explanations show it
+    (flows that share a core share its cut sets), with
+    :func:`~pruner.analysis.evaluate.switch_off_lazily`: what goes DOWN at once, what is
+    DEGRADED only if an explanation asks (one walking into a quorum's surviving
+    members). So an explanation costs the services the cut set takes down, not every
+    service that can reach it. Evaluating on the whole graph gives the flow's part the
+    states, causes and propagation order that its support graph
+    (:func:`~pruner.analysis.focus.support_graph`) would: nothing outside a flow's
+    support is a dependency of anything in it.
     """
     table = G.graph["flows"]
+    explained: dict[tuple[str, int], tuple[Line, ...]] = {}
+    if explain:
+        users: dict[tuple[str, ...], list[tuple[str, int]]] = {}
+        for name in sorted(results):
+            for i, cut in enumerate(results[name].cut_sets[:EXPLAIN_LIMIT]):
+                users.setdefault(tuple(cut), []).append((name, i))
+        for cut, shown in users.items():  # first seen first: deterministic
+            ev = switch_off_lazily(G, cut)
+            causes: dict = {}  # one table per evaluation, shared by its explanations
+            for name, i in shown:
+                explained[name, i] = explain_flow(G, ev, name, causes)
     flows = []
     max_order = 0
-    position = None
     for name in sorted(results):
         cuts = results[name]
         max_order = cuts.max_order
-        explanations = ()
-        if explain and cuts.cut_sets:
-            if position is None:
-                position = {n: i for i, n in enumerate(G)}
-            H = support_graph(G, [name], position)
-            explanations = tuple(
-                explain_flow(H, switch_off(H, c), name) for c in cuts.cut_sets[:EXPLAIN_LIMIT]
-            )
+        explanations = tuple(explained[name, i]
+                             for i in range(min(len(cuts.cut_sets), EXPLAIN_LIMIT))
+                             if (name, i) in explained)
         flows.append(FlowCutsResult(table[name], cuts, explanations))
     return CutsReport(source, max_order, None if among is None else tuple(sorted(among)),
                       tuple(flows),

@@ -14,7 +14,7 @@ from pruner.loader import load
 from pruner.model import SINGLE, Flow, Item, Manifest, Service
 from tests import oracle
 from tests.conftest import ASSETS
-from tests.strategies import manifests
+from tests.strategies import manifests, manifests_with_operations
 
 CHECK = ASSETS / "check"
 
@@ -144,3 +144,23 @@ def test_chain_of_100000_services_without_recursion():
     assert ev.count("services", "down") == 100_000
     ev = switch_off(G, [])
     assert ev.flows["top"] == "ok"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(manifests().map(dependency_graph),
+                 manifests_with_operations().map(dependency_graph)), st.data())
+def test_lazy_evaluation_is_the_evaluation(G, data):
+    """switch_off_lazily defers what is DEGRADED; every part, and every explanation,
+    is what switch_off gives, whichever part is asked first."""
+    from pruner.analysis.evaluate import switch_off_lazily
+    from pruner.analysis.explain import explain_flow
+
+    off = data.draw(st.lists(st.sampled_from(sorted(G)), max_size=3, unique=True))
+    full = switch_off(G, off)
+    lazy = switch_off_lazily(G, off)
+    for flow in sorted(G.graph["flows"]):  # explanations first: they ask the least
+        assert explain_flow(G, lazy, flow) == explain_flow(G, full, flow)
+    parts = ["services", "flows", "cause", "via", "order", "operations"]
+    for part in data.draw(st.permutations(parts)):
+        assert dict(getattr(lazy, part)) == dict(getattr(full, part)), part
+    assert lazy.off == full.off

@@ -31,6 +31,17 @@ def test_cut_set_explained_on_the_support_graph_as_on_the_whole(G):
             explain_flow(G, switch_off(G, c), name) for c in cuts.cut_sets[:20])
 
 
+@settings(max_examples=60, deadline=None)
+@given(manifests(max_flows=4))
+def test_flows_that_share_cut_sets_share_their_evaluation(G):
+    # All flows at once: each distinct cut set is evaluated once for every flow showing it.
+    results = minimal_cut_sets(G, max_order=3)
+    report = cuts_report(G, results)
+    for flow in report.flows:
+        assert flow.explanations == tuple(
+            explain_flow(G, switch_off(G, c), flow.name) for c in flow.cuts.cut_sets[:20])
+
+
 def _chain(n: int) -> Manifest:
     services = [Service(f"s{i}", (Item(SINGLE, (f"s{i + 1}",)),)) for i in range(n - 1)]
     return Manifest.from_lists([*services, Service(f"s{n - 1}")],
