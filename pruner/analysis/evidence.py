@@ -146,21 +146,30 @@ def dependents(manifest: Manifest, of: Iterable[str] | None = None
     and flows (named ``flow NAME``). The implicit item of an operation on its own
     service is not a dependency on it. Sorted by owner. One pass over the items.
     """
-    names = manifest.services if of is None else [n for n in of if n in manifest.services]
+    services = manifest.services
+    names = services if of is None else [n for n in of if n in services]
     found: dict[str, list[tuple[str, Item]]] = {name: [] for name in names}
     owners: list[tuple[str, tuple[Item, ...]]] = []
     for node in manifest.nodes.values():
         owners.append((node.name, node.own_items))
     for flow in manifest.flows.values():
         owners.append((f"flow {flow.name}", flow.requires))
+    get = found.get
     for owner, items in owners:
         owner_service = None if owner.startswith("flow ") else _service_of(owner, manifest)
         for item in items:
             for member in item.members:
-                target = _service_of(member, manifest)
-                if target in found and target != owner_service:
-                    found[target].append((owner, item))
-    return {name: tuple(sorted(v, key=lambda p: p[0])) for name, v in sorted(found.items())}
+                # _service_of, inlined: this loop meets every reference of the manifest
+                target = member if member in services else split_operation(member)[0]
+                users = get(target)
+                if users is not None and target != owner_service:
+                    users.append((owner, item))
+    return {name: tuple(sorted(v, key=_owner)) if len(v) > 1 else tuple(v)
+            for name, v in sorted(found.items())}
+
+
+def _owner(pair: tuple[str, Item]) -> str:
+    return pair[0]
 
 
 def basis(manifest: Manifest, graph_dependents: Mapping | None = None,
@@ -189,15 +198,20 @@ def basis(manifest: Manifest, graph_dependents: Mapping | None = None,
         svc = manifest.services[name]
         users = deps.get(name, ())
         if users:
-            out[name] = strongest((e for _, item in users for e in _item_evidence(item)))
+            classes = set()
+            for _, item in users:  # strongest() of every user's evidence, without the calls
+                if item.evidence:
+                    classes.update(e.strength for e in item.evidence)
+                else:
+                    classes.add(DECLARED)
+            out[name] = next(c for c in STRENGTH if c in classes)
         else:
             own = service_basis(svc)
             out[name] = own if own in (DECLARED, OBSERVED) else UNKNOWN
     return out
 
 
-def _item_evidence(item: Item) -> tuple[Evidence, ...]:
-    return item.evidence or (Evidence("declared"),)
+
 
 
 @dataclass(frozen=True)
