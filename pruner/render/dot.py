@@ -146,6 +146,51 @@ def _node_attrs(node: Node) -> dict[str, str]:
     return attrs
 
 
+def _quoter():
+    """``graphviz.quoting.quote`` (what ``Digraph.node`` and ``edge`` quote every name
+    and attribute value with) for one diagram, the same string for the same input, but
+    at a fraction of its cost on a big diagram: an HTML-like label (``<...>``, which
+    ``quote`` leaves as it is) is returned at once, and every other plain string is
+    quoted once (colours, shapes and styles recur on every node). A
+    :func:`~graphviz.quoting.nohtml` string (a tooltip) always goes to ``quote``.
+
+    >>> q = _quoter()
+    >>> q("svc:web"), q("<<B>web</B>>"), q("node"), q(quoting.nohtml("<i>"))
+    ('"svc:web"', '<<B>web</B>>', '"node"', '"<i>"')
+    """
+    quote = quoting.quote
+    seen: dict[str, str] = {}
+
+    def q(value: str) -> str:
+        if type(value) is not str:
+            return quote(value)
+        if value[:1] == "<" and value[-1:] == ">":
+            return value  # what quote's HTML_STRING match returns
+        found = seen.get(value)
+        if found is None:
+            found = seen[value] = quote(value)
+        return found
+
+    return q
+
+
+def _node_line(node: Node, q, styles: dict) -> str:
+    """The line ``Digraph.node(node.id, **_node_attrs(node))`` writes: the label first,
+    then the other attributes sorted by name (:func:`graphviz.quoting.a_list`). All but
+    the label and the tooltip repeat from node to node (``styles`` keeps them, written
+    once, split where ``tooltip`` sorts in)."""
+    attrs = _node_attrs(node)
+    label, tooltip = attrs.pop("label"), attrs.pop("tooltip")
+    key = tuple(attrs.items())
+    style = styles.get(key)
+    if style is None:
+        items = sorted((k, v) for k, v in attrs.items() if v is not None)
+        style = styles[key] = ("".join(f" {q(k)}={q(v)}" for k, v in items if k < "tooltip"),
+                               "".join(f" {q(k)}={q(v)}" for k, v in items if k > "tooltip"))
+    tip = "" if tooltip is None else f" tooltip={q(tooltip)}"
+    return f"\t{q(node.id)} [label={q(label)}{style[0]}{tip}{style[1]}]\n"
+
+
 def _edge_attrs(edge) -> dict[str, str]:
     attrs = {"color": EDGE_COLOR[edge.trouble]}
     if edge.soft:
@@ -219,11 +264,18 @@ def diagram_dot(diagram: Diagram) -> str:
             parts.setdefault(node.parent, []).append(node)
     inside = {n.id for nodes in parts.values() for n in nodes}
 
+    # Nodes and edges are most of a big diagram: their lines are written here, as
+    # Digraph.node and Digraph.edge write them, with each distinct string quoted once
+    # (_quoter) and each of the few distinct edge attribute lists built once (graphviz
+    # re-quotes every string of every line: most of `pruner render` on 20,000 services).
+    q = _quoter()
+    styles: dict[tuple, tuple[str, str]] = {}
+
     def place(graph, node: Node) -> None:
         if node.id in inside:
             return  # drawn with its service
         if node.id not in parts:
-            graph.node(node.id, **_node_attrs(node))
+            graph.body.append(_node_line(node, q, styles))
             return
         fill, border, ink = STYLE[node.state]
         with graph.subgraph(name=f"cluster_ops_{len(placed)}") as box:
@@ -231,15 +283,15 @@ def diagram_dot(diagram: Diagram) -> str:
             box.attr(label="", style="rounded,filled", color=border, fillcolor="#ffffff",
                      rank="same", margin="6",
                      tooltip=dot_string(f"{node.name} and its operations"))
-            box.node(node.id, **_node_attrs(node))
+            box.body.append(_node_line(node, q, styles))
             for part in parts[node.id]:
-                box.node(part.id, **_node_attrs(part))
+                box.body.append(_node_line(part, q, styles))
 
     placed: list[str] = []
     with g.subgraph(name="flows") as top:
         top.attr(rank="source")
         for node in flows:
-            top.node(node.id, **_node_attrs(node))
+            top.body.append(_node_line(node, q, styles))
     for cluster in diagram.clusters:
         with g.subgraph(name=cluster.id) as box:
             box.attr(label=f"<<B>{html_text(cluster.label)}</B>>", style="rounded,filled",
@@ -250,18 +302,7 @@ def diagram_dot(diagram: Diagram) -> str:
     for node in diagram.nodes:
         if node.kind != FLOW and node.id not in clustered:
             place(g, node)
-    # Edges are most of a big diagram: each id is quoted once and each of the few
-    # distinct attribute lists built once (graphviz.Digraph.edge re-quotes every
-    # string of every edge: 60% of `pruner report` on 5,000 services). The lines
-    # are the ones Digraph.edge writes.
-    quoted: dict[str, str] = {}
     attr_lists: dict[tuple, str] = {}
-
-    def q(name: str) -> str:
-        found = quoted.get(name)
-        if found is None:
-            found = quoted[name] = g._quote_edge(name)
-        return found
 
     def add_edge(tail: str, head: str, key: tuple, attrs) -> None:
         attr = attr_lists.get(key)

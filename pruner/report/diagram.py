@@ -9,6 +9,7 @@ SVG, PNG, Mermaid and HTML pictures agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import (
@@ -90,6 +91,12 @@ class Edge:
     soft: bool = False
     trouble: str | None = None
     member: bool = False
+
+
+# Edge's own order (order=True: field by field), as a key: sorting 100,000 edges calls
+# the dataclass's compiled __lt__ 1.5 million times, a C tuple comparison is several
+# times faster.
+_EDGE_ORDER = attrgetter("tail", "head", "soft", "trouble", "member")
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +290,7 @@ def diagram_report(
     return Diagram(
         title=title,
         nodes=tuple(nodes + junctions),
-        edges=tuple(sorted(edges)),
+        edges=tuple(sorted(edges, key=_EDGE_ORDER)),
         clusters=clusters,
         off=ev.off,
         flows=chosen,
