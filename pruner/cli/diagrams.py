@@ -108,7 +108,9 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
     fmt = _render_format(output, fmt)
     if output == "-" and fmt == "png":
         raise InputError("PNG is binary: write it to a file with --output FILE.png")
-    result, G = load_graph(path)
+    # A diagram calls no networkx algorithm (the start-up waves do): the light graph
+    # spares networkx's import and the DiGraph's build.
+    result, G = load_graph(path, light=not bootstrap)
     if bootstrap:
         diagram = _bootstrap_diagram(G, off_names(G, off, off_file), source_label(path))
     else:

@@ -222,29 +222,36 @@ def diagram_report(
 
     nodes: list[Node] = []
     junctions: list[Node] = []
-    edges: set[Edge] = set()
-    singles: dict[tuple[str, str], bool] = {}  # (tail, head) -> soft (soft only if all are)
+    # Each owner's edges (from it and from its junctions: no other owner's) are added
+    # once each, sorted, and owners come in name order (a junction ``svc:x#0`` sorts
+    # right after its owner ``svc:x``: ``#`` is below every character a name may hold),
+    # so the final sort meets a sorted list: 100,000 edges in a random order took 0.2 s.
+    edges: list[Edge] = []
 
     def add_items(owner: str, items: tuple[Item, ...], cluster: str | None) -> None:
+        own: dict[Edge, None] = {}
+        singles: dict[str, bool] = {}  # head -> soft (soft only if every item is)
         for index, item in enumerate(items):
             if item.implicit:
                 continue  # an operation on its own service: drawn inside it, not as an edge
             if item.kind == SINGLE:
                 head = item.members[0]
                 if head in services:
-                    key = (owner, node_id(SERVICE, head))
-                    singles[key] = singles.get(key, True) and item.soft
+                    singles[head] = singles.get(head, True) and item.soft
                 continue
             status = item_status(item, ev.cause, ev.via)
             state = DOWN if not status.satisfied else DEGRADED if status.troubled else UP
             jid = f"{owner}#{index}"
             junctions.append(Node(jid, JUNCTION, group_label(item), state, cluster,
                                   tooltip=item.note, soft=item.soft))
-            edges.add(Edge(owner, jid, item.soft, None if state == UP else state))
+            own[Edge(owner, jid, item.soft, None if state == UP else state)] = None
             for member in item.members:
                 if member in services:
-                    edges.add(Edge(jid, node_id(SERVICE, member), item.soft,
-                                   _trouble(ev, member), member=True))
+                    own[Edge(jid, node_id(SERVICE, member), item.soft,
+                             _trouble(ev, member), member=True)] = None
+        for head, soft in singles.items():
+            own[Edge(owner, node_id(SERVICE, head), soft, _trouble(ev, head))] = None
+        edges.extend(sorted(own, key=_EDGE_ORDER))
 
     for name in shown_flows:
         flow = table[name]
@@ -273,9 +280,6 @@ def diagram_report(
         nodes.append(Node(sid, SERVICE if parent is None else OPERATION, name, _state(ev, name),
                           cluster, tuple(notes), svc.description, parent=parent))
         add_items(sid, svc.depends_on, cluster)
-
-    for (tail, head), soft in singles.items():
-        edges.add(Edge(tail, head, soft, _trouble(ev, head.split(":", 1)[1])))
 
     groups: dict[str, list[str]] = {}
     for node in nodes + junctions:
