@@ -14,6 +14,7 @@ from pruner.cli.common import (
     budget_option,
     complete_flows,
     emit,
+    gc_paused,
     load_graph,
     off_names,
     off_option,
@@ -117,8 +118,9 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
         ev = switch_off(G, off_names(G, off, off_file))
         check_flows(G, flows)
         title = f"{path}: {', '.join(ev.off)} switched off" if ev.off else str(path)
-        diagram = diagram_report(G, ev, flows=flows, depth=depth, cluster_by=cluster_by,
-                                 title=title)
+        with gc_paused():
+            diagram = diagram_report(G, ev, flows=flows, depth=depth, cluster_by=cluster_by,
+                                     title=title)
     if bootstrap:  # the start-up waves draw every service (one column per wave), no flow
         services = len({name for _, names in diagram.columns for name in names})
         shown_flows = 0
@@ -132,9 +134,12 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
                    f"in one picture{slow}: draw less with --flow NAME and --depth N, or open "
                    "`pruner report`'s page, which draws one flow or service at a time", err=True)
     if fmt == "mmd":
-        emit(render(diagram, "mermaid"), output)
+        with gc_paused():
+            source = render(diagram, "mermaid")
+        emit(source, output)
     else:
-        source = render(diagram, "dot")
+        with gc_paused():
+            source = render(diagram, "dot")
         if fmt == "dot":
             emit(source, output)
         else:

@@ -202,6 +202,11 @@ class _Watchdog:
         self._thread = threading.Thread(target=self._run, name="pruner-limits", daemon=True)
         self._thread.start()
 
+    def owns_process(self) -> bool:
+        """Whether a command runs now as the command line's own process (started with
+        ``force``), which ends when the command does."""
+        return self._thread is not None and self.force
+
     def stop(self) -> None:
         """Stop watching and put the interrupt handler back."""
         thread, self._thread = self._thread, None
