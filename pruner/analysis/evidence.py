@@ -68,7 +68,6 @@ __all__ = [
     "strongest",
     "item_basis",
     "service_basis",
-    "dependents",
     "basis",
     "unused",
     "unknown",
@@ -137,45 +136,45 @@ def _service_of(name: str, manifest: Manifest) -> str:
     return split_operation(name)[0]
 
 
-def dependents(manifest: Manifest, of: Iterable[str] | None = None
-               ) -> dict[str, tuple[tuple[str, Item], ...]]:
-    """Service (among ``of``, default all) -> ``(owner, item)`` for every item that names
-    it or one of its operations.
+def _owners(manifest: Manifest) -> list[tuple[str, str | None, tuple[Item, ...]]]:
+    """``(owner, its service or None for a flow, its items)`` for every service,
+    operation and flow. Owners are services (an operation is named ``S:O`` and counts
+    as its service's) and flows (named ``flow NAME``); the implicit item of an
+    operation on its own service is not a dependency on it."""
+    owners = [(node.name, _service_of(node.name, manifest), node.own_items)
+              for node in manifest.nodes.values()]
+    owners.extend((f"flow {flow.name}", None, flow.requires) for flow in manifest.flows.values())
+    return owners
 
-    Owners are services (an operation's items count as its service's, named ``S:O``)
-    and flows (named ``flow NAME``). The implicit item of an operation on its own
-    service is not a dependency on it. Sorted by owner. One pass over the items.
-    """
+
+def _user_classes(manifest: Manifest, names: Iterable[str]) -> dict[str, set[str]]:
+    """Service (among ``names``) -> the evidence classes of the items that name it
+    (``declared`` for an item without evidence); empty: nothing depends on it. One
+    pass over the items."""
     services = manifest.services
-    names = services if of is None else [n for n in of if n in services]
-    found: dict[str, list[tuple[str, Item]]] = {name: [] for name in names}
-    owners: list[tuple[str, tuple[Item, ...]]] = []
-    for node in manifest.nodes.values():
-        owners.append((node.name, node.own_items))
-    for flow in manifest.flows.values():
-        owners.append((f"flow {flow.name}", flow.requires))
+    found: dict[str, set[str]] = {name: set() for name in names if name in services}
     get = found.get
-    for owner, items in owners:
-        owner_service = None if owner.startswith("flow ") else _service_of(owner, manifest)
+    for _owner_name, owner_service, items in _owners(manifest):
         for item in items:
             for member in item.members:
                 # _service_of, inlined: this loop meets every reference of the manifest
                 target = member if member in services else split_operation(member)[0]
-                users = get(target)
-                if users is not None and target != owner_service:
-                    users.append((owner, item))
-    return {name: tuple(sorted(v, key=_owner)) if len(v) > 1 else tuple(v)
-            for name, v in sorted(found.items())}
+                classes = get(target)
+                if classes is not None and target != owner_service:
+                    if item.evidence:
+                        classes.update(e.strength for e in item.evidence)
+                    else:
+                        classes.add(DECLARED)
+    return found
 
 
 def _owner(pair: tuple[str, Item]) -> str:
     return pair[0]
 
 
-def basis(manifest: Manifest, graph_dependents: Mapping | None = None,
-          of: Iterable[str] | None = None) -> dict[str, str]:
+def basis(manifest: Manifest, of: Iterable[str] | None = None) -> dict[str, str]:
     """Service (among ``of``, default all) -> what its verdicts rest on (see the module
-    docstring), sorted by name. ``graph_dependents``: :func:`dependents` of at least those.
+    docstring), sorted by name.
 
     Examples
     --------
@@ -191,27 +190,21 @@ def basis(manifest: Manifest, graph_dependents: Mapping | None = None,
     [('api', 'unknown'), ('cache', 'observed'), ('db', 'inferred'), ('hand', 'declared'),
      ('redis', 'unknown')]
     """
-    deps = dependents(manifest, of) if graph_dependents is None else graph_dependents
-    out: dict[str, str] = {}
     names = manifest.services if of is None else sorted(set(of) & set(manifest.services))
+    return _bases(manifest, _user_classes(manifest, names), names)
+
+
+def _bases(manifest: Manifest, classes: Mapping[str, set[str]],
+           names: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
     for name in names:
-        svc = manifest.services[name]
-        users = deps.get(name, ())
-        if users:
-            classes = set()
-            for _, item in users:  # strongest() of every user's evidence, without the calls
-                if item.evidence:
-                    classes.update(e.strength for e in item.evidence)
-                else:
-                    classes.add(DECLARED)
-            out[name] = next(c for c in STRENGTH if c in classes)
+        users = classes.get(name)
+        if users:  # the strongest class among the items that name it
+            out[name] = next(c for c in STRENGTH if c in users)
         else:
-            own = service_basis(svc)
+            own = service_basis(manifest.services[name])
             out[name] = own if own in (DECLARED, OBSERVED) else UNKNOWN
     return out
-
-
-
 
 
 @dataclass(frozen=True)
@@ -236,10 +229,10 @@ def unused(manifest: Manifest, of: Iterable[str] | None = None) -> tuple[Unused,
     (Unused(service='home-timeline-redis', kind='redis data store', basis='unknown'),)
     """
     names = sorted(manifest.services if of is None else set(of) & set(manifest.services))
-    deps = dependents(manifest, names)
-    bases = basis(manifest, deps, names)
+    users = _user_classes(manifest, names)
+    bases = _bases(manifest, users, names)
     return tuple(Unused(n, store_kind(manifest.services[n]), bases[n])
-                 for n in names if not deps.get(n))
+                 for n in names if not users.get(n))
 
 
 def unknown(manifest: Manifest, of: Iterable[str]) -> tuple[str, ...]:
@@ -336,8 +329,8 @@ def _warnings(manifest: Manifest, services: Iterable[str] | None,
         manifest.services)
     if not names:  # `check` with nothing switched off: no pass over the manifest
         return []
-    deps = dependents(manifest, names)
-    bases = basis(manifest, deps, names)
+    deps = _user_classes(manifest, names)
+    bases = _bases(manifest, deps, names)
     out = []
     others: list[str] = []  # services (not stores) nothing depends on, known only by import
     for name in sorted(names):

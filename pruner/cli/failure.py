@@ -53,7 +53,7 @@ def cuts(path: str, flow_names: tuple[str, ...], max_order: int, among: tuple[st
     points of failure and say complete: false. Exit 0 when the search ran (complete or
     not), 2 on bad input.
     """
-    _, G = load_graph(path)
+    _, G = load_graph(path, light=True)  # no networkx algorithm runs: spare its import
     flows = selected_flows(G, flow_names)
     candidates = among_services(G, among)
     with Progress("cuts") as bar:
@@ -84,7 +84,7 @@ def essential(path: str, flow_names: tuple[str, ...], time_budget: float | None,
     Always minimal (no kept service can go); "minimum" only when proven within the time
     budget (default 10 s for the proof; the minimal set itself is always computed).
     """
-    _, G = load_graph(path)
+    _, G = load_graph(path, light=True)  # no networkx algorithm runs: spare its import
     flows = selected_flows(G, flow_names)
     with Progress("essential") as bar:
         result = essential_analysis(G, flows, deadline=deadline_after(PROOF_SECONDS),
@@ -113,7 +113,7 @@ def rank(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt:
     listed with the flows it breaks on its own (it is their single point of failure)
     and the number of order-<=2 cut sets it is part of; ties are sorted by name.
     """
-    _, G = load_graph(path)
+    _, G = load_graph(path, light=True)  # no networkx algorithm runs: spare its import
     flows = selected_flows(G, flow_names)
     with Progress("rank") as bar:
         ranking = rank_analysis(G, flows, deadline=deadline_after(), progress=bar)
