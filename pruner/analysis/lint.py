@@ -42,10 +42,27 @@ def hard_cycles(G: nx.DiGraph) -> list[list[str]]:
     >>> hard_cycles(dependency_graph(load_sources([("m.yaml", text)]).manifest))
     []
     """
-    import networkx as nx
+    nodes = G.nodes
 
-    needed = nx.subgraph_view(G, filter_edge=lambda u, v: _needs_every_member(G, u, v))
-    groups = [sorted(c) for c in nx.strongly_connected_components(needed) if len(c) > 1]
+    def needed(u: str, v: str, data: dict) -> bool:  # _needs_every_member, edge data at hand
+        items = nodes[u]["service"].depends_on
+        return any(not items[i].soft and items[i].need >= len(items[i].members)
+                   for i in data["items"])
+
+    return _cycles(G, needed)
+
+
+def _cycles(G: nx.DiGraph, keep) -> list[list[str]]:
+    """The strongly connected groups of two or more nodes of ``G`` along the edges
+    ``keep(u, v, data)`` accepts, each sorted, sorted (iterative Tarjan on plain lists:
+    no networkx view, whose filtered adjacency costs a call per edge per visit)."""
+    from pruner.analysis.hard import tarjan
+
+    names = list(G)
+    index = {name: i for i, name in enumerate(names)}
+    succ = [[index[v] for v, data in G._succ[u].items() if keep(u, v, data)] for u in names]
+    groups = [sorted(names[i] for i in c) for c in tarjan(succ, range(len(names)))
+              if len(c) > 1]
     return sorted(groups)
 
 
@@ -92,14 +109,10 @@ def group_cycles(G: nx.DiGraph) -> list[tuple[list[str], str, str, str | None, s
     >>> group_cycles(dependency_graph(load_sources([("m.yaml", text)]).manifest))
     [(['coord', 'r1'], 'coord', 'at_least 2 of [r1, r2, r3]', 'r1', 'coord')]
     """
-    import networkx as nx
-
     exact = {tuple(g) for g in hard_cycles(G)}
-    hard = nx.subgraph_view(G, filter_edge=lambda u, v: not G.edges[u, v]["soft"])
     found = []
-    for component in nx.strongly_connected_components(hard):
-        group = sorted(component)
-        if len(group) < 2 or tuple(group) in exact:
+    for group in _cycles(G, lambda u, v, data: not data["soft"]):
+        if tuple(group) in exact:
             continue
         inside = set(group)
         owner, item = next(

@@ -41,7 +41,8 @@ def validate(path: str, fmt: str, strict: bool, time_budget: float) -> None:
     """
     from pruner.analysis.lint import lint
 
-    result, G = load_graph(path, flows_note=False)
+    # No networkx algorithm runs here either (the lints walk plain lists): light graph.
+    result, G = load_graph(path, light=True, flows_note=False)
     # validate only: check starts lighter; the lint is skipped, with a warning that
     # says so, when its BDD does not fit the budget (LINT_TIME_BUDGET, DEFAULT_MAX_NODES)
     from pruner.analysis.availability import LINT_TIME_BUDGET, extra_nine_lint

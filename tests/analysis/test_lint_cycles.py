@@ -96,3 +96,27 @@ def test_cycle_warnings_are_true(manifest):
 @given(manifests_with_operations(min_services=2, max_services=5))
 def test_cycle_warnings_are_true_with_operations(manifest):
     _check_warnings_against_the_evaluator(manifest)
+
+
+@settings(max_examples=150, deadline=None)
+@given(manifests(min_services=2, max_services=9))
+def test_cycles_are_networkx_strongly_connected_components(m):
+    """hard_cycles and group_cycles find their groups with an iterative Tarjan on plain
+    lists; the groups are the ones networkx finds on the filtered graph, light or not."""
+    import networkx as nx
+
+    from pruner.analysis.lint import _needs_every_member
+
+    G = dependency_graph(m)
+    light = dependency_graph(m, light=True)
+
+    def sccs(keep):
+        view = nx.subgraph_view(G, filter_edge=keep)
+        return sorted(sorted(c) for c in nx.strongly_connected_components(view) if len(c) > 1)
+
+    needed = sccs(lambda u, v: _needs_every_member(G, u, v))
+    hard = sccs(lambda u, v: not G.edges[u, v]["soft"])
+    assert hard_cycles(G) == hard_cycles(light) == needed
+    assert ([g for g, *_ in group_cycles(G)] == [g for g, *_ in group_cycles(light)]
+            == [g for g in hard if g not in needed])
+    assert group_cycles(G) == group_cycles(light)
