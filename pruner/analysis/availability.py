@@ -31,10 +31,16 @@ the BDD's probability is exact (no rare-event or min-cut-upper-bound
 approximation). Importance factors come from one more linear pass over each flow's
 BDD (:meth:`~pruner.analysis.bdd.Bdd.sensitivity`).
 
-The variable order is the depth-first preorder from the flows (members in item
-order): a node comes before what it depends on, so "itself down OR its items" adds
-one node on top of its items' diagram, and the sub-trees of one gate hold
-neighbouring variables, as fault-tree tools order them.
+Each flow has its own variable order, the depth-first preorder from it (members in
+item order): a node comes before what it depends on, so "itself down OR its items"
+adds one node on top of its items' diagram, and the sub-trees of one gate hold
+neighbouring variables, as fault-tree tools order them. One order for all flows
+interleaves each flow's services with the others' (8 times the nodes on the
+20,000-service benchmark). Flows still share work: a service whose own support
+takes a block of positions of its own in one flow's order has the same diagram,
+shifted, in every flow whose order gives it such a block, so it is built once and
+loaded after (:class:`_Diagrams`); a flow's numbers are those it gets alone, bit
+for bit.
 
 Importance, in failure terms as SCRAM defines them, for service ``s`` and flow
 ``f`` (``U`` = 1 - availability of ``f``; ``U1``/``U0`` = ``U`` given ``s``
@@ -47,12 +53,13 @@ from __future__ import annotations
 
 import math
 import time
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pruner.analysis.bdd import TRUE, Bdd, flow_function, structure_functions
-from pruner.analysis.hard import HardModel, hard_model, preorder
+from pruner.analysis.bdd import TRUE, Bdd, structure_functions
+from pruner.analysis.hard import FlowOrder, HardModel, flow_preorder, hard_model
 from pruner.errors import BudgetExhausted, OutOfTime, Problem, display
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -88,6 +95,8 @@ EXTRA_NINE = 10.0  # a single point of failure must be this many times as reliab
 DEFAULT_TIME_BUDGET = 60.0
 #: Seconds ``pruner validate`` gives the "extra nine" lint before skipping it.
 LINT_TIME_BUDGET = 10.0
+#: Nodes the diagrams kept for the next flows may hold in all (12 bytes each).
+_KEPT_NODES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -137,33 +146,91 @@ class FlowAvailability:
         return self.unavailability * MINUTES_PER_30_DAYS
 
 
-def _structure(G: nx.DiGraph, flows: tuple[str, ...], deadline: float | None,
-               progress: Callable[[int, int], None] | None, down=frozenset(),
-               max_nodes: int | None = None):
-    """(model, manager, BDD of every node of the model, variable of each service,
-    the budget error that stopped the build or None).
+class _Diagrams:
+    """Each flow's diagram, in a manager of its own under the flow's own variable
+    order (:func:`~pruner.analysis.hard.flow_preorder`), sharing what flows share.
 
-    When a budget runs out, the nodes not built are ``None`` in the list: the
-    flows built before (each a finished diagram) can still be quantified.
+    One order for every flow makes each flow's services interleave with the
+    others': on the 20,000-service benchmark a flow's diagram was 8 times the size
+    it has under its own order (285,740 nodes against 14,796 for the largest).
+    Under its own order, a service that the flow's depth-first walk meets before
+    anything it needs (a *closed* block of positions) has the diagram it has
+    under its own preorder, shifted: the outermost such services are kept
+    (:meth:`~pruner.analysis.bdd.Bdd.export`) and the next flow that meets one
+    closed loads it (:meth:`~pruner.analysis.bdd.Bdd.load`, linear) instead of
+    building it and everything below it. A flow's diagram is therefore the very
+    diagram it has when computed alone, node for node: the same numbers.
     """
-    model = hard_model(G, flows)
-    level = preorder(model)
 
-    def check() -> None:
-        if deadline is not None and time.monotonic() > deadline:
-            raise OutOfTime
+    def __init__(self, G: nx.DiGraph, flows: tuple[str, ...], down: frozenset,
+                 check: Callable[[], None], max_nodes: int | None):
+        self.model = model = hard_model(G, flows)
+        self.q = [1.0 if name in down else _q(G, name) for name in model.names[:model.n]]
+        self.down = [name in down for name in model.names[:model.n]]
+        self.check = check
+        self.max_nodes = max_nodes
+        self.kept: dict[int, array] = {}  # service -> its diagram, exported
+        self.room = _KEPT_NODES  # nodes the kept diagrams may still hold
 
-    b = Bdd(check, max_nodes)
-    names = model.names
-    own = [TRUE if names[i] in down else b.var_node(level[i]) for i in range(model.n)]
-    stopped = None
-    try:
-        func = structure_functions(b, model, own, progress=progress, check=check,
-                                   flows=False)
-    except BudgetExhausted as exc:
-        stopped = exc
-        func = exc.partial
-    return model, b, func, level, stopped
+    def flow(self, k: int) -> tuple[Bdd, int, FlowOrder]:
+        """(manager, BDD of "flow ``k`` is BROKEN", the flow's order)."""
+        model = self.model
+        items = model.items
+        kept = self.kept
+        order = flow_preorder(model, model.n + k)
+        position, closed = order.position, order.closed
+        # the services to build: down from the flow, stopping at kept closed ones
+        local: dict[int, int] = {}
+        nodes: list[int] = []
+        todo = [m for _, members in items[model.n + k] for m in members]
+        while todo:
+            v = todo.pop()
+            if v in local:
+                continue
+            local[v] = len(nodes)
+            nodes.append(v)
+            if not (v in kept and closed[position[v]]):
+                todo.extend(m for _, members in items[v] for m in members if m not in local)
+        leaf = [v in kept and closed[position[v]] for v in nodes]
+
+        def convert(owned):
+            return tuple((fails, tuple(local[m] for m in members)) for fails, members in owned)
+
+        sub_items = [() if leaf[i] else convert(items[v]) for i, v in enumerate(nodes)]
+        sub_items.append(convert(items[model.n + k]))
+        parents: list[list[tuple[int, int]]] = [[] for _ in nodes]
+        for owner, owned in enumerate(sub_items):
+            for j, (_, members) in enumerate(owned):
+                for m in members:
+                    parents[m].append((owner, j))
+        sub = HardModel(tuple(model.names[v] for v in nodes) + (model.flows[k],), len(nodes),
+                        (model.flows[k],), tuple(sub_items), tuple(map(tuple, parents)))
+        b = Bdd(self.check, self.max_nodes)
+        down = self.down
+        own = [b.load(kept[v], position[v]) if leaf[i]
+               else TRUE if down[v] else b.var_node(position[v])
+               for i, v in enumerate(nodes)]
+        func = structure_functions(b, sub, own, check=self.check)
+        self._keep(b, func, local, order, leaf)
+        return b, func[sub.n], order
+
+    def _keep(self, b: Bdd, func: list, local: dict[int, int], order: FlowOrder,
+              leaf: list[bool]) -> None:
+        """Export the outermost closed services built here (not single services:
+        their diagram is one variable), while there is room."""
+        kept = self.kept
+        for p in range(len(order.order)):
+            if not order.outermost[p] or order.end[p] - p < 2:
+                continue
+            v = order.order[p]
+            i = local.get(v)
+            if i is None or leaf[i] or v in kept:
+                continue
+            flat = array("l", b.export(func[i], p))
+            if len(flat) // 3 > self.room:
+                continue
+            self.room -= len(flat) // 3
+            kept[v] = flat
 
 
 def _q(G: nx.DiGraph, name: str) -> float:
@@ -244,46 +311,45 @@ def flow_availability(
     down = frozenset(down)
     if deadline is None:
         deadline = time.monotonic() + DEFAULT_TIME_BUDGET
-    model, b, func, level, stopped = _structure(G, names, deadline, progress, down, max_nodes)
-    n = model.n
-    support = model.names[:n]
-    q_by_level = [0.0] * n
-    for i, name in enumerate(support):
-        q_by_level[level[i]] = 1.0 if name in down else _q(G, name)
-    reach = _flow_supports(model)
+
+    def check() -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise OutOfTime
+
+    diagrams = _Diagrams(G, names, down, check, max_nodes)
+    support = diagrams.model.names
+    q_of = diagrams.q
     out: dict[str, FlowAvailability] = {}
+    stopped = None
     for k, name in enumerate(names):
-        if stopped is not None:  # a budget ran out: the flows done so far are the answer
-            break
-        # each flow's own diagram is built on the shared services', quantified, then
-        # released: flows share every service's diagram, and do not pile up their own
-        mark = b.mark()
         try:
-            f = flow_function(b, model, func, k)
-        except BudgetExhausted as exc:
+            check()
+            b, f, order = diagrams.flow(k)
+        except BudgetExhausted as exc:  # the flows done so far are the answer
             stopped = exc
             break
+        members = order.order
+        q_by_level = [q_of[v] for v in members]
         flow = table[name]
-        members = reach[k]
         if not importance:
             u = b.probability(f, q_by_level)
-            b.release(mark)
             out[name] = FlowAvailability(name, 1.0 - u, u, flow.target, flow.critical, ())
-            continue
-        sens = b.sensitivity(f, q_by_level, [level[i] for i in members])
-        b.release(mark)
-        u = sens.probability
-        entries = []
-        for j, i in enumerate(members):
-            q = q_by_level[level[i]]
-            u1, u0, mif = sens.given_true[j], sens.given_false[j], sens.marginal[j]
-            entries.append(Importance(
-                service=support[i], availability=1.0 - q, given_down=u1, given_up=u0,
-                mif=mif, cif=_ratio(q * mif, u), dif=_ratio(q * u1, u), raw=_ratio(u1, u),
-                rrw=_ratio(u, u0)))
-        entries.sort(key=Importance.sort_key)
-        out[name] = FlowAvailability(name, 1.0 - u, u, flow.target, flow.critical,
-                                     tuple(entries))
+        else:
+            sens = b.sensitivity(f, q_by_level, range(len(members)))
+            u = sens.probability
+            entries = []
+            for j, i in enumerate(members):
+                q = q_by_level[j]
+                u1, u0, mif = sens.given_true[j], sens.given_false[j], sens.marginal[j]
+                entries.append(Importance(
+                    service=support[i], availability=1.0 - q, given_down=u1, given_up=u0,
+                    mif=mif, cif=_ratio(q * mif, u), dif=_ratio(q * u1, u), raw=_ratio(u1, u),
+                    rrw=_ratio(u, u0)))
+            entries.sort(key=Importance.sort_key)
+            out[name] = FlowAvailability(name, 1.0 - u, u, flow.target, flow.critical,
+                                         tuple(entries))
+        if progress is not None:
+            progress(k + 1, len(names))
     if stopped is not None:
         why = ("the time budget ran out" if isinstance(stopped, OutOfTime)
                else stopped.message)
@@ -292,26 +358,6 @@ def flow_availability(
             f"availability not computed for {len(left)} of {len(names)} flow"
             f"{'s' if len(names) > 1 else ''} ({', '.join(map(display, left[:3]))}"
             f"{', ...' if len(left) > 3 else ''}): {why}", partial=out) from None
-    return out
-
-
-def _flow_supports(model: HardModel) -> list[list[int]]:
-    """The hard support of each flow of the model (service numbers, in BFS order)."""
-    n = model.n
-    items = model.items
-    out = []
-    for k in range(len(model.flows)):
-        seen = bytearray(n)
-        order = []
-        todo = [m for _, members in items[n + k] for m in members]
-        while todo:
-            v = todo.pop()
-            if seen[v]:
-                continue
-            seen[v] = 1
-            order.append(v)
-            todo.extend(m for _, members in items[v] for m in members if not seen[m])
-        out.append(sorted(order))
     return out
 
 

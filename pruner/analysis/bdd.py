@@ -374,6 +374,38 @@ class Bdd:
                     todo.append(b)
         return order
 
+    def export(self, f: int, shift: int = 0) -> tuple[int, ...]:
+        """``f`` as a flat tuple ``(var - shift, lo, hi, ...)`` per internal node,
+        children first, a child named by its place (``0``/``1``: the terminals,
+        ``2 + k``: the ``k``-th node listed), for :meth:`load` into a manager
+        whose order puts the same variables, shifted, in the same relative order.
+
+        >>> b = Bdd()
+        >>> f = b.apply_or(b.var_node(3), b.var_node(5))
+        >>> c = Bdd()
+        >>> g = c.load(b.export(f, 3), 10)
+        >>> [(c.var[x], c.lo[x], c.hi[x]) for x in c.nodes_of(g)]
+        [(12, 0, 1), (10, 2, 1)]
+        """
+        var, lo, hi = self.var, self.lo, self.hi
+        place = {FALSE: 0, TRUE: 1}
+        out: list[int] = []
+        for x in self.nodes_of(f):
+            place[x] = len(place)
+            out += (var[x] - shift, place[lo[x]], place[hi[x]])
+        return tuple(out) if out else (place[f],)
+
+    def load(self, flat: Sequence[int], shift: int = 0) -> int:
+        """The function :meth:`export` wrote, with ``shift`` added to its variables
+        (the same diagram: linear, no operation on functions)."""
+        if len(flat) == 1:
+            return flat[0]
+        made = [FALSE, TRUE]
+        node = self.node
+        for k in range(0, len(flat), 3):
+            made.append(node(flat[k] + shift, made[flat[k + 1]], made[flat[k + 2]]))
+        return made[-1]
+
     def probability(self, f: int, q: Sequence[float]) -> float:
         """Probability that ``f`` is true when variable ``v`` is true with probability
         ``q[v]``, all independent."""
