@@ -20,3 +20,31 @@ values = st.recursive(scalars, lambda inner: st.one_of(
 def test_dumps_equals_json_dumps(value):
     assert dumps(value) == json.dumps(value, sort_keys=True, indent=2,
                                       ensure_ascii=False) + "\n"
+
+
+numbers = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text("ab-:", max_size=4), st.lists(
+    st.tuples(st.text("ab-:", max_size=4), st.lists(numbers, min_size=8, max_size=8)),
+    max_size=4, unique_by=lambda row: row[0])), max_size=3, unique_by=lambda f: f[0]))
+def test_availability_json_equals_json_dumps(flows):
+    """`pruner availability --format json` writes its importance entries without
+    building a dictionary each: byte for byte what json.dumps writes of them (a
+    non-finite number goes to json.dumps itself)."""
+    from pruner.analysis.availability import FlowAvailability, Importance
+    from pruner.render import render
+    from pruner.render.json import availability_flow_json
+    from pruner.report.availability import availability_report
+
+    results = {}
+    for name, rows in flows:
+        entries = tuple(Importance(service, *(1.0 if v is None else v for v in vs[:5]),
+                                   *vs[5:]) for service, vs in rows)
+        results[name] = FlowAvailability(name, 0.5, 0.5, None, True, entries)
+    report = availability_report(results, source="m.yaml")
+    expected = {"source": "m.yaml", "passed": report.passed,
+                "flows": {f.flow: availability_flow_json(f) for f in report.flows}}
+    assert render(report, "json") == json.dumps(expected, sort_keys=True, indent=2,
+                                                ensure_ascii=False) + "\n"
