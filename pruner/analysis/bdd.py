@@ -541,7 +541,10 @@ def structure_functions(b: Bdd, model, own: Sequence[int], *,
             return None
         parts = [own[v]] if v < n else []
         for fails, members in items[v]:
-            parts.append(at_least(fails, [func[m] for m in members]))
+            if len(members) == 1 and fails == 1:  # a plain dependency: its member
+                parts.append(func[members[0]])
+            else:
+                parts.append(at_least(fails, [func[m] for m in members]))
         return parts[0] if len(parts) == 1 else disjoin(parts)
 
     try:

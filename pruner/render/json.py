@@ -496,14 +496,21 @@ def _importance_text(flow, newline: str) -> str:
     if not flow.importance:
         return "{}"
     inner = newline + "  "
-    deeper = "," + inner + "  "
-    keys = _IMPORTANCE_KEYS
+    deeper = inner + "  "
+    entry = ": {" + deeper + ("," + deeper).join(k + "%s" for k in _IMPORTANCE_KEYS) \
+        + inner + "}"
     rows = []
+    float_repr = float.__repr__
     for i in sorted(flow.importance, key=lambda i: i.service):
         values = (i.availability, i.cif, i.dif, i.given_down, i.given_up, i.mif, i.raw, i.rrw)
-        rows.append(_string(i.service) + ": {" + inner + "  "
-                    + deeper.join([k + _number(v) for k, v in zip(keys, values, strict=True)])
-                    + inner + "}")
+        try:
+            texts = tuple(map(float_repr, values))
+        except TypeError:  # None (a ratio whose denominator is 0), or not a float
+            texts = tuple(map(_number, values))
+        else:
+            if "n" in "".join(texts):  # inf or nan: json.dumps writes those
+                raise _Unusual
+        rows.append(_string(i.service) + entry % texts)
     return "{" + inner + ("," + inner).join(rows) + newline + "}"
 
 
