@@ -188,18 +188,22 @@ def switch_off(G: nx.DiGraph, off: Iterable[str]) -> Evaluation:
     {'web:home': 'down', 'web:login': 'down'}
     """
     off = check_names(G, off)
-    return _evaluation(G, off, _down(G, off))
+    return _evaluation(G, off, _Propagation(G, off).complete())
 
 
 def switch_off_lazily(G: nx.DiGraph, off: Iterable[str]) -> Evaluation:
-    """:func:`switch_off`, with only what goes DOWN computed at once.
+    """:func:`switch_off`, computed only as far as it is read.
 
-    ``cause`` is computed now, at the cost of the blast radius of ``off``; ``via``,
-    ``order``, ``services``, ``operations`` and ``flows`` on first use, all together,
-    exactly as :func:`switch_off` gives them. An explanation of a BROKEN flow mostly
-    follows DOWN services only, so explaining a cut set costs the services it takes
-    down, not every service that can reach it (a shared core reached through soft back
-    edges makes that every service).
+    What goes DOWN is propagated breadth first from ``off`` only until the service
+    asked about has gone DOWN (asking about one that stays up, iterating or counting
+    runs it to the end); ``via``, ``order``, ``services``, ``operations`` and
+    ``flows`` are computed on first use. Every answer is exactly what
+    :func:`switch_off` gives: the propagation is the same, only paused. An
+    explanation of a BROKEN flow walks from the flow into DOWN services, which went
+    down before the flow's own, so explaining a cut set costs the services between
+    the cut set and the flow, not its whole blast radius (every service of a hard
+    cycle) nor every service that can reach it (a shared core reached through soft
+    back edges).
 
     >>> from pruner.model import Manifest, Service, Flow, Item, SINGLE
     >>> from pruner.graph import dependency_graph
@@ -211,17 +215,84 @@ def switch_off_lazily(G: nx.DiGraph, off: Iterable[str]) -> Evaluation:
     ({'db': None, 'web': 0}, 'broken', True)
     """
     off = check_names(G, off)
-    cause = _down(G, off)
+    cause = _Propagation(G, off)
+    whole = _Deferred(cause.complete)
     # Each part on first use: an explanation that asks what is DEGRADED needs the
     # breadth-first pass, not every service's state nor every flow's.
-    via = _Deferred(lambda: _degraded(G, cause))
-    states = _Deferred(lambda: _states(G, cause, via()))
+    via = _Deferred(lambda: _degraded(G, whole()))
+    states = _Deferred(lambda: _states(G, whole(), via()))
     return Evaluation(off=off,
                       services=_DeferredMap(_Deferred(lambda: states()[0])),
-                      flows=_DeferredMap(_Deferred(lambda: _flow_states(G, cause, via()))),
-                      cause=MappingProxyType(cause), via=_DeferredMap(via),
-                      order=_DeferredMap(_Deferred(lambda: _order(cause, via()))),
+                      flows=_DeferredMap(_Deferred(lambda: _flow_states(G, whole(), via()))),
+                      cause=cause, via=_DeferredMap(via),
+                      order=_DeferredMap(_Deferred(lambda: _order(whole(), via()))),
                       operations=_DeferredMap(_Deferred(lambda: states()[1])))
+
+
+class _Propagation(Mapping):
+    """``cause`` of :func:`switch_off`, propagated only as far as it is read: a
+    lookup runs the breadth-first propagation until the name has gone DOWN or
+    nothing is left to propagate (so a miss is final); the order of propagation, and
+    so each cause, is the uninterrupted run's."""
+
+    def __init__(self, G: nx.DiGraph, off: tuple[str, ...]) -> None:
+        self._nodes, self._pred = G._node, G._pred
+        self._cause: dict[str, int | None] = dict.fromkeys(off)
+        self._left: dict[tuple[str, int], int] = {}
+        self._queue = deque(off)
+
+    def _until(self, name) -> None:
+        """Propagate until ``name`` is DOWN (``None``: to the end)."""
+        queue = self._queue
+        if not queue:
+            return
+        nodes, pred, cause, left = self._nodes, self._pred, self._cause, self._left
+        while queue and name not in cause:
+            gone = queue.popleft()  # each service is propagated whole: resumable
+            for owner, edge in pred[gone].items():
+                if owner in cause:
+                    continue
+                items = nodes[owner]["service"].depends_on
+                for index in edge["items"]:
+                    item = items[index]
+                    key = (owner, index)
+                    count = left.get(key, len(item.members)) - 1
+                    left[key] = count
+                    if count < item.need and not item.soft:
+                        cause[owner] = index
+                        queue.append(owner)
+                        break
+
+    def complete(self) -> dict[str, int | None]:
+        """Every DOWN service, propagated to the end, in propagation order."""
+        self._until(None)
+        return self._cause
+
+    def _ask(self, name) -> None:
+        """Propagate as far as it takes to know whether ``name`` is DOWN."""
+        if name not in self._cause and self._queue:
+            self._until(name)
+
+    def __contains__(self, name) -> bool:
+        self._ask(name)
+        return name in self._cause
+
+    def __getitem__(self, name):
+        self._ask(name)
+        return self._cause[name]
+
+    def get(self, name, default=None):
+        self._ask(name)
+        return self._cause.get(name, default)
+
+    def __iter__(self):
+        return iter(self.complete())
+
+    def __len__(self) -> int:
+        return len(self.complete())
+
+    def __repr__(self) -> str:
+        return repr(self.complete())
 
 
 class _Deferred:
@@ -263,32 +334,6 @@ class _DeferredMap(Mapping):
 
     def __repr__(self) -> str:
         return repr(self._make())
-
-
-def _down(G: nx.DiGraph, off: tuple[str, ...]) -> dict[str, int | None]:
-    """What goes DOWN: service -> index of its hard item that failed first (None: off),
-    in propagation order."""
-    nodes = G._node  # the raw tables: this loop is every what-if's inner loop
-    pred = G._pred
-    cause: dict[str, int | None] = dict.fromkeys(off)
-    left: dict[tuple[str, int], int] = {}
-    queue = deque(off)
-    while queue:
-        gone = queue.popleft()
-        for owner, edge in pred[gone].items():
-            if owner in cause:
-                continue
-            items = nodes[owner]["service"].depends_on
-            for index in edge["items"]:
-                item = items[index]
-                key = (owner, index)
-                count = left.get(key, len(item.members)) - 1
-                left[key] = count
-                if count < item.need and not item.soft:
-                    cause[owner] = index
-                    queue.append(owner)
-                    break
-    return cause
 
 
 def _degraded(G: nx.DiGraph, cause: dict) -> dict[str, str]:

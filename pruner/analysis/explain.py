@@ -57,11 +57,13 @@ class Line:
 
 
 def explain_flow(G: nx.DiGraph, ev: Evaluation, flow: str,
-                 causes: dict | None = None) -> tuple[Line, ...]:
+                 causes: dict | None = None, shown: dict | None = None) -> tuple[Line, ...]:
     """Explain why ``flow`` is BROKEN (its failing items) or DEGRADED (its troubled items).
 
     Returns an empty tuple for an OK flow. ``causes``: a dict shared by every
-    explanation of the same evaluation (see :func:`first_causes`).
+    explanation of the same evaluation (see :func:`first_causes`). ``shown``: a dict
+    shared by the explanations of several flows under the same evaluation: flows
+    broken by the same items get the same explanation, built once.
 
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
@@ -75,13 +77,19 @@ def explain_flow(G: nx.DiGraph, ev: Evaluation, flow: str,
     # Failing items need only what is DOWN: judged first, so that a BROKEN flow's
     # explanation never asks what is DEGRADED (switch_off_lazily defers that).
     down = ev.cause
-    failing = [i for i in G.graph["flows"][flow].requires if not i.soft
-               and len(i.members) - sum(1 for m in i.members if m in down) < i.need]
-    if failing:
-        chosen = [item_status(i, down, ev.via) for i in failing]
-    else:
+    failing = tuple(i for i in G.graph["flows"][flow].requires if not i.soft and (
+        i.members[0] in down if len(i.members) == 1  # the common case, without a generator
+        else len(i.members) - sum(1 for m in i.members if m in down) < i.need))
+    if not failing:
         chosen = [s for s in flow_items(G, ev, flow) if s.troubled]
-    return _explain(G, ev, [(None, s) for s in chosen], causes=causes)
+        return _explain(G, ev, [(None, s) for s in chosen], causes=causes)
+    found = None if shown is None else shown.get(failing)
+    if found is None:
+        chosen = [item_status(i, down, ev.via) for i in failing]
+        found = _explain(G, ev, [(None, s) for s in chosen], causes=causes)
+        if shown is not None:
+            shown[failing] = found
+    return found
 
 
 def explain_service(G: nx.DiGraph, ev: Evaluation, service: str, causes: dict | None = None,

@@ -107,8 +107,9 @@ def cuts_report(G: nx.DiGraph, results: dict[str, FlowCuts], *, source: str = ""
         for cut, shown in users.items():  # first seen first: deterministic
             ev = switch_off_lazily(G, cut)
             causes: dict = {}  # one table per evaluation, shared by its explanations
+            same: dict = {}  # flows broken by the same items: one explanation
             for name, i in shown:
-                explained[name, i] = explain_flow(G, ev, name, causes)
+                explained[name, i] = explain_flow(G, ev, name, causes, same)
     flows = []
     max_order = 0
     for name in sorted(results):
