@@ -231,15 +231,19 @@ class _Solver:
             self.cycle(comp)
 
     def single(self, i: int) -> None:
+        # The hot loop of every cold start (one call per service in no cycle): startup()
+        # and _kth() inlined, a one-member item read directly (_kth of one value is it).
         a, g, inf = self.a, self.g, self.a.inf
         items = self.m.items[i]
         if i in self.fixed:
             st = self.fixed[i]
         else:
             worst = None
-            for entry in items:
-                if self.startup(i, entry):
-                    v = _kth([g[m] for m in entry[1]], entry[0])
+            flipped = self.flipped
+            for need, members, startup, k in items:
+                if startup and (i, k) not in flipped:
+                    v = g[members[0]] if len(members) == 1 else _kth([g[m] for m in members],
+                                                                     need)
                     if worst is None or v > worst:
                         worst = v
             st = a.base if worst is None else a.after(worst)
@@ -248,8 +252,8 @@ class _Solver:
             self.g[i] = inf
             return
         best = a.ready(st, i)
-        for entry in items:
-            v = _kth([g[m] for m in entry[1]], entry[0])
+        for need, members, _, _ in items:
+            v = g[members[0]] if len(members) == 1 else _kth([g[m] for m in members], need)
             if v > best:
                 best = v
         self.g[i] = best if not (a.timed and best[0] == INF) else inf
