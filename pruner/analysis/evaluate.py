@@ -229,7 +229,51 @@ def switch_off_lazily(G: nx.DiGraph, off: Iterable[str]) -> Evaluation:
                       operations=_DeferredMap(_Deferred(lambda: states()[1])))
 
 
-class _Propagation(Mapping):
+class _Deferred:
+    """A value computed on first call, once."""
+
+    __slots__ = ("_make", "_value", "_done")
+
+    def __init__(self, make) -> None:
+        self._make, self._value, self._done = make, None, False
+
+    def __call__(self):
+        if not self._done:
+            self._value, self._make, self._done = self._make(), None, True
+        return self._value
+
+
+class _DeferredMap(Mapping):
+    """A mapping computed on first use (read only, as the others of an Evaluation)."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: _Deferred) -> None:
+        self._make = make
+
+    def _whole(self) -> Mapping:
+        return self._make()
+
+    def __getitem__(self, key):
+        return self._whole()[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self._whole()
+
+    def get(self, key, default=None):
+        return self._whole().get(key, default)
+
+    def __iter__(self):
+        return iter(self._whole())
+
+    def __len__(self) -> int:
+        return len(self._whole())
+
+    def __repr__(self) -> str:
+        return repr(self._whole())
+
+
+class _Propagation(_DeferredMap):
     """``cause`` of :func:`switch_off`, propagated only as far as it is read: a
     lookup runs the breadth-first propagation until the name has gone DOWN or
     nothing is left to propagate (so a miss is final); the order of propagation, and
@@ -268,6 +312,8 @@ class _Propagation(Mapping):
         self._until(None)
         return self._cause
 
+    _whole = complete  # iterating, counting, printing: all of it
+
     def _ask(self, name) -> None:
         """Propagate as far as it takes to know whether ``name`` is DOWN."""
         if name not in self._cause and self._queue:
@@ -284,56 +330,6 @@ class _Propagation(Mapping):
     def get(self, name, default=None):
         self._ask(name)
         return self._cause.get(name, default)
-
-    def __iter__(self):
-        return iter(self.complete())
-
-    def __len__(self) -> int:
-        return len(self.complete())
-
-    def __repr__(self) -> str:
-        return repr(self.complete())
-
-
-class _Deferred:
-    """A value computed on first call, once."""
-
-    __slots__ = ("_make", "_value", "_done")
-
-    def __init__(self, make) -> None:
-        self._make, self._value, self._done = make, None, False
-
-    def __call__(self):
-        if not self._done:
-            self._value, self._make, self._done = self._make(), None, True
-        return self._value
-
-
-class _DeferredMap(Mapping):
-    """A mapping computed on first use (read only, as the others of an Evaluation)."""
-
-    __slots__ = ("_make",)
-
-    def __init__(self, make: _Deferred) -> None:
-        self._make = make
-
-    def __getitem__(self, key):
-        return self._make()[key]
-
-    def __contains__(self, key) -> bool:
-        return key in self._make()
-
-    def get(self, key, default=None):
-        return self._make().get(key, default)
-
-    def __iter__(self):
-        return iter(self._make())
-
-    def __len__(self) -> int:
-        return len(self._make())
-
-    def __repr__(self) -> str:
-        return repr(self._make())
 
 
 def _degraded(G: nx.DiGraph, cause: dict) -> dict[str, str]:
