@@ -18,8 +18,8 @@ Shapes:
 - cycle: one hard cycle of N services (``s_i`` needs ``s_{i+1}``, the last the first),
   each ``availability: 0.999``: ``availability``, ``bootstrap``, ``report``;
 - chain: N services in one hard chain: ``essential`` (memory is the point);
-- flows: the layered benchmark manifest (``generate.py``, 5,000 services) with F flows:
-  ``availability`` and ``report``.
+- flows: the layered benchmark manifest (``generate.py``, 5,000 services) with F flows,
+  and 20,000 services with 2,000 flows: ``availability`` and ``report``.
 """
 
 from __future__ import annotations
@@ -71,6 +71,10 @@ def shapes(quick: bool):
     for f in fl:
         rows.append(("flows", f"{services} services, {f} flows",
                      lambda f=f: generate(services, flows=f, availability=True),
+                     [["availability", "--format", "json"], ["report", "-o", "{tmp}/r.html"]]))
+    if not quick:  # issue 24's case: 2,000 flows on the 20,000-service manifest
+        rows.append(("flows", "20000 services, 2000 flows",
+                     lambda: generate(20_000, flows=2000, availability=True),
                      [["availability", "--format", "json"], ["report", "-o", "{tmp}/r.html"]]))
     return rows
 
