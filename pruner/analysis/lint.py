@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
-from pruner.analysis.bootstrap import startup_cycles
 from pruner.errors import Problem, display
 from pruner.graph import services_of
 
@@ -211,6 +210,9 @@ def lint(G: nx.DiGraph) -> list[Problem]:
                        f"the others down (with {spared} off, {survivor} does not go down), but "
                        "failures can travel around it (try pruner check --off NAME)")
         found.append(Problem(nodes[group[0]]["service"].location, message, "warning"))
+    # Imported here: the diagram report uses reached() alone, without the bootstrap engine.
+    from pruner.analysis.bootstrap import startup_cycles
+
     for group in startup_cycles(G):
         shown = ", ".join(group[:10]) + (f" and {len(group) - 10} more" if len(group) > 10 else "")
         found.append(Problem(

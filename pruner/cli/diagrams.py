@@ -26,7 +26,6 @@ from pruner.errors import InputError, display
 from pruner.graphviz_run import run_dot
 from pruner.render import render
 from pruner.report.diagram import CLUSTER_BY, FLOW, SERVICE, diagram_report
-from pruner.report.overview import overview_report
 
 __all__ = ["render_command", "report_command"]
 
@@ -198,6 +197,8 @@ def report_command(path: str, off: tuple[str, ...], off_file: str | None,
     result, G = load_graph(path)
     ev = switch_off(G, off_names(G, off, off_file))
     check_flows(G, flows)
+    from pruner.report.overview import overview_report  # report only: render starts lighter
+
     overview = overview_report(G, ev, source=source_label(path), flows=flows, depth=depth,
                                cluster_by=cluster_by, fail_on=fail_on)
     svg = None

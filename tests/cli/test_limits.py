@@ -61,7 +61,7 @@ def one_line(text: str) -> str:
     ("essential", [SHOP], "pruner.cli.failure.essential_analysis"),
     ("bootstrap", [SHOP], "pruner.cli.bootstrap.bootstrap"),
     ("diff", [SHOP, SHOP], "pruner.cli.gate.diff_report"),
-    ("report", [SHOP], "pruner.cli.diagrams.overview_report"),
+    ("report", [SHOP], "pruner.report.overview.overview_report"),
     ("render", [SHOP, "--format", "dot"], "pruner.cli.diagrams.diagram_report"),
 ])
 def test_an_engine_that_never_ends_is_stopped_past_the_budget(tmp_path, monkeypatch,
