@@ -299,10 +299,16 @@ class _Propagation(_DeferredMap):
                 items = nodes[owner]["service"].depends_on
                 for index in edge["items"]:
                     item = items[index]
-                    key = (owner, index)
-                    count = left.get(key, len(item.members)) - 1
-                    left[key] = count
-                    if count < item.need and not item.soft:
+                    if item.soft:
+                        continue  # a soft item never takes its owner DOWN
+                    members = item.members
+                    if len(members) == 1:  # most items: no count to keep
+                        count = 0
+                    else:
+                        key = (owner, index)
+                        count = left.get(key, len(members)) - 1
+                        left[key] = count
+                    if count < item.need:
                         cause[owner] = index
                         queue.append(owner)
                         break
