@@ -24,6 +24,9 @@ Parts (``--only``):
   order 1 text/json on the 100,000 chain;
 - ``quorums``: ``cuts --time-budget 5`` on ``at_least: 21 of 30`` with
   ``--max-order 10`` and on ``at_least: 50000 of 100000``;
+- ``more``: the other commands on the same layered sizes, generated with an availability
+  and a cost on every service (``generate.py --availability --costs``): validate (text,
+  json), availability, bootstrap and plan (text, json, markdown);
 - ``adversarial``: the users' shapes that once ran far above the floor (issue 21 §6):
   a 20,000-service manifest whose flows share one core through soft back edges
   (``generate.py --shape core``), a 20,000-service star (one hub every service needs),
@@ -287,6 +290,27 @@ def chains(py: str, lengths: tuple[int, ...], repeat: int, tmp: str) -> None:
             t.row("cuts --max-order 1 --format text", s, rss, ref=("json", json_s))
 
 
+def more(py: str, sizes: list[int], repeat: int, tmp: str) -> None:
+    from generate import generate
+
+    pruner = [py, "-m", "pruner"]
+    for n in sizes:
+        path = os.path.join(tmp, f"more{n}.yaml")
+        write_yaml(generate(n, availability=True, costs=True), path)
+        load, _, _, _ = timed([py, "-c", LOAD, path], max(repeat, 3))
+        fast, _, _, _ = timed([py, "-c", LOAD_NO_GC, path], max(repeat, 3))
+        t = Table(f"{n} services with availabilities and costs (generate.py --availability "
+                  "--costs)", load, fast)
+        for fmt in ("text", "json"):
+            s, rss, _, _ = timed([*pruner, "validate", path, "--format", fmt], repeat)
+            t.row(f"validate --format {fmt}", s, rss)
+        for command in ("availability", "bootstrap", "plan"):
+            for fmt in ("text", "json", "markdown"):
+                s, rss, _, code = timed([*pruner, command, path, "--format", fmt], repeat,
+                                        ok=(0, 1, 3))
+                t.row(f"{command} --format {fmt}", s, rss, "exit 3: budget" if code == 3 else "")
+
+
 def adversarial(py: str, repeat: int, tmp: str, quick: bool = False) -> None:
     from generate import any_of, core, generate, star
 
@@ -420,7 +444,7 @@ def main() -> None:
     parser.add_argument("--operations", action="store_true",
                         help="only compare check and cuts -1 without and with operations")
     parser.add_argument("--skip-dot", action="store_true", help="never run the real Graphviz")
-    parser.add_argument("--only", default="layered,chains,adversarial,quorums,trees")
+    parser.add_argument("--only", default="layered,more,chains,adversarial,quorums,trees")
     args = parser.parse_args()
     if args.operations:
         return operations_only(args)
@@ -436,6 +460,8 @@ def main() -> None:
             layered(py, sizes, args.repeat, not (args.quick or args.skip_dot), tmp)
         if "chains" in parts:
             chains(py, (2000,) if args.quick else (5000, 100_000), args.repeat, tmp)
+        if "more" in parts:
+            more(py, sizes, args.repeat, tmp)
         if "adversarial" in parts:
             adversarial(py, args.repeat, tmp, args.quick)
         if "quorums" in parts:
