@@ -54,6 +54,9 @@ def best_interleaved(commands: dict[str, list[str]], repeat: int, cwd=None) -> d
 
 
 def main() -> None:
+    from bench import byte_compile
+
+    byte_compile()  # as an install does (bench.byte_compile)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=3)

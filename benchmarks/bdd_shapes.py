@@ -125,6 +125,9 @@ def row(name: str, t: dict, key: str, base: str, note: str = "") -> str:
 
 
 def main() -> None:
+    from bench import byte_compile
+
+    byte_compile()  # as an install does (bench.byte_compile)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="quorum,cycle,tangled,flows,scram")

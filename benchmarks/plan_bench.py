@@ -69,6 +69,9 @@ def solve_cpsat(program, workers: int) -> tuple[float, float]:
 
 
 def main() -> None:
+    from bench import byte_compile
+
+    byte_compile()  # as an install does (bench.byte_compile)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="20000,100000")
     parser.add_argument("--flows", type=int, default=200)

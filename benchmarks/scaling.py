@@ -90,6 +90,9 @@ def write(folder: str, quick: bool, wanted: list[str]) -> None:
 
 
 def main() -> None:
+    from bench import byte_compile
+
+    byte_compile()  # as an install does (bench.byte_compile)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--only", default="quorum,cycle,chain,flows")

@@ -121,6 +121,9 @@ class Peak(threading.Thread):
 
 
 def main() -> None:
+    from bench import byte_compile
+
+    byte_compile()  # as an install does (bench.byte_compile)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=3)

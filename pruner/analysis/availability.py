@@ -211,7 +211,8 @@ class _Diagrams:
                else TRUE if down[v] else b.var_node(position[v])
                for i, v in enumerate(nodes)]
         func = structure_functions(b, sub, own, check=self.check)
-        self._keep(b, func, local, order, leaf)
+        if k < len(model.flows) - 1:  # no flow after the last to load what is kept
+            self._keep(b, func, local, order, leaf)
         return b, func[sub.n], order
 
     def _keep(self, b: Bdd, func: list, local: dict[int, int], order: FlowOrder,

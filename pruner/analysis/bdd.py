@@ -433,57 +433,68 @@ class Bdd:
             qv = q[var[x]]
             p[x] = qv * p[hi[x]] + (1.0 - qv) * p[lo[x]]
         total = p[f]
-        wanted = {v: i for i, v in enumerate(variables)}
         count = len(variables)
         # wanted variables in order: rank r is the r-th smallest
         ranks = sorted(range(count), key=lambda i: variables[i])
-        rank_of_var = {variables[i]: r for r, i in enumerate(ranks)}
         sorted_vars = [variables[i] for i in ranks]
-        before: dict[int, int] = {}  # variable -> number of wanted variables smaller than it
-
-        def rank_before(v: int) -> int:
-            found = before.get(v)
-            if found is None:
-                found = bisect_left(sorted_vars, v)
-                before[v] = found
-            return found
+        levels = max((var[x] for x in order), default=-1) + 1
+        # per variable (lists, not calls: the loop below runs once per node)
+        rank = [-1] * levels  # its rank if wanted
+        for r, v in enumerate(sorted_vars):
+            if v < levels:
+                rank[v] = r
+        before = [bisect_left(sorted_vars, v) for v in range(levels)]  # wanted ones below
 
         top = {f: 1.0}
+        top_get = top.get
         through_hi = [0.0] * count
         through_lo = [0.0] * count
         through = [0.0] * count
         skips = [0] * (count + 1)  # difference array over ranks: edges skipping a level
-
-        def edge(after: int, child: int, weight: float) -> None:
-            # an edge that leaves a node before rank ``after`` and reaches ``child``
-            # skips every wanted level in [after, rank of child); only edges on a path
-            # of positive probability to TRUE count
-            if weight > 0.0:
-                end = count if child <= TRUE else rank_before(var[child])
-                if end > after:
-                    skips[after] += 1
-                    skips[end] -= 1
-
-        edge(0, f, p[f])
+        # An edge that leaves a node before rank ``after`` and reaches ``child`` skips
+        # every wanted level in [after, rank of child); only edges on a path of
+        # positive probability to TRUE count.
+        if total > 0.0:
+            end = before[var[f]] if f > TRUE else count
+            if end > 0:
+                skips[0] += 1
+                skips[end] -= 1
         for x in reversed(order):  # parents before children
-            t = top.get(x, 0.0)
+            t = top_get(x, 0.0)
             v = var[x]
             qv = q[v]
             a, b = lo[x], hi[x]
-            if a > TRUE:
-                top[a] = top.get(a, 0.0) + t * (1.0 - qv)
-            if b > TRUE:
-                top[b] = top.get(b, 0.0) + t * qv
-            after = rank_before(v)
-            i = wanted.get(v)
-            if i is not None:
-                r = rank_of_var[v]
-                through_hi[r] += t * p[b]
-                through_lo[r] += t * p[a]
+            pa, pb = p[a], p[b]
+            ta = t * (1.0 - qv)
+            tb = t * qv
+            r = rank[v]
+            if r >= 0:
+                through_hi[r] += t * pb
+                through_lo[r] += t * pa
                 through[r] += t * p[x]
                 after = r + 1
-            edge(after, a, t * (1.0 - qv) * p[a])
-            edge(after, b, t * qv * p[b])
+            else:
+                after = before[v]
+            if a > TRUE:
+                top[a] = top_get(a, 0.0) + ta
+                if ta * pa > 0.0:
+                    end = before[var[a]]
+                    if end > after:
+                        skips[after] += 1
+                        skips[end] -= 1
+            elif ta * pa > 0.0 and count > after:
+                skips[after] += 1
+                skips[count] -= 1
+            if b > TRUE:
+                top[b] = top_get(b, 0.0) + tb
+                if tb * pb > 0.0:
+                    end = before[var[b]]
+                    if end > after:
+                        skips[after] += 1
+                        skips[end] -= 1
+            elif tb * pb > 0.0 and count > after:
+                skips[after] += 1
+                skips[count] -= 1
         u1 = [0.0] * count
         u0 = [0.0] * count
         mif = [0.0] * count

@@ -43,7 +43,7 @@ def availability(path: str, flow_names: tuple[str, ...], time_budget: float | No
     (Fussell-Vesely: its share of the flow's downtime), RAW and RRW. Exit 1 when a
     critical flow misses its target.
     """
-    _, G = load_graph(path)
+    _, G = load_graph(path, light=True)  # no networkx algorithm runs: spare its import
     flows = selected_flows(G, flow_names)
     # a budget that runs out (the command's --time-budget, the diagram's node cap)
     # raises BudgetExhausted: exit 3, the flows not computed named

@@ -47,8 +47,10 @@ def render(report, fmt: str = "text", **options) -> str:
     text = module.render(report, **options)
     hidden = _HIDDEN_JSON if fmt in ("json", "sarif") else _HIDDEN
     # Twelve substring scans beat the character-class search over a 14 MiB diagram.
-    if isinstance(text, str) and (hidden.search(text) if hidden is _HIDDEN_JSON
-                                  else any(c in text for c in _HIDDEN_CHARS)):
+    # isascii() is O(1) on CPython (a flag of the string): most outputs skip the scans.
+    if isinstance(text, str) and not text.isascii() and (
+            hidden.search(text) if hidden is _HIDDEN_JSON
+            else any(c in text for c in _HIDDEN_CHARS)):
         # A last guard: each format escapes what it prints (render.common.clean), and no
         # bidi control that reorders the text around it gets through anyway. In JSON and
         # SARIF, the \uXXXX left in a string is its JSON escape: the data is unchanged.

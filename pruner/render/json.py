@@ -36,6 +36,7 @@ class _Unusual(Exception):
 
 
 _string = json.encoder.encode_basestring  # C-accelerated where available
+_ROWS = (list, tuple)
 
 
 def _encode(value, newline: str) -> str:
@@ -62,6 +63,15 @@ def _encode(value, newline: str) -> str:
         inner = newline + "  "
         if all(type(v) is str for v in value):
             return "[" + inner + ("," + inner).join(map(_string, value)) + newline + "]"
+        if type(value[0]) in _ROWS and all(type(v) in _ROWS and v for v in value):
+            try:  # rows of strings (cut sets): one join per row, no call per row
+                item = inner + "  "
+                sep, close = "," + item, inner + "]"
+                return "[" + inner + ("," + inner).join(
+                    ["[" + item + sep.join(map(_string, v)) + close for v in value]) \
+                    + newline + "]"
+            except TypeError:  # _string of something else than a string: not rows
+                pass
         return "[" + inner + ("," + inner).join(_encode(v, inner) for v in value) + newline + "]"
     if kind is dict:
         if not value:

@@ -48,3 +48,15 @@ def test_availability_json_equals_json_dumps(flows):
                 "flows": {f.flow: availability_flow_json(f) for f in report.flows}}
     assert render(report, "json") == json.dumps(expected, sort_keys=True, indent=2,
                                                 ensure_ascii=False) + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=3), st.lists(st.one_of(
+    st.lists(st.text(), max_size=4), st.tuples(st.text(), st.text()),
+    st.lists(st.one_of(st.text(), st.integers(), st.lists(st.text(), max_size=2)), max_size=3)),
+    max_size=5), max_size=3))
+def test_rows_of_strings_equal_json_dumps(value):
+    """Cut sets (rows of strings) take a path of their own: with empty rows, tuples,
+    and rows holding numbers or lists it still writes json.dumps's bytes."""
+    assert dumps(value) == json.dumps(value, sort_keys=True, indent=2,
+                                      ensure_ascii=False) + "\n"
