@@ -104,8 +104,9 @@ def cuts_report(G: nx.DiGraph, results: dict[str, FlowCuts], *, source: str = ""
         for name in sorted(results):
             for i, cut in enumerate(results[name].cut_sets[:EXPLAIN_LIMIT]):
                 users.setdefault(tuple(cut), []).append((name, i))
+        owners: dict = {}  # shared by the evaluations (switch_off's owners)
         for cut, shown in users.items():  # first seen first: deterministic
-            ev = switch_off_lazily(G, cut)
+            ev = switch_off_lazily(G, cut, owners=owners)
             causes: dict = {}  # one table per evaluation, shared by its explanations
             same: dict = {}  # flows broken by the same items: one explanation
             for name, i in shown:

@@ -152,13 +152,19 @@ def test_chain_of_100000_services_without_recursion():
 def test_lazy_evaluation_is_the_evaluation(G, data):
     """switch_off_lazily propagates DOWN only as far as asked and defers what is
     DEGRADED; every part, and every explanation, is what switch_off gives, whichever
-    part is asked first."""
+    part is asked first, and with a table of owners shared with other evaluations
+    (causes in the same propagation order)."""
     from pruner.analysis.evaluate import switch_off_lazily
     from pruner.analysis.explain import explain_flow
 
+    owners: dict = {}  # shared with earlier evaluations of the same graph
+    for before in data.draw(st.lists(st.lists(st.sampled_from(sorted(G)), max_size=3,
+                                              unique=True), max_size=3)):
+        assert list(switch_off(G, before, owners=owners).cause.items()) == \
+            list(switch_off(G, before).cause.items())
     off = data.draw(st.lists(st.sampled_from(sorted(G)), max_size=3, unique=True))
     full = switch_off(G, off)
-    lazy = switch_off_lazily(G, off)
+    lazy = switch_off_lazily(G, off, owners=owners)
     asked = data.draw(st.lists(st.sampled_from(sorted(G)), max_size=4))
     for name in asked:  # the propagation paused and resumed in any order
         assert (name in lazy.cause) == (name in full.cause)
