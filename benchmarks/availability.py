@@ -54,7 +54,7 @@ def best_interleaved(commands: dict[str, list[str]], repeat: int, cwd=None) -> d
 
 
 def main() -> None:
-    from bench import byte_compile
+    from measure import byte_compile
 
     byte_compile()  # as an install does (bench.byte_compile)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

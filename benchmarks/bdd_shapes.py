@@ -33,11 +33,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import yaml
+from measure import measured
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -57,17 +57,14 @@ yaml.load(open(sys.argv[1], encoding="utf-8").read(), Loader=yaml.CSafeLoader)
 
 
 def run(args: list[str], cwd: str | None = None) -> tuple[float, float, str, float]:
-    """(seconds, peak RSS in MiB, stdout, CPU seconds) of one process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, env=ENV, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    took = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1, 3):
-        raise SystemExit(f"{args} failed ({proc.returncode})")
-    return took, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime
+    """(seconds, peak RSS in MiB, stdout, CPU seconds) of one process (measure.py)."""
+    with tempfile.TemporaryFile() as stdout:
+        done = measured(args, env=ENV, cwd=cwd, stdout=stdout)
+        stdout.seek(0)
+        out = stdout.read().decode("utf-8", "replace")
+    if done.code not in (0, 1, 3):
+        raise SystemExit(f"{args} failed ({done.code})")
+    return done.seconds, done.peak_mib, out, done.cpu
 
 
 def best(commands: dict[str, list[str]], repeat: int, cwd=None) -> dict[str, tuple]:
@@ -125,7 +122,7 @@ def row(name: str, t: dict, key: str, base: str, note: str = "") -> str:
 
 
 def main() -> None:
-    from bench import byte_compile
+    from measure import byte_compile
 
     byte_compile()  # as an install does (bench.byte_compile)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

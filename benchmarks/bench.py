@@ -55,7 +55,6 @@ json` timed as a whole CLI run (best of 3), against SCRAM's published 0.16 s for
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
 import platform
@@ -68,6 +67,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from measure import byte_compile, measured
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SCRAM = REPO / "tests" / "corpus" / "scram-openpsa" / "input"
@@ -75,13 +76,6 @@ SCRAM = REPO / "tests" / "corpus" / "scram-openpsa" / "input"
 # 100,000-service diff holds two manifests (about 1.7 GB) and would stop at it
 # with exit 3, so the benchmark measures with the cap raised (README says so).
 ENV = dict(os.environ, PYTHONPATH=str(REPO), PRUNER_MEMORY_LIMIT="6G")
-
-
-def byte_compile() -> None:
-    """Byte-compile the package first, as an install does: this environment may set
-    PYTHONDONTWRITEBYTECODE, and a stale or missing cache charges every run the
-    compilation of each changed module (50 ms on a 0.15 s fault tree)."""
-    compileall.compile_dir(str(REPO / "pruner"), quiet=1)
 
 
 LOAD = """
@@ -137,29 +131,22 @@ REAL_DOT_UP_TO = 1000  # services: above, Graphviz alone takes minutes (see READ
 
 def timed(args: list[str], repeat: int = 1, env: dict | None = None,
           ok: tuple[int, ...] = (0, 1)) -> tuple[float, int, str, int]:
-    """Best wall time of ``repeat`` runs, the child's own peak RSS (KiB, from
-    ``wait4``), the last stdout and exit code."""
+    """Best wall time of ``repeat`` runs, the child's own peak RSS (KiB, see
+    :mod:`measure`: not the benchmark's), the last stdout and exit code."""
     best = float("inf")
     out, code, rss = "", 0, 0
     for _ in range(repeat):
         with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
-            # posix_spawn (vfork-like), not fork: a forked child would count the
-            # parent's memory in its own peak RSS until it execs.
-            actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                       (os.POSIX_SPAWN_DUP2, stdout.fileno(), 1),
-                       (os.POSIX_SPAWN_DUP2, stderr.fileno(), 2)]
-            start = time.perf_counter()
-            pid = os.posix_spawn(args[0], args, env or ENV, file_actions=actions)
-            _, status, usage = os.wait4(pid, 0)
-            best = min(best, time.perf_counter() - start)
-            code = os.waitstatus_to_exitcode(status)
+            run = measured(args, env=env or ENV, stdout=stdout, stderr=stderr)
+            best = min(best, run.seconds)
+            code = run.code
             stdout.seek(0)
             stderr.seek(0)
             out = stdout.read().decode("utf-8", "replace")
             if code not in ok:
                 raise SystemExit(f"{args} failed ({code}): "
                                  f"{stderr.read().decode('utf-8', 'replace')}")
-        rss = max(rss, usage.ru_maxrss)
+        rss = max(rss, run.peak_kib)
     return best, rss, out, code
 
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from measure import measured
 
 SERVICES = [f"svc-{i:02d}" for i in range(40)]
 ENTRIES = [("gateway", f"GET /api/route-{i}") for i in range(12)]
@@ -95,13 +95,12 @@ def generate(path: Path, size: int, seed: int = 1) -> int:
 
 
 def _child(code: str) -> tuple[float, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before)
+    """Wall seconds and peak RSS (KiB) of ``python -c code`` in a fresh process
+    (measure.py: its own peak, not this script's)."""
+    run = measured([sys.executable, "-c", code])
+    if run.code != 0:
+        raise SystemExit(f"child failed ({run.code})")
+    return run.seconds, run.peak_kib
 
 
 def main() -> None:

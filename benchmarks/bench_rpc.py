@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_discover import _request, _span  # noqa: E402
+from measure import measured  # noqa: E402
 
 
 def _hydrate(rng: random.Random, trace: int):
@@ -91,13 +90,12 @@ def generate_giant(path: Path, spans_wanted: int) -> int:
 
 
 def _child(code: str) -> tuple[float, int]:
-    """Seconds and peak RSS (KiB) of ``code`` run in a fresh interpreter."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    assert status == 0, f"child failed: {status}"
-    return elapsed, usage.ru_maxrss
+    """Wall seconds and peak RSS (KiB) of ``python -c code`` in a fresh process
+    (measure.py: its own peak, not this script's)."""
+    run = measured([sys.executable, "-c", code])
+    if run.code != 0:
+        raise SystemExit(f"child failed ({run.code})")
+    return run.seconds, run.peak_kib
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_discover import _request  # noqa: E402 (the same request generator)
+from measure import measured  # noqa: E402
 
 DDL = HERE.parent / "tests" / "assets" / "tracestore" / "otel_traces.sql"
 _KIND = {2: "Server", 3: "Client", 4: "Producer", 5: "Consumer"}
@@ -94,15 +94,14 @@ def grow(tmp: Path, copy: int, limit: int | None = None) -> None:
 
 
 def child(code: str, env: dict | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of ``python -c code`` in a fresh process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"child failed: {proc.stderr.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss
+    """Wall seconds and peak RSS (KiB) of ``python -c code`` in a fresh process
+    (measure.py: its own peak, not this script's)."""
+    with tempfile.TemporaryFile() as stderr:
+        run = measured([sys.executable, "-c", code], env=env, stderr=stderr)
+        if run.code != 0:
+            stderr.seek(0)
+            raise SystemExit(f"child failed: {stderr.read().decode()[-2000:]}")
+    return run.seconds, run.peak_kib
 
 
 def discover(source: str, out: Path) -> tuple[float, int]:

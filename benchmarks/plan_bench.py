@@ -69,7 +69,7 @@ def solve_cpsat(program, workers: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    from bench import byte_compile
+    from measure import byte_compile
 
     byte_compile()  # as an install does (bench.byte_compile)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -121,7 +121,7 @@ class Peak(threading.Thread):
 
 
 def main() -> None:
-    from bench import byte_compile
+    from measure import byte_compile
 
     byte_compile()  # as an install does (bench.byte_compile)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
