@@ -256,27 +256,92 @@ def _exact(model, spof: set[int], greedy: set[int], deadline: float | None,
         sets = {c for _, multi in families[n:] for c in multi if not c & forced}
     except BudgetExhausted:  # the time budget, or a decision diagram's node cap
         return None
-    sets_list = sorted(sets, key=lambda c: (c.bit_count(), c))
-    best_size = len(greedy) - len(spof)  # search only for strictly smaller
+    greedy_mask = sum(1 << v for v in greedy if v not in spof)
+    chosen = size = 0
+    for part in _independent(sorted(sets, key=lambda c: (c.bit_count(), c))):
+        # Parts share no service: a minimum for the whole is a minimum of each part,
+        # and the first one found of each is the first one found for the whole (the
+        # search's branches within a part come in the same order either way).
+        elements = 0
+        for c in part:
+            elements |= c
+        found = _minimum_hitting_set(part, (greedy_mask & elements).bit_count() + 1,
+                                     last_dropped, deadline)
+        if found is None:
+            return None
+        chosen |= found
+        size += found.bit_count()
+    if size >= len(greedy) - len(spof):  # only strictly smaller replaces the greedy set
+        return greedy
+    return set(spof) | {i for i in range(n) if chosen >> i & 1}
+
+
+def _independent(sets: list[int]) -> list[list[int]]:
+    """``sets`` (bitmasks) split into parts that share no element, each in the order
+    of ``sets``, the parts in the order of their first set.
+
+    >>> _independent([0b0011, 0b1100, 0b0110, 0b10000])
+    [[3, 12, 6], [16]]
+    """
+    parent: dict[int, int] = {}  # union-find over sets' lowest elements
+
+    def find(x: int) -> int:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while x != root:  # path compression
+            parent[x], x = root, parent[x]
+        return root
+
+    owner: dict[int, int] = {}  # element -> a set's representative
+    for c in sets:
+        me = find(c & -c)
+        bits = c
+        while bits:
+            low = bits & -bits
+            bits ^= low
+            other = owner.setdefault(low, me)
+            if other != me:
+                a, b = find(other), find(me)
+                if a != b:
+                    parent[a] = b
+                me = find(me)
+    parts: dict[int, list[int]] = {}
+    for c in sets:
+        parts.setdefault(find(c & -c), []).append(c)
+    return list(parts.values())
+
+
+def _minimum_hitting_set(sets: list[int], bound: int, last_dropped: dict[int, int],
+                         deadline: float | None) -> int | None:
+    """The first minimum hitting set (a bitmask) of ``sets`` smaller than ``bound``
+    found by a depth-first branch and bound (Balas and Ho 1980; the bound: disjoint
+    unhit sets each need one more element), branching on the first unhit set and
+    trying first the member ``last_dropped`` ranks last; None when the deadline
+    passed first. Each node filters its parent's unhit sets, not all of them.
+
+    >>> _minimum_hitting_set([0b011, 0b110], 3, {}, None)
+    2
+    """
     best = None
-    stack = [(0, 0)]  # (chosen bitmask, its size): depth-first, explicit stack
+    stack = [(0, 0, sets)]  # (chosen bitmask, its size, the parent's unhit sets)
     steps = 0
     while stack:
-        chosen, size = stack.pop()
+        chosen, size, before = stack.pop()
         steps += 1
         if steps % 1024 == 0 and deadline is not None and time.monotonic() > deadline:
             return None
-        unhit = [c for c in sets_list if not c & chosen]
+        unhit = [c for c in before if not c & chosen]
         if not unhit:
-            if size < best_size:
-                best_size, best = size, chosen
+            if size < bound:
+                bound, best = size, chosen
             continue
         used = packing = 0  # disjoint unhit sets each need one more element
         for c in unhit:
             if not c & used:
                 used |= c
                 packing += 1
-        if size + packing >= best_size:
+        if size + packing >= bound:
             continue
         bit, members = unhit[0], []
         while bit:
@@ -285,7 +350,5 @@ def _exact(model, spof: set[int], greedy: set[int], deadline: float | None,
             bit ^= low
         # The stack pops the last pushed first: push the most wanted keeper last.
         members.sort(key=lambda b: last_dropped.get(b.bit_length() - 1, -1))
-        stack.extend((chosen | b, size + 1) for b in members)
-    if best is None:
-        return greedy
-    return set(spof) | {i for i in range(n) if best >> i & 1}
+        stack.extend((chosen | b, size + 1, unhit) for b in members)
+    return best

@@ -176,3 +176,28 @@ def test_a_deadline_passing_while_the_cut_sets_are_read_is_an_unproven_minimum()
     G = dependency_graph(Manifest.from_lists(services, flows))
     e = essential(G, deadline=time.monotonic() + 0.2)
     assert not e.minimum and len(e.keep) == 30 + 15
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(1, 2**10 - 1), min_size=1, max_size=12),
+       st.permutations(range(10)))
+def test_parts_solved_apart_give_the_search_of_the_whole(sets, order):
+    """The hitting set search runs on each part of sets that share no element; the
+    minimum it returns is the one the search on all the sets at once returns (the
+    first found in the same branch order), and it is a minimum (brute force)."""
+    from pruner.analysis.essential import _independent, _minimum_hitting_set
+
+    sets = sorted(set(sets), key=lambda c: (c.bit_count(), c))
+    last_dropped = {v: i for i, v in enumerate(order)}
+    whole = _minimum_hitting_set(sets, 11, last_dropped, None)
+    parts = _independent(sets)
+    assert sorted(c for part in parts for c in part) == sorted(sets)
+    for a, b in combinations(parts, 2):  # no element shared
+        assert all(not x & y for x in a for y in b)
+    composed = 0
+    for part in parts:
+        composed |= _minimum_hitting_set(part, 11, last_dropped, None)
+    assert composed == whole
+    smallest = min(k for k in range(11) for keep in combinations(range(10), k)
+                   if all(any(c >> v & 1 for v in keep) for c in sets))
+    assert whole.bit_count() == smallest
