@@ -334,22 +334,25 @@ class _Propagation(_DeferredMap):
 
     _whole = complete  # iterating, counting, printing: all of it
 
-    def _ask(self, name) -> None:
-        """Propagate as far as it takes to know whether ``name`` is DOWN."""
-        if name not in self._cause and self._queue:
-            self._until(name)
-
+    # Each propagates as far as it takes to know whether ``name`` is DOWN, inline:
+    # explanations ask hundreds of thousands of times.
     def __contains__(self, name) -> bool:
-        self._ask(name)
-        return name in self._cause
+        cause = self._cause
+        if name not in cause and self._queue:
+            self._until(name)
+        return name in cause
 
     def __getitem__(self, name):
-        self._ask(name)
-        return self._cause[name]
+        cause = self._cause
+        if name not in cause and self._queue:
+            self._until(name)
+        return cause[name]
 
     def get(self, name, default=None):
-        self._ask(name)
-        return self._cause.get(name, default)
+        cause = self._cause
+        if name not in cause and self._queue:
+            self._until(name)
+        return cause.get(name, default)
 
 
 def _hard_owners(nodes, pred, gone: str) -> tuple:
@@ -369,8 +372,16 @@ def _hard_owners(nodes, pred, gone: str) -> tuple:
     out = []
     for owner, edge in pred[gone].items():
         items = nodes[owner]["service"].depends_on
+        indexes = edge["items"]
+        if len(indexes) == 1:  # most edges: one item names ``gone``
+            index = indexes[0]
+            item = items[index]
+            if not item.soft:
+                size = len(item.members)
+                out.append((owner, index if size == 1 else -1, ((index, size, item.need),)))
+            continue
         hard = tuple((index, len(item.members), item.need)
-                     for index in edge["items"] if not (item := items[index]).soft)
+                     for index in indexes if not (item := items[index]).soft)
         if hard:
             out.append((owner, hard[0][0] if hard[0][1] == 1 else -1, hard))
     return tuple(out)
