@@ -465,8 +465,8 @@ class Bdd:
             qv = q[v]
             a, b = lo[x], hi[x]
             pa, pb = p[a], p[b]
-            ta = t * (1.0 - qv)
-            tb = t * qv
+            ta = t * (1.0 - qv)  # reaches lo
+            tb = t * qv  # reaches hi
             r = rank[v]
             if r >= 0:
                 through_hi[r] += t * pb
@@ -475,26 +475,15 @@ class Bdd:
                 after = r + 1
             else:
                 after = before[v]
-            if a > TRUE:
-                top[a] = top_get(a, 0.0) + ta
-                if ta * pa > 0.0:
-                    end = before[var[a]]
-                    if end > after:
-                        skips[after] += 1
-                        skips[end] -= 1
-            elif ta * pa > 0.0 and count > after:
-                skips[after] += 1
-                skips[count] -= 1
-            if b > TRUE:
-                top[b] = top_get(b, 0.0) + tb
-                if tb * pb > 0.0:
-                    end = before[var[b]]
-                    if end > after:
-                        skips[after] += 1
-                        skips[end] -= 1
-            elif tb * pb > 0.0 and count > after:
-                skips[after] += 1
-                skips[count] -= 1
+            for child, reach, p_child in ((a, ta, pa), (b, tb, pb)):
+                if child > TRUE:
+                    top[child] = top_get(child, 0.0) + reach
+                    end = before[var[child]]
+                else:
+                    end = count
+                if end > after and reach * p_child > 0.0:
+                    skips[after] += 1
+                    skips[end] -= 1
         u1 = [0.0] * count
         u0 = [0.0] * count
         mif = [0.0] * count
