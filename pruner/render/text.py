@@ -275,9 +275,10 @@ def _(report: DriftReport, color: bool = False) -> str:
 
 @render.register
 def _(report: CutsReport, color: bool = False) -> str:
-    from pruner.report.cuts import EXPLAIN_LIMIT
+    from pruner.report.cuts import EXPLAIN_BUDGET, EXPLAIN_LIMIT
 
     out = []
+    written: dict[int, list[str]] = {}  # id of an explanation -> its lines (report keeps them)
     among = f", among {len(report.among)} candidate services" if report.among is not None else ""
     out.append(f"Minimal cut sets of order <= {report.max_order}{among}: "
                "services whose switching off together breaks the flow")
@@ -300,15 +301,24 @@ def _(report: CutsReport, color: bool = False) -> str:
             for c in group:
                 out.append("    " + _paint(", ".join(c), "red" if order == 1 else "bold", color))
                 if index < len(f.explanations):
-                    for line in f.explanations[index]:
-                        indent = " " * (8 + 4 * min(line.depth, MAX_INDENT))
-                        out.append(indent + line_text(line))
+                    lines = f.explanations[index]
+                    # Flows broken the same way share one explanation (report.cuts): its
+                    # text is written once.
+                    text = written.get(id(lines))
+                    if text is None:
+                        text = written[id(lines)] = [
+                            " " * (8 + 4 * min(line.depth, MAX_INDENT)) + line_text(line)
+                            for line in lines]
+                    out += text
                 index += 1
         unexplained = len(cuts.cut_sets) - len(f.explanations)
         if unexplained > 0:
+            fewer = (f" ({len(report.flows):,} flows share {EXPLAIN_BUDGET:,} explanations: "
+                     "--flow NAME gives a flow more)"
+                     if report.explain_limit < EXPLAIN_LIMIT else "")
             out.append(f"  ({plural(unexplained, 'cut set', 'cut sets')} shown without "
-                       "explanation: only the first "
-                       f"{EXPLAIN_LIMIT} are explained; `pruner check --off ...` explains any)")
+                       f"explanation: only the first {report.explain_limit} are explained"
+                       f"{fewer}; `pruner check --off ...` explains any)")
     out.append("")
     total = sum(len(f.cuts.cut_sets) for f in report.flows)
     spofs = sum(len(f.cuts.of_order(1)) for f in report.flows)

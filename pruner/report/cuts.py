@@ -17,22 +17,37 @@ if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
 
 __all__ = [
+    "EXPLAIN_BUDGET",
     "EXPLAIN_LIMIT",
     "FlowCutsResult",
     "CutsReport",
     "EssentialReport",
     "RankReport",
     "cuts_report",
+    "explain_limit",
     "essential_report",
     "rank_report",
 ]
 
 EXPLAIN_LIMIT = 20  # cut sets explained per flow; explaining is one evaluation each
+# Cut sets explained in one report: with more than 500 flows each gets fewer than
+# EXPLAIN_LIMIT (at least one). 2,000 flows explained 20 each were 40,000 explanations,
+# 160,000 lines, half the run; `--flow` or `pruner check --off` explains any other.
+EXPLAIN_BUDGET = 10_000
+
+
+def explain_limit(flows: int) -> int:
+    """Cut sets explained per flow in a report of ``flows`` flows.
+
+    >>> explain_limit(200), explain_limit(2000), explain_limit(50_000)
+    (20, 5, 1)
+    """
+    return max(1, min(EXPLAIN_LIMIT, EXPLAIN_BUDGET // max(1, flows)))
 
 
 @dataclass(frozen=True)
 class FlowCutsResult:
-    """A flow's minimal cut sets, the first ``EXPLAIN_LIMIT`` with their explanation."""
+    """A flow's minimal cut sets, the first :func:`explain_limit` with their explanation."""
 
     flow: Flow
     cuts: FlowCuts
@@ -54,6 +69,8 @@ class CutsReport:
     #: services a cut set search treats like any other though nothing is known about
     #: who uses them (pruner.analysis.evidence.verdict_warnings)
     warnings: tuple[str, ...] = ()
+    #: cut sets explained per flow (:func:`explain_limit` of the number of flows)
+    explain_limit: int = EXPLAIN_LIMIT
 
     @property
     def complete(self) -> bool:
@@ -98,11 +115,12 @@ def cuts_report(G: nx.DiGraph, results: dict[str, FlowCuts], *, source: str = ""
     support is a dependency of anything in it.
     """
     table = G.graph["flows"]
+    limit = explain_limit(len(results))
     explained: dict[tuple[str, int], tuple[Line, ...]] = {}
     if explain:
         users: dict[tuple[str, ...], list[tuple[str, int]]] = {}
         for name in sorted(results):
-            for i, cut in enumerate(results[name].cut_sets[:EXPLAIN_LIMIT]):
+            for i, cut in enumerate(results[name].cut_sets[:limit]):
                 users.setdefault(tuple(cut), []).append((name, i))
         owners: dict = {}  # shared by the evaluations (switch_off's owners)
         for cut, shown in users.items():  # first seen first: deterministic
@@ -117,12 +135,13 @@ def cuts_report(G: nx.DiGraph, results: dict[str, FlowCuts], *, source: str = ""
         cuts = results[name]
         max_order = cuts.max_order
         explanations = tuple(explained[name, i]
-                             for i in range(min(len(cuts.cut_sets), EXPLAIN_LIMIT))
+                             for i in range(min(len(cuts.cut_sets), limit))
                              if (name, i) in explained)
         flows.append(FlowCutsResult(table[name], cuts, explanations))
     return CutsReport(source, max_order, None if among is None else tuple(sorted(among)),
                       tuple(flows),
-                      evidence.verdict_warnings(G.graph["manifest"], None, source or "MANIFEST"))
+                      evidence.verdict_warnings(G.graph["manifest"], None, source or "MANIFEST"),
+                      limit)
 
 
 def essential_report(G: nx.DiGraph, result: Essential, *, source: str = "") -> EssentialReport:

@@ -60,3 +60,26 @@ def test_explaining_every_service_of_a_long_chain_is_linear():
     assert [(h.target, h.end) for h in line.hops] == [("s1", SEEN)]
     (flow,) = report.flows
     assert len(flow.explanation[0].hops) == n  # the flow's own chain is still whole
+
+
+def test_many_flows_share_a_budget_of_explanations():
+    """Above 500 flows each flow gets fewer than 20 explained cut sets (10,000 in all,
+    at least one each), the text says how many and how to get more, JSON is unchanged."""
+    from pruner.render import render
+    from pruner.report.cuts import EXPLAIN_BUDGET, explain_limit
+
+    flows = 2 * EXPLAIN_BUDGET // 10  # 2,000 flows: 5 explanations each
+    services = [Service(f"s{i:02}") for i in range(8)]
+    manifest = Manifest.from_lists(services, [
+        Flow(f"f{k:04}", tuple(Item(SINGLE, (s.name,)) for s in services)) for k in range(flows)])
+    G = dependency_graph(manifest)
+    results = minimal_cut_sets(G, max_order=1)
+    report = cuts_report(G, results)
+    assert report.explain_limit == explain_limit(flows) == 5
+    assert all(len(f.explanations) == 5 for f in report.flows)
+    text = render(report, "text")
+    assert text.count("only the first 5 are explained (2,000 flows share 10,000 "
+                      "explanations: --flow NAME gives a flow more)") == flows
+    one = cuts_report(G, {"f0000": results["f0000"]})
+    assert one.explain_limit == 20 and len(one.flows[0].explanations) == 8
+    assert render(report, "json") == render(cuts_report(G, results, explain=False), "json")
