@@ -76,6 +76,7 @@ __all__ = [
     "store_tags",
     "unused_warning",
     "worth_warning",
+    "unknown_and_warnings",
     "verdict_warnings",
     "evidence_problems",
     "unverified_links",
@@ -243,6 +244,26 @@ def unknown(manifest: Manifest, of: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if bases[n] not in KNOWN))
 
 
+def unknown_and_warnings(manifest: Manifest, of: Iterable[str],
+                         path: str = "MANIFEST") -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """:func:`unknown` and :func:`verdict_warnings` of the same services, from one
+    pass over who uses them (``pruner essential`` reports both).
+
+    >>> m = Manifest.from_lists([Service("cache", tags=("datastore", "memcached"),
+    ...                                  evidence=(Evidence("compose"),)), Service("hand")])
+    >>> found, warnings = unknown_and_warnings(m, ["cache", "hand"], "m.yaml")
+    >>> found, [w.split(":")[0] for w in warnings]
+    (('cache',), ['nothing depends on cache, a memcached data store'])
+    """
+    names = set(of) & set(manifest.services)
+    if not names:
+        return (), ()
+    deps = _user_classes(manifest, names)
+    bases = _bases(manifest, deps, names)
+    return (tuple(sorted(n for n in names if bases[n] not in KNOWN)),
+            tuple(text for _, text in _warnings_of(manifest, names, deps, bases, path)))
+
+
 def technology(text: str) -> tuple[str, str] | None:
     """``(technology, role)`` named by an image or a service name, role ``datastore`` or
     ``broker``; None for anything else.
@@ -330,7 +351,11 @@ def _warnings(manifest: Manifest, services: Iterable[str] | None,
     if not names:  # `check` with nothing switched off: no pass over the manifest
         return []
     deps = _user_classes(manifest, names)
-    bases = _bases(manifest, deps, names)
+    return _warnings_of(manifest, names, deps, _bases(manifest, deps, names), path)
+
+
+def _warnings_of(manifest: Manifest, names: set[str], deps: Mapping[str, set[str]],
+                 bases: Mapping[str, str], path: str) -> list[tuple[str, str]]:
     out = []
     others: list[str] = []  # services (not stores) nothing depends on, known only by import
     for name in sorted(names):

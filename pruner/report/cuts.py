@@ -148,12 +148,12 @@ def essential_report(G: nx.DiGraph, result: Essential, *, source: str = "") -> E
     """Wrap an :class:`Essential` result, noting whether its flows are all critical."""
     table = G.graph["flows"]
     manifest = G.graph["manifest"]
-    unknown = evidence.unknown(manifest, result.prunable)
-    known = tuple(n for n in result.prunable if n not in set(unknown))
+    unknown, warnings = evidence.unknown_and_warnings(manifest, result.prunable,
+                                                      source or "MANIFEST")
+    unknown_set = set(unknown)
+    known = tuple(n for n in result.prunable if n not in unknown_set)
     return EssentialReport(source, result, all(table[f].critical for f in result.flows),
-                           known, unknown,
-                           evidence.verdict_warnings(manifest, result.prunable,
-                                                     source or "MANIFEST"))
+                           known, unknown, warnings)
 
 
 def rank_report(ranking: Ranking, *, source: str = "") -> RankReport:

@@ -105,3 +105,14 @@ def test_address_book_link_is_unverified():
     links = unverified_links(m.services["compose-post-service"].depends_on)
     assert [i.members for i in links] == [("home-timeline-redis",)]
     assert basis(m)["post-storage-service"] == "declared"  # declared beats traces
+
+
+@settings(max_examples=80, deadline=None)
+@given(m=with_evidence(), data=st.data())
+def test_unknown_and_warnings_are_the_two_answers_from_one_pass(m, data):
+    """`essential` asks both of the prunable services in one pass: the same answers."""
+    from pruner.analysis.evidence import unknown_and_warnings, verdict_warnings
+
+    of = data.draw(st.lists(st.sampled_from(sorted(m.services) + ["no-such"]), unique=True))
+    assert unknown_and_warnings(m, of, "m.yaml") == (unknown(m, of),
+                                                     verdict_warnings(m, of, "m.yaml"))
