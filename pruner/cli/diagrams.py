@@ -194,7 +194,7 @@ def report_command(path: str, off: tuple[str, ...], off_file: str | None,
     picture when it has at most 150 services. Exit 0 when the file is written,
     whatever the verdict (use `pruner check` as the gate).
     """
-    result, G = load_graph(path)
+    result, G = load_graph(path, light=True)  # no networkx algorithm runs: spare its import
     ev = switch_off(G, off_names(G, off, off_file))
     check_flows(G, flows)
     from pruner.report.overview import overview_report  # report only: render starts lighter

@@ -126,7 +126,7 @@ def plan_command(path: str, keep: tuple[str, ...], pins: tuple[str, ...],
     from pruner.analysis.plan import DEFAULT_TIME_BUDGET, plan, traffic_evidence
     from pruner.report.plan import plan_report
 
-    _, G = load_graph(path)
+    _, G = load_graph(path, light=True)  # no networkx algorithm runs: spare its import
     manifest = G.graph["manifest"]
     table = G.graph["flows"]
     flows, selector = kept_flows(G, keep)
