@@ -79,6 +79,7 @@ print("NX:" + str(any(m.split(".")[0] == "networkx" for m in sys.modules)))
     ["bootstrap", "{m}", "--format", "json"],
     ["plan", "{m}", "--format", "json"],
     ["report", "{m}", "-o", "{out}"],
+    ["diff", "{m}", "{m}", "--format", "json"],
 ], ids=lambda a: a[0])
 def test_commands_that_run_no_networkx_algorithm_do_not_import_it(args, tmp_path):
     """Each builds the light graph: networkx alone costs about 75 ms of start-up, most of
