@@ -593,7 +593,7 @@ def _by_order(cut_sets: list[tuple[str, ...]]) -> None:
 def _zbdd_names(model: HardModel, z: Zbdd, family: int,
                 service_of: list[int]) -> list[tuple[str, ...]]:
     names = model.names
-    label = [names[v] for v in service_of].__getitem__  # variable -> service name
-    out = [tuple(sorted(map(label, s))) for s in z.sets(family)]
+    label = [names[v] for v in service_of]  # variable -> service name
+    out = [tuple(sorted(s)) for s in z.sets(family, label)]
     _by_order(out)
     return out

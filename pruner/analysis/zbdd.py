@@ -29,7 +29,7 @@ too, so "contains the empty set" is the same as "is ``BASE``".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from pruner.analysis import bdd
 from pruner.analysis.bdd import NodeLimit
@@ -619,29 +619,28 @@ class Zbdd:
                     todo.append(b)
         return memo[f]
 
-    def sets(self, f: int) -> Iterator[tuple[int, ...]]:
+    def sets(self, f: int, label: Sequence | None = None) -> Iterator[tuple]:
         """Every set of ``f`` as a tuple of variables in increasing order, the tuples
         in lexicographic order (the ``check`` hook is called as they are read: a
-        family can hold far more sets than nodes)."""
+        family can hold far more sets than nodes); with ``label``, each variable ``v``
+        is given as ``label[v]``."""
         var, lo, hi = self.var, self.lo, self.hi
+        plain = label is None
         # One path, cut back on each return: a prefix tuple per pending branch held
         # k^2/2 names for a set of k (one any_of of 10,000 members: 400 MB).
-        path: list[int] = []
-        todo = [(f, 0, -1)]  # (node, length of the path above it, variable it adds)
+        path: list = []  # variables, or their labels
+        todo = [(f, 0)]  # (node, length of the path above it)
         steps = 0
         while todo:
-            steps += 1
-            if steps >= _CHECK_EVERY:
-                steps = self._checkpoint()
-            x, depth, v = todo.pop()
+            x, depth = todo.pop()
             del path[depth:]
-            if v >= 0:
-                path.append(v)
-            if x == EMPTY:
-                continue
+            while x > BASE:  # down the hi edges at once; a lo branch waits on the stack
+                steps += 1
+                if steps >= _CHECK_EVERY:
+                    steps = self._checkpoint()
+                if lo[x] != EMPTY:
+                    todo.append((lo[x], len(path)))
+                path.append(var[x] if plain else label[var[x]])
+                x = hi[x]
             if x == BASE:
                 yield tuple(path)
-                continue
-            depth = len(path)
-            todo.append((lo[x], depth, -1))
-            todo.append((hi[x], depth, var[x]))
