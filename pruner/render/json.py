@@ -43,20 +43,13 @@ def _encode(value, newline: str) -> str:
     """``value`` indented as json.dumps does, ``newline`` being the line break plus
     the indentation of the line it starts on."""
     kind = type(value)
-    if kind is str:
-        return _string(value)
+    scalar = _SCALARS.get(kind)
+    if scalar is not None:
+        return scalar(value)
     if kind is float:
         if value - value == 0.0:  # finite: json.dumps writes float.__repr__
             return float.__repr__(value)
         raise _Unusual
-    if kind is int:
-        return int.__repr__(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
     if kind is list or kind is tuple:
         if not value:
             return "[]"
@@ -72,19 +65,53 @@ def _encode(value, newline: str) -> str:
                     + newline + "]"
             except TypeError:  # _string of something else than a string: not rows
                 pass
-        return "[" + inner + ("," + inner).join(_encode(v, inner) for v in value) + newline + "]"
+        parts = []
+        push = parts.append
+        scalar_of = _SCALARS.get
+        for v in value:
+            scalar = scalar_of(type(v))
+            push(scalar(v) if scalar is not None else _encode(v, inner))
+        return "[" + inner + ("," + inner).join(parts) + newline + "]"
     if kind is dict:
         if not value:
             return "{}"
-        if not all(type(k) is str for k in value):
-            raise _Unusual
         inner = newline + "  "
-        return "{" + inner + ("," + inner).join(
-            _string(k) + ": " + _encode(v, inner) for k, v in sorted(value.items())) \
-            + newline + "}"
+        keys = tuple(value)
+        layout = _layouts.get((keys, inner))
+        if layout is None:
+            layout = _layout(keys, inner)
+        parts = []
+        push = parts.append
+        scalar_of = _SCALARS.get
+        for key, head in layout:
+            v = value[key]
+            scalar = scalar_of(type(v))
+            push(head + (scalar(v) if scalar is not None else _encode(v, inner)))
+        return "{" + "".join(parts) + newline + "}"
     if kind is _Encoded:
         return value.text
     raise _Unusual
+
+
+#: Encoders of the scalars json.dumps writes as they are (floats need a finiteness check).
+_SCALARS = {str: _string, int: int.__repr__, bool: {True: "true", False: "false"}.__getitem__,
+            type(None): {None: "null"}.__getitem__}
+#: (keys in insertion order, indentation) -> ((key, its line head), ...) in sorted order:
+#: a report's objects share a few key sets (every service's, every item's), so each
+#: set is sorted and its keys encoded once.
+_layouts: dict = {}
+
+
+def _layout(keys: tuple, inner: str) -> tuple:
+    if not all(type(k) is str for k in keys):
+        raise _Unusual
+    order = sorted(keys)
+    layout = tuple((k, ("," if i else "") + inner + _string(k) + ": ")
+                   for i, k in enumerate(order))
+    if len(_layouts) > 4096:
+        _layouts.clear()  # bounded: a document of many different key sets
+    _layouts[(keys, inner)] = layout
+    return layout
 
 
 class _Encoded:

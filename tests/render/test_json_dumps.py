@@ -60,3 +60,31 @@ def test_rows_of_strings_equal_json_dumps(value):
     and rows holding numbers or lists it still writes json.dumps's bytes."""
     assert dumps(value) == json.dumps(value, sort_keys=True, indent=2,
                                       ensure_ascii=False) + "\n"
+
+
+records = st.dictionaries(st.sampled_from(["state", "off", "cause", "via", "Z", "é", ""]),
+                          scalars, max_size=7)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(records, st.dictionaries(st.sampled_from(["x", "state"]), records,
+                                                    max_size=2)), max_size=6))
+def test_objects_sharing_key_sets_equal_json_dumps(value):
+    """Objects of one key set (every service's entry) reuse one sorted layout per key
+    order and depth: in any insertion order and at any depth, still json.dumps's bytes."""
+    assert dumps(value) == json.dumps(value, sort_keys=True, indent=2,
+                                      ensure_ascii=False) + "\n"
+
+
+def test_subclasses_of_scalars_are_left_to_json_dumps():
+    import enum
+
+    class Level(enum.IntEnum):
+        HIGH = 2
+
+    class Name(str):
+        pass
+
+    value = {"level": Level.HIGH, "name": Name("x"), "flag": True, "none": None}
+    assert dumps(value) == json.dumps(value, sort_keys=True, indent=2,
+                                      ensure_ascii=False) + "\n"
