@@ -11,7 +11,7 @@ recursion happens on graph depth.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -196,8 +196,8 @@ def switch_off(G: nx.DiGraph, off: Iterable[str], *, owners: dict | None = None)
     return _evaluation(G, off, _Propagation(G, off, owners).complete())
 
 
-def switch_off_lazily(G: nx.DiGraph, off: Iterable[str], *,
-                      owners: dict | None = None) -> Evaluation:
+def switch_off_lazily(G: nx.DiGraph, off: Iterable[str], *, owners: dict | None = None,
+                      within: Container[str] | None = None) -> Evaluation:
     """:func:`switch_off`, computed only as far as it is read.
 
     What goes DOWN is propagated breadth first from ``off`` only until the service
@@ -211,6 +211,18 @@ def switch_off_lazily(G: nx.DiGraph, off: Iterable[str], *,
     cycle) nor every service that can reach it (a shared core reached through soft
     back edges).
 
+    ``within``, a set of services closed under dependencies (every dependency of
+    one is one: the support of some flows, :func:`~pruner.analysis.focus.focus`),
+    keeps the propagation inside it: the evaluation is the one
+    :func:`~pruner.analysis.focus.support_graph` of those flows would give, states,
+    causes and propagation order alike (nothing outside it is a dependency of
+    anything in it), without building that graph. It holds the services in
+    ``within`` and the flows whose requirements are in it. An explanation of a cut
+    set then costs what the cut set takes down *under the flows explained*, not
+    every service above it (on the 20,000-service benchmark the flows stand on
+    3,194 services, and the cut sets' ancestors elsewhere had made 115,683 DOWN
+    steps). ``owners`` may be shared by evaluations with the same ``within``.
+
     >>> from pruner.model import Manifest, Service, Flow, Item, SINGLE
     >>> from pruner.graph import dependency_graph
     >>> G = dependency_graph(Manifest.from_lists(
@@ -221,15 +233,16 @@ def switch_off_lazily(G: nx.DiGraph, off: Iterable[str], *,
     ({'db': None, 'web': 0}, 'broken', True)
     """
     off = check_names(G, off)
-    cause = _Propagation(G, off, owners)
+    cause = _Propagation(G, off, owners, within)
     whole = _Deferred(cause.complete)
     # Each part on first use: an explanation that asks what is DEGRADED needs the
     # breadth-first pass, not every service's state nor every flow's.
-    via = _Deferred(lambda: _degraded(G, whole()))
-    states = _Deferred(lambda: _states(G, whole(), via()))
+    via = _Deferred(lambda: _degraded(G, whole(), within))
+    states = _Deferred(lambda: _states(G, whole(), via(), within))
     return Evaluation(off=off,
                       services=_DeferredMap(_Deferred(lambda: states()[0])),
-                      flows=_DeferredMap(_Deferred(lambda: _flow_states(G, whole(), via()))),
+                      flows=_DeferredMap(_Deferred(
+                          lambda: _flow_states(G, whole(), via(), within))),
                       cause=cause, via=_DeferredMap(via),
                       order=_DeferredMap(_Deferred(lambda: _order(whole(), via()))),
                       operations=_DeferredMap(_Deferred(lambda: states()[1])))
@@ -287,11 +300,13 @@ class _Propagation(_DeferredMap):
 
     ``owners`` (a dict, filled as services go DOWN) may be shared by the evaluations
     of one graph: what each DOWN service can take down is then read from the
-    manifest once, not once per evaluation."""
+    manifest once, not once per evaluation. ``within``: see :func:`switch_off_lazily`
+    (its owners outside are left out of that table)."""
 
     def __init__(self, G: nx.DiGraph, off: tuple[str, ...],
-                 owners: dict | None = None) -> None:
+                 owners: dict | None = None, within: Container[str] | None = None) -> None:
         self._nodes, self._pred = G._node, G._pred
+        self._within = within
         self._owners = {} if owners is None else owners
         self._cause: dict[str, int | None] = dict.fromkeys(off)
         self._left: dict[tuple[str, int], int] = {}
@@ -307,7 +322,8 @@ class _Propagation(_DeferredMap):
             gone = queue.popleft()  # each service is propagated whole: resumable
             hard = owners.get(gone)
             if hard is None:
-                hard = owners[gone] = _hard_owners(self._nodes, self._pred, gone)
+                hard = owners[gone] = _hard_owners(self._nodes, self._pred, gone,
+                                                   self._within)
             for owner, first, items in hard:
                 if owner in cause:
                     continue
@@ -352,10 +368,11 @@ class _Propagation(_DeferredMap):
         return self._cause.get(name, default)
 
 
-def _hard_owners(nodes, pred, gone: str) -> tuple:
+def _hard_owners(nodes, pred, gone: str, within: Container[str] | None = None) -> tuple:
     """``(owner, first, ((index, size, need), ...))`` for each owner of ``gone`` with
-    a hard item on it, in the order propagation meets them; ``first`` is the index of
-    the first such item when it has one member (it fails at once), else -1.
+    a hard item on it (and in ``within``, when given), in the order propagation meets
+    them; ``first`` is the index of the first such item when it has one member (it
+    fails at once), else -1.
 
     >>> from pruner.model import Manifest, Service, Item, SINGLE, ANY_OF
     >>> from pruner.graph import dependency_graph
@@ -368,6 +385,8 @@ def _hard_owners(nodes, pred, gone: str) -> tuple:
     """
     out = []
     for owner, edge in pred[gone].items():
+        if within is not None and owner not in within:
+            continue
         items = nodes[owner]["service"].depends_on
         hard = tuple((index, len(item.members), item.need)
                      for index in edge["items"] if not (item := items[index]).soft)
@@ -376,24 +395,29 @@ def _hard_owners(nodes, pred, gone: str) -> tuple:
     return tuple(out)
 
 
-def _degraded(G: nx.DiGraph, cause: dict) -> dict[str, str]:
+def _degraded(G: nx.DiGraph, cause: dict,
+              within: Container[str] | None = None) -> dict[str, str]:
     """What is DEGRADED given what went DOWN: service -> the dependency through which
-    trouble reached it, in propagation order (breadth first from the DOWN ones)."""
+    trouble reached it, in propagation order (breadth first from the DOWN ones);
+    ``within``: only there (see :func:`switch_off_lazily`)."""
     pred = G._pred
     via: dict[str, str] = {}
     queue = deque(cause)  # insertion order is propagation order: deterministic
     while queue:
         bad = queue.popleft()
         for owner in pred[bad]:
-            if owner not in cause and owner not in via:
+            if owner not in cause and owner not in via and (within is None
+                                                            or owner in within):
                 via[owner] = bad
                 queue.append(owner)
     return via
 
 
-def _states(G: nx.DiGraph, cause: dict, via: dict) -> tuple[dict, dict]:
-    """Every service's and every operation's state."""
-    states = {n: (DOWN if n in cause else DEGRADED if n in via else UP) for n in G}
+def _states(G: nx.DiGraph, cause: dict, via: dict,
+            within: Container[str] | None = None) -> tuple[dict, dict]:
+    """Every service's and every operation's state (``within``: of those there)."""
+    states = {n: (DOWN if n in cause else DEGRADED if n in via else UP) for n in G
+              if within is None or n in within}
     operations: dict[str, str] = {}
     manifest = G.graph.get("manifest")
     if manifest is not None and manifest.operations:
@@ -402,9 +426,13 @@ def _states(G: nx.DiGraph, cause: dict, via: dict) -> tuple[dict, dict]:
     return states, operations
 
 
-def _flow_states(G: nx.DiGraph, cause: dict, via: dict) -> dict[str, str]:
+def _flow_states(G: nx.DiGraph, cause: dict, via: dict,
+                 within: Container[str] | None = None) -> dict[str, str]:
     flows = {}
     for name, flow in G.graph["flows"].items():
+        if within is not None and not all(m in within for i in flow.requires
+                                          for m in i.members):
+            continue  # stands partly outside: not evaluated here
         state = OK
         for item in flow.requires:
             status = item_status(item, cause, via)

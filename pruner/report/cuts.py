@@ -10,6 +10,7 @@ from pruner.analysis.cuts import FlowCuts
 from pruner.analysis.essential import Essential
 from pruner.analysis.evaluate import switch_off_lazily
 from pruner.analysis.explain import Line, explain_flow
+from pruner.analysis.focus import focus
 from pruner.analysis.rank import Ranking
 from pruner.model import Flow
 
@@ -108,11 +109,12 @@ def cuts_report(G: nx.DiGraph, results: dict[str, FlowCuts], *, source: str = ""
     (flows that share a core share its cut sets), with
     :func:`~pruner.analysis.evaluate.switch_off_lazily`: what goes DOWN at once, what is
     DEGRADED only if an explanation asks (one walking into a quorum's surviving
-    members). So an explanation costs the services the cut set takes down, not every
-    service that can reach it. Evaluating on the whole graph gives the flow's part the
-    states, causes and propagation order that its support graph
-    (:func:`~pruner.analysis.focus.support_graph`) would: nothing outside a flow's
-    support is a dependency of anything in it.
+    members), and only inside what the explained flows stand on (``within``): the
+    states, causes and propagation order their support graph
+    (:func:`~pruner.analysis.focus.support_graph`) would give, since nothing outside
+    a flow's support is a dependency of anything in it. So an explanation costs the
+    services the cut set takes down under those flows, not every service that can
+    reach it.
     """
     table = G.graph["flows"]
     limit = explain_limit(len(results))
@@ -123,8 +125,10 @@ def cuts_report(G: nx.DiGraph, results: dict[str, FlowCuts], *, source: str = ""
             for i, cut in enumerate(results[name].cut_sets[:limit]):
                 users.setdefault(tuple(cut), []).append((name, i))
         owners: dict = {}  # shared by the evaluations (switch_off's owners)
+        # what the explained flows stand on: no propagation needs to leave it
+        within = focus(G, {name for shown in users.values() for name, _ in shown})
         for cut, shown in users.items():  # first seen first: deterministic
-            ev = switch_off_lazily(G, cut, owners=owners)
+            ev = switch_off_lazily(G, cut, owners=owners, within=within)
             causes: dict = {}  # one table per evaluation, shared by its explanations
             same: dict = {}  # flows broken by the same items: one explanation
             for name, i in shown:

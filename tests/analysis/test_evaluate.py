@@ -175,3 +175,40 @@ def test_lazy_evaluation_is_the_evaluation(G, data):
     for part in data.draw(st.permutations(parts)):
         assert dict(getattr(lazy, part)) == dict(getattr(full, part)), part
     assert lazy.off == full.off
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(manifests().map(dependency_graph),
+                 manifests_with_operations().map(dependency_graph)), st.data())
+def test_evaluation_within_a_support_is_the_support_graphs(G, data):
+    """switch_off_lazily(..., within=focus(G, flows)) is the evaluation of
+    support_graph(G, flows): every part in the same order, every explanation of those
+    flows the same, with a table of owners shared between such evaluations."""
+    from pruner.analysis.evaluate import switch_off_lazily
+    from pruner.analysis.explain import explain_flow
+    from pruner.analysis.focus import focus, support_graph
+
+    flows = data.draw(st.lists(st.sampled_from(sorted(G.graph["flows"])), unique=True)
+                      if G.graph["flows"] else st.just([]))
+    within = focus(G, flows)
+    H = support_graph(G, flows)
+    owners: dict = {}
+    for _ in range(2):
+        off = data.draw(st.lists(st.sampled_from(sorted(H)), max_size=3, unique=True)
+                        if len(H) else st.just([]))
+        narrow = switch_off_lazily(G, off, owners=owners, within=within)
+        full = switch_off(H, off)
+        for flow in flows:  # explanations first: they ask the least
+            assert explain_flow(G, narrow, flow) == explain_flow(H, full, flow)
+        whole = switch_off(G, off)
+        for part in data.draw(st.permutations(["services", "flows", "cause", "via", "order",
+                                               "operations"])):
+            if part == "flows":  # every flow standing inside, not only those asked for
+                inside = [(f, state) for f, state in whole.flows.items()
+                          if all(m in within for i in G.graph["flows"][f].requires
+                                 for m in i.members)]
+                assert list(narrow.flows.items()) == inside
+                assert set(full.flows.items()) <= set(inside)
+                continue
+            assert list(getattr(narrow, part).items()) == list(getattr(full, part).items()), \
+                part
