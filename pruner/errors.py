@@ -102,6 +102,9 @@ def _field_order(cls):
     return cls
 
 
+_SHOWN_FILES: dict[str, str] = {}  # file name -> as Location prints it
+
+
 @_field_order
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -112,7 +115,11 @@ class Location:
     column: int = 0
 
     def __str__(self) -> str:
-        file = self.file.translate(_CONTROL)  # a hostile file name prints as escapes
+        file = _SHOWN_FILES.get(self.file)
+        if file is None:  # a hostile file name prints as escapes
+            file = self.file.translate(_CONTROL)
+            if len(_SHOWN_FILES) < 4096:  # a report names few files, each many times
+                _SHOWN_FILES[self.file] = file
         if self.line and self.column:
             return f"{file}:{self.line}:{self.column}"
         if self.line:

@@ -126,7 +126,7 @@ class _Encoded:
 def item_json(status: ItemStatus) -> dict:
     """An item with its counts and the state of its members."""
     item = status.item
-    return {
+    data = {
         "item": item.describe(),
         "kind": item.kind,
         "members": list(item.members),
@@ -137,7 +137,10 @@ def item_json(status: ItemStatus) -> dict:
         "soft": item.soft,
         "note": item.note,
         "location": str(item.location),
-    } | ({"implicit": True} if item.implicit else {})
+    }
+    if item.implicit:
+        data["implicit"] = True
+    return data
 
 
 render = Dispatch("JSON")
