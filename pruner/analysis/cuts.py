@@ -444,15 +444,29 @@ def _diagram_families(model: HardModel, max_order: int, allowed: set[int],
     return _ZbddFamilies(*_zbdd_families(model, max_order, allowed, deadline, progress))
 
 
+_FEW_BITS = 16  # below this many set bits, popping beats writing out every digit
+
+
 def _positions(mask: int) -> list[int]:
     """The set bits of ``mask``, lowest first.
 
-    One pass over the binary digits: popping bits one by one costs a big-integer
-    operation per bit, which on 20,000-bit masks with thousands of bits dominated.
+    A mask of a few bits (a cut set) pops them, lowest first: three big-integer
+    operations per bit. One of many bits (the single points of failure) is read in
+    one pass over its binary digits instead: popping costs an operation per bit,
+    which on 20,000-bit masks with thousands of bits dominated, while writing out
+    the digits of a two-bit mask of 20,000 positions dominated ``rank`` on 5,000
+    flows (75,195 cut sets: 0.65 s).
 
-    >>> _positions(0b10110)
-    [1, 2, 4]
+    >>> _positions(0b10110), _positions(1 << 70 | 1 << 3), _positions(0)
+    ([1, 2, 4], [3, 70], [])
     """
+    if mask.bit_count() <= _FEW_BITS:
+        out = []
+        while mask:
+            low = mask & -mask
+            out.append(low.bit_length() - 1)
+            mask ^= low
+        return out
     digits = bin(mask)[:1:-1]
     out = []
     at = digits.find("1")
