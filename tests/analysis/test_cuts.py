@@ -23,3 +23,13 @@ def test_cut_sets_among_candidates_equal_brute_force(G, k, data, engine):
     result = minimal_cut_sets(G, max_order=k, among=among, engine=engine)
     for flow, cuts in result.items():
         assert list(cuts.cut_sets) == brute_cut_sets(G, flow, k, among), flow
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.integers(0, 25_000), max_size=40))
+def test_positions_of_a_mask_are_its_set_bits(bits):
+    """Both ways of reading a mask (popping few bits, scanning the digits of many)
+    give its set bits, lowest first, on either side of the threshold."""
+    from pruner.analysis.cuts import _positions
+
+    assert _positions(sum(1 << b for b in bits)) == sorted(bits)
