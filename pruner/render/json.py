@@ -54,6 +54,8 @@ def _encode(value, newline: str) -> str:
         if not value:
             return "[]"
         inner = newline + "  "
+        if len(value) == 1 and type(value[0]) is str:  # an item's one member, one hop
+            return "[" + inner + _string(value[0]) + newline + "]"
         if all(type(v) is str for v in value):
             return "[" + inner + ("," + inner).join(map(_string, value)) + newline + "]"
         if type(value[0]) in _ROWS and all(type(v) in _ROWS and v for v in value):
