@@ -472,9 +472,15 @@ def item_status(item: Item, down: Mapping | set, degraded: Mapping | set) -> Ite
     >>> s.up, s.satisfied, s.troubled
     (2, True, True)
     """
-    gone = tuple(m for m in item.members if m in down)
-    hurt = tuple(m for m in item.members if m not in down and m in degraded)
-    return ItemStatus(item, len(item.members) - len(gone), gone, hurt)
+    members = item.members
+    if len(members) == 1:  # most items: no generator for one member
+        member = members[0]
+        if member in down:
+            return ItemStatus(item, 0, members, ())
+        return ItemStatus(item, 1, (), members if member in degraded else ())
+    gone = tuple(m for m in members if m in down)
+    hurt = tuple(m for m in members if m not in down and m in degraded)
+    return ItemStatus(item, len(members) - len(gone), gone, hurt)
 
 
 def flow_items(G: nx.DiGraph, ev: Evaluation, flow: str) -> tuple[ItemStatus, ...]:
