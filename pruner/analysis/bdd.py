@@ -417,12 +417,19 @@ class Bdd:
     def probability(self, f: int, q: Sequence[float]) -> float:
         """Probability that ``f`` is true when variable ``v`` is true with probability
         ``q[v]``, all independent."""
+        return self._probabilities(self.nodes_of(f), q)[f]
+
+    def _probabilities(self, order: Sequence[int], q: Sequence[float]) -> list[float]:
+        """Per node of the manager, the probability that it is true, filled in for the
+        terminals and the nodes of ``order`` (children first); a list over the whole
+        manager, since indexing beats a dict's get in the passes that read it."""
         var, lo, hi = self.var, self.lo, self.hi
-        p = {FALSE: 0.0, TRUE: 1.0}
-        for x in self.nodes_of(f):
+        p = [0.0] * len(var)
+        p[TRUE] = 1.0
+        for x in order:
             qv = q[var[x]]
             p[x] = qv * p[hi[x]] + (1.0 - qv) * p[lo[x]]
-        return p[f]
+        return p
 
     def sensitivity(self, f: int, q: Sequence[float], variables: Sequence[int]) -> Sensitivity:
         """``P(f)`` and, for each of ``variables``, ``P(f | v true)`` and ``P(f | v false)``.
@@ -436,12 +443,7 @@ class Bdd:
         """
         var, lo, hi = self.var, self.lo, self.hi
         order = self.nodes_of(f)
-        # per node, lists over the whole manager: indexing beats a dict's get
-        p = [0.0] * len(var)
-        p[TRUE] = 1.0
-        for x in order:
-            qv = q[var[x]]
-            p[x] = qv * p[hi[x]] + (1.0 - qv) * p[lo[x]]
+        p = self._probabilities(order, q)
         total = p[f]
         count = len(variables)
         # wanted variables in order: rank r is the r-th smallest
