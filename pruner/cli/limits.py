@@ -160,6 +160,7 @@ class _Watchdog:
         self.deadline: float | None = None
         self.deadline_message = ""
         self.pending: LimitReached | None = None  # delivered, waiting to be raised
+        self.again = False  # the interrupt landed where it could not be raised: resend
         self.exit_code = 0
         self.forced_at: float | None = None  # when an exit began: force it after this
         self.forced_line = ""
@@ -190,6 +191,7 @@ class _Watchdog:
         self.deadline = None
         self.budget = None
         self.pending = None
+        self.again = False
         self.forced_at = None
         self.peak = 0
         self._previous = signal.signal(_WAKE, self._interrupt)
@@ -219,6 +221,7 @@ class _Watchdog:
         self.budget = None
         self.forced_at = None
         self.pending = None
+        self.again = False
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -243,12 +246,22 @@ class _Watchdog:
 
     def _interrupt(self, signum, frame) -> None:
         reached, self.pending = self.pending, None
-        if reached is not None and not self._closing:
-            raise reached
+        if reached is None or self._closing:
+            return
+        if _in_gc_callback(frame):
+            # Python swallows what a garbage-collector callback raises ("Exception
+            # ignored in ..."): the command would run on past its budget. Keep it for
+            # the watcher to send again once the callback has returned.
+            self.pending, self.again = reached, True
+            return
+        raise reached
 
     def _deliver(self, reached: LimitReached) -> None:
         self.pending = reached
         self.exiting(3, f"pruner: budget: {reached.message}")
+        self._send()
+
+    def _send(self) -> None:
         try:
             signal.pthread_kill(self._main, _WAKE)
         except (OSError, ProcessLookupError):
@@ -256,6 +269,10 @@ class _Watchdog:
 
     def _run(self) -> None:
         while not self._stop.wait(POLL):
+            if self.again:
+                self.again = False
+                self._send()
+                continue
             now = time.monotonic()
             if self.forced_at is not None:
                 if now > self.forced_at and self.force:
@@ -287,6 +304,20 @@ class _Watchdog:
         except OSError:
             pass
         os._exit(self.exit_code)
+
+
+def _in_gc_callback(frame) -> bool:
+    """Whether ``frame`` runs inside one of ``gc.callbacks`` (a profiler's, a test
+    framework's: hypothesis times every collection with one)."""
+    import gc
+
+    codes = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+    codes.discard(None)
+    while frame is not None and codes:
+        if frame.f_code in codes:
+            return True
+        frame = frame.f_back
+    return False
 
 
 WATCHDOG = _Watchdog()
