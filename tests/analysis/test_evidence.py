@@ -116,3 +116,21 @@ def test_unknown_and_warnings_are_the_two_answers_from_one_pass(m, data):
     of = data.draw(st.lists(st.sampled_from(sorted(m.services) + ["no-such"]), unique=True))
     assert unknown_and_warnings(m, of, "m.yaml") == (unknown(m, of),
                                                      verdict_warnings(m, of, "m.yaml"))
+
+
+@settings(max_examples=120, deadline=None)
+@given(m=with_evidence(), data=st.data())
+def test_warnings_pass_over_every_reference_only_for_what_can_be_warned_about(m, data):
+    """The warnings skip the services with no evidence, no tags and no item with evidence
+    naming them (:func:`_marked`): the same warnings as the whole pass over every service."""
+    from pruner.analysis.evidence import _bases, _user_classes, _warnings_of, verdict_warnings
+
+    tagged = data.draw(st.sets(st.sampled_from(sorted(m.services)))) if m.services else set()
+    stores = [dataclasses.replace(s, tags=("datastore", "redis")) if s.name in tagged else s
+              for s in m.services.values()]
+    m = Manifest.from_lists(stores, list(m.flows.values()))
+    names = set(m.services)
+    deps = _user_classes(m, names)
+    whole = tuple(text for _, text in _warnings_of(m, names, deps, _bases(m, deps, names),
+                                                   "m.yaml"))
+    assert verdict_warnings(m, None, "m.yaml") == whole
