@@ -149,13 +149,14 @@ def _owners(manifest: Manifest) -> list[tuple[str, str | None, tuple[Item, ...]]
 
 
 def _marked(manifest: Manifest, names: set[str]) -> set[str]:
-    """The services among ``names`` whose basis or warning can be anything but "declared,
-    nothing to say": those with evidence of their own or a data store's or broker's tag, and those an item with
-    evidence names. Every other one rests on ``declared`` (its users' items, else its
-    own basis) and is no data store, so no warning can name it. Found in one pass over
-    the items that looks at their evidence only: the pass over every reference
-    (:func:`_user_classes`) is then needed for these few alone, and for none in a
-    hand-written manifest (0.09 s of ``cuts`` on 20,000 services).
+    """The services among ``names`` whose basis or warning can be anything but
+    "declared, nothing to say": those with evidence of their own or a data store's or
+    broker's tag, and those an item with evidence names. Every other one rests on
+    ``declared`` (its users' items, else its own basis) and is no data store, so no
+    warning can name it. Found in one pass over the items that looks at their evidence
+    only: the pass over every reference (:func:`_user_classes`) is then needed for
+    these few alone, and for none in a hand-written manifest (0.09 s of ``cuts`` on
+    20,000 services).
 
     >>> m = Manifest.from_lists([Service("api", (Item("service", ("db",)),)), Service("db"),
     ...     Service("cache", tags=("datastore", "redis"))])
