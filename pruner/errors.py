@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from operator import attrgetter
 
+from pruner.frozen import fast_init
+
 __all__ = [
     "Location",
     "Problem",
@@ -105,6 +107,7 @@ def _field_order(cls):
 _SHOWN_FILES: dict[str, str] = {}  # file name -> as Location prints it
 
 
+@fast_init
 @_field_order
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -127,6 +130,7 @@ class Location:
         return file
 
 
+@fast_init
 @_field_order
 @dataclass(frozen=True, slots=True)
 class Problem:

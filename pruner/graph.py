@@ -199,23 +199,27 @@ def dependency_graph(manifest: Manifest, light: bool = False) -> nx.DiGraph:
     nodes = manifest.nodes
     if light:
         G = LightGraph(manifest=manifest, flows=manifest.flows)
+        # the tables made at once (names are unique): no per-node setdefault calls
+        G._node = {name: {"service": svc} for name, svc in nodes.items()}
+        G._adj = G._succ = {name: {} for name in nodes}
+        G._pred = {name: {} for name in nodes}
     else:
         import networkx as nx
 
         G = nx.DiGraph(manifest=manifest, flows=manifest.flows)
-    G.add_nodes_from((name, {"service": svc}) for name, svc in nodes.items())
+        G.add_nodes_from((name, {"service": svc}) for name, svc in nodes.items())
     adj = G._adj  # direct adjacency writes: graph building is on the hot path of every command
     pred = G._pred
     for name, svc in nodes.items():
         out = adj[name]
-        for index, item in enumerate(svc.depends_on):
+        index = -1
+        for item in svc.depends_on:
+            index += 1
             for member in item.members:
                 data = out.get(member)
                 if data is None:
-                    data = {"items": (index,), "soft": item.soft, "kind": item.kind,
-                            "need": item.need}
-                    out[member] = data
-                    pred[member][name] = data
+                    out[member] = pred[member][name] = {"items": (index,), "soft": item.soft,
+                                                        "kind": item.kind, "need": item.need}
                 else:
                     data["items"] += (index,)
                     data["soft"] = data["soft"] and item.soft

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from pruner.errors import Location
+from pruner.frozen import fast_init
 
 __all__ = [
     "Item", "Service", "Flow", "Manifest", "SINGLE", "ANY_OF", "AT_LEAST", "operation_name",
@@ -51,6 +52,7 @@ EVIDENCE_SOURCES = MappingProxyType({
 })
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """Where one item, service or flow is known from (docs/manifest.md, "Evidence").
@@ -118,6 +120,7 @@ def split_operation(name: str) -> tuple[str, str | None]:
     return (service, operation) if sep and service else (name, None)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Item:
     """One requirement: at least ``need`` of ``members`` must not be DOWN.
@@ -158,6 +161,7 @@ class Item:
         return f"{prefix}at_least {self.need} of [{names}]"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Service:
     """A deployable service and what it depends on; also an operation of one (spec §8).
@@ -207,6 +211,7 @@ class Service:
                    operation_of=service, **fields)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Flow:
     """A user flow that matters, and the items it requires."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from pruner.errors import did_you_mean, display
+from pruner.errors import Location, did_you_mean, display
 from pruner.loader.keys import (
     COMMON_CAUSE_KEYS,
     DEFAULTS_KEYS,
@@ -215,7 +215,9 @@ class FileReader(NodeReader):
 
     def service(self, name_node, body) -> None:
         name = self.name(name_node, "service name")
-        what = f"service {display(name or name_node.value)}"
+        # a valid name needs no escaping, and one of 80 characters or fewer no cutting
+        what = (f"service '{name}'" if name is not None and len(name) <= 80
+                else f"service {display(name or name_node.value)}")
         f = self.fields(body, what, SERVICE_KEYS)
         tier = None
         if "tier" in f and not self.is_null(f["tier"]):
@@ -224,6 +226,9 @@ class FileReader(NodeReader):
                 self.problem(f["tier"], f"tier of {what} must be 0 or more")
         tags = []
         for tag_node in self.sequence(f["tags"], f"tags of {what}") if "tags" in f else ():
+            if tag_node.__class__ is ScalarNode and tag_node.tag == _STR:  # text() of text
+                tags.append(tag_node.value)
+                continue
             tag = self.text(tag_node, f"a tag of {what}")
             if tag is not None:
                 tags.append(tag)
@@ -361,6 +366,11 @@ class FileReader(NodeReader):
         return tuple(items)
 
     def item(self, node, what: str) -> Item | None:
+        if node.__class__ is ScalarNode and node.tag == _STR and _NAME.match(node.value):
+            # a plain service name (most items): what visit(), where() and name() say
+            mark = node.start_mark
+            return Item(SINGLE, (node.value,), 1,
+                        location=Location(self.file, mark.line + 1, mark.column + 1))
         if not self.visit(node):
             return None
         where = self.where(node)
@@ -512,7 +522,11 @@ class FileReader(NodeReader):
         seen: dict[str, object] = {}
         ok = True
         for member_node in nodes:
-            name = self.name(member_node, f"service name in {what}")
+            if (member_node.__class__ is ScalarNode and member_node.tag == _STR
+                    and _NAME.match(member_node.value)):
+                name = member_node.value  # what name() says of a plain name
+            else:
+                name = self.name(member_node, f"service name in {what}")
             if name is None:
                 ok = False
             elif name in seen:
