@@ -54,3 +54,20 @@ def test_a_document_composes_with_the_same_tags():
             "b: {<<: {c: 1}, d: null, e: n/a, f: -1, g: 'null'}\n"
             "h: |\n  12\ni:\n")
     assert _tags(text, _YamlLoader) == _tags(text, _SafeLoader)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.from_regex(r"\A[0-9]{1,22}(\.[0-9]{0,21})?\Z") | st.sampled_from(TRICKY))
+def test_numbers_read_as_pyyaml_reads_them(text):
+    """parse_float reads a plain decimal directly (``_DECIMAL``); every number, that
+    one or not, must be the number PyYAML's safe loader makes of it."""
+    from pruner.loader.yaml_nodes import parse_float
+
+    try:
+        value = yaml.load(text, Loader=_SafeLoader)
+    except yaml.YAMLError:  # `<<` alone: no number either way
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    got = parse_float(text)
+    assert got == float(value) or (got != got and value != value), text

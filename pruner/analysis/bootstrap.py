@@ -151,25 +151,39 @@ class _Model:
     """Hard items of every node as integer arrays: ``items[i]`` is a list of
     ``(need, members, startup, item index)``."""
 
-    def __init__(self, G: nx.DiGraph):
-        names = list(G.nodes)
+    def __init__(self, G: nx.DiGraph, names: list[str] | None = None):
+        # ``names``: a subset closed under dependencies (every member of a hard item of
+        # one is one), in G's order; default every node
+        names = list(G.nodes) if names is None else names
         index = {n: i for i, n in enumerate(names)}
         nodes = G.nodes
         self.names = names
         self.index = index
         self.services = [nodes[n]["service"] for n in names]
-        self.is_op = [getattr(s, "operation_of", None) is not None for s in self.services]
+        self.is_op = [s.operation_of is not None for s in self.services]
         items = []
+        succ = []
         for svc, op in zip(self.services, self.is_op, strict=True):
             own = []
-            for k, item in enumerate(svc.depends_on):
+            k = -1
+            for item in svc.depends_on:
+                k += 1
                 if item.soft:
                     continue
-                startup = (item.startup and not op and not getattr(item, "implicit", False))
-                own.append((item.need, tuple(index[m] for m in item.members), startup, k))
+                members = item.members
+                # one member (most items): no generator
+                ms = ((index[members[0]],) if len(members) == 1
+                      else tuple([index[m] for m in members]))
+                own.append((item.need, ms, item.startup and not op and not item.implicit, k))
             items.append(own)
+            if not own:
+                succ.append([])
+            elif len(own) == 1:
+                succ.append(sorted(set(own[0][1])))
+            else:
+                succ.append(sorted({m for _, ms, _, _ in own for m in ms}))
         self.items = items
-        self.succ = [sorted({m for _, ms, _, _ in own for m in ms}) for own in items]
+        self.succ = succ
 
 
 def _kth(values: list, need: int):
@@ -780,18 +794,42 @@ def _unstick(current: _Solver, flipped, comp, edges, deadline, home):
 # --- lint and diff -------------------------------------------------------------
 
 
-def startup_cycles(G: nx.DiGraph) -> list[tuple[str, ...]]:
+def startup_cycles(G: nx.DiGraph, among: Iterable[str] | None = None
+                   ) -> list[tuple[str, ...]]:
     """The start-up deadlocks of a cold start: services (sorted) waiting on each
     other to start, sorted.
+
+    ``among``: the members of every cycle of hard dependencies (strongly connected
+    along edges that are not soft), when the caller knows them (``pruner validate``'s
+    lint does). A deadlock waits along hard items, so it lies inside one of those
+    cycles, and whether their members start depends only on what they stand on:
+    only that closure is solved, not the whole manifest (none at all when there is
+    no such cycle). The answer is the same.
 
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
     >>> G = dependency_graph(load_sources([("m.yaml",
     ...     "services: {a: {depends_on: [b]}, b: {depends_on: [a]}, c: }")]).manifest)
-    >>> startup_cycles(G)
-    [('a', 'b')]
+    >>> startup_cycles(G), startup_cycles(G, among=["a", "b"]), startup_cycles(G, among=[])
+    ([('a', 'b')], [('a', 'b')], [])
     """
-    return [c.members for c in bootstrap(G, timed=False, fixes=False).cycles]
+    if among is None:
+        return [c.members for c in bootstrap(G, timed=False, fixes=False).cycles]
+    keep = set(among)
+    if not keep:
+        return []
+    succ = G._succ
+    todo = list(keep)
+    while todo:  # everything the cycles stand on (soft edges too: a superset is exact)
+        for m in succ[todo.pop()]:
+            if m not in keep:
+                keep.add(m)
+                todo.append(m)
+    model = _Model(G, [n for n in G.nodes if n in keep])
+    arith = _Arith(False)
+    _explanations, cycles = _explain(model, _solve(model, arith, {}), arith, {}, 0.0,
+                                     fixes=False)
+    return [c.members for c in cycles]
 
 
 def bootstrap_regressions(old: nx.DiGraph, new: nx.DiGraph) -> tuple[list, list]:

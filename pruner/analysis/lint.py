@@ -213,7 +213,8 @@ def lint(G: nx.DiGraph) -> list[Problem]:
     # Imported here: the diagram report uses reached() alone, without the bootstrap engine.
     from pruner.analysis.bootstrap import startup_cycles
 
-    for group in startup_cycles(G):
+    # a start-up deadlock lies inside a cycle of hard edges (groups[1]): solved there only
+    for group in startup_cycles(G, [n for cycle in groups[1] for n in cycle]):
         shown = ", ".join(group[:10]) + (f" and {len(group) - 10} more" if len(group) > 10 else "")
         found.append(Problem(
             nodes[group[0]]["service"].location,

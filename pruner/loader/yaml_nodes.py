@@ -131,6 +131,10 @@ def parse_int(text: str) -> int | None:
     return None  # pragma: no cover - the pattern has no other branch
 
 
+# a plain decimal (no leading zero: `0755` is octal to YAML 1.1), at most 40 characters
+_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,19})(?:\.[0-9]{1,19})?")
+
+
 def parse_float(text: str) -> float | None:
     """The number a YAML 1.1 ``!!float`` (or ``!!int``) text stands for; None when it is
     not one, or longer than 100 characters.
@@ -140,6 +144,8 @@ def parse_float(text: str) -> float | None:
     >>> [parse_float(t) for t in ("abc", "1.2.3", "", "e5", "." )]
     [None, None, None, None, None]
     """
+    if _DECIMAL.fullmatch(text):  # `0.9995`, `150`: what the general reading gives, sooner
+        return float(text)
     if len(text) > 100:
         return None
     number = parse_int(text)

@@ -409,3 +409,17 @@ def test_a_runtime_ring_started_in_staggered_waves_is_solved_by_events():
     assert b.stuck == () and len(b.waves) == n + 1
     assert {b.serving[f"r{i}"] for i in range(n)} == {n}
     assert b.start["r0"] == 1 and b.start[f"r{n - 1}"] == n
+
+
+@settings(max_examples=150, deadline=None)
+@given(startup_manifests(max_services=10))
+def test_start_up_cycles_solved_inside_the_hard_cycles_are_the_whole_solve(manifest):
+    """validate's lint solves only what the cycles of hard edges stand on: the same
+    deadlocks as the cold start of everything."""
+    from pruner.analysis.lint import _cycle_groups
+
+    G = dependency_graph(_loaded(manifest))
+    hard = _cycle_groups(G)[1]
+    whole = startup_cycles(G)
+    assert startup_cycles(G, [n for cycle in hard for n in cycle]) == whole
+    assert whole == [c.members for c in bootstrap(G, budget=0.05).cycles]
