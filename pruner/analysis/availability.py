@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING
 from pruner.analysis.bdd import TRUE, Bdd, structure_functions
 from pruner.analysis.hard import FlowOrder, HardModel, flow_preorder, hard_model
 from pruner.errors import BudgetExhausted, OutOfTime, Problem, display
+from pruner.frozen import fast_init
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
@@ -99,7 +100,8 @@ LINT_TIME_BUDGET = 10.0
 _KEPT_NODES = 2_000_000
 
 
-@dataclass(frozen=True)
+@fast_init  # built for every service of every flow (19,000 at 20,000 services)
+@dataclass(frozen=True, slots=True)
 class Importance:
     """Importance of one service (or operation, or common cause) for one flow."""
 
