@@ -212,9 +212,7 @@ def dependency_graph(manifest: Manifest, light: bool = False) -> nx.DiGraph:
     pred = G._pred
     for name, svc in nodes.items():
         out = adj[name]
-        index = -1
-        for item in svc.depends_on:
-            index += 1
+        for index, item in enumerate(svc.depends_on):
             for member in item.members:
                 data = out.get(member)
                 if data is None:

@@ -162,12 +162,9 @@ class _Model:
         self.services = [nodes[n]["service"] for n in names]
         self.is_op = [s.operation_of is not None for s in self.services]
         items = []
-        succ = []
         for svc, op in zip(self.services, self.is_op, strict=True):
             own = []
-            k = -1
-            for item in svc.depends_on:
-                k += 1
+            for k, item in enumerate(svc.depends_on):
                 if item.soft:
                     continue
                 members = item.members
@@ -176,14 +173,8 @@ class _Model:
                       else tuple([index[m] for m in members]))
                 own.append((item.need, ms, item.startup and not op and not item.implicit, k))
             items.append(own)
-            if not own:
-                succ.append([])
-            elif len(own) == 1:
-                succ.append(sorted(set(own[0][1])))
-            else:
-                succ.append(sorted({m for _, ms, _, _ in own for m in ms}))
         self.items = items
-        self.succ = succ
+        self.succ = [sorted({m for _, ms, _, _ in own for m in ms}) for own in items]
 
 
 def _kth(values: list, need: int):

@@ -164,12 +164,8 @@ def _marked(manifest: Manifest, names: set[str]) -> set[str]:
     ['cache']
     """
     services = manifest.services
-    marked = set()
-    for n in names:
-        svc = services[n]
-        tags = svc.tags
-        if svc.evidence or (tags and ("datastore" in tags or "broker" in tags)):  # store_kind
-            marked.add(n)
+    marked = {n for n in names
+              if services[n].evidence or (services[n].tags and store_kind(services[n]))}
     owned = [node.own_items for node in manifest.nodes.values()]
     owned.extend(flow.requires for flow in manifest.flows.values())
     for items in owned:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from pruner.errors import Location, did_you_mean, display
+from pruner.errors import did_you_mean, display
 from pruner.loader.keys import (
     COMMON_CAUSE_KEYS,
     DEFAULTS_KEYS,
@@ -226,9 +226,6 @@ class FileReader(NodeReader):
                 self.problem(f["tier"], f"tier of {what} must be 0 or more")
         tags = []
         for tag_node in self.sequence(f["tags"], f"tags of {what}") if "tags" in f else ():
-            if tag_node.__class__ is ScalarNode and tag_node.tag == _STR:  # text() of text
-                tags.append(tag_node.value)
-                continue
             tag = self.text(tag_node, f"a tag of {what}")
             if tag is not None:
                 tags.append(tag)
@@ -367,10 +364,8 @@ class FileReader(NodeReader):
 
     def item(self, node, what: str) -> Item | None:
         if node.__class__ is ScalarNode and node.tag == _STR and _NAME.match(node.value):
-            # a plain service name (most items): what visit(), where() and name() say
-            mark = node.start_mark
-            return Item(SINGLE, (node.value,), 1,
-                        location=Location(self.file, mark.line + 1, mark.column + 1))
+            # a plain service name (most items): what visit() and name() say of it
+            return Item(SINGLE, (node.value,), 1, location=self.where(node))
         if not self.visit(node):
             return None
         where = self.where(node)
@@ -522,11 +517,7 @@ class FileReader(NodeReader):
         seen: dict[str, object] = {}
         ok = True
         for member_node in nodes:
-            if (member_node.__class__ is ScalarNode and member_node.tag == _STR
-                    and _NAME.match(member_node.value)):
-                name = member_node.value  # what name() says of a plain name
-            else:
-                name = self.name(member_node, f"service name in {what}")
+            name = self.name(member_node, f"service name in {what}")
             if name is None:
                 ok = False
             elif name in seen:

@@ -457,6 +457,8 @@ class NodeReader:
         return node.value
 
     def text(self, node, what: str) -> str | None:
+        if node.__class__ is ScalarNode and node.tag == _STR:  # plain text: nothing to check
+            return node.value
         if not self.visit(node) or self.is_null(node):
             return None
         if not isinstance(node, ScalarNode):
@@ -465,6 +467,8 @@ class NodeReader:
         return node.value
 
     def name(self, node, what: str) -> str | None:
+        if node.__class__ is ScalarNode and node.tag == _STR and _NAME.match(node.value):
+            return node.value  # a plain valid name (most of them): visit() has nothing to note
         if not self.visit(node):
             return None
         if not isinstance(node, ScalarNode) or self.is_null(node):
