@@ -403,15 +403,32 @@ class Bdd:
             out += (var[x] - shift, place[lo[x]], place[hi[x]])
         return tuple(out) if out else (place[f],)
 
-    def load(self, flat: Sequence[int], shift: int = 0) -> int:
+    def load(self, flat: Sequence[int], shift: int = 0,
+             forced_false: Sequence[int] | None = None) -> int:
         """The function :meth:`export` wrote, with ``shift`` added to its variables
-        (the same diagram: linear, no operation on functions)."""
+        (the same diagram: linear, no operation on functions). With
+        ``forced_false``, variable ``v`` is set to false where ``forced_false[v]``
+        (the function restricted, in the same pass).
+
+        >>> b = Bdd()
+        >>> flat = b.export(b.apply_or(b.var_node(0), b.var_node(1)))
+        >>> c = Bdd()
+        >>> g = c.load(flat, 5, forced_false=[0] * 5 + [1, 0])
+        >>> [(c.var[x], c.lo[x], c.hi[x]) for x in c.nodes_of(g)]
+        [(6, 0, 1)]
+        """
         if len(flat) == 1:
             return flat[0]
         made = [FALSE, TRUE]
         node = self.node
-        for k in range(0, len(flat), 3):
-            made.append(node(flat[k] + shift, made[flat[k + 1]], made[flat[k + 2]]))
+        if forced_false is None:
+            for k in range(0, len(flat), 3):
+                made.append(node(flat[k] + shift, made[flat[k + 1]], made[flat[k + 2]]))
+        else:
+            for k in range(0, len(flat), 3):
+                v = flat[k] + shift
+                made.append(made[flat[k + 1]] if forced_false[v]
+                            else node(v, made[flat[k + 1]], made[flat[k + 2]]))
         return made[-1]
 
     def probability(self, f: int, q: Sequence[float]) -> float:

@@ -56,7 +56,9 @@ from pruner.graph import services_of
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
 
-__all__ = ["FlowCuts", "OutOfTime", "ZBDD_FROM_ORDER", "minimal_cut_sets", "cut_families"]
+__all__ = [
+    "FlowCuts", "OutOfTime", "ZBDD_FROM_ORDER", "minimal_cut_sets", "cut_families", "set_bits",
+]
 
 ZBDD_FROM_ORDER = 3  # max orders from which cut_families uses ZBDDs (engine="auto")
 
@@ -447,7 +449,7 @@ def _diagram_families(model: HardModel, max_order: int, allowed: set[int],
 _FEW_BITS = 16  # below this many set bits, popping beats writing out every digit
 
 
-def _positions(mask: int) -> list[int]:
+def set_bits(mask: int) -> list[int]:
     """The set bits of ``mask``, lowest first.
 
     A mask of a few bits (a cut set) pops them, lowest first: three big-integer
@@ -457,7 +459,7 @@ def _positions(mask: int) -> list[int]:
     the digits of a two-bit mask of 20,000 positions dominated ``rank`` on 5,000
     flows (75,195 cut sets: 0.65 s).
 
-    >>> _positions(0b10110), _positions(1 << 70 | 1 << 3), _positions(0)
+    >>> set_bits(0b10110), set_bits(1 << 70 | 1 << 3), set_bits(0)
     ([1, 2, 4], [3, 70], [])
     """
     if mask.bit_count() <= _FEW_BITS:
@@ -479,8 +481,8 @@ def _positions(mask: int) -> list[int]:
 def _names_of(model: HardModel, family) -> list[tuple[str, ...]]:
     names = model.names
     singles, multi = family
-    out = sorted((names[i],) for i in _positions(singles))
-    rest = [tuple(sorted(names[i] for i in _positions(c))) for c in multi]
+    out = sorted((names[i],) for i in set_bits(singles))
+    rest = [tuple(sorted(names[i] for i in set_bits(c))) for c in multi]
     _by_order(rest)
     return out + rest
 

@@ -99,7 +99,12 @@ class Evaluation:
 
     def before(self, a: str, b: str) -> bool:
         """True when trouble reached ``a`` before ``b`` (both DOWN or DEGRADED)."""
-        return self.order.get(a, len(self.order)) < self.order.get(b, len(self.order))
+        order = self.order
+        x = order.get(a)
+        if x is None:  # never reached: before nothing
+            return False
+        y = order.get(b)
+        return y is None or x < y
 
     def count(self, table: str, state: str) -> int:
         """How many services (``table="services"``), operations or flows are in ``state``."""
@@ -244,7 +249,7 @@ def switch_off_lazily(G: nx.DiGraph, off: Iterable[str], *, owners: dict | None 
                       flows=_DeferredMap(_Deferred(
                           lambda: _flow_states(G, whole(), via(), within))),
                       cause=cause, via=_DeferredMap(via),
-                      order=_DeferredMap(_Deferred(lambda: _order(whole(), via()))),
+                      order=_LazyOrder(cause, via),
                       operations=_DeferredMap(_Deferred(lambda: states()[1])))
 
 
@@ -290,6 +295,34 @@ class _DeferredMap(Mapping):
 
     def __repr__(self) -> str:
         return repr(self._whole())
+
+
+class _LazyOrder(_DeferredMap):
+    """``order`` of :func:`switch_off_lazily`: a DOWN service's number is its place
+    in the propagation of ``cause``, found without the DEGRADED pass (explaining a
+    group failure asks which of two DOWN services went first); a DEGRADED one's,
+    or the whole mapping, needs ``via`` too."""
+
+    __slots__ = ("_cause", "_rank")
+
+    def __init__(self, cause: _Propagation, via: _Deferred) -> None:
+        super().__init__(_Deferred(lambda: _order(cause.complete(), via())))
+        self._cause = cause
+        self._rank = _Deferred(lambda: {n: i for i, n in enumerate(cause.complete())})
+
+    def get(self, key, default=None):
+        if key in self._cause:
+            return self._rank()[key]
+        return self._whole().get(key, default)
+
+    def __getitem__(self, key):
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key) -> bool:
+        return key in self._cause or key in self._whole()
 
 
 class _Propagation(_DeferredMap):

@@ -28,7 +28,7 @@ from importlib.resources import files
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
 from pruner.errors import INVISIBLE
-from pruner.model import ANY_OF, AT_LEAST
+from pruner.model import ANY_OF, AT_LEAST, SINGLE
 from pruner.render.common import clean, flow_summary, line_text, plural, service_summary
 from pruner.render.dot import EDGE_COLOR, STYLE, tidy_svg
 from pruner.report.diagram import OFF
@@ -221,12 +221,13 @@ def _chip(name: str, state: str, off: bool) -> str:
             f'data-state="{state}"{mark} title="{hint}">{text(name)}</button>')
 
 
+_KIND_FLAG = {SINGLE: 0, ANY_OF: 1, AT_LEAST: 2}
+
+
 def _item(item, index: dict[str, int]) -> list | int:
-    kind = {ANY_OF: 1, AT_LEAST: 2}.get(item.kind, 0)
-    if (kind == 0 and not item.soft and not item.note
-            and not getattr(item, "implicit", False)):
+    if item.kind == SINGLE and not (item.soft or item.note or item.implicit):
         return index[item.members[0]]  # the common case, a plain hard dependency
-    flags = kind | (4 if item.soft else 0) | (8 if getattr(item, "implicit", False) else 0)
+    flags = _KIND_FLAG[item.kind] | (4 if item.soft else 0) | (8 if item.implicit else 0)
     head: list = [flags, item.need]
     if item.note:
         head[0] |= 16

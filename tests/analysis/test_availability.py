@@ -80,6 +80,29 @@ def test_availability_and_importance_equal_enumeration(manifest):
             assert close(imp.cif, q * (u1 - u0) / uf if uf else None, 1e-6)
 
 
+@settings(max_examples=60, deadline=None)
+@given(manifests_with_availability(), st.data())
+def test_availability_with_services_down_equals_enumeration(manifest, data):
+    """With services down for sure (``pruner diff``: what the change removes), the
+    single points of failure are still factored out of the diagram: each flow's
+    figures equal enumeration with those services fixed down."""
+    G = dependency_graph(manifest)
+    down = data.draw(st.lists(st.sampled_from(sorted(manifest.services)), max_size=2,
+                              unique=True))
+    fixed = dict.fromkeys(down, True)
+    u = brute(manifest, fixed)
+    for flow, r in flow_availability(G, down=down).items():
+        assert r.unavailability == pytest.approx(u[flow], rel=1e-9, abs=1e-15)
+        for imp in r.importance:
+            if imp.service in fixed:
+                continue
+            u1 = brute(manifest, {**fixed, imp.service: True})[flow]
+            u0 = brute(manifest, {**fixed, imp.service: False})[flow]
+            assert imp.given_down == pytest.approx(u1, rel=1e-6, abs=1e-12)
+            assert imp.given_up == pytest.approx(u0, rel=1e-6, abs=1e-12)
+            assert imp.mif == pytest.approx(u1 - u0, rel=1e-6, abs=1e-12)
+
+
 @settings(max_examples=40, deadline=None)
 @given(manifests_with_availability())
 def test_importance_lists_exactly_the_hard_support(manifest):
@@ -219,7 +242,9 @@ def test_flows_computed_together_equal_each_flow_alone(G, data):
 
 def test_a_service_built_for_one_flow_is_loaded_by_the_next():
     """The second flow loads the quorum's diagram the first flow built (fewer nodes
-    made than building it: no intermediate diagrams), with the same numbers."""
+    made than building it: no intermediate diagrams), with the same numbers; it is
+    kept because it is no single point of failure of the first flow (``spare``
+    backs it up there), and loaded restricted to the second flow's own."""
     from pruner.analysis.availability import _Diagrams
 
     replicas = [f"r{i}" for i in range(8)]
@@ -227,14 +252,37 @@ def test_a_service_built_for_one_flow_is_loaded_by_the_next():
 services:
   front: {{availability: 0.999, depends_on: [{{at_least: 4, of: [{', '.join(replicas)}]}}]}}
   web: {{availability: 0.99, depends_on: [front]}}
+  spare: {{availability: 0.9}}
 {''.join(f'  {r}: {{availability: 0.9}}{chr(10)}' for r in replicas)}
-flows: {{a: {{requires: [front]}}, b: {{requires: [web]}}}}""")]).manifest)
+flows: {{a: {{requires: [{{any_of: [front, spare]}}]}}, b: {{requires: [web]}}}}""")]).manifest)
     shared = _Diagrams(G, ("a", "b"), frozenset(), lambda: None, None)
     shared.flow(0)
     assert shared.kept  # 'front' and its replicas: closed in flow a
-    b_shared, f_shared, _ = shared.flow(1)
+    b_shared, f_shared, _, singles = shared.flow(1)
+    assert len(singles) == 2  # web and front: never down by themselves in b's diagram
     alone = _Diagrams(G, ("b",), frozenset(), lambda: None, None)
-    b_alone, f_alone, _ = alone.flow(0)
+    b_alone, f_alone, _, _ = alone.flow(0)
     assert len(b_shared) < len(b_alone)
     assert len(b_shared.nodes_of(f_shared)) == len(b_alone.nodes_of(f_alone))
     assert flow_availability(G)["b"] == flow_availability(G, ["b"])["b"]
+
+
+def test_a_block_holding_a_single_point_of_failure_is_not_kept():
+    """In flow a, front is a single point of failure: its diagram there is
+    restricted to front up, not front's whole function, so it is not kept."""
+    from pruner.analysis.availability import _Diagrams
+
+    G = _graph("""
+services:
+  front: {availability: 0.999, depends_on: [{any_of: [r1, r2]}]}
+  web: {availability: 0.99, depends_on: [{any_of: [front, spare]}]}
+  spare: {availability: 0.9}
+  r1: {availability: 0.9}
+  r2: {availability: 0.9}
+flows: {a: {requires: [front]}, b: {requires: [web]}}""")
+    shared = _Diagrams(G, ("a", "b"), frozenset(), lambda: None, None)
+    shared.flow(0)
+    assert not shared.kept
+    assert flow_availability(G)["b"] == flow_availability(G, ["b"])["b"]
+    u = 1 - (1 - 0.01) * (1 - (1 - 0.999 * (1 - 0.1 * 0.1)) * 0.1)
+    assert flow_availability(G)["b"].unavailability == pytest.approx(u, rel=1e-12)

@@ -30,6 +30,6 @@ def test_cut_sets_among_candidates_equal_brute_force(G, k, data, engine):
 def test_positions_of_a_mask_are_its_set_bits(bits):
     """Both ways of reading a mask (popping few bits, scanning the digits of many)
     give its set bits, lowest first, on either side of the threshold."""
-    from pruner.analysis.cuts import _positions
+    from pruner.analysis.cuts import set_bits
 
-    assert _positions(sum(1 << b for b in bits)) == sorted(bits)
+    assert set_bits(sum(1 << b for b in bits)) == sorted(bits)

@@ -169,6 +169,10 @@ def test_lazy_evaluation_is_the_evaluation(G, data):
     for name in asked:  # the propagation paused and resumed in any order
         assert (name in lazy.cause) == (name in full.cause)
         assert lazy.cause.get(name, "up") == full.cause.get(name, "up")
+    for a, b in data.draw(st.lists(st.tuples(st.sampled_from(sorted(G)),
+                                             st.sampled_from(sorted(G))), max_size=4)):
+        assert lazy.before(a, b) == full.before(a, b)  # DOWN ones: without the DEGRADED pass
+        assert lazy.order.get(a) == full.order.get(a)
     for flow in sorted(G.graph["flows"]):  # explanations first: they ask the least
         assert explain_flow(G, lazy, flow) == explain_flow(G, full, flow)
     parts = ["services", "flows", "cause", "via", "order", "operations"]
