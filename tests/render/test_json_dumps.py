@@ -88,3 +88,37 @@ def test_subclasses_of_scalars_are_left_to_json_dumps():
     value = {"level": Level.HIGH, "name": Name("x"), "flag": True, "none": None}
     assert dumps(value) == json.dumps(value, sort_keys=True, indent=2,
                                       ensure_ascii=False) + "\n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_check_json_equals_json_dumps(data):
+    """`pruner check --format json` writes every service's entry without building
+    its dictionary: byte for byte what json.dumps writes of the plain object (hostile
+    names, notes, groups, operations and implicit items included)."""
+    from pruner.analysis.evaluate import switch_off
+    from pruner.graph import dependency_graph
+    from pruner.render.json import check_json, render
+    from pruner.report import check_report
+    from tests.analysis.strategies import manifests
+    from tests.strategies import manifests_with_operations
+
+    G = data.draw(st.one_of(manifests(), manifests_with_operations().map(dependency_graph),
+                            st.just(_hostile_graph())))
+    off = data.draw(st.lists(st.sampled_from(sorted(G)), max_size=3, unique=True))
+    report = check_report(G, switch_off(G, off), source="m.yaml")
+    assert render(report) == json.dumps(check_json(report, plain=True), sort_keys=True,
+                                                indent=2, ensure_ascii=False) + "\n"
+
+
+def _hostile_graph():
+    """Names and a note a JSON writer must escape, a group, an implicit item."""
+    from pruner.graph import dependency_graph
+    from pruner.model import ANY_OF, SINGLE, Flow, Item, Manifest, Service
+
+    odd = 'q"uote\\back\u00e9\u202e'
+    services = [Service("web", (Item(ANY_OF, (odd, "db"), 1, note='say "why"\nnow'),
+                                Item(SINGLE, ("db",), soft=True))),
+                Service(odd), Service("db")]
+    return dependency_graph(Manifest.from_lists(
+        services, [Flow("f", (Item(SINGLE, ("web",)),))]))
