@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from pruner.errors import UnknownNameError
+from pruner.frozen import fast_init
 from pruner.graph import unknown_name
 from pruner.model import Item
 
@@ -46,6 +47,7 @@ OK, BROKEN = "ok", "broken"
 FAIL_ON = ("broken", "degraded", "never")
 
 
+@fast_init  # one per DOWN service of a report
 @dataclass(frozen=True, slots=True)
 class ItemStatus:
     """An item judged against an evaluation: how many members are up, which are not."""

@@ -329,7 +329,10 @@ def store_tags(image: str | None, name: str = "") -> tuple[str, ...]:
 
 def store_kind(service: Service) -> str | None:
     """``"redis data store"`` / ``"kafka broker"`` from a service's tags, else None."""
-    tags = set(service.tags)
+    tags = service.tags
+    if "datastore" not in tags and "broker" not in tags:  # most services: no set to build
+        return None
+    tags = set(tags)
     for role, words, what in (("datastore", DATASTORES, "data store"),
                               ("broker", BROKERS, "broker")):
         if role in tags:

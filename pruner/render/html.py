@@ -224,6 +224,13 @@ def _chip(name: str, state: str, off: bool) -> str:
 _KIND_FLAG = {SINGLE: 0, ANY_OF: 1, AT_LEAST: 2}
 
 
+def _items(items, index: dict[str, int]) -> list:
+    """Each item as :func:`_item` writes it; the common case, a plain hard dependency on
+    one node, inline (77,000 items at 20,000 services)."""
+    return [index[i.members[0]] if i.kind == SINGLE and not (i.soft or i.note or i.implicit)
+            else _item(i, index) for i in items]
+
+
 def _item(item, index: dict[str, int]) -> list | int:
     if item.kind == SINGLE and not (item.soft or item.note or item.implicit):
         return index[item.members[0]]  # the common case, a plain hard dependency
@@ -249,11 +256,11 @@ def page_data(report: Overview) -> dict:
         "source": clean(report.check.source),
         "failOn": report.check.gate.fail_on,
         "nodes": [node.name for node in report.nodes],
-        "items": [[_item(i, index) for i in node.depends_on] for node in report.nodes],
+        "items": [_items(node.depends_on, index) for node in report.nodes],
         "ops": {index[n.name]: index[n.operation_of] for n in report.nodes
                 if getattr(n, "operation_of", None) in index},
         "desc": {i: n.description for i, n in enumerate(report.nodes) if n.description},
-        "flows": [[f.name, int(f.critical), [_item(i, index) for i in f.requires],
+        "flows": [[f.name, int(f.critical), _items(f.requires, index),
                    f.description, f.owner] for f in report.flow_defs],
         "spof": [[index[n] for n in spof.get(f.name, ())] for f in report.flow_defs],
         "off": [index[n] for n in report.check.off],
