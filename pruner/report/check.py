@@ -156,6 +156,9 @@ def check_report(
         results = []
         for name, state in states.items():
             svc = nodes[name]["service"]
+            if state == UP:  # most services: no cause, no via, no explanation
+                results.append(ServiceResult(svc, state, False, None, ()))
+                continue
             index = ev.cause.get(name)
             cause = (None if index is None
                      else item_status(svc.depends_on[index], ev.cause, ev.via))
