@@ -446,28 +446,32 @@ def _diagram_families(model: HardModel, max_order: int, allowed: set[int],
     return _ZbddFamilies(*_zbdd_families(model, max_order, allowed, deadline, progress))
 
 
-_FEW_BITS = 16  # below this many set bits, popping beats writing out every digit
+_FEW_BITS = 160  # up to this many set bits, popping beats writing out every digit
 
 
 def set_bits(mask: int) -> list[int]:
     """The set bits of ``mask``, lowest first.
 
-    A mask of a few bits (a cut set) pops them, lowest first: three big-integer
-    operations per bit. One of many bits (the single points of failure) is read in
-    one pass over its binary digits instead: popping costs an operation per bit,
-    which on 20,000-bit masks with thousands of bits dominated, while writing out
-    the digits of a two-bit mask of 20,000 positions dominated ``rank`` on 5,000
-    flows (75,195 cut sets: 0.65 s).
+    A mask of up to :data:`_FEW_BITS` bits (a cut set, a flow's single points of
+    failure) pops them from the top: ``bit_length`` is free and clearing the top bit
+    is two big-integer operations on a shrinking number, against three on the whole
+    width when popping the lowest (``mask & -mask``): 1.8 times as fast on two-bit
+    masks of 20,000 positions (``rank`` on 5,000 flows reads 75,195 of them), twice
+    on the 56-bit ones. One of more bits is read in one pass over its binary digits
+    instead, which beats popping from about 200 bits on.
 
     >>> set_bits(0b10110), set_bits(1 << 70 | 1 << 3), set_bits(0)
     ([1, 2, 4], [3, 70], [])
+    >>> set_bits((1 << 400) - 1) == list(range(400))
+    True
     """
     if mask.bit_count() <= _FEW_BITS:
         out = []
         while mask:
-            low = mask & -mask
-            out.append(low.bit_length() - 1)
-            mask ^= low
+            top = mask.bit_length() - 1
+            out.append(top)
+            mask ^= 1 << top
+        out.reverse()
         return out
     digits = bin(mask)[:1:-1]
     out = []
@@ -481,7 +485,8 @@ def set_bits(mask: int) -> list[int]:
 def _names_of(model: HardModel, family) -> list[tuple[str, ...]]:
     names = model.names
     singles, multi = family
-    out = sorted((names[i],) for i in set_bits(singles))
+    # sorted as strings, then wrapped: strings compare faster than 1-tuples
+    out = [(name,) for name in sorted([names[i] for i in set_bits(singles)])]
     rest = [tuple(sorted(names[i] for i in set_bits(c))) for c in multi]
     _by_order(rest)
     return out + rest

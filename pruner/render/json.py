@@ -62,9 +62,12 @@ def _encode(value, newline: str) -> str:
             try:  # rows of strings (cut sets): one join per row, no call per row
                 item = inner + "  "
                 sep, close = "," + item, inner + "]"
-                return "[" + inner + ("," + inner).join(
-                    ["[" + item + sep.join(map(_string, v)) + close for v in value]) \
-                    + newline + "]"
+                between = close + "," + inner + "[" + item  # one row's last cell to the next's
+                if all(len(v) == 1 for v in value):  # single points of failure: one join in all
+                    cells = between.join(map(_string, [v[0] for v in value]))
+                else:
+                    cells = between.join([sep.join(map(_string, v)) for v in value])
+                return "[" + inner + "[" + item + cells + close + newline + "]"
             except TypeError:  # _string of something else than a string: not rows
                 pass
         parts = []
@@ -492,7 +495,7 @@ def _(report: CutsReport) -> str:
         "among": None if report.among is None else list(report.among),
         "flows": {
             f.name: {
-                "cut_sets": [list(c) for c in f.cuts.cut_sets],
+                "cut_sets": f.cuts.cut_sets,  # tuples: written as lists
                 "max_order": f.cuts.max_order,
                 "complete": f.cuts.complete,
                 "critical": f.flow.critical,
