@@ -183,9 +183,15 @@ class _Cli(click.Group):
         # The command line's own process (no arguments given: click reads sys.argv) is
         # ended at once if an exit lags; a caller running pruner inside its own process
         # (tests, scripts passing the arguments) only ever gets the exception.
-        limits.WATCHDOG.start(force=not args and kwargs.get("args") is None)
+        own_process = not args and kwargs.get("args") is None
+        limits.WATCHDOG.start(force=own_process)
         try:
-            return super().main(*args, **kwargs)
+            try:
+                return super().main(*args, **kwargs)
+            except SystemExit as exc:
+                if own_process:
+                    _exit_without_teardown(exc.code)
+                raise
         except limits.LimitReached as exc:
             _stopped(exc.message)
         except MemoryError:
@@ -239,6 +245,42 @@ class _Cli(click.Group):
         except click.ClickException as exc:
             exc.message = neutral(exc.message)
             raise
+
+
+def _exit_without_teardown(code) -> None:
+    """End the command line's own process with ``code`` (as ``sys.exit`` reads it)
+    the way the interpreter ends one, less its teardown, which frees every object one
+    by one: 74 ms after ``check --format json`` on 20,000 services, for memory the
+    system takes back at once anyway. What the interpreter does first is done here in
+    its order: the functions registered to run at exit (a library's clean-up, such as
+    logging's), then the standard streams flushed. Output files are written, closed and
+    renamed into place by then (:func:`~pruner.cli.common.emit`). A process with other
+    threads running, or with an embedded trace store loaded (native code may clean up
+    in its own destructors), ends the normal way."""
+    import atexit
+    import threading
+
+    limits.WATCHDOG.stop()  # its thread ends here (stopping twice is nothing)
+    if threading.active_count() > 1 or "chdb" in sys.modules:
+        return
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): printed, exit 1
+        try:
+            print(code, file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: the normal exit would not write it either
+            if stream is sys.stdout and status == 0:
+                status = 120  # what Python exits with when flushing stdout fails at exit
+    os._exit(status)
 
 
 def _color_default() -> str:

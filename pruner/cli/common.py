@@ -133,10 +133,15 @@ def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None)
     protected.
     """
     if output is None or output == "-":
-        if isinstance(data, bytes):
-            click.get_binary_stream("stdout").write(data)
-        else:  # colour was decided by use_color(): click must not strip it again
-            click.echo(data, nl=False, color=True)
+        try:
+            if isinstance(data, bytes):
+                click.get_binary_stream("stdout").write(data)
+            else:  # colour was decided by use_color(): click must not strip it again
+                click.echo(data, nl=False, color=True)
+        except BrokenPipeError:  # the reader left (| head): its business, as before
+            raise
+        except OSError as exc:  # a full disk behind > FILE: one line, never a traceback
+            raise InputError(f"cannot write standard output: {exc.strerror or exc}") from None
         return
     if isinstance(data, str):
         data = data.encode("utf-8")

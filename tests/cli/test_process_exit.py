@@ -1,0 +1,44 @@
+"""The command line's own process: how it ends (issue 21: no teardown of a big heap)
+and what it says when standard output cannot be written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TWITTER = str(ROOT / "manifests" / "twitter")
+
+
+def _pruner(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    return subprocess.run([sys.executable, "-m", "pruner", *args], env=env,
+                          stderr=subprocess.PIPE, **kwargs)
+
+
+@pytest.mark.parametrize("off, code", [("sms-gateway", 1), ("nothing-at-all", 2), ("", 0)])
+def test_exit_status_and_output_survive_the_fast_exit(off, code):
+    """Ending without the interpreter's teardown keeps the exit status and every byte
+    of standard output and standard error (flushed first)."""
+    args = ["check", TWITTER, "--format", "json"] + (["--off", off] if off else [])
+    result = _pruner(*args)
+    assert result.returncode == code, result.stderr
+    if code != 2:
+        assert result.stdout.endswith(b"}\n") and b'"gate"' in result.stdout
+        assert result.stdout == _pruner(*args).stdout  # deterministic, whole
+    else:
+        assert result.stderr.count(b"\n") == 1 and b"nothing-at-all" in result.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_full_device_behind_stdout_is_one_line_not_a_traceback():
+    with open("/dev/full", "wb") as full:
+        result = _pruner("check", TWITTER, "--format", "json", stdout=full)
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == \
+        "pruner: error: cannot write standard output: No space left on device"
