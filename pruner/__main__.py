@@ -21,7 +21,7 @@ def _own_package() -> None:
 
 _own_package()
 
-from pruner.cli import main  # noqa: E402  (after the package is the right one)
+from pruner.cli import main, run  # noqa: E402, F401  (after the package is the right one)
 
 if __name__ == "__main__":  # pragma: no cover - exercised through subprocess tests
-    main(prog_name="pruner")
+    run()

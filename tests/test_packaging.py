@@ -69,7 +69,7 @@ def test_the_distribution_name_is_ours(wheel):
         meta = z.read(f"pruner_sre-{__version__}.dist-info/METADATA").decode()
         entry_points = z.read(f"pruner_sre-{__version__}.dist-info/entry_points.txt").decode()
     assert f"Name: {DISTRIBUTION}\n" in meta and f"Version: {__version__}\n" in meta
-    assert "pruner = pruner.cli:main" in entry_points
+    assert "pruner = pruner.cli:run" in entry_points
     # the package data every command needs, and nothing of the tests (the third-party
     # corpus under tests/ has licences of its own and is no part of the package)
     for needed in ("pruner/__init__.py", "pruner/__main__.py",

@@ -35,7 +35,7 @@ from pruner.errors import (  # noqa: E402
     neutral,
 )
 
-__all__ = ["main", "COMMANDS"]
+__all__ = ["main", "run", "COMMANDS"]
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT = 0, 1, 2
 MAX_PROBLEM_LINES = 100
@@ -183,15 +183,9 @@ class _Cli(click.Group):
         # The command line's own process (no arguments given: click reads sys.argv) is
         # ended at once if an exit lags; a caller running pruner inside its own process
         # (tests, scripts passing the arguments) only ever gets the exception.
-        own_process = not args and kwargs.get("args") is None
-        limits.WATCHDOG.start(force=own_process)
+        limits.WATCHDOG.start(force=not args and kwargs.get("args") is None)
         try:
-            try:
-                return super().main(*args, **kwargs)
-            except SystemExit as exc:
-                if own_process:
-                    _exit_without_teardown(exc.code)
-                raise
+            return super().main(*args, **kwargs)
         except limits.LimitReached as exc:
             _stopped(exc.message)
         except MemoryError:
@@ -245,6 +239,18 @@ class _Cli(click.Group):
         except click.ClickException as exc:
             exc.message = neutral(exc.message)
             raise
+
+
+def run() -> None:
+    """The ``pruner`` program (console script and ``python -m pruner``): :func:`main`,
+    then the end of the process without the interpreter's teardown
+    (:func:`_exit_without_teardown`). A caller running :func:`main` in its own
+    process keeps its process."""
+    try:
+        main(prog_name="pruner")
+    except SystemExit as exc:
+        _exit_without_teardown(exc.code)
+        raise
 
 
 def _exit_without_teardown(code) -> None:
