@@ -23,7 +23,6 @@ from pruner.cli.common import (
 )
 from pruner.cli.limits import DEFAULT_TIME_BUDGET
 from pruner.errors import InputError, display
-from pruner.graphviz_run import run_dot
 from pruner.render import render
 from pruner.report.diagram import CLUSTER_BY, FLOW, SERVICE, diagram_report
 
@@ -80,6 +79,9 @@ def _layout(source: str, fmt: str, diagram) -> bytes:
     left = 3600.0 if deadline is None else deadline - time.monotonic()
     with Progress(what) as bar:
         bar(0, 1)
+        # only a layout needs it: .dot, .mmd and a page with no picture start lighter
+        from pruner.graphviz_run import run_dot
+
         return run_dot(source, fmt, timeout=left, memory=limits.WATCHDOG.memory_limit)
 
 
@@ -145,7 +147,7 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
             data = _layout(source, fmt, diagram)
             if fmt == "svg":
                 # Imported here: only drawing needs the graphviz package, so `check` starts faster.
-                from pruner.render.dot import tidy_svg
+                from pruner.render.style import tidy_svg
 
                 data = tidy_svg(data.decode("utf-8")).encode("utf-8")
             emit(data, output)

@@ -17,25 +17,22 @@ from functools import singledispatch
 import graphviz
 from graphviz import quoting
 
-from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
+from pruner.analysis.evaluate import DEGRADED, DOWN, OK, UP
 from pruner.render.common import clean
+from pruner.render.style import (
+    BOOTSTRAP_GREY,
+    BOOTSTRAP_RED,
+    EDGE_COLOR,
+    STATE_WORD,
+    STYLE,
+    bootstrap_ids,
+    tidy_svg,
+)
 from pruner.report.diagram import FLOW, JUNCTION, OFF, OPERATION, Diagram, Node
 
 __all__ = ["render", "html_text", "dot_string", "tidy_svg", "STYLE", "BACKSLASH", "BIG_DIAGRAM",
            "BIG_LAYOUT", "BOOTSTRAP_RED", "BOOTSTRAP_GREY", "bootstrap_ids", "bootstrap_dot"]
 
-# One palette for every picture (and the HTML report's CSS): fill, border, text.
-STYLE = {
-    UP: ("#ffffff", "#5f6368", "#202124"),
-    OK: ("#e8f0fe", "#1a73e8", "#174ea6"),
-    DEGRADED: ("#fef3e0", "#e37400", "#8a4500"),
-    DOWN: ("#fce8e6", "#d93025", "#a50e0e"),
-    BROKEN: ("#fce8e6", "#d93025", "#a50e0e"),
-    OFF: ("#e8eaed", "#9aa0a6", "#5f6368"),
-}
-EDGE_COLOR = {None: "#80868b", DEGRADED: "#e37400", DOWN: "#d93025"}
-STATE_WORD = {OFF: "SWITCHED OFF", DOWN: "DOWN", DEGRADED: "DEGRADED", BROKEN: "BROKEN",
-              OK: "ok", UP: ""}
 FONT = "Helvetica,Arial,sans-serif"
 MAX_NOTE = 60
 # Graphviz gives a backslash meaning everywhere (``\N`` becomes the node name, ``\G``
@@ -82,19 +79,6 @@ def dot_string(text: object) -> str:
     """
     s = _SPACES.sub(" ", clean(text)).replace("&", "&amp;").replace("\\", BACKSLASH)
     return quoting.nohtml(s)
-
-
-_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
-
-
-def tidy_svg(svg: str) -> str:
-    r"""Graphviz's SVG with its comments dropped and ``&#45;`` written as ``-``, so that
-    names read (and grep) as written; the two spellings mean the same in XML.
-
-    >>> tidy_svg('<!-- a&#45;b -->\n<text>a&#45;b</text>')
-    '<text>a-b</text>'
-    """
-    return _COMMENT.sub("", svg).replace("&#45;", "-")
 
 
 class _Digraph(graphviz.Digraph):
@@ -358,19 +342,6 @@ def _(report: Diagram) -> str:
 # serve first to what waits on it: solid for start-up items, dashed for runtime
 # (``startup: false``) ones. Node ids are generated, so no name can collide with DOT.
 from pruner.report.bootstrap import STARTUP, BootstrapDiagram  # noqa: E402
-
-BOOTSTRAP_RED, BOOTSTRAP_GREY = "#d93025", "#9aa0a6"
-
-
-def bootstrap_ids(diagram: BootstrapDiagram) -> dict[str, str]:
-    ids: dict[str, str] = {}
-    for _label, names in diagram.columns:
-        for name in names:
-            ids.setdefault(name, f"n{len(ids)}")
-    for tail, head, _k, _r in diagram.edges:
-        for name in (tail, head):
-            ids.setdefault(name, f"n{len(ids)}")
-    return ids
 
 
 def bootstrap_dot(diagram: BootstrapDiagram) -> str:

@@ -23,14 +23,22 @@ import hashlib
 import html
 import json
 import re
-from functools import lru_cache, singledispatch
+from functools import lru_cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
 from pruner.errors import INVISIBLE
 from pruner.model import ANY_OF, AT_LEAST, SINGLE
-from pruner.render.common import clean, flow_summary, line_text, plural, service_summary
-from pruner.render.dot import EDGE_COLOR, STYLE, tidy_svg
+from pruner.render.common import (
+    Dispatch,
+    clean,
+    flow_summary,
+    line_text,
+    plural,
+    service_summary,
+)
+from pruner.render.style import EDGE_COLOR, STYLE, tidy_svg
 from pruner.report.diagram import OFF
 from pruner.report.overview import Overview
 
@@ -357,10 +365,8 @@ def _service_items(report: Overview) -> list[str]:
     return out
 
 
-@singledispatch
-def render(report, svg: str | None = None) -> str:
-    """Render ``report`` as one self-contained HTML page (``svg``: the static diagram)."""
-    raise TypeError(f"no HTML output for {type(report).__name__}")
+render = Dispatch("HTML")
+render.__doc__ = """Render ``report`` as one self-contained HTML page (``svg``: its diagram)."""
 
 
 @render.register
@@ -530,7 +536,9 @@ def availability_section(report: AvailabilityReport) -> list[str]:
 
 # --- rpc (issue 22): the fan-out page ---
 from pruner.render.common import ms_text, rpc_budget_text  # noqa: E402
-from pruner.report.rpc import RpcReport  # noqa: E402
+
+if TYPE_CHECKING:  # registered by name: the page of a check imports no rpc report
+    from pruner.report.rpc import RpcReport
 
 RPC_BARS = 30  # callee services drawn per flow (the rest summed up in words)
 RPC_GROUPS = 50  # batching candidates listed per flow

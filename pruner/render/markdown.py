@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import html
 import re
-from functools import singledispatch
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED
 from pruner.analysis.explain import OFF, Line
 from pruner.render.common import (
+    Dispatch,
     clean,
     flow_summary,
     line_text,
@@ -161,10 +162,8 @@ def _details(summary: str, body: list[str]) -> list[str]:
     return [f"<details><summary>{summary}</summary>", "", *body, "", "</details>", ""]
 
 
-@singledispatch
-def render(report) -> str:
-    """Render ``report`` as GitHub-flavoured Markdown."""
-    raise TypeError(f"no Markdown output for {type(report).__name__}")
+render = Dispatch("Markdown")
+render.__doc__ = """Render ``report`` as GitHub-flavoured Markdown."""
 
 
 _STATE_ICON = {BROKEN: "❌ broken", DEGRADED: "⚠️ degraded", "ok": "✅ ok"}
@@ -692,7 +691,9 @@ def _(report: PlanReport) -> str:
 
 # --- rpc (issue 22) ---
 from pruner.render.common import ms_text, rpc_budget_text  # noqa: E402
-from pruner.report.rpc import RpcReport  # noqa: E402
+
+if TYPE_CHECKING:  # registered by name: check --format markdown imports no rpc report
+    from pruner.report.rpc import RpcReport
 
 RPC_GROUP_ROWS = 20  # batching candidates per flow in a PR comment
 

@@ -14,7 +14,7 @@ from functools import singledispatch
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
 from pruner.render.common import clean
-from pruner.render.dot import (
+from pruner.render.style import (
     BOOTSTRAP_GREY,
     BOOTSTRAP_RED,
     EDGE_COLOR,

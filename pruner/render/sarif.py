@@ -35,14 +35,14 @@ or ``note`` (services, dependencies, stale declarations).
 from __future__ import annotations
 
 import json
-from functools import singledispatch
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from pruner import __version__
 from pruner.analysis.evaluate import BROKEN, DEGRADED
 from pruner.analysis.explain import OFF, Line
 from pruner.errors import Location
-from pruner.render.common import clean, line_text
+from pruner.render.common import Dispatch, clean, line_text
 from pruner.render.diff_words import change_sentence, gate_findings, item_change_text
 from pruner.report import CheckReport
 from pruner.report.diff import DiffReport, item_key
@@ -174,10 +174,8 @@ def _document(results: list[dict]) -> str:
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
 
 
-@singledispatch
-def render(report) -> str:
-    """Render ``report`` as SARIF 2.1.0."""
-    raise TypeError(f"no SARIF output for {type(report).__name__}")
+render = Dispatch("SARIF")
+render.__doc__ = """Render ``report`` as SARIF 2.1.0."""
 
 
 @render.register
@@ -359,7 +357,9 @@ def _(report: DriftReport) -> str:
 
 # --- rpc (issue 22) ---
 from pruner.render.common import ms_text, rpc_budget_text  # noqa: E402
-from pruner.report.rpc import RpcReport  # noqa: E402
+
+if TYPE_CHECKING:  # registered by name: check --format sarif imports no rpc report
+    from pruner.report.rpc import RpcReport
 
 
 @render.register
