@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # annotations only: commands start without networkx
 
 __all__ = [
     "FlowCuts", "OutOfTime", "ZBDD_FROM_ORDER", "minimal_cut_sets", "cut_families", "set_bits",
+    "cut_set_tally",
 ]
 
 ZBDD_FROM_ORDER = 3  # max orders from which cut_families uses ZBDDs (engine="auto")
@@ -584,6 +585,73 @@ def minimal_cut_sets(
             read = [[] for _ in names]
     return {name: FlowCuts(name, tuple(sets), max_order, done)
             for name, sets, done in zip(names, read, complete, strict=True)}
+
+
+def cut_set_tally(
+    G: nx.DiGraph,
+    flows: Iterable[str] | None = None,
+    max_order: int = 2,
+    *,
+    deadline: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict[str, int], dict[str, list[str]], bool]:
+    """What :func:`minimal_cut_sets` finds, tallied per service without writing out a
+    cut set: in how many of the ``flows``' minimal cut sets of order <= ``max_order``
+    each service appears, the flows it alone breaks (in flow name order), and whether
+    every flow's search was complete. Orders 1 and 2 count the bitsets directly
+    (``rank`` on 5,000 flows: 75,195 cut sets, none turned into sorted names); higher
+    orders count :func:`minimal_cut_sets`' names.
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(load_sources([("m.yaml", '''
+    ... services: {web: {depends_on: [db, {any_of: [a, b]}]}, db: , a: , b: }
+    ... flows: {buy: {requires: [web]}, browse: {requires: [db]}}''')]).manifest)
+    >>> count, alone, complete = cut_set_tally(G)
+    >>> sorted(count.items()), alone, complete
+    ([('a', 1), ('b', 1), ('db', 2), ('web', 1)], {'db': ['browse', 'buy'], 'web': ['buy']}, True)
+    """
+    names = sorted(G.graph["flows"] if flows is None else set(flows))
+    count: dict[str, int] = {}
+    alone: dict[str, list[str]] = {}
+    if _use_zbdd("auto", max_order) is not None:
+        found = minimal_cut_sets(G, names, max_order, deadline=deadline, progress=progress)
+        for flow, result in found.items():
+            for c in result.cut_sets:
+                for s in c:
+                    count[s] = count.get(s, 0) + 1
+                if len(c) == 1:
+                    alone.setdefault(c[0], []).append(flow)
+        return count, alone, all(c.complete for c in found.values())
+    model = hard_model(G, names)
+    candidates = None
+    if G.graph["manifest"].operations:  # operations are switched off only when named
+        index = model.index()
+        candidates = {index[s] for s in services_of(G) if s in index}
+    if deadline is None:
+        deadline = time.monotonic() + DEFAULT_TIME_BUDGET
+    complete = True
+    try:
+        families = cut_families(model, max_order, candidates, deadline=deadline,
+                                progress=progress, engine="sets", flows_only=True)
+    except BudgetExhausted:  # as minimal_cut_sets: the single points of failure only
+        complete = False
+        families = cut_families(model, 1, candidates, engine="sets", flows_only=True)
+    n = model.n
+    by_index = [0] * n
+    alone_by_index: dict[int, list[str]] = {}
+    for k, flow in enumerate(names):
+        singles, multi = families[n + k]
+        for i in set_bits(singles):
+            by_index[i] += 1
+            alone_by_index.setdefault(i, []).append(flow)
+        for c in multi:
+            for i in set_bits(c):
+                by_index[i] += 1
+    service = model.names
+    count = {service[i]: c for i, c in enumerate(by_index) if c}
+    alone = {service[i]: found for i, found in alone_by_index.items()}
+    return count, alone, complete
 
 
 def _at_most(z: Zbdd, family: int, order: int, most: int) -> tuple[int, bool]:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pruner.analysis.cuts import FlowCuts, minimal_cut_sets
+from pruner.analysis.cuts import cut_set_tally
 from pruner.graph import services_of
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -62,17 +62,7 @@ def rank(
     """
     table = G.graph["flows"]
     names = sorted(n for n in table if table[n].critical) if flows is None else sorted(set(flows))
-    cuts: dict[str, FlowCuts] = minimal_cut_sets(G, names, 2, deadline=deadline,
-                                                 progress=progress)
-    spof: dict[str, list[str]] = {}
-    count: dict[str, int] = {}
-    for flow, result in cuts.items():
-        for c in result.cut_sets:
-            for s in c:
-                count[s] = count.get(s, 0) + 1
-            if len(c) == 1:
-                spof.setdefault(c[0], []).append(flow)
+    count, spof, complete = cut_set_tally(G, names, 2, deadline=deadline, progress=progress)
     harms = [Harm(s, tuple(sorted(spof.get(s, ()))), n) for s, n in count.items()]
     harms.sort(key=lambda h: (-len(h.spof_for), -h.cut_sets, h.service))
-    return Ranking(tuple(names), tuple(harms), len(services_of(G)) - len(harms),
-                   all(c.complete for c in cuts.values()))
+    return Ranking(tuple(names), tuple(harms), len(services_of(G)) - len(harms), complete)
