@@ -153,11 +153,31 @@ def _quoter():
         if value[:1] == "<" and value[-1:] == ">":
             return value  # what quote's HTML_STRING match returns
         found = seen.get(value)
-        if found is None:
-            found = seen[value] = quote(value)
+        if found is None:  # not starting with "<", never HTML-like: quoted as free text is
+            found = seen[value] = quote(value) if value[:1] == "<" else quote_text(value)
         return found
 
     return q
+
+
+_VALID_ID = quoting.ID.match
+
+
+def quote_text(text: str) -> str:
+    """``graphviz.quoting.quote(nohtml(text))``, the quoting of free text (a tooltip),
+    byte for byte, in a fraction of its time when ``text`` holds no backslash (as
+    :func:`dot_string` writes it): no quote in it can then be escaped already.
+
+    >>> quote_text('web'), quote_text('l4-svc-1'), quote_text('node')
+    ('web', '"l4-svc-1"', '"node"')
+    >>> print(quote_text('say "hi"'))
+    "say \\"hi\\""
+    """
+    if "\\" in text:
+        return quoting.quote(quoting.nohtml(text))
+    if _VALID_ID(text) and text.lower() not in quoting.KEYWORDS:
+        return text
+    return '"' + text.replace('"', '\\"') + '"'
 
 
 def _node_line(node: Node, q, styles: dict) -> str:
@@ -173,7 +193,7 @@ def _node_line(node: Node, q, styles: dict) -> str:
         items = sorted((k, v) for k, v in attrs.items() if v is not None)
         style = styles[key] = ("".join(f" {q(k)}={q(v)}" for k, v in items if k < "tooltip"),
                                "".join(f" {q(k)}={q(v)}" for k, v in items if k > "tooltip"))
-    tip = "" if tooltip is None else f" tooltip={q(tooltip)}"
+    tip = "" if tooltip is None else f" tooltip={quote_text(tooltip)}"
     return f"\t{q(node.id)} [label={q(label)}{style[0]}{tip}{style[1]}]\n"
 
 

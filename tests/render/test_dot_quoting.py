@@ -96,3 +96,14 @@ def test_hostile_manifest_diagrams_are_byte_identical():
             d = diagram_report(G, switch_off(G, off), cluster_by=cluster_by,
                                title='title "<b>" & `x`\n\x1b[1m')
             assert diagram_dot(d) == _old_diagram_dot(d)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(), st.text('ab"\\ -_.0123456789NODEnode')))
+def test_quote_text_is_graphviz_quoting_of_free_text(text):
+    """Tooltips are quoted without graphviz's wrapper, byte for byte as it quotes them."""
+    from graphviz import quoting
+
+    from pruner.render.dot import quote_text
+
+    assert quote_text(text) == quoting.quote(quoting.nohtml(text))
