@@ -6,6 +6,7 @@ operations (named only when switched off), and when a budget cuts the search sho
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,22 +19,19 @@ from tests.strategies import manifests_with_operations
 
 
 def _by_names(G, flows, max_order, deadline=None):
+    """The tally read off the cut sets minimal_cut_sets writes out."""
     found = minimal_cut_sets(G, flows, max_order, deadline=deadline)
-    count: dict[str, int] = {}
-    alone: dict[str, list[str]] = {}
-    for flow, result in found.items():
-        for c in result.cut_sets:
-            for s in c:
-                count[s] = count.get(s, 0) + 1
-            if len(c) == 1:
-                alone.setdefault(c[0], []).append(flow)
-    return count, alone, all(r.complete for r in found.values())
+    sets = [(flow, c) for flow, result in found.items() for c in result.cut_sets]
+    count = Counter(s for _, c in sets for s in c)
+    alone = {c[0]: sorted(f for f, d in sets if d == c) for _, c in sets if len(c) == 1}
+    return dict(count), alone, all(r.complete for r in found.values())
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.one_of(manifests(), manifests_with_operations().map(dependency_graph)),
-       st.integers(1, 3), st.data())
+       st.integers(1, 2), st.data())
 def test_tally_equals_counting_the_cut_sets(G, max_order, data):
+    """Orders 1 and 2, where the bitsets are tallied (higher orders count the names)."""
     flows = data.draw(st.lists(st.sampled_from(sorted(G.graph["flows"])), unique=True)
                       if G.graph["flows"] else st.just([]))
     assert cut_set_tally(G, flows, max_order) == _by_names(G, flows, max_order)
