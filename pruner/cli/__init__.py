@@ -267,7 +267,8 @@ def _exit_without_teardown(code) -> None:
     import threading
 
     limits.WATCHDOG.stop()  # its thread ends here (stopping twice is nothing)
-    if threading.active_count() > 1 or "chdb" in sys.modules:
+    run_exit_functions = getattr(atexit, "_run_exitfuncs", None)  # CPython's, as at exit
+    if run_exit_functions is None or threading.active_count() > 1 or "chdb" in sys.modules:
         return
     if code is None:
         status = 0
@@ -279,7 +280,7 @@ def _exit_without_teardown(code) -> None:
         except (OSError, ValueError):
             pass
         status = 1
-    atexit._run_exitfuncs()
+    run_exit_functions()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
