@@ -5,8 +5,6 @@ from __future__ import annotations
 import click
 
 from pruner.analysis.cuts import minimal_cut_sets
-from pruner.analysis.essential import essential as essential_analysis
-from pruner.analysis.rank import rank as rank_analysis
 from pruner.cli.common import (
     SELECTOR_HELP,
     Progress,
@@ -86,6 +84,8 @@ def essential(path: str, flow_names: tuple[str, ...], time_budget: float | None,
     """
     _, G = load_graph(path, light=True)  # no networkx algorithm runs: spare its import
     flows = selected_flows(G, flow_names)
+    from pruner.analysis.essential import essential as essential_analysis  # its command only
+
     with Progress("essential") as bar:
         result = essential_analysis(G, flows, deadline=deadline_after(PROOF_SECONDS),
                                     progress=bar)
@@ -115,6 +115,8 @@ def rank(path: str, flow_names: tuple[str, ...], time_budget: float | None, fmt:
     """
     _, G = load_graph(path, light=True)  # no networkx algorithm runs: spare its import
     flows = selected_flows(G, flow_names)
+    from pruner.analysis.rank import rank as rank_analysis  # its command only
+
     with Progress("rank") as bar:
         ranking = rank_analysis(G, flows, deadline=deadline_after(), progress=bar)
     report = rank_report(ranking, source=source_label(path))

@@ -7,15 +7,16 @@ from typing import TYPE_CHECKING
 
 from pruner.analysis import evidence
 from pruner.analysis.cuts import FlowCuts
-from pruner.analysis.essential import Essential
 from pruner.analysis.evaluate import switch_off_lazily
 from pruner.analysis.explain import Line, explain_flow
 from pruner.analysis.focus import focus
-from pruner.analysis.rank import Ranking
 from pruner.model import Flow
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
+
+    from pruner.analysis.essential import Essential  # each command imports only its own
+    from pruner.analysis.rank import Ranking
 
 __all__ = [
     "EXPLAIN_BUDGET",
