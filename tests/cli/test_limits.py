@@ -58,7 +58,7 @@ def one_line(text: str) -> str:
 @pytest.mark.parametrize("command,args,target", [
     ("validate", [SHOP], "pruner.analysis.lint.lint"),
     ("availability", [SHOP], "pruner.cli.availability.flow_availability"),
-    ("essential", [SHOP], "pruner.cli.failure.essential_analysis"),
+    ("essential", [SHOP], "pruner.analysis.essential.essential"),  # imported when it runs
     ("bootstrap", [SHOP], "pruner.cli.bootstrap.bootstrap"),
     ("diff", [SHOP, SHOP], "pruner.cli.gate.diff_report"),
     ("report", [SHOP], "pruner.report.overview.overview_report"),
@@ -121,14 +121,14 @@ def test_memory_error_while_writing_leaves_no_temporary_file(tmp_path, monkeypat
 
 
 def test_the_memory_cap_stops_a_growing_engine(tmp_path, monkeypatch):
-    import pruner.cli.failure as failure
+    import pruner.analysis.essential as essential  # the command imports it when it runs
 
     def hoard(*args, **kwargs):
         kept = []
         while True:  # about 1 MB a step, in pure Python
             kept.append(bytearray(1 << 20))
 
-    monkeypatch.setattr(failure, "essential_analysis", hoard)
+    monkeypatch.setattr(essential, "essential", hoard)
     result = run("essential", SHOP, "--memory-limit", "100M", "-o", str(tmp_path / "e.txt"))
     assert result.exit_code == 3
     assert one_line(result.output).startswith("pruner: budget: memory cap of 100M reached")
