@@ -208,12 +208,12 @@ class _Diagrams:
         down = self.down
         order = flow_preorder(model, model.n + k)
         position, closed = order.position, order.closed
-        forced = bytearray(len(order.order))  # positions of the single points of failure
         family = self.singles[model.n + k] if self.singles is not None else None
-        if family:
-            for v in set_bits(family[0]):
-                if not down[v]:  # a service down for sure stays TRUE, as it was
-                    forced[position[v]] = 1
+        # a service down for sure stays TRUE, as it was
+        singles = sorted(position[v] for v in set_bits(family[0]) if not down[v]) if family else []
+        forced = bytearray(len(order.order))  # by position: a single point of failure
+        for p in singles:
+            forced[p] = 1
         # the services to build: down from the flow, stopping at kept closed ones
         local: dict[int, int] = {}
         nodes: list[int] = []
@@ -248,7 +248,7 @@ class _Diagrams:
         func = structure_functions(b, sub, own, check=self.check)
         if k < len(model.flows) - 1:  # no flow after the last to load what is kept
             self._keep(b, func, local, order, leaf, forced)
-        return b, func[sub.n], order, [p for p, f in enumerate(forced) if f]
+        return b, func[sub.n], order, singles
 
     def _keep(self, b: Bdd, func: list, local: dict[int, int], order: FlowOrder,
               leaf: list[bool], forced: bytearray) -> None:
@@ -279,21 +279,14 @@ def _q(G: nx.DiGraph, name: str) -> float:
     return 0.0 if availability is None else 1.0 - availability
 
 
-def _any_down(q: Sequence[float]) -> float:
-    """Probability that at least one of independent events of probabilities ``q`` happens,
-    as a sum of non-negative terms (``1 - prod(1 - q)`` would cancel when it is small).
-
-    >>> _any_down([]), _any_down([0.5, 0.5]), _any_down([1e-12, 1e-12]) == 2e-12 - 1e-24
-    (0.0, 0.75, True)
-    """
-    a = 0.0
-    for x in q:
-        a = x + (1.0 - x) * a
-    return a
-
-
 def _any_down_prefixes(q: Sequence[float]) -> list[float]:
-    """``_any_down(q[:i])`` for every ``i`` from 0 to ``len(q)``."""
+    """For every ``i`` from 0 to ``len(q)``, the probability that at least one of the
+    first ``i`` independent events of probabilities ``q`` happens, as a sum of
+    non-negative terms (``1 - prod(1 - q)`` would cancel when it is small).
+
+    >>> _any_down_prefixes([0.5, 0.5]), _any_down_prefixes([1e-12, 1e-12])[-1] == 2e-12 - 1e-24
+    ([0.0, 0.5, 0.75], True)
+    """
     out = [0.0]
     a = 0.0
     for x in q:
@@ -395,7 +388,9 @@ def flow_availability(
         q_by_level = [q_of[v] for v in members]
         flow = table[name]
         # F = OR(x_s, s single) OR F', F' = f: P(F) = a + (1 - a) P(F'), a = P(some s down)
-        a = _any_down([q_by_level[p] for p in singles])
+        q_singles = [q_by_level[p] for p in singles]
+        before = _any_down_prefixes(q_singles)
+        a = before[-1]
         if not importance:
             u = a + (1.0 - a) * b.probability(f, q_by_level)
             out[name] = FlowAvailability(name, 1.0 - u, u, flow.target, flow.critical, ())
@@ -413,8 +408,7 @@ def flow_availability(
             mifs[j] = rest * mifs[j]
         # a single point s: P(F | s down) = 1; P(F | s up) = a_s + (1 - a_s) P(F'),
         # a_s = P(another single point down), from the ones before s and after it
-        q_singles = [q_by_level[p] for p in singles]
-        before, after = _any_down_prefixes(q_singles), _any_down_prefixes(q_singles[::-1])
+        after = _any_down_prefixes(q_singles[::-1])
         for i, p in enumerate(singles):
             others = before[i] + (1.0 - before[i]) * after[len(singles) - 1 - i]
             u1s[p] = 1.0

@@ -419,16 +419,14 @@ class Bdd:
         """
         if len(flat) == 1:
             return flat[0]
+        if forced_false is None:  # nothing forced
+            forced_false = bytes(max(flat[::3]) + shift + 1)
         made = [FALSE, TRUE]
         node = self.node
-        if forced_false is None:
-            for k in range(0, len(flat), 3):
-                made.append(node(flat[k] + shift, made[flat[k + 1]], made[flat[k + 2]]))
-        else:
-            for k in range(0, len(flat), 3):
-                v = flat[k] + shift
-                made.append(made[flat[k + 1]] if forced_false[v]
-                            else node(v, made[flat[k + 1]], made[flat[k + 2]]))
+        for k in range(0, len(flat), 3):
+            v = flat[k] + shift
+            made.append(made[flat[k + 1]] if forced_false[v]
+                        else node(v, made[flat[k + 1]], made[flat[k + 2]]))
         return made[-1]
 
     def probability(self, f: int, q: Sequence[float]) -> float:
