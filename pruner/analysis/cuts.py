@@ -549,16 +549,7 @@ def minimal_cut_sets(
     """
     if max_order < 1:
         raise ValueError("max_order must be at least 1")
-    names = sorted(G.graph["flows"] if flows is None else set(flows))
-    model = hard_model(G, names)
-    candidates = None
-    if among is None and G.graph["manifest"].operations:
-        among = services_of(G)  # operations are switched off only when named
-    if among is not None:
-        index = model.index()
-        candidates = {index[s] for s in among if s in index}
-    if deadline is None:
-        deadline = time.monotonic() + DEFAULT_TIME_BUDGET
+    names, model, candidates, deadline = _search(G, flows, among, deadline)
     complete = [True] * len(names)
     n = model.n
     try:
@@ -578,13 +569,38 @@ def minimal_cut_sets(
             read = [_names_of(model, families[n + i]) for i in range(len(names))]
     except BudgetExhausted:  # the time budget, or a diagram's node cap
         complete = [False] * len(names)
-        if max_order > 1:  # order 1 is linear: always give the single points of failure
-            families = cut_families(model, 1, candidates, engine="sets", flows_only=True)
-            read = [_names_of(model, families[n + i]) for i in range(len(names))]
-        else:
-            read = [[] for _ in names]
+        families = _single_points_only(model, max_order, candidates)
+        read = ([[] for _ in names] if families is None
+                else [_names_of(model, families[n + i]) for i in range(len(names))])
     return {name: FlowCuts(name, tuple(sets), max_order, done)
             for name, sets, done in zip(names, read, complete, strict=True)}
+
+
+def _search(G: nx.DiGraph, flows: Iterable[str] | None, among: Iterable[str] | None,
+            deadline: float | None) -> tuple[list[str], HardModel, set[int] | None, float]:
+    """How a cut-set search starts: the flow names (sorted), their hard model, the
+    model numbers of the services that may be in a cut set (``None``: every service;
+    operations only when ``among`` names them) and the deadline (default
+    :data:`DEFAULT_TIME_BUDGET` seconds from now)."""
+    names = sorted(G.graph["flows"] if flows is None else set(flows))
+    model = hard_model(G, names)
+    candidates = None
+    if among is None and G.graph["manifest"].operations:
+        among = services_of(G)  # operations are switched off only when named
+    if among is not None:
+        index = model.index()
+        candidates = {index[s] for s in among if s in index}
+    if deadline is None:
+        deadline = time.monotonic() + DEFAULT_TIME_BUDGET
+    return names, model, candidates, deadline
+
+
+def _single_points_only(model: HardModel, max_order: int, candidates: set[int] | None):
+    """What a search whose budget ran out still gives: the single points of failure
+    (order 1 is linear), unless they were what it searched for (then ``None``)."""
+    if max_order == 1:
+        return None
+    return cut_families(model, 1, candidates, engine="sets", flows_only=True)
 
 
 def cut_set_tally(
@@ -611,11 +627,10 @@ def cut_set_tally(
     >>> sorted(count.items()), alone, complete
     ([('a', 1), ('b', 1), ('db', 2), ('web', 1)], {'db': ['browse', 'buy'], 'web': ['buy']}, True)
     """
-    names = sorted(G.graph["flows"] if flows is None else set(flows))
     count: dict[str, int] = {}
     alone: dict[str, list[str]] = {}
     if _use_zbdd("auto", max_order) is not None:
-        found = minimal_cut_sets(G, names, max_order, deadline=deadline, progress=progress)
+        found = minimal_cut_sets(G, flows, max_order, deadline=deadline, progress=progress)
         for flow, result in found.items():
             for c in result.cut_sets:
                 for s in c:
@@ -623,24 +638,18 @@ def cut_set_tally(
                 if len(c) == 1:
                     alone.setdefault(c[0], []).append(flow)
         return count, alone, all(c.complete for c in found.values())
-    model = hard_model(G, names)
-    candidates = None
-    if G.graph["manifest"].operations:  # operations are switched off only when named
-        index = model.index()
-        candidates = {index[s] for s in services_of(G) if s in index}
-    if deadline is None:
-        deadline = time.monotonic() + DEFAULT_TIME_BUDGET
+    names, model, candidates, deadline = _search(G, flows, None, deadline)
     complete = True
     try:
         families = cut_families(model, max_order, candidates, deadline=deadline,
                                 progress=progress, engine="sets", flows_only=True)
-    except BudgetExhausted:  # as minimal_cut_sets: the single points of failure only
+    except BudgetExhausted:  # as minimal_cut_sets
         complete = False
-        families = cut_families(model, 1, candidates, engine="sets", flows_only=True)
+        families = _single_points_only(model, max_order, candidates)
     n = model.n
     by_index = [0] * n
     alone_by_index: dict[int, list[str]] = {}
-    for k, flow in enumerate(names):
+    for k, flow in enumerate(names if families is not None else ()):
         singles, multi = families[n + k]
         for i in set_bits(singles):
             by_index[i] += 1
