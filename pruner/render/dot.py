@@ -26,12 +26,11 @@ from pruner.render.style import (
     STATE_WORD,
     STYLE,
     bootstrap_ids,
-    tidy_svg,
 )
 from pruner.report.diagram import FLOW, JUNCTION, OFF, OPERATION, Diagram, Node
 
-__all__ = ["render", "html_text", "dot_string", "tidy_svg", "STYLE", "BACKSLASH", "BIG_DIAGRAM",
-           "BIG_LAYOUT", "BOOTSTRAP_RED", "BOOTSTRAP_GREY", "bootstrap_ids", "bootstrap_dot"]
+__all__ = ["render", "html_text", "dot_string", "quote_text", "BACKSLASH", "BIG_DIAGRAM",
+           "BIG_LAYOUT", "bootstrap_dot"]
 
 FONT = "Helvetica,Arial,sans-serif"
 MAX_NOTE = 60

@@ -233,15 +233,15 @@ _KIND_FLAG = {SINGLE: 0, ANY_OF: 1, AT_LEAST: 2}
 
 
 def _items(items, index: dict[str, int]) -> list:
-    """Each item as :func:`_item` writes it; the common case, a plain hard dependency on
-    one node, inline (77,000 items at 20,000 services)."""
+    """Each item for the page: a plain hard dependency on one node (the common case,
+    77,000 items at 20,000 services) as that node's number, inline; others as
+    :func:`_item` writes them."""
     return [index[i.members[0]] if i.kind == SINGLE and not (i.soft or i.note or i.implicit)
             else _item(i, index) for i in items]
 
 
-def _item(item, index: dict[str, int]) -> list | int:
-    if item.kind == SINGLE and not (item.soft or item.note or item.implicit):
-        return index[item.members[0]]  # the common case, a plain hard dependency
+def _item(item, index: dict[str, int]) -> list:
+    """``[flags, need, (note,) member...]`` for an item that is no plain hard dependency."""
     flags = _KIND_FLAG[item.kind] | (4 if item.soft else 0) | (8 if item.implicit else 0)
     head: list = [flags, item.need]
     if item.note:

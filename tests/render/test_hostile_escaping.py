@@ -13,7 +13,8 @@ from pruner.cli import main
 from pruner.graphviz_run import run_dot
 from pruner.render import render
 from pruner.render.common import clean
-from pruner.render.dot import BACKSLASH, tidy_svg
+from pruner.render.dot import BACKSLASH
+from pruner.render.style import tidy_svg
 from pruner.report.diagram import diagram_report
 from pruner.report.overview import overview_report
 from tests.render_helpers import ASSETS, graph_of

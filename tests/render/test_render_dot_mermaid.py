@@ -6,7 +6,7 @@ import pytest
 from pruner.analysis.evaluate import switch_off
 from pruner.graphviz_run import run_dot
 from pruner.render import render
-from pruner.render.dot import tidy_svg
+from pruner.render.style import tidy_svg
 from pruner.report.diagram import diagram_report
 from tests.render_helpers import assert_golden, graph_of
 
