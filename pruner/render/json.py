@@ -39,6 +39,16 @@ _string = json.encoder.encode_basestring  # C-accelerated where available
 _ROWS = (list, tuple)
 
 
+def _strings_text(values, newline: str) -> str:
+    """A list of strings as :func:`dumps` writes it at indentation ``newline``."""
+    if not values:
+        return "[]"
+    inner = newline + "  "
+    if len(values) == 1:  # an item's one member, one hop
+        return "[" + inner + _string(values[0]) + newline + "]"
+    return "[" + inner + ("," + inner).join(map(_string, values)) + newline + "]"
+
+
 def _encode(value, newline: str) -> str:
     """``value`` indented as json.dumps does, ``newline`` being the line break plus
     the indentation of the line it starts on."""
@@ -53,11 +63,9 @@ def _encode(value, newline: str) -> str:
     if kind is list or kind is tuple:
         if not value:
             return "[]"
+        if type(value[0]) is str and all(type(v) is str for v in value):
+            return _strings_text(value, newline)
         inner = newline + "  "
-        if len(value) == 1 and type(value[0]) is str:  # an item's one member, one hop
-            return "[" + inner + _string(value[0]) + newline + "]"
-        if all(type(v) is str for v in value):
-            return "[" + inner + ("," + inner).join(map(_string, value)) + newline + "]"
         if type(value[0]) in _ROWS and all(type(v) in _ROWS and v for v in value):
             try:  # rows of strings (cut sets): one join per row, no call per row
                 item = inner + "  "
@@ -150,14 +158,6 @@ def item_json(status: ItemStatus) -> dict:
 
 render = Dispatch("JSON")
 render.__doc__ = """Render ``report`` as JSON."""
-
-
-def _strings_text(values, newline: str) -> str:
-    """A list of strings as :func:`dumps` writes it at indentation ``newline``."""
-    if not values:
-        return "[]"
-    inner = newline + "  "
-    return "[" + inner + ("," + inner).join(map(_string, values)) + newline + "]"
 
 
 def _item_text(status: ItemStatus, newline: str) -> str:
