@@ -295,6 +295,31 @@ def _any_down_prefixes(q: Sequence[float]) -> list[float]:
     return out
 
 
+def _with_single_points(sens, singles: list[int], q_singles: list[float],
+                        before: list[float]) -> tuple[list[float], list[float], list[float]]:
+    """``P(F | v down)``, ``P(F | v up)`` and Birnbaum's MIF of every level ``v`` of a
+    flow whose single points of failure (levels ``singles``, probabilities
+    ``q_singles``) were factored out of its diagram: ``sens`` is the diagram's
+    :meth:`~pruner.analysis.bdd.Bdd.sensitivity`, ``before`` the
+    :func:`_any_down_prefixes` of ``q_singles``. With ``a`` the probability that a
+    single point is down, ``P(F | ...) = a + (1 - a) P(F' | ...)``; a single point
+    ``s`` itself gives ``P(F | s down) = 1`` and ``P(F | s up) = a_s + (1 - a_s) P(F')``,
+    ``a_s`` the probability that another one is down (from those before it and after)."""
+    a = before[-1]
+    rest = 1.0 - a
+    u_rest = sens.probability  # P(F') = P(F | no single point down)
+    u1s = [a + rest * x for x in sens.given_true]
+    u0s = [a + rest * x for x in sens.given_false]
+    mifs = [rest * x for x in sens.marginal]
+    after = _any_down_prefixes(q_singles[::-1])
+    for i, p in enumerate(singles):
+        others = before[i] + (1.0 - before[i]) * after[len(singles) - 1 - i]
+        u1s[p] = 1.0
+        u0s[p] = others + (1.0 - others) * u_rest
+        mifs[p] = (1.0 - others) * (1.0 - u_rest)
+    return u1s, u0s, mifs
+
+
 def _ratio(a: float, b: float) -> float | None:
     return None if b == 0.0 else a / b
 
@@ -393,36 +418,17 @@ def flow_availability(
         a = before[-1]
         if not importance:
             u = a + (1.0 - a) * b.probability(f, q_by_level)
-            out[name] = FlowAvailability(name, 1.0 - u, u, flow.target, flow.critical, ())
-            if progress is not None:
-                progress(k + 1, len(names))
-            continue
-        sens = b.sensitivity(f, q_by_level, range(len(members)))
-        rest = 1.0 - a
-        u_rest = sens.probability  # P(F') = P(F | no single point down)
-        u = a + rest * u_rest
-        u1s, u0s, mifs = list(sens.given_true), list(sens.given_false), list(sens.marginal)
-        for j in range(len(members)):
-            u1s[j] = a + rest * u1s[j]
-            u0s[j] = a + rest * u0s[j]
-            mifs[j] = rest * mifs[j]
-        # a single point s: P(F | s down) = 1; P(F | s up) = a_s + (1 - a_s) P(F'),
-        # a_s = P(another single point down), from the ones before s and after it
-        after = _any_down_prefixes(q_singles[::-1])
-        for i, p in enumerate(singles):
-            others = before[i] + (1.0 - before[i]) * after[len(singles) - 1 - i]
-            u1s[p] = 1.0
-            u0s[p] = others + (1.0 - others) * u_rest
-            mifs[p] = (1.0 - others) * (1.0 - u_rest)
-        entries = []
-        for j, i in enumerate(members):
-            q = q_by_level[j]
-            u1, u0, mif = u1s[j], u0s[j], mifs[j]
-            entries.append(Importance(
-                service=support[i], availability=1.0 - q, given_down=u1, given_up=u0,
-                mif=mif, cif=_ratio(q * mif, u), dif=_ratio(q * u1, u), raw=_ratio(u1, u),
-                rrw=_ratio(u, u0)))
-        entries.sort(key=Importance.sort_key)
+            entries = []
+        else:
+            sens = b.sensitivity(f, q_by_level, range(len(members)))
+            u = a + (1.0 - a) * sens.probability
+            entries = [Importance(service=support[i], availability=1.0 - q, given_down=u1,
+                                  given_up=u0, mif=mif, cif=_ratio(q * mif, u),
+                                  dif=_ratio(q * u1, u), raw=_ratio(u1, u), rrw=_ratio(u, u0))
+                       for i, q, u1, u0, mif in zip(
+                           members, q_by_level,
+                           *_with_single_points(sens, singles, q_singles, before), strict=True)]
+            entries.sort(key=Importance.sort_key)
         out[name] = FlowAvailability(name, 1.0 - u, u, flow.target, flow.critical,
                                      tuple(entries))
         if progress is not None:
