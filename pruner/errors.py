@@ -8,10 +8,8 @@ the second is an ordinary result that maps to exit code 1.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from operator import attrgetter
 
-from pruner.frozen import fast_init
+from pruner.frozen import record
 
 __all__ = [
     "Location",
@@ -73,43 +71,10 @@ def display(text: object, limit: int = 80) -> str:
     return f"'{s}'"
 
 
-def _field_order(cls):
-    """The four comparisons of ``@dataclass(order=True)`` (field by field, instances of
-    the same class only), made without compiling any: dataclass compiles each from
-    source at import, a millisecond of every command's start-up for these two classes.
-
-    >>> Location("a", 2) < Location("a", 10) <= Location("b"), Location("a") > Location("a")
-    (True, False)
-    >>> Location("a") < ("a", 0, 0)
-    Traceback (most recent call last):
-    TypeError: '<' not supported between instances of 'Location' and 'tuple'
-    """
-    key = attrgetter(*cls.__match_args__)
-
-    def __lt__(self, other):
-        return key(self) < key(other) if other.__class__ is self.__class__ else NotImplemented
-
-    def __le__(self, other):
-        return key(self) <= key(other) if other.__class__ is self.__class__ else NotImplemented
-
-    def __gt__(self, other):
-        return key(self) > key(other) if other.__class__ is self.__class__ else NotImplemented
-
-    def __ge__(self, other):
-        return key(self) >= key(other) if other.__class__ is self.__class__ else NotImplemented
-
-    for method in (__lt__, __le__, __gt__, __ge__):
-        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
-        setattr(cls, method.__name__, method)
-    return cls
-
-
 _SHOWN_FILES: dict[str, str] = {}  # file name -> as Location prints it
 
 
-@fast_init
-@_field_order
-@dataclass(frozen=True, slots=True)
+@record(order=True)
 class Location:
     """A place in a source file; ``line`` and ``column`` count from 1 (0 = unknown)."""
 
@@ -130,9 +95,7 @@ class Location:
         return file
 
 
-@fast_init
-@_field_order
-@dataclass(frozen=True, slots=True)
+@record(order=True)
 class Problem:
     """One finding about a manifest: an error that makes it invalid, or a warning."""
 

@@ -13,10 +13,10 @@ import os
 import posixpath
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pruner.errors import InputError, ToolMissingError, display
+from pruner.frozen import record
 
 __all__ = ["is_null_revision", "sources_at"]
 
@@ -133,7 +133,7 @@ _MAX_LINKS = 40  # as the kernel's limit on symbolic links followed in one looku
 _MAX_SUBMODULE_DEPTH = 8
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class _Entry:
     """A file of the manifest at the revision: where it sits below the manifest path
     (``inner``, ``""`` for the path itself), and where git keeps it (the repository or

@@ -13,11 +13,11 @@ operations together: they are the nodes of the dependency graph.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 
 from pruner.errors import Location
-from pruner.frozen import fast_init
+from pruner.frozen import record
 
 __all__ = [
     "Item", "Service", "Flow", "Manifest", "SINGLE", "ANY_OF", "AT_LEAST", "operation_name",
@@ -52,8 +52,7 @@ EVIDENCE_SOURCES = MappingProxyType({
 })
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@record
 class Evidence:
     """Where one item, service or flow is known from (docs/manifest.md, "Evidence").
 
@@ -120,8 +119,7 @@ def split_operation(name: str) -> tuple[str, str | None]:
     return (service, operation) if sep and service else (name, None)
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@record
 class Item:
     """One requirement: at least ``need`` of ``members`` must not be DOWN.
 
@@ -161,8 +159,7 @@ class Item:
         return f"{prefix}at_least {self.need} of [{names}]"
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@record
 class Service:
     """A deployable service and what it depends on; also an operation of one (spec §8).
 
@@ -211,8 +208,7 @@ class Service:
                    operation_of=service, **fields)
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@record
 class Flow:
     """A user flow that matters, and the items it requires."""
 
@@ -233,7 +229,7 @@ def _frozen(mapping: Mapping) -> Mapping:
     return MappingProxyType(dict(sorted(mapping.items())))
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Manifest:
     """Services and flows by name, both sorted by name; ``sources`` are the files read.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import pickle
@@ -66,3 +67,120 @@ def test_a_default_factory_is_refused():
         @dataclasses.dataclass(frozen=True, slots=True)
         class Bag:
             things: list = dataclasses.field(default_factory=list)
+
+
+# --- record: every method as dataclass would write it -------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pruner.frozen import record  # noqa: E402
+
+_VALUES = st.one_of(st.integers(-3, 3), st.sampled_from(["", "a", "b"]),
+                    st.sampled_from([0.0, -0.0, 1.5, float("nan")]),
+                    st.tuples(st.integers(0, 2)), st.none())
+_FIELD = st.fixed_dictionaries({"default": st.one_of(st.just(dataclasses.MISSING), _VALUES),
+                                "compare": st.booleans(), "repr": st.booleans(),
+                                "hash": st.sampled_from([None, True, False])})
+
+
+def _twins(specs, slots, order):
+    """The same class body made by ``record`` and by ``@dataclass(frozen=True, ...)``."""
+    specs = sorted(specs, key=lambda s: s["default"] is not dataclasses.MISSING)  # required first
+
+    def body():
+        ns = {"__annotations__": {f"f{i}": "object" for i in range(len(specs))},
+              "__module__": __name__, "__qualname__": "Rec"}
+        for i, spec in enumerate(specs):
+            ns[f"f{i}"] = dataclasses.field(default=spec["default"], compare=spec["compare"],
+                                            repr=spec["repr"], hash=spec["hash"])
+        return type("Rec", (), ns)
+
+    ours = record(body(), slots=slots, order=order)
+    theirs = dataclasses.dataclass(body(), frozen=True, slots=slots, order=order)
+    return ours, theirs
+
+
+def _outcome(call, *args):
+    try:
+        return ("value", call(*args))
+    except Exception as exc:  # noqa: BLE001 - the kind of failure is the outcome
+        return ("raises", type(exc))
+
+
+def _params(cls):
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return [(p.name, p.kind, p.default) for p in parameters]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_FIELD, max_size=4), st.booleans(), st.booleans(),
+       st.lists(st.lists(_VALUES, min_size=4, max_size=4), min_size=2, max_size=3))
+def test_record_behaves_as_the_dataclass_it_stands_for(specs, slots, order, rows):
+    ours, theirs = _twins(specs, slots, order)
+    assert _params(ours) == _params(theirs)
+    assert [(f.name, f.compare, f.repr, f.hash) for f in dataclasses.fields(ours)] == \
+        [(f.name, f.compare, f.repr, f.hash) for f in dataclasses.fields(theirs)]
+    n = len(specs)
+    made = [(ours(*row[:n]), theirs(*row[:n])) for row in rows]
+    for a, b in made:
+        assert repr(a) == repr(b)
+        assert _outcome(hash, a) == _outcome(hash, b)
+        if n:
+            assert _outcome(setattr, a, "f0", 1) == _outcome(setattr, b, "f0", 1)
+            assert _outcome(delattr, a, "f0") == _outcome(delattr, b, "f0")
+        copied = copy.deepcopy(a), copy.deepcopy(b)
+        assert (copied[0] == a, repr(copied[0])) == (copied[1] == b, repr(copied[1]))
+    for (a, b), (c, d) in zip(made, made[1:] + made[:1], strict=True):
+        for compare in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
+            assert _outcome(getattr(a, compare), c) == _outcome(getattr(b, compare), d), compare
+        assert _outcome(a.__eq__, (1,)) == _outcome(b.__eq__, (1,))
+
+
+def test_record_keeps_the_methods_its_class_writes():
+    @record
+    class Named:
+        name: str
+
+        def __repr__(self):
+            return f"<{self.name}>"
+
+        def __eq__(self, other):
+            return isinstance(other, Named) and other.name.lower() == self.name.lower()
+
+        def __hash__(self):
+            return hash(self.name.lower())
+
+    assert repr(Named("A")) == "<A>" and Named("A") == Named("a")
+    assert hash(Named("A")) == hash(Named("a"))
+
+
+def test_record_runs_default_factories_and_post_init_through_dataclass_own_init():
+    @record(slots=False)
+    class Bag:
+        things: list = dataclasses.field(default_factory=list)
+        size: int = dataclasses.field(init=False, default=0)
+
+        def __post_init__(self):
+            object.__setattr__(self, "size", len(self.things))
+
+    assert Bag().things == [] and Bag().things is not Bag().things
+    assert Bag([1, 2]).size == 2 and Bag([1]) == Bag([1])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Bag().size = 3
+
+
+def test_record_of_a_subclass_sets_the_fields_it_inherits():
+    @record
+    class Base:
+        a: int
+        b: int = 0
+
+    @record
+    class Child(Base):
+        c: str = ""
+
+    made = Child(1, 2, "x")
+    assert (made.a, made.b, made.c) == (1, 2, "x") and made == Child(1, 2, "x")
+    assert repr(made) == "test_record_of_a_subclass_sets_the_fields_it_inherits.<locals>" \
+        ".Child(a=1, b=2, c='x')" and made != Base(1, 2)

@@ -55,7 +55,6 @@ import math
 import time
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -63,7 +62,7 @@ from pruner.analysis.bdd import FALSE, TRUE, Bdd, structure_functions
 from pruner.analysis.cuts import cut_families, set_bits
 from pruner.analysis.hard import FlowOrder, HardModel, flow_preorder, hard_model
 from pruner.errors import BudgetExhausted, OutOfTime, Problem, display
-from pruner.frozen import fast_init
+from pruner.frozen import record
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
@@ -102,8 +101,7 @@ LINT_TIME_BUDGET = 10.0
 _KEPT_NODES = 2_000_000
 
 
-@fast_init  # built for every service of every flow (19,000 at 20,000 services)
-@dataclass(frozen=True, slots=True)
+@record  # built for every service of every flow (19,000 at 20,000 services)
 class Importance:
     """Importance of one service (or operation, or common cause) for one flow."""
 
@@ -123,7 +121,7 @@ class Importance:
         return (-(self.dif or 0.0), -self.mif, -(self.raw or 0.0), self.service)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class FlowAvailability:
     """The availability of one flow, its target and the importance of its support.
 
@@ -577,7 +575,7 @@ def _pct(value: float) -> str:
     return f"{100 * value:.{min(decimals, 12)}f}%"
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class AvailabilityChange:
     """A flow's availability and target before and after a change (``None`` where the
     flow does not exist in that version)."""

@@ -53,11 +53,12 @@ import heapq
 import itertools
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import check_names
 from pruner.analysis.hard import tarjan
+from pruner.frozen import record
 
 if TYPE_CHECKING:  # annotations only: `check` starts without networkx
     import networkx as nx
@@ -77,7 +78,7 @@ DEFAULT_START_SECONDS = 0.0
 _TIME_INF = (INF, 0)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Stuck:
     """Why a service (or operation) never serves.
 
@@ -96,7 +97,7 @@ class Stuck:
     root: int | None
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Cycle:
     """A start-up deadlock: services (sorted) that wait on each other to start.
 
@@ -117,7 +118,7 @@ class Cycle:
     minimal: bool = True
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Bootstrap:
     """The outcome of a cold start (or of a partial restart, ``from_off``).
 

@@ -44,13 +44,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pruner.analysis.bdd import FALSE, Bdd, NodeLimit, structure_functions
 from pruner.analysis.hard import HardModel, hard_model, least_fixpoint, preorder
 from pruner.analysis.zbdd import EMPTY, Zbdd, threshold_unreachable
 from pruner.errors import BudgetExhausted, OutOfTime
+from pruner.frozen import record
 from pruner.graph import services_of
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -81,7 +81,7 @@ MAX_CUT_SETS = 1_000_000
 BDD_FIRST_NODES = 200_000
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class FlowCuts:
     """The minimal cut sets of order <= ``max_order`` of one flow.
 

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, OK, Evaluation, switch_off
 from pruner.analysis.explain import OFF, Line, explain_flow
 from pruner.analysis.spof import single_points
 from pruner.errors import InputError, Location, did_you_mean, display
+from pruner.frozen import record
 from pruner.model import Flow, Item, Service
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -83,7 +83,7 @@ KIND_ORDER = ("broken", "masked", "spof", "degraded", "deleted", "demoted", "add
               "improved", "edited")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlowChange:
     """One flow in the old and the new version (``None`` where it does not exist).
 
@@ -155,7 +155,7 @@ class FlowChange:
         return "edited" if self.edited else "unchanged"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ItemChange:
     """A dependency item of a service (``depends_on``) or flow (``requires``) that was
     ``added``, ``removed``, ``modified`` (a group whose members or quorum changed, or a
@@ -172,7 +172,7 @@ class ItemChange:
     before: Item | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OwnerChange:
     """The ``owner`` of a service or flow changed."""
 
@@ -183,7 +183,7 @@ class OwnerChange:
     location: Location
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class ManifestDiff:
     """Everything :func:`compare` finds; every tuple sorted.
 
@@ -220,7 +220,7 @@ class ManifestDiff:
         return tuple(sorted(found, key=lambda f: (order[f.kind], not f.critical, f.name)))
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class DiffGate:
     """The verdict of ``pruner diff``: ``failing`` holds ``(flow, reason)`` pairs;
     ``accepted`` the flows whose masked break the accepted removals cover."""

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pruner.analysis.evidence import INFERRED, OBSERVED, UNVERIFIED, strongest
 from pruner.analysis.lint import reached
 from pruner.errors import Location
+from pruner.frozen import record
 from pruner.model import EVIDENCE_SOURCES, SINGLE, Item, Manifest, split_operation
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -68,7 +68,7 @@ DRIFT_FAIL_ON = ("undeclared-critical", "undeclared-flow", "undeclared", "never"
 _CALLS = re.compile(r"(\d+) calls?\b")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class ObservedEdge:
     """One observed dependency ``source -> target``.
 
@@ -84,7 +84,7 @@ class ObservedEdge:
     proof: str | None = None
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Observation:
     """What was observed: services seen and ``source -> target`` edges, both sorted."""
 
@@ -97,7 +97,7 @@ class Observation:
     entries: tuple[tuple[str, int], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Undeclared:
     """An observed call the manifest does not declare.
 
@@ -121,7 +121,7 @@ class Undeclared:
         return bool(self.critical_flows)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Stale:
     """A declared dependency that the observation never shows, though both ends appear.
 
@@ -136,7 +136,7 @@ class Stale:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NotObserved(Stale):
     """A declared dependency never observed, that a deployment file or catalogue states
     (its evidence is inferred or unverified): not stale, since there are legitimate
@@ -167,7 +167,7 @@ def not_observed_reason(item: Item) -> str:
             "or sampled")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UncoveredTraffic:
     """A declared service no flow reaches that is active in the observation."""
 
@@ -177,7 +177,7 @@ class UncoveredTraffic:
     calls_in: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UndeclaredFlow:
     """An entry point with traffic that no declared flow requires: a flow nobody declared
     (the two-factor lesson: the SMS login path was used, and in nobody's list)."""
@@ -187,7 +187,7 @@ class UndeclaredFlow:
     entry_declared: bool
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Drift:
     """The outcome of :func:`drift`; every tuple is sorted (undeclared: critical first)."""
 
@@ -209,7 +209,7 @@ class Drift:
         return tuple(u for u in self.undeclared if u.under_critical_flow)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DriftGate:
     """The verdict of ``pruner drift``: ``failing`` lists ``"A -> B"`` edges."""
 

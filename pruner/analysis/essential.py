@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pruner.analysis.cuts import cut_families
 from pruner.analysis.hard import hard_model, item_arrays, strongly_connected
 from pruner.analysis.lint import uncovered
 from pruner.errors import BudgetExhausted
+from pruner.frozen import record
 from pruner.graph import services_of
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -45,7 +45,7 @@ __all__ = ["Essential", "essential"]
 MAX_EXACT = 64  # largest number of optional keepers the exact search attempts
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Essential:
     """Keep set, prunable and uncovered services for ``flows`` (all sorted).
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Container, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from pruner.errors import UnknownNameError
-from pruner.frozen import fast_init
+from pruner.frozen import record
 from pruner.graph import unknown_name
 from pruner.model import Item
 
@@ -47,8 +47,7 @@ OK, BROKEN = "ok", "broken"
 FAIL_ON = ("broken", "degraded", "never")
 
 
-@fast_init  # one per DOWN service of a report
-@dataclass(frozen=True, slots=True)
+@record  # one per DOWN service of a report
 class ItemStatus:
     """An item judged against an evaluation: how many members are up, which are not."""
 
@@ -73,7 +72,7 @@ class ItemStatus:
         return bool(self.down or self.degraded)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Evaluation:
     """The outcome of switching ``off`` services.
 
@@ -113,7 +112,7 @@ class Evaluation:
         return sum(1 for s in getattr(self, table).values() if s == state)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Gate:
     """The CI verdict: ``passed`` unless a critical flow reached the ``fail_on`` state."""
 

@@ -39,9 +39,9 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from pruner.errors import Problem
+from pruner.frozen import record
 from pruner.model import (
     DECLARED,
     INFERRED,
@@ -238,7 +238,7 @@ def _bases(manifest: Manifest, classes: Mapping[str, set[str]],
     return out
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Unused:
     """A service that nothing depends on: no item names it, no flow requires it.
 

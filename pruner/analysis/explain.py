@@ -20,10 +20,10 @@ then linear, not 100,000 chains of up to 100,000 hops.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import Evaluation, ItemStatus, flow_items, item_status
+from pruner.frozen import record
 
 if TYPE_CHECKING:  # `check` starts without networkx (see pruner.graph.LightGraph)
     import networkx as nx
@@ -34,7 +34,7 @@ OFF = "off"  # the hop reached a switched-off service
 SEEN = "seen"  # the hop reached a service explained earlier in this explanation
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Hop:
     """One requirement followed: ``status`` of the item, and the member followed
     (``None`` when a group branches into lines of its own)."""
@@ -44,7 +44,7 @@ class Hop:
     end: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Line:
     """A chain of hops at an indentation ``depth``; ``subject`` is the group member
     the line explains (``None`` on top-level lines); ``end`` is set when the subject

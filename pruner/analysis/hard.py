@@ -13,8 +13,9 @@ members are DOWN.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from pruner.frozen import record
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
@@ -24,7 +25,7 @@ __all__ = ["FlowOrder", "HardModel", "flow_preorder", "hard_model", "hard_suppor
            "tarjan"]
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class HardModel:
     """Hard items of the support of ``flows``, numbered.
 
@@ -236,7 +237,7 @@ def preorder(model: HardModel, reverse: bool = False) -> list[int]:
     return level
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class FlowOrder:
     """One flow's depth-first preorder (:func:`flow_preorder`).
 

@@ -52,13 +52,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, OK, flow_items, switch_off
 from pruner.analysis.hard import tarjan
 from pruner.errors import BudgetExhausted, PrunerError
+from pruner.frozen import record
 
 if TYPE_CHECKING:  # annotations only
     import networkx as nx
@@ -74,7 +75,7 @@ class PlanCheckFailed(PrunerError):
     """The solver's plan failed the evaluator's re-check: a bug, never printed as a plan."""
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class FlowOutcome:
     """A kept flow after the plan: ``ok`` or ``degraded`` (with the troubled items),
     and its availability when targets were checked."""
@@ -85,7 +86,7 @@ class FlowOutcome:
     target: float | None = None
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Plan:
     """The plan (spec §12), with its proof.
 
@@ -124,7 +125,7 @@ class Plan:
         return self.savings / self.cost_total if self.cost_total > 0 else 0.0
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Program:
     """The reduced 0/1 program: variables are ``names`` (free nodes of the support);
     ``rows`` are ``(owner, need, members)``: ``sum(y[m]) - need*y[owner] >= 0``, or

@@ -5,10 +5,10 @@ each is a single point of failure for, then in how many minimal cut sets of orde
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pruner.analysis.cuts import cut_set_tally
+from pruner.frozen import record
 from pruner.graph import services_of
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # annotations only: commands start without networkx
 __all__ = ["Harm", "Ranking", "rank"]
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Harm:
     """One service's harm: the flows it alone breaks and its order-<=2 cut sets."""
 
@@ -26,7 +26,7 @@ class Harm:
     cut_sets: int
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Ranking:
     """Harmful services, worst first; ``harmless`` counts the others."""
 

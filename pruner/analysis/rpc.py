@@ -79,11 +79,11 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
 from pruner.analysis.discover import CLIENT, CONSUMER, PRODUCER, SERVER, Span, route
+from pruner.frozen import record
 
 __all__ = [
     "MIN_CALLS",
@@ -228,7 +228,7 @@ def _round(value: float) -> float:
 # -- one trace ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Instance:
     """Calls from one parent span to one callee operation (at least ``min_calls``)."""
 
@@ -252,7 +252,7 @@ class PathStep(NamedTuple):
     duration_ms: float = 0.0
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class TraceShape:
     """What :func:`trace_shape` found in one trace.
 
@@ -502,7 +502,7 @@ def _critical_path(root: Span, children: dict) -> tuple[tuple[str, ...], tuple[P
 # -- many traces ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Percentiles:
     """p50, p99 and max of a statistic (nearest rank)."""
 
@@ -511,7 +511,7 @@ class Percentiles:
     max: float
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Group:
     """Batching candidates with one caller and one callee operation (see the module)."""
 
@@ -524,7 +524,7 @@ class Group:
     instances: int
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class CriticalPath:
     """The most frequent critical path: its nodes, how many traces took it, the p50 of
     their durations, and per step the mean self time and mean runner-up slack."""
@@ -536,7 +536,7 @@ class CriticalPath:
     distinct: int = 1
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class RootProfile:
     """What the traces of one root operation (or of the roots of one flow) did.
 

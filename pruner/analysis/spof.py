@@ -9,11 +9,12 @@ taken on the :func:`residual_graph`: the manifest as it stands once those are of
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pruner.analysis.cuts import minimal_cut_sets
 from pruner.analysis.evaluate import BROKEN, switch_off
+from pruner.frozen import record
 from pruner.graph import dependency_graph
 from pruner.model import Manifest
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:  # annotations only: commands start without networkx
 __all__ = ["SinglePoints", "single_points", "residual_graph"]
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class SinglePoints:
     """``flows`` maps each flow name to its single points of failure, sorted."""
 

@@ -10,13 +10,13 @@ import codecs
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from pruner.errors import display
+from pruner.frozen import record
 from pruner.importers.base import SourceError
 from pruner.loader import (
     MAX_INT_CHARS,
@@ -60,7 +60,7 @@ JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class SourceFile:
     """One file to read.
 

@@ -19,8 +19,9 @@ are never references.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from pruner.frozen import record
 
 __all__ = ["ADDRESS_SUFFIXES", "REDACTED", "HostRef", "is_address_name", "looks_secret",
            "note_redacted", "parse_host_refs", "redact"]
@@ -49,7 +50,7 @@ def is_address_name(name: str) -> bool:
     return up.endswith(ADDRESS_SUFFIXES) or up in {"HOST", "ADDR", "URL", "HOSTNAME"}
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class HostRef:
     """A host named in a value.
 

@@ -43,6 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pruner.frozen import record
 from pruner.importers._io import YAML_SUFFIXES, SourceFile, discover, line_of, load_yaml_documents
 from pruner.importers.base import (
     ImportResult,
@@ -61,7 +62,7 @@ _KNOWN_KINDS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, order=True)
+@record(slots=False, order=True)
 class EntityRef:
     """A parsed entity reference; ``kind`` is lower-case, ``None`` when not given."""
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pruner.analysis.evidence import store_tags
 from pruner.errors import InputError, display
+from pruner.frozen import record
 from pruner.loader import NAME_PATTERN
 
 __all__ = [
@@ -52,7 +53,7 @@ class SourceError(InputError):
         super().__init__(" ".join(str(message).split()), str(location))
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class ImportResult:
     """What an importer found.
 

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+from pruner.frozen import record
 
 __all__ = [
     "IDENTIFIER",
@@ -83,7 +84,7 @@ PEER_KEYS = ("peer.service", "server.address", "net.peer.name", "db.system",
              "messaging.system")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class SpanSource:
     """Where spans are read from, as SQL: a table (``db``.``table``, both parameters)
     or Parquet files (``file({pN:String}, Parquet)``, unioned)."""
@@ -111,7 +112,7 @@ class SpanSource:
         return {"db": self.database, "table": self.table}
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Schema:
     """What :func:`schema_from_describe` found: each column's type (all of them)."""
 

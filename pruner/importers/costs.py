@@ -39,10 +39,11 @@ import io
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 
 from pruner.errors import did_you_mean, display
+from pruner.frozen import record
 from pruner.importers.base import SourceError
 from pruner.sources import open_regular, shown
 
@@ -52,7 +53,7 @@ MAX_COST_BYTES = 256 << 20  # a month of hourly steps for 20,000 workloads is fa
 MAX_NAME = 1000
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class CostTable:
     """Costs by service (summed), and what matched nothing."""
 

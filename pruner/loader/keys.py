@@ -12,7 +12,7 @@ Keys starting with ``x-`` are extensions, accepted and ignored everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pruner.frozen import record
 
 __all__ = ["Key", "KEYS", "SHAPES", "keys_of", "TOP_KEYS", "SERVICE_KEYS", "OPERATION_KEYS",
            "FLOW_KEYS", "DEFAULTS_KEYS", "COMMON_CAUSE_KEYS", "ITEM_KEYS", "EVIDENCE_KEYS"]
@@ -41,7 +41,7 @@ SHAPES = {
 }
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Key:
     """One key of the format: its ``name``, the ``shape`` of its value (a key of
     :data:`SHAPES`) and what it means (``doc``)."""

@@ -9,9 +9,10 @@ true of a valid manifest are collected. Problems are capped at :data:`MAX_PROBLE
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from pruner.errors import Location, ManifestError, Problem, did_you_mean, display
+from pruner.frozen import record
 from pruner.model import (
     SINGLE,
     Flow,
@@ -27,7 +28,7 @@ MAX_PROBLEMS = 1000
 REMOVED = "<removed>"  # the location of a placeholder service (see load_sources)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class LoadResult:
     """A valid manifest and the warnings found while loading it.
 

@@ -3,9 +3,9 @@ its target, and which service to harden first."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pruner.frozen import record
 from pruner.report.figures import nines, percent
 
 if TYPE_CHECKING:  # annotations only: rendering a report loads no engine (start-up)
@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # annotations only: rendering a report loads no engine (start
 __all__ = ["AvailabilityReport", "availability_report", "nines", "percent"]
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class AvailabilityReport:
     """The outcome of ``pruner availability``: flows by name."""
 

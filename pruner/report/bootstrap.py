@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pruner.analysis.bootstrap import Bootstrap
+from pruner.frozen import record
 
 if TYPE_CHECKING:  # annotations only: `check` starts without networkx
     import networkx as nx
@@ -16,7 +16,7 @@ __all__ = ["BootstrapReport", "bootstrap_report", "BootstrapDiagram", "bootstrap
 WAVE_LIMIT = 200  # waves shown in text/markdown; JSON has them all
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class BootstrapReport:
     """Everything the bootstrap renderers show.
 
@@ -62,7 +62,7 @@ def bootstrap_report(G: nx.DiGraph, result: Bootstrap, *, source: str = "") -> B
 STARTUP, RUNTIME = "startup", "runtime"
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class BootstrapDiagram:
     """What ``render --bootstrap`` draws: one column per wave (left to right), the
     stuck services in a last column, start-up cycles in red.

@@ -7,7 +7,6 @@ per output format in :mod:`pruner.render`) only format it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import (
@@ -26,7 +25,7 @@ from pruner.analysis.evaluate import (
 from pruner.analysis.evidence import verdict_warnings
 from pruner.analysis.explain import Line, explain_flow, explain_service, hurts
 from pruner.errors import Problem
-from pruner.frozen import fast_init
+from pruner.frozen import record
 from pruner.model import Flow, Service
 
 if TYPE_CHECKING:  # `check` starts without networkx (see pruner.graph.LightGraph)
@@ -46,8 +45,7 @@ __all__ = [
 STATE_ORDER = {BROKEN: 0, DOWN: 0, DEGRADED: 1, OK: 2, UP: 2}
 
 
-@fast_init  # one per flow and one per service of every report (20,000 at 20,000 services)
-@dataclass(frozen=True, slots=True)
+@record  # one per flow and one per service of every report (20,000 at 20,000 services)
 class FlowResult:
     """A flow's state, the items behind it, and the explanation of any trouble."""
 
@@ -61,8 +59,7 @@ class FlowResult:
         return self.flow.name
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@record
 class ServiceResult:
     """A service's state; ``off`` if switched off; ``cause`` the failed hard item of a
     DOWN service; ``via`` every dependency through which a DEGRADED one is hurt
@@ -80,7 +77,7 @@ class ServiceResult:
         return self.service.name
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class CheckReport:
     """The outcome of ``pruner check``: flows worst first, then by name."""
 
@@ -108,7 +105,7 @@ class CheckReport:
         return tuple(s for s in self.operations if s.state == state)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class ValidateReport:
     """The outcome of ``pruner validate``: counts and warnings of a valid manifest."""
 

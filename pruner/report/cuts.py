@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pruner.analysis import evidence
@@ -10,6 +9,7 @@ from pruner.analysis.cuts import FlowCuts
 from pruner.analysis.evaluate import switch_off_lazily
 from pruner.analysis.explain import Line, explain_flow
 from pruner.analysis.focus import focus
+from pruner.frozen import record
 from pruner.model import Flow
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -47,7 +47,7 @@ def explain_limit(flows: int) -> int:
     return max(1, min(EXPLAIN_LIMIT, EXPLAIN_BUDGET // max(1, flows)))
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class FlowCutsResult:
     """A flow's minimal cut sets, the first :func:`explain_limit` with their explanation."""
 
@@ -60,7 +60,7 @@ class FlowCutsResult:
         return self.flow.name
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class CutsReport:
     """The outcome of ``pruner cuts``: flows by name."""
 
@@ -79,7 +79,7 @@ class CutsReport:
         return all(f.cuts.complete for f in self.flows)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class EssentialReport:
     """The outcome of ``pruner essential``."""
 
@@ -93,7 +93,7 @@ class EssentialReport:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class RankReport:
     """The outcome of ``pruner rank``."""
 

@@ -8,7 +8,6 @@ SVG, PNG, Mermaid and HTML pictures agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,7 @@ from pruner.analysis.evaluate import (
 )
 from pruner.analysis.focus import check_flows, focus
 from pruner.analysis.lint import reached
-from pruner.frozen import fast_init
+from pruner.frozen import fast_init, record
 from pruner.model import ANY_OF, SINGLE, Item
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -52,8 +51,7 @@ OPERATION = "operation"  # an operation S:O (spec §8), drawn inside its service
 OFF = "off"  # the state of a switched-off service (it is DOWN too, but drawn differently)
 
 
-@fast_init  # a diagram of 20,000 services makes 30,000 nodes and 100,000 edges
-@dataclass(frozen=True, slots=True)
+@record  # a diagram of 20,000 services makes 30,000 nodes and 100,000 edges
 class Node:
     """One box in the diagram.
 
@@ -83,7 +81,7 @@ class Node:
 
 
 @fast_init
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Edge:
     """A dependency: ``tail`` needs ``head``. ``trouble`` is ``down`` or ``degraded``
     when the head is, i.e. the edge lies on a path the failure travels; ``member``
@@ -102,7 +100,7 @@ class Edge:
 _EDGE_ORDER = attrgetter("tail", "head", "soft", "trouble", "member")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cluster:
     """A box around the services of one system (or owner)."""
 
@@ -111,7 +109,7 @@ class Cluster:
     nodes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Diagram:
     """Everything to draw, sorted: flows first, then services, then junctions."""
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING
 
 from pruner.analysis.availability import (
@@ -40,6 +40,7 @@ from pruner.analysis.diff import (
 from pruner.analysis.evidence import verdict_warnings
 from pruner.analysis.explain import Line, explain_flow
 from pruner.errors import Location
+from pruner.frozen import record
 from pruner.model import Manifest
 from pruner.report.check import CheckReport, FlowResult, check_report
 
@@ -51,7 +52,7 @@ __all__ = ["Anchor", "FlowDiff", "DiffReport", "diff_report", "removed_causes", 
 removed_causes = off_causes  # the removed services an explanation ends at
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Anchor:
     """Where in the new version a finding about something gone points, and why
     (``note``, e.g. ``"service auth, which depended on it"``)."""
@@ -60,7 +61,7 @@ class Anchor:
     note: str
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class FlowDiff:
     """A changed flow: its change, its result in the new version (``None`` when the
     flow was deleted) and, for a masked break, the explanation on the old model."""
@@ -86,7 +87,7 @@ class FlowDiff:
         return () if self.result is None else self.result.explanation
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class DiffReport:
     """The outcome of ``pruner diff``: ``flows`` are the changed flows, most severe
     first; ``unchanged`` counts the others."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from pruner.analysis.drift import Drift, DriftGate, Observation, drift, drift_gate
 from pruner.errors import Location
+from pruner.frozen import record
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
@@ -16,7 +17,7 @@ if TYPE_CHECKING:  # annotations only: commands start without networkx
 __all__ = ["DriftReport", "drift_report"]
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class DriftReport:
     """Everything the drift renderers show.
 

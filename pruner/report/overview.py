@@ -5,13 +5,14 @@ read, for one self-contained, interactive HTML page."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from pruner.analysis.availability import flow_availability, has_availability
 from pruner.analysis.evaluate import OK, Evaluation
 from pruner.analysis.focus import focus as support
 from pruner.analysis.spof import SinglePoints, single_points
+from pruner.frozen import record
 from pruner.model import Flow, Service
 from pruner.report.availability import AvailabilityReport, availability_report
 from pruner.report.check import CheckReport, check_report
@@ -28,7 +29,7 @@ __all__ = ["Overview", "overview_report", "STATIC_LIMIT"]
 STATIC_LIMIT = 150
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Overview:
     """What the HTML report shows.
 

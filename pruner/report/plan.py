@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 
 from pruner.analysis.plan import Plan
+from pruner.frozen import record
 
 __all__ = ["PlanReport", "plan_report", "money", "plan_json", "why_kept"]
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class PlanReport:
     """Everything the renderers show about a plan.
 

@@ -3,17 +3,16 @@ critical path and the batching candidates, judged against the flows' budgets."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pruner.analysis.rpc import RootProfile, RpcAccumulator, flow_roots
 from pruner.errors import Location
+from pruner.frozen import record
 
 __all__ = ["RPC_FAIL_ON", "FlowRpc", "RpcReport", "rpc_report"]
 
 RPC_FAIL_ON = ("never", "over-budget")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class FlowRpc:
     """One flow of the manifest (``flow`` true) or one root operation no flow requires.
 
@@ -36,7 +35,7 @@ class FlowRpc:
         return bool(self.over) and self.flow and self.critical
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class RpcReport:
     """Everything the ``rpc`` renderers show.
 
