@@ -5,14 +5,17 @@ every frozen record of the package, :func:`fast_init` for its constructor.
 ``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__`` and
 ``__delattr__``, about 0.1 ms each, 0.7 ms a class. A command imports twenty or so
 of them before it reads a byte (11 ms of ``pruner check``'s 80 ms on the Twitter
-manifest). :func:`record` asks dataclass for the fields, the slots and the frozen
-``__setattr__``/``__delattr__`` only, and gives the class ``__eq__``, ``__hash__``,
-``__repr__`` (and the four comparisons with ``order=True``) as closures over one
-:func:`operator.attrgetter`, which compile nothing; ``__init__`` comes from
-:func:`fast_init` where the fields allow it. The methods behave as dataclass's own
-(``tests/test_frozen.py`` checks each against a twin made by ``@dataclass``); only
-``__dataclass_params__`` tells the difference (``init``, ``repr`` and ``eq`` read
-False there, as dataclass was not asked to write them).
+manifest). :func:`record` asks dataclass for the fields and the slots only, and
+gives the class ``__eq__``, ``__hash__``, ``__repr__``, the frozen ``__setattr__`` and
+``__delattr__`` (and the four comparisons with ``order=True``) as closures over the
+field names and one :func:`operator.attrgetter`, which compile nothing; ``__init__``
+comes from :func:`fast_init`. A class whose constructor must run a default factory
+or leave a field out keeps dataclass's ``__init__`` and frozen ``__setattr__``. The
+methods behave as dataclass's own (``tests/test_frozen.py`` checks each against a
+twin made by ``@dataclass``, and every class of the package's against its twin's);
+only ``__dataclass_params__`` tells the difference (``init``, ``repr``, ``eq`` and,
+for the plain classes, ``frozen`` read False there: dataclass was not asked to
+write those methods).
 
 The constructor, for the frozen, slotted dataclasses a load builds by the
 hundred thousand (items, services, their locations):
@@ -32,7 +35,7 @@ locations).
 from __future__ import annotations
 
 import reprlib
-from dataclasses import MISSING, Field, dataclass, fields
+from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, fields
 from operator import attrgetter
 
 __all__ = ["fast_init", "record"]
@@ -69,10 +72,13 @@ def record(cls=None, /, *, slots: bool = True, order: bool = False):
         isinstance(own.get(name), Field)
         and (own[name].default_factory is not MISSING or not own[name].init)
         for name in annotations) and not any("InitVar" in str(a) for a in annotations.values())
-    cls = dataclass(cls, frozen=True, slots=slots, init=not plain, repr=False, eq=False)
-    if plain:
-        cls = fast_init(cls)
+    plain = plain and "__setattr__" not in own and "__delattr__" not in own
+    # dataclass's own frozen __init__ and __setattr__ where it writes the __init__ (the
+    # one it writes for a class it did not freeze would assign through __setattr__)
+    cls = dataclass(cls, frozen=not plain, slots=slots, init=not plain, repr=False, eq=False)
     every = fields(cls)
+    if plain:
+        cls = _frozen(fast_init(cls), every)
 
     def named(method, name):
         method.__name__ = name
@@ -113,6 +119,37 @@ def record(cls=None, /, *, slots: bool = True, order: bool = False):
         for name, compare in (("__lt__", tuple.__lt__), ("__le__", tuple.__le__),
                               ("__gt__", tuple.__gt__), ("__ge__", tuple.__ge__)):
             named(_comparison(compared, compare), name)
+    return cls
+
+
+def _frozen(cls, every):
+    """The frozen ``__setattr__`` and ``__delattr__`` of ``@dataclass(frozen=True)``, and
+    the ``__getstate__``/``__setstate__`` it gives a frozen slotted class (pickle and
+    copy would otherwise restore the fields through the refusing ``__setattr__``)."""
+    names = frozenset(f.name for f in every)
+    set_field = object.__setattr__
+
+    def __setattr__(self, name, value):
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(cls, self).__setattr__(name, value)
+
+    def __delattr__(self, name):
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)
+
+    def __getstate__(self):
+        return [getattr(self, f.name) for f in fields(self)]
+
+    def __setstate__(self, state):
+        for f, value in zip(fields(self), state, strict=False):
+            set_field(self, f.name, value)
+
+    for method in (__setattr__, __delattr__, __getstate__, __setstate__):
+        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
+        method.__module__ = cls.__module__
+        setattr(cls, method.__name__, method)
     return cls
 
 

@@ -108,6 +108,10 @@ def _outcome(call, *args):
         return ("raises", type(exc))
 
 
+def _copied_equal(obj):
+    return copy.deepcopy(obj) == obj
+
+
 def _params(cls):
     parameters = inspect.signature(cls.__init__).parameters.values()
     return [(p.name, p.kind, p.default) for p in parameters]
@@ -184,3 +188,63 @@ def test_record_of_a_subclass_sets_the_fields_it_inherits():
     assert (made.a, made.b, made.c) == (1, 2, "x") and made == Child(1, 2, "x")
     assert repr(made) == "test_record_of_a_subclass_sets_the_fields_it_inherits.<locals>" \
         ".Child(a=1, b=2, c='x')" and made != Base(1, 2)
+
+
+def _records_of_the_package():
+    import importlib
+    import pkgutil
+
+    import pruner
+
+    found = {}
+    for info in pkgutil.walk_packages(pruner.__path__, "pruner."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            params = getattr(value, "__dataclass_params__", None)
+            if (isinstance(value, type) and value.__module__ == info.name and params
+                    and not params.eq and "__eq__" in vars(value)):  # made by record
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return [found[name] for name in sorted(found)]
+
+
+RECORDS = _records_of_the_package()
+
+
+def _twin(cls):
+    """``cls``'s fields, flags and defaults in a class made by ``@dataclass(frozen=True)``."""
+    spec = []
+    for f in dataclasses.fields(cls):
+        spec.append((f.name, f.type, dataclasses.field(
+            default=f.default, default_factory=f.default_factory, init=f.init, repr=f.repr,
+            compare=f.compare, hash=f.hash, kw_only=f.kw_only)))
+    return dataclasses.make_dataclass(cls.__qualname__, spec, frozen=True,
+                                      slots="__slots__" in vars(cls),
+                                      order="__lt__" in vars(cls))
+
+
+def test_every_record_of_the_package_is_found():
+    names = {cls.__qualname__ for cls in RECORDS}
+    assert len(RECORDS) > 60 and {"Item", "Service", "Location", "Manifest"} <= names
+
+
+@pytest.mark.parametrize("cls", RECORDS, ids=lambda c: f"{c.__module__}.{c.__qualname__}")
+def test_every_record_of_the_package_behaves_as_its_dataclass_twin(cls):
+    twin = _twin(cls)
+    assert _params(cls) == _params(twin)
+    if hasattr(cls, "__post_init__"):
+        return  # its constructor checks or derives fields; the signature is what matches
+    values = [{f.name: f"v-{f.name}-{k}" for f in dataclasses.fields(cls)
+               if f.init and f.default is dataclasses.MISSING
+               and f.default_factory is dataclasses.MISSING} for k in (0, 1)]
+    made = [(cls(**v), twin(**v)) for v in values]
+    for a, b in made:
+        assert repr(a) == repr(b).replace(twin.__qualname__, cls.__qualname__, 1)
+        assert _outcome(hash, a) == _outcome(hash, b) and a == copy.copy(a)
+        for f in dataclasses.fields(cls):
+            assert _outcome(setattr, a, f.name, 1) == _outcome(setattr, b, f.name, 1)
+            assert _outcome(delattr, a, f.name) == _outcome(delattr, b, f.name)
+        assert _outcome(_copied_equal, a) == _outcome(_copied_equal, b)
+        assert (a == b, a == dataclasses.replace(a)) == (False, True)
+    (a, b), (c, d) = made
+    for compare in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
+        assert _outcome(getattr(a, compare), c) == _outcome(getattr(b, compare), d), compare
