@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -148,6 +147,8 @@ class FileReader(NodeReader):
               and _YAML12_FLOAT.match(node.value)):
             value = float(node.value)  # `1e-5`: a float in YAML 1.2, text to PyYAML's 1.1
         elif isinstance(node, ScalarNode) and node.tag == _STR and node.value.endswith("%"):
+            from decimal import Decimal  # exact percentages (99.95% is 0.9995); rare
+
             try:
                 value = float(Decimal(node.value[:-1].strip()) / 100)
             except (ArithmeticError, ValueError):

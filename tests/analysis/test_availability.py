@@ -286,3 +286,28 @@ flows: {a: {requires: [front]}, b: {requires: [web]}}""")
     assert flow_availability(G)["b"] == flow_availability(G, ["b"])["b"]
     u = 1 - (1 - 0.01) * (1 - (1 - 0.999 * (1 - 0.1 * 0.1)) * 0.1)
     assert flow_availability(G)["b"].unavailability == pytest.approx(u, rel=1e-12)
+
+
+@pytest.mark.parametrize("shape", ["chain", "quorum"])
+def test_services_tied_in_exact_arithmetic_are_listed_by_name(shape):
+    """Links of a chain, replicas of a quorum: every factor is equal in exact
+    arithmetic, and comes out a rounding error apart; the harden-first order is then
+    the names', not the last bits'."""
+    n = 400
+    names = [f"s{i:03d}" for i in range(n)]
+    lines = ["services:"]
+    if shape == "chain":
+        for i, name in enumerate(names):
+            dep = f", depends_on: [{names[i + 1]}]" if i + 1 < n else ""
+            lines.append(f"  {name}: {{availability: 0.999{dep}}}")
+        lines.append(f"flows: {{f: {{requires: [{names[0]}]}}}}")
+    else:
+        lines += [f"  {name}: {{availability: 0.9}}" for name in names[:9]]
+        lines.append(f"  q: {{depends_on: [{{at_least: 5, of: [{', '.join(names[:9])}]}}]}}")
+        lines.append("flows: {f: {requires: [q]}}")
+        names = names[:9]
+    r = flow_availability(_graph("\n".join(lines)))["f"]
+    listed = [i.service for i in r.importance if i.service in names]
+    assert listed == names
+    assert len({(i.dif, i.mif, i.raw) for i in r.importance if i.service in names}) > 1 \
+        or shape == "quorum"  # the chain's factors do differ in their last bits
