@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP, ItemStatus
@@ -28,6 +27,8 @@ def dumps(data) -> str:
     try:
         return _encode(data, "\n") + "\n"
     except _Unusual:
+        import json
+
         return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -35,7 +36,10 @@ class _Unusual(Exception):
     """A value the fast encoder leaves to :func:`json.dumps`."""
 
 
-_string = json.encoder.encode_basestring  # C-accelerated where available
+try:  # json.encoder's own string encoder, without the json package (a ms of start-up)
+    from _json import encode_basestring as _string
+except ImportError:  # pragma: no cover - a Python without the C accelerator
+    from json.encoder import encode_basestring as _string
 _ROWS = (list, tuple)
 
 
