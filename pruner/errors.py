@@ -8,6 +8,7 @@ the second is an ordinary result that maps to exit code 1.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from pruner.frozen import record
 
@@ -31,10 +32,6 @@ __all__ = [
 
 _CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + list(range(0x7F, 0xA0))}
 _CONTROL.update({ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
-# Lone surrogates: bytes of a file name that are not UTF-8 (Python keeps them as
-# U+DC80..U+DCFF), which no output could encode; shown as the byte they stand for.
-_CONTROL.update({i: f"\\x{i - 0xDC00:02x}" for i in range(0xDC80, 0xDD00)})
-_CONTROL.update({i: f"\\u{i:04x}" for i in range(0xD800, 0xE000) if i not in _CONTROL})
 # Characters that reorder or hide text (bidi embeddings, overrides and isolates, zero-width
 # characters, line/paragraph separators): shown as visible escapes, never passed raw.
 INVISIBLE = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"
@@ -45,6 +42,25 @@ INVISIBLE = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"
 _CONTROL.update({ord(c): f"\\u{ord(c):04x}" for c in INVISIBLE})
 
 
+@cache
+def _surrogates() -> dict[int, str]:
+    """Lone surrogates: bytes of a file name that are not UTF-8 (Python keeps them as
+    U+DC80..U+DCFF), which no output could encode, shown as the byte they stand for;
+    the other surrogates as ``\\uXXXX``. Made the first time a text holds one (2,048
+    entries: most of building these tables, at every start-up, when they were one)."""
+    table = {i: f"\\x{i - 0xDC00:02x}" for i in range(0xDC80, 0xDD00)}
+    table.update({i: f"\\u{i:04x}" for i in range(0xD800, 0xE000) if i not in table})
+    return table
+
+
+def _escaped(text: str) -> str:
+    s = text.translate(_CONTROL)
+    # a surrogate is never printable; isascii() and isprintable() are C-speed scans
+    if not s.isascii() and not s.isprintable():
+        s = s.translate(_surrogates())
+    return s
+
+
 def neutral(text: object) -> str:
     """``text`` made inert for a terminal or a report: control characters (ANSI and OSC
     escapes, newlines), bidi overrides and isolates and zero-width characters become
@@ -53,7 +69,7 @@ def neutral(text: object) -> str:
     >>> neutral("pay\u202egnp.exe\x1b]0;t\x07")
     'pay\\\\u202egnp.exe\\\\x1b]0;t\\\\x07'
     """
-    return str(text).translate(_CONTROL)
+    return _escaped(str(text))
 
 
 def display(text: object, limit: int = 80) -> str:
@@ -65,7 +81,7 @@ def display(text: object, limit: int = 80) -> str:
     >>> display("evil\\n\\x1b[31mname")
     "'evil\\\\n\\\\x1b[31mname'"
     """
-    s = str(text).translate(_CONTROL)
+    s = _escaped(str(text))
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     return f"'{s}'"
@@ -85,7 +101,7 @@ class Location:
     def __str__(self) -> str:
         file = _SHOWN_FILES.get(self.file)
         if file is None:  # a hostile file name prints as escapes
-            file = self.file.translate(_CONTROL)
+            file = _escaped(self.file)
             if len(_SHOWN_FILES) < 4096:  # a report names few files, each many times
                 _SHOWN_FILES[self.file] = file
         if self.line and self.column:
@@ -189,11 +205,11 @@ class OutOfTime(BudgetExhausted):
         super().__init__(message, partial)
 
 
-_SEPARATORS = re.compile(r"[-_.:/@]+")
+_SEPARATORS = r"[-_.:/@]+"  # compiled by re when a name is first misspelled
 
 
 def _tokens(name: str) -> list[str]:
-    return [t for t in _SEPARATORS.split(name.lower()) if t]
+    return [t for t in re.split(_SEPARATORS, name.lower()) if t]
 
 
 def _one_letter_off(a: str, b: str) -> bool:

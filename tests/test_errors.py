@@ -107,3 +107,13 @@ def test_locations_and_problems_order_as_their_fields_do():
         assert (a < b, a <= b, a > b, a >= b, a == b) == (ta < tb, ta <= tb, ta > tb, ta >= tb,
                                                           ta == tb)
     assert sorted(reversed(problems)) == problems
+
+
+def test_lone_surrogates_show_as_the_bytes_or_code_points_they_stand_for():
+    from pruner.errors import Location, display, neutral
+
+    assert neutral("svc-\udcff\udc80") == "svc-\\xff\\x80"  # bytes of a non-UTF-8 name
+    assert neutral("a\ud800b\udfff") == "a\\ud800b\\udfff"
+    assert neutral("\u00e9\u202e\x1b\udcc3") == "\u00e9\\u202e\\x1b\\xc3"
+    assert display("x\udcfe") == "'x\\xfe'" and str(Location("m\udcff.yaml", 2)) == "m\\xff.yaml:2"
+    assert neutral("caf\u00e9 \u4e2d") == "caf\u00e9 \u4e2d"  # printable text is left alone

@@ -32,10 +32,10 @@ from pruner.loader.yaml_nodes import (
     _NAME,
     _OPERATION_RULE,
     _STR,
-    _YAML12_FLOAT,
     NodeReader,
     _AliasBomb,
     _kind,
+    is_yaml12_float,
     parse_float,
 )
 from pruner.model import (
@@ -144,7 +144,7 @@ class FileReader(NodeReader):
         if isinstance(node, ScalarNode) and node.tag in (_FLOAT, _INT):
             value = parse_float(node.value)
         elif (isinstance(node, ScalarNode) and node.tag == _STR and not node.style
-              and _YAML12_FLOAT.match(node.value)):
+              and is_yaml12_float(node.value)):
             value = float(node.value)  # `1e-5`: a float in YAML 1.2, text to PyYAML's 1.1
         elif isinstance(node, ScalarNode) and node.tag == _STR and node.value.endswith("%"):
             from decimal import Decimal  # exact percentages (99.95% is 0.9995); rare

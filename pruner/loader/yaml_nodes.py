@@ -34,6 +34,7 @@ __all__ = [
     "MAX_INT_CHARS",
     "MAX_NESTING",
     "NodeReader",
+    "is_yaml12_float",
     "parse_bool",
     "parse_float",
     "parse_int",
@@ -69,22 +70,25 @@ _INT_RE = re.compile(
     r"|(?P<dec>0|[1-9][0-9_]*)"
     r"|(?P<sexa>[1-9][0-9_]*(?::[0-5]?[0-9])+))"
 )
-_FLOAT_RE = re.compile(
+# The patterns of texts few manifests hold are left as text: re compiles each on first
+# use and keeps it in its cache (compiling them all at import was a millisecond of
+# every command's start-up).
+_FLOAT_TEXT = (
     r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 )
-_NULL_RE = re.compile(r"~|null|Null|NULL|")
-_TIMESTAMP_RE = re.compile(
+_NULL_TEXT = r"~|null|Null|NULL|"
+_TIMESTAMP_TEXT = (
     r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})"
     r"(?:(?:[Tt]|[ \t]+)(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2}):(?P<S>[0-9]{2})(?:\.[0-9]*)?"
     r"(?:[ \t]*(?:Z|[-+](?P<tzh>[0-9]{1,2})(?::(?P<tzm>[0-9]{2}))?))?)?"
 )
-_BASE64_RE = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+_BASE64_TEXT = r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?"
 
 
 def _valid_timestamp(text: str) -> bool:
-    m = _TIMESTAMP_RE.fullmatch(text)
+    m = re.fullmatch(_TIMESTAMP_TEXT, text)
     if m is None:
         return False
     if len(text) == 10 and m.group("m") is not None and len(m.group("m")) != 2:
@@ -101,7 +105,7 @@ def _valid_timestamp(text: str) -> bool:
 
 
 def _valid_binary(text: str) -> bool:
-    return _BASE64_RE.fullmatch("".join(text.split())) is not None
+    return re.fullmatch(_BASE64_TEXT, "".join(text.split())) is not None
 
 
 def parse_int(text: str) -> int | None:
@@ -151,7 +155,7 @@ def parse_float(text: str) -> float | None:
     number = parse_int(text)
     if number is not None:
         return float(number)
-    if _FLOAT_RE.fullmatch(text) is None:
+    if re.fullmatch(_FLOAT_TEXT, text) is None:
         return None
     bare = text.replace("_", "")
     lowered = bare.lower()
@@ -186,8 +190,8 @@ _SCALAR_CHECKS = {
     _VALUE: None,
     _INT: lambda t: parse_int(t) is not None,
     _BOOL: lambda t: _BOOL_RE.fullmatch(t) is not None,
-    _NULL: lambda t: _NULL_RE.fullmatch(t) is not None,
-    _FLOAT: lambda t: _FLOAT_RE.fullmatch(t) is not None and any(c.isdigit() for c in t)
+    _NULL: lambda t: re.fullmatch(_NULL_TEXT, t) is not None,
+    _FLOAT: lambda t: re.fullmatch(_FLOAT_TEXT, t) is not None and any(c.isdigit() for c in t)
     or t.lstrip("+-").lower() in (".inf", ".nan"),
     _TIMESTAMP: _valid_timestamp,
     _BINARY: _valid_binary,
@@ -245,7 +249,16 @@ class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
 # libyaml slows down quadratically on deeply nested flow collections, so nesting is
 # measured on the raw text (brackets only, a C-speed scan) before parsing.
 _BRACKETS = re.compile(r"[\[\]{}]")
-_YAML12_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_YAML12_FLOAT = r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z"
+
+
+def is_yaml12_float(text: str) -> bool:
+    """Whether ``text`` is a float to YAML 1.2 (``1e-3``), which YAML 1.1 reads as text.
+
+    >>> is_yaml12_float("1e-3"), is_yaml12_float("1.5"), is_yaml12_float("1e")
+    (True, True, False)
+    """
+    return re.match(_YAML12_FLOAT, text) is not None
 MAX_NESTING = 500
 
 
@@ -517,7 +530,7 @@ class NodeReader:
         if isinstance(node, ScalarNode) and node.tag in (_INT, _FLOAT):
             value = parse_float(node.value)
         elif (isinstance(node, ScalarNode) and node.tag == _STR and not node.style
-              and _YAML12_FLOAT.match(node.value)):
+              and is_yaml12_float(node.value)):
             value = float(node.value)  # `1e-3`: a float in YAML 1.2, text to PyYAML's 1.1
         if value is not None:
             if value >= 0 and math.isfinite(value):

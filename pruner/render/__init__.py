@@ -30,9 +30,10 @@ DIAGRAM_FORMATS = ("dot", "mermaid", "html")
 # Bidi controls: embeddings, overrides, isolates and marks (no format emits them itself;
 # Markdown does emit a zero-width space after "@" on purpose, so those stay to clean()).
 _HIDDEN_CHARS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_HIDDEN = re.compile(f"[{_HIDDEN_CHARS}]")
+_HIDDEN = f"[{_HIDDEN_CHARS}]"
 # In JSON every invisible character can go: its \uXXXX escape is the same string.
-_HIDDEN_JSON = re.compile(f"[{INVISIBLE}]")
+_HIDDEN_JSON = f"[{INVISIBLE}]"
+# (patterns as text: re compiles them the first time an output holds such a character)
 
 
 def render(report, fmt: str = "text", **options) -> str:
@@ -49,10 +50,10 @@ def render(report, fmt: str = "text", **options) -> str:
     # Twelve substring scans beat the character-class search over a 14 MiB diagram.
     # isascii() is O(1) on CPython (a flag of the string): most outputs skip the scans.
     if isinstance(text, str) and not text.isascii() and (
-            hidden.search(text) if hidden is _HIDDEN_JSON
+            re.search(hidden, text) if hidden is _HIDDEN_JSON
             else any(c in text for c in _HIDDEN_CHARS)):
         # A last guard: each format escapes what it prints (render.common.clean), and no
         # bidi control that reorders the text around it gets through anyway. In JSON and
         # SARIF, the \uXXXX left in a string is its JSON escape: the data is unchanged.
-        text = hidden.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        text = re.sub(hidden, lambda m: f"\\u{ord(m.group()):04x}", text)
     return text
