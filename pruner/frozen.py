@@ -73,6 +73,13 @@ def record(cls=None, /, *, slots: bool = True, order: bool = False):
         and (own[name].default_factory is not MISSING or not own[name].init)
         for name in annotations) and not any("InitVar" in str(a) for a in annotations.values())
     plain = plain and "__setattr__" not in own and "__delattr__" not in own
+    # a subclass is frozen the way its dataclass bases are (dataclass refuses a mix)
+    bases = [b for b in cls.__mro__[1:] if "__dataclass_params__" in b.__dict__]
+    if any(b.__dataclass_params__.frozen for b in bases):
+        plain = False
+    elif bases and not plain:
+        raise TypeError(f"record: {cls.__qualname__} needs dataclass's own __init__ (a default "
+                        f"factory, a field left out of it), which its base's kind cannot share")
     # dataclass's own frozen __init__ and __setattr__ where it writes the __init__ (the
     # one it writes for a class it did not freeze would assign through __setattr__)
     cls = dataclass(cls, frozen=not plain, slots=slots, init=not plain, repr=False, eq=False)

@@ -248,3 +248,27 @@ def test_every_record_of_the_package_behaves_as_its_dataclass_twin(cls):
     (a, b), (c, d) = made
     for compare in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
         assert _outcome(getattr(a, compare), c) == _outcome(getattr(b, compare), d), compare
+
+
+def test_record_of_a_subclass_is_frozen_as_its_base():
+    @record(slots=False)
+    class Counted:  # dataclass's own frozen methods: a default factory
+        things: list = dataclasses.field(default_factory=list)
+
+    @record(slots=False)
+    class Named(Counted):
+        name: str = ""
+
+    made = Named([1], "n")
+    assert (made.things, made.name) == ([1], "n") and made == Named([1], "n")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.name = "m"
+
+    @record
+    class Plain:
+        a: int = 0
+
+    with pytest.raises(TypeError, match="base's kind"):
+        @record(slots=False)
+        class Bag(Plain):
+            things: list = dataclasses.field(default_factory=list)
