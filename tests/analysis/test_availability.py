@@ -311,3 +311,62 @@ def test_services_tied_in_exact_arithmetic_are_listed_by_name(shape):
     assert listed == names
     assert len({(i.dif, i.mif, i.raw) for i in r.importance if i.service in names}) > 1 \
         or shape == "quorum"  # the chain's factors do differ in their last bits
+
+
+GATE_TREE = """
+services:
+  top: {depends_on: [{any_of: [g1, g2]}]}
+  g1: {depends_on: [e1, e2]}
+  g2: {depends_on: [g3, e4]}
+  g3: {depends_on: [{any_of: [e3, e2]}, g4]}
+  g4: {depends_on: [{at_least: 2, of: [e1, e3, e4]}]}
+  e1: {availability: 0.9}
+  e2: {availability: 0.8}
+  e3: {availability: 0.7}
+  e4: {availability: 0.95}
+flows: {f: {requires: [top]}}
+"""
+
+
+def test_gates_named_by_one_plain_dependency_have_their_owners_importance():
+    """Gates (no availability of their own) that one plain dependency names matter only
+    through its owner and get no variable of their own (g3 through g2, g4 through g3,
+    top through the flow); every figure still equals enumeration."""
+    G = _graph(GATE_TREE)
+    manifest = G.graph["manifest"]
+    r = flow_availability(G)["f"]
+    u = brute(manifest)["f"]
+    assert r.unavailability == pytest.approx(u, rel=1e-12)
+    by_name = {i.service: i for i in r.importance}
+    for name in ("top", "g1", "g2", "g3", "g4", "e1", "e2", "e3", "e4"):
+        u1 = brute(manifest, {name: True})["f"]
+        u0 = brute(manifest, {name: False})["f"]
+        imp = by_name[name]
+        assert (imp.given_down, imp.given_up, imp.mif) == pytest.approx((u1, u0, u1 - u0),
+                                                                         rel=1e-12), name
+    assert by_name["g4"].given_down == by_name["g3"].given_down == by_name["g2"].given_down
+    assert by_name["g4"].given_down < 1.0 and by_name["top"].given_down == 1.0
+
+
+@st.composite
+def gate_heavy_manifests(draw):
+    """Most services without an availability of their own, as a fault tree's gates."""
+    G = draw(manifests(max_services=7))
+    m = G.graph["manifest"]
+    services = [replace(s, availability=draw(st.sampled_from([None, None, 1.0, 0.9, 0.5])))
+                for s in m.services.values()]
+    return Manifest.from_lists(services, m.flows.values())
+
+
+@settings(max_examples=80, deadline=None)
+@given(gate_heavy_manifests())
+def test_importance_of_never_down_services_equals_enumeration(manifest):
+    G = dependency_graph(manifest)
+    u = brute(manifest)
+    for flow, r in flow_availability(G).items():
+        for imp in r.importance:
+            u1 = brute(manifest, {imp.service: True})[flow]
+            u0 = brute(manifest, {imp.service: False})[flow]
+            assert imp.given_down == pytest.approx(u1, rel=1e-6, abs=1e-12)
+            assert imp.given_up == pytest.approx(u0, rel=1e-6, abs=1e-12)
+        assert r.unavailability == pytest.approx(u[flow], rel=1e-9, abs=1e-15)
