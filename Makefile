@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	@echo "make: installing pruner (editable) with its dependencies (networkx PyYAML click graphviz ruamel.yaml highspy) and test tools (pytest hypothesis jsonschema import-linter ruff), the trace-store engines (chdb clickhouse-connect) and msgspec, from pyproject.toml"
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "make: byte-compiling pruner, as a wheel install does (an editable install does not, and under PYTHONDONTWRITEBYTECODE every run would compile each module again)"
+	$(BIN)/python -m compileall -q pruner
 	touch $(STAMP)
 
 # Debian packages the suite needs, each installed only when missing: Graphviz (`dot`) for

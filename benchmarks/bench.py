@@ -20,9 +20,10 @@ Parts (``--only``):
   markdown, junit, sarif), render (dot, mmd: pruner's part; svg: pruner + Graphviz),
   report (html: pruner's part with a stub ``dot`` that answers at once, and with
   the real Graphviz up to 1,000 services), and the naive networkx reference;
-- ``chains``: a 5,000- and 100,000-service chain and a 10,000-node cycle, the last
-  service switched off: every check format (ratios to text and to load), and cuts
-  order 1 text/json on the 100,000 chain;
+- ``chains``: 5,000-, 20,000- and 100,000-service chains and a 10,000-node cycle, the
+  last service switched off: every check format (ratios to text and to both loads);
+  on each chain also cuts order 1 text/json, essential and rank text/json, and render
+  .dot/.mmd;
 - ``quorums``: ``cuts --time-budget 5`` on ``at_least: 21 of 30`` with
   ``--max-order 10`` and on ``at_least: 50000 of 100000``;
 - ``more``: the other commands on the same layered sizes, generated with an availability
@@ -263,6 +264,10 @@ def layered(py: str, sizes: list[int], repeat: int, dot: bool, tmp: str) -> None
 
 
 def chains(py: str, lengths: tuple[int, ...], repeat: int, tmp: str) -> None:
+    """Chains, where the load is small and a run's fixed cost shows (issue 21: within
+    2x the floor from 5,000 services on): every check format with the last service
+    switched off, and on each chain the other commands too (cuts order 1, essential,
+    rank, render .dot/.mmd); the cycle runs the check formats."""
     from generate import chain
 
     pruner = [py, "-m", "pruner"]
@@ -273,20 +278,30 @@ def chains(py: str, lengths: tuple[int, ...], repeat: int, tmp: str) -> None:
         write_yaml(doc, path)
         last = list(doc["services"])[-1]
         load, _, _, _ = timed([py, "-c", LOAD, path], max(repeat, 3))
+        fast, _, _, _ = timed([py, "-c", LOAD_NO_GC, path], max(repeat, 3))
         t = Table(f"{'cycle' if cycle else 'chain'} of {n} services, {last} switched off",
-                  load)
+                  load, fast)
         text = None
         for fmt in CHECK_FORMATS:
             s, rss, _, _ = timed([*pruner, "check", path, "--off", last, "--format", fmt],
                                  repeat)
             t.row(f"check --format {fmt}", s, rss, ref=("text", text) if text else None)
             text = text or s
-        if not cycle and n == max(lengths):
-            json_s, rss, _, _ = timed([*pruner, "cuts", path, "--max-order", "1",
-                                       "--format", "json"], repeat)
-            t.row("cuts --max-order 1 --format json", json_s, rss)
-            s, rss, _, _ = timed([*pruner, "cuts", path, "--max-order", "1"], repeat)
-            t.row("cuts --max-order 1 --format text", s, rss, ref=("json", json_s))
+        if cycle:
+            continue
+        json_s, rss, _, _ = timed([*pruner, "cuts", path, "--max-order", "1",
+                                   "--format", "json"], repeat)
+        t.row("cuts --max-order 1 --format json", json_s, rss)
+        s, rss, _, _ = timed([*pruner, "cuts", path, "--max-order", "1"], repeat)
+        t.row("cuts --max-order 1 --format text", s, rss, ref=("json", json_s))
+        for command in ("essential", "rank"):
+            for fmt in ("text", "json"):
+                s, rss, _, _ = timed([*pruner, command, path, "--format", fmt], repeat)
+                t.row(f"{command} --format {fmt}", s, rss)
+        for suffix in ("dot", "mmd"):
+            out = os.path.join(tmp, f"chain.{suffix}")
+            s, rss, _, _ = timed([*pruner, "render", path, "-o", out], repeat)
+            t.row(f"render -o .{suffix}", s, rss)
 
 
 def more(py: str, sizes: list[int], repeat: int, tmp: str) -> None:
@@ -461,7 +476,7 @@ def main() -> None:
         if "layered" in parts:
             layered(py, sizes, args.repeat, not (args.quick or args.skip_dot), tmp)
         if "chains" in parts:
-            chains(py, (2000,) if args.quick else (5000, 100_000), args.repeat, tmp)
+            chains(py, (2000,) if args.quick else (5000, 20_000, 100_000), args.repeat, tmp)
         if "more" in parts:
             more(py, sizes, args.repeat, tmp)
         if "adversarial" in parts:

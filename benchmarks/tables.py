@@ -8,8 +8,9 @@ command) becomes a column; blocks of the same family (the layered sizes, the sam
 sizes with availabilities and costs, the users' shapes, the chains and the cycle)
 share a table. A cell is **ratio to the floor** (seconds, peak RSS, and the ratio to
 the row's reference where ``bench.py`` gave one, as "1.11× json"). The floor is the
-garbage-collector-paused load where the block measured one, else the plain load
-(the chains). Nothing here measures: it only reformats what one run printed.
+garbage-collector-paused load where the block measured one (every block since the
+chains measure it too), else the plain load. Nothing here measures: it only
+reformats what one run printed.
 """
 
 from __future__ import annotations

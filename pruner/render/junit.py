@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from functools import singledispatch
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import OK
-from pruner.render.common import clean, line_text
-from pruner.render.diff_words import change_sentence, gate_findings, verdict
+from pruner.render.common import Dispatch, clean, line_text
 from pruner.report import CheckReport
-from pruner.report.diff import DiffReport
+
+if TYPE_CHECKING:  # registered by name: check --format junit loads no diff or drift
+    from pruner.report.diff import DiffReport
+    from pruner.report.drift import DriftReport
 
 __all__ = ["render"]
 
@@ -49,10 +51,7 @@ def _case(classname: str, name: str) -> ET.Element:
     return ET.Element("testcase", {"classname": classname, "name": _x(name), "time": "0"})
 
 
-@singledispatch
-def render(report) -> str:
-    """Render ``report`` as JUnit XML."""
-    raise TypeError(f"no JUnit output for {type(report).__name__}")
+render = Dispatch("JUnit")  # render(report) -> JUnit XML
 
 
 @render.register
@@ -75,6 +74,8 @@ def _(report: CheckReport) -> str:
 
 @render.register
 def _(report: DiffReport) -> str:
+    from pruner.render.diff_words import change_sentence, gate_findings, verdict
+
     # Every (subject, reason) that fails the gate is a <failure>: a flow's reasons on
     # its own test case (type: the reasons, comma-separated), a new start-up cycle on a
     # test case of its own.
@@ -134,7 +135,6 @@ from pruner.render.common import (  # noqa: E402  (kept in this block on purpose
     traffic_facts,
     undeclared_facts,
 )
-from pruner.report.drift import DriftReport  # noqa: E402
 
 
 @render.register

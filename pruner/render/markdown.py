@@ -25,16 +25,16 @@ from pruner.render.common import (
     service_summary,
     unstick_word,
 )
-from pruner.render.diff_words import (
-    accept_hint,
-    change_sentence,
-    counts_text,
-    item_change_text,
-    owner_change_text,
-    verdict,
-)
 from pruner.report import CheckReport, ValidateReport
-from pruner.report.diff import DiffReport
+from pruner.report.figures import percent
+
+if TYPE_CHECKING:  # registered by name: check --format markdown loads no diff, drift,
+    # availability, bootstrap or plan machinery (10 ms of its start-up)
+    from pruner.report.availability import AvailabilityReport
+    from pruner.report.bootstrap import BootstrapReport
+    from pruner.report.diff import DiffReport
+    from pruner.report.drift import DriftReport
+    from pruner.report.plan import PlanReport
 
 __all__ = ["render", "md_text", "code_span", "code_block", "mermaid_label", "mermaid_path"]
 
@@ -232,6 +232,15 @@ _KIND_ICON = {"broken": "❌ broken", "masked": "❌ masked break (old model)",
 
 @render.register
 def _(report: DiffReport) -> str:
+    from pruner.render.diff_words import (
+        accept_hint,
+        change_sentence,
+        counts_text,
+        item_change_text,
+        owner_change_text,
+        verdict,
+    )
+
     icon = "✅" if report.gate.passed else "❌"
     out = [f"### {icon} pruner: {md_text(verdict(report))}", ""]
     out.append(f"{code_span(report.old_source)} → {code_span(report.new_source)} · "
@@ -318,7 +327,6 @@ from pruner.render.common import (  # noqa: E402  (kept in this block on purpose
     plural,
     undeclared_notes,
 )
-from pruner.report.drift import DriftReport  # noqa: E402
 
 
 def _names(names, limit: int = 5) -> str:
@@ -456,8 +464,6 @@ def _(report: DriftReport) -> str:
 
 
 # --- availability (issue 12) ---
-from pruner.report.availability import AvailabilityReport, percent  # noqa: E402
-
 AVAILABILITY_ROWS = 10
 _BAR_WIDTH = 20
 
@@ -542,7 +548,6 @@ def availability_diff_markdown(changes) -> list[str]:
 
 
 # --- bootstrap (issue 13) ------------------------------------------------------
-from pruner.report.bootstrap import WAVE_LIMIT, BootstrapReport  # noqa: E402
 
 
 def _code_list(names, limit: int = 30) -> str:
@@ -553,6 +558,8 @@ def _code_list(names, limit: int = 30) -> str:
 
 @render.register
 def _(report: BootstrapReport) -> str:
+    from pruner.report.bootstrap import WAVE_LIMIT
+
     b = report.result
     title = "Partial restart" if b.from_off else "Cold start"
     out = [f"## {title}: {md_text(report.source)}", ""]
@@ -597,12 +604,12 @@ def _(report: BootstrapReport) -> str:
 
 
 # --- plan (spec §12, issue 20) ---
-from pruner.report.plan import PlanReport, money, why_kept  # noqa: E402
 
 
 @render.register
 def _(report: PlanReport) -> str:
     from pruner.render.text import PLAN_REASONS, plan_summary
+    from pruner.report.plan import money, why_kept
 
     p = report.plan
     icon = "✅" if p.servable else "❌"

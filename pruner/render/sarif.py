@@ -43,9 +43,11 @@ from pruner.analysis.evaluate import BROKEN, DEGRADED
 from pruner.analysis.explain import OFF, Line
 from pruner.errors import Location
 from pruner.render.common import Dispatch, clean, line_text
-from pruner.render.diff_words import change_sentence, gate_findings, item_change_text
 from pruner.report import CheckReport
-from pruner.report.diff import DiffReport, item_key
+
+if TYPE_CHECKING:  # registered by name: check --format sarif loads no diff or drift
+    from pruner.report.diff import DiffReport
+    from pruner.report.drift import DriftReport
 
 __all__ = ["render", "RULES", "fault_location"]
 
@@ -210,6 +212,9 @@ _REASON_RULE = {**{k: v for k, v in _FLOW_RULE.items() if k != "improved"},
 
 @render.register
 def _(report: DiffReport) -> str:
+    from pruner.render.diff_words import change_sentence, item_change_text
+    from pruner.report.diff import item_key
+
     failing = set(report.gate.failing)
     results = []
     for fd in sorted(report.flows, key=lambda f: f.name):
@@ -288,6 +293,8 @@ def _gate_results(report: DiffReport, so_far: list[dict]) -> list[dict]:
     (a flow below its availability target, a new 'extra nine' warning, a masked break
     accepted but still failing on what the new version shows): the exit code is never
     1 without an error in the SARIF."""
+    from pruner.render.diff_words import gate_findings
+
     shown = {(r["ruleId"], r["partialFingerprints"]["prunerFinding/v1"].split(":", 1)[1])
              for r in so_far if r["level"] == "error"}
     flows = {f.name: f.flow.location for f in report.check.flows}
@@ -311,7 +318,6 @@ from pruner.render.common import (  # noqa: E402  (kept in this block on purpose
     traffic_facts,
     undeclared_facts,
 )
-from pruner.report.drift import DriftReport  # noqa: E402
 
 
 @render.register

@@ -12,7 +12,7 @@ import time
 from itertools import combinations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pruner.analysis.cuts import minimal_cut_sets
@@ -64,11 +64,15 @@ def test_a_small_quorum_still_gets_every_cut_set():
 @given(st.lists(st.lists(st.frozensets(st.integers(0, 5), max_size=3), max_size=3),
                 min_size=1, max_size=5),
        st.integers(1, 5), st.integers(1, 4))
+@example([[frozenset()], [frozenset()], [frozenset({0})], [frozenset({0}), frozenset({0})]],
+         4, 1)
 def test_threshold_unreachable_never_rules_out_a_cut_set(families, fails, order):
     """When the bound says "unreachable", no set of <= order elements makes ``fails``
     of the families hold (a family holds when the set contains one of its sets)."""
+    # a family's support is the union of its sets' variables (a variable in two of
+    # its sets is one bit, not two: summing their bits once made 1 + 1 a wrong bit)
     supports = [None if frozenset() in f else
-                sum(1 << v for s in f for v in s) for f in families]
+                sum(1 << v for v in frozenset().union(*f)) for f in families]
     if not threshold_unreachable(supports, fails, order):
         return
     universe = range(6)
