@@ -52,6 +52,8 @@ BIG_LAYOUT = {"nslimit": "0.2", "nslimit1": "0.2", "mclimit": "0.01", "remincros
 _HTML = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
          ord("'"): "&#39;"}
 _SPACES = re.compile(r"\s+")
+# Text that every escaping below leaves as it is (most names): returned at once.
+_PLAIN = re.compile(r"[A-Za-z0-9._:/@+=,;#()\[\]-]*\Z").match
 
 
 def html_text(text: object, limit: int | None = None) -> str:
@@ -62,6 +64,8 @@ def html_text(text: object, limit: int | None = None) -> str:
     >>> html_text('<b>"Tom" & Jerry</b>\n\x1b[31m')
     '&lt;b&gt;&quot;Tom&quot; &amp; Jerry&lt;/b&gt;∖n∖x1b[31m'
     """
+    if type(text) is str and _PLAIN(text) and (limit is None or len(text) <= limit):
+        return text
     s = clean(text).replace("\\", BACKSLASH)
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
@@ -76,7 +80,8 @@ def dot_string(text: object) -> str:
     >>> print(graphviz.Digraph().__class__._quote(dot_string('a "b" \\N & <i>')))
     "a \"b\" ∖N &amp; <i>"
     """
-    s = _SPACES.sub(" ", clean(text)).replace("&", "&amp;").replace("\\", BACKSLASH)
+    s = text if type(text) is str and _PLAIN(text) else \
+        _SPACES.sub(" ", clean(text)).replace("&", "&amp;").replace("\\", BACKSLASH)
     return quoting.nohtml(s)
 
 
@@ -103,28 +108,33 @@ def _label(node: Node) -> str:
 
 
 def _node_attrs(node: Node) -> dict[str, str]:
-    fill, border, ink = STYLE[node.state]
-    attrs = {"label": _label(node), "fillcolor": fill, "color": border, "fontcolor": ink}
-    if node.tooltip:
-        attrs["tooltip"] = dot_string(node.tooltip)
-    else:
-        attrs["tooltip"] = dot_string(node.name)
-    if node.kind == FLOW:
+    """The attributes ``Digraph.node`` is given for ``node``."""
+    attrs = {"label": _label(node), **_style_attrs(node.kind, node.state, node.soft)}
+    attrs["tooltip"] = dot_string(node.tooltip or node.name)
+    return attrs
+
+
+def _style_attrs(kind: str, state: str, soft: bool) -> dict[str, str]:
+    """A node's attributes but its label and tooltip: the same for every node of one
+    kind, state and softness."""
+    fill, border, ink = STYLE[state]
+    attrs = {"fillcolor": fill, "color": border, "fontcolor": ink}
+    if kind == FLOW:
         attrs.update(shape="box", style="rounded,filled,bold", penwidth="2", margin="0.15,0.06")
-    elif node.kind == OPERATION:  # a port of its service: smaller, square-cornered
-        style = "filled,dashed" if node.state == OFF else "filled"
+    elif kind == OPERATION:  # a port of its service: smaller, square-cornered
+        style = "filled,dashed" if state == OFF else "filled"
         attrs.update(shape="box", style=style, margin="0.08,0.02", fontsize="10")
-        if node.state in (DOWN, DEGRADED):
+        if state in (DOWN, DEGRADED):
             attrs["penwidth"] = "2"
-    elif node.kind == JUNCTION:
-        attrs.update(shape="ellipse", style="filled,dashed" if node.soft else "filled",
+    elif kind == JUNCTION:
+        attrs.update(shape="ellipse", style="filled,dashed" if soft else "filled",
                      height="0.25", margin="0.04,0.02", fontsize="9")
-        if node.state == UP:
+        if state == UP:
             attrs["fillcolor"] = "#f1f3f4"
     else:
-        style = "rounded,filled,dashed" if node.state == OFF else "rounded,filled"
+        style = "rounded,filled,dashed" if state == OFF else "rounded,filled"
         attrs.update(shape="box", style=style, margin="0.12,0.04")
-        if node.state in (DOWN, DEGRADED):
+        if state in (DOWN, DEGRADED):
             attrs["penwidth"] = "2"
     return attrs
 
@@ -182,18 +192,17 @@ def quote_text(text: str) -> str:
 def _node_line(node: Node, q, styles: dict) -> str:
     """The line ``Digraph.node(node.id, **_node_attrs(node))`` writes: the label first,
     then the other attributes sorted by name (:func:`graphviz.quoting.a_list`). All but
-    the label and the tooltip repeat from node to node (``styles`` keeps them, written
-    once, split where ``tooltip`` sorts in)."""
-    attrs = _node_attrs(node)
-    label, tooltip = attrs.pop("label"), attrs.pop("tooltip")
-    key = tuple(attrs.items())
+    the label and the tooltip depend only on the node's kind, state and softness
+    (``styles`` keeps them, written once, split where ``tooltip`` sorts in)."""
+    key = (node.kind, node.state, node.soft)
     style = styles.get(key)
     if style is None:
-        items = sorted((k, v) for k, v in attrs.items() if v is not None)
+        items = sorted(_style_attrs(*key).items())
         style = styles[key] = ("".join(f" {q(k)}={q(v)}" for k, v in items if k < "tooltip"),
                                "".join(f" {q(k)}={q(v)}" for k, v in items if k > "tooltip"))
-    tip = "" if tooltip is None else f" tooltip={quote_text(tooltip)}"
-    return f"\t{q(node.id)} [label={q(label)}{style[0]}{tip}{style[1]}]\n"
+    # _label is always HTML-like (<...>), which quote leaves as it is
+    tip = quote_text(dot_string(node.tooltip or node.name))
+    return f"\t{q(node.id)} [label={_label(node)}{style[0]} tooltip={tip}{style[1]}]\n"
 
 
 def _edge_attrs(edge) -> dict[str, str]:

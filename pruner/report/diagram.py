@@ -220,6 +220,7 @@ def diagram_report(
     if G.graph["manifest"].operations:  # an operation is drawn inside its service
         services |= {G.nodes[n]["service"].operation_of for n in list(services)} - {None}
     covered = reached(G)
+    whole = len(services) == len(G)  # every service drawn: no dependency is hidden
 
     nodes: list[Node] = []
     junctions: list[Node] = []
@@ -252,7 +253,7 @@ def diagram_report(
                              _trouble(ev, member), member=True)] = None
         for head, soft in singles.items():
             own[Edge(owner, node_id(SERVICE, head), soft, _trouble(ev, head))] = None
-        edges.extend(sorted(own, key=_EDGE_ORDER))
+        edges.extend(sorted(own, key=_EDGE_ORDER) if len(own) > 1 else own)
 
     for name in shown_flows:
         flow = table[name]
@@ -272,7 +273,7 @@ def diagram_report(
         else:
             cluster = None if cluster_by == "none" else getattr(svc, cluster_by)
         notes = []
-        hidden = sum(1 for dep in G._succ[name] if dep not in services)
+        hidden = 0 if whole else sum(1 for dep in G._succ[name] if dep not in services)
         if hidden:
             notes.append(f"+{hidden} more dependenc{'y' if hidden == 1 else 'ies'}")
         if name not in covered:
