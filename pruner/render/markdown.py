@@ -232,19 +232,12 @@ _KIND_ICON = {"broken": "❌ broken", "masked": "❌ masked break (old model)",
 
 @render.register
 def _(report: DiffReport) -> str:
-    from pruner.render.diff_words import (
-        accept_hint,
-        change_sentence,
-        counts_text,
-        item_change_text,
-        owner_change_text,
-        verdict,
-    )
+    from pruner.render import diff_words as words
 
     icon = "✅" if report.gate.passed else "❌"
-    out = [f"### {icon} pruner: {md_text(verdict(report))}", ""]
+    out = [f"### {icon} pruner: {md_text(words.verdict(report))}", ""]
     out.append(f"{code_span(report.old_source)} → {code_span(report.new_source)} · "
-               f"{md_text(counts_text(report))} · gate: `--fail-on {report.gate.fail_on}`")
+               f"{md_text(words.counts_text(report))} · gate: `--fail-on {report.gate.fail_on}`")
     out.append("")
     d = report.diff
     if report.flows:
@@ -257,19 +250,19 @@ def _(report: DiffReport) -> str:
                 icon = "☑️ masked break, accepted"
             out.append(f"| {code_span(fd.name)} | {icon} | "
                        f"{'yes' if c.critical else 'no'} | {c.old_state or '—'} | "
-                       f"{c.new_state or '—'} | {md_text(change_sentence(fd))} |")
+                       f"{c.new_state or '—'} | {md_text(words.change_sentence(fd))} |")
         if len(report.flows) > MAX_ROWS:
             out.append(f"| … {len(report.flows) - MAX_ROWS} more | | | | | |")
         out.append("")
     else:
         out += ["No flow changes state.", ""]
-    hint = accept_hint(report)
+    hint = words.accept_hint(report)
     if hint:
         out += [md_text(hint), ""]
     for fd in report.flows[:MAX_ROWS]:
         if not fd.explanation:
             continue
-        body = [md_text(change_sentence(fd)) + ":", "",
+        body = [md_text(words.change_sentence(fd)) + ":", "",
                 code_block(_explanation_text(fd.explanation, report.off_word))]
         masked = fd.kind == "masked"
         broken = masked or fd.change.new_state == BROKEN
@@ -292,10 +285,10 @@ def _(report: DiffReport) -> str:
     if services:
         out += _details(f"Services added, removed or renamed ({len(services)})",
                         services[:MAX_ROWS])
-    changes = [f"- {md_text(item_change_text(c))} ("
+    changes = [f"- {md_text(words.item_change_text(c))} ("
                + ("old version: " if c.change == "removed" else "")
                + f"{code_span(str(c.location))})" for c in d.items]
-    changes += [f"- {md_text(owner_change_text(c))}" for c in d.owners]
+    changes += [f"- {md_text(words.owner_change_text(c))}" for c in d.owners]
     if changes:
         out += _details(f"Dependency and owner changes ({len(changes)})", changes[:MAX_ROWS])
     out += availability_diff_markdown(report.availability)
