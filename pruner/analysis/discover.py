@@ -39,6 +39,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import NamedTuple
 
 __all__ = [
@@ -211,8 +212,153 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1,
                when: Callable[[Span], tuple[int, int]] | None = None) -> None:
     if not spans:
         return
+    by_id = {s.span_id: s for s in spans}
+    if len(by_id) == len(spans):  # no span id twice, as in most traces
+        # Whether a reader split one record into both sides (Zipkin v1, v2 shared). True
+        # by accident when ids run together: it only allows the "#server" lookup below.
+        shared = "#server" in "".join(by_id)
+    else:
+        by_id, shared = _shared_ids(spans)
+    children: dict[str, list[Span]] = {}
+    tops = []
+    for sid, s in by_id.items():
+        parent = s.parent_id
+        if parent is None:
+            tops.append(s)
+            continue
+        if shared and sid != parent + "#server" and parent + "#server" in by_id:
+            parent += "#server"  # a child of a shared span runs on its server side
+        if parent != sid and parent in by_id:
+            kids = children.get(parent)
+            if kids is None:
+                children[parent] = [s]
+            else:
+                kids.append(s)
+        else:
+            tops.append(s)
+    if not tops:  # every span names a parent in a cycle: no entry point to speak of
+        return
+    d.traces += weight
+    d.spans += len(spans) * weight  # read_discovery replaces this with the records read
+    # The entry point: the earliest span with no parent in the trace (sampling can cut a
+    # trace into pieces; the first piece stands for the request).
+    if len(tops) > 1:
+        tops.sort(key=_top_order)
+    root = tops[0]
+    if root.error:  # a failed request: kept apart, it says nothing of what the flow needs
+        _add_failed(d, root, spans, weight, when)
+        return
+
+    # The walk: parents first, children in start order, with an explicit stack of
+    # iterators (no recursion). A *run* is a span that enters a node and the spans of the
+    # same service under it; each is one list: [node, failed, calls, a call failed],
+    # calls as [(start, callee node, failed)], and ``called`` holds the runs that made
+    # calls, in the order of their first call.
+    used: set = set()
+    called: list[list] = []
+    max_depth = 0
+    operations, runs, nodes = d.operations, d.runs, _NODES
+    stack: list[tuple] = []
+    it, parent, parent_run, parent_depth = iter(tops), None, None, -1
+    while True:
+        for span in it:
+            kind, service = span.kind, span.service
+            if parent is None or kind in _ENTERING or service != parent.service:
+                node = nodes.get((service, span.operation)) or _node(span)
+                run = [node, span.error, None, False]
+                depth = parent_depth + 1
+                if depth > max_depth:
+                    max_depth = depth
+                operations[service].add(node[1])
+                runs[node] = runs.get(node, 0) + weight
+                used.add(node)
+                if parent is not None and parent.service != service:
+                    failed = span.error or (parent.error and parent.kind in _CALLING)
+                    if parent_run[2] is None:
+                        parent_run[2] = []
+                        called.append(parent_run)
+                    parent_run[2].append((span.start, node, failed))
+                    if failed:
+                        parent_run[3] = True
+            else:
+                run, depth = parent_run, parent_depth
+                if span.error and kind not in _CALLING:
+                    run[1] = True
+            kids = children.get(span.span_id)
+            peer = span.peer
+            if (peer and kind in _CALLING and peer != service
+                    and not (kids and any(k.service != service for k in kids))):
+                target = (peer, None)
+                operations.setdefault(peer, set())
+                used.add(target)
+                if run[2] is None:
+                    run[2] = []
+                    called.append(run)
+                run[2].append((span.start, target, span.error))
+                if span.error:
+                    run[3] = True
+            if kids:  # down into the children; this level resumes after them
+                if len(kids) > 1:
+                    kids.sort(key=_order)
+                stack.append((it, parent, parent_run, parent_depth))
+                it, parent, parent_run, parent_depth = iter(kids), span, run, depth
+                break
+        else:
+            if not stack:
+                break
+            it, parent, parent_run, parent_depth = stack.pop()
+
+    stats = _root_stats(d, root, when)
+    stats.traces += weight
+    stats.max_depth = max(stats.max_depth, max_depth)
+    n_calls = sum(len(run[2]) for run in called)
+    repeated: set = set()
+    stats.calls += n_calls * weight
+    stats.max_calls = max(stats.max_calls, n_calls)
+    _count(d.used[_node(root)], used, weight)
+    _count(d.services_used[_node(root)], {n[0] for n in used}, weight)
+    for caller, run_failed, seq, call_failed in called:
+        if len(seq) > 1:
+            seq.sort(key=_call_order)
+        callees = {c[1] for c in seq}
+        _count(d.calls[caller], callees, weight)
+        if len(callees) < len(seq):  # a callee called more than once
+            counts = Counter(c[1] for c in seq)
+            repeated.update((caller, callee) for callee, n in counts.items() if n > 1)
+        if call_failed:
+            failed_before: list = []
+            clean: set = set()
+            rescued: set = set()
+            for _start, callee, failed in seq:
+                if not failed_before:
+                    clean.add(callee)
+                elif not run_failed:
+                    rescued.update((p, callee) for p in failed_before if p[0] != callee[0])
+                if failed and callee not in failed_before:
+                    failed_before.append(callee)
+            _count(d.unrescued[caller], clean, weight)
+            _count(d.rescued[caller], rescued, weight)
+        else:  # no call failed: every callee was called cleanly, none rescued
+            _count(d.unrescued[caller], callees, weight)
+            d.rescued[caller]  # noqa: B018 (the caller gets its entry, as when counted)
+    _count(stats.repeated, repeated, weight)
+
+
+_ENTERING = (SERVER, CONSUMER)
+_CALLING = (CLIENT, PRODUCER)
+_order = attrgetter("start", "span_id")  # children's order in the walk
+_top_order = attrgetter("start", "service", "operation", "span_id")
+
+
+def _call_order(call: tuple) -> tuple:
+    return (call[0], call[1][0], call[1][1] or "")
+
+
+def _shared_ids(spans: list[Span]) -> tuple[dict[str, Span], bool]:
+    """Spans by id when some id is there twice, and whether any id is shared by both
+    sides of a call (then the server side gets its own id, ``ID#server``)."""
     by_id: dict[str, Span] = {}
-    shared = False  # whether any span id stands for both sides of a call
+    shared = False
     for s in spans:
         first = by_id.get(s.span_id)
         if first is None:
@@ -227,117 +373,14 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1,
         elif first.kind in (SERVER, CONSUMER) and s.kind in (CLIENT, PRODUCER):
             by_id[s.span_id + "#server"] = _replace(first, s.span_id + "#server", s.span_id)
             by_id[s.span_id] = s
-    children: dict[str, list[Span]] = defaultdict(list)
-    tops = []
-    for sid, s in by_id.items():
-        parent = s.parent_id
-        if shared and parent is not None and sid != parent + "#server" and \
-                parent + "#server" in by_id:
-            parent += "#server"  # a child of a shared span runs on its server side
-        if parent is not None and parent in by_id and parent != sid:
-            children[parent].append(s)
-        else:
-            tops.append(s)
-    if not tops:  # every span names a parent in a cycle: no entry point to speak of
-        return
-    d.traces += weight
-    d.spans += len(spans) * weight  # read_discovery replaces this with the records read
-    # The entry point: the earliest span with no parent in the trace (sampling can cut a
-    # trace into pieces; the first piece stands for the request).
-    tops.sort(key=lambda s: (s.start, s.service, s.operation, s.span_id))
-    root = tops[0]
-    if root.error:  # a failed request: kept apart, it says nothing of what the flow needs
-        _add_failed(d, root, spans, weight, when)
-        return
-
-    owner: dict[str, Node] = {}  # span id -> the node (run) it belongs to
-    run_of: dict[str, str] = {}  # span id -> span id of the run's entering span
-    depth: dict[str, int] = {}
-    used: set = set()
-    # run (entering span id) -> [(start, callee node, failed)]
-    run_calls: dict[str, list] = defaultdict(list)
-    run_failed: dict[str, bool] = {}
-    run_node: dict[str, Node] = {}
-    stack: list[tuple[Span, Span | None]] = [(t, None) for t in reversed(tops)]
-    while stack:
-        span, parent = stack.pop()
-        if span.span_id in owner:
-            continue
-        kids = children.get(span.span_id, ())
-        enters = parent is None or span.kind in (SERVER, CONSUMER) or span.service != parent.service
-        if enters:
-            node = _node(span)
-            owner[span.span_id] = node
-            run_of[span.span_id] = span.span_id
-            run_node[span.span_id] = node
-            run_failed[span.span_id] = span.error
-            depth[span.span_id] = 0 if parent is None else depth[parent.span_id] + 1
-            d.operations[span.service].add(node[1])
-            d.runs[node] += weight
-            used.add(node)
-            if parent is not None and owner[parent.span_id][0] != span.service:
-                failed = span.error or (parent.error and parent.kind in (CLIENT, PRODUCER))
-                run_calls[run_of[parent.span_id]].append((span.start, node, failed))
-        else:
-            owner[span.span_id] = owner[parent.span_id]
-            run_of[span.span_id] = run_of[parent.span_id]
-            depth[span.span_id] = depth[parent.span_id]
-            if span.error:
-                run_failed[run_of[span.span_id]] = run_failed[run_of[span.span_id]] or (
-                    span.kind not in (CLIENT, PRODUCER))
-        if (span.peer and span.kind in (CLIENT, PRODUCER) and span.peer != span.service
-                and not any(k.service != span.service for k in kids)):
-            target = (span.peer, None)
-            d.operations.setdefault(span.peer, set())
-            used.add(target)
-            run_calls[run_of[span.span_id]].append((span.start, target, span.error))
-        if len(kids) == 1:
-            stack.append((kids[0], span))
-        elif kids:
-            stack.extend((k, span) for k in sorted(kids, key=_order, reverse=True))
-
-    stats = _root_stats(d, root, when)
-    stats.traces += weight
-    stats.max_depth = max(stats.max_depth, max(depth.values(), default=0))
-    n_calls = sum(len(c) for c in run_calls.values())
-    repeated: set = set()
-    stats.calls += n_calls * weight
-    stats.max_calls = max(stats.max_calls, n_calls)
-    _count(d.used[_node(root)], used, weight)
-    _count(d.services_used[_node(root)], {n[0] for n in used}, weight)
-    for run, seq in run_calls.items():
-        caller = run_node[run]
-        seq.sort(key=lambda c: (c[0], c[1][0], c[1][1] or ""))
-        callees = {c[1] for c in seq}
-        _count(d.calls[caller], callees, weight)
-        counts = Counter(c[1] for c in seq)
-        repeated.update((caller, callee) for callee, n in counts.items() if n > 1)
-        failed_before: list = []
-        clean: set = set()
-        rescued: set = set()
-        for _start, callee, failed in seq:
-            if not failed_before:
-                clean.add(callee)
-            elif not run_failed[run]:
-                rescued.update((p, callee) for p in failed_before if p[0] != callee[0])
-            if failed and callee not in failed_before:
-                failed_before.append(callee)
-        _count(d.unrescued[caller], clean, weight)
-        _count(d.rescued[caller], rescued, weight)
-    _count(stats.repeated, repeated, weight)
+    return by_id, shared
 
 
 def _count(counter: Counter, keys, weight: int) -> None:
     """Add ``weight`` to each of ``keys`` (distinct) in ``counter``."""
-    if weight == 1:
-        counter.update(keys)  # counted in C
-    else:
-        for key in keys:
-            counter[key] += weight
-
-
-def _order(span: Span) -> tuple:
-    return (span.start, span.span_id)
+    get = counter.get  # what Counter.update does for weight 1, without its overhead
+    for key in keys:
+        counter[key] = get(key, 0) + weight
 
 
 _NODES: dict = {}

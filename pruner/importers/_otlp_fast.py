@@ -12,6 +12,7 @@ that both read the same spans from random, type-confused input.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from typing import Any, Union
@@ -73,8 +74,49 @@ class _Request(msgspec.Struct):
 _decoder = msgspec.json.Decoder(_Request)
 
 
-def decode(raw: bytes) -> _Request:
+# The same records typed as an exporter writes them (ids, names and kinds as strings,
+# times as decimal strings or integers, a status code as a number or a name): the
+# common case, read with fewer checks per span. A line with any other type in these
+# fields fails this decoder and is decoded again by the one above, which takes any type.
+class _TypedStatus(msgspec.Struct):
+    code: Union[int, str, None] = None  # noqa: UP007
+
+
+class _TypedSpan(msgspec.Struct):
+    traceId: str = ""
+    spanId: str = ""
+    parentSpanId: str = ""
+    name: str = ""
+    kind: Union[int, str, None] = None  # noqa: UP007
+    startTimeUnixNano: Union[int, str] = 0  # noqa: UP007
+    endTimeUnixNano: Union[int, str] = 0  # noqa: UP007
+    status: Union[_TypedStatus, None] = None  # noqa: UP007
+    attributes: Union[list[_Attr], None] = None  # noqa: UP007
+
+
+class _TypedScope(msgspec.Struct):
+    spans: Union[list[_TypedSpan], None] = None  # noqa: UP007
+
+
+class _TypedResourceSpans(msgspec.Struct):
+    resource: Any = None
+    scopeSpans: Union[list[_TypedScope], None, msgspec.UnsetType] = msgspec.UNSET  # noqa: UP007
+    instrumentationLibrarySpans: Union[list[_TypedScope], None] = None  # noqa: UP007
+
+
+class _TypedRequest(msgspec.Struct):
+    resourceSpans: list[_TypedResourceSpans]
+
+
+_typed_decoder = msgspec.json.Decoder(_TypedRequest)
+
+
+def decode(raw: bytes) -> _Request | _TypedRequest:
     """One NDJSON line as an export request; one of :data:`errors` otherwise."""
+    try:
+        return _typed_decoder.decode(raw)
+    except msgspec.ValidationError:
+        pass  # a field of another type (or no resourceSpans): decoded again, as anything
     request = _decoder.decode(raw)
     if request.resourceSpans is msgspec.UNSET:
         raise _NotAsExpected  # {} or a bare resourceSpans entry: the streaming reader's
@@ -83,6 +125,9 @@ def decode(raw: bytes) -> _Request:
 
 def spans(request: _Request, f: SourceFile, line: int) -> Iterator[Span]:
     """The spans of one decoded request, as :func:`pruner.importers.otlp.otlp_spans`."""
+    if type(request) is _TypedRequest:
+        yield from _typed_spans(request, f, line)
+        return
     kinds, ident, attributes = _ref.KINDS, _ref.span_id, _ref.attributes
     for rs in request.resourceSpans:
         resource = rs.resource or {}
@@ -133,6 +178,69 @@ def spans(request: _Request, f: SourceFile, line: int) -> Iterator[Span]:
                            sys.intern(name) if isinstance(name, str) and name
                            else "unnamed", kind, start, code in (2, "STATUS_CODE_ERROR"), peer,
                            end)
+
+
+_ID32 = re.compile("[0-9a-f]{32}").fullmatch
+_ID16 = re.compile("[0-9a-f]{16}").fullmatch
+
+
+def _typed_spans(request: _TypedRequest, f: SourceFile, line: int) -> Iterator[Span]:
+    """:func:`spans` of a request whose fields have the types an exporter writes."""
+    kinds, ident, attributes, new = _ref.KINDS, _ref.span_id, _ref.attributes, tuple.__new__
+    intern, id32, id16 = sys.intern, _ID32, _ID16
+    last_raw = last_trace = None
+    for rs in request.resourceSpans:
+        resource = rs.resource or {}
+        service = attributes(resource.get("attributes") if isinstance(resource, dict)
+                             else None).get("service.name")
+        if not isinstance(service, str) or not service.strip():
+            service = "unknown_service"
+        service = intern(service.strip())
+        scopes = rs.scopeSpans if rs.scopeSpans is not msgspec.UNSET else \
+            rs.instrumentationLibrarySpans
+        for scope in scopes or ():
+            if scope.spans is None:
+                continue
+            for s in scope.spans:
+                trace, sid, parent = s.traceId, s.spanId, s.parentSpanId
+                # Lower-case hex as OTLP/JSON writes it is taken as it is; anything else
+                # (upper case, base64, no id) is read by the shared helper.
+                if trace == last_raw:
+                    trace = last_trace  # a request's spans tend to come one after another
+                else:
+                    last_raw = trace
+                    trace = last_trace = (trace if id32(trace)
+                                          else ident(trace, f, line, "traceId", 16))
+                if not id16(sid):
+                    sid = ident(sid, f, line, "spanId", 8)
+                if trace is None or sid is None:
+                    raise SourceError(f.at(line), "an OTLP span needs 'traceId' and "
+                                                       "'spanId'")
+                if not parent:
+                    parent = None
+                elif not id16(parent):
+                    parent = ident(parent, f, line, "parentSpanId", 8)
+                kind = kinds.get(s.kind, INTERNAL)
+                status = s.status
+                code = status.code if status is not None else None
+                peer = None
+                if (kind is CLIENT or kind is PRODUCER) and s.attributes:
+                    attrs = _attrs(s.attributes)
+                    for key in _ref.PEER_KEYS:
+                        v = attrs.get(key)
+                        if isinstance(v, str) and v.strip():
+                            peer = intern(v.strip())
+                            break
+                name = s.name
+                start, end = s.startTimeUnixNano, s.endTimeUnixNano
+                if type(start) is str:
+                    start = int(start) if start.isdigit() and len(start) <= 30 else 0
+                if type(end) is str:
+                    end = int(end) if end.isdigit() and len(end) <= 30 else 0
+                # Span(...) without the named tuple's Python-level __new__
+                yield new(Span, (trace, sid, parent, service, intern(name) if name else "unnamed",
+                                 kind, start, code == 2 or code == "STATUS_CODE_ERROR", peer,
+                                 end or start))
 
 
 def _attrs(raw: list[_Attr] | None) -> dict[str, Any]:
