@@ -331,6 +331,12 @@ def entry_points(d: Discovery) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
+def _node_order(node: tuple) -> tuple:
+    """Nodes in name order, a service's bare peer node ``(db, None)`` before its
+    operations ``(db, "query")``: a service may be both, and None has no order with str."""
+    return (node[0], node[1] is not None, node[1] or "")
+
+
 def _operation_items(d: Discovery, caller: tuple, names: _Names) -> list[dict]:
     runs = d.runs[caller]
     called = d.calls.get(caller, {})
@@ -338,14 +344,14 @@ def _operation_items(d: Discovery, caller: tuple, names: _Names) -> list[dict]:
     primaries = {p for p, _ in rescue.values()}
     items = []
     grouped = set()
-    for fallback, (primary, n) in sorted(rescue.items()):
+    for fallback, (primary, n) in sorted(rescue.items(), key=lambda kv: _node_order(kv[0])):
         a, b = names.node(primary), names.node(fallback)
         if a and b and a.split(":")[0] != b.split(":")[0]:
             items.append({"any_of": [a, b], "note": f"fallback: {b} was called only after "
                                                     f"{a} failed ({n} times)",
                           "evidence": [f"traces {n:,} calls, each after {a} failed"]})
             grouped.update((primary, fallback))
-    for callee in sorted(called, key=lambda n: (n[0], n[1] or "")):
+    for callee in sorted(called, key=_node_order):
         if callee in grouped or callee in primaries and callee in grouped:
             continue
         target = names.node(callee)
@@ -368,7 +374,7 @@ def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int,
     flows: dict[str, Any] = {}
     all_ok = sum(s.traces - s.failed for s in d.roots.values())
     few: list[str] = []
-    for root in sorted(d.roots, key=lambda n: (n[0], n[1] or "")):
+    for root in sorted(d.roots, key=_node_order):
         stats = d.roots[root]
         entry = names.node(root)
         if entry is None:
@@ -380,7 +386,8 @@ def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int,
                        f"{failed})")
             continue
         if stats.failed:
-            only = sorted(n for n in d.failed_used[root] if n not in d.used[root])
+            only = sorted((n for n in d.failed_used[root] if n not in d.used[root]),
+                          key=_node_order)
             shown = [names.node(n) for n in only[:5]]
             notes.append(f"entry point {entry}: {stats.failed:,} of {stats.traces:,} traces "
                          "failed and are kept apart (they show what was called before the "
@@ -394,7 +401,7 @@ def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int,
         # Members of a fallback group count through their caller's any_of, not directly.
         grouped = {n for caller in used for fb, (primary, _) in fallbacks(d, caller).items()
                    for n in (fb, primary)}
-        for node in sorted(used, key=lambda n: (n[0], n[1] or "")):
+        for node in sorted(used, key=_node_order):
             if node == root or node in grouped:
                 continue
             target = names.node(node)

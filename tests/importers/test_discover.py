@@ -439,3 +439,19 @@ def test_zipkin_v1_split_spans_keep_calls_on_the_callee():
     result = discover_sources([str(CORPUS_TRACES)], min_traces=1)
     ops = result.document["services"]["ts-basic-service"]["operations"]
     assert sorted(ops) == ["http-/basic/queryforstationid", "http-/basic/queryfortravel"]
+
+
+def test_failed_traces_that_used_an_operation_and_the_untraced_peer_of_one_service():
+    """A failed trace saw ``db`` both traced (``db:query``) and as a client's peer
+    (``db`` with no operation): the note that lists what only failed traces used sorts
+    both without comparing an operation name with None (it raised TypeError)."""
+    from pruner.importers.traces import discovered_document
+
+    ok = [[Span(f"ok{i}", "r", None, "gw", "GET /", SERVER)] for i in range(2)]
+    failed = [Span("bad", "r", None, "gw", "GET /", SERVER, error=True),
+              Span("bad", "c", "r", "gw", "SELECT", CLIENT, 1, peer="db"),
+              Span("bad", "s", "r", "db", "query", SERVER, 2)]
+    document, notes = discovered_document(discover_flows(ok + [failed]), min_traces=1)
+    assert "gw-get" in document["flows"]
+    seen = [n for n in notes if "seen only in them" in n]
+    assert seen and seen[0].endswith("seen only in them: db, db:query"), seen
