@@ -41,77 +41,44 @@ class _Attr(msgspec.Struct):
     value: Any = None
 
 
-class _Status(msgspec.Struct):
-    code: Any = None
+def _request_type(ident: Any, time: Any, code: Any, unset_request: bool) -> type:
+    """An export request's records, as far as discovery reads them, with ``ident`` the
+    type of ids and names, ``time`` of times and ``code`` of a status code (msgspec
+    skips every other field without building it)."""
+    opt = Union  # noqa: UP007 (msgspec reads the annotations)
+    status = msgspec.defstruct("Status", [("code", code, None)])
+    blank = None if ident is Any else ""
+    zero = None if time is Any else 0
+    span = msgspec.defstruct("Span", [
+        ("traceId", ident, blank), ("spanId", ident, blank), ("parentSpanId", ident, blank),
+        ("name", ident, blank), ("kind", opt[int, str, None], None),
+        ("startTimeUnixNano", time, zero), ("endTimeUnixNano", time, zero),
+        ("status", opt[status, None], None), ("attributes", opt[list[_Attr], None], None)])
+    scope = msgspec.defstruct("Scope", [("spans", opt[list[span], None], None)])
+    resource = msgspec.defstruct("ResourceSpans", [
+        ("resource", Any, None),
+        ("scopeSpans", opt[list[scope], None, msgspec.UnsetType], msgspec.UNSET),
+        ("instrumentationLibrarySpans", opt[list[scope], None], None)])
+    if unset_request:
+        return msgspec.defstruct("Request", [
+            ("resourceSpans", opt[list[resource], msgspec.UnsetType], msgspec.UNSET)])
+    return msgspec.defstruct("TypedRequest", [("resourceSpans", list[resource])])
 
 
-class _Span(msgspec.Struct):
-    traceId: Any = None
-    spanId: Any = None
-    parentSpanId: Any = None
-    name: Any = None
-    kind: Union[int, str, None] = None  # noqa: UP007 (msgspec reads the annotation)
-    startTimeUnixNano: Any = None
-    endTimeUnixNano: Any = None
-    status: Union[_Status, None] = None  # noqa: UP007
-    attributes: Union[list[_Attr], None] = None  # noqa: UP007
-
-
-class _Scope(msgspec.Struct):
-    spans: Union[list[_Span], None] = None  # noqa: UP007
-
-
-class _ResourceSpans(msgspec.Struct):
-    resource: Any = None
-    scopeSpans: Union[list[_Scope], None, msgspec.UnsetType] = msgspec.UNSET  # noqa: UP007
-    instrumentationLibrarySpans: Union[list[_Scope], None] = None  # noqa: UP007
-
-
-class _Request(msgspec.Struct):
-    resourceSpans: Union[list[_ResourceSpans], msgspec.UnsetType] = msgspec.UNSET  # noqa: UP007
-
-
+# Any type in any field: whatever the line holds is read field by field, as the streaming
+# reader reads it.
+_Request = _request_type(Any, Any, Any, unset_request=True)
 _decoder = msgspec.json.Decoder(_Request)
-
-
 # The same records typed as an exporter writes them (ids, names and kinds as strings,
 # times as decimal strings or integers, a status code as a number or a name): the
 # common case, read with fewer checks per span. A line with any other type in these
 # fields fails this decoder and is decoded again by the one above, which takes any type.
-class _TypedStatus(msgspec.Struct):
-    code: Union[int, str, None] = None  # noqa: UP007
-
-
-class _TypedSpan(msgspec.Struct):
-    traceId: str = ""
-    spanId: str = ""
-    parentSpanId: str = ""
-    name: str = ""
-    kind: Union[int, str, None] = None  # noqa: UP007
-    startTimeUnixNano: Union[int, str] = 0  # noqa: UP007
-    endTimeUnixNano: Union[int, str] = 0  # noqa: UP007
-    status: Union[_TypedStatus, None] = None  # noqa: UP007
-    attributes: Union[list[_Attr], None] = None  # noqa: UP007
-
-
-class _TypedScope(msgspec.Struct):
-    spans: Union[list[_TypedSpan], None] = None  # noqa: UP007
-
-
-class _TypedResourceSpans(msgspec.Struct):
-    resource: Any = None
-    scopeSpans: Union[list[_TypedScope], None, msgspec.UnsetType] = msgspec.UNSET  # noqa: UP007
-    instrumentationLibrarySpans: Union[list[_TypedScope], None] = None  # noqa: UP007
-
-
-class _TypedRequest(msgspec.Struct):
-    resourceSpans: list[_TypedResourceSpans]
-
-
+_TypedRequest = _request_type(str, Union[int, str], Union[int, str, None],  # noqa: UP007
+                              unset_request=False)
 _typed_decoder = msgspec.json.Decoder(_TypedRequest)
 
 
-def decode(raw: bytes) -> _Request | _TypedRequest:
+def decode(raw: bytes) -> Any:
     """One NDJSON line as an export request; one of :data:`errors` otherwise."""
     try:
         return _typed_decoder.decode(raw)
@@ -123,124 +90,124 @@ def decode(raw: bytes) -> _Request | _TypedRequest:
     return request
 
 
-def spans(request: _Request, f: SourceFile, line: int) -> Iterator[Span]:
+def spans(request: Any, f: SourceFile, line: int) -> Iterator[Span]:
     """The spans of one decoded request, as :func:`pruner.importers.otlp.otlp_spans`."""
     if type(request) is _TypedRequest:
         yield from _typed_spans(request, f, line)
         return
-    kinds, ident, attributes = _ref.KINDS, _ref.span_id, _ref.attributes
-    for rs in request.resourceSpans:
-        resource = rs.resource or {}
-        service = attributes(resource.get("attributes") if isinstance(resource, dict)
-                             else None).get("service.name")
-        if not isinstance(service, str) or not service.strip():
-            service = "unknown_service"
-        service = sys.intern(service.strip())
-        scopes = rs.scopeSpans if rs.scopeSpans is not msgspec.UNSET else \
-            rs.instrumentationLibrarySpans
-        for scope in scopes or ():
-            if scope.spans is None:
-                continue
-            for s in scope.spans:
-                trace, sid, parent = s.traceId, s.spanId, s.parentSpanId
-                if type(trace) is str and len(trace) == 32 and not trace.strip(_HEX):
-                    trace = trace.lower()
-                else:
-                    trace = ident(trace, f, line, "traceId", 16)
-                if type(sid) is str and len(sid) == 16 and not sid.strip(_HEX):
-                    sid = sid.lower()
-                else:
-                    sid = ident(sid, f, line, "spanId", 8)
-                if trace is None or sid is None:
-                    raise SourceError(f.at(line), "an OTLP span needs 'traceId' and "
-                                                       "'spanId'")
-                if type(parent) is str and len(parent) == 16 and not parent.strip(_HEX):
-                    parent = parent.lower()
-                else:
-                    parent = ident(parent, f, line, "parentSpanId", 8)
-                kind = kinds.get(s.kind, INTERNAL)
-                code = s.status.code if s.status is not None else None
-                peer = None
-                if kind is CLIENT or kind is PRODUCER:
-                    attrs = _attrs(s.attributes)
-                    for key in _ref.PEER_KEYS:
-                        v = attrs.get(key)
-                        if isinstance(v, str) and v.strip():
-                            peer = sys.intern(v.strip())
-                            break
-                name = s.name
-                start, end = s.startTimeUnixNano, s.endTimeUnixNano
-                start = (int(start) if type(start) is str and start.isdigit() and len(start) <= 30
-                         else _ref.integer(start))
-                end = (int(end) if type(end) is str and end.isdigit() and len(end) <= 30
-                       else _ref.integer(end)) or start
-                yield Span(trace, sid, parent, service,
-                           sys.intern(name) if isinstance(name, str) and name
-                           else "unnamed", kind, start, code in (2, "STATUS_CODE_ERROR"), peer,
-                           end)
+    kinds, ident = _ref.KINDS, _ref.span_id
+    for service, batch in _batches(request):
+        for s in batch:
+            trace, sid, parent = s.traceId, s.spanId, s.parentSpanId
+            if type(trace) is str and len(trace) == 32 and not trace.strip(_HEX):
+                trace = trace.lower()
+            else:
+                trace = ident(trace, f, line, "traceId", 16)
+            if type(sid) is str and len(sid) == 16 and not sid.strip(_HEX):
+                sid = sid.lower()
+            else:
+                sid = ident(sid, f, line, "spanId", 8)
+            if trace is None or sid is None:
+                raise SourceError(f.at(line), "an OTLP span needs 'traceId' and "
+                                                   "'spanId'")
+            if type(parent) is str and len(parent) == 16 and not parent.strip(_HEX):
+                parent = parent.lower()
+            else:
+                parent = ident(parent, f, line, "parentSpanId", 8)
+            kind = kinds.get(s.kind, INTERNAL)
+            code = s.status.code if s.status is not None else None
+            peer = None
+            if kind is CLIENT or kind is PRODUCER:
+                attrs = _attrs(s.attributes)
+                for key in _ref.PEER_KEYS:
+                    v = attrs.get(key)
+                    if isinstance(v, str) and v.strip():
+                        peer = sys.intern(v.strip())
+                        break
+            name = s.name
+            start, end = s.startTimeUnixNano, s.endTimeUnixNano
+            start = (int(start) if type(start) is str and start.isdigit() and len(start) <= 30
+                     else _ref.integer(start))
+            end = (int(end) if type(end) is str and end.isdigit() and len(end) <= 30
+                   else _ref.integer(end)) or start
+            yield Span(trace, sid, parent, service,
+                       sys.intern(name) if isinstance(name, str) and name
+                       else "unnamed", kind, start, code in (2, "STATUS_CODE_ERROR"), peer,
+                       end)
 
 
 _ID32 = re.compile("[0-9a-f]{32}").fullmatch
 _ID16 = re.compile("[0-9a-f]{16}").fullmatch
 
 
-def _typed_spans(request: _TypedRequest, f: SourceFile, line: int) -> Iterator[Span]:
+def _typed_spans(request: Any, f: SourceFile, line: int) -> Iterator[Span]:
     """:func:`spans` of a request whose fields have the types an exporter writes."""
-    kinds, ident, attributes, new = _ref.KINDS, _ref.span_id, _ref.attributes, tuple.__new__
+    kinds, ident, new = _ref.KINDS, _ref.span_id, tuple.__new__
     intern, id32, id16 = sys.intern, _ID32, _ID16
     last_raw = last_trace = None
+    for service, batch in _batches(request):
+        for s in batch:
+            trace, sid, parent = s.traceId, s.spanId, s.parentSpanId
+            # Lower-case hex as OTLP/JSON writes it is taken as it is; anything else
+            # (upper case, base64, no id) is read by the shared helper.
+            if trace == last_raw:
+                trace = last_trace  # a request's spans tend to come one after another
+            else:
+                last_raw = trace
+                trace = last_trace = (trace if id32(trace)
+                                      else ident(trace, f, line, "traceId", 16))
+            if not id16(sid):
+                sid = ident(sid, f, line, "spanId", 8)
+            if trace is None or sid is None:
+                raise SourceError(f.at(line), "an OTLP span needs 'traceId' and "
+                                                   "'spanId'")
+            if not parent:
+                parent = None
+            elif not id16(parent):
+                parent = ident(parent, f, line, "parentSpanId", 8)
+            kind = kinds.get(s.kind, INTERNAL)
+            status = s.status
+            code = status.code if status is not None else None
+            peer = None
+            if (kind is CLIENT or kind is PRODUCER) and s.attributes:
+                attrs = _attrs(s.attributes)
+                for key in _ref.PEER_KEYS:
+                    v = attrs.get(key)
+                    if isinstance(v, str) and v.strip():
+                        peer = intern(v.strip())
+                        break
+            name = s.name
+            start, end = s.startTimeUnixNano, s.endTimeUnixNano
+            if type(start) is str:
+                start = int(start) if start.isdigit() and len(start) <= 30 else 0
+            if type(end) is str:
+                end = int(end) if end.isdigit() and len(end) <= 30 else 0
+            # Span(...) without the named tuple's Python-level __new__
+            yield new(Span, (trace, sid, parent, service, intern(name) if name else "unnamed",
+                             kind, start, code == 2 or code == "STATUS_CODE_ERROR", peer,
+                             end or start))
+
+
+def _batches(request: Any) -> Iterator[tuple[str, list]]:
+    """``(service, spans)`` for every scope of a decoded request that holds spans."""
     for rs in request.resourceSpans:
-        resource = rs.resource or {}
-        service = attributes(resource.get("attributes") if isinstance(resource, dict)
-                             else None).get("service.name")
-        if not isinstance(service, str) or not service.strip():
-            service = "unknown_service"
-        service = intern(service.strip())
-        scopes = rs.scopeSpans if rs.scopeSpans is not msgspec.UNSET else \
-            rs.instrumentationLibrarySpans
-        for scope in scopes or ():
-            if scope.spans is None:
-                continue
-            for s in scope.spans:
-                trace, sid, parent = s.traceId, s.spanId, s.parentSpanId
-                # Lower-case hex as OTLP/JSON writes it is taken as it is; anything else
-                # (upper case, base64, no id) is read by the shared helper.
-                if trace == last_raw:
-                    trace = last_trace  # a request's spans tend to come one after another
-                else:
-                    last_raw = trace
-                    trace = last_trace = (trace if id32(trace)
-                                          else ident(trace, f, line, "traceId", 16))
-                if not id16(sid):
-                    sid = ident(sid, f, line, "spanId", 8)
-                if trace is None or sid is None:
-                    raise SourceError(f.at(line), "an OTLP span needs 'traceId' and "
-                                                       "'spanId'")
-                if not parent:
-                    parent = None
-                elif not id16(parent):
-                    parent = ident(parent, f, line, "parentSpanId", 8)
-                kind = kinds.get(s.kind, INTERNAL)
-                status = s.status
-                code = status.code if status is not None else None
-                peer = None
-                if (kind is CLIENT or kind is PRODUCER) and s.attributes:
-                    attrs = _attrs(s.attributes)
-                    for key in _ref.PEER_KEYS:
-                        v = attrs.get(key)
-                        if isinstance(v, str) and v.strip():
-                            peer = intern(v.strip())
-                            break
-                name = s.name
-                start, end = s.startTimeUnixNano, s.endTimeUnixNano
-                if type(start) is str:
-                    start = int(start) if start.isdigit() and len(start) <= 30 else 0
-                if type(end) is str:
-                    end = int(end) if end.isdigit() and len(end) <= 30 else 0
-                # Span(...) without the named tuple's Python-level __new__
-                yield new(Span, (trace, sid, parent, service, intern(name) if name else "unnamed",
-                                 kind, start, code == 2 or code == "STATUS_CODE_ERROR", peer,
-                                 end or start))
+        service, scopes = _resource(rs)
+        for scope in scopes:
+            if scope.spans:
+                yield service, scope.spans
+
+
+def _resource(rs: Any) -> tuple[str, list]:
+    """The service (``service.name``, else ``unknown_service``) and the scopes of one
+    ``resourceSpans`` entry, decoded by either decoder."""
+    resource = rs.resource or {}
+    service = _ref.attributes(resource.get("attributes") if isinstance(resource, dict)
+                              else None).get("service.name")
+    if not isinstance(service, str) or not service.strip():
+        service = "unknown_service"
+    scopes = rs.scopeSpans if rs.scopeSpans is not msgspec.UNSET else \
+        rs.instrumentationLibrarySpans
+    return sys.intern(service.strip()), scopes or ()
 
 
 def _attrs(raw: list[_Attr] | None) -> dict[str, Any]:
