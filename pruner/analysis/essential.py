@@ -137,6 +137,9 @@ def _drop_order(G: nx.DiGraph, model, spof: set[int]) -> list[int]:
     tier number); then the later-listed member of a group (``any_of: [primary,
     fallback]`` keeps the primary); then by name.
     """
+    rest = [v for v in range(model.n) if v not in spof]
+    if len(rest) < 2:
+        return rest  # nothing to order (a chain: every service a single point of failure)
     sizes = _subtree_sizes(model)
     position = [0] * model.n
     listed = [False] * model.n
@@ -152,7 +155,7 @@ def _drop_order(G: nx.DiGraph, model, spof: set[int]) -> list[int]:
         tier = G.nodes[model.names[v]]["service"].tier
         return (-sizes[v], tier is not None, -(tier or 0), -position[v], model.names[v])
 
-    return sorted((v for v in range(model.n) if v not in spof), key=key)
+    return sorted(rest, key=key)
 
 
 def _subtree_sizes(model) -> list[int]:
