@@ -455,3 +455,36 @@ def test_failed_traces_that_used_an_operation_and_the_untraced_peer_of_one_servi
     assert "gw-get" in document["flows"]
     seen = [n for n in notes if "seen only in them" in n]
     assert seen and seen[0].endswith("seen only in them: db, db:query"), seen
+
+
+_SERVICES = st.sampled_from(["gw", "auth", "db", "sms", "db:x", "Ünï code", ""])
+_OPERATIONS = st.sampled_from(["GET /", "GET /user/123", "query", "send", "{id}", "unnamed"])
+
+
+@st.composite
+def _random_trace(draw, index: int = 0):
+    """A tree of spans over few names, so that services are both traced and peers,
+    calls repeat, fail and are rescued, and failed roots share nodes with good ones."""
+    n = draw(st.integers(1, 8))
+    spans = []
+    for i in range(n):
+        parent = None if i == 0 else str(draw(st.integers(0, i - 1)))
+        kind = draw(st.sampled_from([SERVER, CLIENT, "internal", "producer", "consumer"]))
+        peer = draw(st.one_of(st.none(), _SERVICES)) if kind in (CLIENT, "producer") else None
+        spans.append(Span(f"t{index}", str(i), parent, draw(_SERVICES), draw(_OPERATIONS),
+                          kind, draw(st.integers(0, 5)), error=draw(st.booleans()),
+                          peer=peer or None))
+    return spans
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_traces_make_a_manifest_that_loads(data):
+    """Whatever the traces did (failed roots, peers that are also traced, repeated and
+    rescued calls, odd names), the proposed manifest is made without an exception and
+    loads as manifest-v1."""
+    from pruner.importers.traces import discovered_document
+
+    traces = [data.draw(_random_trace(i)) for i in range(data.draw(st.integers(1, 12)))]
+    document, _notes = discovered_document(discover_flows(traces), min_traces=1)
+    load_sources([("found.yaml", to_yaml(document))])
