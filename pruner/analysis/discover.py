@@ -57,6 +57,7 @@ __all__ = [
     "add_trace",
     "discover_flows",
     "fallbacks",
+    "node_order",
     "route",
 ]
 
@@ -455,6 +456,17 @@ def route(operation: str) -> str:
     return "/".join(parts)
 
 
+def node_order(node: Node) -> tuple:
+    """A sort key for nodes: by name, a service's bare peer node ``(db, None)`` before
+    its operations ``(db, "query")`` (a service may be both, and None has no order with
+    a string).
+
+    >>> sorted([("db", "query"), ("api", "otp"), ("db", None)], key=node_order)
+    [('api', 'otp'), ('db', None), ('db', 'query')]
+    """
+    return (node[0], node[1] is not None, node[1] or "")
+
+
 def fallbacks(d: Discovery, caller: Node) -> dict:
     """The fallbacks :func:`discover_flows` saw under ``caller``: ``{fallback: (primary, n)}``.
 
@@ -473,7 +485,8 @@ def fallbacks(d: Discovery, caller: Node) -> dict:
     """
     found: dict = {}
     for (primary, fallback), n in sorted(d.rescued.get(caller, {}).items(),
-                                         key=lambda kv: (-kv[1], kv[0])):
+                                         key=lambda kv: (-kv[1], node_order(kv[0][0]),
+                                                         node_order(kv[0][1]))):
         if fallback in found or n < FALLBACK_EVIDENCE:
             continue
         if d.unrescued[caller][fallback] or d.calls[caller][fallback] != n:

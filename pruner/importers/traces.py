@@ -28,6 +28,7 @@ from pruner.analysis.discover import (
     Span,
     discover_flows,
     fallbacks,
+    node_order,
 )
 from pruner.analysis.evidence import unix_time
 from pruner.importers._io import JSON_SUFFIXES, SourceFile, discover
@@ -331,12 +332,6 @@ def entry_points(d: Discovery) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def _node_order(node: tuple) -> tuple:
-    """Nodes in name order, a service's bare peer node ``(db, None)`` before its
-    operations ``(db, "query")``: a service may be both, and None has no order with str."""
-    return (node[0], node[1] is not None, node[1] or "")
-
-
 def _operation_items(d: Discovery, caller: tuple, names: _Names) -> list[dict]:
     runs = d.runs[caller]
     called = d.calls.get(caller, {})
@@ -344,14 +339,14 @@ def _operation_items(d: Discovery, caller: tuple, names: _Names) -> list[dict]:
     primaries = {p for p, _ in rescue.values()}
     items = []
     grouped = set()
-    for fallback, (primary, n) in sorted(rescue.items(), key=lambda kv: _node_order(kv[0])):
+    for fallback, (primary, n) in sorted(rescue.items(), key=lambda kv: node_order(kv[0])):
         a, b = names.node(primary), names.node(fallback)
         if a and b and a.split(":")[0] != b.split(":")[0]:
             items.append({"any_of": [a, b], "note": f"fallback: {b} was called only after "
                                                     f"{a} failed ({n} times)",
                           "evidence": [f"traces {n:,} calls, each after {a} failed"]})
             grouped.update((primary, fallback))
-    for callee in sorted(called, key=_node_order):
+    for callee in sorted(called, key=node_order):
         if callee in grouped or callee in primaries and callee in grouped:
             continue
         target = names.node(callee)
@@ -374,7 +369,7 @@ def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int,
     flows: dict[str, Any] = {}
     all_ok = sum(s.traces - s.failed for s in d.roots.values())
     few: list[str] = []
-    for root in sorted(d.roots, key=_node_order):
+    for root in sorted(d.roots, key=node_order):
         stats = d.roots[root]
         entry = names.node(root)
         if entry is None:
@@ -387,7 +382,7 @@ def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int,
             continue
         if stats.failed:
             only = sorted((n for n in d.failed_used[root] if n not in d.used[root]),
-                          key=_node_order)
+                          key=node_order)
             shown = [names.node(n) for n in only[:5]]
             notes.append(f"entry point {entry}: {stats.failed:,} of {stats.traces:,} traces "
                          "failed and are kept apart (they show what was called before the "
@@ -401,7 +396,7 @@ def _flows(d: Discovery, names: _Names, notes: list[str], max_calls: int,
         # Members of a fallback group count through their caller's any_of, not directly.
         grouped = {n for caller in used for fb, (primary, _) in fallbacks(d, caller).items()
                    for n in (fb, primary)}
-        for node in sorted(used, key=_node_order):
+        for node in sorted(used, key=node_order):
             if node == root or node in grouped:
                 continue
             target = names.node(node)
