@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import re
-from functools import singledispatch
+from typing import TYPE_CHECKING
 
 import graphviz
 from graphviz import quoting
 
 from pruner.analysis.evaluate import DEGRADED, DOWN, OK, UP
-from pruner.render.common import clean
+from pruner.render.common import Dispatch, clean
 from pruner.render.style import (
     BOOTSTRAP_GREY,
     BOOTSTRAP_RED,
@@ -28,6 +28,9 @@ from pruner.render.style import (
     bootstrap_ids,
 )
 from pruner.report.diagram import FLOW, JUNCTION, OFF, OPERATION, Diagram, Node
+
+if TYPE_CHECKING:
+    from pruner.report.bootstrap import BootstrapDiagram
 
 __all__ = ["render", "html_text", "dot_string", "quote_text", "BACKSLASH", "BIG_DIAGRAM",
            "BIG_LAYOUT", "bootstrap_dot"]
@@ -353,10 +356,8 @@ def diagram_dot(diagram: Diagram) -> str:
     return g.source
 
 
-@singledispatch
-def render(report) -> str:
-    """Render ``report`` as Graphviz DOT."""
-    raise TypeError(f"no DOT output for {type(report).__name__}")
+render = Dispatch("DOT")
+render.__doc__ = """Render ``report`` as Graphviz DOT."""
 
 
 @render.register
@@ -369,11 +370,11 @@ def _(report: Diagram) -> str:
 # in a last column, start-up cycles in red. Arrows run in start order, from what must
 # serve first to what waits on it: solid for start-up items, dashed for runtime
 # (``startup: false``) ones. Node ids are generated, so no name can collide with DOT.
-from pruner.report.bootstrap import STARTUP, BootstrapDiagram  # noqa: E402
 
 
 def bootstrap_dot(diagram: BootstrapDiagram) -> str:
     """The DOT source, byte-identical for the same diagram."""
+    from pruner.report.bootstrap import STARTUP  # only render --bootstrap needs it
     ids = bootstrap_ids(diagram)
     g = _Digraph("bootstrap")
     g.attr(rankdir="LR", newrank="true", nodesep="0.2", ranksep="0.9", fontname=FONT,

@@ -10,10 +10,10 @@ HTML.
 
 from __future__ import annotations
 
-from functools import singledispatch
+from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
-from pruner.render.common import clean
+from pruner.render.common import Dispatch, clean
 from pruner.render.style import (
     BOOTSTRAP_GREY,
     BOOTSTRAP_RED,
@@ -23,6 +23,9 @@ from pruner.render.style import (
     bootstrap_ids,
 )
 from pruner.report.diagram import FLOW, JUNCTION, OFF, OPERATION, Diagram
+
+if TYPE_CHECKING:
+    from pruner.report.bootstrap import BootstrapDiagram
 
 __all__ = ["render", "mermaid_text", "bootstrap_mermaid"]
 
@@ -132,10 +135,8 @@ def diagram_mermaid(diagram: Diagram) -> str:
     return "\n".join(out) + "\n"
 
 
-@singledispatch
-def render(report) -> str:
-    """Render ``report`` as a Mermaid flowchart."""
-    raise TypeError(f"no Mermaid output for {type(report).__name__}")
+render = Dispatch("Mermaid")
+render.__doc__ = """Render ``report`` as a Mermaid flowchart."""
 
 
 @render.register
@@ -145,11 +146,11 @@ def _(report: Diagram) -> str:
 
 # --- bootstrap (issue 13): render --bootstrap ------------------------------------
 # One subgraph per wave, left to right; ids and colours as in the DOT drawing.
-from pruner.report.bootstrap import STARTUP, BootstrapDiagram  # noqa: E402
 
 
 def bootstrap_mermaid(diagram: BootstrapDiagram) -> str:
     """The Mermaid source: one subgraph per column, left to right."""
+    from pruner.report.bootstrap import STARTUP  # only render --bootstrap needs it
     ids = bootstrap_ids(diagram)
     out = []
     if diagram.title:
