@@ -368,10 +368,10 @@ def _shared_ids(spans: list[Span]) -> tuple[dict[str, Span], bool]:
                 shared = True  # a reader split one record into both sides (Zipkin v1, v2 shared)
             continue
         shared = True
-        if s.kind in (SERVER, CONSUMER) and first.kind in (CLIENT, PRODUCER):
+        if s.kind in _ENTERING and first.kind in _CALLING:
             # Zipkin's shared span id: both sides of one call report the same id.
             by_id[s.span_id + "#server"] = _replace(s, s.span_id + "#server", s.span_id)
-        elif first.kind in (SERVER, CONSUMER) and s.kind in (CLIENT, PRODUCER):
+        elif first.kind in _ENTERING and s.kind in _CALLING:
             by_id[s.span_id + "#server"] = _replace(first, s.span_id + "#server", s.span_id)
             by_id[s.span_id] = s
     return by_id, shared
@@ -409,8 +409,8 @@ def _add_failed(d: Discovery, root: Span, spans: list[Span], weight: int = 1,
     stats = _root_stats(d, root, when)
     stats.traces += weight
     stats.failed += weight
-    nodes = {_node(s) for s in spans if s.kind not in (CLIENT, PRODUCER) or not s.peer}
-    nodes |= {(s.peer, None) for s in spans if s.kind in (CLIENT, PRODUCER) and s.peer
+    nodes = {_node(s) for s in spans if s.kind not in _CALLING or not s.peer}
+    nodes |= {(s.peer, None) for s in spans if s.kind in _CALLING and s.peer
               and s.peer != s.service}
     _count(d.failed_used[_node(root)], nodes, weight)
 

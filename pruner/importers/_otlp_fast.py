@@ -116,14 +116,8 @@ def spans(request: Any, f: SourceFile, line: int) -> Iterator[Span]:
                 parent = ident(parent, f, line, "parentSpanId", 8)
             kind = kinds.get(s.kind, INTERNAL)
             code = s.status.code if s.status is not None else None
-            peer = None
-            if kind is CLIENT or kind is PRODUCER:
-                attrs = _attrs(s.attributes)
-                for key in _ref.PEER_KEYS:
-                    v = attrs.get(key)
-                    if isinstance(v, str) and v.strip():
-                        peer = sys.intern(v.strip())
-                        break
+            peer = _ref.peer(_attrs(s.attributes)) if kind is CLIENT or kind is PRODUCER \
+                else None
             name = s.name
             start, end = s.startTimeUnixNano, s.endTimeUnixNano
             start = (int(start) if type(start) is str and start.isdigit() and len(start) <= 30
@@ -168,14 +162,8 @@ def _typed_spans(request: Any, f: SourceFile, line: int) -> Iterator[Span]:
             kind = kinds.get(s.kind, INTERNAL)
             status = s.status
             code = status.code if status is not None else None
-            peer = None
-            if (kind is CLIENT or kind is PRODUCER) and s.attributes:
-                attrs = _attrs(s.attributes)
-                for key in _ref.PEER_KEYS:
-                    v = attrs.get(key)
-                    if isinstance(v, str) and v.strip():
-                        peer = intern(v.strip())
-                        break
+            peer = _ref.peer(_attrs(s.attributes)) \
+                if (kind is CLIENT or kind is PRODUCER) and s.attributes else None
             name = s.name
             start, end = s.startTimeUnixNano, s.endTimeUnixNano
             if type(start) is str:

@@ -30,9 +30,9 @@ from pruner.analysis.discover import CLIENT, INTERNAL, PRODUCER, Span
 from pruner.importers._io import SourceFile, iter_json_items_at
 from pruner.importers.base import SourceError
 from pruner.importers.otlp_values import KINDS as _KINDS
-from pruner.importers.otlp_values import PEER_KEYS as _PEER_KEYS
 from pruner.importers.otlp_values import attributes as _attributes
 from pruner.importers.otlp_values import integer as _int
+from pruner.importers.otlp_values import peer as _peer
 from pruner.importers.otlp_values import span_id as _id
 
 __all__ = ["otlp_spans", "looks_like_otlp"]
@@ -143,14 +143,8 @@ def _resource_spans(rs: Any, f: SourceFile, line: int) -> Iterator[Span]:
                     else INTERNAL)  # a list or object is no kind (and not hashable)
             status = s.get("status") or {}
             code = status.get("code") if isinstance(status, dict) else None
-            peer = None
-            if kind in (CLIENT, PRODUCER):
-                attrs = _attributes(s.get("attributes"))
-                for key in _PEER_KEYS:
-                    v = attrs.get(key)
-                    if isinstance(v, str) and v.strip():
-                        peer = sys.intern(v.strip())
-                        break
+            peer = _peer(_attributes(s.get("attributes"))) if kind in (CLIENT, PRODUCER) \
+                else None
             name = s.get("name")
             start = _int(s.get("startTimeUnixNano"))
             end = _int(s.get("endTimeUnixNano")) or start  # unknown end: no duration

@@ -19,7 +19,7 @@ from pruner.analysis.discover import CLIENT, CONSUMER, INTERNAL, PRODUCER, SERVE
 from pruner.importers._io import SourceFile
 from pruner.importers.base import SourceError
 
-__all__ = ["KINDS", "PEER_KEYS", "span_id", "attributes", "integer"]
+__all__ = ["KINDS", "PEER_KEYS", "span_id", "attributes", "integer", "peer"]
 
 KINDS = {1: INTERNAL, 2: SERVER, 3: CLIENT, 4: PRODUCER, 5: CONSUMER,
           "SPAN_KIND_INTERNAL": INTERNAL, "SPAN_KIND_SERVER": SERVER,
@@ -71,3 +71,13 @@ def integer(raw: Any) -> int:
     if isinstance(raw, str) and raw.isdigit() and len(raw) <= 30:
         return int(raw)
     return 0
+
+
+def peer(attrs: dict[str, Any]) -> str | None:
+    """The remote side a client or producer span names: the first of :data:`PEER_KEYS`
+    whose value is a non-blank string, stripped (None when none is)."""
+    for key in PEER_KEYS:
+        v = attrs.get(key)
+        if isinstance(v, str) and v.strip():
+            return sys.intern(v.strip())
+    return None
