@@ -63,6 +63,8 @@ from pruner.frozen import record
 if TYPE_CHECKING:  # annotations only: `check` starts without networkx
     import networkx as nx
 
+    from pruner.model import Flow, Service
+
 __all__ = [
     "Bootstrap",
     "Cycle",
@@ -829,10 +831,106 @@ def bootstrap_regressions(old: nx.DiGraph, new: nx.DiGraph) -> tuple[list, list]
     that could be brought back in ``old`` (or are new) and never can in ``new``)``.
 
     A cycle counts as new when no cycle of ``old`` has the same members.
+
+    Only what the change reaches is solved (issue 21: a diff costs its blast radius).
+    A node's start and serve waves depend only on the hard items of the nodes it
+    stands on, so a node whose own hard items, and those of everything below it, are
+    the same in both versions behaves the same in both: a new cycle holds a node that
+    stands on a changed one, and a flow newly never ready is new, edited, or requires
+    such a node. Both versions are solved on what those nodes and flows stand on
+    (a set closed under dependencies, so every value there is the whole manifest's).
+    When a version has no service free to start at once, whether anything starts at
+    all is a property of the whole manifest (§10: then no flow is ever ready), and both
+    versions are solved whole.
+
+    >>> from pruner.loader import load_sources
+    >>> from pruner.graph import dependency_graph
+    >>> def graph(text):
+    ...     return dependency_graph(load_sources([("m.yaml", text)]).manifest)
+    >>> old = graph("services: {a: {depends_on: [b]}, b: {}, c: {}}\\n"
+    ...             "flows: {f: {requires: [a]}, g: {requires: [c]}}")
+    >>> new = graph("services: {a: {depends_on: [b]}, b: {depends_on: [a]}, c: {}}\\n"
+    ...             "flows: {f: {requires: [a]}, g: {requires: [c]}}")
+    >>> bootstrap_regressions(old, new)
+    ([('a', 'b')], ['f'])
     """
-    before = bootstrap(old, timed=False, fixes=False)
-    after = bootstrap(new, timed=False, fixes=False)
-    known = {c.members for c in before.cycles}
-    cycles = [c.members for c in after.cycles if c.members not in known]
-    flows = [f for f in after.critical_never if before.ready.get(f, 0) is not None]
-    return cycles, flows
+    old_nodes = {n: d["service"] for n, d in old._node.items()}
+    new_nodes = {n: d["service"] for n, d in new._node.items()}
+    if not (_starts_at_once(old_nodes.values()) and _starts_at_once(new_nodes.values())):
+        before = bootstrap(old, timed=False, fixes=False)
+        after = bootstrap(new, timed=False, fixes=False)
+        known = {c.members for c in before.cycles}
+        cycles = [c.members for c in after.cycles if c.members not in known]
+        flows = [f for f in after.critical_never if before.ready.get(f, 0) is not None]
+        return cycles, flows
+    changed = [n for n, svc in new_nodes.items()
+               if n not in old_nodes or _hard_shape(svc) != _hard_shape(old_nodes[n])]
+    above = _reach(new._pred, changed)  # the changed nodes and all that stand on them
+    old_flows, new_flows = old.graph["flows"], new.graph["flows"]
+    flows = sorted(
+        f for f, flow in new_flows.items() if flow.critical and (
+            f not in old_flows or _hard_requires(flow) != _hard_requires(old_flows[f])
+            or any(m in above for _need, members in _hard_requires(flow) for m in members)))
+    after_cycles, after_ready = _cold_start(
+        new, above.union(*(ms for f in flows for _n, ms in _hard_requires(new_flows[f]))),
+        flows)
+    was = [f for f in flows if f in old_flows]
+    before_cycles, before_ready = _cold_start(
+        old, {n for n in above if n in old_nodes}.union(
+            *(ms for f in was for _n, ms in _hard_requires(old_flows[f]))), was)
+    # A cycle of nodes none of which is above a change is the same in both versions
+    # (and ``old`` was solved only around the changes, so it is not looked up).
+    cycles = sorted(c for c in after_cycles if c not in before_cycles
+                    and any(m in above for m in c))
+    never = [f for f in flows if after_ready[f] is None
+             and before_ready.get(f, 0) is not None]
+    return cycles, never
+
+
+def _hard_shape(node: Service) -> tuple:
+    """All a cold start reads of a node: is it an operation, and its hard items."""
+    return (node.operation_of is not None,
+            tuple((i.need, i.members, i.startup, i.implicit)
+                  for i in node.depends_on if not i.soft))
+
+
+def _hard_requires(flow: Flow) -> tuple:
+    return tuple((i.need, i.members) for i in flow.requires if not i.soft)
+
+
+def _starts_at_once(nodes: Iterable[Service]) -> bool:
+    """Some service has no start-up item: it starts in wave 0, so some wave exists."""
+    return any(node.operation_of is None
+               and not any(i.startup and not i.soft for i in node.depends_on)
+               for node in nodes)
+
+
+def _reach(adjacency, roots: Iterable[str]) -> set[str]:
+    seen = set(roots)
+    todo = list(seen)
+    while todo:
+        for m in adjacency[todo.pop()]:
+            if m not in seen:
+                seen.add(m)
+                todo.append(m)
+    return seen
+
+
+def _cold_start(G: nx.DiGraph, roots: set[str], flows: list[str]
+                ) -> tuple[set[tuple[str, ...]], dict[str, int | None]]:
+    """The start-up cycles (their members) and the ready waves of ``flows`` in a cold
+    start of ``G``, solved on what ``roots`` and the flows stand on only. The caller
+    knows some service starts at once (the floor of every flow is wave 0)."""
+    keep = _reach(G._succ, roots)
+    model = _Model(G, [n for n in G._node if n in keep])
+    arith = _Arith(False)
+    solver = _solve(model, arith, {})
+    _explanations, cycles = _explain(model, solver, arith, {}, 0.0, fixes=False)
+    g, idx, table = solver.g, model.index, G.graph["flows"]
+    ready: dict[str, int | None] = {}
+    for f in flows:
+        worst = 0
+        for need, members in _hard_requires(table[f]):
+            worst = max(worst, _kth([g[idx[m]] for m in members], need))
+        ready[f] = None if worst == INF else int(worst)
+    return {c.members for c in cycles}, ready

@@ -18,7 +18,7 @@ rewired, flow made non-critical or deleted), unless the removal is accepted.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, OK, Evaluation, switch_off
@@ -247,20 +247,22 @@ def off_causes(lines: Iterable[Line]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _referrers(services: Mapping[str, Service], flows: Mapping[str, Flow]
-               ) -> dict[str, list[tuple[str, str]]]:
-    """Service name -> the ``(kind, owner)`` pairs whose items name it."""
+def _referrers(services: Mapping[str, Service], flows: Mapping[str, Flow],
+               names: Set[str]) -> dict[str, list[tuple[str, str]]]:
+    """Service name (of ``names``) -> the ``(kind, owner)`` pairs whose items name it."""
     refs: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for service in services.values():
         for node in (service, *service.operations):
             for item in node.depends_on:
                 if not item.implicit:
                     for member in item.members:
-                        refs[member].append(("service", node.name))
+                        if member in names:
+                            refs[member].append(("service", node.name))
     for name, flow in flows.items():
         for item in flow.requires:
             for member in item.members:
-                refs[member].append(("flow", name))
+                if member in names:
+                    refs[member].append(("flow", name))
     return refs
 
 
@@ -357,6 +359,13 @@ def _item_changes(kind: str, owner: str, old: tuple[Item, ...], new: tuple[Item,
     mapped through ``rename``; matched pairs compared on ``soft``. An unmatched new
     item and an unmatched old item that share a member are one modification (the
     old item sharing the most members, the first one on a tie)."""
+    # Most owners are untouched by a change: the same items in the same order match
+    # one to one with nothing to say (about 0.25 s of keys at 20,000 services).
+    if not rename and len(old) == len(new) and all(
+            a.need == b.need and a.soft == b.soft and a.members == b.members
+            for a, b in zip(old, new, strict=True)):
+        return []
+
     def key(item: Item, mapping: Mapping[str, str]) -> tuple:
         return (item.need, tuple(sorted(_mapped(m, mapping) for m in item.members)))
 
@@ -451,12 +460,14 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
     removed = tuple(s for n, s in old_services.items()
                     if not s.common_cause and (n not in real_new or n in retyped))
     added = tuple(s for n, s in real_new.items() if n not in old_services or n in retyped)
-    old_refs = _referrers(old_services, old_m.flows)
-    new_refs = _referrers(new_services, new_m.flows)
-    rename = _renames(old_services, real_new, old_refs, new_refs,
-                      (s.name for s in removed if s.name not in dangling
-                       and s.name not in retyped),
-                      (s.name for s in added if s.name not in retyped))
+    rename_from = {s.name for s in removed if s.name not in dangling and s.name not in retyped}
+    rename_to = {s.name for s in added if s.name not in retyped}
+    rename: dict[str, str] = {}
+    if rename_from and rename_to:  # a rename needs both (most changes have neither)
+        rename = _renames(old_services, real_new,
+                          _referrers(old_services, old_m.flows, rename_from),
+                          _referrers(new_services, new_m.flows, rename_to),
+                          rename_from, rename_to)
     # Operations removed from a service that stays (those of a removed service go with it).
     new_nodes = new_m.nodes
     # (One the new version still names is a placeholder there, dangling: gone all the same;

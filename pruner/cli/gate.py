@@ -13,6 +13,7 @@ from pruner.cli.common import (
     budget_option,
     emit_report,
     format_option,
+    gc_paused,
     load_manifest,
     output_option,
     source_label,
@@ -74,15 +75,19 @@ def diff(paths: tuple[str, ...], base: str | None, fail_on: str, accept: tuple[s
         old_path, new_path = paths
         old_label = source_label(old_path)
         old_sources = None
-    if old_sources is not None:
-        old = load_sources(old_sources)
-    else:
-        old = load_manifest(old_path, what="OLD")
-    new = load_manifest(new_path, assume_services=old.manifest.nodes,  # removed operations too
-                        what="NEW")
-    # no networkx algorithm runs: the light graphs spare its import
-    report = diff_report(dependency_graph(old.manifest, light=True),
-                         dependency_graph(new.manifest, light=True),
+    # Both versions and their graphs built with the collector paused, as every other
+    # command builds its one (a collector running over them cost about 0.4 s at 20,000).
+    with gc_paused():
+        if old_sources is not None:
+            old = load_sources(old_sources)
+        else:
+            old = load_manifest(old_path, what="OLD")
+        new = load_manifest(new_path, assume_services=old.manifest.nodes,  # removed ops too
+                            what="NEW")
+        # no networkx algorithm runs: the light graphs spare its import
+        G_old = dependency_graph(old.manifest, light=True)
+        G_new = dependency_graph(new.manifest, light=True)
+    report = diff_report(G_old, G_new,
                          new.assumed, old_source=old_label, new_source=source_label(new_path),
                          fail_on=fail_on,
                          accept=[n.strip() for v in accept for n in v.split(",") if n.strip()])

@@ -14,7 +14,7 @@ from pruner.graph import dependency_graph
 from pruner.loader import load_sources
 from pruner.model import ANY_OF, SINGLE, Flow, Item, Manifest, Service
 from tests.oracle import evaluate
-from tests.strategies import document, manifests
+from tests.strategies import document, item_document, items, manifests, manifests_with_operations
 
 
 def oracle(manifest: Manifest, from_off=None):
@@ -196,6 +196,97 @@ def test_diff_regressions():
                  "flows: {f: {requires: [a]}}")
     assert bootstrap_regressions(old, new) == ([("a", "b")], ["f"])
     assert bootstrap_regressions(old, old) == ([], [])
+
+
+def _whole_regressions(old, new):
+    """What bootstrap_regressions answered before it solved only around the change."""
+    before = bootstrap(old, timed=False, fixes=False)
+    after = bootstrap(new, timed=False, fixes=False)
+    known = {c.members for c in before.cycles}
+    return ([c.members for c in after.cycles if c.members not in known],
+            [f for f in after.critical_never if before.ready.get(f, 0) is not None])
+
+
+def _some_runtime(draw, drawn):
+    """Some hard items made runtime (``startup: false``)."""
+    return tuple(dataclasses.replace(i, startup=False)
+                 if not i.soft and draw(st.integers(0, 3)) == 0 else i for i in drawn)
+
+
+def _flip_one(draw, written: list) -> list:
+    hard = [k for k, i in enumerate(written) if not (isinstance(i, dict) and i.get("soft"))]
+    if not hard:
+        return written
+    k = draw(st.sampled_from(hard))
+    item = written[k] if isinstance(written[k], dict) else {"service": written[k]}
+    item = dict(item)
+    if item.pop("startup", True):
+        item["startup"] = False
+    return [*written[:k], item, *written[k + 1:]]
+
+
+@st.composite
+def manifest_changes(draw):
+    """(old document, new document): services and operations edited, removed (left
+    named, as placeholders) and added; flows edited, demoted, removed and added."""
+    old = draw(manifests_with_operations(max_services=7))
+    nodes = list(old.nodes)
+    old_doc = document(Manifest.from_lists(
+        [dataclasses.replace(
+            s, depends_on=_some_runtime(draw, s.depends_on),
+            operations=tuple(dataclasses.replace(o, depends_on=_some_runtime(draw, o.depends_on))
+                             for o in s.operations))
+         for s in old.services.values()], list(old.flows.values())))
+    new_doc = json.loads(json.dumps(old_doc))
+    if draw(st.booleans()):
+        nodes.append("n0")
+        new_doc["services"]["n0"] = {"depends_on": [
+            item_document(i) for i in _some_runtime(draw, draw(items(list(old.nodes))))]}
+    for name in sorted(old.services):
+        action = draw(st.sampled_from(["keep", "keep", "keep", "edit", "flip", "remove"]))
+        if action == "remove":
+            del new_doc["services"][name]
+        elif action == "flip":  # the same items, one start-up flag changed
+            new_doc["services"][name]["depends_on"] = _flip_one(
+                draw, new_doc["services"][name]["depends_on"])
+        elif action == "edit":
+            new_doc["services"][name]["depends_on"] = [item_document(i) for i in _some_runtime(
+                draw, draw(items([n for n in nodes if n != name])))]
+    for name in sorted(old.flows):
+        action = draw(st.sampled_from(["keep", "keep", "edit", "toggle", "remove"]))
+        if action == "remove":
+            del new_doc["flows"][name]
+        elif action == "toggle":
+            new_doc["flows"][name]["critical"] = not new_doc["flows"][name]["critical"]
+        elif action == "edit":
+            new_doc["flows"][name]["requires"] = [
+                item_document(i) for i in draw(items(nodes, max_items=3).filter(bool))]
+    if draw(st.booleans()):
+        new_doc["flows"]["g0"] = {"requires": [
+            item_document(i) for i in draw(items(nodes, max_items=3).filter(bool))]}
+    return old_doc, new_doc
+
+
+@settings(max_examples=300, deadline=None)
+@given(manifest_changes(), st.booleans())
+def test_regressions_solved_around_the_change_equal_the_whole_solve(change, light):
+    old_doc, new_doc = change
+    old = load_sources([("old.yaml", json.dumps(old_doc))])
+    new = load_sources([("new.yaml", json.dumps(new_doc))],
+                       assume_services=old.manifest.nodes)
+    G_old = dependency_graph(old.manifest, light=light)
+    G_new = dependency_graph(new.manifest, light=light)
+    assert bootstrap_regressions(G_old, G_new) == _whole_regressions(G_old, G_new)
+
+
+def test_when_nothing_starts_at_all_no_flow_is_ever_ready_and_the_change_says_so():
+    # the flow needs nothing hard, but a cold start where no service starts brings
+    # nothing back (§10): that is known only from the whole manifest
+    flow = "flows: {f: {requires: [{service: b, soft: true}]}}"
+    old = _graph("services: {a: {}, b: {depends_on: [a]}}\n" + flow)
+    new = _graph("services: {a: {depends_on: [b]}, b: {depends_on: [a]}}\n" + flow)
+    assert bootstrap_regressions(old, new) == ([("a", "b")], ["f"])
+    assert bootstrap_regressions(old, new) == _whole_regressions(old, new)
 
 
 def test_long_chain_has_as_many_waves_without_recursion():
