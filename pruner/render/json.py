@@ -171,34 +171,42 @@ def _item_text(status: ItemStatus, newline: str) -> str:
     item = status.item
     inner = newline + "  "
     note = item.note
-    return "".join((
-        "{", inner, '"degraded": ', _strings_text(status.degraded, inner),
-        ",", inner, '"down": ', _strings_text(status.down, inner),
-        ",", inner, ('"implicit": true,' + inner) if item.implicit else "",
-        '"item": ', _string(item.describe()),
-        ",", inner, '"kind": ', _string(item.kind),
-        ",", inner, '"location": ', _string(str(item.location)),
-        ",", inner, '"members": ', _strings_text(item.members, inner),
-        ",", inner, '"need": ', int.__repr__(item.need),
-        ",", inner, '"note": ', "null" if note is None else _string(note),
-        ",", inner, '"soft": ', "true" if item.soft else "false",
-        ",", inner, '"up": ', int.__repr__(status.up),
-        newline, "}"))
+    implicit = ('"implicit": true,' + inner) if item.implicit else ""
+    return (f'{{{inner}"degraded": {_strings_text(status.degraded, inner)},'
+            f'{inner}"down": {_strings_text(status.down, inner)},'
+            f'{inner}{implicit}"item": {_string(item.describe())},'
+            f'{inner}"kind": {_string(item.kind)},'
+            f'{inner}"location": {_string(str(item.location))},'
+            f'{inner}"members": {_strings_text(item.members, inner)},'
+            f'{inner}"need": {item.need:d},'
+            f'{inner}"note": {"null" if note is None else _string(note)},'
+            f'{inner}"soft": {"true" if item.soft else "false"},'
+            f'{inner}"up": {status.up:d}{newline}}}')
 
 
 _SERVICE_ROW = "\n    "  # the indentation of a service's object in check_json
+_SERVICE_INNER = _SERVICE_ROW + "  "
 
 
-def _service_text(s) -> _Encoded:
-    """A service's entry of :func:`check_json` (``plain=True``: the same dictionary),
-    written out at its place."""
-    inner = _SERVICE_ROW + "  "
-    return _Encoded("".join((
-        "{", inner, '"cause": ', "null" if s.cause is None else _item_text(s.cause, inner),
-        ",", inner, '"off": ', "true" if s.off else "false",
-        ",", inner, '"state": ', _string(s.state),
-        ",", inner, '"via": ', _strings_text(s.via, inner),
-        _SERVICE_ROW, "}")))
+def _services_text(services) -> _Encoded:
+    """The ``services`` object of :func:`check_json` (``plain=True``: the same
+    dictionaries), written out at its place in one piece: one entry per service of
+    the manifest, so no per-entry dictionary and no per-entry call of the encoder."""
+    inner = _SERVICE_INNER
+    rows = []
+    push = rows.append
+    for s in sorted(services, key=_name):
+        cause = s.cause
+        push(f'{_SERVICE_ROW}{_string(s.name)}: {{'
+             f'{inner}"cause": {"null" if cause is None else _item_text(cause, inner)},'
+             f'{inner}"off": {"true" if s.off else "false"},'
+             f'{inner}"state": {_string(s.state)},'
+             f'{inner}"via": {_strings_text(s.via, inner)}{_SERVICE_ROW}}}')
+    return _Encoded("{" + ",".join(rows) + "\n  }" if rows else "{}")
+
+
+def _name(result) -> str:
+    return result.service.name
 
 
 @render.register
@@ -207,8 +215,8 @@ def _(report: CheckReport) -> str:
 
 
 def check_json(report: CheckReport, plain: bool = False) -> dict:
-    """The JSON object of ``pruner check`` (spec §6); the services' entries are
-    written out already (:func:`_service_text`) unless ``plain``."""
+    """The JSON object of ``pruner check`` (spec §6); the services' object is written
+    out already (:func:`_services_text`) unless ``plain``."""
     flows = {}
     for f in report.flows:
         flows[f.name] = {
@@ -223,14 +231,15 @@ def check_json(report: CheckReport, plain: bool = False) -> dict:
                 for line in f.explanation
             ],
         }
-    services = {}
-    for s in report.services:
-        services[s.name] = _service_text(s) if not plain else {
+    if plain:
+        services = {s.name: {
             "state": s.state,
             "off": s.off,
             "cause": None if s.cause is None else item_json(s.cause),
             "via": list(s.via),
-        }
+        } for s in report.services}
+    else:
+        services = _services_text(report.services)
     off = sum(1 for s in report.services if s.off)
     broken = report.flows_in(BROKEN)
     result = {

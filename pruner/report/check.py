@@ -148,7 +148,7 @@ def check_report(
         flows.append(FlowResult(flow, state, flow_items(G, ev, name), explanation))
     flows.sort(key=lambda f: (STATE_ORDER[f.state], not f.flow.critical, f.name))
     tables = []
-    nodes = G.nodes  # one view for the whole loop (networkx makes one per access)
+    nodes = G._node  # the node table itself: no view per lookup (one per service)
     for states in (ev.services, ev.operations):
         results = []
         for name, state in states.items():
