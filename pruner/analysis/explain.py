@@ -192,7 +192,7 @@ def _next_status(G: nx.DiGraph, ev: Evaluation, service: str,
 
 
 def _first_status(G: nx.DiGraph, ev: Evaluation, service: str) -> ItemStatus | None:
-    items = G.nodes[service]["service"].depends_on
+    items = G._node[service]["service"].depends_on  # the table: no view per hop
     index = ev.cause.get(service)
     if index is not None:
         return item_status(items[index], ev.cause, ev.via)
@@ -200,7 +200,7 @@ def _first_status(G: nx.DiGraph, ev: Evaluation, service: str) -> ItemStatus | N
         return None
     dep = ev.via[service]
     # The first item naming the dependency through which trouble arrived.
-    index = G.edges[service, dep]["items"][0]
+    index = G._succ[service][dep]["items"][0]
     return item_status(items[index], ev.cause, ev.via)
 
 

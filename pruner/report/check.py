@@ -157,8 +157,9 @@ def check_report(
                 results.append(ServiceResult(svc, state, False, None, ()))
                 continue
             index = ev.cause.get(name)
-            cause = (None if index is None
-                     else item_status(svc.depends_on[index], ev.cause, ev.via))
+            cause = None
+            if index is not None:  # the flows' explanations judged most of these already
+                cause = causes.get(name) or item_status(svc.depends_on[index], ev.cause, ev.via)
             explanation = (explain_service(G, ev, name, causes, shared=True)
                            if explain_services and state != UP else ())
             results.append(ServiceResult(
