@@ -18,7 +18,7 @@ algorithms asks for the real ``DiGraph`` (the default).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from pruner.errors import did_you_mean, display
@@ -27,8 +27,8 @@ from pruner.model import Manifest, split_operation
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["dependency_graph", "flow_roots", "is_operation", "services_of", "unknown_name",
-           "LightGraph"]
+__all__ = ["dependency_graph", "flow_roots", "is_operation", "reachable", "services_of",
+           "unknown_name", "LightGraph"]
 
 
 class _NodeView:
@@ -241,6 +241,27 @@ def flow_roots(G: nx.DiGraph, flows=None) -> list[str]:
 def is_operation(G: nx.DiGraph, name: str) -> bool:
     """True when node ``name`` of ``G`` is an operation ``S:O``, not a service."""
     return G.nodes[name]["service"].operation_of is not None
+
+
+def reachable(adjacency: Mapping[str, Iterable[str]], roots: Iterable[str]) -> set[str]:
+    """``roots`` and every node reached from them in ``adjacency`` (``G._succ``: what
+    they stand on; ``G._pred``: what stands on them), with a worklist, never recursion
+    (chains of 100,000 services).
+
+    >>> from pruner.model import Item, Manifest, Service, SINGLE
+    >>> G = dependency_graph(Manifest.from_lists([Service("a", (Item(SINGLE, ("b",)),)),
+    ...                                           Service("b"), Service("c")]))
+    >>> sorted(reachable(G._succ, ["a"])), sorted(reachable(G._pred, ["b"]))
+    (['a', 'b'], ['a', 'b'])
+    """
+    seen = set(roots)
+    todo = list(seen)
+    while todo:
+        for m in adjacency[todo.pop()]:
+            if m not in seen:
+                seen.add(m)
+                todo.append(m)
+    return seen
 
 
 def services_of(G: nx.DiGraph) -> list[str]:

@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING
 from pruner.analysis.evaluate import check_names
 from pruner.analysis.hard import tarjan
 from pruner.frozen import record
+from pruner.graph import reachable
 
 if TYPE_CHECKING:  # annotations only: `check` starts without networkx
     import networkx as nx
@@ -812,13 +813,7 @@ def startup_cycles(G: nx.DiGraph, among: Iterable[str] | None = None
     keep = set(among)
     if not keep:
         return []
-    succ = G._succ
-    todo = list(keep)
-    while todo:  # everything the cycles stand on (soft edges too: a superset is exact)
-        for m in succ[todo.pop()]:
-            if m not in keep:
-                keep.add(m)
-                todo.append(m)
+    keep = reachable(G._succ, keep)  # all the cycles stand on (soft edges too: a superset)
     model = _Model(G, [n for n in G.nodes if n in keep])
     arith = _Arith(False)
     _explanations, cycles = _explain(model, _solve(model, arith, {}), arith, {}, 0.0,
@@ -865,7 +860,7 @@ def bootstrap_regressions(old: nx.DiGraph, new: nx.DiGraph) -> tuple[list, list]
         return cycles, flows
     changed = [n for n, svc in new_nodes.items()
                if n not in old_nodes or _hard_shape(svc) != _hard_shape(old_nodes[n])]
-    above = _reach(new._pred, changed)  # the changed nodes and all that stand on them
+    above = reachable(new._pred, changed)  # the changed nodes and all that stand on them
     old_flows, new_flows = old.graph["flows"], new.graph["flows"]
     flows = sorted(
         f for f, flow in new_flows.items() if flow.critical and (
@@ -905,23 +900,12 @@ def _starts_at_once(nodes: Iterable[Service]) -> bool:
                for node in nodes)
 
 
-def _reach(adjacency, roots: Iterable[str]) -> set[str]:
-    seen = set(roots)
-    todo = list(seen)
-    while todo:
-        for m in adjacency[todo.pop()]:
-            if m not in seen:
-                seen.add(m)
-                todo.append(m)
-    return seen
-
-
 def _cold_start(G: nx.DiGraph, roots: set[str], flows: list[str]
                 ) -> tuple[set[tuple[str, ...]], dict[str, int | None]]:
     """The start-up cycles (their members) and the ready waves of ``flows`` in a cold
     start of ``G``, solved on what ``roots`` and the flows stand on only. The caller
     knows some service starts at once (the floor of every flow is wave 0)."""
-    keep = _reach(G._succ, roots)
+    keep = reachable(G._succ, roots)
     model = _Model(G, [n for n in G._node if n in keep])
     arith = _Arith(False)
     solver = _solve(model, arith, {})

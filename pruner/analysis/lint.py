@@ -7,7 +7,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from pruner.errors import Problem, display
-from pruner.graph import services_of
+from pruner.graph import reachable, services_of
 
 if TYPE_CHECKING:  # imported where used: `check` starts without networkx
     import networkx as nx
@@ -151,15 +151,8 @@ def reached(G: nx.DiGraph, flows=None) -> set[str]:
     """Services some flow (default: every flow) can reach along dependency edges."""
     table = G.graph["flows"]
     names = table if flows is None else flows
-    seen = {m for f in names for item in table[f].requires for m in item.members}
-    queue = deque(seen)
-    succ = G._succ
-    while queue:
-        for dep in succ[queue.popleft()]:
-            if dep not in seen:
-                seen.add(dep)
-                queue.append(dep)
-    return seen
+    return reachable(G._succ, {m for f in names for item in table[f].requires
+                               for m in item.members})
 
 
 def uncovered(G: nx.DiGraph) -> list[str]:
