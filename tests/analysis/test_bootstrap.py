@@ -267,7 +267,7 @@ def manifest_changes(draw):
     return old_doc, new_doc
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(manifest_changes(), st.booleans())
 def test_regressions_solved_around_the_change_equal_the_whole_solve(change, light):
     old_doc, new_doc = change
