@@ -540,18 +540,40 @@ def _(report: EssentialReport) -> str:
 
 @render.register
 def _(report: RankReport) -> str:
+    return dumps(rank_json(report))
+
+
+def rank_json(report: RankReport, plain: bool = False) -> dict:
+    """The JSON object of ``pruner rank``; its ``services`` list is written out already
+    (one f-string per service: a chain of 100,000 ranks every one of them) unless
+    ``plain``."""
     r = report.ranking
-    return dumps({
+    if plain:
+        services = [{"name": h.service, "rank": i, "spof_for": list(h.spof_for),
+                     "cut_sets": h.cut_sets} for i, h in enumerate(r.services, 1)]
+    else:
+        services = _rank_rows_text(r.services)
+    return {
         "source": report.source,
         "flows": list(r.flows),
         "complete": r.complete,
         "harmless": r.harmless,
-        "services": [
-            {"name": h.service, "rank": i, "spof_for": list(h.spof_for),
-             "cut_sets": h.cut_sets}
-            for i, h in enumerate(r.services, 1)
-        ],
-    })
+        "services": services,
+    }
+
+
+_RANK_ROW = "\n    "  # the indentation of a service's object in rank_json
+_RANK_INNER = _RANK_ROW + "  "
+
+
+def _rank_rows_text(ranked) -> _Encoded:
+    if not ranked:
+        return _Encoded("[]")
+    inner = _RANK_INNER
+    rows = [f'{{{inner}"cut_sets": {h.cut_sets:d},{inner}"name": {_string(h.service)},'
+            f'{inner}"rank": {i:d},{inner}"spof_for": {_strings_text(h.spof_for, inner)}'
+            f'{_RANK_ROW}}}' for i, h in enumerate(ranked, 1)]
+    return _Encoded("[" + _RANK_ROW + ("," + _RANK_ROW).join(rows) + "\n  ]")
 
 
 # --- availability (issue 12) ---

@@ -122,3 +122,19 @@ def _hostile_graph():
                 Service(odd), Service("db")]
     return dependency_graph(Manifest.from_lists(
         services, [Flow("f", (Item(SINGLE, ("web",)),))]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_rank_json_equals_json_dumps(data):
+    """`pruner rank --format json` writes every ranked service's row without building
+    its dictionary: byte for byte what json.dumps writes of the plain object."""
+    from pruner.analysis.rank import rank
+    from pruner.render.json import rank_json, render
+    from pruner.report import rank_report
+    from tests.analysis.strategies import manifests
+
+    G = data.draw(st.one_of(manifests(), st.just(_hostile_graph())))
+    report = rank_report(rank(G, sorted(G.graph["flows"])), source="m.yaml")
+    assert render(report) == json.dumps(rank_json(report, plain=True), sort_keys=True,
+                                        indent=2, ensure_ascii=False) + "\n"
