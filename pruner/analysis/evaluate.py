@@ -422,8 +422,16 @@ def _hard_owners(nodes, pred, gone: str, within: Container[str] | None = None) -
         if within is not None and owner not in within:
             continue
         items = nodes[owner]["service"].depends_on
+        indices = edge["items"]
+        if len(indices) == 1:  # most edges: one item names the dependency (no generator)
+            index = indices[0]
+            item = items[index]
+            if not item.soft:
+                size = len(item.members)
+                out.append((owner, index if size == 1 else -1, ((index, size, item.need),)))
+            continue
         hard = tuple((index, len(item.members), item.need)
-                     for index in edge["items"] if not (item := items[index]).soft)
+                     for index in indices if not (item := items[index]).soft)
         if hard:
             out.append((owner, hard[0][0] if hard[0][1] == 1 else -1, hard))
     return tuple(out)

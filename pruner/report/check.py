@@ -149,6 +149,7 @@ def check_report(
     flows.sort(key=lambda f: (STATE_ORDER[f.state], not f.flow.critical, f.name))
     tables = []
     nodes = G._node  # the node table itself: no view per lookup (one per service)
+    down = ev.cause
     for states in (ev.services, ev.operations):
         results = []
         for name, state in states.items():
@@ -156,16 +157,17 @@ def check_report(
             if state == UP:  # most services: no cause, no via, no explanation
                 results.append(ServiceResult(svc, state, False, None, ()))
                 continue
-            index = ev.cause.get(name)
+            explanation = (explain_service(G, ev, name, causes, shared=True)
+                           if explain_services else ())
+            if name not in down:  # DEGRADED: no cause of its own, hurt via some dependencies
+                results.append(ServiceResult(svc, state, False, None, _via(G, ev, name),
+                                             explanation))
+                continue
+            index = down[name]  # None: switched off
             cause = None
             if index is not None:  # the flows' explanations judged most of these already
-                cause = causes.get(name) or item_status(svc.depends_on[index], ev.cause, ev.via)
-            explanation = (explain_service(G, ev, name, causes, shared=True)
-                           if explain_services and state != UP else ())
-            results.append(ServiceResult(
-                svc, state, name in ev.cause and index is None, cause, _via(G, ev, name),
-                explanation,
-            ))
+                cause = causes.get(name) or item_status(svc.depends_on[index], down, ev.via)
+            results.append(ServiceResult(svc, state, index is None, cause, (), explanation))
         tables.append(tuple(results))
     return CheckReport(
         source=source,
