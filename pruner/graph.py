@@ -27,8 +27,8 @@ from pruner.model import Manifest, split_operation
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["dependency_graph", "flow_roots", "is_operation", "reachable", "services_of",
-           "unknown_name", "LightGraph"]
+__all__ = ["dependency_graph", "flow_roots", "has_availability", "is_operation", "reachable",
+           "services_of", "unknown_name", "LightGraph"]
 
 
 class _NodeView:
@@ -236,6 +236,14 @@ def flow_roots(G: nx.DiGraph, flows=None) -> list[str]:
     table = G.graph["flows"]
     names = table if flows is None else flows
     return sorted({m for f in names for item in table[f].requires for m in item.members})
+
+
+def has_availability(G: nx.DiGraph) -> bool:
+    """Whether the manifest says anything about availability (a node's availability
+    or a flow's target); without that every flow is trivially always available."""
+    if any(f.target is not None for f in G.graph["flows"].values()):
+        return True
+    return any(data["service"].availability is not None for data in G._node.values())
 
 
 def is_operation(G: nx.DiGraph, name: str) -> bool:

@@ -63,12 +63,12 @@ from pruner.analysis.cuts import cut_families, set_bits
 from pruner.analysis.hard import FlowOrder, HardModel, flow_preorder, hard_model
 from pruner.errors import BudgetExhausted, OutOfTime, Problem, display
 from pruner.frozen import record
+from pruner.graph import has_availability
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
 
 __all__ = [
-    "AVAILABILITY_FAIL_ON",
     "DEFAULT_TIME_BUDGET",
     "LINT_TIME_BUDGET",
     "MINUTES_PER_30_DAYS",
@@ -86,10 +86,7 @@ __all__ = [
 ]
 
 MINUTES_PER_30_DAYS = 30 * 24 * 60
-# `pruner diff --fail-on` choices this module adds (each also fails what `spof` fails)
-AVAILABILITY_FAIL_ON = ("target", "extra-nine")
 EXTRA_NINE = 10.0  # a single point of failure must be this many times as reliable as its flow
-
 
 #: Seconds an availability computation may take when the caller gives no deadline
 #: (``pruner availability``, ``report``, ``diff``); the node cap
@@ -549,14 +546,6 @@ def node_availability(G: nx.DiGraph, names: Iterable[str]) -> dict[str, float]:
     H.graph = dict(G.graph, flows=probes)
     result = flow_availability(H, importance=False)
     return {name: result[f"probe:{name}"].availability for name in wanted}
-
-
-def has_availability(G: nx.DiGraph) -> bool:
-    """Whether the manifest says anything about availability (a node's availability
-    or a flow's target); without that every flow is trivially always available."""
-    if any(f.target is not None for f in G.graph["flows"].values()):
-        return True
-    return any(data["service"].availability is not None for _, data in G.nodes(data=True))
 
 
 def extra_nine(G: nx.DiGraph, results: dict[str, FlowAvailability] | None = None,

@@ -43,6 +43,7 @@ __all__ = [
     "diff_gate",
     "off_causes",
     "GATE_KINDS",
+    "AVAILABILITY_FAIL_ON",
     "GATE_REASONS",
     "KIND_ORDER",
     "REASON_ORDER",
@@ -51,6 +52,9 @@ __all__ = [
 # Strictness levels of the diff gate, loosest last (see diff_gate); ``pruner diff``
 # also takes the availability levels ``target`` and ``extra-nine`` (AVAILABILITY_FAIL_ON).
 DIFF_FAIL_ON = ("degraded", "spof", "broken", "never")
+# `pruner diff --fail-on` availability levels (issue 12; each also fails what `spof`
+# fails), judged by pruner.report.diff with pruner.analysis.availability.
+AVAILABILITY_FAIL_ON = ("target", "extra-nine")
 SEVERITY = {OK: 0, DEGRADED: 1, BROKEN: 2}
 # The kinds of flow change each --fail-on level fails on (for critical flows).
 GATE_KINDS = {

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pruner.analysis.availability import AVAILABILITY_FAIL_ON
-from pruner.analysis.diff import DIFF_FAIL_ON
+from pruner.analysis.diff import AVAILABILITY_FAIL_ON, DIFF_FAIL_ON
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
@@ -18,7 +17,6 @@ from pruner.cli.common import (
     output_option,
     source_label,
 )
-from pruner.gitsource import sources_at
 from pruner.graph import dependency_graph
 from pruner.loader import load_sources
 from pruner.report import diff_report
@@ -67,6 +65,8 @@ def diff(paths: tuple[str, ...], base: str | None, fail_on: str, accept: tuple[s
         if new_path == STDIN:
             raise click.UsageError("with --base, PATH names files in the git repository; "
                                    "standard input ('-') has no revision to compare with")
+        from pruner.gitsource import sources_at  # git and its temp files: --base only
+
         old_sources = sources_at(base, new_path)
         old_label = f"{new_path}@{base}"
     else:

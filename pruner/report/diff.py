@@ -21,11 +21,6 @@ from collections.abc import Mapping
 from dataclasses import field, replace
 from typing import TYPE_CHECKING
 
-from pruner.analysis.availability import (
-    AvailabilityChange,
-    availability_diff,
-    new_extra_nines,
-)
 from pruner.analysis.bootstrap import bootstrap_regressions
 from pruner.analysis.diff import (
     GATE_REASONS,
@@ -41,11 +36,14 @@ from pruner.analysis.evidence import verdict_warnings
 from pruner.analysis.explain import Line, explain_flow
 from pruner.errors import Location
 from pruner.frozen import record
+from pruner.graph import has_availability
 from pruner.model import Manifest
 from pruner.report.check import CheckReport, FlowResult, check_report
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
+
+    from pruner.analysis.availability import AvailabilityChange
 
 __all__ = ["Anchor", "FlowDiff", "DiffReport", "diff_report", "removed_causes", "item_key"]
 
@@ -240,7 +238,15 @@ def diff_report(
         FlowDiff(c, results.get(c.name),
                  explain_flow(G_old, diff.old_evaluation, c.name) if c.masked else ())
         for c in changed)
-    availability = availability_diff(G_old, G_new, diff.evaluation.off)
+    # The availability machinery (BDDs, cut families; 8 ms to import) only when some
+    # version declares an availability or a target: without one there is nothing to
+    # compare and no "extra nine" to warn about.
+    declared = has_availability(G_old) or has_availability(G_new)
+    availability: tuple[AvailabilityChange, ...] = ()
+    if declared:
+        from pruner.analysis.availability import availability_diff
+
+        availability = availability_diff(G_old, G_new, diff.evaluation.off)
     reasons = GATE_REASONS[fail_on]
     gate = diff_gate(diff, fail_on)
     extra: tuple[tuple[str, str], ...] = ()
@@ -248,7 +254,9 @@ def diff_report(
     if "target" in reasons:  # issue 12, and by default since issue 17
         extra += tuple((c.flow, "target") for c in availability if c.critical
                        and c.dropped_below_target)
-    if "extra-nine" in reasons:
+    if "extra-nine" in reasons and declared:  # a warning needs a flow's target
+        from pruner.analysis.availability import new_extra_nines
+
         nines = new_extra_nines(G_old, G_new)
         extra += tuple(sorted({(flow, "extra-nine") for flow, _ in nines}))
     cycles, unbootable = bootstrap_regressions(G_old, G_new)
