@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import graphviz
@@ -104,10 +105,17 @@ def _label(node: Node) -> str:
     small = []
     if STATE_WORD[node.state] and (node.kind == FLOW or node.state != UP):
         small.append(f'<FONT COLOR="{ink}"><B>{STATE_WORD[node.state]}</B></FONT>')
-    small += [html_text(note, MAX_NOTE) for note in node.notes]
+    small += [_note_html(note) for note in node.notes]
     if small:
         lines.append(f'<FONT POINT-SIZE="9" COLOR="#5f6368">{" · ".join(small)}</FONT>')
     return "<" + "<BR/>".join(lines) + ">"
+
+
+@lru_cache(maxsize=1024)
+def _note_html(note: str) -> str:
+    """A node's note in its label: a few notes recur on most nodes ("no flow reaches
+    it" on every service of a star), so each is escaped once."""
+    return html_text(note, MAX_NOTE)
 
 
 def _node_attrs(node: Node) -> dict[str, str]:
