@@ -10,6 +10,7 @@ HTML.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, DOWN, OK, UP
@@ -41,7 +42,16 @@ def mermaid_text(text: object, limit: int | None = None) -> str:
     s = clean(text)
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
+    if _SAFE.issuperset(s):  # most names: nothing to write as a code, no walk per character
+        return s
     return "".join(c if c in _SAFE else f"#{ord(c)};" for c in s)
+
+
+@lru_cache(maxsize=1024)
+def _note_text(note: str) -> str:
+    """A node's note in its label, written once per distinct note (a few recur on most
+    nodes: "no flow reaches it" on every service of a star)."""
+    return mermaid_text(note, 60)
 
 
 def diagram_mermaid(diagram: Diagram) -> str:
@@ -62,7 +72,7 @@ def diagram_mermaid(diagram: Diagram) -> str:
         words = []
         if node.kind == FLOW or node.state != UP:
             words.append(STATE_WORD[node.state])
-        words += [mermaid_text(n, 60) for n in node.notes if node.kind != FLOW]
+        words += [_note_text(n) for n in node.notes if node.kind != FLOW]
         words = [w for w in words if w]
         label = name
         if words and node.kind != JUNCTION:

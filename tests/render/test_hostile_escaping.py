@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pruner.analysis.evaluate import switch_off
 from pruner.cli import main
@@ -122,3 +124,16 @@ def test_cli_renders_hostile_manifest_in_every_diagram_format(tmp_path):
         assert out.stat().st_size > 100
     out = tmp_path / "h.html"
     assert runner.invoke(main, ["report", HOSTILE, "--off", "graph", "-o", str(out)]).exit_code == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.one_of(st.none(), st.integers(1, 80)))
+def test_mermaid_text_is_each_character_kept_or_coded(text, limit):
+    """The shortcut for text with nothing to code gives what the character-by-character
+    definition gives."""
+    from pruner.render.mermaid import _SAFE, mermaid_text
+
+    s = clean(text)
+    if limit is not None and len(s) > limit:
+        s = s[: limit - 1] + "…"
+    assert mermaid_text(text, limit) == "".join(c if c in _SAFE else f"#{ord(c)};" for c in s)
