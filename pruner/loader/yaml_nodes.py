@@ -341,6 +341,12 @@ class NodeReader:
         if node.__class__ is ScalarNode:
             if tag == _STR:  # by far the most common case: plain text
                 return True
+            # a plain decimal (`0.9995`, `150`) is a valid number or integer text: the
+            # check below would say so, more slowly (a manifest with an availability
+            # and a cost on every service has two per service)
+            if (tag == _FLOAT or tag == _INT and "." not in node.value) \
+                    and _DECIMAL.fullmatch(node.value):
+                return True
         else:
             self.visits += len(node.value) + 1
             if self.visits > self.budget:
@@ -374,6 +380,27 @@ class NodeReader:
 
     def is_null(self, node) -> bool:
         return isinstance(node, ScalarNode) and node.tag == _NULL
+
+    def plain_fields(self, node, allowed: frozenset[str]) -> dict | None:
+        """The keys and values of a mapping in the common case, exactly as :meth:`pairs`
+        gives them: a plain mapping whose keys are plain text, each allowed and written
+        once (no merge key, no ``x-`` key). None for any other node, which :meth:`pairs`
+        then reads the long way and notes what is wrong with. (One dict, no tuple per
+        key: a 20,000-service manifest has 40,000 such mappings.)"""
+        if node.__class__ is not MappingNode or node.tag != _MAP:
+            return None
+        found = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not ScalarNode or key_node.tag != _STR:
+                return None
+            key = key_node.value
+            if key in found or key not in allowed:
+                return None
+            found[key] = value_node
+        self.visits += len(node.value) + 1  # as visit() counts a mapping
+        if self.visits > self.budget:
+            raise _AliasBomb(node)
+        return found
 
     def pairs(self, node, what: str, allowed: tuple[str, ...] | None):
         """``(key, key node, value node)`` of a mapping: duplicates and unknown keys noted."""
