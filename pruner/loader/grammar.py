@@ -385,9 +385,7 @@ class FileReader(NodeReader):
         return tuple(items)
 
     def item(self, node, what: str) -> Item | None:
-        if node.__class__ is ScalarNode and node.tag == _STR and _NAME.match(node.value):
-            # a plain service name (most items): what visit() and name() say of it
-            return Item(SINGLE, (node.value,), 1, location=self.where(node))
+        # (a plain service name, most items, is read by items() without this call)
         f = self.plain_fields(node, _ITEM_KEY_SET)  # a mapping of known keys (most)
         if f is not None:
             where = self.where(node)
