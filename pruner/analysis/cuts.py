@@ -649,13 +649,21 @@ def cut_set_tally(
     n = model.n
     by_index = [0] * n
     alone_by_index: dict[int, list[str]] = {}
+    # Flows that share services share their cut sets' int objects (the families are
+    # merged, not copied): each object is read into its services once, keyed by id,
+    # which stays valid since every family is alive until the end (5,000 flows:
+    # 123,819 sets, 24,427 objects; hashing the 20,000-bit values was slower).
+    members_of: dict[int, list[int]] = {}
     for k, flow in enumerate(names if families is not None else ()):
         singles, multi = families[n + k]
         for i in set_bits(singles):
             by_index[i] += 1
             alone_by_index.setdefault(i, []).append(flow)
         for c in multi:
-            for i in set_bits(c):
+            members = members_of.get(id(c))
+            if members is None:
+                members = members_of[id(c)] = set_bits(c)
+            for i in members:
                 by_index[i] += 1
     service = model.names
     count = {service[i]: c for i, c in enumerate(by_index) if c}
