@@ -153,6 +153,11 @@ class _Engine:
         return frozenset(kept)
 
     def or_many(self, families: list) -> tuple[int, frozenset[int]] | None:
+        if len(families) == 1:
+            # a family already holds no set with one of its own single points of
+            # failure in it (every family is made here or by and2, which drop them):
+            # an item of one member, most of them, is its member's family as it is
+            return families[0]
         singles = 0
         for f in families:
             if f is _TRUE:
