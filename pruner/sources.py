@@ -11,6 +11,7 @@ callers (:func:`bad_name`) so that no output ever has to print an unencodable na
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable, Iterable
@@ -82,6 +83,37 @@ def file_kind(mode: int) -> str:
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
+
+
+# What pathlib's is_file()/exists() read as "not there"; any other error (a name too
+# long for the file system, a folder that may not be searched) they raise.
+_ABSENT = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+
+
+def file_mode(path: str | os.PathLike) -> int | None:
+    """``st_mode`` of ``path`` (through links), or None when there is nothing there.
+
+    Raises
+    ------
+    UnreadableError
+        The path cannot be looked at: a name too long, no permission.
+
+    >>> file_mode("/no/such/file") is None, stat.S_ISDIR(file_mode("/"))
+    (True, True)
+    >>> try:
+    ...     file_mode("x" * 5000)
+    ... except UnreadableError as exc:
+    ...     print(exc.reason)
+    cannot read: File name too long
+    """
+    try:
+        return os.stat(path).st_mode
+    except ValueError:  # a NUL in the name: no file can have it
+        return None
+    except OSError as exc:
+        if exc.errno in _ABSENT:
+            return None
+        raise UnreadableError(path, f"cannot read: {_reason(exc)}") from None
 
 
 def open_regular(path: str | os.PathLike) -> BinaryIO:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from pruner.cli import main
 from pruner.loader import load_sources
-from tests.conftest import ASSETS
+from tests.conftest import ASSETS, ROOT
 
 
 def _run(*args: str):
@@ -221,3 +221,45 @@ def test_openpsa_one_undefined_gate_is_named(tmp_path):
     events.write_text(EVENTS)
     result = _run("import", "openpsa", gates, events, "-o", "-")
     _located(result, gates, "undefined event 'powr'")
+
+
+@pytest.mark.parametrize("command", [
+    ["import", "compose", "{long}", "-o", "{out}"], ["import", "zipkin", "{long}", "-o", "{out}"],
+    ["discover", "{long}", "-o", "{out}"], ["discover", "chdb:{long}", "-o", "{out}"],
+    ["discover", "{long}.parquet", "-o", "{out}"], ["rpc", "{long}"],
+    ["drift", "{twitter}", "{long}"], ["check", "{long}"],
+])
+def test_a_path_too_long_for_the_file_system_is_one_line(tmp_path, command):
+    # Path.is_file() and friends raise for ENAMETOOLONG (they swallow only "not
+    # there"): every reader said "no such file" or crashed with a traceback.
+    long = str(tmp_path / ("a" * 5000))
+    args = [a.format(long=long, out=tmp_path / "out.yaml", twitter=ROOT / "manifests" / "twitter")
+            for a in command]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "File name too long" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_a_compose_env_file_too_long_is_a_note(tmp_path):
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text(f"services:\n  web:\n    image: x\n    env_file: {'a' * 5000}\n")
+    result = CliRunner().invoke(main, ["import", "compose", str(compose),
+                                       "-o", str(tmp_path / "out.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "cannot read: File name too long; not read" in result.stderr
+
+
+def test_an_os_error_no_reader_caught_is_one_line_at_the_boundary(monkeypatch):
+    import errno
+
+    import pruner.cli.check as check_module
+
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", "/srv/secret.yaml")
+
+    monkeypatch.setattr(check_module, "load_graph", refuse)
+    result = CliRunner().invoke(main, ["check", str(ROOT / "manifests" / "twitter")])
+    assert result.exit_code == 2
+    assert result.stderr == "/srv/secret.yaml: error: Permission denied\n"

@@ -232,6 +232,14 @@ class _Cli(click.Group):
         except click.ClickException as exc:  # usage errors echo arguments: make them inert
             exc.message = neutral(exc.message)
             raise
+        except BrokenPipeError:
+            raise  # the reader left (| head): pruner.cli.common.emit's business
+        except OSError as exc:  # a path no reader turned into an InputError: one line
+            from pruner.sources import shown
+
+            where = "pruner" if exc.filename is None else shown(exc.filename)
+            click.echo(neutral(f"{where}: error: {exc.strerror or exc}"), err=True)
+            raise SystemExit(EXIT_INPUT) from None
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:

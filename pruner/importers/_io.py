@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from pruner.sources import (
     UnreadableError,
     bad_name,
     file_kind,
+    file_mode,
     open_regular,
     read_regular,
     shown,
@@ -114,7 +116,13 @@ def discover(
         if bad_name(src):
             raise SourceError(shown(src), _BAD_NAME)
         p = Path(src)
-        if p.is_dir():
+        try:
+            mode = file_mode(p)
+        except UnreadableError as exc:
+            raise SourceError(shown(p), exc.reason) from None
+        if mode is None:
+            raise SourceError(str(p), "no such file or folder")
+        if stat.S_ISDIR(mode):
             root_name = p.resolve().name or str(p)
             n_before = len(found)
             for rel, full in walk_files(p, lambda n: n.lower().endswith(keep), refuse):
@@ -128,16 +136,14 @@ def discover(
                 found.append(SourceFile(fp, f"{root_name}/{rel}", explicit=False))
             if len(found) == n_before:
                 note(f"{src}: no {'/'.join(suffixes)} files found in this folder")
-        elif p.is_file():
+        elif stat.S_ISREG(mode):
             key = p.resolve()
             if key not in seen:
                 seen.add(key)
                 found.append(SourceFile(p, p.name, explicit=True))
-        elif p.exists():
-            raise SourceError(shown(p), f"cannot read: {file_kind(p.stat().st_mode)}, "
-                                        "not a regular file or folder")
         else:
-            raise SourceError(str(p), "no such file or folder")
+            raise SourceError(shown(p), f"cannot read: {file_kind(mode)}, "
+                                        "not a regular file or folder")
     if not found:
         raise SourceError(
             ", ".join(sources), f"no {'/'.join(suffixes)} files found in the given folders"

@@ -223,6 +223,12 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
         for e in group:
             raw = base if len(group) == 1 or e.ref.kind == "component" else f"{e.ref.kind}:{base}"
             e.node = b.name(raw, e.file.short(e.line)) or ""
+    # An entity whose name has no usable characters was noted ("skipped") and is left
+    # out; find() still sees it, so a reference to it says why it is not imported.
+    services = [e for e in services if e.node]
+    if not services:
+        raise SourceError(", ".join(sources), "no Backstage Component or Resource entity with "
+                                              "a usable name")
     by_name: dict[tuple[str, str], list[_Entity]] = {}
     for e in services:
         by_name.setdefault((e.ref.namespace, e.ref.name.lower()), []).append(e)
@@ -284,8 +290,11 @@ def import_backstage(sources: Sequence[str]) -> ImportResult:
     def depend(src: _Entity, target: EntityRef, note: str) -> None:
         hit = find(target)
         at = src.file.short(src.line)
-        if hit is not None and hit.ref.kind in _SERVICE_KINDS:
+        if hit is not None and hit.ref.kind in _SERVICE_KINDS and hit.node:
             b.add_edge(src.node, hit.node, note=f"{note} ({at})")
+        elif hit is not None and hit.ref.kind in _SERVICE_KINDS:
+            b.note(f"{at}: {src.ref} {note} names {hit.ref}, whose name has no usable "
+                   "characters; not imported as a dependency")
         elif hit is not None:
             b.note(
                 f"{at}: {src.ref} {note} names {hit.ref}, which is a {hit.doc['kind']}, not a "

@@ -28,6 +28,7 @@ whether a ``depends_on`` is also needed at runtime.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from pruner.importers._io import (
 )
 from pruner.importers._refs import is_address_name, note_redacted, parse_host_refs, redact
 from pruner.importers.base import ImportResult, ManifestBuilder, SourceError, as_result
+from pruner.sources import UnreadableError, file_mode
 
 __all__ = ["import_compose"]
 
@@ -76,7 +78,12 @@ def _env_file_pairs(
         if not isinstance(path, str) or "$" in path:
             continue
         p = Path(f.path).parent / path
-        if not p.is_file():
+        try:
+            mode = file_mode(p)
+        except UnreadableError as exc:  # a name too long, a folder that may not be read
+            b.note(f"{f.display}: env_file {display(path)} of {who}: {exc.reason}; not read")
+            continue
+        if mode is None or not stat.S_ISREG(mode):
             b.note(f"{f.display}: env_file {display(path)} of {who} not found; not read")
             continue
         ef = SourceFile(p, str(Path(f.display).parent / path), explicit=True)

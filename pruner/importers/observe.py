@@ -23,7 +23,7 @@ from pruner.errors import ManifestError
 from pruner.importers.base import SourceError
 from pruner.importers.servicegraph import METRIC_SUFFIXES
 from pruner.loader import load
-from pruner.sources import UnreadableError, open_regular
+from pruner.sources import UnreadableError, file_mode, open_regular
 
 __all__ = ["MANIFEST", "detect_kind", "observe"]
 
@@ -59,7 +59,11 @@ def detect_kind(source: str) -> str:
     if is_store_source(source):
         return "otlp"  # a trace store: the exporter's table holds OTLP spans
     path = Path(source)
-    if not path.exists():
+    try:
+        mode = file_mode(path)
+    except UnreadableError as exc:  # a name too long, a folder that may not be read
+        raise SourceError(exc.path, exc.reason) from None
+    if mode is None:
         raise SourceError(source, "no such file or directory")
     files = _files(path)
     json_files = [f for f in files if f.suffix.lower() in _JSON]

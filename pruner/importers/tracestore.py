@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from pruner.analysis.discover import (
 from pruner.errors import BudgetExhausted
 from pruner.importers import clickhouse_sql as q
 from pruner.importers.base import SourceError
+from pruner.sources import UnreadableError, file_mode
 
 __all__ = [
     "PASSWORD_ENV",
@@ -76,7 +78,11 @@ def is_store_source(source: str) -> bool:
     path = Path(source)
     if source.lower().endswith(".parquet"):
         return True
-    if path.is_dir():
+    try:
+        mode = file_mode(path)
+    except UnreadableError:  # not a store: the file readers say why it cannot be read
+        return False
+    if mode is not None and stat.S_ISDIR(mode):
         files = [p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")]
         return bool(files) and all(p.suffix.lower() == ".parquet" for p in files)
     return False
@@ -171,7 +177,11 @@ def _chdb_store(source: str, memory_cap: int | None = None) -> Store:
         raise SourceError(source, "chdb: needs a data directory: chdb:PATH[?table=[DB.]TABLE]")
     database, table = _table_option(source, query, "default")
     path = Path(unquote(path_text))
-    if not path.is_dir():
+    try:
+        mode = file_mode(path)
+    except UnreadableError as exc:  # a name too long, a folder that may not be read
+        raise SourceError(source, f"ClickHouse data directory: {exc.reason}") from None
+    if mode is None or not stat.S_ISDIR(mode):
         raise SourceError(source, f"no such ClickHouse data directory: {path}")
     spans = q.SpanSource(database, table)
     return _embedded(source, spans, str(path), memory_cap)
@@ -181,9 +191,13 @@ def _parquet_store(sources: Sequence[str], memory_cap: int | None = None) -> Sto
     files: list[str] = []
     for s in sources:
         p = Path(s)
-        if p.is_dir():
+        try:
+            mode = file_mode(p)
+        except UnreadableError as exc:
+            raise SourceError(exc.path, exc.reason) from None
+        if mode is not None and stat.S_ISDIR(mode):
             files += sorted(str(f.resolve()) for f in p.rglob("*.parquet") if f.is_file())
-        elif p.is_file():
+        elif mode is not None and stat.S_ISREG(mode):
             files.append(str(p.resolve()))
         else:
             raise SourceError(s, "no such file or directory")

@@ -12,6 +12,7 @@ import pytest
 import pruner.importers._io as io_mod
 from pruner.errors import PrunerError
 from pruner.importers import IMPORTERS, SourceError, import_sources, result_to_yaml
+from pruner.loader import load_sources
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -298,3 +299,46 @@ def test_plain_text_that_looks_typed_stays_text_in_importers(tmp_path):
                     "    depends_on: [b]\n  b: {image: y}\n")
     r = import_sources("compose", [str(path)])
     assert r.edges() == {("a", "b")}
+
+
+def test_a_backstage_entity_whose_name_has_no_usable_characters_is_left_out(tmp_path):
+    # Found by `make fuzz`: the entity was noted "skipped" but still written as a
+    # service named '' (and a dependency on it), so the import refused its own output.
+    path = _write(tmp_path, "catalog.yaml", """\
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata: {name: "???"}
+spec: {type: database}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: web}
+spec: {type: service, dependsOn: ["resource:???"], providesApis: [a]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: "@@"}
+spec: {type: service, providesApis: [b], dependsOn: [component:web]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: app}
+spec: {type: service, consumesApis: [a, b]}
+""")
+    result = import_sources("backstage", [path])
+    manifest = load_sources([("imported.yaml", result_to_yaml(result))]).manifest
+    assert sorted(manifest.services) == ["app", "web"]
+    assert [i.members for i in manifest.services["web"].depends_on] == []
+    assert [i.members for i in manifest.services["app"].depends_on] == [("web:a",)]
+    notes = "\n".join(result.notes)
+    assert "name '???' has no usable characters; skipped" in notes
+    assert "whose name has no usable characters; not imported as a dependency" in notes
+    assert "consumes API b, which no imported Component provides" in notes
+
+
+def test_a_backstage_catalog_of_only_unusable_names_is_an_error(tmp_path):
+    path = _write(tmp_path, "catalog.yaml", "apiVersion: backstage.io/v1alpha1\n"
+                                            "kind: Component\nmetadata: {name: '???'}\n")
+    with pytest.raises(SourceError, match="no Backstage Component or Resource entity with a "
+                                          "usable name"):
+        import_sources("backstage", [path])
