@@ -53,6 +53,7 @@ __all__ = [
     "line_of",
     "load_yaml_documents",
     "read_text",
+    "source_mode",
 ]
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -90,6 +91,16 @@ class SourceFile:
         return f"{self.display}:{line}" if line else self.display
 
 
+def source_mode(path: str | Path) -> int | None:
+    """:func:`pruner.sources.file_mode` for a source: ``st_mode``, None when nothing is
+    there, and a path that cannot be looked at (a name too long, no permission) a
+    :class:`SourceError`."""
+    try:
+        return file_mode(path)
+    except UnreadableError as exc:
+        raise SourceError(exc.path, exc.reason) from None
+
+
 def discover(
     sources: Sequence[str], suffixes: Sequence[str], note: Callable[[str], None]
 ) -> list[SourceFile]:
@@ -116,10 +127,7 @@ def discover(
         if bad_name(src):
             raise SourceError(shown(src), _BAD_NAME)
         p = Path(src)
-        try:
-            mode = file_mode(p)
-        except UnreadableError as exc:
-            raise SourceError(shown(p), exc.reason) from None
+        mode = source_mode(p)
         if mode is None:
             raise SourceError(str(p), "no such file or folder")
         if stat.S_ISDIR(mode):

@@ -20,10 +20,11 @@ from pruner.analysis.drift import (
     observation_from_manifest,
 )
 from pruner.errors import ManifestError
+from pruner.importers._io import source_mode
 from pruner.importers.base import SourceError
 from pruner.importers.servicegraph import METRIC_SUFFIXES
 from pruner.loader import load
-from pruner.sources import UnreadableError, file_mode, open_regular
+from pruner.sources import UnreadableError, open_regular
 
 __all__ = ["MANIFEST", "detect_kind", "observe"]
 
@@ -59,11 +60,7 @@ def detect_kind(source: str) -> str:
     if is_store_source(source):
         return "otlp"  # a trace store: the exporter's table holds OTLP spans
     path = Path(source)
-    try:
-        mode = file_mode(path)
-    except UnreadableError as exc:  # a name too long, a folder that may not be read
-        raise SourceError(exc.path, exc.reason) from None
-    if mode is None:
+    if source_mode(path) is None:
         raise SourceError(source, "no such file or directory")
     files = _files(path)
     json_files = [f for f in files if f.suffix.lower() in _JSON]

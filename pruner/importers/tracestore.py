@@ -45,6 +45,7 @@ from pruner.analysis.discover import (
 )
 from pruner.errors import BudgetExhausted
 from pruner.importers import clickhouse_sql as q
+from pruner.importers._io import source_mode
 from pruner.importers.base import SourceError
 from pruner.sources import UnreadableError, file_mode
 
@@ -191,10 +192,7 @@ def _parquet_store(sources: Sequence[str], memory_cap: int | None = None) -> Sto
     files: list[str] = []
     for s in sources:
         p = Path(s)
-        try:
-            mode = file_mode(p)
-        except UnreadableError as exc:
-            raise SourceError(exc.path, exc.reason) from None
+        mode = source_mode(p)
         if mode is not None and stat.S_ISDIR(mode):
             files += sorted(str(f.resolve()) for f in p.rglob("*.parquet") if f.is_file())
         elif mode is not None and stat.S_ISREG(mode):
