@@ -109,7 +109,10 @@ def essential(
     spof = {i for i in range(n) if singles >> i & 1}
     order = [v for v in _drop_order(G, model, spof) if candidates is None or v in candidates]
     keep = _greedy(model, spof, order, progress)
-    minimum = len(keep) == len(spof)
+    # Switching off more never repairs: had the single points of failure alone kept
+    # every flow up, the greedy pass, whose every step leaves the flows up, could have
+    # dropped all the rest. So one service kept beyond them is already a minimum.
+    minimum = len(keep) - len(spof) <= 1
     if not minimum and len(keep) - len(spof) <= MAX_EXACT:
         exact = _exact(model, spof, keep, deadline, order, candidates)
         if exact is not None:
