@@ -216,6 +216,25 @@ def _node_line(node: Node, q, styles: dict) -> str:
     return f"\t{q(node.id)} [label={_label(node)}{style[0]} tooltip={tip}{style[1]}]\n"
 
 
+def _operations_box(number: int, service: Node, operations: list[Node], q,
+                    styles: dict) -> list[str]:
+    """The lines ``graph.subgraph(name=f"cluster_ops_{number}")`` adds for a service and
+    its operations, in a box (written here as :func:`_node_line` writes a node: a
+    subgraph through graphviz copies the parent's settings and re-quotes every
+    attribute, most of ``pruner render`` on a manifest with operations)."""
+    key = ("box", service.state)
+    look = styles.get(key)
+    if look is None:
+        attrs = {"label": "", "style": "rounded,filled", "color": STYLE[service.state][1],
+                 "fillcolor": "#ffffff", "rank": "same", "margin": "6"}
+        # tooltip sorts after every other name: the part before it is the same for a state
+        look = styles[key] = " ".join(f"{q(k)}={q(v)}" for k, v in sorted(attrs.items()))
+    tip = q(dot_string(f"{service.name} and its operations"))
+    return [f"\tsubgraph cluster_ops_{number} {{\n", f"\t\t{look} tooltip={tip}\n",
+            "\t" + _node_line(service, q, styles),
+            *["\t" + _node_line(part, q, styles) for part in operations], "\t}\n"]
+
+
 def _edge_attrs(edge) -> dict[str, str]:
     attrs = {"color": EDGE_COLOR[edge.trouble]}
     if edge.soft:
@@ -302,15 +321,8 @@ def diagram_dot(diagram: Diagram) -> str:
         if node.id not in parts:
             graph.body.append(_node_line(node, q, styles))
             return
-        fill, border, ink = STYLE[node.state]
-        with graph.subgraph(name=f"cluster_ops_{len(placed)}") as box:
-            placed.append(node.id)
-            box.attr(label="", style="rounded,filled", color=border, fillcolor="#ffffff",
-                     rank="same", margin="6",
-                     tooltip=dot_string(f"{node.name} and its operations"))
-            box.body.append(_node_line(node, q, styles))
-            for part in parts[node.id]:
-                box.body.append(_node_line(part, q, styles))
+        graph.body += _operations_box(len(placed), node, parts[node.id], q, styles)
+        placed.append(node.id)
 
     placed: list[str] = []
     with g.subgraph(name="flows") as top:

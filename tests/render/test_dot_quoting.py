@@ -9,12 +9,21 @@ from __future__ import annotations
 import warnings
 
 import graphviz
+import pytest
 from graphviz import quoting
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pruner.analysis.evaluate import switch_off
-from pruner.render.dot import _node_attrs, _node_line, _quoter, diagram_dot
+from pruner.render.dot import (
+    STYLE,
+    _node_attrs,
+    _node_line,
+    _operations_box,
+    _quoter,
+    diagram_dot,
+    dot_string,
+)
 from pruner.report.diagram import FLOW, JUNCTION, OFF, OPERATION, SERVICE, Node, diagram_report
 from tests.render_helpers import graph_of
 
@@ -71,27 +80,58 @@ def test_node_lines_are_the_ones_graphviz_writes():
         assert _node_line(node, q, styles) == g.body[-1], node
 
 
+def _box_via_graphviz(number, service, operations, q, styles):
+    """A service and its operations in a box, written by graphviz as before."""
+    g = graphviz.Digraph()
+    with g.subgraph(name=f"cluster_ops_{number}") as box:
+        box.attr(label="", style="rounded,filled", color=STYLE[service.state][1],
+                 fillcolor="#ffffff", rank="same", margin="6",
+                 tooltip=dot_string(f"{service.name} and its operations"))
+        for node in (service, *operations):
+            box.node(node.id, **_node_attrs(node))
+    return g.body
+
+
+def test_operation_boxes_are_the_ones_graphviz_writes():
+    q, styles = _quoter(), {}
+    nodes = list(_nodes())
+    services = [n for n in nodes if n.kind == SERVICE]
+    operations = [n for n in nodes if n.kind == OPERATION]
+    assert services and operations
+    for number, service in enumerate(services):
+        parts = operations[number % 7:number % 7 + number % 3]
+        with warnings.catch_warnings():  # graphviz warns of a final odd backslash
+            warnings.simplefilter("ignore", graphviz.exceptions.DotSyntaxWarning)
+            expected = _box_via_graphviz(number, service, parts, q, styles)
+        assert _operations_box(number, service, parts, q, styles) == expected, service
+
+
 def _old_diagram_dot(diagram) -> str:
-    """diagram_dot with every node written by graphviz.Digraph.node, as before."""
+    """diagram_dot with every node and box written by graphviz, as before."""
     import pruner.render.dot as dot
 
-    saved = dot._node_line
+    saved = dot._node_line, dot._operations_box
 
     def via_graphviz(node, q, styles):
         g = graphviz.Digraph()
         g.node(node.id, **_node_attrs(node))
         return g.body[-1]
 
-    dot._node_line = via_graphviz
+    dot._node_line, dot._operations_box = via_graphviz, _box_via_graphviz
     try:
         return diagram_dot(diagram)
     finally:
-        dot._node_line = saved
+        dot._node_line, dot._operations_box = saved
 
 
-def test_hostile_manifest_diagrams_are_byte_identical():
-    G = graph_of("hostile-names-escaped")
-    for off in ((), ("graph",), ("a:b", "x/y@z")):
+@pytest.mark.parametrize("name, offs", [
+    ("hostile-names-escaped", ((), ("graph",), ("a:b", "x/y@z"))),
+    ("operations-inside-services.yaml", ((), ("passbird",), ("index-a", "index-b"),
+                                         ("search-api", "frontend"))),
+])
+def test_hostile_manifest_diagrams_are_byte_identical(name, offs):
+    G = graph_of(name)
+    for off in offs:
         for cluster_by in ("system", "owner", "none"):
             d = diagram_report(G, switch_off(G, off), cluster_by=cluster_by,
                                title='title "<b>" & `x`\n\x1b[1m')
