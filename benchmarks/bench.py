@@ -413,7 +413,8 @@ def wall_and_cpu(args: list[str], repeat: int = 3) -> tuple[float, float]:
 
 
 def operations_only(args) -> None:
-    """check and cuts -1 against the load cost, without and with operations, one run."""
+    """check, cuts -1, essential and render .dot against the load cost, without and with
+    operations, one run."""
     py = sys.executable
     print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
@@ -437,6 +438,9 @@ def operations_only(args) -> None:
                               "json"],
                     "cuts --max-order 1": [py, "-m", "pruner", "cuts", path, "--max-order", "1",
                                            "--format", "json"],
+                    "essential": [py, "-m", "pruner", "essential", path, "--format", "json"],
+                    "render -o .dot": [py, "-m", "pruner", "render", path, "-o",
+                                       os.path.join(tmp, f"m{n}-{operations}.dot")],
                 }
                 both = {k: wall_and_cpu(c) for k, c in commands.items()}
                 wall = {k: v[0] for k, v in both.items()}
@@ -445,7 +449,7 @@ def operations_only(args) -> None:
                 for label, t in (("wall", wall), ("CPU", cpu)):
                     print(f"  {label:4}: load {t['load']:6.2f} s, GC-paused load "
                           f"{t['GC-paused load']:6.2f} s")
-                    for k in ("check", "cuts --max-order 1"):
+                    for k in ("check", "cuts --max-order 1", "essential", "render -o .dot"):
                         print(f"  {label:4}: {k:20} {t[k]:6.2f} s = {t[k] / t['load']:4.2f}x load,"
                               f" {t[k] / t['GC-paused load']:4.2f}x GC-paused load")
 
@@ -459,7 +463,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs per command")
     parser.add_argument("--skip-baobab1", action="store_true")
     parser.add_argument("--operations", action="store_true",
-                        help="only compare check and cuts -1 without and with operations")
+                        help="only compare check, cuts -1, essential and render .dot without "
+                             "and with operations")
     parser.add_argument("--skip-dot", action="store_true", help="never run the real Graphviz")
     parser.add_argument("--only", default="layered,more,chains,adversarial,quorums,trees")
     args = parser.parse_args()
