@@ -481,7 +481,7 @@ def test_an_exhausted_budget_is_said_and_the_set_still_unsticks():
     (cycle,) = bootstrap(dependency_graph(manifest), budget=0.0).cycles
     assert cycle.unstick and not cycle.minimal and not cycle.minimum
     assert oracle(_flipped(manifest, set(cycle.unstick)))[1] == []
-    (full,) = bootstrap(dependency_graph(manifest), budget=5.0).cycles
+    (full,) = bootstrap(dependency_graph(manifest), budget=1.0).cycles  # minimal in 0.02 s
     assert full.minimal and len(full.unstick) < len(cycle.unstick)
 
 
