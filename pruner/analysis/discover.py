@@ -55,6 +55,7 @@ __all__ = [
     "RootStats",
     "Discovery",
     "add_trace",
+    "span_tree",
     "discover_flows",
     "fallbacks",
     "node_order",
@@ -213,30 +214,7 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1,
                when: Callable[[Span], tuple[int, int]] | None = None) -> None:
     if not spans:
         return
-    by_id = {s.span_id: s for s in spans}
-    if len(by_id) == len(spans):  # no span id twice, as in most traces
-        # Whether a reader split one record into both sides (Zipkin v1, v2 shared). True
-        # by accident when ids run together: it only allows the "#server" lookup below.
-        shared = "#server" in "".join(by_id)
-    else:
-        by_id, shared = _shared_ids(spans)
-    children: dict[str, list[Span]] = {}
-    tops = []
-    for sid, s in by_id.items():
-        parent = s.parent_id
-        if parent is None:
-            tops.append(s)
-            continue
-        if shared and sid != parent + "#server" and parent + "#server" in by_id:
-            parent += "#server"  # a child of a shared span runs on its server side
-        if parent != sid and parent in by_id:
-            kids = children.get(parent)
-            if kids is None:
-                children[parent] = [s]
-            else:
-                kids.append(s)
-        else:
-            tops.append(s)
+    _, children, tops, _ = span_tree(spans)
     if not tops:  # every span names a parent in a cycle: no entry point to speak of
         return
     d.traces += weight
@@ -355,26 +333,62 @@ def _call_order(call: tuple) -> tuple:
     return (call[0], call[1][0], call[1][1] or "")
 
 
-def _shared_ids(spans: list[Span]) -> tuple[dict[str, Span], bool]:
-    """Spans by id when some id is there twice, and whether any id is shared by both
-    sides of a call (then the server side gets its own id, ``ID#server``)."""
-    by_id: dict[str, Span] = {}
-    shared = False
-    for s in spans:
-        first = by_id.get(s.span_id)
-        if first is None:
-            by_id[s.span_id] = s
-            if s.span_id.endswith("#server"):
-                shared = True  # a reader split one record into both sides (Zipkin v1, v2 shared)
+def span_tree(spans: list[Span]) -> tuple[dict[str, Span], dict[str, list[Span]], list[Span],
+                                          int]:
+    """The tree of one trace's spans: spans by id, children by parent id (in the order
+    of ``spans``), the spans whose parent is not in the trace (``tops``), and how many
+    spans repeated an id already seen (left out: the first of each is kept).
+
+    Zipkin's shared span ids (both sides of one call report the same id; also what a
+    reader that splits one record into both sides writes) become a client span and its
+    server child, ``ID#server``, under which the server's own children are placed.
+
+    >>> c = Span("t", "a", None, "web", "GET /", CLIENT)
+    >>> srv = Span("t", "a", None, "api", "get", SERVER, start=1)
+    >>> db = Span("t", "b", "a", "api", "SELECT", CLIENT, start=2)
+    >>> by_id, children, tops, dropped = span_tree([c, srv, db, db])
+    >>> sorted(by_id), [s.service for s in tops], dropped
+    (['a', 'a#server', 'b'], ['web'], 1)
+    >>> [s.span_id for s in children["a"]], [s.span_id for s in children["a#server"]]
+    (['a#server'], ['b'])
+    """
+    by_id = {s.span_id: s for s in spans}
+    dropped = 0
+    if len(by_id) != len(spans):  # an id twice: a shared span id, or a repeated span
+        by_id = {}
+        for s in spans:
+            first = by_id.get(s.span_id)
+            if first is None:
+                by_id[s.span_id] = s
+            elif s.kind in _ENTERING and first.kind in _CALLING:
+                by_id[s.span_id + "#server"] = _replace(s, s.span_id + "#server", s.span_id)
+            elif first.kind in _ENTERING and s.kind in _CALLING:
+                by_id[s.span_id + "#server"] = _replace(first, s.span_id + "#server",
+                                                        s.span_id)
+                by_id[s.span_id] = s
+            else:
+                dropped += 1
+    # A superset test (ids joined with a character no id holds): it only allows the
+    # "#server" lookup below, which finds a server side or nothing.
+    shared = "#server" in "\x00".join(by_id)
+    children: dict[str, list[Span]] = {}
+    tops: list[Span] = []
+    for sid, s in by_id.items():
+        parent = s.parent_id
+        if parent is None:
+            tops.append(s)
             continue
-        shared = True
-        if s.kind in _ENTERING and first.kind in _CALLING:
-            # Zipkin's shared span id: both sides of one call report the same id.
-            by_id[s.span_id + "#server"] = _replace(s, s.span_id + "#server", s.span_id)
-        elif first.kind in _ENTERING and s.kind in _CALLING:
-            by_id[s.span_id + "#server"] = _replace(first, s.span_id + "#server", s.span_id)
-            by_id[s.span_id] = s
-    return by_id, shared
+        if shared and sid != parent + "#server" and parent + "#server" in by_id:
+            parent += "#server"  # a child of a shared span runs on its server side
+        if parent != sid and parent in by_id:
+            kids = children.get(parent)
+            if kids is None:
+                children[parent] = [s]
+            else:
+                kids.append(s)
+        else:
+            tops.append(s)
+    return by_id, children, tops, dropped
 
 
 def _count(counter: Counter, keys, weight: int) -> None:

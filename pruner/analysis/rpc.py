@@ -82,7 +82,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
-from pruner.analysis.discover import CLIENT, CONSUMER, PRODUCER, SERVER, Span, route
+from pruner.analysis.discover import CLIENT, CONSUMER, PRODUCER, SERVER, Span, route, span_tree
 from pruner.frozen import record
 
 __all__ = [
@@ -272,44 +272,6 @@ class TraceShape:
     problems: tuple[str, ...] = ()
 
 
-def _tree(spans: list[Span]) -> tuple[dict, dict, list, int]:
-    """Spans by id, children by parent id, the spans whose parent is not in the trace,
-    and how many spans repeated an id (dropped). Zipkin's shared span ids (both sides
-    of one call report the same id) become a client span and its server child."""
-    by_id: dict[str, Span] = {}
-    dropped = 0
-    for s in spans:
-        first = by_id.get(s.span_id)
-        if first is None:
-            by_id[s.span_id] = s
-        elif s.kind in _CALLEE_SIDE and first.kind in _CALLER_SIDE:
-            sid = s.span_id + "#server"
-            by_id[sid] = s._replace(span_id=sid, parent_id=s.span_id)
-        elif first.kind in _CALLEE_SIDE and s.kind in _CALLER_SIDE:
-            sid = s.span_id + "#server"
-            by_id[sid] = first._replace(span_id=sid, parent_id=s.span_id)
-            by_id[s.span_id] = s
-        else:
-            dropped += 1
-    children: dict[str, list[Span]] = {}
-    tops: list[Span] = []
-    shared = "#server" in "\x00".join(by_id)  # a quick superset test: checked per span below
-    for sid, s in by_id.items():
-        parent = s.parent_id
-        if shared and parent is not None and sid != parent + "#server" and (
-                parent + "#server" in by_id):
-            parent += "#server"  # a child of a shared span runs on its server side
-        if parent is not None and parent != sid and parent in by_id:
-            kids = children.get(parent)
-            if kids is None:
-                children[parent] = [s]
-            else:
-                kids.append(s)
-        else:
-            tops.append(s)
-    return by_id, children, tops, dropped
-
-
 def trace_shape(spans: list[Span], min_calls: int = MIN_CALLS) -> TraceShape | None:
     """The RPCs, depth, critical path and batching candidates of one trace.
 
@@ -329,7 +291,7 @@ def trace_shape(spans: list[Span], min_calls: int = MIN_CALLS) -> TraceShape | N
         return None
     trace_id = spans[0].trace_id
     problems: list[str] = []
-    by_id, children, tops, dropped = _tree(spans)
+    by_id, children, tops, dropped = span_tree(spans)
     if dropped:
         problems.append(f"trace {trace_id}: {dropped} span(s) repeat an id already seen; "
                         "the first of each is kept")
