@@ -336,7 +336,7 @@ def _call_order(call: tuple) -> tuple:
 def span_tree(spans: list[Span]) -> tuple[dict[str, Span], dict[str, list[Span]], list[Span],
                                           int]:
     """The tree of one trace's spans: spans by id, children by parent id (in the order
-    of ``spans``), the spans whose parent is not in the trace (``tops``), and how many
+    they are met), the spans whose parent is not in the trace (``tops``), and how many
     spans repeated an id already seen (left out: the first of each is kept).
 
     Zipkin's shared span ids (both sides of one call report the same id; also what a
@@ -368,8 +368,9 @@ def span_tree(spans: list[Span]) -> tuple[dict[str, Span], dict[str, list[Span]]
                 by_id[s.span_id] = s
             else:
                 dropped += 1
-    # A superset test (ids joined with a character no id holds): it only allows the
-    # "#server" lookup below, which finds a server side or nothing.
+    # Whether any id is a server side: ids joined by NUL, so that two of them cannot run
+    # together into "#server"; a wrong yes would only allow the lookup below, which then
+    # finds nothing.
     shared = "#server" in "\x00".join(by_id)
     children: dict[str, list[Span]] = {}
     tops: list[Span] = []
