@@ -358,13 +358,15 @@ def span_tree(spans: list[Span]) -> tuple[dict[str, Span], dict[str, list[Span]]
         by_id = {}
         for s in spans:
             first = by_id.get(s.span_id)
+            server = s.span_id + "#server"
             if first is None:
                 by_id[s.span_id] = s
+            elif server in by_id:  # both sides seen already: this one repeats one
+                dropped += 1
             elif s.kind in _ENTERING and first.kind in _CALLING:
-                by_id[s.span_id + "#server"] = _replace(s, s.span_id + "#server", s.span_id)
+                by_id[server] = _replace(s, server, s.span_id)
             elif first.kind in _ENTERING and s.kind in _CALLING:
-                by_id[s.span_id + "#server"] = _replace(first, s.span_id + "#server",
-                                                        s.span_id)
+                by_id[server] = _replace(first, server, s.span_id)
                 by_id[s.span_id] = s
             else:
                 dropped += 1

@@ -488,3 +488,41 @@ def test_any_traces_make_a_manifest_that_loads(data):
     traces = [data.draw(_random_trace(i)) for i in range(data.draw(st.integers(1, 12)))]
     document, _notes = discovered_document(discover_flows(traces), min_traces=1)
     load_sources([("found.yaml", to_yaml(document))])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.one_of(st.none(), st.sampled_from(
+    ["a", "b", "c", "d", "e", "a#server"])), st.sampled_from([SERVER, CLIENT, "internal"])),
+    max_size=12))
+def test_span_tree_places_every_kept_span_once_under_its_parent(rows):
+    """Repeated and shared ids, self-parents, missing parents, cycles: every span kept is
+    a top or the child of exactly one span; a child hangs below its parent or below the
+    parent's server side; a shared id's server side is a child of its client side."""
+    from pruner.analysis.discover import span_tree
+
+    spans = [Span("t", sid, parent, "svc", "op", kind, k)
+             for k, (sid, parent, kind) in enumerate(rows)]
+    by_id, children, tops, dropped = span_tree(spans)
+    placed = [id(s) for s in tops] + [id(s) for kids in children.values() for s in kids]
+    assert sorted(placed) == sorted(id(s) for s in by_id.values())  # each once
+    assert len(by_id) + dropped == len(spans)  # a shared id's two sides are two entries
+    made = [k for k in by_id if k.endswith("#server") and k not in {s.span_id for s in spans}]
+    for key, span in by_id.items():  # the first of each id (of each side, when shared)
+        if key in made:
+            first = next(s for s in spans if s.span_id + "#server" == key and s.kind == SERVER)
+        elif key + "#server" in made:
+            first = next(s for s in spans if s.span_id == key and s.kind == CLIENT)
+        else:
+            first = next(s for s in spans if s.span_id == key)
+        assert span.start == first.start, (key, span)
+    for key, span in by_id.items():
+        assert key == span.span_id
+    for parent, kids in children.items():
+        for kid in kids:
+            assert parent in by_id and parent != kid.span_id
+            assert parent in (kid.parent_id, f"{kid.parent_id}#server")
+    for top in tops:
+        assert top.parent_id is None or top.parent_id == top.span_id or (
+            top.parent_id not in by_id)
+    for key in made:  # a server side under the client side of the same id
+        assert by_id[key] in children[key[:-len("#server")]]
