@@ -90,7 +90,8 @@ def assemble(spans: Iterable[Span], window: int = DEFAULT_WINDOW,
     """Group a stream of spans into traces, holding at most about ``window`` spans.
 
     A single trace larger than the window is closed too and read in parts of at most
-    ``window`` spans (each counted in ``reopened``): memory stays bounded by the window.
+    ``window + 1`` spans (closed as the span past the window comes in; each part after
+    the first counted in ``reopened``): memory stays bounded by the window.
 
     ``stats`` (a dict) receives ``reopened``: traces seen again after being closed.
 

@@ -526,3 +526,21 @@ def test_span_tree_places_every_kept_span_once_under_its_parent(rows):
             top.parent_id not in by_id)
     for key in made:  # a server side under the client side of the same id
         assert by_id[key] in children[key[:-len("#server")]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["t1", "t2", "t3", "t4"]), max_size=40), st.integers(1, 12))
+def test_assembly_gives_every_span_once_in_traces_read_in_order(trace_ids, window):
+    """Each span comes out once, in a part of its own trace, in the order read; a part is
+    only cut when the window closed the trace (each reopening counted); with room for
+    everything each trace comes out whole."""
+    spans = [Span(t, f"s{k}", None, "svc", "op", SERVER, k) for k, t in enumerate(trace_ids)]
+    parts = list(assemble(iter(spans), window=window, stats=(stats := {})))
+    assert sorted(s.start for part in parts for s in part) == list(range(len(spans)))
+    for part in parts:
+        assert part and len({s.trace_id for s in part}) == 1
+        assert [s.start for s in part] == sorted(s.start for s in part)
+        assert len(part) <= window + 1  # closed as the span past the window comes in
+    assert stats["reopened"] == len(parts) - len(set(trace_ids))
+    if window >= len(spans):
+        assert len(parts) == len(set(trace_ids))
