@@ -188,3 +188,88 @@ def test_update_one_file_of_a_folder_manifest(tmp_path):
     manifest = load(folder).manifest
     assert sorted(m for i in manifest.services["api"].depends_on for m in i.members) == [
         "cache", "db"]
+
+
+# --- a property: --update adds what was found, keeps the rest, and is idempotent ------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAMES = ["a", "b", "c", "d", "e"]
+
+
+@st.composite
+def _existing_and_found(draw):
+    """A valid manifest (as text, in one of PyYAML's two styles) and what an importer
+    found (services with plain dependencies, each with a note)."""
+    mine = draw(st.lists(st.sampled_from(_NAMES), unique=True, max_size=4))
+    services = {}
+    for name in mine:
+        items = []
+        for dep in draw(st.lists(st.sampled_from([m for m in mine if m != name] or ["-"]),
+                                 unique=True, max_size=3)):
+            if dep == "-":
+                continue
+            form = draw(st.sampled_from(["plain", "mapping", "soft", "group"]))
+            others = [m for m in mine if m not in (dep, name)]
+            if form == "plain":
+                items.append(dep)
+            elif form == "mapping":
+                items.append({"service": dep, "note": "by hand"})
+            elif form == "soft":
+                items.append({"service": dep, "soft": True})
+            elif others:
+                items.append({"any_of": [dep, others[0]]})
+        services[name] = {"depends_on": items} if items else {}
+    flow = draw(st.booleans())
+    text = yaml.safe_dump({"version": 1, "services": services}, sort_keys=False,
+                          default_flow_style=draw(st.sampled_from([False, None])))
+    found = {}
+    for name in draw(st.lists(st.sampled_from(_NAMES), unique=True, max_size=4)):
+        deps = draw(st.lists(st.sampled_from([n for n in _NAMES if n != name]), unique=True,
+                             max_size=3))
+        found[name] = {"depends_on": [{"service": d, "note": "seen"} for d in deps]}
+        for d in deps:
+            found.setdefault(d, {})
+    return text if services or flow else "version: 1\nservices: {}\n", {"services": found}
+
+
+def _edges(text: str) -> set[tuple[str, str]]:
+    manifest = load_sources([("m.yaml", text)]).manifest
+    return {(name, m) for name, svc in manifest.services.items()
+            for item in svc.depends_on for m in item.members}
+
+
+@settings(max_examples=200, deadline=None)
+@given(_existing_and_found())
+def test_update_adds_what_was_found_keeps_the_rest_and_is_idempotent(case):
+    text, found = case
+    before = _edges(text)
+    merged = update_manifest(text, found, "added by a test")
+    after = _edges(merged.text)  # loads: what --update writes is a valid manifest
+    wanted = {(name, item["service"]) for name, body in found["services"].items()
+              for item in body.get("depends_on", [])}
+    assert before | wanted == after
+    again = update_manifest(merged.text, found, "added by a test")
+    assert again.text == merged.text and not again.added
+
+
+def _items(text: str) -> list[tuple[str, frozenset[str]]]:
+    manifest = load_sources([("m.yaml", text)]).manifest
+    return [(name, frozenset(item.members)) for name, svc in manifest.services.items()
+            for item in svc.depends_on]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_existing_and_found())
+def test_update_with_prune_deletes_exactly_the_items_the_source_no_longer_shows(case):
+    text, found = case
+    shown = {name: {item["service"] for item in body.get("depends_on", [])}
+             for name, body in found["services"].items()}
+    kept = {(owner, m) for owner, members in _items(text)
+            if owner not in shown or members & shown[owner] for m in members}
+    wanted = {(name, d) for name, deps in shown.items() for d in deps}
+    merged = update_manifest(text, found, "added by a test", prune=True)
+    assert _edges(merged.text) == kept | wanted
+    assert len(merged.pruned) == sum(1 for owner, members in _items(text)
+                                     if owner in shown and not members & shown[owner])
