@@ -150,3 +150,60 @@ def test_detect_kind(name, kind):
 def test_detect_kind_of_corpus_trace_folder(tmp_path: Path):
     corpus = Path(__file__).resolve().parents[1] / "corpus"
     assert detect_kind(str(corpus / "train-ticket" / "zipkin-v1-traces")) == "zipkin"
+
+
+# --- a property against a brute-force oracle --------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.strategies import NAMES, manifests  # noqa: E402
+
+
+def _reach(manifest, starts) -> set[str]:
+    """Services reachable from ``starts`` along every item (hard or soft), by search."""
+    seen, todo = set(), list(starts)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo += [m for item in manifest.services[name].depends_on for m in item.members]
+    return seen
+
+
+@settings(max_examples=200, deadline=None)
+@given(manifests(), st.lists(st.tuples(st.sampled_from(NAMES + ["x1", "x2"]),
+                                       st.sampled_from(NAMES + ["x1", "x2"])), max_size=12),
+       st.lists(st.sampled_from(NAMES + ["x3"]), max_size=3))
+def test_drift_equals_a_brute_force_comparison(manifest, pairs, quiet):
+    from pruner.analysis.drift import Observation, ObservedEdge, drift
+    from pruner.graph import dependency_graph
+
+    edges = sorted({(a, b) for a, b in pairs if a != b})
+    observation = Observation("zipkin", (), tuple(sorted(set(quiet))),
+                              tuple(ObservedEdge(a, b, 1) for a, b in edges))
+    d = drift(dependency_graph(manifest), observation)
+    declared = {(name, m) for name, svc in manifest.services.items()
+                for item in svc.depends_on for m in item.members}
+    seen = set(quiet) | {n for e in edges for n in e}
+    flows = manifest.flows
+    covered = _reach(manifest, {m for f in flows.values() for i in f.requires for m in i.members})
+    critical = {}
+    for name, flow in sorted(flows.items()):
+        if flow.critical:
+            for s in _reach(manifest, {m for i in flow.requires for m in i.members}):
+                critical.setdefault(s, []).append(name)
+    assert {(u.source, u.target) for u in d.undeclared} == set(edges) - declared
+    for u in d.undeclared:
+        assert u.critical_flows == tuple(critical.get(u.source, ()))
+        assert u.source_declared == (u.source in manifest.services)
+        assert u.target_uncovered == (u.target in manifest.services and u.target not in covered)
+    assert {(s.source, s.target) for s in d.stale} == {
+        (a, b) for a, b in declared - set(edges) if a in seen and b in seen}
+    assert d.unjudged == len({(a, b) for a, b in declared - set(edges)
+                              if a not in seen or b not in seen})
+    assert d.matched == len(declared & set(edges))
+    assert d.observed_not_declared == tuple(sorted(seen - set(manifest.services)))
+    assert {t.name for t in d.uncovered_traffic} == {
+        n for n in manifest.services if n not in covered and any(n in e for e in edges)}
