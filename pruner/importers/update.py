@@ -163,17 +163,22 @@ def _merge_evidence(item: Any, found: list) -> tuple[Any, bool]:
         return item, False
     current = item.get("evidence")
     entries = _entries(current)
-    changed = False
+    before = list(entries)
+    # The last entry found of each source is the one that stays (one entry per source:
+    # the members of a group seen in the same traces give the item one entry). Merged
+    # once each, so that an entry replaced and then put back is no change.
+    last: dict[str, Any] = {}
     for entry in found:
         source = entry_source(entry)
-        if entry in entries or source is None or source == "declared":
-            continue
+        if source is not None and source != "declared":
+            last[source] = entry
+    for source, entry in last.items():
         same = [i for i, e in enumerate(entries) if entry_source(e) == source]
         if same:
             entries[same[0]] = entry
         else:
             entries.append(entry)
-        changed = True
+    changed = entries != before
     if changed:
         if isinstance(current, list):
             current[:] = entries

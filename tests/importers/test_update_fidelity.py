@@ -273,3 +273,29 @@ def test_update_with_prune_deletes_exactly_the_items_the_source_no_longer_shows(
     assert _edges(merged.text) == kept | wanted
     assert len(merged.pruned) == sum(1 for owner, members in _items(text)
                                      if owner in shown and not members & shown[owner])
+
+
+@settings(max_examples=200, deadline=None)
+@given(_existing_and_found(), st.data())
+def test_recorded_evidence_lands_on_every_confirmed_item_and_nothing_else(case, data):
+    from pruner.importers.update import record_evidence
+
+    text, _ = case
+    declared = sorted({(owner, m) for owner, members in _items(text) for m in members})
+    confirmed = {edge: f"traces {k + 1} calls" for k, edge in enumerate(
+        data.draw(st.lists(st.sampled_from(declared), unique=True)) if declared else [])}
+    assert update_manifest(text, {"services": {}}, "x").text == text  # nothing found: as is
+    result = record_evidence(text, confirmed)
+    manifest = load_sources([("m.yaml", result.text)]).manifest
+    assert _edges(result.text) == _edges(text)
+    for owner, svc in manifest.services.items():
+        for item in svc.depends_on:
+            calls = [e.calls for e in item.evidence if e.source == "traces"]
+            mine = {int(confirmed[owner, m].split()[1]) for m in item.members
+                    if (owner, m) in confirmed}  # "traces N calls", read back as N calls
+            if mine:  # one entry per source: a group's is its last confirmed member's
+                assert len(calls) == 1 and calls[0] in mine, (owner, item)
+            if not any((owner, m) in confirmed for m in item.members):
+                assert not item.evidence, (owner, item)
+    again = record_evidence(result.text, confirmed)
+    assert again.text == result.text and not again.evidence
