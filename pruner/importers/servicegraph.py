@@ -111,13 +111,13 @@ def import_servicegraph(sources: Sequence[str]) -> ImportResult:
             if not client or not server:
                 raise SourceError(f.at(number), f"{name} without client and server labels")
             series += 1
-            if labels.get("connection_type") == "virtual_node":
-                virtual.add(server)
             table = requests if name == REQUESTS else failed
-            if client == "user":
+            if client == "user":  # the virtual side is the caller: the server is traced
                 if name == REQUESTS:
                     entries[server] = entries.get(server, 0) + count
                 continue
+            if labels.get("connection_type") == "virtual_node":
+                virtual.add(server)  # a database or a peer named by the client's span
             table[(client, server)] = table.get((client, server), 0) + count
     if not series:
         raise SourceError(", ".join(sources), f"no {REQUESTS} series found")

@@ -37,6 +37,21 @@ def test_servicegraph_edges_sum_series_and_skip_user():
     assert any("client 'user'" in n and "frontend (1200)" in n for n in r.notes)
 
 
+def test_servicegraph_a_service_users_reach_is_not_tagged_as_not_instrumented(tmp_path):
+    # connection_type="virtual_node" with client "user": the caller is the virtual side
+    # (requests from outside), the server is traced; only a virtual server is untraced
+    (tmp_path / "m.prom").write_text(
+        'traces_service_graph_request_total{client="user",server="web",'
+        'connection_type="virtual_node"} 7\n'
+        'traces_service_graph_request_total{client="gateway",server="web"} 3\n'
+        'traces_service_graph_request_total{client="web",server="pg",'
+        'connection_type="virtual_node"} 5\n')
+    r = import_sources("servicegraph", [str(tmp_path)])
+    assert r.edges() == {("gateway", "web"), ("web", "pg")}
+    assert "tags" not in r.document["services"]["web"]
+    assert r.document["services"]["pg"]["tags"] == ["not-instrumented"]
+
+
 def test_servicegraph_as_drift_observation(tmp_path):
     manifest = tmp_path / "m.yaml"
     manifest.write_text("services: {frontend: {depends_on: [cart]}, cart: , redis: }\n"
