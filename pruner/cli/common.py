@@ -401,6 +401,8 @@ def budget_option(partial: str, default: float = DEFAULT_TIME_BUDGET):
 
 
 def _start_budget(ctx: click.Context, param, value: float) -> float:
+    if value != value:  # nan passes FloatRange(min=0): it is no number of seconds
+        raise click.BadParameter("nan is not a number of seconds", ctx, param)
     limits.start_budget(value, ctx.info_name or "pruner")
     return value
 

@@ -76,6 +76,11 @@ def parse_size(text: str) -> int | None:
 
     >>> parse_size("900M"), parse_size("1GB"), parse_size("0"), parse_size("off")
     (943718400, 1000000000, None, None)
+    >>> try:
+    ...     parse_size("9" * 400 + "G")
+    ... except ValueError as exc:
+    ...     print(str(exc).split("' ")[-1])
+    is too large (say 0 for no cap)
     """
     value = text.strip().lower()
     if value in ("0", "none", "off", "unlimited"):
@@ -83,7 +88,10 @@ def parse_size(text: str) -> int | None:
     match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-z]*)", value)
     if not match or match.group(2) not in _UNITS:
         raise ValueError(f"not a size: {text!r} (say 900M, 4G or 0 for no cap)")
-    size = int(float(match.group(1)) * _UNITS[match.group(2)])
+    size = float(match.group(1)) * _UNITS[match.group(2)]
+    if not size < 2**62:  # past any machine's memory, or too long a number for a float
+        raise ValueError(f"memory limit {text[:40]!r} is too large (say 0 for no cap)")
+    size = int(size)
     if size < 64 * 2**20:
         raise ValueError(f"memory limit {text!r} is below 64M, too little to start")
     return size

@@ -212,11 +212,13 @@ def _opencost(text: str, where: str, names: set[str], mapping: Mapping[str, str]
             if not isinstance(body, dict):
                 raise SourceError(where, f"{key} must be an allocation object, not "
                                          f"{type(body).__name__}")
-            total = body.get("totalCost")
+            written = total = body.get("totalCost")
+            if isinstance(total, int) and not isinstance(total, bool):
+                total = _as_float(total)  # JSON integers have no size limit
             if isinstance(total, bool) or not isinstance(total, (int, float)) \
                     or not math.isfinite(total) or total < 0:
                 raise SourceError(where, f"{key}.totalCost must be a number >= 0, not "
-                                         f"{display(json.dumps(total)[:40])}")
+                                         f"{display(json.dumps(written)[:40])}")
             props = body.get("properties")
             props = {} if props is None else props
             if not isinstance(props, dict):
@@ -233,6 +235,18 @@ def _opencost(text: str, where: str, names: set[str], mapping: Mapping[str, str]
             matched_by.setdefault(name, rule)
     return CostTable(where, "opencost", MappingProxyType(dict(sorted(costs.items()))),
                      tuple(sorted(unmatched)), MappingProxyType(dict(sorted(matched_by.items()))))
+
+
+def _as_float(value: int) -> float:
+    """``value`` as a float; infinite when it is too large for one (then refused).
+
+    >>> _as_float(3), _as_float(10 ** 400)
+    (3.0, inf)
+    """
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _text(value) -> str | None:

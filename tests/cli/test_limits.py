@@ -143,7 +143,17 @@ def test_the_memory_limit_comes_from_the_environment_and_is_checked():
     result = run("essential", SHOP, env={"PRUNER_MEMORY_LIMIT": "12"})
     assert result.exit_code == 2 and "below 64M" in result.output
     assert run("essential", SHOP, env={"PRUNER_MEMORY_LIMIT": "0"}).exit_code == 0
+    huge = "9" * 400 + "G"  # too long a number for a float: one line, not a traceback
+    for result in (run("essential", SHOP, "--memory-limit", huge),
+                   run("essential", SHOP, env={"PRUNER_MEMORY_LIMIT": huge})):
+        assert result.exit_code == 2 and "is too large (say 0 for no cap)" in result.output
     assert failure  # imported: the command module loads without a cap too
+
+
+def test_a_time_budget_must_be_a_number_of_seconds():
+    result = run("essential", SHOP, "--time-budget", "nan")
+    assert result.exit_code == 2 and "nan is not a number of seconds" in result.output
+    assert run("essential", SHOP, "--time-budget", "inf").exit_code == 0  # no budget
 
 
 def test_sizes():

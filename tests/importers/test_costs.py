@@ -52,6 +52,8 @@ def test_a_mapping_to_an_unknown_service_is_an_error(tmp_path):
     ('{"data": [{"web": {"totalCost": 1,', "c.csv:1:", "not JSON"),
     ("[" * 100_000, "c.csv", "JSON nested too deeply"),
     ('{"data": [{"web": {"totalCost": true}}]}', "c.csv", 'totalCost must be a number'),
+    ('{"data": [{"web": {"totalCost": 1' + "0" * 400 + '}}]}', "c.csv",  # no float holds it
+     "totalCost must be a number >= 0, not '1000"),
     ('{"data": [{"web": {"totalCost": 1, "properties": []}}]}', "c.csv",
      "properties must be an object"),
 ])
@@ -83,7 +85,7 @@ def test_not_utf8_names_the_line(tmp_path):
 
 
 SEED = (ASSETS / "opencost.json").read_text()
-_VALUES = [None, True, 1, -1, 1.5, "x", "", [], {}, [1], {"a": 1}, 1e308, -0.0]
+_VALUES = [None, True, 1, -1, 1.5, "x", "", [], {}, [1], {"a": 1}, 1e308, -0.0, 10 ** 400]
 
 
 @st.composite
