@@ -263,3 +263,22 @@ def test_an_os_error_no_reader_caught_is_one_line_at_the_boundary(monkeypatch):
     result = CliRunner().invoke(main, ["check", str(ROOT / "manifests" / "twitter")])
     assert result.exit_code == 2
     assert result.stderr == "/srv/secret.yaml: error: Permission denied\n"
+
+
+@pytest.mark.parametrize("start", ['"\u00b2"', str(10 ** 400), "-5"])
+@pytest.mark.parametrize("command", [["rpc"], ["discover", "--min-traces", "1", "-o", "-"],
+                                     ["import", "otlp", "-o", "-"]])
+def test_an_otlp_time_that_is_no_time(tmp_path, start, command):
+    """A superscript digit (str.isdigit, not int()), an integer no float holds, a
+    negative one: read as no time, as the text form's bad values are."""
+    span = ('{"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", '
+            f'"name": "GET /", "kind": 2, "startTimeUnixNano": {start}, '
+            '"endTimeUnixNano": "5"}')
+    path = tmp_path / "spans.json"
+    path.write_text('{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", '
+                    '"value": {"stringValue": "web"}}]}, "scopeSpans": [{"spans": [' + span
+                    + "]}]}]}\n", encoding="utf-8")
+    args = [*command[:2], str(path), *command[2:]] if command[0] == "import" else \
+        [command[0], str(path), *command[1:]]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)  # a traceback raises
+    assert result.exit_code == 0, result.output

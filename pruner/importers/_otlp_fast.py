@@ -23,6 +23,7 @@ from pruner.analysis.discover import CLIENT, INTERNAL, PRODUCER, Span
 from pruner.importers import otlp_values as _ref
 from pruner.importers._io import SourceFile
 from pruner.importers.base import SourceError
+from pruner.importers.otlp_values import TIME_LIMIT
 
 __all__ = ["decode", "errors", "spans"]
 
@@ -120,9 +121,9 @@ def spans(request: Any, f: SourceFile, line: int) -> Iterator[Span]:
                 else None
             name = s.name
             start, end = s.startTimeUnixNano, s.endTimeUnixNano
-            start = (int(start) if type(start) is str and start.isdigit() and len(start) <= 30
+            start = (int(start) if type(start) is str and start.isdecimal() and len(start) <= 30
                      else _ref.integer(start))
-            end = (int(end) if type(end) is str and end.isdigit() and len(end) <= 30
+            end = (int(end) if type(end) is str and end.isdecimal() and len(end) <= 30
                    else _ref.integer(end)) or start
             yield Span(trace, sid, parent, service,
                        sys.intern(name) if isinstance(name, str) and name
@@ -167,9 +168,13 @@ def _typed_spans(request: Any, f: SourceFile, line: int) -> Iterator[Span]:
             name = s.name
             start, end = s.startTimeUnixNano, s.endTimeUnixNano
             if type(start) is str:
-                start = int(start) if start.isdigit() and len(start) <= 30 else 0
+                start = int(start) if start.isdecimal() and len(start) <= 30 else 0
+            elif not 0 <= start < TIME_LIMIT:
+                start = 0
             if type(end) is str:
-                end = int(end) if end.isdigit() and len(end) <= 30 else 0
+                end = int(end) if end.isdecimal() and len(end) <= 30 else 0
+            elif not 0 <= end < TIME_LIMIT:
+                end = 0
             # Span(...) without the named tuple's Python-level __new__
             yield new(Span, (trace, sid, parent, service, intern(name) if name else "unnamed",
                              kind, start, code == 2 or code == "STATUS_CODE_ERROR", peer,

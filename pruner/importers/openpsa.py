@@ -310,9 +310,13 @@ _ARITHMETIC = {"neg", "add", "sub", "mul", "div", "exponential", "GLM", "Weibull
 
 
 def _position(where: str) -> tuple[str, int]:
-    """``file:line`` as a sortable pair (line 0 when unknown)."""
+    """``file:line`` as a sortable pair (line 0 when unknown).
+
+    >>> _position("ft.xml:12"), _position("ft.xml"), _position("ft:\u00b2")
+    (('ft.xml', 12), ('ft.xml', 0), ('ft:²', 0))
+    """
     path, _, line = where.rpartition(":")
-    return (path, int(line)) if line.isdigit() else (where, 0)
+    return (path, int(line)) if line.isdecimal() else (where, 0)
 
 
 def _operands(node: ET.Element) -> list[ET.Element]:

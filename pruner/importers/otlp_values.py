@@ -64,11 +64,20 @@ def attributes(raw: Any) -> dict[str, Any]:
     return out
 
 
+#: Times past this are no times (OTLP's are unsigned 64-bit; the decimal text form is
+#: read up to 30 digits): 0, as for a time that is not a number.
+TIME_LIMIT = 10 ** 30
+
+
 def integer(raw: Any) -> int:
-    """An OTLP 64-bit integer (a number or a decimal string), 0 when it is neither."""
+    """An OTLP time (a number or a decimal string), 0 when it is neither or out of range.
+
+    >>> integer(12), integer("12"), integer(-1), integer(10 ** 400), integer("\u00b2")
+    (12, 12, 0, 0, 0)
+    """
     if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 30:
+        return raw if 0 <= raw < TIME_LIMIT else 0
+    if isinstance(raw, str) and raw.isdecimal() and len(raw) <= 30:
         return int(raw)
     return 0
 

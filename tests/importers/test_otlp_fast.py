@@ -26,8 +26,11 @@ def spans(draw):
                                              "CvdlGRbNQ92ESOshHIAxnA=="])),
             "spanId": draw(_HEXID), "name": draw(st.sampled_from(["GET /a/1", "", "op"])),
             "kind": draw(st.sampled_from([2, 3, 4, "SPAN_KIND_CLIENT", 1])),
-            "startTimeUnixNano": draw(st.sampled_from(["17", 17, "x", "0"])),
-            "endTimeUnixNano": draw(st.sampled_from(["19", 19, "x", "0", None])),
+            # times out of range, and digits int() does not read ("\u00b2") or does ("\u0663")
+            "startTimeUnixNano": draw(st.sampled_from(["17", 17, "x", "0", 10 ** 400, -5,
+                                                       "\u00b2", "\u0663"])),
+            "endTimeUnixNano": draw(st.sampled_from(["19", 19, "x", "0", None, 10 ** 40,
+                                                     "\u00b2"])),
             "status": {"code": draw(st.sampled_from([0, 2, "STATUS_CODE_ERROR"]))},
             "attributes": [{"key": "peer.service", "value": {"stringValue": " db "}}],
             "events": [{"name": "x"}]}
