@@ -282,3 +282,20 @@ def test_an_otlp_time_that_is_no_time(tmp_path, start, command):
         [command[0], str(path), *command[1:]]
     result = CliRunner().invoke(main, args, catch_exceptions=False)  # a traceback raises
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("prefix,suffix", [("", ""), ('{"resourceSpans": ', "}"),
+                                           ('{"data": [{"traceID": "t", "spans": ', "}]}")])
+@pytest.mark.parametrize("command", [["import", "otlp"], ["import", "zipkin"],
+                                     ["import", "jaeger"], ["rpc"], ["discover"]])
+def test_json_nested_too_deeply_for_any_trace_reader(tmp_path, prefix, suffix, command):
+    """200,000 brackets: one line and exit 2 from every reader (the OTLP one's compiled
+    decoder recursed into an unknown field of a Jaeger file and raised RecursionError)."""
+    path = tmp_path / "deep.json"
+    path.write_text(prefix + "[" * 200_000 + "]" * 200_000 + suffix + "\n")
+    result = CliRunner().invoke(main, [*command, str(path), "-o", str(tmp_path / "out.yaml")]
+                                if command[0] != "rpc" else [*command, str(path)],
+                                catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert "deep.json:1: error:" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out.yaml").exists()

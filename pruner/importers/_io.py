@@ -515,6 +515,17 @@ class _JsonReader:
         return SourceError(self.f.at(self.line_at(self.pos)), msg)
 
 
+def _unreadable_json(e: Exception) -> str:
+    """What a JSON value the reader could not build says (one line).
+
+    >>> _unreadable_json(RecursionError("maximum recursion depth exceeded"))
+    'cannot read JSON: nested too deeply'
+    """
+    if isinstance(e, RecursionError):
+        return "cannot read JSON: nested too deeply"
+    return f"cannot read JSON: {type(e).__name__}: {str(e)[:80]}"
+
+
 def iter_json_values(f: SourceFile) -> Iterator[tuple[Any, int, bool]]:
     """Stream the JSON values of ``f`` as ``(value, line, in_array)``.
 
@@ -544,7 +555,7 @@ def iter_json_values(f: SourceFile) -> Iterator[tuple[Any, int, bool]]:
                     continue
                 yield from r.array_items()
         except (RecursionError, ValueError) as e:
-            raise r.error(f"cannot read JSON: {type(e).__name__}: {str(e)[:80]}") from None
+            raise r.error(_unreadable_json(e)) from None
         except OSError as e:
             raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
 
@@ -595,7 +606,7 @@ def iter_json_items_at(f: SourceFile, key: str, offset: int = 0,
                     continue
                 yield from _object_items(r, key)
         except (RecursionError, ValueError) as e:
-            raise r.error(f"cannot read JSON: {type(e).__name__}: {str(e)[:80]}") from None
+            raise r.error(_unreadable_json(e)) from None
         except OSError as e:
             raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
 

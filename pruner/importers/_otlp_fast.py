@@ -34,7 +34,9 @@ class _NotAsExpected(Exception):
     """A line the compiled path leaves to the streaming reader."""
 
 
-errors = (msgspec.DecodeError, msgspec.ValidationError, _NotAsExpected, UnicodeDecodeError)
+# RecursionError: msgspec skips an unknown field of any depth by recursing into it
+errors = (msgspec.DecodeError, msgspec.ValidationError, _NotAsExpected, UnicodeDecodeError,
+          RecursionError)
 
 
 class _Attr(msgspec.Struct):
