@@ -407,8 +407,18 @@ def _start_budget(ctx: click.Context, param, value: float) -> float:
     return value
 
 
+def refuse_empty_names(values: tuple[str, ...], option: str) -> None:
+    """An option's comma-separated names hold no empty one (``--flow ""`` from a variable
+    that expanded to nothing is a mistake to say, not "every flow")."""
+    for value in values:
+        if any(not s.strip() for s in value.split(",")):
+            raise InputError(f"{option} {display(value)}: empty name (nothing between commas); "
+                             f"give {option} NAME[,NAME...]")
+
+
 def selected_flows(G, values: tuple[str, ...]) -> list[str] | None:
-    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    refuse_empty_names(values, "--flow")
+    names = [n.strip() for v in values for n in v.split(",")]
     if not names:
         return None
     table = G.graph["flows"]
@@ -429,10 +439,7 @@ def select_services(G, values: tuple[str, ...], option: str) -> set[str]:
     """
     import fnmatch
 
-    for value in values:
-        if any(not s.strip() for s in value.split(",")):
-            raise InputError(f"{option} {display(value)}: empty name (nothing between commas); "
-                             f"give {option} NAME[,NAME...]")
+    refuse_empty_names(values, option)
     selectors = [s.strip() for v in values for s in v.split(",")]
     services = [G.nodes[n]["service"] for n in services_of(G)]
     chosen: set[str] = set()

@@ -19,6 +19,7 @@ from pruner.cli.common import (
     load_graph,
     output_option,
     path_argument,
+    refuse_empty_names,
     select_services,
 )
 from pruner.errors import InputError, UnknownNameError, did_you_mean, display
@@ -37,8 +38,9 @@ def kept_flows(G, values: tuple[str, ...]) -> tuple[list[str], str]:
     ``!``, the others are every critical flow. A selector that selects nothing is an
     input error naming it (with a did-you-mean for a plain name).
     """
+    refuse_empty_names(values, "--keep")
     table = G.graph["flows"]
-    selectors = [s.strip() for v in values for s in v.split(",") if s.strip()]
+    selectors = [s.strip() for v in values for s in v.split(",")]
     critical = [n for n in table if table[n].critical]
     if not selectors:
         return sorted(critical), "every critical flow"

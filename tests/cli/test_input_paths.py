@@ -118,3 +118,9 @@ def test_empty_names_in_off_are_an_input_error(tmp_path, value):
     assert "empty name (nothing between commas)" in result.stderr
     cuts = run("cuts", str(m), "--among", value)
     assert cuts.exit_code == 2 and "--among" in cuts.stderr
+    # --flow and plan's --keep too: an empty name once meant every (critical) flow
+    for command, option in (("check", "--flow"), ("essential", "--flow"),
+                            ("availability", "--flow"), ("plan", "--keep")):
+        result = run(command, str(m), option, value)
+        assert result.exit_code == 2 and f"{option} " in result.stderr, (command, value)
+        assert "empty name (nothing between commas)" in result.stderr
