@@ -47,8 +47,11 @@ def shown(path: str | os.PathLike) -> str:
     'plain/m.yaml'
     >>> shown(os.fsdecode(b"caf\xe9.yaml"))
     'caf\\xe9.yaml'
+    >>> shown("")  # an empty path still shows where the message is about
+    "''"
     """
-    return display(os.fspath(path), limit=10_000)[1:-1]
+    text = os.fspath(path)
+    return display(text, limit=10_000)[1:-1] if text else "''"
 
 
 def bad_name(path: str | os.PathLike) -> bool:

@@ -317,9 +317,17 @@ def format_option(*allowed: str):
                         show_default=True, help="Output format.")
 
 
+def output_path(ctx: click.Context, param, value: str | None) -> str | None:
+    """An ``--output`` value, refused when empty (no file has that name; the atomic
+    write would report a rename onto '' as "Device or resource busy")."""
+    if value is not None and not value:
+        raise click.BadParameter("an empty path names no file", ctx, param)
+    return value
+
+
 output_option = click.option(
     "--output", "-o", type=click.Path(dir_okay=False, writable=False), default=None,
-    help="Write to this file (atomically) instead of standard output.",
+    callback=output_path, help="Write to this file (atomically) instead of standard output.",
 )
 path_argument = click.argument("path", type=click.Path(exists=False))
 
@@ -400,10 +408,16 @@ def budget_option(partial: str, default: float = DEFAULT_TIME_BUDGET):
         help=f"Wall time for the whole command, from its start. {partial}")
 
 
-def _start_budget(ctx: click.Context, param, value: float) -> float:
-    if value != value:  # nan passes FloatRange(min=0): it is no number of seconds
+def seconds_given(ctx: click.Context, param, value: float | None) -> float | None:
+    """A ``--time-budget`` value, refused when it is nan (nan passes ``FloatRange``:
+    every comparison with it is false, so it would mean no budget at all)."""
+    if value is not None and value != value:
         raise click.BadParameter("nan is not a number of seconds", ctx, param)
-    limits.start_budget(value, ctx.info_name or "pruner")
+    return value
+
+
+def _start_budget(ctx: click.Context, param, value: float) -> float:
+    limits.start_budget(seconds_given(ctx, param, value), ctx.info_name or "pruner")
     return value
 
 

@@ -18,6 +18,7 @@ from pruner.cli.common import (
     load_graph,
     off_names,
     off_option,
+    output_path,
     path_argument,
     source_label,
 )
@@ -91,6 +92,7 @@ def _layout(source: str, fmt: str, diagram) -> bytes:
 @click.option("--format", "fmt", type=click.Choice(RENDER_FORMATS), default=None,
               help="Output format (default: from the suffix of --output).")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              callback=output_path,
               help="The file to write: .dot, .svg, .png or .mmd (- for standard output).")
 @click.option("--bootstrap", "bootstrap", is_flag=True,
               help="Draw the start-up waves after a full outage instead, left to right, "
@@ -178,6 +180,7 @@ def _bootstrap_diagram(G, names: list[str], path: str):
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="broken", show_default=True,
               help="Which state of a critical flow the verdict counts as a failure.")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              callback=output_path,
               help="The HTML file to write (- for standard output).")
 @budget_option("Graphviz gets what is left of it; when it runs out: exit 3, one line, "
                "no file.")

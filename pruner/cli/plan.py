@@ -20,6 +20,7 @@ from pruner.cli.common import (
     output_option,
     path_argument,
     refuse_empty_names,
+    seconds_given,
     select_services,
 )
 from pruner.errors import InputError, UnknownNameError, did_you_mean, display
@@ -108,7 +109,7 @@ def kept_flows(G, values: tuple[str, ...]) -> tuple[list[str], str]:
                    "requests of a kept flow is not removed; services with no traffic are "
                    "marked (repeatable).")
 @click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
-              metavar="SECONDS",
+              metavar="SECONDS", callback=seconds_given,
               help="Stop the search after this many seconds (default 60) with the best plan "
                    "found and its proven bound (optimal: false); exit 3 if none was found.")
 @format_option("text", "json", "markdown")

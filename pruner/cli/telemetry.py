@@ -19,6 +19,7 @@ from pruner.cli.common import (
     format_option,
     load_graph,
     output_option,
+    output_path,
     refuse_clobbering,
 )
 from pruner.errors import InputError, neutral
@@ -178,6 +179,7 @@ def _write_manifest(result, output: str, force: bool, update: bool, prune: bool,
 @click.argument("kind", type=click.Choice(sorted(IMPORTERS)))
 @click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="SOURCE...")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              callback=output_path,
               help="The manifest file to write (atomically); '-' for standard output.")
 @_update_options_on
 def import_command(kind: str, sources: tuple[str, ...], output: str, force: bool,
@@ -229,6 +231,7 @@ def window_options_on(function):
 @click.command("discover")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="SOURCE...")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              callback=output_path,
               help="The manifest file to write (atomically); '-' for standard output.")
 @click.option("--kind", "trace_kind", type=click.Choice(["auto", *TRACE_KINDS]),
               default="auto", show_default=True,

@@ -126,6 +126,8 @@ def discover(
     for src in sources:
         if bad_name(src):
             raise SourceError(shown(src), _BAD_NAME)
+        if not str(src):  # Path("") is the current folder: never what was meant
+            raise SourceError(shown(src), "an empty path names no file or folder")
         p = Path(src)
         mode = source_mode(p)
         if mode is None:
