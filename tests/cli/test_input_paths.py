@@ -124,3 +124,32 @@ def test_empty_names_in_off_are_an_input_error(tmp_path, value):
         result = run(command, str(m), option, value)
         assert result.exit_code == 2 and f"{option} " in result.stderr, (command, value)
         assert "empty name (nothing between commas)" in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["check", ""], ["diff", "", "{m}"], ["drift", "{m}", ""], ["rpc", ""],
+    ["discover", "", "-o", "{tmp}/x.yaml"], ["import", "k8s", "", "-o", "{tmp}/x.yaml"],
+    ["plan", "{m}", "--observed", ""], ["plan", "{m}", "--costs", ""],
+    ["check", "{m}", "--off-file", ""],
+    ["check", "{m}", "-o", ""], ["render", "{m}", "-o", ""], ["report", "{m}", "-o", ""],
+    ["import", "k8s", "{m}", "-o", ""],
+])
+def test_an_empty_path_is_one_line_and_never_the_current_folder(tmp_path, args, monkeypatch):
+    """'' from a variable that expanded to nothing: Path("") is the current folder, which
+    a reader would have searched; and an error about it had no place to show ('')."""
+    m = tmp_path / "m.yaml"
+    m.write_text(MANIFEST)
+    monkeypatch.chdir(tmp_path)  # what '' would have searched
+    result = run(*[a.format(m=m, tmp=tmp_path) for a in args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.stderr
+    assert ("'': error:" in result.stderr or "an empty path names no file" in result.stderr), \
+        result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml"]
+
+
+def test_a_time_budget_of_nan_is_refused_by_plan_too(tmp_path):
+    m = tmp_path / "m.yaml"
+    m.write_text(MANIFEST)
+    result = run("plan", str(m), "--time-budget", "nan")
+    assert result.exit_code == 2 and "nan is not a number of seconds" in result.stderr
