@@ -157,15 +157,17 @@ def line_text(line: Line, off_word: str = "switched off") -> str:
 
 
 def name_list(names, limit: int = 20) -> str:
-    """Names joined with commas, cut after ``limit`` with a count of the rest.
+    r"""Names joined with commas, cut after ``limit`` with a count of the rest, each one
+    :func:`clean` (most are manifest names, but some come from elsewhere: a cost file's
+    rows that match no service, say).
 
-    >>> name_list(["a", "b", "c"], limit=2)
-    'a, b and 1 more'
+    >>> name_list(["a", "b", "c"], limit=2), name_list(["web\nx"])
+    ('a, b and 1 more', 'web\\nx')
     """
     names = list(names)
     if len(names) <= limit:
-        return ", ".join(names)
-    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+        return ", ".join(map(clean, names))
+    return ", ".join(map(clean, names[:limit])) + f" and {len(names) - limit} more"
 
 
 def flow_summary(report) -> str:

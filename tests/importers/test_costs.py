@@ -138,3 +138,24 @@ def test_mutated_bytes_never_escape(data, name):
             parse_costs(candidate, name, SERVICES)
         except SourceError as err:
             assert err.location.startswith(name)
+
+
+def test_a_cost_row_matching_no_service_is_shown_inert(tmp_path):
+    """A cost file's names are no manifest names: a row matching no service is listed
+    with its control characters escaped, on one line, in every format."""
+    from click.testing import CliRunner
+
+    from pruner.cli import main
+
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("services: {web: {}, auth: {}}\nflows: {f: {requires: [web]}}\n")
+    costs = tmp_path / "c.csv"
+    costs.write_text('service,cost\nweb,3\n"evil\n\x1b[31mname",5\n')
+    for fmt in ("text", "markdown", "json"):
+        result = CliRunner().invoke(main, ["plan", str(manifest), "--costs", str(costs),
+                                           "--format", fmt], catch_exceptions=False)
+        assert result.exit_code in (0, 1), result.output
+        assert "\x1b" not in result.output, fmt
+        if fmt != "json":  # spec §12's JSON has no key for them
+            line = next(x for x in result.output.splitlines() if "evil" in x)
+            assert "name" in line, (fmt, line)  # the whole name on the line that has it
