@@ -299,3 +299,12 @@ def test_json_nested_too_deeply_for_any_trace_reader(tmp_path, prefix, suffix, c
     assert result.exit_code == 2, result.output
     assert "deep.json:1: error:" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out.yaml").exists()
+
+
+@pytest.mark.parametrize("value", ["999999999h", "999999999d", "999999999w"])
+@pytest.mark.parametrize("option", ["--since", "--until"])
+def test_a_duration_back_before_the_year_1_is_bad_input(tmp_path, option, value):
+    """``--since 999999999h``: datetime arithmetic overflowed (a traceback)."""
+    result = CliRunner().invoke(main, ["discover", str(tmp_path), option, value, "-o",
+                                       str(tmp_path / "out.yaml")], catch_exceptions=False)
+    assert result.exit_code == 2 and "reaches back before the year 1" in result.output

@@ -101,12 +101,18 @@ def parse_time(text: str, now: datetime | None = None) -> int:
     (1767323045000000000, 30)
     >>> parse_time("1h", now=datetime(2026, 1, 1, 1, tzinfo=timezone.utc))
     1767225600000000000
+    >>> parse_time("999999999w")
+    Traceback (most recent call last):
+    ValueError: '999999999w' reaches back before the year 1
     """
     value = text.strip()
     m = _RELATIVE.match(value)
     if m:
         base = now or datetime.now(timezone.utc)
-        moment = base - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        try:
+            moment = base - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        except OverflowError:  # before the year 1: no span was ever that old
+            raise ValueError(f"{text!r} reaches back before the year 1") from None
         return _ns(moment)
     m = _RFC3339.match(value)
     try:
