@@ -31,8 +31,9 @@ warning; other hosts with dots (``api.example.com``) are noted, not imported.
 A ``NetworkPolicy`` declares edges too: the pods its ``podSelector`` picks depend on
 the pods its egress rules' ``to`` podSelectors pick, and the pods its ingress rules'
 ``from`` podSelectors pick depend on its own (same namespace, or any with a
-``namespaceSelector``). A policy allows traffic; it does not prove a call is needed,
-so review these edges like any other.
+``namespaceSelector``); a podSelector's ``matchLabels`` and ``matchExpressions`` (In,
+NotIn, Exists, DoesNotExist) are both read. A policy allows traffic; it does not prove a
+call is needed, so review these edges like any other.
 
 Start-up (spec §10): a pod starts only after its init containers finish, so what an
 init container names is a start-up dependency: its env references, and every imported
@@ -504,30 +505,75 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
                                         "or NetworkPolicy podSelectors")
 
 
-def _selector(raw: Any, p: _Obj, what: str) -> dict[str, str] | None:
-    """``matchLabels`` of a label selector; ``None`` when it cannot be read as one."""
+_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
+def _selector(raw: Any, p: _Obj, what: str) -> list[tuple[str, str, frozenset]] | None:
+    """The requirements of a label selector, ``(key, operator, values)``: each
+    ``matchLabels`` pair as ``In`` one value, then its ``matchExpressions``; ``None``
+    when it cannot be read as one. An empty list selects every pod."""
     if not isinstance(raw, dict):
         return None
     labels = raw.get("matchLabels") or {}
     if not isinstance(labels, dict):
         raise SourceError(p.file.at(line_of(raw, p.line)), f"{what}: matchLabels must be a mapping")
-    return {str(k): str(v) for k, v in labels.items()}
+    out = [(str(k), "In", frozenset([str(v)])) for k, v in labels.items()]
+    expressions = raw.get("matchExpressions") or []
+    if not isinstance(expressions, list):
+        raise SourceError(p.file.at(line_of(raw, p.line)),
+                          f"{what}: matchExpressions must be a list")
+    for e in expressions:
+        where = p.file.at(line_of(e, p.line) if isinstance(e, dict) else line_of(raw, p.line))
+        op = e.get("operator") if isinstance(e, dict) else None
+        key = e.get("key") if isinstance(e, dict) else None
+        values = e.get("values") if isinstance(e, dict) else None
+        if not isinstance(key, str) or op not in _OPERATORS:
+            raise SourceError(where, f"{what}: a matchExpressions entry is {{key, operator: "
+                                     f"In|NotIn|Exists|DoesNotExist, values}}")
+        if op in ("In", "NotIn") and not (isinstance(values, list) and values):
+            raise SourceError(where, f"{what}: operator {op} needs a list of values")
+        out.append((key, op, frozenset(str(v) for v in values or ())))
+    return out
+
+
+def _selects(requirements: list[tuple[str, str, frozenset]], labels: dict[str, str]) -> bool:
+    """Whether pods with ``labels`` meet every requirement (Kubernetes' label selectors).
+
+    >>> need = [("app", "In", frozenset({"cart"})), ("tier", "NotIn", frozenset({"dev"}))]
+    >>> _selects(need, {"app": "cart"}), _selects(need, {"app": "cart", "tier": "dev"})
+    (True, False)
+    >>> _selects([("canary", "DoesNotExist", frozenset())], {"canary": "1"})
+    False
+    """
+    for key, op, values in requirements:
+        value = labels.get(key)
+        if op == "In":
+            ok = value is not None and value in values
+        elif op == "NotIn":
+            ok = value is None or value not in values
+        elif op == "Exists":
+            ok = value is not None
+        else:
+            ok = value is None
+        if not ok:
+            return False
+    return True
 
 
 def _policy_edges(p: _Obj, workloads: list[_Obj], b: ManifestBuilder) -> None:
     """Edges a NetworkPolicy declares: its pods' egress ``to`` podSelectors (pods -> peers)
     and its ingress ``from`` podSelectors (peers -> pods). A selector that selects every
-    pod (``{}``) or uses only matchExpressions says nothing about one dependency: noted."""
+    pod (``{}``) says nothing about one dependency: noted."""
     what = f"NetworkPolicy {p.name}"
     spec = _mapping(p.doc, "spec", p.file, p.line, what)
     own = _selector(spec.get("podSelector"), p, what)
 
-    def pick(selector: dict[str, str] | None, any_namespace: bool) -> list[_Obj]:
+    def pick(selector: list | None, any_namespace: bool) -> list[_Obj]:
         if not selector:
             return []
         return [w for w in workloads if w.node
                 and (any_namespace or _ns_match(w.namespace, p.namespace))
-                and all(w.labels.get(k) == v for k, v in selector.items())]
+                and _selects(selector, w.labels)]
 
     mine = pick(own, False)
     if not own:

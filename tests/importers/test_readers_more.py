@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pruner.cli import main
 from pruner.importers import import_sources
+from pruner.importers.base import SourceError
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
@@ -26,6 +28,77 @@ def test_network_policy_podselectors_are_edges():
     assert any("ipBlock" in n for n in r.notes)
     note = r.document["services"]["cart"]["depends_on"][0]["note"]
     assert note.startswith("allowed by NetworkPolicy redis-ingress (ingress;")
+
+
+_POLICY_APPS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cart}
+spec:
+  template:
+    metadata: {labels: {app: cart, tier: backend}}
+    spec: {containers: [{name: cart, image: cart}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cart-canary}
+spec:
+  template:
+    metadata: {labels: {app: cart, tier: backend, canary: "yes"}}
+    spec: {containers: [{name: cart, image: cart}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db}
+spec:
+  template:
+    metadata: {labels: {app: db, tier: data}}
+    spec: {containers: [{name: db, image: db}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-egress}
+spec:
+  podSelector: {matchExpressions: [{key: app, operator: In, values: [web]}]}
+  egress:
+    - to:
+        - podSelector:
+            matchLabels: {app: cart}
+            matchExpressions: [{key: canary, operator: DoesNotExist}]
+        - podSelector:
+            matchExpressions: [{key: tier, operator: NotIn, values: [backend, web]},
+                               {key: app, operator: Exists}]
+"""
+
+
+def test_network_policy_selectors_read_match_expressions(tmp_path):
+    (tmp_path / "apps.yaml").write_text(_POLICY_APPS)
+    r = import_sources("k8s", [str(tmp_path)])
+    # web (its own selector is only an expression) may reach cart but not the canary (the
+    # canary label exists there), and db (tier data is not in backend, web); web itself is
+    # not tier backend either, but a pod is never its own peer
+    assert r.edges() == {("web", "cart"), ("web", "db")}
+
+
+@pytest.mark.parametrize("expression,message", [
+    ("{key: app, operator: Near, values: [x]}", "In|NotIn|Exists|DoesNotExist"),
+    ("{key: app, operator: In}", "operator In needs a list of values"),
+    ("{operator: Exists}", "a matchExpressions entry is"),
+])
+def test_a_malformed_match_expression_names_its_place(tmp_path, expression, message):
+    text = _POLICY_APPS.replace("{key: canary, operator: DoesNotExist}", expression)
+    (tmp_path / "apps.yaml").write_text(text)
+    with pytest.raises(SourceError) as err:
+        import_sources("k8s", [str(tmp_path)])
+    assert message in err.value.message and "apps.yaml:" in err.value.location
 
 
 def test_servicegraph_edges_sum_series_and_skip_user():
