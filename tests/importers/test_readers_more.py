@@ -30,39 +30,16 @@ def test_network_policy_podselectors_are_edges():
     assert note.startswith("allowed by NetworkPolicy redis-ingress (ingress;")
 
 
-_POLICY_APPS = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: web}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: cart}
-spec:
-  template:
-    metadata: {labels: {app: cart, tier: backend}}
-    spec: {containers: [{name: cart, image: cart}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: cart-canary}
-spec:
-  template:
-    metadata: {labels: {app: cart, tier: backend, canary: "yes"}}
-    spec: {containers: [{name: cart, image: cart}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: db}
-spec:
-  template:
-    metadata: {labels: {app: db, tier: data}}
-    spec: {containers: [{name: db, image: db}]}
----
+def _deployment(name: str, labels: str) -> str:
+    return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n"
+            f"  template:\n    metadata: {{labels: {{{labels}}}}}\n"
+            f"    spec: {{containers: [{{name: {name}, image: {name}}}]}}\n---\n")
+
+
+_POLICY_APPS = "".join(_deployment(n, labels) for n, labels in (
+    ("web", "app: web"), ("cart", "app: cart, tier: backend"),
+    ("cart-canary", 'app: cart, tier: backend, canary: "yes"'), ("db", "app: db, tier: data"),
+)) + """\
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: web-egress}
