@@ -131,7 +131,7 @@ def discover(
         p = Path(src)
         mode = source_mode(p)
         if mode is None:
-            raise SourceError(str(p), "no such file or folder")
+            raise SourceError(shown(p), "no such file or folder")
         if stat.S_ISDIR(mode):
             root_name = p.resolve().name or str(p)
             n_before = len(found)

@@ -387,19 +387,11 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
     selected: dict[int, list[_Obj]] = {}
     for s in services:
         spec = _mapping(s.doc, "spec", s.file, s.line, f"Service {s.name}")
-        sel = spec.get("selector")
-        sel = {str(k): str(v) for k, v in sel.items()} if isinstance(sel, dict) else {}
-        selected[id(s)] = (
-            [
-                w
-                for w in workloads
-                if sel
-                and _ns_match(w.namespace, s.namespace)
-                and all(w.labels.get(k) == v for k, v in sel.items())
-            ]
-            if sel
-            else []
-        )
+        sel = spec.get("selector")  # a plain label map: matchLabels without the key
+        need = [(str(k), "In", frozenset([str(v)])) for k, v in sel.items()] \
+            if isinstance(sel, dict) else []
+        selected[id(s)] = [w for w in workloads if need and _ns_match(w.namespace, s.namespace)
+                           and _selects(need, w.labels)]
     orphans = [s for s in services if not selected[id(s)]]
     _node_names(workloads + orphans, b)
 

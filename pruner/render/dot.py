@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from itertools import count
 from typing import TYPE_CHECKING
 
 import graphviz
@@ -321,10 +322,9 @@ def diagram_dot(diagram: Diagram) -> str:
         if node.id not in parts:
             graph.body.append(_node_line(node, q, styles))
             return
-        graph.body += _operations_box(len(placed), node, parts[node.id], q, styles)
-        placed.append(node.id)
+        graph.body += _operations_box(next(boxes), node, parts[node.id], q, styles)
 
-    placed: list[str] = []
+    boxes = count()  # cluster_ops_0, cluster_ops_1, ... in the order placed
     with g.subgraph(name="flows") as top:
         top.attr(rank="source")
         for node in flows:

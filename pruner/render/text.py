@@ -251,7 +251,7 @@ def _(report: DriftReport, color: bool = False) -> str:
         out.append("")
 
     out.append(f"Observed but not declared ({len(d.observed_not_declared)}): "
-               f"{clean(name_list(d.observed_not_declared)) or 'none'}")
+               f"{name_list(d.observed_not_declared) or 'none'}")
     out.append(f"Reached by no flow, yet active in the observation "
                f"({len(d.uncovered_traffic)}): do not prune them before a flow explains the "
                "traffic")
@@ -266,7 +266,7 @@ def _(report: DriftReport, color: bool = False) -> str:
     rule = DRIFT_GATE_RULE[report.gate.fail_on]
     out.append(f"Gate (fails on {rule}): {verdict}")
     if not passed:
-        out.append(f"Failing: {clean(name_list(report.gate.failing, 10))}")
+        out.append(f"Failing: {name_list(report.gate.failing, 10)}")
     return "\n".join(out) + "\n"
 
 
@@ -492,16 +492,16 @@ def bootstrap_lines(report: BootstrapReport) -> list[tuple[str, str]]:
                     f"{'come back' if b.from_off else 'start'} in "
                     f"{plural(len(b.waves), 'wave', 'waves')}; {len(b.stuck)} stuck"))
     for n, wave in enumerate(b.waves[:WAVE_LIMIT]):
-        out.append(("", f"  wave {n} ({len(wave)}): {clean(name_list(wave))}"))
+        out.append(("", f"  wave {n} ({len(wave)}): {name_list(wave)}"))
         if report.late and report.late[n]:
             what = "serving again after it" if b.from_off else "started earlier, serving from it"
             out.append(("dim", f"    {what} ({len(report.late[n])}): "
-                               f"{clean(name_list(report.late[n]))}"))
+                               f"{name_list(report.late[n])}"))
     if len(b.waves) > WAVE_LIMIT:
         out.append(("dim", f"  ... and {len(b.waves) - WAVE_LIMIT} more waves (--format json "
                            "lists them all)"))
     if b.stuck:
-        out.append(("red", f"Stuck, never start ({len(b.stuck)}): {clean(name_list(b.stuck))}"))
+        out.append(("red", f"Stuck, never start ({len(b.stuck)}): {name_list(b.stuck)}"))
     for k, c in enumerate(b.cycles, 1):
         out.append(("red", f"  start-up cycle {k}: {clean(' -> '.join(c.chain))}"))
         if c.unstick:
@@ -543,13 +543,13 @@ def bootstrap_lines(report: BootstrapReport) -> list[tuple[str, str]]:
     if timed and b.undeclared_seconds:
         out.append(("dim", f"Times count start_seconds 0 for "
                            f"{plural(len(b.undeclared_seconds), 'service', 'services')} "
-                           f"that declare none: {clean(name_list(b.undeclared_seconds, 5))}"))
+                           f"that declare none: {name_list(b.undeclared_seconds, 5)}"))
     out.append(("", ""))
     if report.passed:
         out.append(("green", "Gate: PASS — every critical flow can be served again"))
     else:
         out.append(("red", f"Gate: FAIL — critical flows never served again: "
-                           f"{clean(name_list(b.critical_never))}"))
+                           f"{name_list(b.critical_never)}"))
     return out
 
 
@@ -632,7 +632,7 @@ def rpc_lines(report: RpcReport) -> list[tuple[str, str]]:
     if report.unseen:
         out.append(("", ""))
         out.append(("yellow", f"flows with a budget but no traces: "
-                              f"{clean(name_list(report.unseen))}"))
+                              f"{name_list(report.unseen)}"))
     if report.warnings:
         out.append(("", ""))
         more = f" (and {report.more_warnings:,} more)" if report.more_warnings else ""
