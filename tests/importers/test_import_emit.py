@@ -67,3 +67,38 @@ def test_notes_with_characters_yaml_forbids_still_load():
                    notes=["name '\ufffecart' \uffff \x00 \u202e"])
     assert yaml.safe_load(text) == doc
     assert "\\ufffe" in text and "\\udce9" in text
+
+
+# --- the block writer against yaml's own (pruner.importers.emit._block_text) ---
+
+_SCALAR = st.one_of(
+    st.text(max_size=12), st.sampled_from(TRICKY), st.integers(), st.booleans(), st.none(),
+    st.floats(allow_nan=False),
+    st.text(alphabet="ab \t\n\r\x85\u2028\u2029\ufeff\x00\x7f\xa0:#'\"-?", max_size=8),
+)
+_KEY = st.one_of(st.text(max_size=10), st.sampled_from(TRICKY), st.integers(), st.none(),
+                 st.text(alphabet="x", min_size=120, max_size=140))
+_TREE = st.recursive(_SCALAR, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(_KEY, inner, max_size=4)), max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_KEY, _TREE, min_size=1, max_size=5))
+def test_the_block_writer_writes_what_yaml_writes(doc):
+    """Byte for byte, or it declines (None) and yaml writes the document."""
+    from pruner.importers.emit import _OPTIONS, _block_text
+
+    text = _block_text(doc)
+    if text is not None:
+        assert text == yaml.dump(doc, allow_unicode=True, **_OPTIONS)
+
+
+def test_the_block_writer_declines_what_yaml_writes_over_several_lines():
+    from pruner.importers.emit import _block_text
+
+    assert _block_text({"a": "line\nbreak"}) is None
+    assert _block_text({"": {"": "\u2028"}}) is None  # a YAML line break
+    assert _block_text({"k" * 130: 1}) is None  # yaml writes "? key"
+    assert _block_text({"a": "w " * 30_000}) is None  # folded past the width
+    assert _block_text({"a": ("x", "y")}) is None  # a type yaml.safe_dump refuses
+    assert _block_text({"a": {"b": [1, {"c": []}]}}) == "a:\n  b:\n  - 1\n  - c: []\n"
