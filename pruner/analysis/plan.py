@@ -635,14 +635,16 @@ def _lexicographic(solver: _Highs, program: Program, start: list[int], deadline,
     tol = _TOL * max(1.0, abs(best))
     solver.add_row(-solver.inf, best + tol, {i: c for i, c in enumerate(program.cost) if c})
     y2, opt2, _ = solver.solve([float(c) for c in program.count], y, deadline)
-    if y2 is None or not opt2 or not _consistent(program, y2):
+    # A later stage must not give back savings: its row holds only to a tolerance
+    if y2 is None or not opt2 or not _consistent(program, y2) or _kept_cost(program, y2) > best:
         return y, True, best
     kept = sum(program.count[i] for i in range(n) if y2[i])
     solver.add_row(-solver.inf, kept + 0.5,
                    {i: 1.0 for i, c in enumerate(program.count) if c})
     weights = [float(program.rank[i]) if program.count[i] else 0.0 for i in range(n)]
     y3, opt3, _ = solver.solve(weights, y2, deadline)
-    if y3 is None or not opt3 or not _consistent(program, y3):
+    if y3 is None or not opt3 or not _consistent(program, y3) or _kept_cost(program, y3) > best \
+            or sum(program.count[i] for i in range(n) if y3[i]) > kept:
         return y2, True, best
     return y3, True, best
 
