@@ -268,6 +268,10 @@ class _Highs:
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", 1e-9)
+        # A cost is any finite number: by default HiGHS takes a cost of 1e20 or more as
+        # infinite and refuses (does not add) a stage row with a coefficient of 1e15 or more
+        h.setOptionValue("infinite_cost", highspy.kHighsInf)
+        h.setOptionValue("large_matrix_value", highspy.kHighsInf)
         self.h = h
         self.inf = highspy.kHighsInf
         n = len(program.names)
