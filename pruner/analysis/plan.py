@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, OK, flow_items, switch_off
 from pruner.analysis.hard import tarjan
-from pruner.errors import BudgetExhausted, PrunerError
+from pruner.errors import BudgetExhausted, InputError, PrunerError
 from pruner.frozen import record
 
 if TYPE_CHECKING:  # annotations only
@@ -471,7 +471,11 @@ def plan(
         costs = {n: s.cost for n, s in manifest.services.items() if s.cost is not None}
     costs = {n: float(c) for n, c in costs.items() if n in manifest.services and n not in common}
     uncosted = tuple(n for n in services if n not in costs and n not in common)
-    cost_total = math.fsum(costs[n] for n in sorted(costs))
+    try:
+        cost_total = math.fsum(costs[n] for n in sorted(costs))
+    except OverflowError:  # each cost finite, their sum not
+        raise InputError("cost: the services' costs add up to more than a number holds "
+                         "(1.8e308)") from None
     keepers: dict[str, str] = {}
     for name in sorted(set(pins)):
         keepers[name] = "pinned"
