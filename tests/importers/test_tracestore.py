@@ -21,6 +21,7 @@ from pruner.analysis.evaluate import BROKEN, switch_off
 from pruner.cli import main
 from pruner.graph import dependency_graph
 from pruner.loader import load_sources
+from tests.conftest import ROOT
 from tests.tracestore_helpers import DDL, export_parquet, load_chdb, otlp_lines
 
 
@@ -264,6 +265,24 @@ def test_bad_urls_and_unreachable_servers_are_one_clear_line(tmp_path, url, need
                  env={"PRUNER_CLICKHOUSE_PASSWORD": "s3cr3t-pw"})
     line = _one_error_line(result, needle)
     assert "hunter2" not in result.output and "s3cr3t-pw" not in result.output, line
+
+
+@pytest.mark.parametrize("url, secret", [
+    ("clickhouse://user:hunter2/x@127.0.0.1:9/db", "hunter2"),  # urlsplit: port 'hunter2'
+    ("clickhouse://user:hun@ter2@127.0.0.1:9/db", "ter2"),
+    ("clickhouse://user:hunter2#x@127.0.0.1:9/db", "hunter2"),
+])
+@pytest.mark.parametrize("command", [["discover", "{url}", "-o", "{tmp}/x.yaml"], ["rpc", "{url}"],
+                                     ["drift", "{twitter}", "{url}"]])
+def test_a_password_holding_slash_hash_or_at_is_never_shown(tmp_path, url, secret, command):
+    """The password check read urlsplit's password, and the message hid only the text up
+    to the first / or @: a password with one of them was shown (whole, or its tail, or
+    in urlsplit's "Port could not be cast to integer value as 'hunter2'")."""
+    args = [a.format(url=url, tmp=tmp_path, twitter=ROOT / "manifests" / "twitter")
+            for a in command]
+    result = run(*args)
+    _one_error_line(result, "do not put a password in the URL")
+    assert secret not in result.output
 
 
 def test_a_store_is_not_mixed_with_files(tmp_path):
