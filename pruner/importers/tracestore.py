@@ -166,7 +166,10 @@ class Store:
 
 def _one_line(text: str, secret: str | None = None) -> str:
     """An engine's message cut to its first useful line, any secret taken out."""
-    line = " ".join(str(text).split())
+    text = str(text)
+    if secret:  # before the spaces are joined: a password may hold two, a tab, a newline
+        text = text.replace(secret, "***")
+    line = " ".join(text.split())
     for cut in (" Stack trace", ": while executing", ". (version"):
         if cut in line:
             line = line.split(cut, 1)[0]

@@ -322,6 +322,17 @@ def test_a_server_too_old_for_the_exporters_table_is_said_so():
     assert "21.8" in line and "pw" not in line
 
 
+@pytest.mark.parametrize("password", ["two  spaces", "tab\there", "new\nline", "trail "])
+def test_a_password_with_white_space_is_taken_out_of_a_server_message(password):
+    """The message's white space was joined first and the password replaced after: a
+    password holding two spaces, a tab or a newline no longer matched and was shown."""
+    from pruner.importers.tracestore import _server_message
+
+    said = RuntimeError(f"Code: 999. DB::Exception: bad setting {password!s} here")
+    line = _server_message(said, "h:8123", password)
+    assert password.strip() not in line and " ".join(password.split()) not in line, line
+
+
 def test_the_embedded_engine_keeps_to_the_memory_cap():
     """In process, the engine's allocations are the command's: past what the cap leaves
     it, the query stops with a budget (exit 3), not an out-of-memory process."""
