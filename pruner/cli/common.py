@@ -300,10 +300,12 @@ def load_graph(path: str, light: bool = False, flows_note: bool = True):
     return result, G
 
 
-def off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
+def off_names(G, values: tuple[str, ...], off_file: str | None,
+              option: str = "--off") -> list[str]:
     """Names from ``--off`` (comma-separated, repeatable; each a name or a selector, as
-    :func:`select_services` reads them) and ``--off-file``."""
-    names = sorted(select_services(G, values, "--off")) if values else []
+    :func:`select_services` reads them; ``option`` names it in messages) and
+    ``--off-file``."""
+    names = sorted(select_services(G, values, option)) if values else []
     if off_file is not None:
         data = read_stdin("--off-file") if off_file == STDIN else read_regular(off_file)
         off_file = STDIN_LABEL if off_file == STDIN else shown(off_file)
