@@ -46,8 +46,9 @@ def run_dot(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
         raise ToolMissingError(f"cannot run Graphviz 'dot': {exc.strerror or exc}") from None
     _RUNNING.add(process)
     capped = memory is not None and _cap(process.pid, memory)
+    timeout = max(timeout, 0.001)  # what is left of a budget already spent: none, not < 0
     try:
-        out, err = process.communicate(source.encode("utf-8"), timeout=max(timeout, 0.001))
+        out, err = process.communicate(source.encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()

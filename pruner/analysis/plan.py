@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, OK, flow_items, switch_off
 from pruner.analysis.hard import tarjan
-from pruner.errors import BudgetExhausted, PrunerError
+from pruner.errors import BudgetExhausted, InputError, PrunerError
 from pruner.frozen import record
 
 if TYPE_CHECKING:  # annotations only
@@ -268,6 +268,10 @@ class _Highs:
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", 1e-9)
+        # A cost is any finite number: by default HiGHS takes a cost of 1e20 or more as
+        # infinite and refuses (does not add) a stage row with a coefficient of 1e15 or more
+        h.setOptionValue("infinite_cost", highspy.kHighsInf)
+        h.setOptionValue("large_matrix_value", highspy.kHighsInf)
         self.h = h
         self.inf = highspy.kHighsInf
         n = len(program.names)
@@ -467,7 +471,11 @@ def plan(
         costs = {n: s.cost for n, s in manifest.services.items() if s.cost is not None}
     costs = {n: float(c) for n, c in costs.items() if n in manifest.services and n not in common}
     uncosted = tuple(n for n in services if n not in costs and n not in common)
-    cost_total = math.fsum(costs[n] for n in sorted(costs))
+    try:
+        cost_total = math.fsum(costs[n] for n in sorted(costs))
+    except OverflowError:  # each cost finite, their sum not
+        raise InputError("cost: the services' costs add up to more than a number holds "
+                         "(1.8e308)") from None
     keepers: dict[str, str] = {}
     for name in sorted(set(pins)):
         keepers[name] = "pinned"
@@ -635,14 +643,16 @@ def _lexicographic(solver: _Highs, program: Program, start: list[int], deadline,
     tol = _TOL * max(1.0, abs(best))
     solver.add_row(-solver.inf, best + tol, {i: c for i, c in enumerate(program.cost) if c})
     y2, opt2, _ = solver.solve([float(c) for c in program.count], y, deadline)
-    if y2 is None or not opt2 or not _consistent(program, y2):
+    # A later stage must not give back savings: its row holds only to a tolerance
+    if y2 is None or not opt2 or not _consistent(program, y2) or _kept_cost(program, y2) > best:
         return y, True, best
     kept = sum(program.count[i] for i in range(n) if y2[i])
     solver.add_row(-solver.inf, kept + 0.5,
                    {i: 1.0 for i, c in enumerate(program.count) if c})
     weights = [float(program.rank[i]) if program.count[i] else 0.0 for i in range(n)]
     y3, opt3, _ = solver.solve(weights, y2, deadline)
-    if y3 is None or not opt3 or not _consistent(program, y3):
+    if y3 is None or not opt3 or not _consistent(program, y3) or _kept_cost(program, y3) > best \
+            or sum(program.count[i] for i in range(n) if y3[i]) > kept:
         return y2, True, best
     return y3, True, best
 

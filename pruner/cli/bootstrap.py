@@ -45,7 +45,7 @@ def bootstrap_command(path: str, from_off: tuple[str, ...], time_budget: float, 
     Exit 1 when a critical flow can never be served again.
     """
     _result, G = load_graph(path, light=True)  # no networkx algorithm runs: spare its import
-    names = off_names(G, from_off, None) if from_off else None
+    names = off_names(G, from_off, None, "--from-off") if from_off else None
     deadline = deadline_after(SEARCH_SECONDS)
     result = bootstrap(G, names, budget=max(0.0, deadline - time.monotonic()))
     report = bootstrap_report(G, result, source=source_label(path))

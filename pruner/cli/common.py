@@ -119,6 +119,36 @@ def refuse_clobbering_stdin(output: str) -> None:
                          "reads; choose another --output")
 
 
+def check_output(output: str, *, rewriting: str | None = None):
+    """What :func:`emit` checks before it writes the file ``output``: an :class:`InputError`
+    when it would overwrite an input, is a folder or a socket, or its folder is missing
+    (so a command that writes two files can check the second before writing the first).
+    Returns ``(mode or None, the file written, its folder)``."""
+    inputs = command_inputs()
+    if rewriting is not None and rewriting in inputs:
+        inputs.remove(rewriting)  # once: also named as another input, it stays protected
+    refuse_clobbering(output, inputs)
+    refuse_clobbering_stdin(output)
+    try:
+        mode = os.stat(output).st_mode  # through links: what would be written
+    except FileNotFoundError:
+        mode = None  # a new file, or a link to one still to be created
+    except OSError as exc:
+        raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InputError(f"cannot write {display(output)}: is a folder; give a file name")
+    if mode is not None and stat.S_ISSOCK(mode):
+        raise InputError(f"cannot write {display(output)}: is a socket")
+    if mode is not None and not stat.S_ISREG(mode):
+        return mode, None, None
+    # A regular file: through symbolic links (the link stays, its target gets the content).
+    target = Path(os.path.realpath(output)) if os.path.islink(output) else Path(output)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"cannot write {display(output)}: no folder {display(str(directory))}")
+    return mode, target, directory
+
+
 def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None) -> None:
     """Print ``data``, or write it to ``output``.
 
@@ -145,22 +175,8 @@ def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None)
         return
     if isinstance(data, str):
         data = data.encode("utf-8")
-    inputs = command_inputs()
-    if rewriting is not None and rewriting in inputs:
-        inputs.remove(rewriting)  # once: also named as another input, it stays protected
-    refuse_clobbering(output, inputs)
-    refuse_clobbering_stdin(output)
-    try:
-        mode = os.stat(output).st_mode  # through links: what would be written
-    except FileNotFoundError:
-        mode = None  # a new file, or a link to one still to be created
-    except OSError as exc:
-        raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
-    if mode is not None and stat.S_ISDIR(mode):
-        raise InputError(f"cannot write {display(output)}: is a folder; give a file name")
+    mode, target, directory = check_output(output, rewriting=rewriting)
     if mode is not None and not stat.S_ISREG(mode):
-        if stat.S_ISSOCK(mode):
-            raise InputError(f"cannot write {display(output)}: is a socket")
         # A device or FIFO (also behind a link: /dev/stdout -> /proc/self/fd/1 -> a pipe):
         # write into it, never rename over the node.
         try:
@@ -169,11 +185,6 @@ def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None)
         except OSError as exc:
             raise InputError(f"cannot write {display(output)}: {exc.strerror or exc}") from None
         return
-    # A regular file: through symbolic links (the link stays, its target gets the content).
-    target = Path(os.path.realpath(output)) if os.path.islink(output) else Path(output)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(f"cannot write {display(output)}: no folder {display(str(directory))}")
     import tempfile
 
     try:
@@ -289,10 +300,12 @@ def load_graph(path: str, light: bool = False, flows_note: bool = True):
     return result, G
 
 
-def off_names(G, values: tuple[str, ...], off_file: str | None) -> list[str]:
+def off_names(G, values: tuple[str, ...], off_file: str | None,
+              option: str = "--off") -> list[str]:
     """Names from ``--off`` (comma-separated, repeatable; each a name or a selector, as
-    :func:`select_services` reads them) and ``--off-file``."""
-    names = sorted(select_services(G, values, "--off")) if values else []
+    :func:`select_services` reads them; ``option`` names it in messages) and
+    ``--off-file``."""
+    names = sorted(select_services(G, values, option)) if values else []
     if off_file is not None:
         data = read_stdin("--off-file") if off_file == STDIN else read_regular(off_file)
         off_file = STDIN_LABEL if off_file == STDIN else shown(off_file)

@@ -13,6 +13,7 @@ from pruner.cli import limits
 from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
+    check_output,
     command_inputs,
     emit,
     emit_report,
@@ -317,6 +318,8 @@ def drift(manifest: str, observed: tuple[str, ...], observed_kind: str, fail_on:
         from pruner.analysis.drift import confirmed_evidence
         from pruner.importers.update import record_evidence
 
+        if output is not None and output != "-":
+            check_output(output)  # a report that cannot be written leaves MANIFEST as it was
         merged = record_evidence(_read_existing(manifest), confirmed_evidence(G, observation),
                                  where=manifest)
         load_sources([(manifest, merged.text)])  # what is written must still load

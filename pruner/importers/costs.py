@@ -232,6 +232,9 @@ def _opencost(text: str, where: str, names: set[str], mapping: Mapping[str, str]
                 unmatched.add(name)
                 continue
             costs[service] = costs.get(service, 0.0) + float(total)
+            if not math.isfinite(costs[service]):
+                raise SourceError(where, f"{key}.totalCost: the costs of {display(service)} "
+                                         "add up to more than a number holds")
             matched_by.setdefault(name, rule)
     return CostTable(where, "opencost", MappingProxyType(dict(sorted(costs.items()))),
                      tuple(sorted(unmatched)), MappingProxyType(dict(sorted(matched_by.items()))))

@@ -166,7 +166,10 @@ class Store:
 
 def _one_line(text: str, secret: str | None = None) -> str:
     """An engine's message cut to its first useful line, any secret taken out."""
-    line = " ".join(str(text).split())
+    text = str(text)
+    if secret:  # before the spaces are joined: a password may hold two, a tab, a newline
+        text = text.replace(secret, "***")
+    line = " ".join(text.split())
     for cut in (" Stack trace", ": while executing", ". (version"):
         if cut in line:
             line = line.split(cut, 1)[0]
@@ -325,6 +328,8 @@ def _engine_message(exc: BaseException, secret: str | None = None) -> str:
 
 
 def _clickhouse_store(source: str) -> Store:
+    if _safe(source) != source:  # before urlsplit, whose messages may quote the password
+        raise SourceError(_safe(source), f"do not put a password in the URL; set {PASSWORD_ENV}")
     try:
         url = urlsplit(source)
         port = url.port
@@ -392,8 +397,15 @@ def _server_message(exc: BaseException, where: str, password: str) -> str:
 
 
 def _safe(source: str) -> str:
-    """The URL without any password in it (for messages)."""
-    return re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", source)
+    """The URL without any password in it (for messages): everything from the user's
+    ``:`` to the last ``@``, since a password may hold ``/``, ``#``, ``?`` or ``@``.
+
+    >>> _safe("clickhouse://u:pa/ss@h/db"), _safe("clickhouse://u:p@ss@h/db")
+    ('clickhouse://u:***@h/db', 'clickhouse://u:***@h/db')
+    >>> _safe("clickhouse://u@h:9000/db")
+    'clickhouse://u@h:9000/db'
+    """
+    return re.sub(r"(://[^/@:]*):.*@", r"\1:***@", source, flags=re.S)
 
 
 def open_store(sources: Sequence[str], memory_cap: int | None = None) -> Store:

@@ -320,3 +320,53 @@ flows: {f: {requires: [web]}}
     monkeypatch.setattr(module, "_remove_set", lambda *args: ["db"])
     with pytest.raises(PlanCheckFailed):
         plan(G, ["f"])
+
+
+def test_a_later_stage_never_gives_back_savings():
+    """The second stage (most services removed) held the first's optimum only to a
+    relative tolerance of 1e-9: at costs of 1e12 it gave 1 of savings away to remove one
+    more service, and still said optimal."""
+    G = load("""
+services:
+  web: {depends_on: [{any_of: [big, small-1]}, {any_of: [big, small-2]}]}
+  big: {cost: 2000000000001}
+  small-1: {cost: 1000000000000}
+  small-2: {cost: 1000000000000}
+flows: {f: {requires: [web]}}
+""")
+    result = plan(G, ["f"])
+    assert result.remove == ("big",)
+    assert result.savings == 2000000000001.0 and result.optimal
+
+
+def test_costs_of_1e15_and_more_are_costs_to_the_solver():
+    """HiGHS took a cost of 1e20 or more as infinite and refused (did not add) a stage
+    row with a coefficient of 1e15 or more: the plan kept the costly service and removed
+    the two cheap ones."""
+    for cost in ("1e15", "1e21", "1e300"):
+        G = load(f"""
+services:
+  web: {{depends_on: [{{any_of: [big, small-1]}}, {{any_of: [small-2, big]}}]}}
+  big: {{cost: {cost}}}
+  small-1: {{cost: 1}}
+  small-2: {{cost: 2}}
+flows: {{f: {{requires: [web]}}}}
+""")
+        result = plan(G, ["f"])
+        assert result.remove == ("big",), cost
+        assert result.savings == float(cost) and result.optimal
+
+
+def test_huge_costs_on_both_sides_of_a_choice():
+    G = load("""
+services:
+  web: {depends_on: [core, {any_of: [a, b]}]}
+  core: {depends_on: [{any_of: [d, a]}, {at_least: 2, of: [c, d, b]}]}
+  a: {cost: 1e300, depends_on: [d]}
+  b: {cost: 1e300}
+  c: {cost: 1e299, depends_on: [d]}
+  d: {cost: 1e300}
+flows: {f: {requires: [web]}}
+""")
+    result = plan(G, ["f"])  # (b is the only other choice: 1e300)
+    assert result.remove == ("a", "c") and result.savings == 1.1e300

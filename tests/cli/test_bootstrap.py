@@ -56,6 +56,16 @@ def test_unknown_from_off_name_is_exit_2_with_a_suggestion():
     assert "did you mean 'manhattan'" in result.stderr
 
 
+@pytest.mark.parametrize("value,message", [
+    (",", "--from-off ',': empty name"), ("tag:nope", "--from-off 'tag:nope': no service"),
+])
+def test_a_bad_from_off_is_named_as_from_off(value, message):
+    """The message named --off, an option bootstrap does not have."""
+    result = run("bootstrap", "manifests/twitter", "--from-off", value)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"pruner: error: {message}"), result.stderr
+
+
 def test_start_seconds_give_ready_times(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text("services:\n  db: {start_seconds: 30}\n  api: {depends_on: [db], "

@@ -238,6 +238,23 @@ def test_a_real_process_past_its_budget_ends_with_exit_3(tmp_path):
     assert time.monotonic() - began < 1 + 2.0 + 1.0  # start-up of a loaded machine aside
 
 
+def test_graphviz_given_a_spent_budget_says_no_negative_time(tmp_path, monkeypatch):
+    """What is left of a budget already spent (--time-budget 0.0001) was negative, and
+    the message said "did not finish within -0.173 s"."""
+    import pytest
+
+    from pruner.errors import BudgetExhausted
+    from pruner.graphviz_run import run_dot
+
+    dot = tmp_path / "dot"
+    dot.write_text("#!/bin/sh\nexec sleep 600\n")
+    dot.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    with pytest.raises(BudgetExhausted) as err:
+        run_dot("digraph {}", "svg", timeout=-0.173)
+    assert "did not finish within 0.001 s" in str(err.value)
+
+
 def test_graphviz_past_the_budget_is_killed_and_leaves_no_file(tmp_path):
     # a stand-in `dot` that never answers (a dense 400-service layout: minutes)
     bin_dir = tmp_path / "bin"

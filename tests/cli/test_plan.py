@@ -105,6 +105,22 @@ def test_bad_input_exits_2_with_the_place(args, message):
     assert "Traceback" not in result.output
 
 
+def test_costs_that_add_up_past_the_largest_float_are_bad_input(tmp_path):
+    """Each cost finite, their sum not: math.fsum raised OverflowError (a traceback)."""
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("services:\n  a: {cost: 1e308}\n  b: {cost: 1e308}\n"
+                        "flows:\n  f: {requires: [a]}\n")
+    costs = tmp_path / "c.csv"
+    costs.write_text("web,1e308\nauth,1e308\n")
+    out = tmp_path / "plan.json"
+    for args in ([str(manifest)], [FALLBACK, "--costs", str(costs)]):
+        result = run("plan", *args, "-o", str(out))
+        assert result.exit_code == 2
+        assert result.stderr == ("pruner: error: cost: the services' costs add up to more "
+                                 "than a number holds (1.8e308)\n")
+        assert not out.exists()
+
+
 def test_costs_from_opencost_with_a_mapping():
     result = run("plan", FALLBACK, "--costs", "tests/assets/plan/opencost.json",
                  "--cost-map", "tests/assets/plan/cost-map.csv")

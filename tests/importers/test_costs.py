@@ -56,6 +56,9 @@ def test_a_mapping_to_an_unknown_service_is_an_error(tmp_path):
      "totalCost must be a number >= 0, not '1000"),
     ('{"data": [{"web": {"totalCost": 1, "properties": []}}]}', "c.csv",
      "properties must be an object"),
+    # each step finite, their sum not: it was an infinite cost (JSON output: Infinity)
+    ('{"data": [{"web": {"totalCost": 1e308}}, {"web": {"totalCost": 1e308}}]}', "c.csv",
+     "data[1][\"web\"].totalCost: the costs of 'web' add up to more than a number holds"),
 ])
 def test_bad_cost_files_name_the_place(text, where, message):
     with pytest.raises(SourceError) as err:

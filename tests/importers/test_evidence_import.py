@@ -246,6 +246,22 @@ def test_drift_update_needs_one_file_and_never_writes_the_observation(tmp_path):
     assert r.exit_code == 2 and "one manifest file" in r.stderr
 
 
+@pytest.mark.parametrize("output", ["{manifest}", "{tmp}/no-such-folder/r.txt"])
+def test_drift_update_leaves_the_manifest_alone_when_the_report_cannot_be_written(
+        tmp_path, output):
+    """The evidence was recorded in MANIFEST, then -o was refused (the manifest itself,
+    a missing folder): exit 2 with the manifest rewritten all the same."""
+    manifest = tmp_path / "m.yaml"
+    text = "services:\n  web: {depends_on: [auth]}\n  auth: {}\nflows: {f: {requires: [web]}}\n"
+    manifest.write_text(text)
+    out = output.format(manifest=manifest, tmp=tmp_path)
+    r = run("drift", manifest, TRACES / "otlp-login.json", "--update", "--fail-on", "never",
+            "-o", out)
+    assert r.exit_code == 2 and ("cannot write" in r.stderr or "refusing" in r.stderr), r.output
+    assert "updated" not in r.stderr
+    assert manifest.read_text() == text
+
+
 def test_record_evidence_only_touches_confirmed_items():
     text = "services:\n  a:\n    depends_on: [b, c]  # two\n  b:\n  c:\n"
     r = record_evidence(text, {("a", "c"): "traces 3 calls"})

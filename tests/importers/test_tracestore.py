@@ -21,6 +21,7 @@ from pruner.analysis.evaluate import BROKEN, switch_off
 from pruner.cli import main
 from pruner.graph import dependency_graph
 from pruner.loader import load_sources
+from tests.conftest import ROOT
 from tests.tracestore_helpers import DDL, export_parquet, load_chdb, otlp_lines
 
 
@@ -266,6 +267,24 @@ def test_bad_urls_and_unreachable_servers_are_one_clear_line(tmp_path, url, need
     assert "hunter2" not in result.output and "s3cr3t-pw" not in result.output, line
 
 
+@pytest.mark.parametrize("url, secret", [
+    ("clickhouse://user:hunter2/x@127.0.0.1:9/db", "hunter2"),  # urlsplit: port 'hunter2'
+    ("clickhouse://user:hun@ter2@127.0.0.1:9/db", "ter2"),
+    ("clickhouse://user:hunter2#x@127.0.0.1:9/db", "hunter2"),
+])
+@pytest.mark.parametrize("command", [["discover", "{url}", "-o", "{tmp}/x.yaml"], ["rpc", "{url}"],
+                                     ["drift", "{twitter}", "{url}"]])
+def test_a_password_holding_slash_hash_or_at_is_never_shown(tmp_path, url, secret, command):
+    """The password check read urlsplit's password, and the message hid only the text up
+    to the first / or @: a password with one of them was shown (whole, or its tail, or
+    in urlsplit's "Port could not be cast to integer value as 'hunter2'")."""
+    args = [a.format(url=url, tmp=tmp_path, twitter=ROOT / "manifests" / "twitter")
+            for a in command]
+    result = run(*args)
+    _one_error_line(result, "do not put a password in the URL")
+    assert secret not in result.output
+
+
 def test_a_store_is_not_mixed_with_files(tmp_path):
     load_chdb(tmp_path / "db", login_traces())
     (tmp_path / "t.ndjson").write_text(otlp_lines(login_traces()))
@@ -301,6 +320,17 @@ def test_a_server_too_old_for_the_exporters_table_is_said_so():
     line = _server_message(said, "localhost:18123", "pw")
     assert line.startswith("the ClickHouse server at localhost:18123 is too old")
     assert "21.8" in line and "pw" not in line
+
+
+@pytest.mark.parametrize("password", ["two  spaces", "tab\there", "new\nline", "trail "])
+def test_a_password_with_white_space_is_taken_out_of_a_server_message(password):
+    """The message's white space was joined first and the password replaced after: a
+    password holding two spaces, a tab or a newline no longer matched and was shown."""
+    from pruner.importers.tracestore import _server_message
+
+    said = RuntimeError(f"Code: 999. DB::Exception: bad setting {password!s} here")
+    line = _server_message(said, "h:8123", password)
+    assert password.strip() not in line and " ".join(password.split()) not in line, line
 
 
 def test_the_embedded_engine_keeps_to_the_memory_cap():
