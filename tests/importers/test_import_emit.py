@@ -82,7 +82,7 @@ _TREE = st.recursive(_SCALAR, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(_KEY, inner, max_size=4)), max_leaves=25)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.dictionaries(_KEY, _TREE, min_size=1, max_size=5))
 def test_the_block_writer_writes_what_yaml_writes(doc):
     """Byte for byte, or it declines (None) and yaml writes the document."""
