@@ -165,31 +165,29 @@ class _NotBlock(Exception):
 
 
 class _Scalars:
-    """Each distinct scalar's text, as yaml writes it as a key and as a value."""
+    """Each distinct scalar's text, as yaml writes it as a value and as a key."""
 
     def __init__(self) -> None:
         self.values: dict = {}
         self.keys: dict = {}
 
     def value(self, data) -> str:
-        key = (data.__class__, data)
-        text = self.values.get(key)
-        if text is None:
-            if data.__class__ not in _SCALARS:
-                raise _NotBlock
-            text = self.values[key] = _one_line(yaml.dump([data], allow_unicode=True,
-                                                          **_OPTIONS), "- ", "\n")
-        return text
+        text = self.values.get((data.__class__, data))
+        return text if text is not None else _written(self.values, data, [data], "- ", "\n")
 
     def key(self, data) -> str:
-        key = (data.__class__, data)
-        text = self.keys.get(key)
-        if text is None:
-            if data.__class__ not in _SCALARS:
-                raise _NotBlock
-            text = self.keys[key] = _one_line(yaml.dump({data: None}, allow_unicode=True,
-                                                        **_OPTIONS), "", ": null\n")
-        return text
+        text = self.keys.get((data.__class__, data))
+        return text if text is not None else _written(self.keys, data, {data: None}, "",
+                                                      ": null\n")
+
+
+def _written(cache: dict, data, document, head: str, tail: str) -> str:
+    """``data`` as yaml writes it in ``document`` (between ``head`` and ``tail``), kept."""
+    if data.__class__ not in _SCALARS:  # a key of another type
+        raise _NotBlock
+    text = _one_line(yaml.dump(document, allow_unicode=True, **_OPTIONS), head, tail)
+    cache[(data.__class__, data)] = text
+    return text
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -255,6 +253,8 @@ def _leaf(v, scalars: _Scalars) -> str:
         return "{}"
     if v.__class__ is list:
         return "[]"
+    if v.__class__ not in _SCALARS:  # a set, a tuple...: yaml's to refuse or write
+        raise _NotBlock
     return scalars.value(v)
 
 

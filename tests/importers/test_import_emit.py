@@ -101,4 +101,5 @@ def test_the_block_writer_declines_what_yaml_writes_over_several_lines():
     assert _block_text({"k" * 130: 1}) is None  # yaml writes "? key"
     assert _block_text({"a": "w " * 30_000}) is None  # folded past the width
     assert _block_text({"a": ("x", "y")}) is None  # a type yaml.safe_dump refuses
+    assert _block_text({"a": {1, 2}}) is None  # unhashable too
     assert _block_text({"a": {"b": [1, {"c": []}]}}) == "a:\n  b:\n  - 1\n  - c: []\n"
