@@ -135,6 +135,8 @@ def _csv_rows(text: str, where: str):
 
 
 def _number(value: str) -> float | None:
+    if not value.isascii():  # float() reads full-width and other scripts' digits: '１２'
+        return None
     try:
         number = float(value)
     except ValueError:

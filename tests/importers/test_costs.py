@@ -46,6 +46,8 @@ def test_a_mapping_to_an_unknown_service_is_an_error(tmp_path):
     ("web,1,2\n", "c.csv:1", "a cost line is SERVICE,COST (found 3 fields)"),
     ("web,nan\n", "c.csv:1", "cost of 'web' must be a finite number"),
     ("web,inf\n", "c.csv:1", "cost of 'web' must be a finite number"),
+    ("web,\uff11\uff12\n", "c.csv:1", "cost of 'web' must be a finite number"),  # '１２'
+    ("web,\u0661\n", "c.csv:1", "cost of 'web' must be a finite number"),  # Arabic-Indic 1
     ('{"data": [1]}', "c.csv", "data[0] must be an object of allocations, not int"),
     ('{"data": {"x": {"totalCost": NaN}}}', "c.csv", "not JSON"),
     ('{"rows": []}', "c.csv", "an OpenCost /allocation/compute response"),
