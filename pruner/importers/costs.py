@@ -177,6 +177,22 @@ def _csv(text: str, where: str, names: set[str]) -> CostTable:
                      MappingProxyType({n: "name" for n in sorted(costs)}))
 
 
+class _DuplicateKey(ValueError):
+    """One JSON object names a key twice: which value is meant is not said."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """An object's pairs as a dict, refusing a key given twice (``json.loads`` would keep
+    the last silently: one allocation's cost dropped without a word)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _DuplicateKey(f"the key {display(twice[:80])} appears twice in one "
+                            "object: which cost is meant?")
+    return out
+
+
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
@@ -184,9 +200,11 @@ def _reject_constant(name: str):
 def _opencost(text: str, where: str, names: set[str], mapping: Mapping[str, str]
               ) -> CostTable:
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise SourceError(f"{where}:{exc.lineno}:{exc.colno}", f"not JSON: {exc.msg}") from None
+    except _DuplicateKey as exc:
+        raise SourceError(where, str(exc)) from None
     except ValueError as exc:
         raise SourceError(where, f"not JSON: {exc}") from None
     except RecursionError:
