@@ -52,7 +52,7 @@ def test_a_mapping_to_an_unknown_service_is_an_error(tmp_path):
     ('{"data": {"x": {"totalCost": NaN}}}', "c.csv", "not JSON"),
     ('{"rows": []}', "c.csv", "an OpenCost /allocation/compute response"),
     ('{"data": [{"web": {"totalCost": 1}, "web": {"totalCost": 2}}]}', "c.csv",
-     "the key '\"web\"' appears twice in one object"),
+     "the key 'web' appears twice in one object"),
     ('{"data": [{"web": {"totalCost": 1,', "c.csv:1:", "not JSON"),
     ("[" * 100_000, "c.csv", "JSON nested too deeply"),
     ('{"data": [{"web": {"totalCost": true}}]}', "c.csv", 'totalCost must be a number'),
