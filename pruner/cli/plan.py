@@ -51,6 +51,8 @@ def kept_flows(G, values: tuple[str, ...]) -> tuple[list[str], str]:
     for sel in selectors:
         negative = sel.startswith("!")
         body = sel[1:].strip() if negative else sel
+        if not body:
+            raise InputError(f"--keep {display(sel)}: nothing after '!'; give --keep !FLOW")
         if body in table:  # an exact flow name wins over a keyword
             found = {body}
         elif body == "critical":

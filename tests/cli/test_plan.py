@@ -90,6 +90,8 @@ def test_exit_1_when_the_kept_flows_cannot_meet_their_targets():
      "finite number, 0 or more, not '-5'"),
     ([FALLBACK, "--keep", "logn"],
      "pruner: error: --keep: unknown flow 'logn' (did you mean 'login'?)"),
+    ([FALLBACK, "--keep", "login,!"],
+     "pruner: error: --keep '!': nothing after '!'; give --keep !FLOW"),
     ([FALLBACK, "--costs", "tests/assets/plan/opencost-wrong-shape.json"],
      "tests/assets/plan/opencost-wrong-shape.json: error: data[0][\"web\"].totalCost must be "
      "a number >= 0, not '\"cheap\"'"),
