@@ -137,3 +137,23 @@ def test_mermaid_text_is_each_character_kept_or_coded(text, limit):
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
     assert mermaid_text(text, limit) == "".join(c if c in _SAFE else f"#{ord(c)};" for c in s)
+
+
+def test_noncharacters_xml_forbids_do_not_break_graphviz(tmp_path):
+    """U+FFFE and U+FFFF (written as YAML escapes) in free text: Graphviz reads
+    HTML-like labels as XML, which holds neither, and failed ('not well-formed'), so
+    `render -o x.svg` and `report` exited 2; they are shown as escapes now."""
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text('services:\n  web:\n    system: "sys \\uFFFE \\uFFFF"\n'
+                        '    description: "d \\uFFFE"\n    depends_on:\n'
+                        '      - {service: db, soft: true, note: "n \\uFFFF"}\n  db: {}\n'
+                        'flows:\n  login: {description: "f \\uFFFE", requires: [web]}\n',
+                        encoding="utf-8")
+    runner = CliRunner()
+    for out in (tmp_path / "m.svg", tmp_path / "m.html"):
+        command = "render" if out.suffix == ".svg" else "report"
+        result = runner.invoke(main, [command, str(manifest), "--off", "db", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        page = out.read_text(encoding="utf-8")
+        assert "\ufffe" not in page and "\uffff" not in page and "ufffe" in page
+    ET.fromstring((tmp_path / "m.svg").read_bytes())
