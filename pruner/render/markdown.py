@@ -505,7 +505,7 @@ def availability_markdown(report: AvailabilityReport, level: int = 2) -> list[st
         more = len(f.importance) - len(rows)
         if more > 0:
             body.append(f"| … and {more} more | | | | | |")
-        out.extend(_details(f"{md_text(f.flow)}: what to harden first", body))
+        out.extend(_details(f"{_html(f.flow)}: what to harden first", body))
     return out
 
 
