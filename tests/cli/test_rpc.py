@@ -150,3 +150,15 @@ def test_no_trace_at_all_is_exit_2_after_the_warnings(tmp_path):
                                     z("c2", "c1", "x", "loop", 1, 1)]))
     assert r.exit_code == 2
     assert "cycle of parent ids" in r.output and "nothing to report" in r.output
+
+
+def test_html_attributes_hold_no_control_character(tmp_path):
+    """Span and service names from traces are any text: the waterfall's data-node, the
+    bars' data-service and the section's data-flow held a raw NUL or ESC (a parse error
+    in HTML, and a NUL becomes U+FFFD there), while the text beside them showed escapes."""
+    evil = "GET /x\x00\x1b[31m\x7f"
+    spans = [z("a", None, "web\x1b]0;t\x07", evil, 1000, 100_000)]
+    spans += [z(f"b{i}", "a", "store\x00", "get\x01", 2000 + 1000 * i, 1000) for i in range(3)]
+    page = run("rpc", write(tmp_path, spans), "--format", "html").output
+    assert not [c for c in page if ord(c) < 0x20 and c not in "\t\n" or 0x7F <= ord(c) < 0xA0]
+    assert 'data-service="store\\x00"' in page and 'data-flow="web\\x1b]0;t\\x07:GET' in page
