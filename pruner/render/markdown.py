@@ -684,7 +684,7 @@ def _(report: PlanReport) -> str:
         for k, (step, command) in enumerate(zip(p.steps, report.commands, strict=True), 1):
             out.append(f"{k}. switch off {', '.join(code_span(s) for s in step)}")
             out.append("")
-            out.extend("   " + line for line in code_block(command, "sh").splitlines())
+            out.extend("   " + line for line in code_block(clean(command), "sh").splitlines())
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
