@@ -157,3 +157,22 @@ def test_noncharacters_xml_forbids_do_not_break_graphviz(tmp_path):
         page = out.read_text(encoding="utf-8")
         assert "\ufffe" not in page and "\uffff" not in page and "ufffe" in page
     ET.fromstring((tmp_path / "m.svg").read_bytes())
+
+
+def test_long_text_does_not_break_graphviz(tmp_path):
+    """Graphviz reads no quoted or HTML-like string longer than 16,384 bytes: a long
+    description (a tooltip), a long system (a cluster label) and the title naming 400
+    switched-off services made `render -o x.svg` exit 2 ('syntax error')."""
+    manifest = tmp_path / "m.yaml"
+    names = [f"service-with-a-longish-name-{i:04d}" for i in range(400)]
+    manifest.write_text(
+        "services:\n"
+        + f'  web: {{description: "{"&<" * 9000}", system: "{"S&" * 9000}"}}\n'
+        + "".join(f"  {n}: {{tags: [t]}}\n" for n in names)
+        + "flows:\n  f: {requires: [web]}\n", encoding="utf-8")
+    runner = CliRunner()
+    for off in ([], ["--off", "tag:t"]):
+        out = tmp_path / "m.svg"
+        result = runner.invoke(main, ["render", str(manifest), *off, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        ET.fromstring(out.read_bytes())
