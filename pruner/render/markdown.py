@@ -39,6 +39,9 @@ if TYPE_CHECKING:  # registered by name: check --format markdown loads no diff, 
 __all__ = ["render", "md_text", "code_span", "code_block", "mermaid_label", "mermaid_path"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# What makes a line a heading, a list item or a setext underline when it starts one (a
+# list item of free text: "- # x" is a heading): the marker is escaped wherever the text is.
+_BLOCK_START = re.compile(r"\A([ \t]*)(?:([#+=-])|(\d{1,9})([.)])(?=\s|\Z))")
 _BACKTICKS = re.compile(r"`+")
 _MERMAID_SAFE = re.compile(r"[^A-Za-z0-9 ._:/@,\-]")
 MAX_ROWS = 200  # a table longer than this is cut with a count: a PR comment stays readable
@@ -52,9 +55,12 @@ def md_text(text: object) -> str:
 
     >>> md_text("a|b `c` <d> [e](f)\n\x1b[31m")
     'a\\|b \\`c\\` &lt;d&gt; \\[e\\](f)\\\\n\\\\x1b\\[31m'
+    >>> md_text("# x"), md_text("  1. x"), md_text("1.5 ms")
+    ('\\# x', '  1\\. x', '1.5 ms')
     """
     s = html.escape(clean(text), quote=False)
     s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = _BLOCK_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[1]}{m[3]}\\{m[4]}", s)
     return s.replace("@", "@\u200b")
 
 

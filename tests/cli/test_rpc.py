@@ -162,3 +162,19 @@ def test_html_attributes_hold_no_control_character(tmp_path):
     page = run("rpc", write(tmp_path, spans), "--format", "html").output
     assert not [c for c in page if ord(c) < 0x20 and c not in "\t\n" or 0x7F <= ord(c) < 0xA0]
     assert 'data-service="store\\x00"' in page and 'data-flow="web\\x1b]0;t\\x07:GET' in page
+
+
+def test_markdown_warnings_cannot_start_a_block(tmp_path, monkeypatch):
+    """A warning starts with its file's name, any text: '- # H.json: ...' made the
+    list item a heading in the PR comment ('1. x', '+ x': a list in it). The
+    leading character is escaped, and shows as it is."""
+    from markdown_it import MarkdownIt
+
+    monkeypatch.chdir(tmp_path)
+    spans = [z("a", None, "web", "root", 1000, 100), z("b", "zz", "db", "q", 1002, 10)]
+    for name in ("# H.json", "+ P.json", "1. N.json", "2) N.json", "  # S.json"):
+        write(tmp_path, spans, name)
+        out = run("rpc", name, "--format", "markdown").stdout
+        html = MarkdownIt("commonmark").render(out)
+        item = next(line for line in html.splitlines() if "trace 1:" in line)
+        assert item.startswith(f"<li>{name.strip()}: trace 1:"), item
