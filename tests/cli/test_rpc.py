@@ -178,3 +178,17 @@ def test_markdown_warnings_cannot_start_a_block(tmp_path, monkeypatch):
         html = MarkdownIt("commonmark").render(out)
         item = next(line for line in html.splitlines() if "trace 1:" in line)
         assert item.startswith(f"<li>{name.strip()}: trace 1:"), item
+
+
+def test_markdown_code_spans_show_a_pipe_as_it_is(tmp_path):
+    """A table cell needs '|' written '\\|', even in a code span; anywhere else a code
+    span shows the backslash: the heading of 'GET /a|b' read 'web:GET /a\\|b'."""
+    from markdown_it import MarkdownIt
+
+    spans = [z("a", None, "web", "GET /a|b", 1000, 100_000)]
+    spans += [z(f"b{i}", "a", "store", "get", 2000 + 1000 * i, 1000) for i in range(3)]
+    out = run("rpc", write(tmp_path, spans), "--format", "markdown").stdout
+    html = MarkdownIt("commonmark").enable("table").render(out)
+    assert "<h4><code>web:GET /a|b</code></h4>" in html
+    assert "<td><code>web:GET /a|b</code></td>" in html  # the table keeps its columns
+    assert "\\|" not in html
