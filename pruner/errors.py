@@ -33,12 +33,14 @@ __all__ = [
 _CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + list(range(0x7F, 0xA0))}
 _CONTROL.update({ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
 # Characters that reorder or hide text (bidi embeddings, overrides and isolates, zero-width
-# characters, line/paragraph separators): shown as visible escapes, never passed raw.
+# characters, line/paragraph separators) and the noncharacters U+FFFE and U+FFFF (XML holds
+# neither: Graphviz refused an HTML-like label with one): shown as visible escapes, never
+# passed raw.
 INVISIBLE = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"
              + "".join(chr(c) for c in range(0x200B, 0x2010))
              + "".join(chr(c) for c in range(0x2028, 0x202F))
              + "".join(chr(c) for c in range(0x2060, 0x2070))
-             + "\u3164\ufeff\uffa0\ufff9\ufffa\ufffb")
+             + "\u3164\ufeff\uffa0\ufff9\ufffa\ufffb\ufffe\uffff")
 _CONTROL.update({ord(c): f"\\u{ord(c):04x}" for c in INVISIBLE})
 
 

@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import check_names
 from pruner.analysis.hard import tarjan
+from pruner.errors import InputError
 from pruner.frozen import record
 from pruner.graph import reachable
 
@@ -569,6 +570,9 @@ def bootstrap(
         tsolver = _solve(model, tarith, fixed_t)
         tg = tsolver.g
         times = {names[i]: (None if g[i] == INF else float(tg[i][0])) for i in range(n)}
+        if INF in times.values():  # each start_seconds finite, a chain of them not
+            raise InputError("start_seconds: the start-up times add up to more than a "
+                             "number holds (1.8e308)")
         ready_seconds = {}
         for name, flow in flows.items():
             if ready[name] is None:

@@ -39,6 +39,10 @@ __all__ = ["render", "html_text", "dot_string", "quote_text", "BACKSLASH", "BIG_
 
 FONT = "Helvetica,Arial,sans-serif"
 MAX_NOTE = 60
+# Graphviz reads no quoted or HTML-like string longer than 16,384 bytes ("syntax error"):
+# free text that can be any length (a title, a cluster label, a tooltip) is cut here,
+# escaped, at most 6 bytes a character.
+MAX_TEXT = 2000
 # Graphviz gives a backslash meaning everywhere (``\N`` becomes the node name, ``\G``
 # the graph's, even in HTML-like labels, after a doubled backslash, or written as
 # ``&#92;``), so free text shows a backslash as this look-alike (U+2216 SET MINUS).
@@ -80,14 +84,18 @@ def html_text(text: object, limit: int | None = None) -> str:
 def dot_string(text: object) -> str:
     r"""Free text for a quoted DOT attribute (a tooltip): one line, never taken for
     an HTML-like string, ``&`` as ``&amp;`` (Graphviz resolves entities), a
-    backslash drawn as ``∖`` (see :data:`BACKSLASH`).
+    backslash drawn as ``∖`` (see :data:`BACKSLASH`), cut after :data:`MAX_TEXT`
+    characters.
 
     >>> print(graphviz.Digraph().__class__._quote(dot_string('a "b" \\N & <i>')))
     "a \"b\" ∖N &amp; <i>"
     """
-    s = text if type(text) is str and _PLAIN(text) else \
-        _SPACES.sub(" ", clean(text)).replace("&", "&amp;").replace("\\", BACKSLASH)
-    return quoting.nohtml(s)
+    if type(text) is str and _PLAIN(text) and len(text) <= MAX_TEXT:
+        return quoting.nohtml(text)
+    s = _SPACES.sub(" ", clean(text))
+    if len(s) > MAX_TEXT:
+        s = s[: MAX_TEXT - 1] + "…"
+    return quoting.nohtml(s.replace("&", "&amp;").replace("\\", BACKSLASH))
 
 
 class _Digraph(graphviz.Digraph):
@@ -291,7 +299,7 @@ def diagram_dot(diagram: Diagram) -> str:
     g.attr(rankdir="TB", newrank="true", nodesep="0.25", ranksep="0.55", fontname=FONT,
            bgcolor="white", pad="0.3")
     if diagram.title:
-        g.attr(label=f'<<FONT POINT-SIZE="18"><B>{html_text(diagram.title)}</B></FONT>>',
+        g.attr(label=f'<<FONT POINT-SIZE="18"><B>{html_text(diagram.title, MAX_TEXT)}</B></FONT>>',
                labelloc="t", labeljust="l")
     if len(diagram.nodes) > BIG_DIAGRAM[0] or len(diagram.edges) > BIG_DIAGRAM[1]:
         g.attr(**BIG_LAYOUT)
@@ -331,7 +339,7 @@ def diagram_dot(diagram: Diagram) -> str:
             top.body.append(_node_line(node, q, styles))
     for cluster in diagram.clusters:
         with g.subgraph(name=cluster.id) as box:
-            box.attr(label=f"<<B>{html_text(cluster.label)}</B>>", style="rounded,filled",
+            box.attr(label=f"<<B>{html_text(cluster.label, MAX_TEXT)}</B>>", style="rounded,filled",
                      color="#dadce0", fillcolor="#f8f9fa", fontsize="10", fontcolor="#5f6368",
                      labeljust="l", margin="10")
             for nid in cluster.nodes:
@@ -400,7 +408,7 @@ def bootstrap_dot(diagram: BootstrapDiagram) -> str:
     g.attr(rankdir="LR", newrank="true", nodesep="0.2", ranksep="0.9", fontname=FONT,
            bgcolor="white", pad="0.3")
     if diagram.title:
-        g.attr(label=f'<<FONT POINT-SIZE="18"><B>{html_text(diagram.title)}</B></FONT>>',
+        g.attr(label=f'<<FONT POINT-SIZE="18"><B>{html_text(diagram.title, MAX_TEXT)}</B></FONT>>',
                labelloc="t", labeljust="l")
     g.attr("node", fontname=FONT, fontsize="11", shape="box", style="rounded,filled",
            fillcolor="#e6f4ea", color="#5f6368")

@@ -62,7 +62,8 @@ def text(value: object) -> str:
 
 def attr(value: str) -> str:
     r"""A name for an attribute value: escaped but not cleaned, so that the
-    attribute holds exactly the name (what the script and tests look for).
+    attribute holds exactly the name (what the script and tests look for). Names from
+    traces (the RPC page) may hold control characters HTML cannot: clean those first.
 
     >>> attr('a"b\r<')
     'a&quot;b&#13;&lt;'
@@ -569,8 +570,9 @@ def _waterfall(flow: int, path, steps) -> str:
         x = _LABEL + _PLOT * max(s.start_ms, 0.0) / total
         w = max(_PLOT * s.duration_ms / total, 1.0)
         y = 4 + i * _ROW
-        out.append(f'<g class="step" data-node="{attr(s.node)}" data-start-ms="{s.start_ms:.3f}"'
-                   f' data-duration-ms="{s.duration_ms:.3f}"><title>{text(s.node)}: '
+        out.append(f'<g class="step" data-node="{attr(clean(s.node))}" '
+                   f'data-start-ms="{s.start_ms:.3f}" data-duration-ms="{s.duration_ms:.3f}">'
+                   f"<title>{text(s.node)}: "
                    f"{text(ms_text(s.duration_ms))}, self {text(ms_text(s.self_ms))}</title>"
                    f'<text x="{4 + 10 * min(i, MAX_DEPTH_INDENT)}" y="{y + 15}">'
                    f"{text(s.node[:60])}</text>"
@@ -592,7 +594,7 @@ def _callee_bars(flow: int, callees) -> str:
     for i, (service, n) in enumerate(shown):
         y = 4 + i * _ROW
         w = max(_PLOT * n / top, 1.0)
-        out.append(f'<g class="bar" data-service="{attr(service)}" data-rpcs="{n:.3f}">'
+        out.append(f'<g class="bar" data-service="{attr(clean(service))}" data-rpcs="{n:.3f}">'
                    f'<text x="4" y="{y + 15}">{text(service[:60])}</text>'
                    f'<rect x="{_LABEL}" y="{y}" width="{w:.1f}" height="{_ROW - 6}" rx="3"/>'
                    f'<text x="{_LABEL + w + 4:.1f}" y="{y + 15}">{n:,.1f}</text></g>')
@@ -628,7 +630,7 @@ def _(report: RpcReport, svg: str | None = None) -> str:
                        f"critical flows over budget: {names}</div>")
     for k, e in enumerate(report.entries):
         p, cp = e.profile, e.profile.critical_path
-        out.append(f'<section class="flow" id="flow-{k}" data-flow="{attr(e.name)}">')
+        out.append(f'<section class="flow" id="flow-{k}" data-flow="{attr(clean(e.name))}">')
         label = "Flow" if e.flow else "Root"
         out.append(f"<h2>{label} <code>{text(e.name)}</code>"
                    f"{' (critical)' if e.flow and e.critical else ''}</h2>")

@@ -39,6 +39,9 @@ if TYPE_CHECKING:  # registered by name: check --format markdown loads no diff, 
 __all__ = ["render", "md_text", "code_span", "code_block", "mermaid_label", "mermaid_path"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# What makes a line a heading, a list item or a setext underline when it starts one (a
+# list item of free text: "- # x" is a heading): the marker is escaped wherever the text is.
+_BLOCK_START = re.compile(r"\A([ \t]*)(?:([#+=-])|(\d{1,9})([.)])(?=\s|\Z))")
 _BACKTICKS = re.compile(r"`+")
 _MERMAID_SAFE = re.compile(r"[^A-Za-z0-9 ._:/@,\-]")
 MAX_ROWS = 200  # a table longer than this is cut with a count: a PR comment stays readable
@@ -52,21 +55,27 @@ def md_text(text: object) -> str:
 
     >>> md_text("a|b `c` <d> [e](f)\n\x1b[31m")
     'a\\|b \\`c\\` &lt;d&gt; \\[e\\](f)\\\\n\\\\x1b\\[31m'
+    >>> md_text("# x"), md_text("  1. x"), md_text("1.5 ms")
+    ('\\# x', '  1\\. x', '1.5 ms')
     """
     s = html.escape(clean(text), quote=False)
     s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = _BLOCK_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[1]}{m[3]}\\{m[4]}", s)
     return s.replace("@", "@\u200b")
 
 
-def code_span(text: object) -> str:
-    """Text as an inline code span that survives a table cell.
+def code_span(text: object, cell: bool = True) -> str:
+    """Text as an inline code span that survives a table cell; ``cell=False`` for one
+    anywhere else, where the ``\\|`` a table cell needs would show its backslash.
 
     >>> code_span("sms-gateway")
     '`sms-gateway`'
-    >>> code_span("a`b|c")
-    '`` a`b\\\\|c ``'
+    >>> code_span("a`b|c"), code_span("a|b", cell=False)
+    ('`` a`b\\\\|c ``', '`a|b`')
     """
-    s = clean(text).replace("|", "\\|")
+    s = clean(text)
+    if cell:
+        s = s.replace("|", "\\|")
     longest = max((len(m.group()) for m in _BACKTICKS.finditer(s)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if longest else ""
@@ -211,12 +220,12 @@ def _(report: CheckReport) -> str:
 @render.register
 def _(report: ValidateReport) -> str:
     n = len(report.warnings)
-    out = [f"### ✅ pruner: {code_span(report.source)} is valid", "",
+    out = [f"### ✅ pruner: {code_span(report.source, cell=False)} is valid", "",
            f"{plural(report.services, 'service', 'services')}, {_operations(report)}"
            f"{plural(report.flows, 'flow', 'flows')}, {plural(report.items, 'item', 'items')}, "
            f"{plural(n, 'warning', 'warnings')}", ""]
     for w in report.warnings:
-        out.append(f"- {code_span(str(w.location))}: {md_text(w.message)}")
+        out.append(f"- {code_span(str(w.location), cell=False)}: {md_text(w.message)}")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -236,7 +245,8 @@ def _(report: DiffReport) -> str:
 
     icon = "✅" if report.gate.passed else "❌"
     out = [f"### {icon} pruner: {md_text(words.verdict(report))}", ""]
-    out.append(f"{code_span(report.old_source)} → {code_span(report.new_source)} · "
+    out.append(f"{code_span(report.old_source, cell=False)} → "
+               f"{code_span(report.new_source, cell=False)} · "
                f"{md_text(words.counts_text(report))} · gate: `--fail-on {report.gate.fail_on}`")
     out.append("")
     d = report.diff
@@ -287,7 +297,7 @@ def _(report: DiffReport) -> str:
                         services[:MAX_ROWS])
     changes = [f"- {md_text(words.item_change_text(c))} ("
                + ("old version: " if c.change == "removed" else "")
-               + f"{code_span(str(c.location))})" for c in d.items]
+               + f"{code_span(str(c.location), cell=False)})" for c in d.items]
     changes += [f"- {md_text(words.owner_change_text(c))}" for c in d.owners]
     if changes:
         out += _details(f"Dependency and owner changes ({len(changes)})", changes[:MAX_ROWS])
@@ -351,10 +361,10 @@ def _(report: DriftReport) -> str:
     failing = set(gate.failing)
     out = [f"### {'✅' if gate.passed else '❌'} pruner drift: {md_text(drift_verdict(report))}",
            ""]
-    sources = ", ".join(code_span(s) for s in obs.sources[:10]) or "—"
+    sources = ", ".join(code_span(s, cell=False) for s in obs.sources[:10]) or "—"
     if len(obs.sources) > 10:
         sources += f" and {len(obs.sources) - 10} more"
-    out.append(f"Declared {code_span(report.source)} "
+    out.append(f"Declared {code_span(report.source, cell=False)} "
                f"({declared_size(report)}, "
                f"{plural(d.declared_edges, 'dependency', 'dependencies')}, "
                f"{plural(report.declared_flows, 'flow', 'flows')}) · observed "
@@ -505,7 +515,7 @@ def availability_markdown(report: AvailabilityReport, level: int = 2) -> list[st
         more = len(f.importance) - len(rows)
         if more > 0:
             body.append(f"| … and {more} more | | | | | |")
-        out.extend(_details(f"{md_text(f.flow)}: what to harden first", body))
+        out.extend(_details(f"{_html(f.flow)}: what to harden first", body))
     return out
 
 
@@ -608,8 +618,9 @@ def _(report: PlanReport) -> str:
     icon = "✅" if p.servable else "❌"
     out = [f"{icon} **{md_text(plan_summary(report))}**", "",
            f"Kept flows: {len(p.keep_flows)} ({md_text(report.keep_selector)}) · manifest "
-           f"{code_span(report.source)}"
-           + (f" · costs from {code_span(report.costs_from)}" if report.costs_from else ""), ""]
+           f"{code_span(report.source, cell=False)}"
+           + (f" · costs from {code_span(report.costs_from, cell=False)}"
+              if report.costs_from else ""), ""]
     if not p.servable:
         out += ["| flow | state | availability | target |", "|---|---|---|---|"]
         for name in p.unservable:
@@ -667,7 +678,7 @@ def _(report: PlanReport) -> str:
                 f"{', '.join(code_span(s) for s in p.uncosted[:MAX_ROWS])}", ""]
     if report.unmatched:
         out += [f"Cost entries matching no service: "
-                f"{', '.join(code_span(s) for s in report.unmatched[:MAX_ROWS])}", ""]
+                f"{', '.join(code_span(s, cell=False) for s in report.unmatched[:MAX_ROWS])}", ""]
     contradicted = [(s, w) for s, w in report.contradicted.items() if s not in p.reasons]
     if contradicted:
         out += ["Not proposed, contradicted by traffic on a kept flow's requests:", ""]
@@ -684,7 +695,7 @@ def _(report: PlanReport) -> str:
         for k, (step, command) in enumerate(zip(p.steps, report.commands, strict=True), 1):
             out.append(f"{k}. switch off {', '.join(code_span(s) for s in step)}")
             out.append("")
-            out.extend("   " + line for line in code_block(command, "sh").splitlines())
+            out.extend("   " + line for line in code_block(clean(command), "sh").splitlines())
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -709,7 +720,8 @@ def _(report: RpcReport) -> str:
     out = [f"### {mark}pruner rpc: {md_text(verdict)}", ""]
     out.append(f"Read {report.spans:,} span(s) of {report.traces:,} trace(s) from "
                f"{plural(report.files, 'file', 'files')}"
-               + (f" · flows from {code_span(report.manifest)}" if report.manifest else "")
+               + (f" · flows from {code_span(report.manifest, cell=False)}"
+                  if report.manifest else "")
                + f" · batching candidates: at least {report.min_calls} calls from one parent "
                  "span to one operation" + (f" · gate: `--fail-on {report.fail_on}`" if gate
                                              else ""))
@@ -731,10 +743,10 @@ def _(report: RpcReport) -> str:
         p = e.profile
         if not p.groups and not p.critical_path.path:
             continue
-        out.append(f"#### {code_span(e.name)}")
+        out.append(f"#### {code_span(e.name, cell=False)}")
         out.append("")
         if p.critical_path.path:
-            chain = " → ".join(code_span(n) for n in p.critical_path.path[:12])
+            chain = " → ".join(code_span(n, cell=False) for n in p.critical_path.path[:12])
             more = (f" → … {len(p.critical_path.path) - 12} more"
                     if len(p.critical_path.path) > 12 else "")
             out.append(f"Critical path ({p.critical_path.traces:,} of {p.traces:,} trace(s), "

@@ -197,3 +197,13 @@ def test_exponent_notation_is_a_number(tmp_path):
     assert data["flows"]["f"]["availability"] == pytest.approx(0.1)
     path.write_text("services: {a: {availability: '1e-1'}}\n")  # quoted: text, refused
     assert run("validate", str(path)).exit_code == 2
+
+
+def test_markdown_summary_is_html_not_markdown(tmp_path):
+    """A <details><summary> line is an HTML block: Markdown escapes are not read there,
+    so a flow named check_out showed as 'check\\_out'. The summary holds HTML escapes."""
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("services: {db: {availability: 0.99}}\n"
+                        "flows: {check_out: {requires: [db]}}\n")
+    out = run("availability", str(manifest), "--format", "markdown").output
+    assert "<details><summary>check_out: what to harden first</summary>" in out

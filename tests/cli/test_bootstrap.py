@@ -83,6 +83,20 @@ def test_bad_start_seconds_is_exit_2_with_the_place(tmp_path):
     assert result.exit_code == 2 and "m.yaml:2:" in result.stderr
 
 
+def test_start_seconds_that_add_up_past_the_largest_float_are_bad_input(tmp_path):
+    """Each start_seconds finite, a chain of them not: the JSON held 'Infinity' (not
+    JSON) and the text 'first works at inf s'. Bad input, as plan says of costs."""
+    path = tmp_path / "m.yaml"
+    path.write_text("services:\n  db: {start_seconds: 1e308}\n  api: {depends_on: [db], "
+                    "start_seconds: 1e308}\nflows: {f: {requires: [api]}}\n")
+    for fmt in ("json", "text", "markdown"):
+        result = run("bootstrap", str(path), "--format", fmt)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == ("pruner: error: start_seconds: the start-up times add up to "
+                                 "more than a number holds (1.8e308)\n")
+    assert run("render", str(path), "--bootstrap", "-o", "-", "--format", "dot").exit_code == 0
+
+
 def test_validate_warns_on_a_start_up_cycle():
     result = run("validate", ROBLOX)
     assert result.exit_code == 0

@@ -196,3 +196,17 @@ def test_removals_resting_on_no_evidence_are_shown_apart_or_kept():
     assert "~ keep redis (30): no evidence about who uses it (--require-evidence)" in kept.stdout
     md = run("plan", path, "--format", "markdown").stdout
     assert "| `redis` | 30 | 46.2% | 1 | no evidence |" in md
+
+
+def test_markdown_step_commands_hold_no_control_character(tmp_path):
+    """The step commands name the manifest's path, which may hold any character: the
+    Markdown code block held it raw (an ESC reached the PR comment; a vertical tab or
+    U+2028 split the command over lines), while the text format shows it clean()."""
+    folder = tmp_path / "e\x1b[31m\x0bv\u2028"
+    folder.mkdir()
+    manifest = folder / "m.yaml"
+    manifest.write_text((ROOT / FALLBACK).read_text(encoding="utf-8"), encoding="utf-8")
+    out = run("plan", str(manifest), "--format", "markdown").stdout
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]", out)
+    commands = [line for line in out.splitlines() if "pruner check" in line]
+    assert commands and all("e\\x1b[31m\\x0bv\\u2028" in c for c in commands)

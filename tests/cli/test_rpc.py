@@ -150,3 +150,45 @@ def test_no_trace_at_all_is_exit_2_after_the_warnings(tmp_path):
                                     z("c2", "c1", "x", "loop", 1, 1)]))
     assert r.exit_code == 2
     assert "cycle of parent ids" in r.output and "nothing to report" in r.output
+
+
+def test_html_attributes_hold_no_control_character(tmp_path):
+    """Span and service names from traces are any text: the waterfall's data-node, the
+    bars' data-service and the section's data-flow held a raw NUL or ESC (a parse error
+    in HTML, and a NUL becomes U+FFFD there), while the text beside them showed escapes."""
+    evil = "GET /x\x00\x1b[31m\x7f"
+    spans = [z("a", None, "web\x1b]0;t\x07", evil, 1000, 100_000)]
+    spans += [z(f"b{i}", "a", "store\x00", "get\x01", 2000 + 1000 * i, 1000) for i in range(3)]
+    page = run("rpc", write(tmp_path, spans), "--format", "html").output
+    assert not [c for c in page if ord(c) < 0x20 and c not in "\t\n" or 0x7F <= ord(c) < 0xA0]
+    assert 'data-service="store\\x00"' in page and 'data-flow="web\\x1b]0;t\\x07:GET' in page
+
+
+def test_markdown_warnings_cannot_start_a_block(tmp_path, monkeypatch):
+    """A warning starts with its file's name, any text: '- # H.json: ...' made the
+    list item a heading in the PR comment ('1. x', '+ x': a list in it). The
+    leading character is escaped, and shows as it is."""
+    from markdown_it import MarkdownIt
+
+    monkeypatch.chdir(tmp_path)
+    spans = [z("a", None, "web", "root", 1000, 100), z("b", "zz", "db", "q", 1002, 10)]
+    for name in ("# H.json", "+ P.json", "1. N.json", "2) N.json", "  # S.json"):
+        write(tmp_path, spans, name)
+        out = run("rpc", name, "--format", "markdown").stdout
+        html = MarkdownIt("commonmark").render(out)
+        item = next(line for line in html.splitlines() if "trace 1:" in line)
+        assert item.startswith(f"<li>{name.strip()}: trace 1:"), item
+
+
+def test_markdown_code_spans_show_a_pipe_as_it_is(tmp_path):
+    """A table cell needs '|' written '\\|', even in a code span; anywhere else a code
+    span shows the backslash: the heading of 'GET /a|b' read 'web:GET /a\\|b'."""
+    from markdown_it import MarkdownIt
+
+    spans = [z("a", None, "web", "GET /a|b", 1000, 100_000)]
+    spans += [z(f"b{i}", "a", "store", "get", 2000 + 1000 * i, 1000) for i in range(3)]
+    out = run("rpc", write(tmp_path, spans), "--format", "markdown").stdout
+    html = MarkdownIt("commonmark").enable("table").render(out)
+    assert "<h4><code>web:GET /a|b</code></h4>" in html
+    assert "<td><code>web:GET /a|b</code></td>" in html  # the table keeps its columns
+    assert "\\|" not in html

@@ -137,3 +137,42 @@ def test_mermaid_text_is_each_character_kept_or_coded(text, limit):
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
     assert mermaid_text(text, limit) == "".join(c if c in _SAFE else f"#{ord(c)};" for c in s)
+
+
+def test_noncharacters_xml_forbids_do_not_break_graphviz(tmp_path):
+    """U+FFFE and U+FFFF (written as YAML escapes) in free text: Graphviz reads
+    HTML-like labels as XML, which holds neither, and failed ('not well-formed'), so
+    `render -o x.svg` and `report` exited 2; they are shown as escapes now."""
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text('services:\n  web:\n    system: "sys \\uFFFE \\uFFFF"\n'
+                        '    description: "d \\uFFFE"\n    depends_on:\n'
+                        '      - {service: db, soft: true, note: "n \\uFFFF"}\n  db: {}\n'
+                        'flows:\n  login: {description: "f \\uFFFE", requires: [web]}\n',
+                        encoding="utf-8")
+    runner = CliRunner()
+    for out in (tmp_path / "m.svg", tmp_path / "m.html"):
+        command = "render" if out.suffix == ".svg" else "report"
+        result = runner.invoke(main, [command, str(manifest), "--off", "db", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        page = out.read_text(encoding="utf-8")
+        assert "\ufffe" not in page and "\uffff" not in page and "ufffe" in page
+    ET.fromstring((tmp_path / "m.svg").read_bytes())
+
+
+def test_long_text_does_not_break_graphviz(tmp_path):
+    """Graphviz reads no quoted or HTML-like string longer than 16,384 bytes: a long
+    description (a tooltip), a long system (a cluster label) and the title naming 400
+    switched-off services made `render -o x.svg` exit 2 ('syntax error')."""
+    manifest = tmp_path / "m.yaml"
+    names = [f"service-with-a-longish-name-{i:04d}" for i in range(400)]
+    manifest.write_text(
+        "services:\n"
+        + f'  web: {{description: "{"&<" * 9000}", system: "{"S&" * 9000}"}}\n'
+        + "".join(f"  {n}: {{tags: [t]}}\n" for n in names)
+        + "flows:\n  f: {requires: [web]}\n", encoding="utf-8")
+    runner = CliRunner()
+    for off in ([], ["--off", "tag:t"]):
+        out = tmp_path / "m.svg"
+        result = runner.invoke(main, ["render", str(manifest), *off, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        ET.fromstring(out.read_bytes())
