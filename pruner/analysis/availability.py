@@ -510,7 +510,11 @@ def flow_availability(
                        for i, q, u1, u0, mif in zip(members, q_by_level, u1s, u0s, mifs,
                                                     strict=True)]
             entries.sort(key=Importance.sort_key)
-        out[name] = FlowAvailability(name, 1.0 - u, u, flow.target, flow.critical,
+        availability = 1.0 - u
+        if u > 0.5:  # 1 - u cancels (spec §9: relative error 1e-9): sum where it works
+            availability = (math.prod(1.0 - q for q in q_singles)
+                            * b.probability(f, q_by_level, false=True))
+        out[name] = FlowAvailability(name, availability, u, flow.target, flow.critical,
                                      tuple(entries))
         if progress is not None:
             progress(k + 1, len(names))

@@ -429,18 +429,27 @@ class Bdd:
                         else node(v, made[flat[k + 1]], made[flat[k + 2]]))
         return made[-1]
 
-    def probability(self, f: int, q: Sequence[float]) -> float:
+    def probability(self, f: int, q: Sequence[float], *, false: bool = False) -> float:
         """Probability that ``f`` is true when variable ``v`` is true with probability
-        ``q[v]``, all independent."""
-        return self._probabilities(self.nodes_of(f), q)[f]
+        ``q[v]``, all independent; with ``false``, that ``f`` is false, summed over
+        the paths to FALSE (``1 -`` the first cancels when ``f`` is almost surely true).
 
-    def _probabilities(self, order: Sequence[int], q: Sequence[float]) -> list[float]:
-        """Per node of the manager, the probability that it is true, filled in for the
-        terminals and the nodes of ``order`` (children first); a list over the whole
-        manager, since indexing beats a dict's get in the passes that read it."""
+        >>> b = Bdd()
+        >>> f = b.apply_or(b.var_node(0), b.var_node(1))
+        >>> b.probability(f, [0.5, 0.5]), b.probability(f, [0.5, 0.5], false=True)
+        (0.75, 0.25)
+        """
+        return self._probabilities(self.nodes_of(f), q, FALSE if false else TRUE)[f]
+
+    def _probabilities(self, order: Sequence[int], q: Sequence[float],
+                       terminal: int = TRUE) -> list[float]:
+        """Per node of the manager, the probability that it reaches ``terminal``
+        (that it is true, by default), filled in for the terminals and the nodes of
+        ``order`` (children first); a list over the whole manager, since indexing
+        beats a dict's get in the passes that read it."""
         var, lo, hi = self.var, self.lo, self.hi
         p = [0.0] * len(var)
-        p[TRUE] = 1.0
+        p[terminal] = 1.0
         for x in order:
             qv = q[var[x]]
             p[x] = qv * p[hi[x]] + (1.0 - qv) * p[lo[x]]

@@ -4,6 +4,7 @@ combination of services being themselves down (tests/oracle.py evaluates each)."
 from __future__ import annotations
 
 from dataclasses import replace
+from fractions import Fraction
 from itertools import product
 
 import pytest
@@ -168,6 +169,26 @@ def test_long_chain_does_not_recurse():
     r = flow_availability(_graph("\n".join(lines)))["f"]
     assert r.availability == pytest.approx(0.99999 ** n, rel=1e-9)
     assert r.meets_target
+
+
+def test_an_availability_near_zero_keeps_its_relative_precision():
+    # Spec §9: relative error within 1e-9 on the availability itself. 1 - U cancels
+    # when U is close to 1 (0.68 ** 60 = 8.9e-11 came out 5e-7 off).
+    lines = ["services:"]
+    lines += [f"  s{i}: {{availability: 0.68}}" for i in range(60)]
+    lines += [f"  x{i}: {{availability: 0.5}}" for i in range(30)]
+    lines += [f"  y{i}: {{availability: 0.5}}" for i in range(30)]
+    lines.append(f"  x: {{depends_on: [{', '.join(f'x{i}' for i in range(30))}]}}")
+    lines.append(f"  y: {{depends_on: [{', '.join(f'y{i}' for i in range(30))}]}}")
+    lines.append("flows:")
+    lines.append(f"  series: {{requires: [{', '.join(f's{i}' for i in range(60))}]}}")
+    lines.append("  fallback: {requires: [{any_of: [x, y]}]}")  # no single point of failure
+    r = flow_availability(_graph("\n".join(lines)))
+    series = Fraction(0.68) ** 60
+    fallback = 1 - (1 - Fraction(1, 2 ** 30)) ** 2
+    assert r["series"].availability == pytest.approx(float(series), rel=1e-9, abs=0)
+    assert r["fallback"].availability == pytest.approx(float(fallback), rel=1e-9, abs=0)
+    assert r["series"].unavailability == pytest.approx(float(1 - series), rel=1e-12)
 
 
 def test_operations_carry_their_own_availability():
