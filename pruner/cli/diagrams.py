@@ -25,6 +25,7 @@ from pruner.cli.common import (
 from pruner.cli.limits import DEFAULT_TIME_BUDGET
 from pruner.errors import InputError, display
 from pruner.render import render
+from pruner.render.common import name_list
 from pruner.report.diagram import CLUSTER_BY, FLOW, SERVICE, diagram_report
 
 __all__ = ["render_command", "report_command"]
@@ -120,7 +121,8 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
     else:
         ev = switch_off(G, off_names(G, off, off_file))
         check_flows(G, flows)
-        title = f"{path}: {', '.join(ev.off)} switched off" if ev.off else str(path)
+        # a title names at most 20 services: --off tag:T may switch off hundreds
+        title = f"{path}: {name_list(ev.off)} switched off" if ev.off else str(path)
         with gc_paused():
             diagram = diagram_report(G, ev, flows=flows, depth=depth, cluster_by=cluster_by,
                                      title=title)
@@ -169,7 +171,7 @@ def _bootstrap_diagram(G, names: list[str], path: str):
     from pruner.report.bootstrap import bootstrap_diagram
 
     result = bootstrap(G, names or None, timed=False, fixes=False)
-    title = (f"{path}: restart of {', '.join(result.from_off)}" if result.from_off
+    title = (f"{path}: restart of {name_list(result.from_off)}" if result.from_off
              else f"{path}: cold start")
     return bootstrap_diagram(G, result, title=title)
 

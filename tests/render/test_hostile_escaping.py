@@ -176,3 +176,6 @@ def test_long_text_does_not_break_graphviz(tmp_path):
         result = runner.invoke(main, ["render", str(manifest), *off, "-o", str(out)])
         assert result.exit_code == 0, result.output
         ET.fromstring(out.read_bytes())
+        if off:  # the title names 20 of the 400, then counts the rest
+            assert b"service-with-a-longish-name-0019 and 380 more switched off" \
+                in out.read_bytes()
