@@ -284,12 +284,15 @@ def _exit_without_teardown(code) -> None:
         status = code
     else:  # sys.exit("message"): printed, exit 1
         try:
-            print(code, file=sys.stderr)
+            if sys.stderr is not None:  # print(file=None) would write it to stdout
+                print(code, file=sys.stderr)
         except (OSError, ValueError):
             pass
         status = 1
     run_exit_functions()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # closed when the process began (>&-): nothing to flush
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe: the normal exit would not write it either

@@ -40,7 +40,7 @@ def use_color() -> bool:
         return choice == "always"
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
-    return sys.stdout.isatty()
+    return sys.stdout is not None and sys.stdout.isatty()  # None: closed (>&-)
 
 
 # Which click parameters name files a command reads, beside every ``click.Path`` argument
@@ -163,6 +163,8 @@ def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None)
     protected.
     """
     if output is None or output == "-":
+        if sys.stdout is None:  # closed (>&-): click would drop the output without a word
+            raise InputError("cannot write standard output: it is closed")
         try:
             if isinstance(data, bytes):
                 click.get_binary_stream("stdout").write(data)
@@ -517,7 +519,7 @@ class Progress:
 
     def __init__(self, label: str):
         self.label = label
-        self.active = sys.stderr.isatty()
+        self.active = sys.stderr is not None and sys.stderr.isatty()  # None: 2>&-
         self.shown = False
 
     def __call__(self, done: int, total: int) -> None:

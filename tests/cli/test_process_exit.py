@@ -42,3 +42,33 @@ def test_a_full_device_behind_stdout_is_one_line_not_a_traceback():
     assert result.returncode == 2
     assert result.stderr.decode().strip() == \
         "pruner: error: cannot write standard output: No space left on device"
+
+
+@pytest.mark.parametrize("args", [
+    ["check", TWITTER, "--off", "sms-gateway", "--fail-on", "never"],  # plain text
+    ["cuts", TWITTER],  # colour decided from standard output, then a progress bar
+    ["validate", TWITTER, "--format", "json"],
+    ["schema"],
+])
+def test_a_closed_stdout_is_one_line_not_a_traceback(args):
+    """``pruner ... >&-``: Python gives no standard output object at all (None); the
+    output cannot be written, as on a full device: one line, exit 2."""
+    result = _pruner(*args, stdout=subprocess.DEVNULL, close_fds=True,
+                     preexec_fn=lambda: os.close(1))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.decode().strip() == \
+        "pruner: error: cannot write standard output: it is closed"
+
+
+@pytest.mark.parametrize("args, code", [
+    (["check", TWITTER, "--off", "sms-gateway"], 1),
+    (["check", TWITTER], 0),
+    (["cuts", TWITTER], 0),
+    (["--help"], 0),
+])
+def test_a_closed_stderr_keeps_the_exit_status(args, code):
+    """``pruner ... 2>&-``: nothing to say anything on, and the exit status still holds
+    (an AttributeError on the missing stream ended it with 1, a failed gate)."""
+    result = _pruner(*args, preexec_fn=lambda: os.close(2))
+    assert result.returncode == code
+    assert result.stdout
