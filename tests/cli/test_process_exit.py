@@ -72,3 +72,31 @@ def test_a_closed_stderr_keeps_the_exit_status(args, code):
     result = _pruner(*args, preexec_fn=lambda: os.close(2))
     assert result.returncode == code
     assert result.stdout
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args, code", [
+    (["check", TWITTER, "--off", "nothing-at-all"], 2),  # PrunerError
+    (["check", str(ROOT / "no-such-manifest")], 2),
+    (["check", TWITTER, "--no-such-option"], 2),  # click's usage error
+    # its answer written, then a note that cannot be: as when standard output cannot be
+    (["cuts", TWITTER, "--time-budget", "0"], 2),
+    (["check", TWITTER, "--off", "sms-gateway"], 1),
+])
+def test_a_full_device_behind_stderr_keeps_the_exit_status(args, code):
+    """``2>/dev/full``: what cannot be said is lost, the exit status is not (the
+    OSError of the message ended the process in a traceback with exit 1, a failed gate)."""
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run([sys.executable, "-m", "pruner", *args], stderr=full,
+                                stdout=subprocess.PIPE, env=dict(os.environ,
+                                                                 PYTHONPATH=str(ROOT)))
+    assert result.returncode == code
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["check", "--help"]])
+def test_help_onto_a_full_device_is_one_line_not_a_traceback(args):
+    with open("/dev/full", "wb") as full:
+        result = _pruner(*args, stdout=full)
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == "pruner: error: No space left on device"
