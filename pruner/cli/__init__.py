@@ -228,8 +228,7 @@ class _Cli(click.Group):
         except PrunerError as exc:  # FILE:LINE: error: REASON, or pruner: error: REASON
             _say(neutral(error_line(exc)))
             raise SystemExit(EXIT_INPUT) from None
-        except click.ClickException as exc:  # usage errors echo arguments: make them inert
-            exc.message = neutral(exc.message)
+        except click.ClickException as exc:  # usage errors echo arguments: made inert
             _show(exc)
         except BrokenPipeError:
             raise  # the reader left (| head): pruner.cli.common.emit's business
@@ -240,7 +239,6 @@ class _Cli(click.Group):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.ClickException as exc:
-            exc.message = neutral(exc.message)
             _show(exc)
         except BrokenPipeError:
             raise
@@ -258,8 +256,11 @@ def _say(line: str) -> None:
 
 
 def _show(exc: click.ClickException) -> None:
-    """Show a usage error and exit with its code (click's own handling, but the code
-    survives a standard error that cannot be written)."""
+    """Show a usage error, made inert (it echoes arguments), and exit with its code
+    (click's own handling, but the code survives a standard error that cannot be
+    written). The help that ``pruner`` alone prints is no argument: it stays lines."""
+    if not isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+        exc.message = neutral(exc.message)
     try:
         exc.show()
     except OSError:
