@@ -248,6 +248,8 @@ def read_stdin(what: str) -> bytes:
                              "give only one of them as '-'")
         root.meta["pruner.stdin"] = what
     stream = sys.stdin
+    if stream is None:  # closed (<&-): Python gives no object to read
+        raise InputError(f"{what} is '-' but standard input is closed")
     return stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
 
 
