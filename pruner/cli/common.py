@@ -119,12 +119,13 @@ def refuse_clobbering_stdin(output: str) -> None:
                          "reads; choose another --output")
 
 
-def check_output(output: str, *, rewriting: str | None = None):
+def check_output(output: str, *, rewriting: str | None = None, read: tuple[str, ...] = ()):
     """What :func:`emit` checks before it writes the file ``output``: an :class:`InputError`
-    when it would overwrite an input, is a folder or a socket, or its folder is missing
-    (so a command that writes two files can check the second before writing the first).
+    when it would overwrite an input (an argument, or a file in ``read`` that the command
+    read beside them), is a folder or a socket, or its folder is missing (so a command
+    that writes two files can check the second before writing the first).
     Returns ``(mode or None, the file written, its folder)``."""
-    inputs = command_inputs()
+    inputs = command_inputs() + list(read)
     if rewriting is not None and rewriting in inputs:
         inputs.remove(rewriting)  # once: also named as another input, it stays protected
     refuse_clobbering(output, inputs)
@@ -149,7 +150,8 @@ def check_output(output: str, *, rewriting: str | None = None):
     return mode, target, directory
 
 
-def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None) -> None:
+def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None,
+         read: tuple[str, ...] = ()) -> None:
     """Print ``data``, or write it to ``output``.
 
     ``None`` and ``-`` mean standard output. A regular file (or a new one) is written
@@ -160,7 +162,7 @@ def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None)
     (:func:`refuse_clobbering`). Text is written as UTF-8 with ``\n`` line ends; bytes
     (PNG) as they are. ``rewriting`` names the one input the command means to rewrite
     in place (``drift --update`` records evidence in its manifest); the others stay
-    protected.
+    protected; ``read`` names files the command read beside its arguments (protected too).
     """
     if output is None or output == "-":
         if sys.stdout is None:  # closed (>&-): click would drop the output without a word
@@ -177,7 +179,7 @@ def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None)
         return
     if isinstance(data, str):
         data = data.encode("utf-8")
-    mode, target, directory = check_output(output, rewriting=rewriting)
+    mode, target, directory = check_output(output, rewriting=rewriting, read=read)
     if mode is not None and not stat.S_ISREG(mode):
         # A device or FIFO (also behind a link: /dev/stdout -> /proc/self/fd/1 -> a pipe):
         # write into it, never rename over the node.
