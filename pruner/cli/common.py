@@ -223,7 +223,8 @@ def remove_pending() -> None:
 
 def emit_report(report, fmt: str, output: str | None) -> None:
     """Render ``report`` in ``fmt`` (coloured text only on a terminal) and emit it."""
-    options = {"color": use_color() and output is None} if fmt == "text" else {}
+    to_stdout = output in (None, "-")  # "-" is standard output too (emit)
+    options = {"color": use_color() and to_stdout} if fmt == "text" else {}
     emit(render(report, fmt, **options), output)
 
 
