@@ -172,8 +172,9 @@ def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None,
                 click.get_binary_stream("stdout").write(data)
             else:  # colour was decided by use_color(): click must not strip it again
                 click.echo(data, nl=False, color=True)
-        except BrokenPipeError:  # the reader left (| head): its business, as before
-            raise
+        except BrokenPipeError:  # the reader left (| head): its business; the outcome stands
+            _reader_left()
+            return
         except OSError as exc:  # a full disk behind > FILE: one line, never a traceback
             raise InputError(f"cannot write standard output: {exc.strerror or exc}") from None
         return
@@ -212,6 +213,19 @@ def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None,
         raise
     finally:
         _PENDING.discard(tmp)
+
+
+def _reader_left() -> None:
+    """Standard output's reader is gone: point it at the null device, so that what is
+    left in its buffer is dropped, not written again (a second BrokenPipeError)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, sys.stdout.fileno())
+        finally:
+            os.close(null)
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's stream)
+        pass
 
 
 def remove_pending() -> None:

@@ -100,3 +100,23 @@ def test_help_onto_a_full_device_is_one_line_not_a_traceback(args):
         result = _pruner(*args, stdout=full)
     assert result.returncode == 2
     assert result.stderr.decode().strip() == "pruner: error: No space left on device"
+
+
+@pytest.mark.parametrize("args, code", [
+    (["check", TWITTER, "--off", "sms-gateway"], 1),  # the gate fails
+    (["check", TWITTER, "--off", "sms-gateway", "--fail-on", "never"], 0),
+    (["rank", TWITTER], 0),  # no gate at all
+    (["schema"], 0),
+])
+def test_a_reader_that_left_leaves_the_exit_status_as_the_outcome(args, code):
+    """``pruner ... | head -c 10``: the reader leaving is its business. The exit status
+    was click's 1 (a failed gate, for a passing gate or a command that is none) or, when
+    the pipe broke later, 0: now always the command's outcome, and nothing on stderr."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first byte
+    try:
+        result = _pruner(*args, stdout=write)
+    finally:
+        os.close(write)
+    assert result.returncode == code, result.stderr
+    assert result.stderr == b""
