@@ -17,6 +17,9 @@ DOT_FORMATS = ("svg", "png")
 INSTALL_HINT = ("Graphviz 'dot' is not installed: apt-get install graphviz "
                 "(or brew install graphviz); .dot and .mmd output work without it")
 DEFAULT_TIMEOUT = 120.0
+# The longest a wait on dot can be: poll() takes milliseconds as a C int (2**31 ms, 24.8
+# days); what is left of a budget such as --time-budget inf or 1e20 is more, and no limit.
+LONGEST_TIMEOUT = 7 * 86400.0
 
 
 def dot_available() -> bool:
@@ -46,7 +49,8 @@ def run_dot(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT,
         raise ToolMissingError(f"cannot run Graphviz 'dot': {exc.strerror or exc}") from None
     _RUNNING.add(process)
     capped = memory is not None and _cap(process.pid, memory)
-    timeout = max(timeout, 0.001)  # what is left of a budget already spent: none, not < 0
+    # what is left of a budget already spent: none, not < 0; of a boundless one: no limit
+    timeout = min(max(timeout, 0.001), LONGEST_TIMEOUT)
     try:
         out, err = process.communicate(source.encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -134,6 +134,15 @@ def test_schema_command_prints_the_shipped_schema():
     assert json.loads(result.stdout)["$schema"].startswith("http://json-schema.org/draft-07")
 
 
+def test_no_arguments_print_the_help_as_lines():
+    """``pruner`` alone prints its help (exit 2, as click does); the help was made inert
+    like an error that echoes arguments, and came out as one line of ``\\n`` escapes."""
+    result = run()
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage: ") and " COMMAND [ARGS]...\n\n" in result.stderr
+    assert "\\n" not in result.stderr and "  check " in result.stderr
+
+
 def test_version():
     result = run("--version")
     assert result.exit_code == 0 and __version__ in result.stdout

@@ -70,6 +70,23 @@ def test_existing_output_is_refused_without_force(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name != "m.yaml"]  # no temp file left
 
 
+def test_force_never_overwrites_an_env_file_the_compose_file_reads(tmp_path):
+    """--force overwrites an existing --output, never an input: the Compose files were
+    protected, but the env_file they name (read too) was overwritten with the manifest."""
+    compose = tmp_path / "compose.yml"
+    compose.write_text("services:\n  api:\n    image: x\n    env_file: api.env\n"
+                       "  db:\n    image: postgres\n")
+    env = tmp_path / "api.env"
+    env.write_text("DATABASE_URL=postgres://db:5432/app\n")
+    result = run("import", "compose", compose, "-o", env, "--force")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.endswith(f"pruner: error: refusing to write '{env}': it is the input "
+                                  f"'{env}'; choose another --output\n")
+    assert env.read_text() == "DATABASE_URL=postgres://db:5432/app\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["api.env", "compose.yml"]
+    assert run("import", "compose", compose, "-o", tmp_path / "m.yaml").exit_code == 0
+
+
 def test_output_dash_writes_stdout():
     result = run("import", "jaeger", ASSETS / "importers" / "jaeger-dependencies.json", "-o", "-")
     assert result.exit_code == 0

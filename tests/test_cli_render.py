@@ -112,6 +112,20 @@ def test_render_says_what_it_wrote_on_stderr(tmp_path):
     assert result.stderr == "" and result.stdout.startswith("digraph")
 
 
+@pytest.mark.parametrize("command, name", [("render", "x\x1b]0;owned\x07\x1b[2J.dot"),
+                                           ("report", "x\x1b[2J\n.html")])
+def test_what_it_wrote_names_the_file_inertly(tmp_path, command, name):
+    """An --output name carrying terminal escapes was echoed raw in "pruner: wrote ...",
+    on a terminal (where click keeps them) a title change or a cleared screen."""
+    out = tmp_path / name
+    result = CliRunner().invoke(main, [command, TWITTER, "--flow", "2fa-login-sms", "-o",
+                                       str(out)], color=True)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stderr and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"pruner: wrote {tmp_path}/x\\x1b")
+    assert out.exists()
+
+
 def test_render_warns_when_the_picture_cannot_be_read(tmp_path):
     manifest = _wide_manifest(tmp_path, 10, chained=200)
     result = CliRunner().invoke(main, ["render", manifest, "-o", str(tmp_path / "x.dot")])

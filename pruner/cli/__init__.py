@@ -217,36 +217,65 @@ class _Cli(click.Group):
         except ManifestError as exc:  # one line per problem: FILE:LINE:COL: error: REASON
             shown = exc.problems[:MAX_PROBLEM_LINES]
             for problem in shown:
-                click.echo(neutral(str(problem)), err=True)  # names stay inert
+                _say(neutral(str(problem)))  # names stay inert
             more = len(exc.problems) - len(shown) + exc.omitted
             if more:
-                click.echo(f"pruner: note: {more} more problem{'s' if more > 1 else ''} "
-                           "not shown", err=True)
+                _say(f"pruner: note: {more} more problem{'s' if more > 1 else ''} not shown")
             raise SystemExit(EXIT_INPUT) from None
         except BudgetExhausted as exc:  # not bad input: the outcome is unknown, fail closed
-            click.echo(neutral(f"pruner: budget: {exc.message}"), err=True)
+            _say(neutral(f"pruner: budget: {exc.message}"))
             raise SystemExit(EXIT_BUDGET) from None
         except PrunerError as exc:  # FILE:LINE: error: REASON, or pruner: error: REASON
-            click.echo(neutral(error_line(exc)), err=True)
+            _say(neutral(error_line(exc)))
             raise SystemExit(EXIT_INPUT) from None
-        except click.ClickException as exc:  # usage errors echo arguments: make them inert
-            exc.message = neutral(exc.message)
-            raise
+        except click.ClickException as exc:  # usage errors echo arguments: made inert
+            _show(exc)
         except BrokenPipeError:
             raise  # the reader left (| head): pruner.cli.common.emit's business
         except OSError as exc:  # a path no reader turned into an InputError: one line
-            from pruner.sources import shown
-
-            where = "pruner" if exc.filename is None else shown(exc.filename)
-            click.echo(neutral(f"{where}: error: {exc.strerror or exc}"), err=True)
-            raise SystemExit(EXIT_INPUT) from None
+            _os_error(exc)
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.ClickException as exc:
-            exc.message = neutral(exc.message)
+            _show(exc)
+        except BrokenPipeError:
             raise
+        except OSError as exc:  # --help or --version onto a full device
+            _os_error(exc)
+
+
+def _say(line: str) -> None:
+    """One line on standard error. One that cannot be written (``2>/dev/full``) is lost;
+    the exit code, which says the outcome, still holds."""
+    try:
+        click.echo(line, err=True)
+    except OSError:
+        pass
+
+
+def _show(exc: click.ClickException) -> None:
+    """Show a usage error, made inert (it echoes arguments), and exit with its code
+    (click's own handling, but the code survives a standard error that cannot be
+    written). The help that ``pruner`` alone prints is no argument: it stays lines."""
+    if not isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+        exc.message = neutral(exc.message)
+    try:
+        exc.show()
+    except OSError:
+        pass
+    raise SystemExit(exc.exit_code) from None
+
+
+def _os_error(exc: OSError) -> None:
+    """An OSError no reader or writer turned into an InputError (a path, a full device
+    behind standard output or error): one line, exit 2."""
+    from pruner.sources import shown
+
+    where = "pruner" if exc.filename is None else shown(exc.filename)
+    _say(neutral(f"{where}: error: {exc.strerror or exc}"))
+    raise SystemExit(EXIT_INPUT) from None
 
 
 def run() -> None:
@@ -284,12 +313,15 @@ def _exit_without_teardown(code) -> None:
         status = code
     else:  # sys.exit("message"): printed, exit 1
         try:
-            print(code, file=sys.stderr)
+            if sys.stderr is not None:  # print(file=None) would write it to stdout
+                print(code, file=sys.stderr)
         except (OSError, ValueError):
             pass
         status = 1
     run_exit_functions()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # closed when the process began (>&-): nothing to flush
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe: the normal exit would not write it either

@@ -11,6 +11,7 @@ from pruner.cli.common import (
     budget_option,
     complete_flows,
     deadline_after,
+    emit,
     emit_report,
     format_option,
     load_graph,
@@ -93,4 +94,4 @@ def schema() -> None:
     """Print the JSON Schema of the manifest format (for editors and yaml-language-server)."""
     from pruner.schema import schema_text
 
-    click.echo(schema_text(), nl=False)
+    emit(schema_text(), None)

@@ -40,7 +40,7 @@ def use_color() -> bool:
         return choice == "always"
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
-    return sys.stdout.isatty()
+    return sys.stdout is not None and sys.stdout.isatty()  # None: closed (>&-)
 
 
 # Which click parameters name files a command reads, beside every ``click.Path`` argument
@@ -119,12 +119,13 @@ def refuse_clobbering_stdin(output: str) -> None:
                          "reads; choose another --output")
 
 
-def check_output(output: str, *, rewriting: str | None = None):
+def check_output(output: str, *, rewriting: str | None = None, read: tuple[str, ...] = ()):
     """What :func:`emit` checks before it writes the file ``output``: an :class:`InputError`
-    when it would overwrite an input, is a folder or a socket, or its folder is missing
-    (so a command that writes two files can check the second before writing the first).
+    when it would overwrite an input (an argument, or a file in ``read`` that the command
+    read beside them), is a folder or a socket, or its folder is missing (so a command
+    that writes two files can check the second before writing the first).
     Returns ``(mode or None, the file written, its folder)``."""
-    inputs = command_inputs()
+    inputs = command_inputs() + list(read)
     if rewriting is not None and rewriting in inputs:
         inputs.remove(rewriting)  # once: also named as another input, it stays protected
     refuse_clobbering(output, inputs)
@@ -149,7 +150,8 @@ def check_output(output: str, *, rewriting: str | None = None):
     return mode, target, directory
 
 
-def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None) -> None:
+def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None,
+         read: tuple[str, ...] = ()) -> None:
     """Print ``data``, or write it to ``output``.
 
     ``None`` and ``-`` mean standard output. A regular file (or a new one) is written
@@ -160,22 +162,25 @@ def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None)
     (:func:`refuse_clobbering`). Text is written as UTF-8 with ``\n`` line ends; bytes
     (PNG) as they are. ``rewriting`` names the one input the command means to rewrite
     in place (``drift --update`` records evidence in its manifest); the others stay
-    protected.
+    protected; ``read`` names files the command read beside its arguments (protected too).
     """
     if output is None or output == "-":
+        if sys.stdout is None:  # closed (>&-): click would drop the output without a word
+            raise InputError("cannot write standard output: it is closed")
         try:
             if isinstance(data, bytes):
                 click.get_binary_stream("stdout").write(data)
             else:  # colour was decided by use_color(): click must not strip it again
                 click.echo(data, nl=False, color=True)
-        except BrokenPipeError:  # the reader left (| head): its business, as before
-            raise
+        except BrokenPipeError:  # the reader left (| head): its business; the outcome stands
+            _reader_left()
+            return
         except OSError as exc:  # a full disk behind > FILE: one line, never a traceback
             raise InputError(f"cannot write standard output: {exc.strerror or exc}") from None
         return
     if isinstance(data, str):
         data = data.encode("utf-8")
-    mode, target, directory = check_output(output, rewriting=rewriting)
+    mode, target, directory = check_output(output, rewriting=rewriting, read=read)
     if mode is not None and not stat.S_ISREG(mode):
         # A device or FIFO (also behind a link: /dev/stdout -> /proc/self/fd/1 -> a pipe):
         # write into it, never rename over the node.
@@ -210,6 +215,19 @@ def emit(data: str | bytes, output: str | None, *, rewriting: str | None = None)
         _PENDING.discard(tmp)
 
 
+def _reader_left() -> None:
+    """Standard output's reader is gone: point it at the null device, so that what is
+    left in its buffer is dropped, not written again (a second BrokenPipeError)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, sys.stdout.fileno())
+        finally:
+            os.close(null)
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's stream)
+        pass
+
+
 def remove_pending() -> None:
     """Remove temporary output files still being written (a signal ends the command)."""
     for tmp in list(_PENDING):
@@ -219,7 +237,8 @@ def remove_pending() -> None:
 
 def emit_report(report, fmt: str, output: str | None) -> None:
     """Render ``report`` in ``fmt`` (coloured text only on a terminal) and emit it."""
-    options = {"color": use_color() and output is None} if fmt == "text" else {}
+    to_stdout = output in (None, "-")  # "-" is standard output too (emit)
+    options = {"color": use_color() and to_stdout} if fmt == "text" else {}
     emit(render(report, fmt, **options), output)
 
 
@@ -246,6 +265,8 @@ def read_stdin(what: str) -> bytes:
                              "give only one of them as '-'")
         root.meta["pruner.stdin"] = what
     stream = sys.stdin
+    if stream is None:  # closed (<&-): Python gives no object to read
+        raise InputError(f"{what} is '-' but standard input is closed")
     return stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
 
 
@@ -517,7 +538,7 @@ class Progress:
 
     def __init__(self, label: str):
         self.label = label
-        self.active = sys.stderr.isatty()
+        self.active = sys.stderr is not None and sys.stderr.isatty()  # None: 2>&-
         self.shown = False
 
     def __call__(self, done: int, total: int) -> None:

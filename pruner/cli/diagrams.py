@@ -23,7 +23,7 @@ from pruner.cli.common import (
     source_label,
 )
 from pruner.cli.limits import DEFAULT_TIME_BUDGET
-from pruner.errors import InputError, display
+from pruner.errors import InputError, display, neutral
 from pruner.render import render
 from pruner.render.common import name_list
 from pruner.report.diagram import CLUSTER_BY, FLOW, SERVICE, diagram_report
@@ -162,7 +162,7 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
 def _wrote(output: str, what: str) -> None:
     """Say on standard error what was written (as `import` does), unless it went to stdout."""
     if output != "-":
-        click.echo(f"pruner: wrote {output}: {what}", err=True)
+        click.echo(f"pruner: wrote {neutral(output)}: {what}", err=True)  # a name stays inert
 
 
 def _bootstrap_diagram(G, names: list[str], path: str):

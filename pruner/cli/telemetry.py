@@ -158,13 +158,13 @@ def _write_manifest(result, output: str, force: bool, update: bool, prune: bool,
         for line in merged.pruned:
             click.echo(f"pruner: note: deleted, no longer seen in the sources: {neutral(line)}",
                        err=True)
-        emit(text, output)
+        emit(text, output, read=result.read)
         click.echo(f"pruner: updated {neutral(output)}: {len(merged.added)} added, "
                    f"{len(merged.stale)} stale, {len(merged.pruned)} deleted", err=True)
         return
     text = result_to_yaml(result)
     load_sources([(output, text)])  # what we write must validate; a failure here is a bug
-    emit(text, output)
+    emit(text, output, read=result.read)
     services = result.document.get("services", {})
     edges = dependency_count(result.document)
     flows = len(result.document.get("flows") or {})

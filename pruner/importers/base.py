@@ -68,12 +68,16 @@ class ImportResult:
         The importer that produced the result (``"k8s"``, ``"zipkin"``, ...).
     sources
         The source arguments as given.
+    read
+        Files read beside the sources (a Compose ``env_file``): inputs too, which an
+        output must not overwrite.
     """
 
     document: dict[str, Any]
     notes: tuple[str, ...] = ()
     kind: str = ""
     sources: tuple[str, ...] = field(default=())
+    read: tuple[str, ...] = field(default=())
 
     def edges(self) -> set[tuple[str, str]]:
         """Every (service, dependency) pair, members of groups included.
@@ -237,6 +241,7 @@ class ManifestBuilder:
         self._services: dict[str, _Service] = {}
         self._edges: dict[str, dict[Target, _Edge]] = {}
         self._notes: list[str] = []
+        self.read: list[str] = []  # files read beside the sources (ImportResult.read)
         self._names: dict[str, str | None] = {}
         self._self_refs: list[str] = []
 
@@ -496,4 +501,5 @@ def as_result(
 ) -> ImportResult:
     """Build ``builder`` into an :class:`ImportResult`."""
     document, notes = builder.build(what_states_edges=what_states_edges)
-    return ImportResult(document=document, notes=notes, kind=kind, sources=tuple(sources))
+    return ImportResult(document=document, notes=notes, kind=kind, sources=tuple(sources),
+                        read=tuple(builder.read))

@@ -87,6 +87,7 @@ def _env_file_pairs(
             b.note(f"{f.display}: env_file {display(path)} of {who} not found; not read")
             continue
         ef = SourceFile(p, str(Path(f.display).parent / path), explicit=True)
+        b.read.append(str(p))
         for raw in read_text(ef).splitlines():
             raw = raw.strip()
             if raw and not raw.startswith("#") and "=" in raw:

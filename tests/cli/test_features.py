@@ -153,6 +153,17 @@ def test_colour(monkeypatch):
     assert run("--color", "sometimes", *args).exit_code == 2
 
 
+def test_colour_always_colours_standard_output_named_dash(tmp_path):
+    """``-o -`` is standard output, as no -o is: --color always coloured one, not the
+    other; a file stays plain whatever --color says."""
+    args = ["check", TWITTER, "--off", "sms-gateway"]
+    assert "\x1b[" in run("--color", "always", *args, "-o", "-").output
+    assert "\x1b[" not in run("--color", "never", *args, "-o", "-").output
+    out = tmp_path / "report.txt"
+    run("--color", "always", *args, "-o", out)
+    assert "\x1b[" not in out.read_text()
+
+
 def test_colour_on_a_terminal_follows_term(monkeypatch):
     import pruner.cli.common as common
 

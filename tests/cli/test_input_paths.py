@@ -87,6 +87,25 @@ def test_output_never_overwrites_the_file_standard_input_reads(tmp_path):
     assert proc.returncode == 1 and b"Critical flows broken: f" in other.read_bytes()
 
 
+@pytest.mark.parametrize("args, what", [
+    (["check", "-"], "PATH"),
+    (["check", "{m}", "--off-file", "-"], "--off-file"),
+    (["diff", "-", "{m}"], "OLD"),
+])
+def test_dash_with_standard_input_closed_is_one_line(tmp_path, args, what):
+    """``pruner check - <&-``: Python has no standard input object at all (None), and
+    reading it was an AttributeError traceback with exit 1, a failed gate."""
+    import os
+
+    m = tmp_path / "m.yaml"
+    m.write_text(MANIFEST)
+    proc = subprocess.run([sys.executable, "-m", "pruner", *[a.format(m=m) for a in args]],
+                          stdin=subprocess.DEVNULL, preexec_fn=lambda: os.close(0),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == f"pruner: error: {what} is '-' but standard input is closed\n"
+
+
 def test_off_file_with_a_byte_order_mark(tmp_path):
     m = tmp_path / "m.yaml"
     m.write_text(MANIFEST)

@@ -7,6 +7,7 @@ engines that would run long are stood in for by loops that never end."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -253,6 +254,20 @@ def test_graphviz_given_a_spent_budget_says_no_negative_time(tmp_path, monkeypat
     with pytest.raises(BudgetExhausted) as err:
         run_dot("digraph {}", "svg", timeout=-0.173)
     assert "did not finish within 0.001 s" in str(err.value)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz dot")
+@pytest.mark.parametrize("budget", ["inf", "1e308", "1e20"])
+@pytest.mark.parametrize("suffix", ["svg", "html"])
+def test_a_budget_too_large_for_any_clock_is_no_limit_not_a_traceback(tmp_path, budget, suffix):
+    """What is left of ``--time-budget inf`` (or 1e20) went to Graphviz as its timeout,
+    which no poll() can wait: OverflowError, a traceback and exit 1."""
+    out = tmp_path / f"x.{suffix}"
+    command = "render" if suffix == "svg" else "report"
+    result = run(command, SHOP, "-o", str(out), "--time-budget", budget)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()
+
 
 
 def test_graphviz_past_the_budget_is_killed_and_leaves_no_file(tmp_path):
