@@ -188,6 +188,30 @@ def _merge_evidence(item: Any, found: list) -> tuple[Any, bool]:
     return item, changed
 
 
+def _put(items: Any, index: int, item: Any) -> None:
+    """``items[index] = item``. A plain ``- name  # comment`` item that became a mapping
+    takes its comment along: the end-of-line part onto ``service:``, the comment lines
+    after it after the item's last entry (ruamel.yaml would print them between the ``-``
+    and the mapping, and lose them on the next update)."""
+    from ruamel.yaml.tokens import CommentToken
+
+    old, items[index] = items[index], item
+    comments = getattr(items, "ca", None)
+    comment = comments.items.get(index) if comments is not None else None
+    if isinstance(old, dict) or not isinstance(item, dict) or not comment or not comment[0]:
+        return
+    del comments.items[index]
+    token = comment[0]
+    eol, _, rest = token.value.partition("\n")
+    if eol.strip():
+        item.ca.items["service"] = [None, None, CommentToken(eol + "\n", token.start_mark),
+                                    None]
+    evidence = item.get("evidence")
+    if rest.strip() and isinstance(evidence, list) and evidence:
+        evidence.ca.items[len(evidence) - 1] = [CommentToken("\n" + rest, token.start_mark),
+                                                None]
+
+
 def _with_origin(item: Any, origin: str) -> Any:
     if isinstance(item, str):
         return {"service": item, "note": origin}
@@ -410,7 +434,7 @@ def _merge_items(mine: Any, writable, cow: _Owner, theirs: list, owner: str, ori
         node["depends_on"] = CommentedSeq()
     items = cow.own(node, "depends_on")
     for index, merged in evidence.items():
-        items[index] = merged
+        _put(items, index, merged)
     for index in reversed(stale):
         del items[index]
     items.extend(added)
@@ -587,7 +611,7 @@ def record_evidence(existing: str, confirmed: dict[tuple[str, str], str], *,
                          if t in wanted]
                 merged, changed = _merge_evidence(item, found)
                 if changed:
-                    items[index] = merged
+                    _put(items, index, merged)
                     result.evidence.append(f"{owner} -> {', '.join(sorted(_targets(item)))}")
                     if isinstance(merged.get("evidence"), list) and not isinstance(
                             merged["evidence"], CommentedSeq):

@@ -299,3 +299,36 @@ def test_recorded_evidence_lands_on_every_confirmed_item_and_nothing_else(case, 
                 assert not item.evidence, (owner, item)
     again = record_evidence(result.text, confirmed)
     assert again.text == result.text and not again.evidence
+
+
+COMMENTED_ITEMS = """\
+services:
+  api:
+    depends_on:
+      - db   # main store
+      # the cache is optional
+      - cache  # cache eol
+      # after the last item
+    owner: me
+  db: {}
+  cache: {}
+"""
+
+
+def test_a_plain_item_that_gets_evidence_keeps_its_comments_in_place():
+    from pruner.importers.update import record_evidence
+
+    found = {"services": {"api": {"depends_on": [
+        {"service": s, "evidence": ["compose c.yml:3"]} for s in ("db", "cache")]}}}
+    wanted = COMMENTED_ITEMS.replace(
+        "      - db   # main store\n",
+        "      - service: db # main store\n        evidence:\n          - compose c.yml:3\n",
+    ).replace(
+        "      - cache  # cache eol\n",
+        "      - service: cache # cache eol\n        evidence:\n          - compose c.yml:3\n")
+    out = update_manifest(COMMENTED_ITEMS, found, "added").text
+    assert out == wanted
+    assert update_manifest(out, found, "added").text == out  # the comments stay on a rerun
+    recorded = record_evidence(COMMENTED_ITEMS, {("api", "db"): "compose c.yml:3",
+                                                 ("api", "cache"): "compose c.yml:3"}).text
+    assert recorded == wanted
