@@ -180,8 +180,12 @@ def _merge_evidence(item: Any, found: list) -> tuple[Any, bool]:
             entries.append(entry)
     changed = entries != before
     if changed:
-        if isinstance(current, list):
-            current[:] = entries
+        if isinstance(current, list):  # item by item: a slice would drop the comments
+            for index, entry in enumerate(entries):
+                if index < len(current):
+                    current[index] = entry
+                else:
+                    current.append(entry)
         else:
             seq = CommentedSeq(entries)
             item["evidence"] = seq
@@ -373,6 +377,19 @@ def _fresh(body: dict[str, Any], origin: str) -> dict[str, Any]:
     return out or {}
 
 
+def _copy(node: Any, copy: Any) -> Any:
+    """``copy`` (of ``node``'s content) with ``node``'s comments and flow style: the
+    written item keeps them (not its anchor, which stays with ``node``)."""
+    import copy as copying
+
+    from ruamel.yaml.comments import Comment, Format
+
+    for attrib in (Comment.attrib, Format.attrib):
+        if hasattr(node, attrib):
+            setattr(copy, attrib, copying.deepcopy(getattr(node, attrib)))
+    return copy
+
+
 def _merge_items(mine: Any, writable, cow: _Owner, theirs: list, owner: str, origin: str,
                  result: UpdateResult, prune: bool) -> None:
     """Add the items of ``theirs`` that ``mine`` lacks; report (or with ``prune`` delete)
@@ -403,9 +420,10 @@ def _merge_items(mine: Any, writable, cow: _Owner, theirs: list, owner: str, ori
         for index, mine_item in enumerate(items[: len(have)]):
             if have[index] == targets:
                 if isinstance(mine_item, dict):  # merged into a copy: the item may be shared
-                    mine_item = CommentedMap(mine_item.items())
+                    mine_item = _copy(mine_item, CommentedMap(mine_item.items()))
                     if isinstance(mine_item.get("evidence"), list):
-                        mine_item["evidence"] = CommentedSeq(mine_item["evidence"])
+                        mine_item["evidence"] = _copy(mine_item["evidence"],
+                                                      CommentedSeq(mine_item["evidence"]))
                 merged, changed = _merge_evidence(mine_item, found)
                 if changed:
                     evidence[index] = merged

@@ -332,3 +332,36 @@ def test_a_plain_item_that_gets_evidence_keeps_its_comments_in_place():
     recorded = record_evidence(COMMENTED_ITEMS, {("api", "db"): "compose c.yml:3",
                                                  ("api", "cache"): "compose c.yml:3"}).text
     assert recorded == wanted
+
+
+COMMENTED_EVIDENCE = """\
+services:
+  api:
+    depends_on:
+      - service: db
+        evidence:   # ev
+          - compose old.yml:1  # the old place
+          # after the entry
+      - service: cache
+        evidence: [compose x]  # flow ev
+  db: {}
+  cache: {}
+"""
+
+
+def test_evidence_replaced_on_a_mapping_item_keeps_its_comments_and_flow_style():
+    from pruner.importers.update import record_evidence
+
+    found = {"services": {"api": {"depends_on": [
+        {"service": s, "evidence": ["compose c.yml:3"]} for s in ("db", "cache")]}}}
+    wanted = COMMENTED_EVIDENCE.replace(
+        "- compose old.yml:1  # the old place", "- compose c.yml:3 # the old place").replace(
+        "evidence: [compose x]  # flow ev", "evidence: [compose c.yml:3] # flow ev")
+
+    def spaced(text):  # the space before an end-of-line comment may change
+        return [" ".join(line.split()) for line in text.splitlines()]
+
+    assert spaced(update_manifest(COMMENTED_EVIDENCE, found, "added").text) == spaced(wanted)
+    recorded = record_evidence(COMMENTED_EVIDENCE, {("api", "db"): "compose c.yml:3",
+                                                    ("api", "cache"): "compose c.yml:3"}).text
+    assert spaced(recorded) == spaced(wanted)
