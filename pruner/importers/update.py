@@ -390,12 +390,25 @@ def _copy(node: Any, copy: Any) -> Any:
     return copy
 
 
+def _item_copy(item: Any) -> Any:
+    """A dependency item to merge evidence into: a mapping is copied (with its evidence
+    list), since it may be shared through an alias; a plain name is as it is."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if not isinstance(item, dict):
+        return item
+    item = _copy(item, CommentedMap(item.items()))
+    if isinstance(item.get("evidence"), list):
+        item["evidence"] = _copy(item["evidence"], CommentedSeq(item["evidence"]))
+    return item
+
+
 def _merge_items(mine: Any, writable, cow: _Owner, theirs: list, owner: str, origin: str,
                  result: UpdateResult, prune: bool) -> None:
     """Add the items of ``theirs`` that ``mine`` lacks; report (or with ``prune`` delete)
     the items the source no longer shows. ``mine`` is read; ``writable()`` gives the
     owner's own node to change (copied first when shared, see :class:`_Owner`)."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import CommentedSeq
 
     items = mine.get("depends_on")
     if items is None:
@@ -419,12 +432,7 @@ def _merge_items(mine: Any, writable, cow: _Owner, theirs: list, owner: str, ori
         found = _entries(item.get("evidence")) if isinstance(item, dict) else []
         for index, mine_item in enumerate(items[: len(have)]):
             if have[index] == targets:
-                if isinstance(mine_item, dict):  # merged into a copy: the item may be shared
-                    mine_item = _copy(mine_item, CommentedMap(mine_item.items()))
-                    if isinstance(mine_item.get("evidence"), list):
-                        mine_item["evidence"] = _copy(mine_item["evidence"],
-                                                      CommentedSeq(mine_item["evidence"]))
-                merged, changed = _merge_evidence(mine_item, found)
+                merged, changed = _merge_evidence(_item_copy(mine_item), found)
                 if changed:
                     evidence[index] = merged
                     result.evidence.append(f"{owner} -> {', '.join(sorted(targets))}")
@@ -612,28 +620,38 @@ def record_evidence(existing: str, confirmed: dict[tuple[str, str], str], *,
     callees: dict[str, dict[str, str]] = {}
     for (caller, callee), entry in confirmed.items():
         callees.setdefault(caller, {})[callee] = entry
-    for name, body in services.items():
+    cow = _Owner(data)  # an item shared through an alias is changed for this caller only
+    for name, body in list(services.items()):
         wanted = callees.get(str(name))
         if not wanted or not isinstance(body, dict):
             continue
-        lists = [(str(name), body.get("depends_on"))]
+        lists = [(str(name), None, body.get("depends_on"))]
         ops = body.get("operations")
         if isinstance(ops, dict):
-            lists += [(f"{name}:{op}", (ob or {}).get("depends_on"))
+            lists += [(f"{name}:{op}", op, (ob or {}).get("depends_on"))
                       for op, ob in ops.items() if isinstance(ob, dict) or ob is None]
-        for owner, items in lists:
+        for owner, op, items in lists:
             if not isinstance(items, list):
                 continue
-            for index, item in enumerate(list(items)):
+            changes = {}
+            for index, item in enumerate(items):
                 found = [wanted[t] for t in sorted({_service_of(t) for t in _targets(item)})
                          if t in wanted]
-                merged, changed = _merge_evidence(item, found)
+                merged, changed = _merge_evidence(_item_copy(item), found)
                 if changed:
-                    _put(items, index, merged)
+                    changes[index] = merged
                     result.evidence.append(f"{owner} -> {', '.join(sorted(_targets(item)))}")
                     if isinstance(merged.get("evidence"), list) and not isinstance(
                             merged["evidence"], CommentedSeq):
                         merged["evidence"] = CommentedSeq(merged["evidence"])
+            if not changes:
+                continue
+            node = cow.own(cow.own(data, "services"), name)
+            if op is not None:
+                node = cow.own(cow.own(node, "operations"), op)
+            items = cow.own(node, "depends_on")
+            for index, merged in changes.items():
+                _put(items, index, merged)
     out = io.StringIO()
     y.dump(data, out)
     result.text = keep_text(existing, out.getvalue())

@@ -365,3 +365,20 @@ def test_evidence_replaced_on_a_mapping_item_keeps_its_comments_and_flow_style()
     recorded = record_evidence(COMMENTED_EVIDENCE, {("api", "db"): "compose c.yml:3",
                                                     ("api", "cache"): "compose c.yml:3"}).text
     assert spaced(recorded) == spaced(wanted)
+
+
+def test_recorded_evidence_goes_to_the_confirmed_caller_only_not_through_an_alias():
+    from pruner.importers.update import record_evidence
+
+    text = ALIASED.replace("  - db\n", "  - db\n  - &cache {service: cache, soft: true}\n")
+    result = record_evidence(text, {("b", "db"): "traces 5 calls",
+                                    ("b", "cache"): "traces 2 calls"})
+    manifest = load_sources([("m.yaml", result.text)]).manifest
+    evidence = {(name, m): [e.source for e in item.evidence]
+                for name, svc in manifest.services.items()
+                for item in svc.depends_on for m in item.members}
+    assert evidence == {("a", "db"): [], ("a", "cache"): [], ("b", "db"): ["traces"],
+                        ("b", "cache"): ["traces"], ("c", "db"): [], ("c", "cache"): []}
+    assert result.text.count("depends_on: *deps") == 2  # a and c still share the anchor
+    assert record_evidence(result.text, {("b", "db"): "traces 5 calls",
+                                         ("b", "cache"): "traces 2 calls"}).text == result.text
