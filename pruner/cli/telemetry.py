@@ -140,8 +140,12 @@ def _write_manifest(result, output: str, force: bool, update: bool, prune: bool,
         elsewhere = frozenset() if folder is None else frozenset(
             name for name, svc in folder[1].manifest.services.items()
             if not _same_file(svc.location.file, output))
+        flows_elsewhere = frozenset() if folder is None else frozenset(
+            name for name, flow in folder[1].manifest.flows.items()
+            if not _same_file(flow.location.file, output))
         merged = update_manifest(existing, result.document, origin,
-                                 prune=prune, where=output, elsewhere=elsewhere)
+                                 prune=prune, where=output, elsewhere=elsewhere,
+                                 flows_elsewhere=flows_elsewhere)
         text = merged.text
         if folder is None:
             load_sources([(output, text)])  # the merge must still be a valid manifest

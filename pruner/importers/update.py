@@ -226,7 +226,8 @@ def _with_origin(item: Any, origin: str) -> Any:
 
 def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
                     prune: bool = False, where: str = "manifest",
-                    elsewhere: frozenset[str] = frozenset()) -> UpdateResult:
+                    elsewhere: frozenset[str] = frozenset(),
+                    flows_elsewhere: frozenset[str] = frozenset()) -> UpdateResult:
     """Merge ``document`` (an importer's manifest-v1 dict) into ``existing`` YAML text.
 
     Parameters
@@ -244,6 +245,9 @@ def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
     elsewhere
         Services that other files of the same folder manifest define: never added to
         this file (that would define them twice), their items left to those files.
+    flows_elsewhere
+        Flows that other files of the same folder manifest define: never added to this
+        file either (reported in ``elsewhere`` as ``flow NAME``).
 
     Raises
     ------
@@ -357,13 +361,17 @@ def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
     new_flows = document.get("flows") or {}
     if new_flows:
         flows = data.get("flows")
-        if flows is None:
-            flows = data["flows"] = CommentedMap()
-        if isinstance(flows, dict):
+        if flows is None or isinstance(flows, dict):
             for name, body in new_flows.items():
-                if name not in flows:
-                    cow.own(data, "flows")[name] = body
-                    result.added.append(f"flow {name}")
+                if name in (flows or {}):
+                    continue
+                if name in flows_elsewhere:
+                    result.elsewhere.append(f"flow {name}")
+                    continue
+                if data.get("flows") is None:  # made only when a flow goes in
+                    data["flows"] = CommentedMap()
+                cow.own(data, "flows")[name] = body
+                result.added.append(f"flow {name}")
     out = io.StringIO()
     y.dump(data, out)
     result.text = keep_text(existing, out.getvalue())
