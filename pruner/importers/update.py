@@ -505,6 +505,44 @@ def _content_key(line: str) -> str:
     return " ".join(text.split())
 
 
+def _units(text: str) -> list[str]:
+    """The lines of ``text``, where the lines of one plain or quoted scalar written over
+    several lines are one unit (the dumper writes it on one line: its content is the
+    same, and the original's lines are kept)."""
+    import yaml
+
+    lines = text.splitlines(keepends=True)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        root = yaml.compose(text.lstrip("\ufeff"), Loader=loader)  # noqa: S506 - safe
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return lines
+    ends: dict[int, int] = {}  # first line -> last line of a scalar over several lines
+    seen, stack = set(), [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            first, last = node.start_mark.line, node.end_mark.line
+            if node.style in (None, "", "'", '"') and last > first:
+                ends[first] = max(ends.get(first, first), last)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    units, i = [], 0
+    while i < len(lines):
+        j = k = i
+        while k <= j:  # a scalar that starts within the unit extends it to its own end
+            j = max(j, ends.get(k, k))
+            k += 1
+        units.append("".join(lines[i:j + 1]))
+        i = j + 1
+    return units
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
@@ -521,7 +559,7 @@ def keep_text(original: str, dumped: str) -> str:
     """
     import difflib
 
-    old = original.splitlines(keepends=True)
+    old = _units(original)
     new = dumped.splitlines(keepends=True)
     crlf = original.count("\r\n")
     eol = "\r\n" if crlf and crlf * 2 >= original.count("\n") else "\n"

@@ -382,3 +382,16 @@ def test_recorded_evidence_goes_to_the_confirmed_caller_only_not_through_an_alia
     assert result.text.count("depends_on: *deps") == 2  # a and c still share the anchor
     assert record_evidence(result.text, {("b", "db"): "traces 5 calls",
                                          ("b", "cache"): "traces 2 calls"}).text == result.text
+
+
+def test_a_scalar_written_over_several_lines_stays_as_written():
+    text = ("services:\n  web:\n    description: a long description a person wrapped\n"
+            "      over two lines   # by hand\n    depends_on:\n      - service: db\n"
+            "        note: \"quoted and\n          wrapped\"\n"
+            "        evidence: ['compose c.yml:3 depends_on,\n          healthy']\n  db: {}\n")
+    found = {"services": {"web": {"depends_on": [
+        {"service": "db", "evidence": ["compose c.yml:3 depends_on, healthy"]},
+        {"service": "cache"}]}, "cache": {}}}
+    out = update_manifest(text, found, "added").text
+    assert _added_only(text, out) == ["      - service: cache\n", "        note: added\n",
+                                      "  cache: {}\n"]
