@@ -190,6 +190,24 @@ def test_update_one_file_of_a_folder_manifest(tmp_path):
         "cache", "db"]
 
 
+def test_update_a_file_of_a_folder_manifest_that_also_loads_alone(tmp_path):
+    from pruner.loader import load
+
+    folder = tmp_path / "manifest"
+    folder.mkdir()
+    (folder / "api.yaml").write_text("services:\n  api: {}\n")  # valid on its own
+    (folder / "data.yaml").write_text("services:\n  db: {}\nflows:\n  read: {requires: [api]}\n")
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  api:\n    image: x\n    depends_on: [db]\n"
+                       "  db: {image: postgres}\n")
+    result = CliRunner().invoke(main, ["import", "compose", str(compose), "-o",
+                                       str(folder / "api.yaml"), "--update"])
+    assert result.exit_code == 0, result.output
+    assert "note: db is defined in another file" in result.stderr
+    manifest = load(folder).manifest  # db is not defined a second time
+    assert [i.members for i in manifest.services["api"].depends_on] == [("db",)]
+
+
 # --- a property: --update adds what was found, keeps the rest, and is idempotent ------
 
 from hypothesis import given, settings  # noqa: E402
