@@ -472,6 +472,25 @@ def _merge_items(mine: Any, writable, cow: _Owner, theirs: list, owner: str, ori
     for index in reversed(stale):
         del items[index]
     items.extend(added)
+    if not items:
+        _emptied(node, "depends_on")
+
+
+def _emptied(node: Any, key: str) -> None:
+    """``node[key]``, a block list all of whose items were deleted, written ``[]``
+    (ruamel.yaml would write the comments before its first item and then ``[]`` at the
+    start of a line of its own: not YAML). Those comment lines stay in the text as they
+    were (:func:`keep_text`)."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    if node[key].fa.flow_style():
+        return
+    empty = CommentedSeq()
+    empty.fa.set_flow_style()
+    node[key] = empty
+    slot = node.ca.items.get(key)
+    if slot:
+        slot[3] = None
 
 
 # -- keeping the text ------------------------------------------------------------------
@@ -595,13 +614,16 @@ def keep_text(original: str, dumped: str) -> str:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        lines = new[new_keys[j1][0]:new_keys[j2 - 1][0] + 1] if j2 > j1 else []
         if i2 > i1:  # deleted or replaced original lines, comments between them too
-            drop.update(range(old_keys[i1][0], old_keys[i2 - 1][0] + 1))
+            # unless the update does not write them back there: a comment line stays
+            again = {line.strip() for line in lines if line.strip().startswith("#")}
+            drop.update(k for k in range(old_keys[i1][0], old_keys[i2 - 1][0] + 1)
+                        if not old[k].strip().startswith("#") or old[k].strip() in again)
         if j2 > j1:
             after = old_keys[i1 - 1][0] if i1 > 0 else -1
             if i2 > i1:
                 after = old_keys[i1][0] - 1
-            lines = new[new_keys[j1][0]:new_keys[j2 - 1][0] + 1]
             insert.setdefault(after, []).extend(reindent(lines))
     out: list[str] = []
     for line in insert.get(-1, []):

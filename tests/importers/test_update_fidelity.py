@@ -413,3 +413,13 @@ def test_a_scalar_written_over_several_lines_stays_as_written():
     out = update_manifest(text, found, "added").text
     assert _added_only(text, out) == ["      - service: cache\n", "        note: added\n",
                                       "  cache: {}\n"]
+
+
+def test_prune_of_every_item_of_a_commented_list_writes_valid_yaml_and_keeps_the_comments():
+    text = ("services:\n  api:\n    depends_on:  # hand-kept\n    # the old store only\n"
+            "    - legacy\n    owner: me\n  legacy: {}\n")
+    result = update_manifest(text, {"services": {"api": {}}}, "added", prune=True)
+    assert result.pruned == ["api -> legacy"]
+    assert result.text == text.replace("depends_on:  # hand-kept", "depends_on: [] # hand-kept"
+                                       ).replace("    - legacy\n", "")
+    load_sources([("m.yaml", result.text)])
