@@ -625,16 +625,27 @@ def keep_text(original: str, dumped: str) -> str:
             if i2 > i1:
                 after = old_keys[i1][0] - 1
             insert.setdefault(after, []).extend(reindent(lines))
-    out: list[str] = []
-    for line in insert.get(-1, []):
-        out.append(line)
+    # A comment line the dumper moved into an added stretch while the original stays
+    # (ruamel.yaml writes ``c: {}  # x`` followed by ``# y`` as ``c:  # x``, ``# y``, then
+    # the new block): every comment line of the original is written once.
+    spare: dict[str, int] = {}
     for i, line in enumerate(old):
-        if i not in drop:
-            out.append(line)
+        if line.strip().startswith("#"):
+            spare[line.strip()] = spare.get(line.strip(), 0) + (i in drop)
+    out: list[str] = []
+    for i in [-1, *range(len(old))]:
+        if i >= 0 and i not in drop:
+            out.append(old[i])
         if i in insert:
             if out and not out[-1].endswith("\n"):
                 out[-1] += eol
-            out.extend(insert[i])
+            for line in insert[i]:
+                comment = line.strip() if line.strip().startswith("#") else None
+                if comment is not None and comment in spare:
+                    if not spare[comment]:
+                        continue
+                    spare[comment] -= 1
+                out.append(line)
     text = "".join(out)
     if not _same_data(text, dumped):
         return dumped

@@ -423,3 +423,11 @@ def test_prune_of_every_item_of_a_commented_list_writes_valid_yaml_and_keeps_the
     assert result.text == text.replace("depends_on:  # hand-kept", "depends_on: [] # hand-kept"
                                        ).replace("    - legacy\n", "")
     load_sources([("m.yaml", result.text)])
+
+
+def test_a_comment_line_after_a_flow_service_that_gains_a_dependency_is_written_once():
+    text = "services:\n  c: {}  # hand\n  # the next one is a\n  a: {}\n"
+    out = update_manifest(text, {"services": {"c": {"depends_on": [{"service": "a"}]}}},
+                          "added").text
+    assert out.count("# the next one is a") == 1
+    assert out.endswith("        note: added\n  # the next one is a\n  a: {}\n")
