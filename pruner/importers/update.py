@@ -566,6 +566,12 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
+def _item_indent(line: str) -> int:
+    """The column of what follows the ``-`` of a list item line (``-   a: 1``: 4)."""
+    rest = line.lstrip(" ")[1:]
+    return _indent(line) + 1 + _indent(rest)
+
+
 def keep_text(original: str, dumped: str) -> str:
     """The update written into the ``original`` text: every line whose content the
     update did not change is the original line, byte for byte (its line end, BOM,
@@ -590,21 +596,43 @@ def keep_text(original: str, dumped: str) -> str:
                                       autojunk=False)
     # Indentation: how the dumper's indent of a line maps to the original's.
     shift: dict[tuple[bool, int], int] = {}
+    kept: dict[int, str] = {}  # dumped line -> the original line it matched
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             for a, b in zip(range(i1, i2), range(j1, j2), strict=True):
                 o, n = old[old_keys[a][0]], new[new_keys[b][0]]
+                kept[new_keys[b][0]] = o
                 shift.setdefault((n.lstrip().startswith("- "), _indent(n)), _indent(o) - _indent(n))
 
-    def reindent(lines: list[str]) -> list[str]:
-        """An added block's first line moves as the original's lines of the same kind
-        and indent did; the rest keep their depth relative to it."""
+    def guide(at: int, dash: bool) -> int | None:
+        """How far the kept line nearest above dumped line ``at`` at its indent (a sibling)
+        moved; or, for a key of a list item, the item (``- service: x`` over
+        ``evidence:``)."""
+        top = _indent(new[at])
+        for j in range(at - 1, -1, -1):
+            if not _content_key(new[j]):
+                continue
+            if _indent(new[j]) == top and j in kept:
+                return _indent(kept[j]) - _indent(new[j])
+            if _indent(new[j]) < top:  # a key of an item moves with the item's first key
+                if dash or j not in kept or not new[j].lstrip().startswith("- "):
+                    return None
+                return _item_indent(kept[j]) - _item_indent(new[j])
+        return None
+
+    def reindent(start: int, lines: list[str]) -> list[str]:
+        """An added block's first line moves as the kept line above it of the same
+        indent did (or, for a key, its parent), else as the original's lines of the same
+        kind and indent did; the rest keep their depth relative to it."""
         out, delta, top = [], 0, None
-        for line in lines:
+        for at, line in enumerate(lines, start):
             dash = line.lstrip().startswith("- ")
-            if top is None or _indent(line) < top:  # the block's first line, or back out
+            comment = line.lstrip().startswith("#")  # where the dumper put it: no guide
+            if not comment and (top is None or _indent(line) < top):  # first line, or out
                 top = _indent(line)
-                delta = shift.get((dash, top), shift.get((not dash, top), 0))
+                delta = guide(at, dash)
+                if delta is None:
+                    delta = shift.get((dash, top), shift.get((not dash, top), 0))
             body = line.rstrip("\r\n")
             out.append(" " * max(0, _indent(body) + delta) + body.lstrip(" ") + eol)
         return out
@@ -624,7 +652,7 @@ def keep_text(original: str, dumped: str) -> str:
             after = old_keys[i1 - 1][0] if i1 > 0 else -1
             if i2 > i1:
                 after = old_keys[i1][0] - 1
-            insert.setdefault(after, []).extend(reindent(lines))
+            insert.setdefault(after, []).extend(reindent(new_keys[j1][0], lines))
     # A comment line the dumper moved into an added stretch while the original stays
     # (ruamel.yaml writes ``c: {}  # x`` followed by ``# y`` as ``c:  # x``, ``# y``, then
     # the new block): every comment line of the original is written once.

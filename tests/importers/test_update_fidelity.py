@@ -431,3 +431,14 @@ def test_a_comment_line_after_a_flow_service_that_gains_a_dependency_is_written_
                           "added").text
     assert out.count("# the next one is a") == 1
     assert out.endswith("        note: added\n  # the next one is a\n  a: {}\n")
+
+
+def test_an_indentless_list_item_that_gets_evidence_keeps_the_file_as_written():
+    text = ("services:\n  b:\n    depends_on:\n    - service: e\n      evidence: [k8s y]\n"
+            "  # about a\n  a: {}\n  c: {}\n  e: {}\n")
+    found = {"services": {"b": {"depends_on": [
+        {"service": "e", "evidence": ["traces 5 calls"]}, {"service": "c"}]}}}
+    out = update_manifest(text, found, "added").text
+    assert out == text.replace("      evidence: [k8s y]\n",
+                               "      evidence: [k8s y, traces 5 calls]\n"
+                               "    - service: c\n      note: added\n")
