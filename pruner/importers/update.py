@@ -620,17 +620,22 @@ def keep_text(original: str, dumped: str) -> str:
                 return _item_indent(kept[j]) - _item_indent(new[j])
         return None
 
-    def reindent(start: int, lines: list[str]) -> list[str]:
+    def reindent(start: int, lines: list[str], replaced: str | None) -> list[str]:
         """An added block's first line moves as the kept line above it of the same
-        indent did (or, for a key, its parent), else as the original's lines of the same
-        kind and indent did; the rest keep their depth relative to it."""
+        indent did (or, for a key, its parent), else takes the place of the original
+        line it replaces when of the same kind (both list items or both keys), else moves
+        as the original's lines of the same kind and indent did; the rest keep their
+        depth relative to it."""
         out, delta, top = [], 0, None
         for at, line in enumerate(lines, start):
             dash = line.lstrip().startswith("- ")
             comment = line.lstrip().startswith("#")  # where the dumper put it: no guide
             if not comment and (top is None or _indent(line) < top):  # first line, or out
-                top = _indent(line)
                 delta = guide(at, dash)
+                if delta is None and top is None and replaced is not None and (
+                        replaced.lstrip().startswith("- ") == dash):
+                    delta = _indent(replaced) - _indent(line)
+                top = _indent(line)
                 if delta is None:
                     delta = shift.get((dash, top), shift.get((not dash, top), 0))
             body = line.rstrip("\r\n")
@@ -652,7 +657,8 @@ def keep_text(original: str, dumped: str) -> str:
             after = old_keys[i1 - 1][0] if i1 > 0 else -1
             if i2 > i1:
                 after = old_keys[i1][0] - 1
-            insert.setdefault(after, []).extend(reindent(new_keys[j1][0], lines))
+            replaced = old[old_keys[i1][0]] if i2 > i1 else None
+            insert.setdefault(after, []).extend(reindent(new_keys[j1][0], lines, replaced))
     # A comment line the dumper moved into an added stretch while the original stays
     # (ruamel.yaml writes ``c: {}  # x`` followed by ``# y`` as ``c:  # x``, ``# y``, then
     # the new block): every comment line of the original is written once.

@@ -442,3 +442,15 @@ def test_an_indentless_list_item_that_gets_evidence_keeps_the_file_as_written():
     assert out == text.replace("      evidence: [k8s y]\n",
                                "      evidence: [k8s y, traces 5 calls]\n"
                                "    - service: c\n      note: added\n")
+
+
+def test_an_item_rewritten_in_a_four_space_indentless_list_stays_in_its_column():
+    text = ("services:\n    api:\n        depends_on:\n        - db  # main\n    db: {}\n"
+            "    cache: {}\n")
+    found = {"services": {"api": {"depends_on": [
+        {"service": "db", "evidence": ["compose c.yml:3"]}, {"service": "cache"}]}}}
+    out = update_manifest(text, found, "added").text
+    assert out == text.replace("        - db  # main\n",
+                               "        - service: db # main\n          evidence:\n"
+                               "            - compose c.yml:3\n"
+                               "        - service: cache\n          note: added\n")
