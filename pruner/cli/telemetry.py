@@ -83,19 +83,21 @@ def _few_yaml_files(folder: Path) -> bool:
 
 
 def _folder_of(output: str, existing: str):
-    """``(folder, LoadResult)`` when ``output`` is one file of a folder manifest: it does
-    not load alone and the folder holding it (or that folder's parent, not past a git
-    work tree's top; at most :data:`FOLDER_FILES` files) loads with it. Else None:
-    the file is validated alone (issue 17 §5)."""
+    """``(folder, LoadResult)`` when ``output`` is one file of a folder manifest: the
+    folder holding it loads with it (even when the file loads alone: it would still define
+    a service twice on getting one another file has), or the file does not load alone and
+    that folder's parent, not past a git work tree's top, does. At most
+    :data:`FOLDER_FILES` files. Else None: the file is validated alone (issue 17 §5)."""
     from pruner.errors import PrunerError
 
-    try:
-        load_sources([(output, existing)])
-        return None
-    except PrunerError:
-        pass
     folder = Path(output).resolve().parent
-    for _ in range(2):
+    for level in range(2):
+        if level:
+            try:
+                load_sources([(output, existing)])
+                return None
+            except PrunerError:
+                pass
         if not _few_yaml_files(folder):
             return None
         try:
@@ -140,8 +142,12 @@ def _write_manifest(result, output: str, force: bool, update: bool, prune: bool,
         elsewhere = frozenset() if folder is None else frozenset(
             name for name, svc in folder[1].manifest.services.items()
             if not _same_file(svc.location.file, output))
+        flows_elsewhere = frozenset() if folder is None else frozenset(
+            name for name, flow in folder[1].manifest.flows.items()
+            if not _same_file(flow.location.file, output))
         merged = update_manifest(existing, result.document, origin,
-                                 prune=prune, where=output, elsewhere=elsewhere)
+                                 prune=prune, where=output, elsewhere=elsewhere,
+                                 flows_elsewhere=flows_elsewhere)
         text = merged.text
         if folder is None:
             load_sources([(output, text)])  # the merge must still be a valid manifest

@@ -180,12 +180,40 @@ def _merge_evidence(item: Any, found: list) -> tuple[Any, bool]:
             entries.append(entry)
     changed = entries != before
     if changed:
-        if isinstance(current, list):
-            current[:] = entries
+        if isinstance(current, list):  # item by item: a slice would drop the comments
+            for index, entry in enumerate(entries):
+                if index < len(current):
+                    current[index] = entry
+                else:
+                    current.append(entry)
         else:
             seq = CommentedSeq(entries)
             item["evidence"] = seq
     return item, changed
+
+
+def _put(items: Any, index: int, item: Any) -> None:
+    """``items[index] = item``. A plain ``- name  # comment`` item that became a mapping
+    takes its comment along: the end-of-line part onto ``service:``, the comment lines
+    after it after the item's last entry (ruamel.yaml would print them between the ``-``
+    and the mapping, and lose them on the next update)."""
+    from ruamel.yaml.tokens import CommentToken
+
+    old, items[index] = items[index], item
+    comments = getattr(items, "ca", None)
+    comment = comments.items.get(index) if comments is not None else None
+    if isinstance(old, dict) or not isinstance(item, dict) or not comment or not comment[0]:
+        return
+    del comments.items[index]
+    token = comment[0]
+    eol, _, rest = token.value.partition("\n")
+    if eol.strip():
+        item.ca.items["service"] = [None, None, CommentToken(eol + "\n", token.start_mark),
+                                    None]
+    evidence = item.get("evidence")
+    if rest.strip() and isinstance(evidence, list) and evidence:
+        evidence.ca.items[len(evidence) - 1] = [CommentToken("\n" + rest, token.start_mark),
+                                                None]
 
 
 def _with_origin(item: Any, origin: str) -> Any:
@@ -198,7 +226,8 @@ def _with_origin(item: Any, origin: str) -> Any:
 
 def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
                     prune: bool = False, where: str = "manifest",
-                    elsewhere: frozenset[str] = frozenset()) -> UpdateResult:
+                    elsewhere: frozenset[str] = frozenset(),
+                    flows_elsewhere: frozenset[str] = frozenset()) -> UpdateResult:
     """Merge ``document`` (an importer's manifest-v1 dict) into ``existing`` YAML text.
 
     Parameters
@@ -216,6 +245,9 @@ def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
     elsewhere
         Services that other files of the same folder manifest define: never added to
         this file (that would define them twice), their items left to those files.
+    flows_elsewhere
+        Flows that other files of the same folder manifest define: never added to this
+        file either (reported in ``elsewhere`` as ``flow NAME``).
 
     Raises
     ------
@@ -329,13 +361,17 @@ def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
     new_flows = document.get("flows") or {}
     if new_flows:
         flows = data.get("flows")
-        if flows is None:
-            flows = data["flows"] = CommentedMap()
-        if isinstance(flows, dict):
+        if flows is None or isinstance(flows, dict):
             for name, body in new_flows.items():
-                if name not in flows:
-                    cow.own(data, "flows")[name] = body
-                    result.added.append(f"flow {name}")
+                if name in (flows or {}):
+                    continue
+                if name in flows_elsewhere:
+                    result.elsewhere.append(f"flow {name}")
+                    continue
+                if data.get("flows") is None:  # made only when a flow goes in
+                    data["flows"] = CommentedMap()
+                cow.own(data, "flows")[name] = body
+                result.added.append(f"flow {name}")
     out = io.StringIO()
     y.dump(data, out)
     result.text = keep_text(existing, out.getvalue())
@@ -349,12 +385,38 @@ def _fresh(body: dict[str, Any], origin: str) -> dict[str, Any]:
     return out or {}
 
 
+def _copy(node: Any, copy: Any) -> Any:
+    """``copy`` (of ``node``'s content) with ``node``'s comments and flow style: the
+    written item keeps them (not its anchor, which stays with ``node``)."""
+    import copy as copying
+
+    from ruamel.yaml.comments import Comment, Format
+
+    for attrib in (Comment.attrib, Format.attrib):
+        if hasattr(node, attrib):
+            setattr(copy, attrib, copying.deepcopy(getattr(node, attrib)))
+    return copy
+
+
+def _item_copy(item: Any) -> Any:
+    """A dependency item to merge evidence into: a mapping is copied (with its evidence
+    list), since it may be shared through an alias; a plain name is as it is."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if not isinstance(item, dict):
+        return item
+    item = _copy(item, CommentedMap(item.items()))
+    if isinstance(item.get("evidence"), list):
+        item["evidence"] = _copy(item["evidence"], CommentedSeq(item["evidence"]))
+    return item
+
+
 def _merge_items(mine: Any, writable, cow: _Owner, theirs: list, owner: str, origin: str,
                  result: UpdateResult, prune: bool) -> None:
     """Add the items of ``theirs`` that ``mine`` lacks; report (or with ``prune`` delete)
     the items the source no longer shows. ``mine`` is read; ``writable()`` gives the
     owner's own node to change (copied first when shared, see :class:`_Owner`)."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import CommentedSeq
 
     items = mine.get("depends_on")
     if items is None:
@@ -378,11 +440,7 @@ def _merge_items(mine: Any, writable, cow: _Owner, theirs: list, owner: str, ori
         found = _entries(item.get("evidence")) if isinstance(item, dict) else []
         for index, mine_item in enumerate(items[: len(have)]):
             if have[index] == targets:
-                if isinstance(mine_item, dict):  # merged into a copy: the item may be shared
-                    mine_item = CommentedMap(mine_item.items())
-                    if isinstance(mine_item.get("evidence"), list):
-                        mine_item["evidence"] = CommentedSeq(mine_item["evidence"])
-                merged, changed = _merge_evidence(mine_item, found)
+                merged, changed = _merge_evidence(_item_copy(mine_item), found)
                 if changed:
                     evidence[index] = merged
                     result.evidence.append(f"{owner} -> {', '.join(sorted(targets))}")
@@ -410,10 +468,29 @@ def _merge_items(mine: Any, writable, cow: _Owner, theirs: list, owner: str, ori
         node["depends_on"] = CommentedSeq()
     items = cow.own(node, "depends_on")
     for index, merged in evidence.items():
-        items[index] = merged
+        _put(items, index, merged)
     for index in reversed(stale):
         del items[index]
     items.extend(added)
+    if not items:
+        _emptied(node, "depends_on")
+
+
+def _emptied(node: Any, key: str) -> None:
+    """``node[key]``, a block list all of whose items were deleted, written ``[]``
+    (ruamel.yaml would write the comments before its first item and then ``[]`` at the
+    start of a line of its own: not YAML). Those comment lines stay in the text as they
+    were (:func:`keep_text`)."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    if node[key].fa.flow_style():
+        return
+    empty = CommentedSeq()
+    empty.fa.set_flow_style()
+    node[key] = empty
+    slot = node.ca.items.get(key)
+    if slot:
+        slot[3] = None
 
 
 # -- keeping the text ------------------------------------------------------------------
@@ -447,8 +524,52 @@ def _content_key(line: str) -> str:
     return " ".join(text.split())
 
 
+def _units(text: str) -> list[str]:
+    """The lines of ``text``, where the lines of one plain or quoted scalar written over
+    several lines are one unit (the dumper writes it on one line: its content is the
+    same, and the original's lines are kept)."""
+    import yaml
+
+    lines = text.splitlines(keepends=True)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        root = yaml.compose(text.lstrip("\ufeff"), Loader=loader)  # noqa: S506 - safe
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return lines
+    ends: dict[int, int] = {}  # first line -> last line of a scalar over several lines
+    seen, stack = set(), [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            first, last = node.start_mark.line, node.end_mark.line
+            if node.style in (None, "", "'", '"') and last > first:
+                ends[first] = max(ends.get(first, first), last)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    units, i = [], 0
+    while i < len(lines):
+        j = k = i
+        while k <= j:  # a scalar that starts within the unit extends it to its own end
+            j = max(j, ends.get(k, k))
+            k += 1
+        units.append("".join(lines[i:j + 1]))
+        i = j + 1
+    return units
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
+
+
+def _item_indent(line: str) -> int:
+    """The column of what follows the ``-`` of a list item line (``-   a: 1``: 4)."""
+    rest = line.lstrip(" ")[1:]
+    return _indent(line) + 1 + _indent(rest)
 
 
 def keep_text(original: str, dumped: str) -> str:
@@ -463,7 +584,7 @@ def keep_text(original: str, dumped: str) -> str:
     """
     import difflib
 
-    old = original.splitlines(keepends=True)
+    old = _units(original)
     new = dumped.splitlines(keepends=True)
     crlf = original.count("\r\n")
     eol = "\r\n" if crlf and crlf * 2 >= original.count("\n") else "\n"
@@ -475,21 +596,48 @@ def keep_text(original: str, dumped: str) -> str:
                                       autojunk=False)
     # Indentation: how the dumper's indent of a line maps to the original's.
     shift: dict[tuple[bool, int], int] = {}
+    kept: dict[int, str] = {}  # dumped line -> the original line it matched
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             for a, b in zip(range(i1, i2), range(j1, j2), strict=True):
                 o, n = old[old_keys[a][0]], new[new_keys[b][0]]
+                kept[new_keys[b][0]] = o
                 shift.setdefault((n.lstrip().startswith("- "), _indent(n)), _indent(o) - _indent(n))
 
-    def reindent(lines: list[str]) -> list[str]:
-        """An added block's first line moves as the original's lines of the same kind
-        and indent did; the rest keep their depth relative to it."""
+    def guide(at: int, dash: bool) -> int | None:
+        """How far the kept line nearest above dumped line ``at`` at its indent (a sibling)
+        moved; or, for a key of a list item, the item (``- service: x`` over
+        ``evidence:``)."""
+        top = _indent(new[at])
+        for j in range(at - 1, -1, -1):
+            if not _content_key(new[j]):
+                continue
+            if _indent(new[j]) == top and j in kept:
+                return _indent(kept[j]) - _indent(new[j])
+            if _indent(new[j]) < top:  # a key of an item moves with the item's first key
+                if dash or j not in kept or not new[j].lstrip().startswith("- "):
+                    return None
+                return _item_indent(kept[j]) - _item_indent(new[j])
+        return None
+
+    def reindent(start: int, lines: list[str], replaced: str | None) -> list[str]:
+        """An added block's first line moves as the kept line above it of the same
+        indent did (or, for a key, its parent), else takes the place of the original
+        line it replaces when of the same kind (both list items or both keys), else moves
+        as the original's lines of the same kind and indent did; the rest keep their
+        depth relative to it."""
         out, delta, top = [], 0, None
-        for line in lines:
+        for at, line in enumerate(lines, start):
             dash = line.lstrip().startswith("- ")
-            if top is None or _indent(line) < top:  # the block's first line, or back out
+            comment = line.lstrip().startswith("#")  # where the dumper put it: no guide
+            if not comment and (top is None or _indent(line) < top):  # first line, or out
+                delta = guide(at, dash)
+                if delta is None and top is None and replaced is not None and (
+                        replaced.lstrip().startswith("- ") == dash):
+                    delta = _indent(replaced) - _indent(line)
                 top = _indent(line)
-                delta = shift.get((dash, top), shift.get((not dash, top), 0))
+                if delta is None:
+                    delta = shift.get((dash, top), shift.get((not dash, top), 0))
             body = line.rstrip("\r\n")
             out.append(" " * max(0, _indent(body) + delta) + body.lstrip(" ") + eol)
         return out
@@ -499,24 +647,39 @@ def keep_text(original: str, dumped: str) -> str:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        lines = new[new_keys[j1][0]:new_keys[j2 - 1][0] + 1] if j2 > j1 else []
         if i2 > i1:  # deleted or replaced original lines, comments between them too
-            drop.update(range(old_keys[i1][0], old_keys[i2 - 1][0] + 1))
+            # unless the update does not write them back there: a comment line stays
+            again = {line.strip() for line in lines if line.strip().startswith("#")}
+            drop.update(k for k in range(old_keys[i1][0], old_keys[i2 - 1][0] + 1)
+                        if not old[k].strip().startswith("#") or old[k].strip() in again)
         if j2 > j1:
             after = old_keys[i1 - 1][0] if i1 > 0 else -1
             if i2 > i1:
                 after = old_keys[i1][0] - 1
-            lines = new[new_keys[j1][0]:new_keys[j2 - 1][0] + 1]
-            insert.setdefault(after, []).extend(reindent(lines))
-    out: list[str] = []
-    for line in insert.get(-1, []):
-        out.append(line)
+            replaced = old[old_keys[i1][0]] if i2 > i1 else None
+            insert.setdefault(after, []).extend(reindent(new_keys[j1][0], lines, replaced))
+    # A comment line the dumper moved into an added stretch while the original stays
+    # (ruamel.yaml writes ``c: {}  # x`` followed by ``# y`` as ``c:  # x``, ``# y``, then
+    # the new block): every comment line of the original is written once.
+    spare: dict[str, int] = {}
     for i, line in enumerate(old):
-        if i not in drop:
-            out.append(line)
+        if line.strip().startswith("#"):
+            spare[line.strip()] = spare.get(line.strip(), 0) + (i in drop)
+    out: list[str] = []
+    for i in [-1, *range(len(old))]:
+        if i >= 0 and i not in drop:
+            out.append(old[i])
         if i in insert:
             if out and not out[-1].endswith("\n"):
                 out[-1] += eol
-            out.extend(insert[i])
+            for line in insert[i]:
+                comment = line.strip() if line.strip().startswith("#") else None
+                if comment is not None and comment in spare:
+                    if not spare[comment]:
+                        continue
+                    spare[comment] -= 1
+                out.append(line)
     text = "".join(out)
     if not _same_data(text, dumped):
         return dumped
@@ -570,28 +733,38 @@ def record_evidence(existing: str, confirmed: dict[tuple[str, str], str], *,
     callees: dict[str, dict[str, str]] = {}
     for (caller, callee), entry in confirmed.items():
         callees.setdefault(caller, {})[callee] = entry
-    for name, body in services.items():
+    cow = _Owner(data)  # an item shared through an alias is changed for this caller only
+    for name, body in list(services.items()):
         wanted = callees.get(str(name))
         if not wanted or not isinstance(body, dict):
             continue
-        lists = [(str(name), body.get("depends_on"))]
+        lists = [(str(name), None, body.get("depends_on"))]
         ops = body.get("operations")
         if isinstance(ops, dict):
-            lists += [(f"{name}:{op}", (ob or {}).get("depends_on"))
+            lists += [(f"{name}:{op}", op, (ob or {}).get("depends_on"))
                       for op, ob in ops.items() if isinstance(ob, dict) or ob is None]
-        for owner, items in lists:
+        for owner, op, items in lists:
             if not isinstance(items, list):
                 continue
-            for index, item in enumerate(list(items)):
+            changes = {}
+            for index, item in enumerate(items):
                 found = [wanted[t] for t in sorted({_service_of(t) for t in _targets(item)})
                          if t in wanted]
-                merged, changed = _merge_evidence(item, found)
+                merged, changed = _merge_evidence(_item_copy(item), found)
                 if changed:
-                    items[index] = merged
+                    changes[index] = merged
                     result.evidence.append(f"{owner} -> {', '.join(sorted(_targets(item)))}")
                     if isinstance(merged.get("evidence"), list) and not isinstance(
                             merged["evidence"], CommentedSeq):
                         merged["evidence"] = CommentedSeq(merged["evidence"])
+            if not changes:
+                continue
+            node = cow.own(cow.own(data, "services"), name)
+            if op is not None:
+                node = cow.own(cow.own(node, "operations"), op)
+            items = cow.own(node, "depends_on")
+            for index, merged in changes.items():
+                _put(items, index, merged)
     out = io.StringIO()
     y.dump(data, out)
     result.text = keep_text(existing, out.getvalue())

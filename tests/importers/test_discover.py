@@ -339,6 +339,28 @@ def test_compose_then_traces_merge_into_one_manifest(tmp_path):
     assert check.exit_code == 0 and "BROKEN" in check.output  # proposed: not critical
 
 
+def test_update_one_file_of_a_folder_leaves_a_flow_another_file_defines(tmp_path):
+    import yaml
+
+    full = tmp_path / "full.yaml"
+    assert run("discover", TRACES / "otlp-login.json", "-o", full, "--min-traces", "4"
+               ).exit_code == 0
+    services = yaml.safe_load(full.read_text())["services"]
+    folder = tmp_path / "manifest"
+    folder.mkdir()
+    web = folder / "web.yaml"  # web as discover wrote it; the rest and the flow elsewhere
+    web.write_text(yaml.safe_dump({"services": {"web": services.pop("web")}}, width=4096))
+    (folder / "rest.yaml").write_text(yaml.safe_dump(
+        {"services": services, "flows": {"web-post-login": {"requires": ["web"]}}}))
+    before = web.read_text()
+    result = run("discover", TRACES / "otlp-login.json", "-o", web, "--update",
+                 "--min-traces", "4")
+    assert result.exit_code == 0, result.output
+    assert "note: flow web-post-login is defined in another file" in result.stderr
+    assert web.read_text() == before  # not defined twice, no empty flows: either
+    assert run("validate", folder).exit_code == 0
+
+
 # -- confidence: --min-traces, failed traces apart, one span count -----------------------
 
 def test_a_root_seen_fewer_than_min_traces_times_proposes_no_flow():

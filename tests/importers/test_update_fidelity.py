@@ -190,6 +190,24 @@ def test_update_one_file_of_a_folder_manifest(tmp_path):
         "cache", "db"]
 
 
+def test_update_a_file_of_a_folder_manifest_that_also_loads_alone(tmp_path):
+    from pruner.loader import load
+
+    folder = tmp_path / "manifest"
+    folder.mkdir()
+    (folder / "api.yaml").write_text("services:\n  api: {}\n")  # valid on its own
+    (folder / "data.yaml").write_text("services:\n  db: {}\nflows:\n  read: {requires: [api]}\n")
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  api:\n    image: x\n    depends_on: [db]\n"
+                       "  db: {image: postgres}\n")
+    result = CliRunner().invoke(main, ["import", "compose", str(compose), "-o",
+                                       str(folder / "api.yaml"), "--update"])
+    assert result.exit_code == 0, result.output
+    assert "note: db is defined in another file" in result.stderr
+    manifest = load(folder).manifest  # db is not defined a second time
+    assert [i.members for i in manifest.services["api"].depends_on] == [("db",)]
+
+
 # --- a property: --update adds what was found, keeps the rest, and is idempotent ------
 
 from hypothesis import given, settings  # noqa: E402
@@ -299,3 +317,140 @@ def test_recorded_evidence_lands_on_every_confirmed_item_and_nothing_else(case, 
                 assert not item.evidence, (owner, item)
     again = record_evidence(result.text, confirmed)
     assert again.text == result.text and not again.evidence
+
+
+COMMENTED_ITEMS = """\
+services:
+  api:
+    depends_on:
+      - db   # main store
+      # the cache is optional
+      - cache  # cache eol
+      # after the last item
+    owner: me
+  db: {}
+  cache: {}
+"""
+
+
+def test_a_plain_item_that_gets_evidence_keeps_its_comments_in_place():
+    from pruner.importers.update import record_evidence
+
+    found = {"services": {"api": {"depends_on": [
+        {"service": s, "evidence": ["compose c.yml:3"]} for s in ("db", "cache")]}}}
+    wanted = COMMENTED_ITEMS.replace(
+        "      - db   # main store\n",
+        "      - service: db # main store\n        evidence:\n          - compose c.yml:3\n",
+    ).replace(
+        "      - cache  # cache eol\n",
+        "      - service: cache # cache eol\n        evidence:\n          - compose c.yml:3\n")
+    out = update_manifest(COMMENTED_ITEMS, found, "added").text
+    assert out == wanted
+    assert update_manifest(out, found, "added").text == out  # the comments stay on a rerun
+    recorded = record_evidence(COMMENTED_ITEMS, {("api", "db"): "compose c.yml:3",
+                                                 ("api", "cache"): "compose c.yml:3"}).text
+    assert recorded == wanted
+
+
+COMMENTED_EVIDENCE = """\
+services:
+  api:
+    depends_on:
+      - service: db
+        evidence:   # ev
+          - compose old.yml:1  # the old place
+          # after the entry
+      - service: cache
+        evidence: [compose x]  # flow ev
+  db: {}
+  cache: {}
+"""
+
+
+def test_evidence_replaced_on_a_mapping_item_keeps_its_comments_and_flow_style():
+    from pruner.importers.update import record_evidence
+
+    found = {"services": {"api": {"depends_on": [
+        {"service": s, "evidence": ["compose c.yml:3"]} for s in ("db", "cache")]}}}
+    wanted = COMMENTED_EVIDENCE.replace(
+        "- compose old.yml:1  # the old place", "- compose c.yml:3 # the old place").replace(
+        "evidence: [compose x]  # flow ev", "evidence: [compose c.yml:3] # flow ev")
+
+    def spaced(text):  # the space before an end-of-line comment may change
+        return [" ".join(line.split()) for line in text.splitlines()]
+
+    assert spaced(update_manifest(COMMENTED_EVIDENCE, found, "added").text) == spaced(wanted)
+    recorded = record_evidence(COMMENTED_EVIDENCE, {("api", "db"): "compose c.yml:3",
+                                                    ("api", "cache"): "compose c.yml:3"}).text
+    assert spaced(recorded) == spaced(wanted)
+
+
+def test_recorded_evidence_goes_to_the_confirmed_caller_only_not_through_an_alias():
+    from pruner.importers.update import record_evidence
+
+    text = ALIASED.replace("  - db\n", "  - db\n  - &cache {service: cache, soft: true}\n")
+    result = record_evidence(text, {("b", "db"): "traces 5 calls",
+                                    ("b", "cache"): "traces 2 calls"})
+    manifest = load_sources([("m.yaml", result.text)]).manifest
+    evidence = {(name, m): [e.source for e in item.evidence]
+                for name, svc in manifest.services.items()
+                for item in svc.depends_on for m in item.members}
+    assert evidence == {("a", "db"): [], ("a", "cache"): [], ("b", "db"): ["traces"],
+                        ("b", "cache"): ["traces"], ("c", "db"): [], ("c", "cache"): []}
+    assert result.text.count("depends_on: *deps") == 2  # a and c still share the anchor
+    assert record_evidence(result.text, {("b", "db"): "traces 5 calls",
+                                         ("b", "cache"): "traces 2 calls"}).text == result.text
+
+
+def test_a_scalar_written_over_several_lines_stays_as_written():
+    text = ("services:\n  web:\n    description: a long description a person wrapped\n"
+            "      over two lines   # by hand\n    depends_on:\n      - service: db\n"
+            "        note: \"quoted and\n          wrapped\"\n"
+            "        evidence: ['compose c.yml:3 depends_on,\n          healthy']\n  db: {}\n")
+    found = {"services": {"web": {"depends_on": [
+        {"service": "db", "evidence": ["compose c.yml:3 depends_on, healthy"]},
+        {"service": "cache"}]}, "cache": {}}}
+    out = update_manifest(text, found, "added").text
+    assert _added_only(text, out) == ["      - service: cache\n", "        note: added\n",
+                                      "  cache: {}\n"]
+
+
+def test_prune_of_every_item_of_a_commented_list_writes_valid_yaml_and_keeps_the_comments():
+    text = ("services:\n  api:\n    depends_on:  # hand-kept\n    # the old store only\n"
+            "    - legacy\n    owner: me\n  legacy: {}\n")
+    result = update_manifest(text, {"services": {"api": {}}}, "added", prune=True)
+    assert result.pruned == ["api -> legacy"]
+    assert result.text == text.replace("depends_on:  # hand-kept", "depends_on: [] # hand-kept"
+                                       ).replace("    - legacy\n", "")
+    load_sources([("m.yaml", result.text)])
+
+
+def test_a_comment_line_after_a_flow_service_that_gains_a_dependency_is_written_once():
+    text = "services:\n  c: {}  # hand\n  # the next one is a\n  a: {}\n"
+    out = update_manifest(text, {"services": {"c": {"depends_on": [{"service": "a"}]}}},
+                          "added").text
+    assert out.count("# the next one is a") == 1
+    assert out.endswith("        note: added\n  # the next one is a\n  a: {}\n")
+
+
+def test_an_indentless_list_item_that_gets_evidence_keeps_the_file_as_written():
+    text = ("services:\n  b:\n    depends_on:\n    - service: e\n      evidence: [k8s y]\n"
+            "  # about a\n  a: {}\n  c: {}\n  e: {}\n")
+    found = {"services": {"b": {"depends_on": [
+        {"service": "e", "evidence": ["traces 5 calls"]}, {"service": "c"}]}}}
+    out = update_manifest(text, found, "added").text
+    assert out == text.replace("      evidence: [k8s y]\n",
+                               "      evidence: [k8s y, traces 5 calls]\n"
+                               "    - service: c\n      note: added\n")
+
+
+def test_an_item_rewritten_in_a_four_space_indentless_list_stays_in_its_column():
+    text = ("services:\n    api:\n        depends_on:\n        - db  # main\n    db: {}\n"
+            "    cache: {}\n")
+    found = {"services": {"api": {"depends_on": [
+        {"service": "db", "evidence": ["compose c.yml:3"]}, {"service": "cache"}]}}}
+    out = update_manifest(text, found, "added").text
+    assert out == text.replace("        - db  # main\n",
+                               "        - service: db # main\n          evidence:\n"
+                               "            - compose c.yml:3\n"
+                               "        - service: cache\n          note: added\n")
