@@ -17,7 +17,9 @@ Edges
 - environment values (list ``KEY=VALUE`` or mapping form) that name another service by
   its service name, ``hostname``, ``container_name``, network alias or link alias,
   following the rules of :mod:`pruner.importers._refs` (``*_ADDR``, ``*_HOST``, ``*_URL``
-  ... take a bare name; other variables need ``host:port`` or a URL).
+  ... take a bare name; other variables need ``host:port`` or a URL), after Compose
+  interpolation: ``${VAR}`` from the ``.env`` file beside the Compose file, else the
+  default of ``${VAR:-default}`` / ``${VAR-default}`` (the shell's environment is unknown).
 
 Every edge but ``depends_on`` is emitted ``startup: false`` (needed to serve, not to
 start): nothing in the file says the service cannot start without it.
@@ -28,6 +30,7 @@ whether a ``depends_on`` is also needed at runtime.
 
 from __future__ import annotations
 
+import re
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,13 +91,78 @@ def _env_file_pairs(
             continue
         ef = SourceFile(p, str(Path(f.display).parent / path), explicit=True)
         b.read.append(str(p))
-        for raw in read_text(ef).splitlines():
-            raw = raw.strip()
-            if raw and not raw.startswith("#") and "=" in raw:
-                k, v = raw.split("=", 1)
-                k = k.strip().removeprefix("export ").strip()
-                out.append((k, v.strip().strip("'\"")))
+        out += _dotenv(read_text(ef))
     return out
+
+
+def _dotenv(text: str) -> list[tuple[str, str]]:
+    """``KEY=VALUE`` lines of an env file (``#`` comments, ``export`` and quotes dropped)."""
+    out = []
+    for raw in text.splitlines():
+        raw = raw.strip()
+        if raw and not raw.startswith("#") and "=" in raw:
+            k, v = raw.split("=", 1)
+            k = k.strip().removeprefix("export ").strip()
+            out.append((k, v.strip().strip("'\"")))
+    return out
+
+
+#: ``$$``, ``${VAR}``, ``${VAR<op><arg>}`` (op ``-``, ``:-``, ``?``, ``:?``, ``+``, ``:+``)
+#: or ``$VAR``; an ``arg`` holding ``$`` (nested interpolation) does not match.
+_VAR_RE = re.compile(
+    r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^${}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+def _interpolate(value: str, dotenv: dict[str, str]) -> tuple[str, str] | None:
+    """``value`` with Compose interpolation applied, and where the values came from:
+    a variable is taken from the project's ``.env`` file, else ``${VAR:-default}`` /
+    ``${VAR-default}`` take their default; ``None`` when a variable stays unknown (set
+    only in the shell, or nested), or when there is nothing to interpolate.
+
+    >>> _interpolate("${DB_HOST:-db}:5432", {})
+    ('db:5432', 'default')
+    >>> _interpolate("http://${API}:80", {"API": "api"})
+    ('http://api:80', '.env')
+    >>> _interpolate("${DB_HOST}", {}), _interpolate("db", {})
+    (None, None)
+    """
+    if "$" not in value:
+        return None
+    used: set[str] = set()
+    unknown = False
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal unknown
+        name = m.group(1) or m.group(4)
+        if name is None:  # $$, a literal $ the container sees
+            unknown = True
+            return "$"
+        op, arg = m.group(2), m.group(3) or ""
+        have = dotenv.get(name)
+        is_set = have is not None and (have != "" or not (op or "").startswith(":"))
+        if op in (":-", "-"):
+            if is_set:
+                used.add(".env")
+                return have or ""
+            used.add("default")
+            return arg
+        if op in (":+", "+"):
+            if not is_set:
+                unknown = True  # empty when unset, but the shell may set it
+                return ""
+            used.add(".env")
+            return arg
+        if have is None:
+            unknown = True
+            return ""
+        used.add(".env")
+        return have
+
+    out = _VAR_RE.sub(sub, value)
+    if unknown or "$" in out:
+        return None
+    return out, " and ".join(sorted(used))
 
 
 def import_compose(sources: Sequence[str]) -> ImportResult:
@@ -188,6 +256,25 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         hit = alias.get(host)
         return next(iter(hit)) if hit and len(hit) == 1 else None
 
+    dotenvs: dict[Path, dict[str, str]] = {}
+
+    def project_env(f: SourceFile) -> dict[str, str]:
+        """The ``.env`` file beside a Compose file, which Compose interpolates from."""
+        folder = Path(f.path).parent
+        if folder not in dotenvs:
+            p = folder / ".env"
+            try:
+                mode = file_mode(p)
+            except UnreadableError:
+                mode = None
+            found: dict[str, str] = {}
+            if mode is not None and stat.S_ISREG(mode):
+                b.read.append(str(p))
+                found = dict(_dotenv(read_text(
+                    SourceFile(p, str(Path(f.display).parent / ".env"), explicit=True))))
+            dotenvs[folder] = found
+        return dotenvs[folder]
+
     for name, spec, f, line in defs:
         src = node.get(name)
         if src is None:
@@ -249,10 +336,16 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         pairs = _env_pairs(spec.get("environment"), f, ln)
         if "env_file" in spec:
             pairs += _env_file_pairs(spec["env_file"], f, b, name)
+        dotenv = project_env(f)
         for var, value in pairs:
             loose = is_address_name(var)
             shown_value, hidden = redact(var, value)  # issue 17 §5: never copy a secret
-            for ref in parse_host_refs(value):
+            resolved = _interpolate(value, dotenv)
+            if resolved is not None:
+                shown_resolved, hidden_resolved = redact(var, resolved[0])
+                hidden = hidden or hidden_resolved
+                shown_value += f", interpolated as {shown_resolved} (from {resolved[1]})"
+            for ref in parse_host_refs(value if resolved is None else resolved[0]):
                 if not (loose or ref.explicit):
                     continue  # a bare word under a name that does not say "address"
                 target = lookup(ref.host, own_links)

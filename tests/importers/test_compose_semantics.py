@@ -1,0 +1,39 @@
+"""What a Compose file means, read as Compose reads it: interpolation of environment
+values and ``extends``."""
+
+from __future__ import annotations
+
+from pruner.importers import import_sources
+
+
+def _deps(r, name):
+    return {d["service"]: d for d in r.document["services"][name].get("depends_on", [])}
+
+
+def test_compose_interpolated_hosts_take_their_default_or_the_dot_env_value(tmp_path, v1):
+    # ${VAR:-default} is the host Compose starts the container with when nothing sets
+    # VAR; .env beside the file sets variables for interpolation. Both name a service.
+    (tmp_path / "compose.yaml").write_text("""
+services:
+  api:
+    image: api
+    environment:
+      DB_HOST: ${DB_HOST:-db}
+      QUEUE_URL: "amqp://${MQ_USER:-guest}@${MQ_HOST-rabbit}:5672/"
+      SEARCH_ADDR: ${SEARCH_ADDR}
+      CACHE_ADDR: $CACHE
+      TRACE_HOST: ${TRACE_HOST:?set it}
+  db: {image: postgres}
+  rabbit: {image: rabbitmq}
+  es: {image: elasticsearch}
+  redis: {image: redis}
+  jaeger: {image: jaeger}
+""")
+    (tmp_path / ".env").write_text("SEARCH_ADDR=es:9200\nCACHE=redis:6379\n")
+    r = import_sources("compose", [str(tmp_path / "compose.yaml")])
+    v1(r.document)
+    api = _deps(r, "api")
+    assert set(api) == {"db", "rabbit", "es", "redis"}  # TRACE_HOST: set only in the shell
+    assert "interpolated as db (from default)" in api["db"]["note"]
+    assert "interpolated as es:9200 (from .env)" in api["es"]["note"]
+    assert "guest" not in api["rabbit"]["note"]  # user info is never copied
