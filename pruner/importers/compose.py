@@ -5,7 +5,9 @@ What is read
 Compose files (a top-level ``services`` mapping; folders searched recursively for
 ``*.yaml`` / ``*.yml``, other YAML files there skipped with a note). A service defined
 in several files is merged, as ``docker compose -f a -f b`` merges overrides. Files
-named in ``env_file`` are read too (``KEY=VALUE`` lines).
+named in ``env_file`` are read too (``KEY=VALUE`` lines). A service that ``extends``
+another (same file or ``file:``) has its base's environment and env files too, its own
+variables winning; ``depends_on``, ``links`` and ``volumes_from`` are never shared.
 
 Edges
 -----
@@ -275,6 +277,74 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
             dotenvs[folder] = found
         return dotenvs[folder]
 
+    by_name: dict[str, list[tuple[dict[str, Any], SourceFile, int | None]]] = {}
+    for name, spec, f, line in defs:
+        by_name.setdefault(name, []).append((spec, f, line))
+
+    def service_env(
+        name: str, spec: dict[str, Any], f: SourceFile, line: int | None
+    ) -> list[tuple[str, str]]:
+        pairs = _env_pairs(spec.get("environment"), f, line_of(spec, line))
+        if "env_file" in spec:
+            pairs += _env_file_pairs(spec["env_file"], f, b, name)
+        return pairs
+
+    outside: dict[str, tuple[Any, int | None]] = {}  # services of files named by extends
+
+    def inherited_env(
+        name: str, spec: dict[str, Any], f: SourceFile, line: int | None, seen: set[Any]
+    ) -> list[tuple[str, str, str]]:
+        """What ``extends`` shares: the environment (and env files) of the base service,
+        and of its own base; the extending service's own variables win. ``depends_on``,
+        ``links`` and ``volumes_from`` are never shared (Compose documentation)."""
+        ext = spec.get("extends")
+        base, other = (ext, None) if isinstance(ext, str) else (
+            (ext.get("service"), ext.get("file")) if isinstance(ext, dict) else (None, None))
+        if not isinstance(base, str) or (other is not None and not isinstance(other, str)):
+            return []
+        at = f.short(line)
+        if other is None and str(f.path) in outside:  # a service of that same file
+            svcs, dline = outside[str(f.path)]
+            got = svcs.get(base) if isinstance(svcs, dict) else None
+            bases = [(got, f, line_of(got, dline))] if isinstance(got, dict) else []
+        elif other is None:
+            bases = by_name.get(base, [])
+        else:
+            path = Path(f.path).parent / other
+            try:
+                mode = file_mode(path)
+            except UnreadableError as exc:
+                b.note(f"{at}: {name} extends {display(base)} in {display(other)}: "
+                       f"{exc.reason}; not read")
+                return []
+            if mode is None or not stat.S_ISREG(mode):
+                b.note(f"{at}: {name} extends {display(base)} in {display(other)}, "
+                       "not found; not read")
+                return []
+            bf = SourceFile(path, str(Path(f.display).parent / other), explicit=True)
+            b.read.append(str(path))
+            docs = load_yaml_documents(bf)
+            svcs = docs[0][0].get("services") if len(docs) == 1 and isinstance(
+                docs[0][0], dict) else None
+            outside[str(path)] = (svcs, docs[0][1] if docs else None)
+            got = svcs.get(base) if isinstance(svcs, dict) else None
+            bases = [(got, bf, line_of(got, docs[0][1]))] if isinstance(got, dict) else []
+        if not bases:
+            b.note(f"{at}: {name} extends {display(base)}, which is not found; its "
+                   "environment is not read")
+            return []
+        out: list[tuple[str, str, str]] = []
+        for bspec, bfile, bline in bases:
+            key = (str(bfile.path), base, bline)
+            if key in seen:
+                continue
+            via = f" (inherited through extends: {base}, {bfile.short(bline)})"
+            mine = [(k, v, via) for k, v in service_env(base, bspec, bfile, bline)]
+            got_vars = {k for k, _v, _via in mine}
+            deeper = inherited_env(base, bspec, bfile, bline, seen | {key})
+            out += mine + [p for p in deeper if p[0] not in got_vars]
+        return out
+
     for name, spec, f, line in defs:
         src = node.get(name)
         if src is None:
@@ -333,11 +403,11 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         if isinstance(nm, str) and nm.startswith("service:"):
             edge(nm[len("service:") :], f"network_mode: {nm} (shares its network)")
 
-        pairs = _env_pairs(spec.get("environment"), f, ln)
-        if "env_file" in spec:
-            pairs += _env_file_pairs(spec["env_file"], f, b, name)
+        pairs = [(k, v, "") for k, v in service_env(name, spec, f, ln)]
+        own = {k for k, _v, _via in pairs}
+        pairs += [p for p in inherited_env(name, spec, f, ln, set()) if p[0] not in own]
         dotenv = project_env(f)
-        for var, value in pairs:
+        for var, value, via in pairs:
             loose = is_address_name(var)
             shown_value, hidden = redact(var, value)  # issue 17 §5: never copy a secret
             resolved = _interpolate(value, dotenv)
@@ -353,6 +423,7 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
                 if hidden:
                     origin += " [credentials redacted]"
                     redacted.add(f"{name} {var}")
+                origin += via
                 if target is not None:
                     edge(target, origin)
                 elif "." not in ref.host and loose:

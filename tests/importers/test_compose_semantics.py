@@ -37,3 +37,43 @@ services:
     assert "interpolated as db (from default)" in api["db"]["note"]
     assert "interpolated as es:9200 (from .env)" in api["es"]["note"]
     assert "guest" not in api["rabbit"]["note"]  # user info is never copied
+
+
+def test_compose_extends_shares_the_environment_of_the_base_service(tmp_path, v1):
+    # extends shares the base's environment (its own variables win); depends_on, links
+    # and volumes_from are never shared (Compose documentation, "Extend your Compose file").
+    (tmp_path / "common.yml").write_text("""
+services:
+  java:
+    environment: [TRACE_HOST=jaeger]
+  app:
+    extends: {service: java}
+    environment: {DB_HOST: db, CACHE_ADDR: "cache:6379"}
+    depends_on: [mq]
+""")
+    (tmp_path / "compose.yaml").write_text("""
+services:
+  base:
+    image: app
+    environment: {DB_HOST: db}
+  web:
+    extends: base
+    image: web
+  api:
+    extends: {file: common.yml, service: app}
+    image: api
+    environment: {DB_HOST: other-db}
+  db: {image: postgres}
+  other-db: {image: postgres}
+  cache: {image: redis}
+  jaeger: {image: jaegertracing/all-in-one}
+  mq: {image: rabbitmq}
+""")
+    r = import_sources("compose", [str(tmp_path / "compose.yaml")])
+    v1(r.document)
+    web = _deps(r, "web")
+    assert set(web) == {"db"}
+    assert "inherited through extends: base, compose.yaml:" in web["db"]["note"]
+    assert set(_deps(r, "api")) == {"other-db", "cache", "jaeger"}
+    assert "extends: java, common.yml:" in _deps(r, "api")["jaeger"]["note"]
+    assert str(tmp_path / "common.yml") in r.read
