@@ -14,8 +14,8 @@ Edges
 - ``depends_on``, short (list) and long (mapping) form: a hard edge needed to start
   (Compose starts a service only after these, by definition), with the ``condition``
   in the note (``service_started`` when not given); ``required: false`` makes it soft;
-- ``links`` (``service`` or ``service:alias``), ``volumes_from`` and
-  ``network_mode: service:X``;
+- ``links`` (``service`` or ``service:alias``), ``volumes_from``, and
+  ``network_mode``, ``ipc`` or ``pid`` set to ``service:X``;
 - environment values (list ``KEY=VALUE`` or mapping form) that name another service by
   its service name, ``hostname``, ``container_name``, network alias or link alias,
   following the rules of :mod:`pruner.importers._refs` (``*_ADDR``, ``*_HOST``, ``*_URL``
@@ -399,9 +399,11 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
             for entry in vf:
                 if isinstance(entry, str) and not entry.startswith("container:"):
                     edge(entry.split(":")[0], f"volumes_from: {entry}")
-        nm = spec.get("network_mode")
-        if isinstance(nm, str) and nm.startswith("service:"):
-            edge(nm[len("service:") :], f"network_mode: {nm} (shares its network)")
+        for key, what in (("network_mode", "network"), ("ipc", "IPC namespace"),
+                          ("pid", "PID namespace")):
+            nm = spec.get(key)
+            if isinstance(nm, str) and nm.startswith("service:"):
+                edge(nm[len("service:") :], f"{key}: {nm} (shares its {what})")
 
         pairs = [(k, v, "") for k, v in service_env(name, spec, f, ln)]
         own = {k for k, _v, _via in pairs}

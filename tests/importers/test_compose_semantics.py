@@ -77,3 +77,21 @@ services:
     assert set(_deps(r, "api")) == {"other-db", "cache", "jaeger"}
     assert "extends: java, common.yml:" in _deps(r, "api")["jaeger"]["note"]
     assert str(tmp_path / "common.yml") in r.read
+
+
+def test_compose_ipc_and_pid_of_another_service_are_dependencies(tmp_path, v1):
+    # ipc/pid "service:X" join X's namespace, as network_mode does: Compose counts all
+    # three as dependencies on X (compose-go GetDependencies).
+    (tmp_path / "compose.yaml").write_text("""
+services:
+  app: {image: app}
+  sidecar: {image: s, ipc: "service:app", pid: "service:app", network_mode: "service:app"}
+  debug: {image: d, pid: host, ipc: shareable}
+""")
+    r = import_sources("compose", [str(tmp_path / "compose.yaml")])
+    v1(r.document)
+    [dep] = r.document["services"]["sidecar"]["depends_on"]
+    assert dep["service"] == "app"
+    assert "ipc: service:app (shares its IPC namespace)" in dep["note"]
+    assert "pid: service:app (shares its PID namespace)" in dep["note"]
+    assert "depends_on" not in r.document["services"]["debug"]
