@@ -15,7 +15,8 @@ Definitions
   is unknown).
 - The **root operation** of a trace is ``SERVICE:SPAN_NAME`` of its root span, ids in
   the name normalised as in :func:`pruner.analysis.discover.route`. The root is the
-  earliest span whose parent is not in the trace (as in ``discover``).
+  earliest span without a parent; only when there is none, the earliest span whose
+  parent is not in the trace (``discover`` takes the earliest of either kind).
 - **Call depth**: the most RPCs nested in one another on one path from the root (an
   RPC made while serving an RPC made by the root has depth 2).
 - **Critical path** (CRISP [2]_): from the root, repeatedly the child span that ends
