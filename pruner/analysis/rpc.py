@@ -15,7 +15,8 @@ Definitions
   is unknown).
 - The **root operation** of a trace is ``SERVICE:SPAN_NAME`` of its root span, ids in
   the name normalised as in :func:`pruner.analysis.discover.route`. The root is the
-  earliest span whose parent is not in the trace (as in ``discover``).
+  earliest span without a parent; only when there is none, the earliest span whose
+  parent is not in the trace (``discover`` takes the earliest of either kind).
 - **Call depth**: the most RPCs nested in one another on one path from the root (an
   RPC made while serving an RPC made by the root has depth 2).
 - **Critical path** (CRISP [2]_): from the root, repeatedly the child span that ends
@@ -743,10 +744,12 @@ def _manifest_names(root: str) -> set[str]:
 
 def flow_roots(manifest, roots: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Which root operations each flow of ``manifest`` requires (spec §14): a root
-    ``S:O`` belongs to every flow with an item naming that operation, as ``S:O``
-    itself, as ``discover`` writes it, or as a declared operation whose description
-    is ``O`` (``discover`` keeps the original name there when it had to change it).
-    Flows that require none of ``roots`` are left out.
+    ``S:O`` belongs to the flows whose first item (the entry point, as ``discover``
+    writes flows) names that operation; a root that no flow enters belongs to every
+    flow with an item naming it. An item names ``S:O`` as ``S:O`` itself, as
+    ``discover`` writes it, or as a declared operation whose description is ``O``
+    (``discover`` keeps the original name there when it had to change it). Flows
+    that require none of ``roots`` are left out.
 
     >>> from pruner.loader import load_sources
     >>> m = load_sources([("m.yaml", "services: {web: {operations: {GET-/home: }}}\\n"
@@ -764,10 +767,20 @@ def flow_roots(manifest, roots: Iterable[str]) -> dict[str, tuple[str, ...]]:
         for n in list(names):
             names.update(described.get(n, ()))
         names_of[root] = names
-    out: dict[str, tuple[str, ...]] = {}
-    for flow_name, flow in sorted(manifest.flows.items()):
+    # A root that a flow enters (its first item names it, as discover writes flows)
+    # belongs to those flows only, not to every flow whose requests call it.
+    entered: dict[str, set[str]] = defaultdict(set)
+    named: dict[str, set[str]] = defaultdict(set)
+    for flow_name, flow in manifest.flows.items():
+        entry = set(flow.requires[0].members) if flow.requires else set()
         members = {m for item in flow.requires for m in item.members}
-        found = tuple(sorted(r for r, names in names_of.items() if names & members))
-        if found:
-            out[flow_name] = found
-    return out
+        for r, names in names_of.items():
+            if names & entry:
+                entered[r].add(flow_name)
+            elif names & members:
+                named[r].add(flow_name)
+    found: dict[str, list[str]] = defaultdict(list)
+    for r in names_of:
+        for flow_name in entered.get(r) or named.get(r, ()):
+            found[flow_name].append(r)
+    return {f: tuple(sorted(found[f])) for f in sorted(found)}

@@ -192,3 +192,28 @@ def test_markdown_code_spans_show_a_pipe_as_it_is(tmp_path):
     assert "<h4><code>web:GET /a|b</code></h4>" in html
     assert "<td><code>web:GET /a|b</code></td>" in html  # the table keeps its columns
     assert "\\|" not in html
+
+
+def test_a_root_goes_to_the_flow_it_enters_not_to_flows_it_serves(tmp_path):
+    """discover's flow for web:GET /home requires users:get (every request called it);
+    traces rooted at users:get itself (a job calling it directly) were also reported
+    under web-get-home: 10 traces and an RPC p99 of 20 for a flow whose requests make
+    one RPC, failing its rpc_budget. A root named by a flow's entry (its first item)
+    goes under those flows only."""
+    home = [z("a", None, "web", "GET /home", 1000, 100_000, trace=f"h{k}")
+            for k in range(5)]
+    home += [z("b", "a", "users", "get", 2000, 1000, trace=f"h{k}") for k in range(5)]
+    job = [z("a", None, "users", "get", 1000, 100_000, trace=f"j{k}") for k in range(5)]
+    job += [z(f"q{i}", "a", "db", "q", 2000 + 1000 * i, 1000, trace=f"j{k}")
+            for k in range(5) for i in range(20)]
+    traces = write(tmp_path, home + job)
+    m = tmp_path / "m.yaml"
+    assert run("discover", traces, "-o", m).exit_code == 0
+    m.write_text(m.read_text().replace("  web-get-home:\n", "  web-get-home:\n"
+                                       "    rpc_budget: 1\n"))
+    r = run("rpc", traces, "--manifest", m, "--format", "json")
+    flows = json.loads(r.stdout)["flows"]
+    assert {k: (v["traces"], v["rpcs"]["p99"]) for k, v in flows.items()} == {
+        "users-get": (5, 20), "web-get-home": (5, 1)}
+    m.write_text(m.read_text().replace("critical: false", "critical: true"))
+    assert run("rpc", traces, "--manifest", m, "--fail-on", "over-budget").exit_code == 0
