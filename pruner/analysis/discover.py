@@ -265,8 +265,13 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1,
                     run[1] = True
             kids = children.get(span.span_id)
             peer = span.peer
+            # A client's peer is the service its traced child stands for; a producer's
+            # (messaging.system) is the broker between it and the consumer, which the
+            # consumer's span does not stand for: without it, switching Kafka off looked
+            # harmless to every flow whose consumers are traced.
             if (peer and kind in _CALLING and peer != service
-                    and not (kids and any(k.service != service for k in kids))):
+                    and not (kids and (any(k.service == peer for k in kids) if kind == PRODUCER
+                                       else any(k.service != service for k in kids)))):
                 target = (peer, None)
                 operations.setdefault(peer, set())
                 used.add(target)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pruner.analysis.discover import CLIENT, PRODUCER, SERVER, Span, route
+from pruner.analysis.discover import CLIENT, CONSUMER, PRODUCER, SERVER, Span, route
 from pruner.analysis.evaluate import BROKEN, switch_off
 from pruner.cli import main
 from pruner.graph import dependency_graph
@@ -146,7 +146,8 @@ def test_every_source_gives_the_same_manifest_and_flows_break_as_their_traces_sa
         if root.error:
             continue  # failed requests are kept apart: they say nothing of what a flow needs
         used = {s.service for s in t} | {s.peer for s in t if s.peer and not any(
-            c.parent_id == s.span_id and c.service != s.service for c in t)}
+            c.parent_id == s.span_id and (c.service == s.peer if s.kind == PRODUCER
+                                          else c.service != s.service) for c in t)}
         by_root.setdefault((root.service, route(root.operation)), []).append(used)
     flows = yaml.safe_load(found["chdb"]).get("flows") or {}
     assert len(manifest.flows) == len(flows) == len(by_root)
@@ -157,6 +158,22 @@ def test_every_source_gives_the_same_manifest_and_flows_break_as_their_traces_sa
         for service in sorted(set.union(*by_root[root])):
             state = switch_off(G, [service]).flows[flow]
             assert (state == BROKEN) == (service in every), (flow, service)
+
+
+def test_a_broker_between_a_producer_and_its_traced_consumer_is_required(tmp_path):
+    """A producer's peer (messaging.system) is the broker, which its consumer's span does
+    not stand for: with the consumer traced, Kafka was left out of the manifest, and
+    switching it off looked harmless to the flow."""
+    traces = [[Span(f"m{i}", "r", None, "gw", "POST /order", SERVER, 10 * i),
+               Span(f"m{i}", "p", "r", "gw", "orders publish", PRODUCER, 10 * i + 1,
+                    peer="kafka"),
+               Span(f"m{i}", "c", "p", "worker", "orders process", CONSUMER, 10 * i + 2)]
+              for i in range(3)]
+    found = three_ways(tmp_path, traces, "--min-traces", "1")
+    assert body(found["otlp"]) == body(found["chdb"]) == body(found["parquet"])
+    G = dependency_graph(load_sources([("found.yaml", found["chdb"])]).manifest)
+    for service in ("kafka", "worker"):
+        assert switch_off(G, [service]).flows["gw-post-order"] == BROKEN, service
 
 
 # -- --update, drift and the time window work on a store ---------------------------------
