@@ -73,7 +73,9 @@ class HostRef:
 
     @property
     def cluster_dns(self) -> tuple[str, str | None] | None:
-        """``(name, namespace)`` for ``name.ns.svc[.cluster.local]`` / ``name.svc`` forms."""
+        """``(name, namespace)`` for ``name.ns.svc[.cluster.local]`` / ``name.svc`` forms,
+        and for ``pod.name.ns.svc[.cluster.local]``: a pod behind the headless Service
+        ``name`` (``kafka-0.kafka-headless.prod.svc.cluster.local``)."""
         h = self.host
         for suffix in (".svc.cluster.local", ".svc"):
             if h.endswith(suffix):
@@ -82,6 +84,8 @@ class HostRef:
                     return parts[0], None
                 if len(parts) == 2:
                     return parts[0], parts[1]
+                if len(parts) == 3:
+                    return parts[1], parts[2]
         return None
 
 

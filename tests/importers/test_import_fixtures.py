@@ -60,6 +60,27 @@ def test_k8s_same_name_in_two_namespaces(tmp_path, v1):
     assert r.edges() == {("a/api", "a/db"), ("b/api", "b/db")}
 
 
+
+def test_k8s_pod_fqdn_behind_headless_service(tmp_path, v1):
+    # kafka-0.kafka-headless.prod.svc.cluster.local names a pod of the StatefulSet that the
+    # headless Service kafka-headless selects: an edge to kafka, not an "outside" host.
+    p = tmp_path / "sts.yaml"
+    p.write_text(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: kafka, namespace: prod}\n"
+        "spec: {template: {metadata: {labels: {app: kafka}}, spec: {containers: [{name: k}]}}}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: kafka-headless, namespace: prod}\n"
+        "spec: {clusterIP: None, selector: {app: kafka}}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: prod}\n"
+        "spec: {template: {spec: {containers: [{name: c, env: ["
+        "{name: KAFKA_BROKERS, value: 'kafka-0.kafka-headless.prod.svc.cluster.local:9092'},"
+        "{name: BOOTSTRAP, value: 'kafka-1.kafka-headless.prod.svc:9092'}]}]}}}\n"
+    )
+    r = import_sources("k8s", [str(p)])
+    v1(r.document)
+    assert r.edges() == {("api", "kafka")}
+    assert not any("outside the imported Services" in n for n in r.notes)
+
+
 def test_compose_long_form(assets, v1):
     r = import_sources("compose", [str(assets / "compose-long-form.yml")])
     v1(r.document)
