@@ -14,7 +14,8 @@ One per workload, named after the workload (``metadata.name``). A Kubernetes Ser
 maps to the workloads it selects (its selector is a subset of the pod template's
 labels, same namespace), so ``frontend-external`` and ``frontend`` both lead to the
 workload ``frontend``. A Service that selects no imported workload (no selector,
-``ExternalName``, or a workload not in the files) becomes a service of its own. When
+``ExternalName``, or a workload not in the files) becomes a service of its own; an
+``ExternalName`` that names an imported Service depends on it (an alias). When
 two workloads share a name across namespaces they are named ``namespace/name``.
 
 Edges
@@ -438,6 +439,16 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
         else:
             targets[id(s)] = ("any_of", tuple(nodes))
     resolver = _Resolver([s for s in services if id(s) in targets], targets, b)
+    for s in orphans:  # an ExternalName naming an imported Service is an alias of it
+        spec = s.doc.get("spec") if isinstance(s.doc.get("spec"), dict) else {}
+        if not s.node or spec.get("type") != "ExternalName":
+            continue
+        for ref in parse_host_refs(spec.get("externalName")):
+            hit = resolver.resolve(ref, s.namespace, True)
+            if hit is not None and hit[0] == "ok":
+                b.add_edge(s.node, hit[1][0], evidence=[f"k8s {s.file.short(s.line)}"],
+                           note=f"ExternalName {spec['externalName']}: an alias of Service "
+                                f"{hit[1][1]} ({s.file.short(s.line)})")
 
     for w in workloads:
         if not w.node:

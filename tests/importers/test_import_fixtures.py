@@ -81,6 +81,31 @@ def test_k8s_pod_fqdn_behind_headless_service(tmp_path, v1):
     assert not any("outside the imported Services" in n for n in r.notes)
 
 
+
+def test_k8s_external_name_alias_of_an_imported_service(tmp_path, v1):
+    # The ExternalName Service database is a DNS alias of the Service db: what reaches
+    # database reaches db, so db must not look prunable.
+    p = tmp_path / "alias.yaml"
+    p.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: db, namespace: prod}\n"
+        "spec: {template: {metadata: {labels: {app: db}}, spec: {containers: [{name: k}]}}}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: prod}\n"
+        "spec: {selector: {app: db}}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: database, namespace: prod}\n"
+        "spec: {type: ExternalName, externalName: db.prod.svc.cluster.local}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: outside, namespace: prod}\n"
+        "spec: {type: ExternalName, externalName: db.example.com}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: prod}\n"
+        "spec: {template: {spec: {containers: [{name: c, env: ["
+        "{name: PG_URL, value: 'postgres://u:pw@database/app'},"
+        "{name: EXT_URL, value: 'http://outside/'}]}]}}}\n"
+    )
+    r = import_sources("k8s", [str(p)])
+    v1(r.document)
+    assert r.edges() == {("api", "database"), ("api", "outside"), ("database", "db")}
+    assert "ExternalName db.prod.svc.cluster.local" in _deps(r, "database")["db"]["note"]
+
+
 def test_compose_long_form(assets, v1):
     r = import_sources("compose", [str(assets / "compose-long-form.yml")])
     v1(r.document)
