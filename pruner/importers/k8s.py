@@ -391,8 +391,13 @@ def import_k8s(sources: Sequence[str]) -> ImportResult:
         sel = spec.get("selector")  # a plain label map: matchLabels without the key
         need = [(str(k), "In", frozenset([str(v)])) for k, v in sel.items()] \
             if isinstance(sel, dict) else []
-        selected[id(s)] = [w for w in workloads if need and _ns_match(w.namespace, s.namespace)
-                           and _selects(need, w.labels)]
+        picked = [w for w in workloads if need and _ns_match(w.namespace, s.namespace)
+                  and _selects(need, w.labels)]
+        # A Service selects pods of its own namespace (none given: default); a workload
+        # whose namespace is left out counts only when none of that namespace matches.
+        own = [w for w in picked
+               if (w.namespace or "default") == (s.namespace or "default")]
+        selected[id(s)] = own or picked
     orphans = [s for s in services if not selected[id(s)]]
     _node_names(workloads + orphans, b)
 

@@ -106,6 +106,31 @@ def test_k8s_external_name_alias_of_an_imported_service(tmp_path, v1):
     assert "ExternalName db.prod.svc.cluster.local" in _deps(r, "database")["db"]["note"]
 
 
+
+def test_k8s_service_selects_only_its_own_namespace(tmp_path, v1):
+    # redis (no namespace: default) and redis in "other" carry the same labels; the Service
+    # redis in default selects only its own namespace's pods, so job needs default/redis
+    # alone, not "either of" the two.
+    p = tmp_path / "ns.yaml"
+    p.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: redis}\n"
+        "spec: {template: {metadata: {labels: {app: redis}}, spec: {containers: [{name: r}]}}}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: redis}\n"
+        "spec: {selector: {app: redis}}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: redis, namespace: other}\n"
+        "spec: {template: {metadata: {labels: {app: redis}}, spec: {containers: [{name: r}]}}}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: redis, namespace: other}\n"
+        "spec: {selector: {app: redis}}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: job}\n"
+        "spec: {template: {spec: {containers: [{name: c, env: ["
+        "{name: CACHE_ADDR, value: 'redis:6379'}]}]}}}\n"
+    )
+    r = import_sources("k8s", [str(p)])
+    v1(r.document)
+    assert r.edges() == {("job", "default/redis")}
+    assert set(_deps(r, "job")) == {"default/redis"}
+
+
 def test_compose_long_form(assets, v1):
     r = import_sources("compose", [str(assets / "compose-long-form.yml")])
     v1(r.document)
