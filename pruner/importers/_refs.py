@@ -126,15 +126,20 @@ def parse_host_refs(value: object) -> list[HostRef]:
     ['cart.shop.svc.cluster.local']
     >>> [r.host for r in parse_host_refs("kafka-0:9092,kafka-1:9092")]
     ['kafka-0', 'kafka-1']
+    >>> [r.host for r in parse_host_refs("kafka-0:9092, kafka-1:9092")]
+    ['kafka-0', 'kafka-1']
     >>> parse_host_refs("-Xms64m -Dspring.zipkin.enabled=false"), parse_host_refs("${DB}:5432")
     ([], [])
     """
     if not isinstance(value, str):
         return []
     v = value.strip()
-    if not v or "$" in v or len(v) > 2000 or any(c.isspace() for c in v):
+    if not v or "$" in v or len(v) > 2000:
         return []
-    refs = [_one(p) for p in v.split(",")] if "," in v else [_one(v)]
+    parts = [p.strip() for p in v.split(",")]  # spaces after commas are still a list
+    if any(c.isspace() for p in parts for c in p):
+        return []
+    refs = [_one(p) for p in parts]
     return [r for r in refs if r is not None]
 
 

@@ -131,6 +131,30 @@ def test_k8s_service_selects_only_its_own_namespace(tmp_path, v1):
     assert set(_deps(r, "job")) == {"default/redis"}
 
 
+
+def test_k8s_host_list_with_spaces_after_commas(tmp_path, v1):
+    # "kafka-0:9092, kafka-1:9092" is as much a list of brokers as without the spaces.
+    p = tmp_path / "list.yaml"
+    p.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: kafka}\n"
+        "spec: {template: {metadata: {labels: {app: kafka}}, spec: {containers: [{name: k}]}}}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: kafka}\n"
+        "spec: {selector: {app: kafka}}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: zk}\n"
+        "spec: {template: {metadata: {labels: {app: zk}}, spec: {containers: [{name: k}]}}}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: zk}\n"
+        "spec: {selector: {app: zk}}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\n"
+        "spec: {template: {spec: {containers: [{name: c, env: ["
+        "{name: KAFKA_BROKERS, value: 'kafka:9092, zk:2181'},"
+        "{name: JAVA_OPTS, value: '-Dx=kafka:9092, -Dy=1'}]}]}}}\n"
+    )
+    r = import_sources("k8s", [str(p)])
+    v1(r.document)
+    assert r.edges() == {("api", "kafka"), ("api", "zk")}
+    assert "JAVA_OPTS" not in str(_deps(r, "api"))
+
+
 def test_compose_long_form(assets, v1):
     r = import_sources("compose", [str(assets / "compose-long-form.yml")])
     v1(r.document)
