@@ -291,17 +291,15 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
 
     outside: dict[str, tuple[Any, int | None]] = {}  # services of files named by extends
 
-    def inherited_env(
-        name: str, spec: dict[str, Any], f: SourceFile, line: int | None, seen: set[Any]
-    ) -> list[tuple[str, str, str]]:
-        """What ``extends`` shares: the environment (and env files) of the base service,
-        and of its own base; the extending service's own variables win. ``depends_on``,
-        ``links`` and ``volumes_from`` are never shared (Compose documentation)."""
+    def bases_of(
+        name: str, spec: dict[str, Any], f: SourceFile, line: int | None
+    ) -> tuple[str, list[tuple[dict[str, Any], SourceFile, int | None]]]:
+        """The service ``spec`` extends and where it is defined (none: noted)."""
         ext = spec.get("extends")
         base, other = (ext, None) if isinstance(ext, str) else (
             (ext.get("service"), ext.get("file")) if isinstance(ext, dict) else (None, None))
         if not isinstance(base, str) or (other is not None and not isinstance(other, str)):
-            return []
+            return "", []
         at = f.short(line)
         if other is None and str(f.path) in outside:  # a service of that same file
             svcs, dline = outside[str(f.path)]
@@ -332,17 +330,37 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         if not bases:
             b.note(f"{at}: {name} extends {display(base)}, which is not found; its "
                    "environment is not read")
-            return []
+        return base, bases
+
+    def inherited_env(
+        name: str, spec: dict[str, Any], f: SourceFile, line: int | None
+    ) -> list[tuple[str, str, str]]:
+        """What ``extends`` shares: the environment (and env files) of the base service,
+        and of its own base; the extending service's own variables win. ``depends_on``,
+        ``links`` and ``volumes_from`` are never shared (Compose documentation).
+
+        Depth first with an explicit stack (an extends chain may be thousands long):
+        each base's variables, then its own base's, less those a nearer one sets;
+        ``seen`` keeps a cycle along one chain from going round."""
         out: list[tuple[str, str, str]] = []
-        for bspec, bfile, bline in bases:
-            key = (str(bfile.path), base, bline)
-            if key in seen:
-                continue
+        # bases to visit: (service, its spec, file, line, keys a nearer service sets,
+        # the bases on the way to it)
+        stack: list[tuple] = []
+
+        def expand(name, spec, f, line, shadowed, seen) -> None:
+            base, bases = bases_of(name, spec, f, line)
+            visits = [(base, bspec, bfile, bline, shadowed, seen | {key})
+                      for bspec, bfile, bline in bases
+                      if (key := (str(bfile.path), base, bline)) not in seen]
+            stack.extend(reversed(visits))  # the first base, and all its own, go first
+
+        expand(name, spec, f, line, frozenset(), frozenset())
+        while stack:
+            base, bspec, bfile, bline, shadowed, seen = stack.pop()
             via = f" (inherited through extends: {base}, {bfile.short(bline)})"
             mine = [(k, v, via) for k, v in service_env(base, bspec, bfile, bline)]
-            got_vars = {k for k, _v, _via in mine}
-            deeper = inherited_env(base, bspec, bfile, bline, seen | {key})
-            out += mine + [p for p in deeper if p[0] not in got_vars]
+            out += [p for p in mine if p[0] not in shadowed]
+            expand(base, bspec, bfile, bline, shadowed | {k for k, _v, _via in mine}, seen)
         return out
 
     for name, spec, f, line in defs:
@@ -407,7 +425,7 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
 
         pairs = [(k, v, "") for k, v in service_env(name, spec, f, ln)]
         own = {k for k, _v, _via in pairs}
-        pairs += [p for p in inherited_env(name, spec, f, ln, set()) if p[0] not in own]
+        pairs += [p for p in inherited_env(name, spec, f, ln) if p[0] not in own]
         dotenv = project_env(f)
         for var, value, via in pairs:
             loose = is_address_name(var)

@@ -95,3 +95,22 @@ services:
     assert "ipc: service:app (shares its IPC namespace)" in dep["note"]
     assert "pid: service:app (shares its PID namespace)" in dep["note"]
     assert "depends_on" not in r.document["services"]["debug"]
+
+
+def test_a_long_extends_chain_does_not_recurse(tmp_path):
+    """A service's environment came through its extends chain by recursion, one level a
+    base: a chain of 3,000 was a RecursionError traceback. Here 400 bases with the stack
+    held to 250 frames more than the test has."""
+    import inspect
+    import sys
+
+    lines = ["services:", "  s0: {image: x, environment: {DB_HOST: db}}", "  db: {image: pg}"]
+    lines += [f"  s{i}: {{image: x, extends: s{i - 1}}}" for i in range(1, 400)]
+    (tmp_path / "compose.yaml").write_text("\n".join(lines) + "\n")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack(0)) + 250)
+    try:
+        r = import_sources("compose", [str(tmp_path / "compose.yaml")])
+    finally:
+        sys.setrecursionlimit(limit)
+    assert "inherited through extends: s0" in _deps(r, "s399")["db"]["note"]
