@@ -101,6 +101,27 @@ def test_a_fifo_is_refused_not_waited_on(tmp_path, where):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", [
+    ["validate", "{pipe}"], ["check", "{pipe}"], ["cuts", "{pipe}"], ["essential", "{pipe}"],
+    ["rank", "{pipe}"], ["availability", "{pipe}"], ["bootstrap", "{pipe}"], ["plan", "{pipe}"],
+    ["render", "{pipe}", "-o", "{out}.dot"], ["report", "{pipe}", "-o", "{out}.html"],
+    ["diff", "{pipe}", "{manifest}"], ["diff", "{manifest}", "{pipe}"],
+    ["drift", "{manifest}", "{pipe}"], ["rpc", "{pipe}"],
+    ["discover", "{pipe}", "-o", "{out}.yaml"],
+])
+def test_every_command_refuses_a_fifo_as_its_input(tmp_path, command):
+    """Named as the argument itself, a FIFO is refused by its kind, whatever the command
+    (drift's OBSERVED once walked it as an empty folder: "holds no *.json ... file")."""
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    pipe = _fifo(tmp_path / "pipe.yaml")
+    args = [a.format(pipe=pipe, out=tmp_path / "out", manifest=tmp_path / "m.yaml")
+            for a in command]
+    result = _cli(*args)
+    assert result.returncode == 2, result.stderr
+    assert "FIFO (named pipe)" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml", "pipe.yaml"]
+
+
 @pytest.mark.parametrize("kind,name,body", [
     ("k8s", "pipe.yaml", K8S), ("compose", "pipe.yml", "services: {a: {image: x}}\n"),
     ("jaeger", "pipe.json", '[{"parent": "a", "child": "b", "callCount": 1}]'),
