@@ -79,8 +79,10 @@ def test_a_closed_stderr_keeps_the_exit_status(args, code):
     (["check", TWITTER, "--off", "nothing-at-all"], 2),  # PrunerError
     (["check", str(ROOT / "no-such-manifest")], 2),
     (["check", TWITTER, "--no-such-option"], 2),  # click's usage error
-    # its answer written, then a note that cannot be: as when standard output cannot be
-    (["cuts", TWITTER, "--time-budget", "0"], 2),
+    # its answer written, then a note that cannot be: as when standard output cannot be;
+    # on a loaded machine the run can outlast the budget's grace (0.5 s) and is stopped
+    # (exit 3, its one line lost too): either way the status is the outcome's, never 1
+    (["cuts", TWITTER, "--time-budget", "0"], (2, 3)),
     (["check", TWITTER, "--off", "sms-gateway"], 1),
 ])
 def test_a_full_device_behind_stderr_keeps_the_exit_status(args, code):
@@ -90,7 +92,7 @@ def test_a_full_device_behind_stderr_keeps_the_exit_status(args, code):
         result = subprocess.run([sys.executable, "-m", "pruner", *args], stderr=full,
                                 stdout=subprocess.PIPE, env=dict(os.environ,
                                                                  PYTHONPATH=str(ROOT)))
-    assert result.returncode == code
+    assert result.returncode in (code if isinstance(code, tuple) else (code,))
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
