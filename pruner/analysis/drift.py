@@ -309,6 +309,59 @@ def observation_from_manifest(
                        tuple(found[k] for k in sorted(found)))
 
 
+def _merged(old: ObservedEdge, e: ObservedEdge) -> ObservedEdge:
+    """Two observations of one call as one: counts summed (unknown stays unknown only
+    when both are), evidence joined, the first proof kept (its count the sum)."""
+    calls = None if old.calls is None and e.calls is None else (
+        (old.calls or 0) + (e.calls or 0))
+    evidence = "; ".join(x for x in (old.evidence, e.evidence) if x) or None
+    proof = old.proof or e.proof
+    if calls is not None and proof and proof.startswith("traces "):
+        proof = f"traces {calls:,} calls"  # the sum over the observations merged
+    return ObservedEdge(e.source, e.target, calls, evidence, proof)
+
+
+def _without_undeclared_operations(G: nx.DiGraph, observation: Observation) -> Observation:
+    """``observation`` with every ``S:O`` whose service ``S`` declares no operations
+    named ``S``: a manifest that says nothing of ``S``'s operations compares ``S``'s
+    calls, so a traced call to (or from) one of its operations is a call to (or from)
+    ``S`` (docs/importing.md: "Operations' calls count as their services' calls"), not
+    an undeclared node. ``S:O`` splits at the last colon (operation names hold none,
+    service names may). Calls that become ``S -> S`` are dropped (self-calls, as the
+    importers drop them); calls that become one are merged (counts summed)."""
+    services = G.graph["manifest"].services
+    renamed: dict[str, str] = {}
+
+    def service(name: str) -> str:
+        if name in G:
+            return name
+        found = renamed.get(name)
+        if found is None:
+            owner, operation = split_operation(name)
+            svc = services.get(owner) if operation is not None else None
+            found = owner if svc is not None and not svc.operations and not svc.common_cause \
+                else name
+            renamed[name] = found
+        return found
+
+    names = {service(n) for n in observation.services}
+    edges: dict[tuple[str, str], ObservedEdge] = {}
+    for e in observation.edges:
+        a, b = service(e.source), service(e.target)
+        if a == b:
+            continue
+        names.update((a, b))
+        if (a, b) != (e.source, e.target):
+            e = ObservedEdge(a, b, e.calls, e.evidence, e.proof)
+        old = edges.get((a, b))
+        edges[(a, b)] = e if old is None else _merged(old, e)
+    if all(found == name for name, found in renamed.items()):
+        return observation  # nothing named an operation of such a service
+    return Observation(observation.kind, observation.sources, tuple(sorted(names)),
+                       tuple(edges[k] for k in sorted(edges)), observation.notes,
+                       observation.entries)
+
+
 def merge_observations(observations: Iterable[Observation]) -> Observation:
     """One observation from several: services and edges united, call counts summed.
 
@@ -333,17 +386,7 @@ def merge_observations(observations: Iterable[Observation]) -> Observation:
         notes.extend(n for n in obs.notes if n not in notes)
         for e in obs.edges:
             old = edges.get((e.source, e.target))
-            if old is None:
-                edges[(e.source, e.target)] = e
-                continue
-            calls = None if old.calls is None and e.calls is None else (
-                (old.calls or 0) + (e.calls or 0))
-            evidence = "; ".join(x for x in (old.evidence, e.evidence) if x) or None
-            proof = old.proof or e.proof
-            if calls is not None and proof and proof.startswith("traces "):
-                proof = f"traces {calls:,} calls"  # the sum over the sources merged
-            edges[(e.source, e.target)] = ObservedEdge(e.source, e.target, calls, evidence,
-                                                       proof)
+            edges[(e.source, e.target)] = e if old is None else _merged(old, e)
     return Observation("+".join(sorted(kinds)), tuple(sources), tuple(sorted(services)),
                        tuple(edges[k] for k in sorted(edges)), tuple(notes),
                        tuple(sorted(entries.items())))
@@ -421,6 +464,7 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
     ['ads']
     """
     manifest: Manifest = G.graph["manifest"]
+    observation = _without_undeclared_operations(G, observation)
     seen_services = set(observation.services)
     for e in observation.edges:
         seen_services.update((e.source, e.target))
