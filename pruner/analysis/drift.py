@@ -273,19 +273,6 @@ def observation_from_document(
                        tuple(sorted(entries.items())))
 
 
-def _service_item(item: Any) -> Any:
-    """An item with operations named by their service (``S:O`` -> ``S``)."""
-    if isinstance(item, str):
-        return item.split(":", 1)[0]
-    out = dict(item)
-    for key in ("any_of", "of"):
-        if out.get(key):
-            out[key] = [m.split(":", 1)[0] for m in out[key]]
-    if out.get("service"):
-        out["service"] = out["service"].split(":", 1)[0]
-    return out
-
-
 def observation_from_manifest(
     manifest: Manifest, kind: str = "manifest", sources: Sequence[str] = ()
 ) -> Observation:
@@ -618,7 +605,9 @@ def undeclared_flows(G: nx.DiGraph, observation: Observation) -> tuple[Undeclare
 
     An entry ``S:O`` is covered when a flow's requires names ``S:O``, or names ``S``
     while the manifest declares no operations for ``S`` (a service-level manifest
-    cannot say more).
+    cannot say more). ``S:O`` splits at the last colon, as the model splits it: an
+    operation name holds no colon, a service name may (``api:v2:GET-users`` is
+    ``GET-users`` of ``api:v2``).
 
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
@@ -636,7 +625,7 @@ def undeclared_flows(G: nx.DiGraph, observation: Observation) -> tuple[Undeclare
             required.update(item.members)
     found = []
     for entry, traces in observation.entries:
-        service = entry.split(":", 1)[0]
+        service = split_operation(entry)[0]  # operation names hold no ":", services may
         if entry in required:
             continue
         if service in required and service in G and not _has_operations(G, service):

@@ -95,3 +95,24 @@ def test_operations_of_a_service_without_operations_next_to_one_with_them():
     d = drift(G, observe(("frontend:login", "passbird"), ("frontend:login", "config:get")))
     assert d.undeclared == () and d.observed_not_declared == ()
     assert d.stale == ()
+
+
+def test_entry_points_split_at_the_service_boundary_not_the_first_colon():
+    # Service names may hold colons, operation names may not: api:v2:GET-users is
+    # operation GET-users of service api:v2, which declares no operations and which
+    # a flow requires: the entry is covered. api:v3:GET-users is an operation of
+    # api:v3, which nothing declares, not of api: no flow covers it.
+    from pruner.analysis.drift import undeclared_flows
+
+    G_colon = dependency_graph(load_sources([("m.yaml", """
+services:
+  api:v2: {}
+  api: {}
+flows:
+  users: {requires: ["api:v2"]}
+  root: {requires: [api]}
+""")]).manifest)
+    obs = Observation("otlp", (), ("api:v2",), (), (), (("api:v2:GET-users", 7),
+                                                        ("api:v3:GET-users", 2)))
+    assert [(u.entry, u.traces) for u in undeclared_flows(G_colon, obs)] == [
+        ("api:v3:GET-users", 2)]
