@@ -65,7 +65,8 @@ __all__ = [
 #: flow reaches (default), any undeclared call, or never.
 DRIFT_FAIL_ON = ("undeclared-critical", "undeclared-flow", "undeclared", "never")
 
-_CALLS = re.compile(r"(\d+) calls?\b")
+# ``N calls`` in a note or an evidence detail, as the loader reads it (``1,097 calls``)
+_CALLS = re.compile(r"(?<![\w/])(\d[\d,]*) calls?\b")
 
 
 @record(order=True)
@@ -220,7 +221,34 @@ class DriftGate:
 
 def _calls(note: Any) -> int | None:
     match = _CALLS.search(note) if isinstance(note, str) else None
-    return int(match.group(1)) if match else None
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def _entry_calls(entry: Any) -> int | None:
+    """The call count of one evidence entry in plain-data form (text ``SOURCE DETAIL``,
+    one key ``{SOURCE: DETAIL}`` or the long form with ``source`` and ``calls``) when
+    its source observes traffic (docs/manifest.md, "Evidence"), else None.
+
+    >>> _entry_calls("traces 1,097 calls, in 40 of 40 runs"), _entry_calls({"jaeger": "5 calls"})
+    (1097, 5)
+    >>> _entry_calls({"source": "servicegraph", "calls": 6}), _entry_calls("compose f 3 calls")
+    (6, None)
+    """
+    if isinstance(entry, str):
+        source, _, detail = entry.strip().partition(" ")
+        calls = None
+    elif isinstance(entry, dict) and "source" in entry:
+        source, detail, calls = entry.get("source"), entry.get("detail"), entry.get("calls")
+    elif isinstance(entry, dict) and len(entry) == 1:
+        [(source, detail)] = entry.items()
+        calls = None
+    else:
+        return None
+    if not isinstance(source, str) or EVIDENCE_SOURCES.get(source.rstrip(":")) != OBSERVED:
+        return None
+    if isinstance(calls, int) and not isinstance(calls, bool) and calls >= 0:
+        return calls
+    return _calls(detail)
 
 
 def observation_from_document(
@@ -231,8 +259,9 @@ def observation_from_document(
 ) -> Observation:
     """An observation from a manifest-v1 document in plain-data form (an import result).
 
-    Every member of every item is an edge; a count ``N calls`` in the item's note
-    becomes :attr:`ObservedEdge.calls`.
+    Every member of every item is an edge; its :attr:`ObservedEdge.calls` is the count
+    of the item's first observed evidence entry that has one (``traces 97 calls``, as
+    the trace importers write it), else a count ``N calls`` in the item's note.
 
     >>> doc = {"version": 1, "services": {"b": {}, "a": {"depends_on": [
     ...     {"service": "b", "note": "observed by Jaeger: 7 calls"}]}}}
@@ -251,16 +280,19 @@ def observation_from_document(
         for item in items or ():
             proof = None
             if isinstance(item, str):
-                members, note = [item], None
+                members, note, entries = [item], None, []
             else:
                 members = item.get("any_of") or item.get("of") or [item.get("service")]
                 note = item.get("note")
                 entries = item.get("evidence")
                 entries = entries if isinstance(entries, list) else [entries]
                 proof = next((e for e in entries if isinstance(e, str)), None)
+            calls = next((c for c in map(_entry_calls, entries) if c is not None), None)
+            if calls is None:
+                calls = _calls(note)
             for member in members:
                 if member is not None and member != name:
-                    found[(name, member)] = ObservedEdge(name, member, _calls(note), note, proof)
+                    found[(name, member)] = ObservedEdge(name, member, calls, note, proof)
     names = {n for n, _ in owners} | {n for pair in found for n in pair}
     entries = {}
     for flow in (document.get("flows") or {}).values():
@@ -278,6 +310,11 @@ def observation_from_manifest(
 ) -> Observation:
     """An observation from a loaded manifest: its services and every declared edge.
 
+    An edge's :attr:`ObservedEdge.calls` is the count of the item's first observed
+    evidence entry that has one (``traces: 97 calls``, as ``import`` and ``drift
+    --update`` write it), else a count ``N calls`` in its note; its ``proof`` is that
+    entry (else the first observed one).
+
     >>> from pruner.model import Item, Service
     >>> m = Manifest.from_lists([Service("a", (Item(SINGLE, ("b",), note="x"),)), Service("b")])
     >>> observation_from_manifest(m).edges
@@ -288,10 +325,13 @@ def observation_from_manifest(
         for item in svc.own_items:  # an operation's hard item on its service is no call
             for member in item.members:
                 if (name, member) not in found:
-                    proof = next((e.describe() for e in item.evidence
-                                  if e.strength == OBSERVED), None)
-                    found[(name, member)] = ObservedEdge(name, member, _calls(item.note),
-                                                         item.note, proof)
+                    observed = [e for e in item.evidence if e.strength == OBSERVED]
+                    counted = next((e for e in observed if e.calls is not None), None)
+                    shown = counted or next(iter(observed), None)
+                    calls = counted.calls if counted is not None else _calls(item.note)
+                    found[(name, member)] = ObservedEdge(
+                        name, member, calls, item.note,
+                        None if shown is None else shown.describe())
     return Observation(kind, tuple(sources or manifest.sources), tuple(manifest.nodes),
                        tuple(found[k] for k in sorted(found)))
 
