@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 import time
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -64,6 +64,7 @@ from pruner.analysis.hard import FlowOrder, HardModel, flow_preorder, hard_model
 from pruner.errors import BudgetExhausted, OutOfTime, Problem, display
 from pruner.frozen import record
 from pruner.graph import has_availability
+from pruner.model import split_operation
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
@@ -576,13 +577,22 @@ def extra_nine(G: nx.DiGraph, results: dict[str, FlowAvailability] | None = None
     flow 'f' (target 99.90%) depends on 'db' (99.80%) alone: a single point of failure
     should be 10 times as reliable as the flow (at least 99.990%)
     """
+    return [problem for _key, problem in _extra_nine_findings(G, results, deadline)]
+
+
+def _extra_nine_findings(G: nx.DiGraph, results: dict[str, FlowAvailability] | None,
+                         deadline: float | None) -> list[tuple[tuple[str, str | None], Problem]]:
+    """:func:`extra_nine`'s warnings, each with what it is about: ``(flow, None)`` for
+    a flow whose target exceeds what its dependencies give (the dependency it names
+    is an explanation, which moves with the figures), ``(flow, service)`` for a single
+    point of failure without its extra nine. What a diff compares (:func:`new_extra_nines`)."""
     table = G.graph["flows"]
     flows = sorted(name for name, flow in table.items() if flow.target is not None)
     if not flows:
         return []
     if results is None:
         results = flow_availability(G, flows, deadline=deadline)
-    found = []
+    found: list[tuple[tuple[str, str | None], Problem]] = []
     for name in flows:
         flow = table[name]
         r = results[name]
@@ -600,20 +610,21 @@ def extra_nine(G: nx.DiGraph, results: dict[str, FlowAvailability] | None = None
                 why = f"{display(top.service)} contributes most{share}"
             else:
                 why = "nothing in its hard support can be hardened"
-            found.append(Problem(flow.location, f"flow {display(name)} has target {_pct(target)} "
-                                                f"but its hard dependencies give at most "
-                                                f"{_pct(r.availability)}: {why}", "warning"))
+            found.append(((name, None), Problem(
+                flow.location, f"flow {display(name)} has target {_pct(target)} but its hard "
+                               f"dependencies give at most {_pct(r.availability)}: {why}",
+                "warning")))
         if not flow.critical:
             continue
         need = 1.0 - allowed / EXTRA_NINE
         for i in sorted(spofs, key=lambda i: i.service):
             if 1.0 - i.availability > allowed / EXTRA_NINE * (1 + 1e-9):
-                found.append(Problem(
+                found.append(((name, i.service), Problem(
                     flow.location,
                     f"flow {display(name)} (target {_pct(target)}) depends on "
                     f"{display(i.service)} ({_pct(i.availability)}) alone: a single point of "
                     f"failure should be {EXTRA_NINE:g} times as reliable as the flow (at least "
-                    f"{_pct(need)})", "warning"))
+                    f"{_pct(need)})", "warning")))
     return found
 
 
@@ -701,20 +712,41 @@ def availability_diff(G_old: nx.DiGraph, G_new: nx.DiGraph, removed: Iterable[st
     return tuple(out)
 
 
-def new_extra_nines(G_old: nx.DiGraph, G_new: nx.DiGraph, *, deadline: float | None = None
+def _renamed(name: str, renamed: Mapping[str, str]) -> str:
+    """``name`` through a diff's renames: a renamed service, or an operation of one.
+
+    >>> _renamed("db", {"db": "database"}), _renamed("a:b:login", {"a:b": "c"})
+    ('database', 'c:login')
+    """
+    if name in renamed:
+        return renamed[name]
+    service, operation = split_operation(name)
+    if operation is not None and service in renamed:
+        return f"{renamed[service]}:{operation}"
+    return name
+
+
+def new_extra_nines(G_old: nx.DiGraph, G_new: nx.DiGraph, *,
+                    renamed: Mapping[str, str] | None = None, deadline: float | None = None
                     ) -> tuple[tuple[str, str], ...]:
     """``(flow, message)`` of every "extra nine" warning (:func:`extra_nine`) on a
     critical flow of ``G_new`` that ``G_old`` does not give: what ``pruner diff
-    --fail-on extra-nine`` fails on. Sorted. Both versions' lints share one
-    ``deadline`` (default :data:`DEFAULT_TIME_BUDGET` seconds from now); past it
-    :class:`~pruner.errors.BudgetExhausted` is raised (fail closed)."""
+    --fail-on extra-nine`` fails on. Sorted.
+
+    Warnings are compared by what they are about, not by their wording (which holds
+    availabilities that move with any change): a flow below its target, or a flow
+    and its single point of failure without its extra nine, the old version's names
+    taken through ``renamed`` (a diff's ``old -> new`` renames). Both versions' lints
+    share one ``deadline`` (default :data:`DEFAULT_TIME_BUDGET` seconds from now);
+    past it :class:`~pruner.errors.BudgetExhausted` is raised (fail closed)."""
     if deadline is None:
         deadline = time.monotonic() + DEFAULT_TIME_BUDGET
-    before = {p.message for p in extra_nine(G_old, deadline=deadline)}
+    renamed = renamed or {}
+    before = {(flow, None if about is None else _renamed(about, renamed))
+              for (flow, about), _p in _extra_nine_findings(G_old, None, deadline)}
     flows = G_new.graph["flows"]
     found = set()
-    for problem in extra_nine(G_new, deadline=deadline):
-        flow = problem.message.split("'")[1]
-        if problem.message not in before and flows[flow].critical:
-            found.add((flow, problem.message))
+    for key, problem in _extra_nine_findings(G_new, None, deadline):
+        if key not in before and flows[key[0]].critical:
+            found.add((key[0], problem.message))
     return tuple(sorted(found))
