@@ -520,7 +520,8 @@ def _ring(members: str, free: bool) -> str:
     """A start-up cycle through ``members`` (each needs the next), plus a service
     ``d`` that starts at once when ``free`` (then diff solves only around the change)."""
     names = members.split()
-    lines = [f"  {a}: {{depends_on: [{b}]}}" for a, b in zip(names, names[1:] + names[:1])]
+    ring = zip(names, names[1:] + names[:1], strict=True)
+    lines = [f"  {a}: {{depends_on: [{b}]}}" for a, b in ring]
     lines += [f"  {n}: {{depends_on: [a]}}" for n in "abc" if n not in names]
     lines += ["  d: {}"] if free else []
     return "services:\n" + "\n".join(lines) + "\nflows: {f: {requires: [a]}}\n"
