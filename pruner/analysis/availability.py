@@ -219,6 +219,15 @@ class _Diagrams:
         except OutOfTime:
             self.singles = None
 
+    def single_points(self, k: int) -> frozenset[str] | None:
+        """The single points of failure of flow ``k`` (its order-1 cut sets, down for
+        sure or not), or None when they were not computed in time."""
+        if self.singles is None:
+            return None
+        family = self.singles[self.model.n + k]
+        names = self.model.names
+        return frozenset(names[v] for v in set_bits(family[0])) if family else frozenset()
+
     def flow(self, k: int) -> tuple[Bdd, int, FlowOrder, list[int]]:
         """(manager, BDD of "flow ``k`` is BROKEN" with its single points of failure
         never down by themselves, the flow's order, the positions of those single
@@ -465,10 +474,19 @@ def flow_availability(
     >>> [(i.service, round(i.dif, 3)) for i in r.importance]
     [('web', 0.833), ('db-a', 0.092), ('db-b', 0.092), ('auth', 0.083)]
     """
+    return _flow_availability(G, flows, importance, down, deadline, progress, max_nodes)[0]
+
+
+def _flow_availability(G: nx.DiGraph, flows: Iterable[str] | None, importance: bool,
+                       down: Iterable[str], deadline: float | None,
+                       progress: Callable[[int, int], None] | None, max_nodes: int | None
+                       ) -> tuple[dict[str, FlowAvailability], _Diagrams | None]:
+    """:func:`flow_availability`, and the :class:`_Diagrams` it used (None without
+    flows): what it knows of single points of failure, for :func:`extra_nine`."""
     table = G.graph["flows"]
     names = tuple(sorted(table if flows is None else set(flows)))
     if not names:
-        return {}
+        return {}, None
     down = frozenset(down)
     if deadline is None:
         deadline = time.monotonic() + DEFAULT_TIME_BUDGET
@@ -527,7 +545,7 @@ def flow_availability(
             f"availability not computed for {len(left)} of {len(names)} flow"
             f"{'s' if len(names) > 1 else ''} ({', '.join(map(display, left[:3]))}"
             f"{', ...' if len(left) > 3 else ''}): {why}", partial=out) from None
-    return out
+    return out, diagrams
 
 
 def node_availability(G: nx.DiGraph, names: Iterable[str]) -> dict[str, float]:
@@ -566,6 +584,11 @@ def extra_nine(G: nx.DiGraph, results: dict[str, FlowAvailability] | None = None
       its unavailability exceeds 1/10 of the flow's allowed unavailability.
       Members of fallback groups and quorums are judged through their group.
 
+    A single point of failure is structural: an order-1 minimal cut set of the
+    flow's hard model (:func:`~pruner.analysis.cuts.cut_families`), not a service
+    whose loss happens to break the flow because the rest of its group is never up.
+    They are computed only when a warning may name one, for those services only.
+
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
     >>> G = dependency_graph(load_sources([("m.yaml", '''
@@ -590,15 +613,38 @@ def _extra_nine_findings(G: nx.DiGraph, results: dict[str, FlowAvailability] | N
     flows = sorted(name for name, flow in table.items() if flow.target is not None)
     if not flows:
         return []
+    diagrams = None
     if results is None:
-        results = flow_availability(G, flows, deadline=deadline)
+        results, diagrams = _flow_availability(G, flows, True, (), deadline, None, None)
+    # The services a warning may name as a single point of failure: below the target
+    # of a flow that misses it (a cap), or without their extra nine on a critical flow.
+    wanted: dict[str, set[str]] = {}
+    for name in flows:
+        flow, r = table[name], results[name]
+        floor = (1.0 - flow.target) / EXTRA_NINE * (1 + 1e-9)
+        cap = r.availability < flow.target
+        named = {i.service for i in r.importance
+                 if (cap and i.availability < flow.target)
+                 or (flow.critical and 1.0 - i.availability > floor)}
+        if named:
+            wanted[name] = named
+    # Computed by the availability already (its single points are factored out of each
+    # diagram): read for the flows that need them; else searched among those services.
+    single: dict[str, frozenset[str]] = {}
+    known = diagrams is not None and diagrams.singles is not None
+    for k, name in enumerate(flows):
+        if known and name in wanted:
+            single[name] = diagrams.single_points(k) & wanted[name]
+    if wanted and not known:
+        single = _single_points(G, wanted, deadline)
     found: list[tuple[tuple[str, str | None], Problem]] = []
     for name in flows:
         flow = table[name]
         r = results[name]
         target = flow.target
         allowed = 1.0 - target
-        spofs = [i for i in r.importance if i.given_down >= 1.0 - 1e-12]
+        points = single.get(name, ())
+        spofs = [i for i in r.importance if i.service in points]
         if r.availability < target:
             capping = sorted((i for i in spofs if i.availability < target),
                              key=lambda i: (i.availability, i.service))
@@ -626,6 +672,26 @@ def _extra_nine_findings(G: nx.DiGraph, results: dict[str, FlowAvailability] | N
                     f"failure should be {EXTRA_NINE:g} times as reliable as the flow (at least "
                     f"{_pct(need)})", "warning")))
     return found
+
+
+def _single_points(G: nx.DiGraph, wanted: Mapping[str, set[str]], deadline: float | None
+                   ) -> dict[str, frozenset[str]]:
+    """For each flow of ``wanted``, those of its ``wanted`` services that are single
+    points of failure: order-1 cut sets of the hard model of those flows, searched
+    among the wanted services only (an order-1 cut set is minimal whatever else is
+    searched: linear, and nothing is computed for the services no warning may name)."""
+    flows = tuple(sorted(wanted))
+    model = hard_model(G, flows)
+    index = model.index()
+    candidates = {index[s] for named in wanted.values() for s in named if s in index}
+    families = cut_families(model, 1, candidates, engine="sets", deadline=deadline,
+                            flows_only=True)
+    out = {}
+    for k, flow in enumerate(flows):
+        family = families[model.n + k]
+        found = {model.names[v] for v in set_bits(family[0])} if family else set()
+        out[flow] = frozenset(found & wanted[flow])
+    return out
 
 
 def extra_nine_lint(G: nx.DiGraph, deadline: float | None = None) -> list[Problem]:

@@ -428,3 +428,34 @@ def test_extra_nine_warnings_are_compared_by_flow_and_dependency_not_by_text():
     G_old, G_new, assumed = _extra_nine_pair(NINES, cache)
     found = new_extra_nines(G_old, G_new, renamed={"db": "database"})
     assert [(flow, "'cache'" in message) for flow, message in found] == [("f", True)]
+
+
+def test_extra_nine_judges_single_points_of_failure_by_structure():
+    # db-b is never up, so losing db-a alone breaks the flow -- but db-a is no single
+    # point of failure: a fallback stands beside it. Members of a group are judged
+    # through their group (docs/availability.md); only the target warning is given,
+    # and it names db-a as the largest contributor, not as a cap.
+    from pruner.analysis.availability import extra_nine
+
+    G = _graph("""
+services:
+  web: {depends_on: [{any_of: [db-a, db-b]}]}
+  db-a: {availability: 0.99}
+  db-b: {availability: 0.0}
+flows: {f: {requires: [web], target: 0.995, critical: true}}
+""")
+    [message] = [p.message for p in extra_nine(G)]
+    # given the availabilities, the single points are searched for alone: the same
+    assert [p.message for p in extra_nine(G, flow_availability(G))] == [message]
+    assert message.startswith("flow 'f' has target 99.50% but its hard dependencies give at "
+                              "most 99.00%: 'db-a' contributes most")
+    # the same flow on one database: db-a is a single point of failure, and says so twice
+    G = _graph("""
+services:
+  web: {depends_on: [db-a]}
+  db-a: {availability: 0.99}
+flows: {f: {requires: [web], target: 0.995, critical: true}}
+""")
+    messages = [p.message for p in extra_nine(G)]
+    assert [p.message for p in extra_nine(G, flow_availability(G))] == messages
+    assert [m.split(":")[1].strip()[:14] for m in messages] == ["capped by 'db-", "a single point"]
