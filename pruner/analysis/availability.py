@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 import time
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -64,6 +64,7 @@ from pruner.analysis.hard import FlowOrder, HardModel, flow_preorder, hard_model
 from pruner.errors import BudgetExhausted, OutOfTime, Problem, display
 from pruner.frozen import record
 from pruner.graph import has_availability
+from pruner.model import split_operation
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
@@ -217,6 +218,15 @@ class _Diagrams:
                                         flows_only=True)
         except OutOfTime:
             self.singles = None
+
+    def single_points(self, k: int) -> frozenset[str] | None:
+        """The single points of failure of flow ``k`` (its order-1 cut sets, down for
+        sure or not), or None when they were not computed in time."""
+        if self.singles is None:
+            return None
+        family = self.singles[self.model.n + k]
+        names = self.model.names
+        return frozenset(names[v] for v in set_bits(family[0])) if family else frozenset()
 
     def flow(self, k: int) -> tuple[Bdd, int, FlowOrder, list[int]]:
         """(manager, BDD of "flow ``k`` is BROKEN" with its single points of failure
@@ -464,10 +474,19 @@ def flow_availability(
     >>> [(i.service, round(i.dif, 3)) for i in r.importance]
     [('web', 0.833), ('db-a', 0.092), ('db-b', 0.092), ('auth', 0.083)]
     """
+    return _flow_availability(G, flows, importance, down, deadline, progress, max_nodes)[0]
+
+
+def _flow_availability(G: nx.DiGraph, flows: Iterable[str] | None, importance: bool,
+                       down: Iterable[str], deadline: float | None,
+                       progress: Callable[[int, int], None] | None, max_nodes: int | None
+                       ) -> tuple[dict[str, FlowAvailability], _Diagrams | None]:
+    """:func:`flow_availability`, and the :class:`_Diagrams` it used (None without
+    flows): what it knows of single points of failure, for :func:`extra_nine`."""
     table = G.graph["flows"]
     names = tuple(sorted(table if flows is None else set(flows)))
     if not names:
-        return {}
+        return {}, None
     down = frozenset(down)
     if deadline is None:
         deadline = time.monotonic() + DEFAULT_TIME_BUDGET
@@ -526,7 +545,7 @@ def flow_availability(
             f"availability not computed for {len(left)} of {len(names)} flow"
             f"{'s' if len(names) > 1 else ''} ({', '.join(map(display, left[:3]))}"
             f"{', ...' if len(left) > 3 else ''}): {why}", partial=out) from None
-    return out
+    return out, diagrams
 
 
 def node_availability(G: nx.DiGraph, names: Iterable[str]) -> dict[str, float]:
@@ -565,6 +584,11 @@ def extra_nine(G: nx.DiGraph, results: dict[str, FlowAvailability] | None = None
       its unavailability exceeds 1/10 of the flow's allowed unavailability.
       Members of fallback groups and quorums are judged through their group.
 
+    A single point of failure is structural: an order-1 minimal cut set of the
+    flow's hard model (:func:`~pruner.analysis.cuts.cut_families`), not a service
+    whose loss happens to break the flow because the rest of its group is never up.
+    They are computed only when a warning may name one, for those services only.
+
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
     >>> G = dependency_graph(load_sources([("m.yaml", '''
@@ -576,19 +600,51 @@ def extra_nine(G: nx.DiGraph, results: dict[str, FlowAvailability] | None = None
     flow 'f' (target 99.90%) depends on 'db' (99.80%) alone: a single point of failure
     should be 10 times as reliable as the flow (at least 99.990%)
     """
+    return [problem for _key, problem in _extra_nine_findings(G, results, deadline)]
+
+
+def _extra_nine_findings(G: nx.DiGraph, results: dict[str, FlowAvailability] | None,
+                         deadline: float | None) -> list[tuple[tuple[str, str | None], Problem]]:
+    """:func:`extra_nine`'s warnings, each with what it is about: ``(flow, None)`` for
+    a flow whose target exceeds what its dependencies give (the dependency it names
+    is an explanation, which moves with the figures), ``(flow, service)`` for a single
+    point of failure without its extra nine. What a diff compares (:func:`new_extra_nines`)."""
     table = G.graph["flows"]
     flows = sorted(name for name, flow in table.items() if flow.target is not None)
     if not flows:
         return []
+    diagrams = None
     if results is None:
-        results = flow_availability(G, flows, deadline=deadline)
-    found = []
+        results, diagrams = _flow_availability(G, flows, True, (), deadline, None, None)
+    # The services a warning may name as a single point of failure: below the target
+    # of a flow that misses it (a cap), or without their extra nine on a critical flow.
+    wanted: dict[str, set[str]] = {}
+    for name in flows:
+        flow, r = table[name], results[name]
+        floor = (1.0 - flow.target) / EXTRA_NINE * (1 + 1e-9)
+        cap = r.availability < flow.target
+        named = {i.service for i in r.importance
+                 if (cap and i.availability < flow.target)
+                 or (flow.critical and 1.0 - i.availability > floor)}
+        if named:
+            wanted[name] = named
+    # Computed by the availability already (its single points are factored out of each
+    # diagram): read for the flows that need them; else searched among those services.
+    single: dict[str, frozenset[str]] = {}
+    known = diagrams is not None and diagrams.singles is not None
+    for k, name in enumerate(flows):
+        if known and name in wanted:
+            single[name] = diagrams.single_points(k) & wanted[name]
+    if wanted and not known:
+        single = _single_points(G, wanted, deadline)
+    found: list[tuple[tuple[str, str | None], Problem]] = []
     for name in flows:
         flow = table[name]
         r = results[name]
         target = flow.target
         allowed = 1.0 - target
-        spofs = [i for i in r.importance if i.given_down >= 1.0 - 1e-12]
+        points = single.get(name, ())
+        spofs = [i for i in r.importance if i.service in points]
         if r.availability < target:
             capping = sorted((i for i in spofs if i.availability < target),
                              key=lambda i: (i.availability, i.service))
@@ -600,21 +656,42 @@ def extra_nine(G: nx.DiGraph, results: dict[str, FlowAvailability] | None = None
                 why = f"{display(top.service)} contributes most{share}"
             else:
                 why = "nothing in its hard support can be hardened"
-            found.append(Problem(flow.location, f"flow {display(name)} has target {_pct(target)} "
-                                                f"but its hard dependencies give at most "
-                                                f"{_pct(r.availability)}: {why}", "warning"))
+            found.append(((name, None), Problem(
+                flow.location, f"flow {display(name)} has target {_pct(target)} but its hard "
+                               f"dependencies give at most {_pct(r.availability)}: {why}",
+                "warning")))
         if not flow.critical:
             continue
         need = 1.0 - allowed / EXTRA_NINE
         for i in sorted(spofs, key=lambda i: i.service):
             if 1.0 - i.availability > allowed / EXTRA_NINE * (1 + 1e-9):
-                found.append(Problem(
+                found.append(((name, i.service), Problem(
                     flow.location,
                     f"flow {display(name)} (target {_pct(target)}) depends on "
                     f"{display(i.service)} ({_pct(i.availability)}) alone: a single point of "
                     f"failure should be {EXTRA_NINE:g} times as reliable as the flow (at least "
-                    f"{_pct(need)})", "warning"))
+                    f"{_pct(need)})", "warning")))
     return found
+
+
+def _single_points(G: nx.DiGraph, wanted: Mapping[str, set[str]], deadline: float | None
+                   ) -> dict[str, frozenset[str]]:
+    """For each flow of ``wanted``, those of its ``wanted`` services that are single
+    points of failure: order-1 cut sets of the hard model of those flows, searched
+    among the wanted services only (an order-1 cut set is minimal whatever else is
+    searched: linear, and nothing is computed for the services no warning may name)."""
+    flows = tuple(sorted(wanted))
+    model = hard_model(G, flows)
+    index = model.index()
+    candidates = {index[s] for named in wanted.values() for s in named if s in index}
+    families = cut_families(model, 1, candidates, engine="sets", deadline=deadline,
+                            flows_only=True)
+    out = {}
+    for k, flow in enumerate(flows):
+        family = families[model.n + k]
+        found = {model.names[v] for v in set_bits(family[0])} if family else set()
+        out[flow] = frozenset(found & wanted[flow])
+    return out
 
 
 def extra_nine_lint(G: nx.DiGraph, deadline: float | None = None) -> list[Problem]:
@@ -701,20 +778,41 @@ def availability_diff(G_old: nx.DiGraph, G_new: nx.DiGraph, removed: Iterable[st
     return tuple(out)
 
 
-def new_extra_nines(G_old: nx.DiGraph, G_new: nx.DiGraph, *, deadline: float | None = None
+def _renamed(name: str, renamed: Mapping[str, str]) -> str:
+    """``name`` through a diff's renames: a renamed service, or an operation of one.
+
+    >>> _renamed("db", {"db": "database"}), _renamed("a:b:login", {"a:b": "c"})
+    ('database', 'c:login')
+    """
+    if name in renamed:
+        return renamed[name]
+    service, operation = split_operation(name)
+    if operation is not None and service in renamed:
+        return f"{renamed[service]}:{operation}"
+    return name
+
+
+def new_extra_nines(G_old: nx.DiGraph, G_new: nx.DiGraph, *,
+                    renamed: Mapping[str, str] | None = None, deadline: float | None = None
                     ) -> tuple[tuple[str, str], ...]:
     """``(flow, message)`` of every "extra nine" warning (:func:`extra_nine`) on a
     critical flow of ``G_new`` that ``G_old`` does not give: what ``pruner diff
-    --fail-on extra-nine`` fails on. Sorted. Both versions' lints share one
-    ``deadline`` (default :data:`DEFAULT_TIME_BUDGET` seconds from now); past it
-    :class:`~pruner.errors.BudgetExhausted` is raised (fail closed)."""
+    --fail-on extra-nine`` fails on. Sorted.
+
+    Warnings are compared by what they are about, not by their wording (which holds
+    availabilities that move with any change): a flow below its target, or a flow
+    and its single point of failure without its extra nine, the old version's names
+    taken through ``renamed`` (a diff's ``old -> new`` renames). Both versions' lints
+    share one ``deadline`` (default :data:`DEFAULT_TIME_BUDGET` seconds from now);
+    past it :class:`~pruner.errors.BudgetExhausted` is raised (fail closed)."""
     if deadline is None:
         deadline = time.monotonic() + DEFAULT_TIME_BUDGET
-    before = {p.message for p in extra_nine(G_old, deadline=deadline)}
+    renamed = renamed or {}
+    before = {(flow, None if about is None else _renamed(about, renamed))
+              for (flow, about), _p in _extra_nine_findings(G_old, None, deadline)}
     flows = G_new.graph["flows"]
     found = set()
-    for problem in extra_nine(G_new, deadline=deadline):
-        flow = problem.message.split("'")[1]
-        if problem.message not in before and flows[flow].critical:
-            found.add((flow, problem.message))
+    for key, problem in _extra_nine_findings(G_new, None, deadline):
+        if key not in before and flows[key[0]].critical:
+            found.add((key[0], problem.message))
     return tuple(sorted(found))

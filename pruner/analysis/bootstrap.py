@@ -829,7 +829,9 @@ def bootstrap_regressions(old: nx.DiGraph, new: nx.DiGraph) -> tuple[list, list]
     """What a change does to a cold start: ``(new start-up cycles, critical flows
     that could be brought back in ``old`` (or are new) and never can in ``new``)``.
 
-    A cycle counts as new when no cycle of ``old`` has the same members.
+    A cycle counts as new when no cycle of ``old`` holds all its members
+    (:func:`_new_cycles`): one that shrank, or is walked in another order, is the
+    deadlock that was there; one that grew drags in services that could start before.
 
     Only what the change reaches is solved (issue 21: a diff costs its blast radius).
     A node's start and serve waves depend only on the hard items of the nodes it
@@ -858,8 +860,8 @@ def bootstrap_regressions(old: nx.DiGraph, new: nx.DiGraph) -> tuple[list, list]
     if not (_starts_at_once(old_nodes.values()) and _starts_at_once(new_nodes.values())):
         before = bootstrap(old, timed=False, fixes=False)
         after = bootstrap(new, timed=False, fixes=False)
-        known = {c.members for c in before.cycles}
-        cycles = [c.members for c in after.cycles if c.members not in known]
+        cycles = _new_cycles([c.members for c in after.cycles],
+                             [c.members for c in before.cycles])
         flows = [f for f in after.critical_never if before.ready.get(f, 0) is not None]
         return cycles, flows
     changed = [n for n, svc in new_nodes.items()
@@ -879,11 +881,29 @@ def bootstrap_regressions(old: nx.DiGraph, new: nx.DiGraph) -> tuple[list, list]
             *(ms for f in was for _n, ms in _hard_requires(old_flows[f]))), was)
     # A cycle of nodes none of which is above a change is the same in both versions
     # (and ``old`` was solved only around the changes, so it is not looked up).
-    cycles = sorted(c for c in after_cycles if c not in before_cycles
-                    and any(m in above for m in c))
+    # (An old cycle that holds a new one's member above a change was solved whole: the
+    # member is a root of the old solve, and a cycle is reachable from each member.)
+    cycles = sorted(_new_cycles([c for c in after_cycles if any(m in above for m in c)],
+                                before_cycles))
     never = [f for f in flows if after_ready[f] is None
              and before_ready.get(f, 0) is not None]
     return cycles, never
+
+
+def _new_cycles(after: Iterable[tuple[str, ...]], before: Iterable[tuple[str, ...]]
+                ) -> list[tuple[str, ...]]:
+    """The cycles of ``after`` that no cycle of ``before`` holds whole, in their order
+    (linear: each cycle is looked up through its first member's old cycles).
+
+    >>> _new_cycles([("a", "b"), ("a", "b", "c"), ("x", "y")], [("a", "b", "c", "d")])
+    [('x', 'y')]
+    """
+    home: dict[str, list[frozenset[str]]] = {}
+    for cycle in before:
+        whole = frozenset(cycle)
+        for m in cycle:
+            home.setdefault(m, []).append(whole)
+    return [c for c in after if not any(old.issuperset(c) for old in home.get(c[0], ()))]
 
 
 def _hard_shape(node: Service) -> tuple:

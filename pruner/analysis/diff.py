@@ -26,7 +26,7 @@ from pruner.analysis.explain import OFF, Line, explain_flow
 from pruner.analysis.spof import single_points
 from pruner.errors import InputError, Location, did_you_mean, display
 from pruner.frozen import record
-from pruner.model import Flow, Item, Service
+from pruner.model import Flow, Item, Service, split_operation
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
@@ -273,15 +273,26 @@ def _referrers(services: Mapping[str, Service], flows: Mapping[str, Flow],
 def _mapped(name: str, mapping: Mapping[str, str]) -> str:
     """``name`` through a rename: a renamed service, or an operation ``S:O`` of one.
 
+    ``S:O`` splits at the last colon (operation names hold none, service names may).
+
     >>> _mapped("a:login", {"a": "b"}), _mapped("a", {"a": "b"}), _mapped("c", {})
     ('b:login', 'b', 'c')
+    >>> _mapped("api:v2:login", {"api:v2": "api:v3"})
+    'api:v3:login'
     """
     if name in mapping:
         return mapping[name]
-    service, sep, operation = name.partition(":")
-    if sep and service in mapping:
+    service, operation = split_operation(name)
+    if operation is not None and service in mapping:
         return f"{mapping[service]}:{operation}"
     return name
+
+
+def _service_of(manifest, name: str) -> str:
+    """The service of node ``name``: its own name, or an operation's service (a service
+    named ``api:v2`` is not an operation of ``api``)."""
+    node = manifest.nodes.get(name)
+    return node.operation_of if node is not None and node.operation_of else name
 
 
 def _items_body(items: Iterable[Item], mapping: Mapping[str, str]) -> tuple:
@@ -293,7 +304,7 @@ def _body(service: Service, mapping: Mapping[str, str]) -> tuple:
     """What a rename keeps: items (members mapped, order ignored, notes ignored),
     operations (by operation name, with their items), description, owner, system,
     tier, tags."""
-    operations = tuple(sorted((op.name.partition(":")[2], _items_body(op.depends_on, mapping))
+    operations = tuple(sorted((op.name.rpartition(":")[2], _items_body(op.depends_on, mapping))
                               for op in service.operations))
     return (_items_body(service.depends_on, mapping), operations, service.description,
             service.owner, service.system, service.tier, service.tags)
@@ -541,7 +552,7 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
                     spofs = tuple(s for s in spof_new[name] if s not in before)
                 now = set(spof_new[name])
                 lost = tuple(sorted(_mapped(s, rename) for s in spof_old[name]
-                                    if s.partition(":")[0] not in gone_set
+                                    if _service_of(old_m, s) not in gone_set
                                     and s not in gone_set and _mapped(s, rename) not in now))
         new_state = None if new_f is None else ev_new.flows[name]
         masked: tuple[str, ...] = ()

@@ -65,7 +65,8 @@ __all__ = [
 #: flow reaches (default), any undeclared call, or never.
 DRIFT_FAIL_ON = ("undeclared-critical", "undeclared-flow", "undeclared", "never")
 
-_CALLS = re.compile(r"(\d+) calls?\b")
+# ``N calls`` in a note or an evidence detail, as the loader reads it (``1,097 calls``)
+_CALLS = re.compile(r"(?<![\w/])(\d[\d,]*) calls?\b")
 
 
 @record(order=True)
@@ -220,7 +221,34 @@ class DriftGate:
 
 def _calls(note: Any) -> int | None:
     match = _CALLS.search(note) if isinstance(note, str) else None
-    return int(match.group(1)) if match else None
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def _entry_calls(entry: Any) -> int | None:
+    """The call count of one evidence entry in plain-data form (text ``SOURCE DETAIL``,
+    one key ``{SOURCE: DETAIL}`` or the long form with ``source`` and ``calls``) when
+    its source observes traffic (docs/manifest.md, "Evidence"), else None.
+
+    >>> _entry_calls("traces 1,097 calls, in 40 of 40 runs"), _entry_calls({"jaeger": "5 calls"})
+    (1097, 5)
+    >>> _entry_calls({"source": "servicegraph", "calls": 6}), _entry_calls("compose f 3 calls")
+    (6, None)
+    """
+    if isinstance(entry, str):
+        source, _, detail = entry.strip().partition(" ")
+        calls = None
+    elif isinstance(entry, dict) and "source" in entry:
+        source, detail, calls = entry.get("source"), entry.get("detail"), entry.get("calls")
+    elif isinstance(entry, dict) and len(entry) == 1:
+        [(source, detail)] = entry.items()
+        calls = None
+    else:
+        return None
+    if not isinstance(source, str) or EVIDENCE_SOURCES.get(source.rstrip(":")) != OBSERVED:
+        return None
+    if isinstance(calls, int) and not isinstance(calls, bool) and calls >= 0:
+        return calls
+    return _calls(detail)
 
 
 def observation_from_document(
@@ -231,8 +259,9 @@ def observation_from_document(
 ) -> Observation:
     """An observation from a manifest-v1 document in plain-data form (an import result).
 
-    Every member of every item is an edge; a count ``N calls`` in the item's note
-    becomes :attr:`ObservedEdge.calls`.
+    Every member of every item is an edge; its :attr:`ObservedEdge.calls` is the count
+    of the item's first observed evidence entry that has one (``traces 97 calls``, as
+    the trace importers write it), else a count ``N calls`` in the item's note.
 
     >>> doc = {"version": 1, "services": {"b": {}, "a": {"depends_on": [
     ...     {"service": "b", "note": "observed by Jaeger: 7 calls"}]}}}
@@ -251,16 +280,19 @@ def observation_from_document(
         for item in items or ():
             proof = None
             if isinstance(item, str):
-                members, note = [item], None
+                members, note, entries = [item], None, []
             else:
                 members = item.get("any_of") or item.get("of") or [item.get("service")]
                 note = item.get("note")
                 entries = item.get("evidence")
                 entries = entries if isinstance(entries, list) else [entries]
                 proof = next((e for e in entries if isinstance(e, str)), None)
+            calls = next((c for c in map(_entry_calls, entries) if c is not None), None)
+            if calls is None:
+                calls = _calls(note)
             for member in members:
                 if member is not None and member != name:
-                    found[(name, member)] = ObservedEdge(name, member, _calls(note), note, proof)
+                    found[(name, member)] = ObservedEdge(name, member, calls, note, proof)
     names = {n for n, _ in owners} | {n for pair in found for n in pair}
     entries = {}
     for flow in (document.get("flows") or {}).values():
@@ -273,23 +305,15 @@ def observation_from_document(
                        tuple(sorted(entries.items())))
 
 
-def _service_item(item: Any) -> Any:
-    """An item with operations named by their service (``S:O`` -> ``S``)."""
-    if isinstance(item, str):
-        return item.split(":", 1)[0]
-    out = dict(item)
-    for key in ("any_of", "of"):
-        if out.get(key):
-            out[key] = [m.split(":", 1)[0] for m in out[key]]
-    if out.get("service"):
-        out["service"] = out["service"].split(":", 1)[0]
-    return out
-
-
 def observation_from_manifest(
     manifest: Manifest, kind: str = "manifest", sources: Sequence[str] = ()
 ) -> Observation:
     """An observation from a loaded manifest: its services and every declared edge.
+
+    An edge's :attr:`ObservedEdge.calls` is the count of the item's first observed
+    evidence entry that has one (``traces: 97 calls``, as ``import`` and ``drift
+    --update`` write it), else a count ``N calls`` in its note; its ``proof`` is that
+    entry (else the first observed one).
 
     >>> from pruner.model import Item, Service
     >>> m = Manifest.from_lists([Service("a", (Item(SINGLE, ("b",), note="x"),)), Service("b")])
@@ -301,12 +325,68 @@ def observation_from_manifest(
         for item in svc.own_items:  # an operation's hard item on its service is no call
             for member in item.members:
                 if (name, member) not in found:
-                    proof = next((e.describe() for e in item.evidence
-                                  if e.strength == OBSERVED), None)
-                    found[(name, member)] = ObservedEdge(name, member, _calls(item.note),
-                                                         item.note, proof)
+                    observed = [e for e in item.evidence if e.strength == OBSERVED]
+                    counted = next((e for e in observed if e.calls is not None), None)
+                    shown = counted or next(iter(observed), None)
+                    calls = counted.calls if counted is not None else _calls(item.note)
+                    found[(name, member)] = ObservedEdge(
+                        name, member, calls, item.note,
+                        None if shown is None else shown.describe())
     return Observation(kind, tuple(sources or manifest.sources), tuple(manifest.nodes),
                        tuple(found[k] for k in sorted(found)))
+
+
+def _merged(old: ObservedEdge, e: ObservedEdge) -> ObservedEdge:
+    """Two observations of one call as one: counts summed (unknown stays unknown only
+    when both are), evidence joined, the first proof kept (its count the sum)."""
+    calls = None if old.calls is None and e.calls is None else (
+        (old.calls or 0) + (e.calls or 0))
+    evidence = "; ".join(x for x in (old.evidence, e.evidence) if x) or None
+    proof = old.proof or e.proof
+    if calls is not None and proof and proof.startswith("traces "):
+        proof = f"traces {calls:,} calls"  # the sum over the observations merged
+    return ObservedEdge(e.source, e.target, calls, evidence, proof)
+
+
+def _without_undeclared_operations(G: nx.DiGraph, observation: Observation) -> Observation:
+    """``observation`` with every ``S:O`` whose service ``S`` declares no operations
+    named ``S``: a manifest that says nothing of ``S``'s operations compares ``S``'s
+    calls, so a traced call to (or from) one of its operations is a call to (or from)
+    ``S`` (docs/importing.md: "Operations' calls count as their services' calls"), not
+    an undeclared node. ``S:O`` splits at the last colon (operation names hold none,
+    service names may). Calls that become ``S -> S`` are dropped (self-calls, as the
+    importers drop them); calls that become one are merged (counts summed)."""
+    services = G.graph["manifest"].services
+    renamed: dict[str, str] = {}
+
+    def service(name: str) -> str:
+        if name in G:
+            return name
+        found = renamed.get(name)
+        if found is None:
+            owner, operation = split_operation(name)
+            svc = services.get(owner) if operation is not None else None
+            found = owner if svc is not None and not svc.operations and not svc.common_cause \
+                else name
+            renamed[name] = found
+        return found
+
+    names = {service(n) for n in observation.services}
+    edges: dict[tuple[str, str], ObservedEdge] = {}
+    for e in observation.edges:
+        a, b = service(e.source), service(e.target)
+        if a == b:
+            continue
+        names.update((a, b))
+        if (a, b) != (e.source, e.target):
+            e = ObservedEdge(a, b, e.calls, e.evidence, e.proof)
+        old = edges.get((a, b))
+        edges[(a, b)] = e if old is None else _merged(old, e)
+    if all(found == name for name, found in renamed.items()):
+        return observation  # nothing named an operation of such a service
+    return Observation(observation.kind, observation.sources, tuple(sorted(names)),
+                       tuple(edges[k] for k in sorted(edges)), observation.notes,
+                       observation.entries)
 
 
 def merge_observations(observations: Iterable[Observation]) -> Observation:
@@ -333,17 +413,7 @@ def merge_observations(observations: Iterable[Observation]) -> Observation:
         notes.extend(n for n in obs.notes if n not in notes)
         for e in obs.edges:
             old = edges.get((e.source, e.target))
-            if old is None:
-                edges[(e.source, e.target)] = e
-                continue
-            calls = None if old.calls is None and e.calls is None else (
-                (old.calls or 0) + (e.calls or 0))
-            evidence = "; ".join(x for x in (old.evidence, e.evidence) if x) or None
-            proof = old.proof or e.proof
-            if calls is not None and proof and proof.startswith("traces "):
-                proof = f"traces {calls:,} calls"  # the sum over the sources merged
-            edges[(e.source, e.target)] = ObservedEdge(e.source, e.target, calls, evidence,
-                                                       proof)
+            edges[(e.source, e.target)] = e if old is None else _merged(old, e)
     return Observation("+".join(sorted(kinds)), tuple(sources), tuple(sorted(services)),
                        tuple(edges[k] for k in sorted(edges)), tuple(notes),
                        tuple(sorted(entries.items())))
@@ -421,6 +491,7 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
     ['ads']
     """
     manifest: Manifest = G.graph["manifest"]
+    observation = _without_undeclared_operations(G, observation)
     seen_services = set(observation.services)
     for e in observation.edges:
         seen_services.update((e.source, e.target))
@@ -574,7 +645,9 @@ def undeclared_flows(G: nx.DiGraph, observation: Observation) -> tuple[Undeclare
 
     An entry ``S:O`` is covered when a flow's requires names ``S:O``, or names ``S``
     while the manifest declares no operations for ``S`` (a service-level manifest
-    cannot say more).
+    cannot say more). ``S:O`` splits at the last colon, as the model splits it: an
+    operation name holds no colon, a service name may (``api:v2:GET-users`` is
+    ``GET-users`` of ``api:v2``).
 
     >>> from pruner.loader import load_sources
     >>> from pruner.graph import dependency_graph
@@ -592,7 +665,7 @@ def undeclared_flows(G: nx.DiGraph, observation: Observation) -> tuple[Undeclare
             required.update(item.members)
     found = []
     for entry, traces in observation.entries:
-        service = entry.split(":", 1)[0]
+        service = split_operation(entry)[0]  # operation names hold no ":", services may
         if entry in required:
             continue
         if service in required and service in G and not _has_operations(G, service):

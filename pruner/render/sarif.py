@@ -42,6 +42,7 @@ from pruner import __version__
 from pruner.analysis.evaluate import BROKEN, DEGRADED
 from pruner.analysis.explain import OFF, Line
 from pruner.errors import Location
+from pruner.model import split_operation
 from pruner.render.common import Dispatch, clean, line_text
 from pruner.report import CheckReport
 
@@ -357,7 +358,7 @@ def _(report: DriftReport) -> str:
         message = (f"undeclared flow: entry point {u.entry} served {u.traces} traced "
                    "request(s) and no declared flow requires it")
         results.append(_result("undeclared-flow", level, message,
-                               where.get(u.entry.split(":", 1)[0], manifest), u.entry))
+                               where.get(split_operation(u.entry)[0], manifest), u.entry))
     return _document(results)
 
 

@@ -257,7 +257,7 @@ def diff_report(
     if "extra-nine" in reasons and declared:  # a warning needs a flow's target
         from pruner.analysis.availability import new_extra_nines
 
-        nines = new_extra_nines(G_old, G_new)
+        nines = new_extra_nines(G_old, G_new, renamed=dict(diff.renamed))
         extra += tuple(sorted({(flow, "extra-nine") for flow, _ in nines}))
     cycles, unbootable = bootstrap_regressions(G_old, G_new)
     if "startup-cycle" in reasons:  # issue 13: start-up regressions

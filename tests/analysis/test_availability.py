@@ -391,3 +391,71 @@ def test_importance_of_never_down_services_equals_enumeration(manifest):
             assert imp.given_down == pytest.approx(u1, rel=1e-6, abs=1e-12)
             assert imp.given_up == pytest.approx(u0, rel=1e-6, abs=1e-12)
         assert r.unavailability == pytest.approx(u[flow], rel=1e-9, abs=1e-15)
+
+
+def _extra_nine_pair(old_text: str, new_text: str):
+    old = load_sources([("old.yaml", old_text)])
+    new = load_sources([("new.yaml", new_text)], assume_services=old.manifest.services)
+    return (dependency_graph(old.manifest), dependency_graph(new.manifest),
+            new.assumed)
+
+
+NINES = """
+services:
+  web: {availability: 0.99995, depends_on: [db]}
+  db: {availability: 0.998}
+flows: {f: {requires: [web], target: 0.999, critical: true}}
+"""
+
+
+def test_extra_nine_warnings_are_compared_by_flow_and_dependency_not_by_text():
+    from pruner.analysis.availability import new_extra_nines
+    from pruner.report.diff import diff_report
+
+    # db a little worse: the same two warnings, worded with other figures: nothing new
+    G_old, G_new, _ = _extra_nine_pair(NINES, NINES.replace("0.998", "0.997"))
+    assert new_extra_nines(G_old, G_new) == ()
+    # db renamed database (diff knows it: same body, every reference moved): nothing new
+    renamed = NINES.replace("[db]", "[database]").replace("  db:", "  database:")
+    G_old, G_new, assumed = _extra_nine_pair(NINES, renamed)
+    assert new_extra_nines(G_old, G_new, renamed={"db": "database"}) == ()
+    report = diff_report(G_old, G_new, assumed, fail_on="extra-nine")
+    assert report.diff.renamed == (("db", "database"),)
+    assert report.extra_nines == () and report.gate.passed
+    # a new single point of failure without its extra nine is new, under its new name
+    cache = renamed.replace("[database]", "[database, cache]").replace(
+        "flows:", "  cache: {availability: 0.999}\nflows:")
+    G_old, G_new, assumed = _extra_nine_pair(NINES, cache)
+    found = new_extra_nines(G_old, G_new, renamed={"db": "database"})
+    assert [(flow, "'cache'" in message) for flow, message in found] == [("f", True)]
+
+
+def test_extra_nine_judges_single_points_of_failure_by_structure():
+    # db-b is never up, so losing db-a alone breaks the flow -- but db-a is no single
+    # point of failure: a fallback stands beside it. Members of a group are judged
+    # through their group (docs/availability.md); only the target warning is given,
+    # and it names db-a as the largest contributor, not as a cap.
+    from pruner.analysis.availability import extra_nine
+
+    G = _graph("""
+services:
+  web: {depends_on: [{any_of: [db-a, db-b]}]}
+  db-a: {availability: 0.99}
+  db-b: {availability: 0.0}
+flows: {f: {requires: [web], target: 0.995, critical: true}}
+""")
+    [message] = [p.message for p in extra_nine(G)]
+    # given the availabilities, the single points are searched for alone: the same
+    assert [p.message for p in extra_nine(G, flow_availability(G))] == [message]
+    assert message.startswith("flow 'f' has target 99.50% but its hard dependencies give at "
+                              "most 99.00%: 'db-a' contributes most")
+    # the same flow on one database: db-a is a single point of failure, and says so twice
+    G = _graph("""
+services:
+  web: {depends_on: [db-a]}
+  db-a: {availability: 0.99}
+flows: {f: {requires: [web], target: 0.995, critical: true}}
+""")
+    messages = [p.message for p in extra_nine(G)]
+    assert [p.message for p in extra_nine(G, flow_availability(G))] == messages
+    assert [m.split(":")[1].strip()[:14] for m in messages] == ["capped by 'db-", "a single point"]

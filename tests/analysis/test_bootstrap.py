@@ -202,8 +202,8 @@ def _whole_regressions(old, new):
     """What bootstrap_regressions answered before it solved only around the change."""
     before = bootstrap(old, timed=False, fixes=False)
     after = bootstrap(new, timed=False, fixes=False)
-    known = {c.members for c in before.cycles}
-    return ([c.members for c in after.cycles if c.members not in known],
+    known = [set(c.members) for c in before.cycles]  # new: no old cycle holds it whole
+    return ([c.members for c in after.cycles if not any(k >= set(c.members) for k in known)],
             [f for f in after.critical_never if before.ready.get(f, 0) is not None])
 
 
@@ -514,3 +514,29 @@ def test_start_up_cycles_solved_inside_the_hard_cycles_are_the_whole_solve(manif
     whole = startup_cycles(G)
     assert startup_cycles(G, [n for cycle in hard for n in cycle]) == whole
     assert whole == [c.members for c in bootstrap(G, budget=0.05).cycles]
+
+
+def _ring(members: str, free: bool) -> str:
+    """A start-up cycle through ``members`` (each needs the next), plus a service
+    ``d`` that starts at once when ``free`` (then diff solves only around the change)."""
+    names = members.split()
+    ring = zip(names, names[1:] + names[:1], strict=True)
+    lines = [f"  {a}: {{depends_on: [{b}]}}" for a, b in ring]
+    lines += [f"  {n}: {{depends_on: [a]}}" for n in "abc" if n not in names]
+    lines += ["  d: {}"] if free else []
+    return "services:\n" + "\n".join(lines) + "\nflows: {f: {requires: [a]}}\n"
+
+
+def test_a_start_up_cycle_that_shrinks_is_not_new():
+    # a -> b -> c -> a before; a -> b -> a after (c now waits on a, outside the
+    # cycle): the deadlock was there already, the change created none.
+    for free in (True, False):
+        old, new = _graph(_ring("a b c", free)), _graph(_ring("a b", free))
+        assert [tuple(c) for c in startup_cycles(old)] == [("a", "b", "c")]
+        assert bootstrap_regressions(old, new) == ([], [])
+        # the other way round the cycle drags c in: c could start before (it waited
+        # on the cycle, so it never did, but it was no part of the deadlock)
+        assert bootstrap_regressions(new, old)[0] == [("a", "b", "c")]
+        # the same cycle through its members in another order is the same cycle
+        rotated = _graph(_ring("a c b", free))
+        assert bootstrap_regressions(old, rotated) == ([], [])

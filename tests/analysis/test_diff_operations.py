@@ -77,3 +77,49 @@ def test_cli_json_lists_operations_only_when_some_changed(tmp_path):
         "frontend:login": {"service": "frontend", "location": f"{old}:6:7"}}
     same = json.loads(run("diff", old, old, "--format", "json").stdout)
     assert "added_operations" not in same["services"]
+
+
+def test_a_renamed_service_whose_name_holds_a_colon_keeps_its_operations():
+    # Service names may hold colons, operation names may not: api:v2:login is
+    # operation login of api:v2, and renaming api:v2 to api:v3 renames it too.
+    old_text = """
+services:
+  api:v2: {operations: {login: {depends_on: [db]}}}
+  db: {}
+flows:
+  login: {requires: ["api:v2:login"], critical: true}
+"""
+    new_text = old_text.replace("api:v2", "api:v3")
+    old = load_sources([("old.yaml", old_text)]).manifest
+    new = load_sources([("new.yaml", new_text)], assume_services=old.nodes)
+    d = compare(dependency_graph(old), dependency_graph(new.manifest), new.assumed)
+    assert d.renamed == (("api:v2", "api:v3"),)
+    assert d.items == () and d.removed_operations == ()
+    assert {f.name: f.kind for f in d.flows} == {"login": "unchanged"}
+
+
+def test_a_single_point_named_with_a_colon_is_not_taken_for_an_operation_of_a_removed_service():
+    # api is removed; api:v2 is a service of its own that stops being a single point
+    # of failure (a backup stands beside it now): that is a lost single point.
+    old_text = """
+services:
+  web: {depends_on: [api, "api:v2"]}
+  api: {}
+  api:v2: {}
+flows:
+  f: {requires: [web], critical: true}
+"""
+    new_text = """
+services:
+  web: {depends_on: [{any_of: ["api:v2", backup]}]}
+  api:v2: {}
+  backup: {description: a second region}
+flows:
+  f: {requires: [web], critical: true}
+"""
+    old = load_sources([("old.yaml", old_text)]).manifest
+    new = load_sources([("new.yaml", new_text)], assume_services=old.nodes)
+    d = compare(dependency_graph(old), dependency_graph(new.manifest), new.assumed)
+    assert [s.name for s in d.removed] == ["api"] and d.renamed == ()
+    [f] = d.flows
+    assert f.removed_spofs == ("api:v2",)

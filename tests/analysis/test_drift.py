@@ -112,6 +112,40 @@ def test_observation_from_manifest_is_every_declared_edge():
     assert [(e.source, e.target) for e in obs.edges] == [("a", "b"), ("a", "c")]
 
 
+def test_call_counts_are_read_from_observed_evidence():
+    # A manifest written by an import or drift --update carries its counts in the
+    # evidence (`traces 97 calls`), its note is prose: the count is the evidence's.
+    m = load_sources([("m.yaml", """
+services:
+  a:
+    depends_on:
+      - {service: b, note: called in every run (40), evidence: "traces 97 calls, in 40 of 40 runs"}
+      - {service: c, evidence: [compose f.yaml, {traces: "12 calls"}]}
+      - {service: d, evidence: {source: jaeger, calls: 5}}
+      - {service: e, note: "observed: 3 calls"}
+      - {service: f, evidence: "compose f.yaml 9 calls"}
+  b: {}
+  c: {}
+  d: {}
+  e: {}
+  f: {}
+""")])
+    obs = observation_from_manifest(m.manifest)
+    assert [(e.target, e.calls) for e in obs.edges] == [
+        ("b", 97), ("c", 12), ("d", 5), ("e", 3), ("f", None)]
+    assert obs.edges[0].proof == "traces: 97 calls, in 40 of 40 runs"
+    # the same in plain-data form (an import result: what OTLP and Jaeger traces give)
+    doc = {"services": {"a": {"depends_on": [
+        {"service": "b", "note": "called in every run (4)",
+         "evidence": ["traces 4 calls, in 4 of 4 runs"]},
+        {"service": "c", "evidence": [{"traces": "2 calls"}]},
+        {"service": "d", "evidence": [{"source": "servicegraph", "calls": 6}]},
+        {"service": "f", "evidence": ["k8s deploy.yaml 9 calls"]}]}}}
+    obs = observation_from_document(doc, "otlp")
+    assert [(e.target, e.calls) for e in obs.edges] == [
+        ("b", 4), ("c", 2), ("d", 6), ("f", None)]
+
+
 def test_merge_sums_calls_and_keeps_unknown_counts_unknown():
     a = Observation("zipkin", ("1",), ("a", "b"), (ObservedEdge("a", "b", 2, "x"),
                                                    ObservedEdge("b", "c")))

@@ -66,3 +66,53 @@ def test_an_operation_the_manifest_lacks_is_observed_but_not_declared():
     assert d.observed_not_declared == ("ads", "frontend:signup")
     assert [(u.source, u.target, u.source_declared) for u in d.undeclared] == [
         ("frontend:signup", "ads", False)]
+
+
+PLAIN = """
+services:
+  web: {depends_on: [db]}
+  db: {}
+flows:
+  home: {requires: [web], critical: true}
+"""
+
+
+def test_calls_to_operations_of_a_service_that_declares_none_count_as_the_service():
+    # Traces name span operations (db:query, web:GET-home); the manifest declares no
+    # operations at all: the call is web -> db, which the manifest declares.
+    G_plain = dependency_graph(load_sources([("m.yaml", PLAIN)]).manifest)
+    obs = Observation("otlp", (), ("db:query", "web:GET-home"),
+                      (ObservedEdge("web:GET-home", "db:query", 3),
+                       ObservedEdge("web:GET-home", "db:scan", 2)))
+    d = drift(G_plain, obs)
+    assert d.undeclared == () and d.stale == () and d.unjudged == 0
+    assert d.observed_not_declared == ()
+    assert d.matched == 1 and d.observed_edges == 1
+
+
+def test_operations_of_a_service_without_operations_next_to_one_with_them():
+    # frontend declares operations, config declares none: config:get is config
+    d = drift(G, observe(("frontend:login", "passbird"), ("frontend:login", "config:get")))
+    assert d.undeclared == () and d.observed_not_declared == ()
+    assert d.stale == ()
+
+
+def test_entry_points_split_at_the_service_boundary_not_the_first_colon():
+    # Service names may hold colons, operation names may not: api:v2:GET-users is
+    # operation GET-users of service api:v2, which declares no operations and which
+    # a flow requires: the entry is covered. api:v3:GET-users is an operation of
+    # api:v3, which nothing declares, not of api: no flow covers it.
+    from pruner.analysis.drift import undeclared_flows
+
+    G_colon = dependency_graph(load_sources([("m.yaml", """
+services:
+  api:v2: {}
+  api: {}
+flows:
+  users: {requires: ["api:v2"]}
+  root: {requires: [api]}
+""")]).manifest)
+    obs = Observation("otlp", (), ("api:v2",), (), (), (("api:v2:GET-users", 7),
+                                                        ("api:v3:GET-users", 2)))
+    assert [(u.entry, u.traces) for u in undeclared_flows(G_colon, obs)] == [
+        ("api:v3:GET-users", 2)]
