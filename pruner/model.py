@@ -21,8 +21,8 @@ from pruner.frozen import record
 
 __all__ = [
     "Item", "Service", "Flow", "Manifest", "SINGLE", "ANY_OF", "AT_LEAST", "operation_name",
-    "split_operation", "Evidence", "EVIDENCE_SOURCES", "DECLARED", "OBSERVED", "INFERRED",
-    "UNVERIFIED",
+    "split_operation", "through_renames", "Evidence", "EVIDENCE_SOURCES", "DECLARED",
+    "OBSERVED", "INFERRED", "UNVERIFIED",
 ]
 
 SINGLE = "service"
@@ -117,6 +117,23 @@ def split_operation(name: str) -> tuple[str, str | None]:
     """
     service, sep, operation = name.rpartition(":")
     return (service, operation) if sep and service else (name, None)
+
+
+def through_renames(name: str, renames: Mapping[str, str]) -> str:
+    """``name`` through ``renames`` (old name -> new): a renamed service, or an
+    operation ``S:O`` of one (split as :func:`split_operation` does).
+
+    >>> through_renames("a:login", {"a": "b"}), through_renames("a", {"a": "b"})
+    ('b:login', 'b')
+    >>> through_renames("c", {}), through_renames("api:v2:login", {"api:v2": "api:v3"})
+    ('c', 'api:v3:login')
+    """
+    if name in renames:
+        return renames[name]
+    service, operation = split_operation(name)
+    if operation is not None and service in renames:
+        return f"{renames[service]}:{operation}"
+    return name
 
 
 @record

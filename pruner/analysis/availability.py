@@ -64,7 +64,7 @@ from pruner.analysis.hard import FlowOrder, HardModel, flow_preorder, hard_model
 from pruner.errors import BudgetExhausted, OutOfTime, Problem, display
 from pruner.frozen import record
 from pruner.graph import has_availability
-from pruner.model import split_operation
+from pruner.model import through_renames
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
@@ -778,20 +778,6 @@ def availability_diff(G_old: nx.DiGraph, G_new: nx.DiGraph, removed: Iterable[st
     return tuple(out)
 
 
-def _renamed(name: str, renamed: Mapping[str, str]) -> str:
-    """``name`` through a diff's renames: a renamed service, or an operation of one.
-
-    >>> _renamed("db", {"db": "database"}), _renamed("a:b:login", {"a:b": "c"})
-    ('database', 'c:login')
-    """
-    if name in renamed:
-        return renamed[name]
-    service, operation = split_operation(name)
-    if operation is not None and service in renamed:
-        return f"{renamed[service]}:{operation}"
-    return name
-
-
 def new_extra_nines(G_old: nx.DiGraph, G_new: nx.DiGraph, *,
                     renamed: Mapping[str, str] | None = None, deadline: float | None = None
                     ) -> tuple[tuple[str, str], ...]:
@@ -808,7 +794,7 @@ def new_extra_nines(G_old: nx.DiGraph, G_new: nx.DiGraph, *,
     if deadline is None:
         deadline = time.monotonic() + DEFAULT_TIME_BUDGET
     renamed = renamed or {}
-    before = {(flow, None if about is None else _renamed(about, renamed))
+    before = {(flow, None if about is None else through_renames(about, renamed))
               for (flow, about), _p in _extra_nine_findings(G_old, None, deadline)}
     flows = G_new.graph["flows"]
     found = set()

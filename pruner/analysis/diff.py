@@ -26,7 +26,7 @@ from pruner.analysis.explain import OFF, Line, explain_flow
 from pruner.analysis.spof import single_points
 from pruner.errors import InputError, Location, did_you_mean, display
 from pruner.frozen import record
-from pruner.model import Flow, Item, Service, split_operation
+from pruner.model import Flow, Item, Service, through_renames
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
     import networkx as nx
@@ -270,24 +270,6 @@ def _referrers(services: Mapping[str, Service], flows: Mapping[str, Flow],
     return refs
 
 
-def _mapped(name: str, mapping: Mapping[str, str]) -> str:
-    """``name`` through a rename: a renamed service, or an operation ``S:O`` of one.
-
-    ``S:O`` splits at the last colon (operation names hold none, service names may).
-
-    >>> _mapped("a:login", {"a": "b"}), _mapped("a", {"a": "b"}), _mapped("c", {})
-    ('b:login', 'b', 'c')
-    >>> _mapped("api:v2:login", {"api:v2": "api:v3"})
-    'api:v3:login'
-    """
-    if name in mapping:
-        return mapping[name]
-    service, operation = split_operation(name)
-    if operation is not None and service in mapping:
-        return f"{mapping[service]}:{operation}"
-    return name
-
-
 def _service_of(manifest, name: str) -> str:
     """The service of node ``name``: its own name, or an operation's service (a service
     named ``api:v2`` is not an operation of ``api``)."""
@@ -296,8 +278,9 @@ def _service_of(manifest, name: str) -> str:
 
 
 def _items_body(items: Iterable[Item], mapping: Mapping[str, str]) -> tuple:
-    return tuple(sorted((i.need, i.soft, tuple(sorted(_mapped(m, mapping) for m in i.members)))
-                        for i in items if not i.implicit))
+    return tuple(sorted(
+        (i.need, i.soft, tuple(sorted(through_renames(m, mapping) for m in i.members)))
+        for i in items if not i.implicit))
 
 
 def _body(service: Service, mapping: Mapping[str, str]) -> tuple:
@@ -342,7 +325,7 @@ def _renames(old_services: Mapping[str, Service], new_services: Mapping[str, Ser
         new = mapping[old]
         if _body(old_services[old], mapping) != _body(new_services[new], {}):
             return False
-        moved = sorted((k, _mapped(o, mapping) if k == "service" else o)
+        moved = sorted((k, through_renames(o, mapping) if k == "service" else o)
                        for k, o in old_refs.get(old, []))
         return moved == sorted(new_refs.get(new, []))
 
@@ -382,7 +365,7 @@ def _item_changes(kind: str, owner: str, old: tuple[Item, ...], new: tuple[Item,
         return []
 
     def key(item: Item, mapping: Mapping[str, str]) -> tuple:
-        return (item.need, tuple(sorted(_mapped(m, mapping) for m in item.members)))
+        return (item.need, tuple(sorted(through_renames(m, mapping) for m in item.members)))
 
     pending: dict[tuple, list[tuple[int, Item]]] = defaultdict(list)
     for index, item in enumerate(old):
@@ -404,7 +387,7 @@ def _item_changes(kind: str, owner: str, old: tuple[Item, ...], new: tuple[Item,
         members = set(item.members)
         best, best_overlap = None, 0
         for i in left_ids:
-            overlap = len(members & {_mapped(m, rename) for m in left[i].members})
+            overlap = len(members & {through_renames(m, rename) for m in left[i].members})
             if overlap > best_overlap:
                 best, best_overlap = i, overlap
         if best is None:
@@ -547,13 +530,14 @@ def compare(G_old: nx.DiGraph, G_new: nx.DiGraph, assumed: Iterable[str] = (),
             edited = (bool(changes) or old_f.owner != new_f.owner
                       or old_f.critical != new_f.critical)
             if name in spof_new:
-                before = {_mapped(s, rename) for s in spof_old[name]}
+                before = {through_renames(s, rename) for s in spof_old[name]}
                 if new_f.critical:
                     spofs = tuple(s for s in spof_new[name] if s not in before)
                 now = set(spof_new[name])
-                lost = tuple(sorted(_mapped(s, rename) for s in spof_old[name]
-                                    if _service_of(old_m, s) not in gone_set
-                                    and s not in gone_set and _mapped(s, rename) not in now))
+                lost = tuple(sorted(
+                    through_renames(s, rename) for s in spof_old[name]
+                    if _service_of(old_m, s) not in gone_set
+                    and s not in gone_set and through_renames(s, rename) not in now))
         new_state = None if new_f is None else ev_new.flows[name]
         masked: tuple[str, ...] = ()
         masked_by = None
