@@ -10,6 +10,7 @@ the first file; ``kind`` overrides the detection (and allows any importer, e.g.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from pruner.importers._io import source_mode
 from pruner.importers.base import SourceError
 from pruner.importers.servicegraph import METRIC_SUFFIXES
 from pruner.loader import load
-from pruner.sources import UnreadableError, open_regular
+from pruner.sources import UnreadableError, file_kind, open_regular
 
 __all__ = ["MANIFEST", "detect_kind", "observe"]
 
@@ -60,8 +61,12 @@ def detect_kind(source: str) -> str:
     if is_store_source(source):
         return "otlp"  # a trace store: the exporter's table holds OTLP spans
     path = Path(source)
-    if source_mode(path) is None:
+    mode = source_mode(path)
+    if mode is None:
         raise SourceError(source, "no such file or directory")
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):  # a FIFO, a device: never waited on
+        raise SourceError(source, f"cannot read: {file_kind(mode)}, not a regular file or "
+                                  "folder")
     files = _files(path)
     json_files = [f for f in files if f.suffix.lower() in _JSON]
     metrics = [f for f in files if f.suffix.lower() in METRIC_SUFFIXES]
