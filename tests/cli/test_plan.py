@@ -224,3 +224,16 @@ def test_observed_fifo_is_refused_as_a_fifo(tmp_path, name):
     assert result.exit_code == 2
     assert result.output == (f"{fifo}: error: cannot read: a FIFO (named pipe), not a "
                              "regular file or folder\n")
+
+
+def test_a_target_missed_with_nothing_removed_says_so():
+    """With --targets, a kept flow that works but misses its target with nothing removed
+    was summed up as 'cannot be served even with nothing removed' (its state ok just
+    above): the last line now says it cannot meet its target."""
+    for fmt in ("text", "markdown"):
+        result = run("plan", str(HERE / "targets-cannot-be-met.yaml"), "--targets",
+                     "--format", fmt)
+        assert result.exit_code == 1
+        assert "1 kept flow cannot meet its target even with nothing removed: login" \
+            in result.stdout
+        assert "cannot be served" not in result.stdout
