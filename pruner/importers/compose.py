@@ -368,10 +368,14 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
             if i == len(bases):
                 stack.pop()
                 del on_path[key]
+                # Each variable once per definition it comes through: a base defined in
+                # several files is reached on several paths, and a pair met again changes
+                # nothing (its edge and notes are there), but copying it per path would
+                # double with every such level.
                 if not stack:
-                    return got
+                    return list(dict.fromkeys(got))
                 own = {k for k, _v, _via in mine}
-                passed_on[key] = mine + [p for p in got if p[0] not in own]
+                passed_on[key] = list(dict.fromkeys(mine + [p for p in got if p[0] not in own]))
                 stack[-1][7] += passed_on[key]
                 stack[-1][6] += 1
                 continue

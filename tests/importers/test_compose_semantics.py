@@ -211,3 +211,33 @@ def test_extends_naming_a_missing_file_is_a_note_not_a_traceback(tmp_path):
         "services:\n  a: {image: x, extends: {file: nope.yml, service: b}}\n")
     r = import_sources("compose", [str(tmp_path / "compose.yaml")])
     assert any("a extends 'b' in 'nope.yml', not found; not read" in n for n in r.notes)
+
+
+def test_an_extends_chain_defined_in_two_files_is_not_walked_path_by_path(tmp_path):
+    """A service defined in two files extends both definitions of its base: a chain of 40
+    so defined in two files holds 2**40 paths, and the variables of the chain's root came
+    once per path (minutes, then memory, for nothing: the copies merged away). Each
+    variable is now passed on once per definition it came through."""
+    import signal
+
+    n = 40
+    for f in ("a.yaml", "b.yaml"):
+        lines = ["services:", "  s0: {image: x, environment: {DB_HOST: db}}", "  db: {image: pg}"]
+        lines += [f"  s{i}: {{image: x, extends: s{i - 1}}}" for i in range(1, n)]
+        (tmp_path / f).write_text("\n".join(lines) + "\n")
+
+    def hung(signum, frame):
+        raise TimeoutError("the import walked every path of the extends chain")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)  # a generous bound: it takes well under a second
+    try:
+        r = import_sources("compose", [str(tmp_path)])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    note = _deps(r, f"s{n - 1}")["db"]["note"]
+    # s39 of each file, with DB_HOST from s0 of each file: four notes, each once
+    assert note.count("DB_HOST") == 4
+    for base in ("a.yaml:2", "b.yaml:2"):
+        assert note.count(f"inherited through extends: s0, {tmp_path.name}/{base})") == 2
