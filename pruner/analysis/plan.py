@@ -643,18 +643,24 @@ def _lexicographic(solver: _Highs, program: Program, start: list[int], deadline,
     tol = _TOL * max(1.0, abs(best))
     solver.add_row(-solver.inf, best + tol, {i: c for i, c in enumerate(program.cost) if c})
     y2, opt2, _ = solver.solve([float(c) for c in program.count], y, deadline)
-    # A later stage must not give back savings: its row holds only to a tolerance
-    if y2 is None or not opt2 or not _consistent(program, y2) or _kept_cost(program, y2) > best:
-        return y, True, best
+    # A later stage must not give back savings: its row holds only to a tolerance.
+    # A stage the budget cut short leaves the savings proven (``best`` bounds them) but
+    # not the tie-breaks, so the plan is not called optimal: it depends on the clock.
+    kept_y = sum(program.count[i] for i in range(n) if y[i])
+    if y2 is None or not _consistent(program, y2) or _kept_cost(program, y2) > best \
+            or sum(program.count[i] for i in range(n) if y2[i]) > kept_y:
+        return y, opt2, best
+    if not opt2:
+        return y2, False, best
     kept = sum(program.count[i] for i in range(n) if y2[i])
     solver.add_row(-solver.inf, kept + 0.5,
                    {i: 1.0 for i, c in enumerate(program.count) if c})
     weights = [float(program.rank[i]) if program.count[i] else 0.0 for i in range(n)]
     y3, opt3, _ = solver.solve(weights, y2, deadline)
-    if y3 is None or not opt3 or not _consistent(program, y3) or _kept_cost(program, y3) > best \
+    if y3 is None or not _consistent(program, y3) or _kept_cost(program, y3) > best \
             or sum(program.count[i] for i in range(n) if y3[i]) > kept:
-        return y2, True, best
-    return y3, True, best
+        return y2, opt3, best
+    return y3, opt3, best
 
 
 def _availability(G, flows, remove, deadline) -> dict[str, float]:

@@ -8,6 +8,7 @@ in several files is merged, as ``docker compose -f a -f b`` merges overrides. Fi
 named in ``env_file`` are read too (``KEY=VALUE`` lines). A service that ``extends``
 another (same file or ``file:``) has its base's environment and env files too, its own
 variables winning; ``depends_on``, ``links`` and ``volumes_from`` are never shared.
+A cycle of ``extends`` is an error at the service that closes it, as in Compose.
 
 Edges
 -----
@@ -290,6 +291,7 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         return pairs
 
     outside: dict[str, tuple[Any, int | None]] = {}  # services of files named by extends
+    loaded: dict[tuple[str, str], tuple[SourceFile, list[Any]]] = {}  # and those files
 
     def bases_of(
         name: str, spec: dict[str, Any], f: SourceFile, line: int | None
@@ -314,14 +316,17 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
             except UnreadableError as exc:
                 b.note(f"{at}: {name} extends {display(base)} in {display(other)}: "
                        f"{exc.reason}; not read")
-                return []
+                return base, []
             if mode is None or not stat.S_ISREG(mode):
                 b.note(f"{at}: {name} extends {display(base)} in {display(other)}, "
                        "not found; not read")
-                return []
-            bf = SourceFile(path, str(Path(f.display).parent / other), explicit=True)
-            b.read.append(str(path))
-            docs = load_yaml_documents(bf)
+                return base, []
+            shown = str(Path(f.display).parent / other)
+            if (str(path), shown) not in loaded:  # read once, however many extend it
+                bf = SourceFile(path, shown, explicit=True)
+                b.read.append(str(path))
+                loaded[str(path), shown] = bf, load_yaml_documents(bf)
+            bf, docs = loaded[str(path), shown]
             svcs = docs[0][0].get("services") if len(docs) == 1 and isinstance(
                 docs[0][0], dict) else None
             outside[str(path)] = (svcs, docs[0][1] if docs else None)
@@ -332,6 +337,10 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
                    "environment is not read")
         return base, bases
 
+    # What each definition passes on to a service extending it, by (file, name, line):
+    # its own variables, then what it inherits less those it sets itself.
+    passed_on: dict[tuple[str, str, int | None], list[tuple[str, str, str]]] = {}
+
     def inherited_env(
         name: str, spec: dict[str, Any], f: SourceFile, line: int | None
     ) -> list[tuple[str, str, str]]:
@@ -339,29 +348,56 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         and of its own base; the extending service's own variables win. ``depends_on``,
         ``links`` and ``volumes_from`` are never shared (Compose documentation).
 
-        Depth first with an explicit stack (an extends chain may be thousands long):
-        each base's variables, then its own base's, less those a nearer one sets;
-        ``seen`` keeps a cycle along one chain from going round."""
-        out: list[tuple[str, str, str]] = []
-        # bases to visit: (service, its spec, file, line, keys a nearer service sets,
-        # the bases on the way to it)
-        stack: list[tuple] = []
-
-        def expand(name, spec, f, line, shadowed, seen) -> None:
+        Each base definition is resolved once (``passed_on``), depth first with an
+        explicit stack (an extends chain may be thousands long), its files read and its
+        notes made in the order a walk from this service meets them; a base reached
+        again on the way to it is a cycle, which Compose refuses too."""
+        # frames: [key, name, file, line, own variables, bases (key, name, spec, file,
+        # line), next base, what the bases pass on so far]
+        def frame(key, name, spec, f, line, mine) -> list:
             base, bases = bases_of(name, spec, f, line)
-            visits = [(base, bspec, bfile, bline, shadowed, seen | {key})
-                      for bspec, bfile, bline in bases
-                      if (key := (str(bfile.path), base, bline)) not in seen]
-            stack.extend(reversed(visits))  # the first base, and all its own, go first
+            return [key, name, f, line, mine,
+                    [((str(bf.path), base, bl), base, bs, bf, bl) for bs, bf, bl in bases],
+                    0, []]
 
-        expand(name, spec, f, line, frozenset(), frozenset())
-        while stack:
-            base, bspec, bfile, bline, shadowed, seen = stack.pop()
-            via = f" (inherited through extends: {base}, {bfile.short(bline)})"
-            mine = [(k, v, via) for k, v in service_env(base, bspec, bfile, bline)]
-            out += [p for p in mine if p[0] not in shadowed]
-            expand(base, bspec, bfile, bline, shadowed | {k for k, _v, _via in mine}, seen)
-        return out
+        stack = [frame((str(f.path), name, line), name, spec, f, line, [])]
+        on_path = {stack[0][0]: 0}
+        while True:
+            top = stack[-1]
+            key, _n, _f, _l, mine, bases, i, got = top
+            if i == len(bases):
+                stack.pop()
+                del on_path[key]
+                # Each variable once per definition it comes through: a base defined in
+                # several files is reached on several paths, and a pair met again changes
+                # nothing (its edge and notes are there), but copying it per path would
+                # double with every such level.
+                if not stack:
+                    return list(dict.fromkeys(got))
+                own = {k for k, _v, _via in mine}
+                passed_on[key] = list(dict.fromkeys(mine + [p for p in got if p[0] not in own]))
+                stack[-1][7] += passed_on[key]
+                stack[-1][6] += 1
+                continue
+            bkey, bname, bspec, bfile, bline = bases[i]
+            if bkey in on_path:
+                ring = [display(fr[1]) for fr in stack[on_path[bkey]:]] + [display(bname)]
+                if len(ring) > 8:  # a cycle of thousands is said in one short line
+                    ring = ring[:4] + [f"... ({len(ring) - 7} more)"] + ring[-3:]
+                raise SourceError(
+                    top[2].at(top[3]),
+                    f"service {display(top[1])} extends {display(bname)}, which leads back "
+                    f"to it: an extends cycle ({' -> '.join(ring)}); Compose refuses it too",
+                )
+            if bkey in passed_on:
+                got += passed_on[bkey]
+                top[6] += 1
+                continue
+            # in the order a walk meets it: the base's variables, then its own base
+            via = f" (inherited through extends: {bname}, {bfile.short(bline)})"
+            mine = [(k, v, via) for k, v in service_env(bname, bspec, bfile, bline)]
+            on_path[bkey] = len(stack)
+            stack.append(frame(bkey, bname, bspec, bfile, bline, mine))
 
     for name, spec, f, line in defs:
         src = node.get(name)

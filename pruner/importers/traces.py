@@ -552,7 +552,8 @@ def source_traces(sources: Sequence[str], kind: str = "auto", window: int = DEFA
     is left out, and ``note`` says so with its file and trace id (raise ``window`` to
     read it). ``stats`` (a dict) receives ``files``, ``kinds`` and ``reopened``.
     A trace store (:mod:`pruner.importers.tracestore`) gives its traces whole, with real
-    start and end times, for spans that started in ``[since, until)``.
+    start and end times, for spans that started in ``[since, until)``; a file's traces
+    keep those spans too.
 
     Raises
     ------
@@ -575,6 +576,7 @@ def source_traces(sources: Sequence[str], kind: str = "auto", window: int = DEFA
         return
     files = discover(sources, JSON_SUFFIXES, note)
     stats["files"] = len(files)
+    windowed = since is not None or until is not None
     for f in files:
         k = detect_trace_kind(f) if kind == "auto" else kind
         stats.setdefault("kinds", set()).add(k)
@@ -592,5 +594,9 @@ def source_traces(sources: Sequence[str], kind: str = "auto", window: int = DEFA
                     told.add(tid)
                     note(f"{f.path}: trace {tid}: more than {window:,} spans (the --window); "
                          "left out (raise --window to read it)")
+                continue
+            if windowed:  # the spans that started in [since, until), as a store keeps them
+                for kept in _in_window((trace,), since, until):
+                    yield str(f.path), kept
                 continue
             yield str(f.path), trace

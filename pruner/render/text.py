@@ -667,8 +667,14 @@ def plan_summary(report: PlanReport) -> str:
 
     p = report.plan
     if not p.servable:
-        return (f"No plan: {plural(len(p.unservable), 'kept flow', 'kept flows')} cannot be "
-                f"served even with nothing removed: {name_list(p.unservable)}")
+        flows = plural(len(p.unservable), "kept flow", "kept flows")
+        served = [f for f in p.unservable if f in p.flows and p.flows[f].state != BROKEN]
+        if p.targets and len(served) == len(p.unservable):  # each works, misses its target
+            target = "its target" if len(served) == 1 else "their targets"
+            return (f"No plan: {flows} cannot meet {target} even with nothing removed: "
+                    f"{name_list(p.unservable)}")
+        return f"No plan: {flows} cannot be served even with nothing removed: " \
+               f"{name_list(p.unservable)}"
     share = f"{100 * p.share:.0f}%"
     head = (f"Plan: remove {plural(len(p.remove), 'service', 'services')}, keep "
             f"{len(p.keep)}, save {money(p.savings)} of {money(p.cost_total)} ({share})")

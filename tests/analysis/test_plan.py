@@ -370,3 +370,46 @@ flows: {f: {requires: [web]}}
 """)
     result = plan(G, ["f"])  # (b is the only other choice: 1e300)
     assert result.remove == ("a", "c") and result.savings == 1.1e300
+
+
+def _later_stage_unfinished(monkeypatch, stage):
+    """HiGHS solves every stage but ``stage`` (1-based), which the time budget stops with
+    no incumbent."""
+    import pruner.analysis.plan as module
+
+    real = module._Highs.solve
+    calls = []
+
+    def solve(self, weights, start, deadline):
+        calls.append(1)
+        if len(calls) == stage:
+            return None, False, 0.0
+        return real(self, weights, start, deadline)
+
+    monkeypatch.setattr(module._Highs, "solve", solve)
+    return calls
+
+
+def test_a_later_stage_cut_short_is_not_called_optimal(monkeypatch):
+    """When the budget ran out in the second or third stage (most removals, then names),
+    the plan of the stage before was printed as `optimal`: a plan that depends on the
+    machine's speed, said to be the one plan the criteria define. The savings are
+    proven, the tie-breaks are not: `optimal` is false and the bound is the savings."""
+    text = """
+services:
+  web: {depends_on: [{any_of: [b, a]}, {at_least: 2, of: [c, d, e]}]}
+  a: {cost: 3}
+  b: {cost: 3}
+  c: {cost: 0}
+  d: {cost: 0}
+  e: {cost: 0}
+flows: {f: {requires: [web]}}
+"""
+    for stage in (2, 3):
+        with monkeypatch.context() as m:
+            calls = _later_stage_unfinished(m, stage)
+            result = plan(load(text), ["f"])
+        assert len(calls) == stage
+        assert result.savings == 3.0
+        assert not result.optimal and result.bound == 3.0, stage
+    assert plan(load(text), ["f"]).optimal  # the same input, every stage finished

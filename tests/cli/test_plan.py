@@ -210,3 +210,30 @@ def test_markdown_step_commands_hold_no_control_character(tmp_path):
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]", out)
     commands = [line for line in out.splitlines() if "pruner check" in line]
     assert commands and all("e\\x1b[31m\\x0bv\\u2028" in c for c in commands)
+
+
+@pytest.mark.parametrize("name", ["traffic", "traffic.json"])
+def test_observed_fifo_is_refused_as_a_fifo(tmp_path, name):
+    """--observed naming a FIFO said 'holds no *.json, *.yaml or *.yml file', as if it
+    were an empty folder; it is refused for what it is, without waiting on it."""
+    import os
+
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    result = run("plan", FALLBACK, "--observed", str(fifo))
+    assert result.exit_code == 2
+    assert result.output == (f"{fifo}: error: cannot read: a FIFO (named pipe), not a "
+                             "regular file or folder\n")
+
+
+def test_a_target_missed_with_nothing_removed_says_so():
+    """With --targets, a kept flow that works but misses its target with nothing removed
+    was summed up as 'cannot be served even with nothing removed' (its state ok just
+    above): the last line now says it cannot meet its target."""
+    for fmt in ("text", "markdown"):
+        result = run("plan", str(HERE / "targets-cannot-be-met.yaml"), "--targets",
+                     "--format", fmt)
+        assert result.exit_code == 1
+        assert "1 kept flow cannot meet its target even with nothing removed: login" \
+            in result.stdout
+        assert "cannot be served" not in result.stdout

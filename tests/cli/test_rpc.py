@@ -217,3 +217,21 @@ def test_a_root_goes_to_the_flow_it_enters_not_to_flows_it_serves(tmp_path):
         "users-get": (5, 20), "web-get-home": (5, 1)}
     m.write_text(m.read_text().replace("critical: false", "critical: true"))
     assert run("rpc", traces, "--manifest", m, "--fail-on", "over-budget").exit_code == 0
+
+
+def test_since_and_until_keep_the_spans_of_files_too(tmp_path):
+    """--since/--until were applied to trace stores only: a file's spans were all read
+    (the window silently ignored), though the docs say "from files too"."""
+    late = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z in microseconds
+    spans = story(trace="1")
+    spans += [dict(s, timestamp=s["timestamp"] + late) for s in story(trace="2")]
+    p = write(tmp_path, spans)
+    every = json.loads(run("rpc", p, "--format", "json").stdout)
+    assert every["flows"]["web:GET /feed"]["traces"] == 2
+    r = run("rpc", p, "--format", "json", "--since", "2025-12-31T00:00:00Z")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["flows"]["web:GET /feed"]["traces"] == 1
+    r = run("rpc", p, "--format", "json", "--until", "2025-12-31T00:00:00Z")
+    assert json.loads(r.stdout)["flows"]["web:GET /feed"]["traces"] == 1
+    r = run("rpc", p, "--since", "2030-01-01T00:00:00Z")
+    assert r.exit_code == 2 and "no trace with a root span found" in r.output
