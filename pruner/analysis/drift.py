@@ -105,6 +105,9 @@ class Undeclared:
     ``critical_flows`` are the critical flows that reach the caller (empty when the
     caller is not declared or no critical flow reaches it); ``target_uncovered`` is true
     when the callee is declared but no flow reaches it: the manifest calls it prunable.
+    An operation the manifest does not declare, of a service that it declares (with
+    other operations), stands for its service there: the flows that reach the service
+    reach its calls, and a call to it is a call the service serves.
     """
 
     source: str
@@ -503,17 +506,27 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
         missing = [e for key, e in observed.items() if not G.has_edge(*key)]
     else:
         missing = [e for key, e in observed.items() if not ops.declares(*key)]
-    callers = {e.source for e in missing if e.source in G}
+    # The declared node a name stands for: itself, or the service of an operation the
+    # manifest does not declare (``S:O`` of a service ``S`` that declares others): a
+    # critical flow that reaches ``S`` reaches the call, and a call to it keeps ``S`` busy.
+    def declared_node(name: str) -> str | None:
+        if name in G:
+            return name
+        owner = ops.service(name) if ops is not None else name
+        return owner if owner in G else None
+
+    ends = [(e, declared_node(e.source), declared_node(e.target)) for e in missing]
+    callers = {a for _e, a, _b in ends if a is not None}
     critical = _critical_reach(G, callers) if callers else {}
     undeclared = [
         Undeclared(
             e.source, e.target, e.calls, e.evidence,
             source_declared=e.source in G,
             target_declared=e.target in G,
-            critical_flows=critical.get(e.source, ()),
-            target_uncovered=e.target in G and e.target not in covered,
+            critical_flows=critical.get(a, ()) if a is not None else (),
+            target_uncovered=b is not None and b not in covered,
         )
-        for e in missing
+        for e, a, b in ends
     ]
     undeclared.sort(key=lambda u: (not u.under_critical_flow, u.source, u.target))
 
