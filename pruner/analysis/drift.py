@@ -558,19 +558,21 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
     stale.sort(key=lambda s: (s.source, s.target))
     quiet.sort(key=lambda s: (s.source, s.target))
 
-    callers_of: dict[str, list[str]] = {}
-    callees_of: dict[str, list[str]] = {}
+    # Sets: with operations, one caller reaches a service through several of its
+    # operations (web:home -> cache:get and cache:put), one callee from several.
+    callers_of: dict[str, set[str]] = {}
+    callees_of: dict[str, set[str]] = {}
     calls_in: dict[str, int | None] = {}
     service = (lambda n: n) if ops is None else ops.service
-    for (source, target), e in sorted(observed.items()):
-        callers_of.setdefault(service(target), []).append(source)
-        callees_of.setdefault(service(source), []).append(target)
+    for (source, target), e in observed.items():
+        callers_of.setdefault(service(target), set()).add(source)
+        callees_of.setdefault(service(source), set()).add(target)
         if e.calls is not None:
             calls_in[service(target)] = (calls_in.get(service(target)) or 0) + e.calls
     names = sorted(G) if ops is None else sorted(manifest.services)
     traffic = [
-        UncoveredTraffic(name, tuple(callers_of.get(name, ())), tuple(callees_of.get(name, ())),
-                         calls_in.get(name))
+        UncoveredTraffic(name, tuple(sorted(callers_of.get(name, ()))),
+                         tuple(sorted(callees_of.get(name, ()))), calls_in.get(name))
         for name in names
         if name not in covered and (name in callers_of or name in callees_of)
     ]

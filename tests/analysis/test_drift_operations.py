@@ -145,3 +145,14 @@ def test_an_undeclared_operation_of_a_declared_service_stands_for_its_service():
     text = render(drift_report(G_ops, observe(("web:home", "cache:get"))), "text")
     assert ("web:home -> cache:get  (1 call; under critical flow home; callee not declared, its "
             "service reached by no flow: the manifest calls it prunable)") in text
+
+
+def test_active_uncovered_services_name_each_caller_and_callee_once_sorted():
+    # web:home calls cache through two operations, which both call ads and zz
+    G_ops = dependency_graph(load_sources([("m.yaml", CRITICAL_OPS)]).manifest)
+    d = drift(G_ops, observe(("web:home", "cache:put"), ("web:home", "cache:get"),
+                             ("cache:get", "zz"), ("cache:get", "ads"), ("cache:put", "ads")))
+    cache = next(t for t in d.uncovered_traffic if t.name == "cache")
+    assert cache.callers == ("web:home",)
+    assert cache.callees == ("ads", "zz")
+    assert cache.calls_in == 2
