@@ -324,10 +324,11 @@ def observation_from_manifest(
     (ObservedEdge(source='a', target='b', calls=None, evidence='x', proof=None),)
     """
     found: dict[tuple[str, str], ObservedEdge] = {}
+    causes = _common_causes(manifest)  # failing together is no call, a group no service
     for name, svc in manifest.nodes.items():
         for item in svc.own_items:  # an operation's hard item on its service is no call
             for member in item.members:
-                if (name, member) not in found:
+                if (name, member) not in found and member not in causes:
                     observed = [e for e in item.evidence if e.strength == OBSERVED]
                     counted = next((e for e in observed if e.calls is not None), None)
                     shown = counted or next(iter(observed), None)
@@ -335,8 +336,16 @@ def observation_from_manifest(
                     found[(name, member)] = ObservedEdge(
                         name, member, calls, item.note,
                         None if shown is None else shown.describe())
-    return Observation(kind, tuple(sources or manifest.sources), tuple(manifest.nodes),
+    return Observation(kind, tuple(sources or manifest.sources),
+                       tuple(n for n in manifest.nodes if n not in causes),
                        tuple(found[k] for k in sorted(found)))
+
+
+def _common_causes(manifest: Manifest) -> frozenset[str]:
+    """The common-cause groups compiled into nodes (docs/availability.md): the item each
+    member holds on its group says the members fail together, not that one calls the
+    other, so drift neither counts nor judges it."""
+    return frozenset(n for n, s in manifest.services.items() if s.common_cause)
 
 
 def _merged(old: ObservedEdge, e: ObservedEdge) -> ObservedEdge:
@@ -532,7 +541,10 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
 
     stale, unjudged, matched = [], 0, 0
     quiet: list[NotObserved] = []
+    causes = _common_causes(manifest)
     for source, target, data in G.edges(data=True):
+        if target in causes:  # a common-cause group: a way to fail together, no call
+            continue
         if ops is not None:
             verdict = ops.judge(source, target, data)
             if verdict == "implicit":
@@ -583,7 +595,8 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
         unjudged=unjudged,
         observed_not_declared=tuple(sorted(n for n in seen_services if n not in G)),
         uncovered_traffic=tuple(traffic),
-        declared_edges=G.number_of_edges() if ops is None else ops.declared_edges,
+        declared_edges=(G.number_of_edges() - sum(len(G._pred[c]) for c in causes)
+                        if ops is None else ops.declared_edges),
         observed_edges=len(observed),
         matched=matched if ops is None else len(observed) - len(missing),
         not_observed=tuple(quiet),
@@ -604,11 +617,13 @@ class _Operations:
         self.by_node: dict[str, set[str]] = {}
         self.by_service: dict[str, set[str]] = {}
         self.declared_edges = 0
+        causes = _common_causes(self.manifest)
         for name, node in nodes.items():
-            targets = {self.service(m) for item in node.own_items for m in item.members}
+            members = {m for item in node.own_items for m in item.members if m not in causes}
+            targets = {self.service(m) for m in members}
             self.by_node[name] = targets
             self.by_service.setdefault(self.service(name), set()).update(targets)
-            self.declared_edges += len({m for item in node.own_items for m in item.members})
+            self.declared_edges += len(members)
         self.seen_services = {self.service(n) for n in seen}
         self.observed_by_node: dict[str, set[str]] = {}
         self.observed_by_service: dict[str, set[str]] = {}
