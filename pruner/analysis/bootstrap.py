@@ -52,7 +52,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import field
 from typing import TYPE_CHECKING
 
@@ -61,6 +61,7 @@ from pruner.analysis.hard import tarjan
 from pruner.errors import InputError
 from pruner.frozen import record
 from pruner.graph import reachable
+from pruner.model import split_operation
 
 if TYPE_CHECKING:  # annotations only: `check` starts without networkx
     import networkx as nx
@@ -825,13 +826,16 @@ def startup_cycles(G: nx.DiGraph, among: Iterable[str] | None = None
     return [c.members for c in cycles]
 
 
-def bootstrap_regressions(old: nx.DiGraph, new: nx.DiGraph) -> tuple[list, list]:
+def bootstrap_regressions(old: nx.DiGraph, new: nx.DiGraph,
+                          renamed: Mapping[str, str] | None = None) -> tuple[list, list]:
     """What a change does to a cold start: ``(new start-up cycles, critical flows
     that could be brought back in ``old`` (or are new) and never can in ``new``)``.
 
     A cycle counts as new when no cycle of ``old`` holds all its members
     (:func:`_new_cycles`): one that shrank, or is walked in another order, is the
     deadlock that was there; one that grew drags in services that could start before.
+    ``old``'s names are taken through ``renamed`` (a diff's ``old -> new`` renames, an
+    operation following its service), so renaming a member of a cycle is no new cycle.
 
     Only what the change reaches is solved (issue 21: a diff costs its blast radius).
     A node's start and serve waves depend only on the hard items of the nodes it
@@ -855,30 +859,36 @@ def bootstrap_regressions(old: nx.DiGraph, new: nx.DiGraph) -> tuple[list, list]
     >>> bootstrap_regressions(old, new)
     ([('a', 'b')], ['f'])
     """
+    renamed = renamed or {}
+    back = {new_name: old_name for old_name, new_name in renamed.items()}
     old_nodes = {n: d["service"] for n, d in old._node.items()}
     new_nodes = {n: d["service"] for n, d in new._node.items()}
     if not (_starts_at_once(old_nodes.values()) and _starts_at_once(new_nodes.values())):
         before = bootstrap(old, timed=False, fixes=False)
         after = bootstrap(new, timed=False, fixes=False)
         cycles = _new_cycles([c.members for c in after.cycles],
-                             [c.members for c in before.cycles])
+                             [_through(c.members, renamed) for c in before.cycles])
         flows = [f for f in after.critical_never if before.ready.get(f, 0) is not None]
         return cycles, flows
-    changed = [n for n, svc in new_nodes.items()
-               if n not in old_nodes or _hard_shape(svc) != _hard_shape(old_nodes[n])]
+    changed = []
+    for n, svc in new_nodes.items():
+        was = old_nodes.get(_renamed(n, back))
+        if was is None or _hard_shape(svc) != _hard_shape(was, renamed):
+            changed.append(n)
     above = reachable(new._pred, changed)  # the changed nodes and all that stand on them
     old_flows, new_flows = old.graph["flows"], new.graph["flows"]
     flows = sorted(
         f for f, flow in new_flows.items() if flow.critical and (
-            f not in old_flows or _hard_requires(flow) != _hard_requires(old_flows[f])
+            f not in old_flows or _hard_requires(flow) != _hard_requires(old_flows[f], renamed)
             or any(m in above for _need, members in _hard_requires(flow) for m in members)))
     after_cycles, after_ready = _cold_start(
         new, above.union(*(ms for f in flows for _n, ms in _hard_requires(new_flows[f]))),
         flows)
     was = [f for f in flows if f in old_flows]
     before_cycles, before_ready = _cold_start(
-        old, {n for n in above if n in old_nodes}.union(
+        old, {o for o in (_renamed(n, back) for n in above) if o in old_nodes}.union(
             *(ms for f in was for _n, ms in _hard_requires(old_flows[f]))), was)
+    before_cycles = {_through(c, renamed) for c in before_cycles}
     # A cycle of nodes none of which is above a change is the same in both versions
     # (and ``old`` was solved only around the changes, so it is not looked up).
     # (An old cycle that holds a new one's member above a change was solved whole: the
@@ -906,15 +916,35 @@ def _new_cycles(after: Iterable[tuple[str, ...]], before: Iterable[tuple[str, ..
     return [c for c in after if not any(old.issuperset(c) for old in home.get(c[0], ()))]
 
 
-def _hard_shape(node: Service) -> tuple:
-    """All a cold start reads of a node: is it an operation, and its hard items."""
+def _hard_shape(node: Service, renamed: Mapping[str, str] | None = None) -> tuple:
+    """All a cold start reads of a node: is it an operation, and its hard items
+    (members taken through ``renamed``)."""
     return (node.operation_of is not None,
-            tuple((i.need, i.members, i.startup, i.implicit)
+            tuple((i.need, _through(i.members, renamed), i.startup, i.implicit)
                   for i in node.depends_on if not i.soft))
 
 
-def _hard_requires(flow: Flow) -> tuple:
-    return tuple((i.need, i.members) for i in flow.requires if not i.soft)
+def _hard_requires(flow: Flow, renamed: Mapping[str, str] | None = None) -> tuple:
+    return tuple((i.need, _through(i.members, renamed)) for i in flow.requires if not i.soft)
+
+
+def _renamed(name: str, renamed: Mapping[str, str]) -> str:
+    """``name`` through a diff's renames: a renamed service, or an operation of one
+    (``S:O`` split at the last colon, as the model does).
+
+    >>> _renamed("b", {"b": "bb"}), _renamed("api:v2:login", {"api:v2": "api:v3"})
+    ('bb', 'api:v3:login')
+    """
+    if name in renamed:
+        return renamed[name]
+    service, operation = split_operation(name)
+    if operation is not None and service in renamed:
+        return f"{renamed[service]}:{operation}"
+    return name
+
+
+def _through(names: tuple[str, ...], renamed: Mapping[str, str] | None) -> tuple[str, ...]:
+    return tuple(_renamed(n, renamed) for n in names) if renamed else names
 
 
 def _starts_at_once(nodes: Iterable[Service]) -> bool:

@@ -105,6 +105,9 @@ class Undeclared:
     ``critical_flows`` are the critical flows that reach the caller (empty when the
     caller is not declared or no critical flow reaches it); ``target_uncovered`` is true
     when the callee is declared but no flow reaches it: the manifest calls it prunable.
+    An operation the manifest does not declare, of a service that it declares (with
+    other operations), stands for its service there: the flows that reach the service
+    reach its calls, and a call to it is a call the service serves.
     """
 
     source: str
@@ -321,10 +324,11 @@ def observation_from_manifest(
     (ObservedEdge(source='a', target='b', calls=None, evidence='x', proof=None),)
     """
     found: dict[tuple[str, str], ObservedEdge] = {}
+    causes = _common_causes(manifest)  # failing together is no call, a group no service
     for name, svc in manifest.nodes.items():
         for item in svc.own_items:  # an operation's hard item on its service is no call
             for member in item.members:
-                if (name, member) not in found:
+                if (name, member) not in found and member not in causes:
                     observed = [e for e in item.evidence if e.strength == OBSERVED]
                     counted = next((e for e in observed if e.calls is not None), None)
                     shown = counted or next(iter(observed), None)
@@ -332,8 +336,16 @@ def observation_from_manifest(
                     found[(name, member)] = ObservedEdge(
                         name, member, calls, item.note,
                         None if shown is None else shown.describe())
-    return Observation(kind, tuple(sources or manifest.sources), tuple(manifest.nodes),
+    return Observation(kind, tuple(sources or manifest.sources),
+                       tuple(n for n in manifest.nodes if n not in causes),
                        tuple(found[k] for k in sorted(found)))
+
+
+def _common_causes(manifest: Manifest) -> frozenset[str]:
+    """The common-cause groups compiled into nodes (docs/availability.md): the item each
+    member holds on its group says the members fail together, not that one calls the
+    other, so drift neither counts nor judges it."""
+    return frozenset(n for n, s in manifest.services.items() if s.common_cause)
 
 
 def _merged(old: ObservedEdge, e: ObservedEdge) -> ObservedEdge:
@@ -503,23 +515,36 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
         missing = [e for key, e in observed.items() if not G.has_edge(*key)]
     else:
         missing = [e for key, e in observed.items() if not ops.declares(*key)]
-    callers = {e.source for e in missing if e.source in G}
+    # The declared node a name stands for: itself, or the service of an operation the
+    # manifest does not declare (``S:O`` of a service ``S`` that declares others): a
+    # critical flow that reaches ``S`` reaches the call, and a call to it keeps ``S`` busy.
+    def declared_node(name: str) -> str | None:
+        if name in G:
+            return name
+        owner = ops.service(name) if ops is not None else name
+        return owner if owner in G else None
+
+    ends = [(e, declared_node(e.source), declared_node(e.target)) for e in missing]
+    callers = {a for _e, a, _b in ends if a is not None}
     critical = _critical_reach(G, callers) if callers else {}
     undeclared = [
         Undeclared(
             e.source, e.target, e.calls, e.evidence,
             source_declared=e.source in G,
             target_declared=e.target in G,
-            critical_flows=critical.get(e.source, ()),
-            target_uncovered=e.target in G and e.target not in covered,
+            critical_flows=critical.get(a, ()) if a is not None else (),
+            target_uncovered=b is not None and b not in covered,
         )
-        for e in missing
+        for e, a, b in ends
     ]
     undeclared.sort(key=lambda u: (not u.under_critical_flow, u.source, u.target))
 
     stale, unjudged, matched = [], 0, 0
     quiet: list[NotObserved] = []
+    causes = _common_causes(manifest)
     for source, target, data in G.edges(data=True):
+        if target in causes:  # a common-cause group: a way to fail together, no call
+            continue
         if ops is not None:
             verdict = ops.judge(source, target, data)
             if verdict == "implicit":
@@ -545,19 +570,21 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
     stale.sort(key=lambda s: (s.source, s.target))
     quiet.sort(key=lambda s: (s.source, s.target))
 
-    callers_of: dict[str, list[str]] = {}
-    callees_of: dict[str, list[str]] = {}
+    # Sets: with operations, one caller reaches a service through several of its
+    # operations (web:home -> cache:get and cache:put), one callee from several.
+    callers_of: dict[str, set[str]] = {}
+    callees_of: dict[str, set[str]] = {}
     calls_in: dict[str, int | None] = {}
     service = (lambda n: n) if ops is None else ops.service
-    for (source, target), e in sorted(observed.items()):
-        callers_of.setdefault(service(target), []).append(source)
-        callees_of.setdefault(service(source), []).append(target)
+    for (source, target), e in observed.items():
+        callers_of.setdefault(service(target), set()).add(source)
+        callees_of.setdefault(service(source), set()).add(target)
         if e.calls is not None:
             calls_in[service(target)] = (calls_in.get(service(target)) or 0) + e.calls
     names = sorted(G) if ops is None else sorted(manifest.services)
     traffic = [
-        UncoveredTraffic(name, tuple(callers_of.get(name, ())), tuple(callees_of.get(name, ())),
-                         calls_in.get(name))
+        UncoveredTraffic(name, tuple(sorted(callers_of.get(name, ()))),
+                         tuple(sorted(callees_of.get(name, ()))), calls_in.get(name))
         for name in names
         if name not in covered and (name in callers_of or name in callees_of)
     ]
@@ -568,7 +595,8 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
         unjudged=unjudged,
         observed_not_declared=tuple(sorted(n for n in seen_services if n not in G)),
         uncovered_traffic=tuple(traffic),
-        declared_edges=G.number_of_edges() if ops is None else ops.declared_edges,
+        declared_edges=(G.number_of_edges() - sum(len(G._pred[c]) for c in causes)
+                        if ops is None else ops.declared_edges),
         observed_edges=len(observed),
         matched=matched if ops is None else len(observed) - len(missing),
         not_observed=tuple(quiet),
@@ -589,11 +617,13 @@ class _Operations:
         self.by_node: dict[str, set[str]] = {}
         self.by_service: dict[str, set[str]] = {}
         self.declared_edges = 0
+        causes = _common_causes(self.manifest)
         for name, node in nodes.items():
-            targets = {self.service(m) for item in node.own_items for m in item.members}
+            members = {m for item in node.own_items for m in item.members if m not in causes}
+            targets = {self.service(m) for m in members}
             self.by_node[name] = targets
             self.by_service.setdefault(self.service(name), set()).update(targets)
-            self.declared_edges += len({m for item in node.own_items for m in item.members})
+            self.declared_edges += len(members)
         self.seen_services = {self.service(n) for n in seen}
         self.observed_by_node: dict[str, set[str]] = {}
         self.observed_by_service: dict[str, set[str]] = {}

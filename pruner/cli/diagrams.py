@@ -25,7 +25,7 @@ from pruner.cli.common import (
 from pruner.cli.limits import DEFAULT_TIME_BUDGET
 from pruner.errors import InputError, display, neutral
 from pruner.render import render
-from pruner.render.common import name_list
+from pruner.render.common import name_list, plural
 from pruner.report.diagram import CLUSTER_BY, FLOW, SERVICE, diagram_report
 
 __all__ = ["render_command", "report_command"]
@@ -74,7 +74,8 @@ def _layout(source: str, fmt: str, diagram) -> bytes:
     that is most of the time, see benchmarks/README.md)."""
     nodes = (len(diagram.nodes) if hasattr(diagram, "nodes")  # a BootstrapDiagram has columns
              else sum(len(names) for _, names in diagram.columns))
-    what = f"Graphviz dot: laying out {nodes} nodes, {len(diagram.edges)} edges"
+    what = (f"Graphviz dot: laying out {plural(nodes, 'node', 'nodes')}, "
+            f"{plural(len(diagram.edges), 'edge', 'edges')}")
     import time
 
     deadline = limits.budget_deadline()
@@ -155,8 +156,8 @@ def render_command(path: str, off: tuple[str, ...], off_file: str | None,
 
                 data = tidy_svg(data.decode("utf-8")).encode("utf-8")
             emit(data, output)
-    _wrote(output, f"{services} service{'' if services == 1 else 's'}, "
-                   f"{shown_flows} flow{'' if shown_flows == 1 else 's'}")
+    _wrote(output, f"{plural(services, 'service', 'services')}, "
+                   f"{plural(shown_flows, 'flow', 'flows')}")
 
 
 def _wrote(output: str, what: str) -> None:
@@ -212,5 +213,5 @@ def report_command(path: str, off: tuple[str, ...], off_file: str | None,
     if overview.diagram is not None:
         svg = _layout(render(overview.diagram, "dot"), "svg", overview.diagram).decode("utf-8")
     emit(render(overview, "html", svg=svg), output)
-    _wrote(output, f"{len(overview.nodes)} services and operations, "
-                   f"{len(overview.flow_defs)} flows")
+    nodes = plural(len(overview.nodes), "service or operation", "services and operations")
+    _wrote(output, f"{nodes}, {plural(len(overview.flow_defs), 'flow', 'flows')}")

@@ -292,7 +292,9 @@ def undeclared_notes(u, flows: int) -> list[str]:
     if not u.source_declared:
         notes.append("caller not declared")
     if not u.target_declared:
-        notes.append("callee not declared")
+        notes.append("callee not declared" + (
+            ", its service reached by no flow: the manifest calls it prunable"
+            if u.target_uncovered and flows else ""))
     elif u.target_uncovered and flows:
         notes.append("callee reached by no flow: the manifest calls it prunable")
     return notes

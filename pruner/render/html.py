@@ -514,7 +514,8 @@ def availability_section(report: AvailabilityReport) -> list[str]:
                    f"<td>{verdict}</td></tr>")
     out += ["</tbody></table>"]
     if len(report.flows) > len(flows):
-        out.append(f'<p class="muted">… and {len(report.flows) - len(flows)} more flows '
+        more = plural(len(report.flows) - len(flows), "more flow", "more flows")
+        out.append(f'<p class="muted">… and {more} '
                    "(<code>pruner availability</code> lists them all).</p>")
     for f in flows:
         rows = [i for i in f.importance[:AVAILABILITY_ROWS] if i.dif]
@@ -600,7 +601,8 @@ def _callee_bars(flow: int, callees) -> str:
                    f'<text x="{_LABEL + w + 4:.1f}" y="{y + 15}">{n:,.1f}</text></g>')
     out.append("</svg>")
     if len(callees) > len(shown):
-        out.append(f'<p class="muted">… and {len(callees) - len(shown)} more services</p>')
+        more = plural(len(callees) - len(shown), "more service", "more services")
+        out.append(f'<p class="muted">… and {more}</p>')
     return "".join(out)
 
 

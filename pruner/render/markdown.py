@@ -230,7 +230,7 @@ def _(report: ValidateReport) -> str:
 
 
 def _operations(report: ValidateReport) -> str:
-    return f"{report.operations} operations, " if report.operations else ""
+    return f"{plural(report.operations, 'operation', 'operations')}, " if report.operations else ""
 
 
 _KIND_ICON = {"broken": "❌ broken", "masked": "❌ masked break (old model)",
@@ -655,11 +655,11 @@ def _(report: PlanReport) -> str:
                                           if ch else " directly")
             for f, ch in reasons[:PLAN_REASONS])
         if len(reasons) > PLAN_REASONS:
-            why += f"; and {len(reasons) - PLAN_REASONS} more flows"
+            why += f"; and {plural(len(reasons) - PLAN_REASONS, 'more flow', 'more flows')}"
         cost = p.costs.get(s)
         kept.append(f"| {code_span(s)} | {'–' if cost is None else money(cost)} | {why} |")
     if kept:
-        out += _details(f"Kept: why {len(kept)} services stay",
+        out += _details(f"Kept: why {plural(len(kept), 'service stays', 'services stay')}",
                         ["| service | cost | why it stays |", "|---|---|---|",
                          *_cut(kept, len(kept), 3)])
     out += ["## Kept flows", "", "| flow | state | availability | why |", "|---|---|---|---|"]
@@ -674,7 +674,8 @@ def _(report: PlanReport) -> str:
         out += [f"Gives up (critical, not kept, broken by this plan): "
                 f"{', '.join(code_span(f) for f in report.given_up)}", ""]
     if p.uncosted:
-        out += [f"No cost known for {len(p.uncosted)} services (counted as 0): "
+        out += [f"No cost known for {plural(len(p.uncosted), 'service', 'services')} "
+                "(counted as 0): "
                 f"{', '.join(code_span(s) for s in p.uncosted[:MAX_ROWS])}", ""]
     if report.unmatched:
         out += [f"Cost entries matching no service: "
@@ -687,7 +688,8 @@ def _(report: PlanReport) -> str:
     unsupported_removed = [s for s in p.remove if s in unsupported]
     if unsupported_removed:
         amount = money(sum(p.costs.get(s, 0.0) for s in unsupported_removed))
-        out += [f"Of the savings, {amount} ({len(unsupported_removed)} services marked *no "
+        marked = plural(len(unsupported_removed), "service", "services")
+        out += [f"Of the savings, {amount} ({marked} marked *no "
                 "evidence*) rest on nothing known about who uses them: `--require-evidence` "
                 "keeps them.", ""]
     if p.steps:

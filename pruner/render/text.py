@@ -446,7 +446,8 @@ def _(report: AvailabilityReport, color: bool = False) -> str:
                    f"{name_list([f.flow for f in missed])} — gate: {verdict}")
     else:
         with_target = sum(1 for f in report.flows if f.target is not None)
-        out.append(f"{len(report.flows)} flows, {with_target} with a target, every critical "
+        out.append(f"{plural(len(report.flows), 'flow', 'flows')}, {with_target} with a target, "
+                   "every critical "
                    f"one met — gate: {_paint('PASS', 'green', color)}")
     return "\n".join(out) + "\n"
 
@@ -731,7 +732,7 @@ def _(report: PlanReport, color: bool = False) -> str:
         why = clean(note) if note else "; ".join(reason_text(f, c)
                                                  for f, c in reasons[:PLAN_REASONS])
         if len(reasons) > PLAN_REASONS:
-            why += f"; and {len(reasons) - PLAN_REASONS} more flows"
+            why += f"; and {plural(len(reasons) - PLAN_REASONS, 'more flow', 'more flows')}"
         cost = p.costs.get(s)
         amount = "" if cost is None else f" ({money(cost)})"
         out.append(_paint(f"  ~ keep {clean(s)}{amount}: {why}", "green", color))

@@ -259,7 +259,7 @@ def diff_report(
 
         nines = new_extra_nines(G_old, G_new, renamed=dict(diff.renamed))
         extra += tuple(sorted({(flow, "extra-nine") for flow, _ in nines}))
-    cycles, unbootable = bootstrap_regressions(G_old, G_new)
+    cycles, unbootable = bootstrap_regressions(G_old, G_new, dict(diff.renamed))
     if "startup-cycle" in reasons:  # issue 13: start-up regressions
         extra += tuple((f, "unbootstrappable") for f in unbootable)
         extra += tuple((", ".join(c), "startup-cycle") for c in cycles)

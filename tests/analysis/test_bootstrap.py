@@ -540,3 +540,73 @@ def test_a_start_up_cycle_that_shrinks_is_not_new():
         # the same cycle through its members in another order is the same cycle
         rotated = _graph(_ring("a c b", free))
         assert bootstrap_regressions(old, rotated) == ([], [])
+
+
+def test_renaming_a_member_of_a_cycle_is_no_new_cycle():
+    # b renamed bb (a diff's rename): the deadlock a <-> b is the one that was there
+    old = _graph("services: {a: {depends_on: [b]}, b: {depends_on: [a]}, c: {}}\n"
+                 "flows: {f: {requires: [c]}, g: {requires: [a]}}")
+    new = _graph("services: {a: {depends_on: [bb]}, bb: {depends_on: [a]}, c: {}}\n"
+                 "flows: {f: {requires: [c]}, g: {requires: [a]}}")
+    assert bootstrap_regressions(old, new) == ([("a", "bb")], [])  # without the rename
+    assert bootstrap_regressions(old, new, {"b": "bb"}) == ([], [])
+    # an operation follows its service; the whole solve (nothing starts at once) too
+    old = _graph("services: {api:v2: {depends_on: [db], operations: {login: {depends_on: [db]}}},"
+                 " db: {depends_on: ['api:v2:login']}}\nflows: {f: {requires: [db]}}")
+    new = _graph("services: {api:v3: {depends_on: [db], operations: {login: {depends_on: [db]}}},"
+                 " db: {depends_on: ['api:v3:login']}}\nflows: {f: {requires: [db]}}")
+    assert bootstrap_regressions(old, new, {"api:v2": "api:v3"}) == ([], [])
+
+
+def _renamed_doc(doc: dict, rename: dict) -> dict:
+    """``doc`` with services renamed (and their operations with them) everywhere."""
+    def name(n):
+        service, _, op = n.rpartition(":")
+        return rename.get(n) or (f"{rename[service]}:{op}" if service in rename else n)
+
+    def item(i):
+        if isinstance(i, str):
+            return name(i)
+        i = dict(i)
+        for key in ("service", "any_of", "of"):
+            if key in i:
+                i[key] = name(i[key]) if key == "service" else [name(m) for m in i[key]]
+        return i
+
+    def items_of(body):
+        body = dict(body)
+        if "depends_on" in body:
+            body["depends_on"] = [item(i) for i in body["depends_on"]]
+        if "operations" in body:
+            body["operations"] = {o: items_of(b) for o, b in body["operations"].items()}
+        if "requires" in body:
+            body["requires"] = [item(i) for i in body["requires"]]
+        return body
+
+    return {**doc, "services": {name(s): items_of(b) for s, b in doc["services"].items()},
+            "flows": {f: items_of(b) for f, b in doc["flows"].items()}}
+
+
+@settings(max_examples=60, deadline=None)
+@given(manifest_changes(), st.sets(st.sampled_from(["s0", "s1", "s2", "s3"])))
+def test_regressions_through_renames_equal_the_whole_solve_renamed_back(change, names):
+    """Renaming services on top of a change finds what the change alone finds, the
+    old cycles taken through the renames."""
+    old_doc, new_doc = change
+    rename = {s: f"r{s}" for s in sorted(names) if s in old_doc["services"]
+              and s in new_doc["services"]}
+    old = load_sources([("old.yaml", json.dumps(old_doc))])
+    plain = load_sources([("new.yaml", json.dumps(new_doc))],
+                         assume_services=old.manifest.nodes)
+    new = load_sources([("new.yaml", json.dumps(_renamed_doc(new_doc, rename)))],
+                       assume_services=old.manifest.nodes)
+    G_old = dependency_graph(old.manifest)
+    cycles, flows = bootstrap_regressions(G_old, dependency_graph(plain.manifest))
+
+    def through(cycle):
+        return tuple(sorted(_renamed_doc({"services": dict.fromkeys(cycle, {}), "flows": {}},
+                                         rename)["services"]))
+
+    got_cycles, got_flows = bootstrap_regressions(G_old, dependency_graph(new.manifest), rename)
+    assert sorted(tuple(sorted(c)) for c in got_cycles) == sorted(through(c) for c in cycles)
+    assert got_flows == flows

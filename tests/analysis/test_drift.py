@@ -241,3 +241,31 @@ def test_drift_equals_a_brute_force_comparison(manifest, pairs, quiet):
     assert d.observed_not_declared == tuple(sorted(seen - set(manifest.services)))
     assert {t.name for t in d.uncovered_traffic} == {
         n for n in manifest.services if n not in covered and any(n in e for e in edges)}
+
+
+COMMON_CAUSE = """
+services:
+  web: {depends_on: [{any_of: [db-a, db-b]}]%s}
+  db-a: {}
+  db-b: {}
+common_causes:
+  az-1: {availability: 0.999, services: [db-a, db-b]}
+flows:
+  home: {requires: [web], critical: true}
+"""
+
+
+@pytest.mark.parametrize("operations", ["", ", operations: {home: {}}"])
+def test_a_common_cause_group_is_no_dependency_and_no_observed_service(operations):
+    # db-a and db-b fail together with az-1: no call goes to az-1, so drift neither
+    # counts nor judges it, and a manifest compared with itself says so on both sides
+    G = _graph(COMMON_CAUSE % operations)
+    traces = Observation("jaeger", (), ("db-a", "db-b", "web"),
+                         (ObservedEdge("web", "db-a", 5), ObservedEdge("web", "db-b", 1)))
+    d = drift(G, traces)
+    assert (d.declared_edges, d.matched, d.unjudged, d.stale, d.undeclared) == (2, 2, 0, (), ())
+    itself = observation_from_manifest(G.graph["manifest"])
+    assert "az-1" not in itself.services
+    assert [(e.source, e.target) for e in itself.edges] == [("web", "db-a"), ("web", "db-b")]
+    d = drift(G, itself)
+    assert (d.declared_edges, d.observed_edges, d.matched, d.undeclared) == (2, 2, 2, ())

@@ -116,3 +116,43 @@ flows:
                                                         ("api:v3:GET-users", 2)))
     assert [(u.entry, u.traces) for u in undeclared_flows(G_colon, obs)] == [
         ("api:v3:GET-users", 2)]
+
+
+CRITICAL_OPS = """
+services:
+  web: {operations: {home: {}}}
+  cache: {operations: {put: {}}}
+  ads: {}
+flows:
+  home: {requires: ['web:home'], critical: true}
+"""
+
+
+def test_an_undeclared_operation_of_a_declared_service_stands_for_its_service():
+    # web:home (a critical flow's path) calls cache:get, an operation cache does not
+    # declare: cache, which no flow reaches, serves it, so the manifest calls prunable a
+    # service the flow uses; web:signup, an operation web does not declare, calls ads
+    # from web, which the critical flow reaches (as a call traced from web would be)
+    G_ops = dependency_graph(load_sources([("m.yaml", CRITICAL_OPS)]).manifest)
+    d = drift(G_ops, observe(("web:home", "cache:get"), ("web:signup", "ads")))
+    assert [(u.source, u.target, u.critical_flows, u.source_declared, u.target_declared,
+             u.target_uncovered) for u in d.undeclared] == [
+        ("web:home", "cache:get", ("home",), True, False, True),
+        ("web:signup", "ads", ("home",), False, True, True)]
+    from pruner.render import render
+    from pruner.report.drift import drift_report
+
+    text = render(drift_report(G_ops, observe(("web:home", "cache:get"))), "text")
+    assert ("web:home -> cache:get  (1 call; under critical flow home; callee not declared, its "
+            "service reached by no flow: the manifest calls it prunable)") in text
+
+
+def test_active_uncovered_services_name_each_caller_and_callee_once_sorted():
+    # web:home calls cache through two operations, which both call ads and zz
+    G_ops = dependency_graph(load_sources([("m.yaml", CRITICAL_OPS)]).manifest)
+    d = drift(G_ops, observe(("web:home", "cache:put"), ("web:home", "cache:get"),
+                             ("cache:get", "zz"), ("cache:get", "ads"), ("cache:put", "ads")))
+    cache = next(t for t in d.uncovered_traffic if t.name == "cache")
+    assert cache.callers == ("web:home",)
+    assert cache.callees == ("ads", "zz")
+    assert cache.calls_in == 2

@@ -136,3 +136,17 @@ def test_diff_fails_on_a_new_start_up_cycle(tmp_path):
     new.write_text("services: {a: {depends_on: [{service: b, startup: false}]}, b: "
                    "{depends_on: [{service: a, startup: false}]}}\nflows: {f: {requires: [a]}}\n")
     assert run("diff", str(old), str(new), "--fail-on", "broken").exit_code == 0
+
+
+def test_diff_renaming_a_member_of_an_existing_start_up_cycle_only_says_renamed(tmp_path):
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text("services: {a: {depends_on: [b]}, b: {depends_on: [a]}, c: {}}\n"
+                   "flows: {f: {requires: [c]}}\n")
+    new.write_text("services: {a: {depends_on: [bb]}, bb: {depends_on: [a]}, c: {}}\n"
+                   "flows: {f: {requires: [c]}}\n")
+    result = run("diff", str(old), str(new))
+    assert result.exit_code == 0, result.output
+    assert "Renamed: b -> bb" in result.output
+    assert "start-up cycle" not in result.output
+    data = json.loads(run("diff", str(old), str(new), "--format", "json").output)
+    assert data.get("bootstrap", {}).get("new_startup_cycles", []) == []
