@@ -61,7 +61,7 @@ from pruner.analysis.hard import tarjan
 from pruner.errors import InputError
 from pruner.frozen import record
 from pruner.graph import reachable
-from pruner.model import split_operation
+from pruner.model import through_renames
 
 if TYPE_CHECKING:  # annotations only: `check` starts without networkx
     import networkx as nx
@@ -872,7 +872,7 @@ def bootstrap_regressions(old: nx.DiGraph, new: nx.DiGraph,
         return cycles, flows
     changed = []
     for n, svc in new_nodes.items():
-        was = old_nodes.get(_renamed(n, back))
+        was = old_nodes.get(through_renames(n, back))
         if was is None or _hard_shape(svc) != _hard_shape(was, renamed):
             changed.append(n)
     above = reachable(new._pred, changed)  # the changed nodes and all that stand on them
@@ -886,7 +886,7 @@ def bootstrap_regressions(old: nx.DiGraph, new: nx.DiGraph,
         flows)
     was = [f for f in flows if f in old_flows]
     before_cycles, before_ready = _cold_start(
-        old, {o for o in (_renamed(n, back) for n in above) if o in old_nodes}.union(
+        old, {o for o in (through_renames(n, back) for n in above) if o in old_nodes}.union(
             *(ms for f in was for _n, ms in _hard_requires(old_flows[f]))), was)
     before_cycles = {_through(c, renamed) for c in before_cycles}
     # A cycle of nodes none of which is above a change is the same in both versions
@@ -928,23 +928,8 @@ def _hard_requires(flow: Flow, renamed: Mapping[str, str] | None = None) -> tupl
     return tuple((i.need, _through(i.members, renamed)) for i in flow.requires if not i.soft)
 
 
-def _renamed(name: str, renamed: Mapping[str, str]) -> str:
-    """``name`` through a diff's renames: a renamed service, or an operation of one
-    (``S:O`` split at the last colon, as the model does).
-
-    >>> _renamed("b", {"b": "bb"}), _renamed("api:v2:login", {"api:v2": "api:v3"})
-    ('bb', 'api:v3:login')
-    """
-    if name in renamed:
-        return renamed[name]
-    service, operation = split_operation(name)
-    if operation is not None and service in renamed:
-        return f"{renamed[service]}:{operation}"
-    return name
-
-
 def _through(names: tuple[str, ...], renamed: Mapping[str, str] | None) -> tuple[str, ...]:
-    return tuple(_renamed(n, renamed) for n in names) if renamed else names
+    return tuple(through_renames(n, renamed) for n in names) if renamed else names
 
 
 def _starts_at_once(nodes: Iterable[Service]) -> bool:
