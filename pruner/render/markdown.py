@@ -694,11 +694,17 @@ def _(report: PlanReport) -> str:
                 "keeps them.", ""]
     if p.steps:
         out += ["## Steps", "", "Dependants first; each step leaves the kept flows unbroken.", ""]
-        for k, (step, command) in enumerate(zip(p.steps, report.commands, strict=True), 1):
+        commands = report.commands if report.each_step else [None] * len(p.steps)
+        for k, (step, command) in enumerate(zip(p.steps, commands, strict=True), 1):
             out.append(f"{k}. switch off {', '.join(code_span(s) for s in step)}")
             out.append("")
-            out.extend("   " + line for line in code_block(clean(command), "sh").splitlines())
-            out.append("")
+            if command is not None:
+                out.extend("   " + line for line in code_block(clean(command), "sh").splitlines())
+                out.append("")
+        if not report.each_step:
+            last = code_block(clean(report.commands[-1]), "sh").splitlines()
+            out += ["After the last step (every earlier step switches off part of it, so "
+                    "passes if it does):", "", *last, ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

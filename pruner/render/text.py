@@ -771,9 +771,15 @@ def _(report: PlanReport, color: bool = False) -> str:
     if p.steps:
         out.append("")
         out.append("Steps (dependants first; each leaves the kept flows unbroken):")
-        for k, (step, command) in enumerate(zip(p.steps, report.commands, strict=True), 1):
-            out.append(f"  {k}. switch off {name_list(step)}")
-            out.append(f"     {clean(command)}")
+        if report.each_step:
+            for k, (step, command) in enumerate(zip(p.steps, report.commands, strict=True), 1):
+                out.append(f"  {k}. switch off {name_list(step)}")
+                out.append(f"     {clean(command)}")
+        else:
+            out.extend(f"  {k}. switch off {name_list(step)}" for k, step in enumerate(p.steps, 1))
+            out.append("  After the last step (every earlier step switches off part of it, so "
+                       "passes if it does):")
+            out.append(f"     {clean(report.commands[-1])}")
     out.append("")
     out.append(_paint(plan_summary(report), "bold", color))
     return "\n".join(out) + "\n"

@@ -20,7 +20,9 @@ class PlanReport:
     """Everything the renderers show about a plan.
 
     ``commands[k]`` is the ``pruner check`` command for the state after step ``k``
-    (every service of steps ``0..k`` switched off). ``unmatched`` lists cost-file
+    (every service of steps ``0..k`` switched off); when those would name more than
+    :data:`STEP_COMMAND_NAMES` services in all (``each_step`` False), ``commands`` holds
+    only the last state's. ``unmatched`` lists cost-file
     entries that matched no service; ``unsupported`` the removals that rest on no
     evidence; ``contradicted`` services kept because traffic on a kept flow's requests
     called them (with what was seen); ``idle`` services without traffic in the window.
@@ -38,11 +40,19 @@ class PlanReport:
     idle: tuple[str, ...] = ()
     observed: str | None = None
     given_up: tuple[str, ...] = ()  # critical flows not kept that the plan breaks
+    each_step: bool = True  # one command per step, or only the last state's
 
     @property
     def passed(self) -> bool:
         """A plan was found (exit 0); False when the kept flows cannot be served."""
         return self.plan.servable
+
+
+#: At most this many service names in all the step commands together. Each command
+#: names everything removed so far, so a chain removed one service a step repeats
+#: itself quadratically (20,000 steps: 200 million names); past this, only the last
+#: state's command is given, which covers every earlier one by monotonicity.
+STEP_COMMAND_NAMES = 200_000
 
 
 def _command(source: str, off: list[str], flows: tuple[str, ...] | None) -> str:
@@ -58,14 +68,21 @@ def plan_report(plan: Plan, *, source: str, critical: tuple[str, ...], **extra) 
     commands use `check`'s default gate; otherwise they name the kept flows."""
     flows = None if tuple(plan.keep_flows) == tuple(sorted(critical)) else plan.keep_flows
     commands = []
-    done: list[str] = []
-    for step in plan.steps:
-        done = sorted([*done, *step])
-        commands.append(_command(source, done, flows))
+    sizes = [len(step) for step in plan.steps]
+    # step k's services stand in the commands of steps k and after
+    named = sum((len(sizes) - k) * size for k, size in enumerate(sizes))
+    each_step = named <= STEP_COMMAND_NAMES
+    if each_step:
+        done: list[str] = []
+        for step in plan.steps:
+            done = sorted([*done, *step])
+            commands.append(_command(source, done, flows))
+    else:
+        commands.append(_command(source, sorted(s for step in plan.steps for s in step), flows))
     given_up = tuple(f for f in sorted(critical) if f not in set(plan.keep_flows)
                      and plan.others.get(f) == "broken")
     return PlanReport(source=source, plan=plan, commands=tuple(commands), given_up=given_up,
-                      **extra)
+                      each_step=each_step, **extra)
 
 
 def why_kept(report: PlanReport):

@@ -237,3 +237,25 @@ def test_a_target_missed_with_nothing_removed_says_so():
         assert "1 kept flow cannot meet its target even with nothing removed: login" \
             in result.stdout
         assert "cannot be served" not in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_a_long_chain_of_steps_gives_the_last_command_only(tmp_path, fmt):
+    """Each step's command names everything removed so far: 1,000 services removed one a
+    step (a soft chain) would repeat 500,500 names (20,000: 200 million, past the memory
+    cap). Past report.plan.STEP_COMMAND_NAMES only the last state's command is given, and
+    the output grows with the plan, not with its square."""
+    n = 1000
+    chain = "".join(f"  s{i}: {{cost: 1, depends_on: [{{service: s{i + 1}, soft: true}}]}}\n"
+                    for i in range(n - 1))
+    path = tmp_path / "m.yaml"
+    path.write_text(f"services:\n  keep: {{cost: 1}}\n{chain}  s{n - 1}: {{cost: 1}}\n"
+                    "flows:\n  f: {critical: true, requires: [keep]}\n")
+    result = run("plan", str(path), "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout) < 200 * n  # each step's line, one command of n names
+    commands = [line for line in result.stdout.splitlines() if "pruner check" in line]
+    assert len(commands) == 1
+    off = shlex.split(commands[0].strip())[4].split(",")
+    assert sorted(off) == sorted(f"s{i}" for i in range(n))
+    assert re.search(rf"\b{n}\. switch off .?s{n - 1}\b", result.stdout)
