@@ -39,7 +39,7 @@ def solve_highs(program) -> tuple[float, float]:
     """(seconds, kept cost at the optimum) of stage 1 with HiGHS (one thread)."""
     start = time.perf_counter()
     solver = _Highs(program)
-    y, optimal, _ = solver.solve(program.cost, None, None)
+    y, optimal, _ = solver.solve(program.cost, None)
     seconds = time.perf_counter() - start
     assert optimal and y is not None
     return seconds, sum(c for c, v in zip(program.cost, y, strict=True) if v)

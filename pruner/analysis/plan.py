@@ -34,7 +34,8 @@ Math. Prog. Comp. 10, 2018; the MIP solver of highspy), measured against OR-Tool
 CP-SAT in ``benchmarks/plan_bench.py``. Optimality is proven with a zero gap; with a
 time budget the best plan found is returned with HiGHS's dual bound (``optimal`` false).
 A greedy plan (drop services most costly first while no kept flow breaks) is the
-starting solution and the answer when the solver finds nothing better in time.
+answer when the solver finds nothing better in time; it is not handed to HiGHS as a
+starting solution (see :meth:`_Highs.solve`).
 
 Targets (``targets=True``): after each optimal plan, every kept flow with a target is
 evaluated exactly (:func:`pruner.analysis.availability.flow_availability` with REMOVE
@@ -321,19 +322,18 @@ class _Highs:
         if last > first:
             self.h.deleteRows(last - first, np.arange(first, last, dtype=np.int32))
 
-    def solve(self, weights, start, deadline: float | None):
-        """Minimise ``weights . y``; return ``(y or None, proven optimal, dual bound)``."""
+    def solve(self, weights, deadline: float | None):
+        """Minimise ``weights . y``; return ``(y or None, proven optimal, dual bound)``.
+
+        No starting solution is given to HiGHS: HiGHS 1.16, handed one (``setSolution``),
+        can take its value in the presolved space (the fixed columns' cost dropped) for the
+        optimum and stop at once saying optimal. The greedy plan is compared afterwards."""
         np = self.np
         h = self.h
         n = len(self.program.names)
         h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(weights, dtype=np.float64))
         if deadline is not None:
             h.setOptionValue("time_limit", max(0.01, deadline - time.monotonic()))
-        if start is not None:
-            sol = self.highspy.HighsSolution()
-            sol.col_value = [float(v) for v in start]
-            sol.value_valid = True
-            h.setSolution(sol)
         h.run()
         status = h.getModelStatus()
         M = self.highspy.HighsModelStatus
@@ -631,7 +631,7 @@ def _kept_cost(program: Program, y) -> float:
 
 
 def _lexicographic(solver: _Highs, program: Program, start: list[int], deadline, n: int):
-    y, optimal, bound = solver.solve(program.cost, start, deadline)
+    y, optimal, bound = solver.solve(program.cost, deadline)
     if y is None or not _consistent(program, y):
         if y is None and optimal:  # infeasible: cannot happen (all-serving is feasible)
             raise PrunerError("internal: the plan program is infeasible")
@@ -642,7 +642,7 @@ def _lexicographic(solver: _Highs, program: Program, start: list[int], deadline,
     best = math.fsum(program.cost[i] for i in range(n) if y[i])
     tol = _TOL * max(1.0, abs(best))
     solver.add_row(-solver.inf, best + tol, {i: c for i, c in enumerate(program.cost) if c})
-    y2, opt2, _ = solver.solve([float(c) for c in program.count], y, deadline)
+    y2, opt2, _ = solver.solve([float(c) for c in program.count], deadline)
     # A later stage must not give back savings: its row holds only to a tolerance
     if y2 is None or not opt2 or not _consistent(program, y2) or _kept_cost(program, y2) > best:
         return y, True, best
@@ -650,7 +650,7 @@ def _lexicographic(solver: _Highs, program: Program, start: list[int], deadline,
     solver.add_row(-solver.inf, kept + 0.5,
                    {i: 1.0 for i, c in enumerate(program.count) if c})
     weights = [float(program.rank[i]) if program.count[i] else 0.0 for i in range(n)]
-    y3, opt3, _ = solver.solve(weights, y2, deadline)
+    y3, opt3, _ = solver.solve(weights, deadline)
     if y3 is None or not opt3 or not _consistent(program, y3) or _kept_cost(program, y3) > best \
             or sum(program.count[i] for i in range(n) if y3[i]) > kept:
         return y2, True, best

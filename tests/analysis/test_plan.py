@@ -294,7 +294,7 @@ services:
 flows: {f: {requires: [web]}}
 """)
 
-    def unfinished(self, weights, start, deadline):
+    def unfinished(self, weights, deadline):
         return None, False, 0.0  # no incumbent, dual bound 0 on the kept cost
 
     monkeypatch.setattr(module._Highs, "solve", unfinished)
@@ -370,3 +370,31 @@ flows: {f: {requires: [web]}}
 """)
     result = plan(G, ["f"])  # (b is the only other choice: 1e300)
     assert result.remove == ("a", "c") and result.savings == 1.1e300
+
+
+def test_a_starting_solution_is_never_taken_for_the_optimum():
+    """Found by the CP-SAT peer (test_plan_peer.py): HiGHS 1.16, given the greedy plan
+    as its starting solution, presolved the program, took the start's value in the
+    reduced space (2, the fixed columns' 38 dropped) for the optimum and stopped at once
+    with 'optimal': the plan kept s11 and s21 (cost 38) where keeping s29 (28) serves the
+    flow, and saved 107.25 instead of 115.25."""
+    G = load("""
+services:
+  s02: {depends_on: [{any_of: [s20, s22:write, s29]}]}
+  s05: {}
+  s08: {cost: 1}
+  s11: {cost: 22}
+  s13: {operations: {read: {}}}
+  s18: {cost: 24}
+  s20: {depends_on: [s21, s11]}
+  s21: {cost: 16}
+  s22: {cost: 14, depends_on: [s02], operations: {read: {}, write: {depends_on: [s18]}}}
+  s23: {cost: 39.25}
+  s25: {cost: 1, depends_on: [{at_least: 3, of: [s23, s02, s13:read, s08]}]}
+  s29: {cost: 28}
+flows:
+  f: {requires: [{at_least: 3, of: [s25, s13, s22:read, s05]}]}
+""")
+    result = plan(G, ["f"])
+    assert result.optimal and result.savings == 115.25
+    assert result.keep == ("s02", "s05", "s08", "s13", "s25", "s29")
