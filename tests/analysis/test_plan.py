@@ -398,3 +398,43 @@ flows:
     result = plan(G, ["f"])
     assert result.optimal and result.savings == 115.25
     assert result.keep == ("s02", "s05", "s08", "s13", "s25", "s29")
+
+
+def test_the_later_stages_are_solved_not_skipped():
+    """Found by the CP-SAT peer (test_plan_peer.py): with the first stage's optimum as a
+    row, HiGHS 1.16's presolve reduced the second stage (most services removed) to an
+    empty program whose answer broke that row ('solve error'); the plan fell back to the
+    first stage's answer and still said optimal, keeping s23, s64 and s75 (cost 0) that
+    nothing kept needs."""
+    G = load("""
+services:
+  s07: {depends_on: [s20]}
+  s16: {cost: 18.25}
+  s20: {depends_on: [s35]}
+  s23: {}
+  s32: {cost: 28.5}
+  s35: {depends_on: [{at_least: 1, of: [s55, s36]}]}
+  s36: {cost: 21.25, depends_on: [{at_least: 3, of: [s58, s75, s16, s83]}]}
+  s38: {cost: 5, depends_on: [s32]}
+  s47: {cost: 5.25}
+  s49: {}
+  s51: {cost: 5.5, depends_on: [{at_least: 3, of: [s85, s47, s49, s38]}], operations: {admin: {}}}
+  s55: {cost: 32, depends_on: [{any_of: [s64:write, s76]}]}
+  s56: {depends_on: [s60], operations: {read: {}}}
+  s58: {cost: 25, depends_on: [{at_least: 1, of: [s84:admin]}]}
+  s60: {depends_on: [{any_of: [s51, s71]}]}
+  s64: {operations: {write: {depends_on: [s82]}}}
+  s71: {cost: 34}
+  s75: {}
+  s76: {cost: 1, depends_on: [s38]}
+  s82: {cost: 9, depends_on: [s51:admin]}
+  s83: {cost: 16.5, depends_on: [{any_of: [s51, s23]}]}
+  s84: {cost: 28, operations: {admin: {}}}
+  s85: {cost: 34.25}
+flows:
+  f: {requires: [s07, s56:read]}
+""")
+    result = plan(G, ["f"])
+    assert result.optimal and result.savings == 186.25
+    assert result.remove == ("s16", "s23", "s36", "s58", "s64", "s71", "s75", "s82", "s83",
+                             "s84", "s85")
