@@ -25,7 +25,8 @@ Objective, lexicographic, by successive solves (each stage keeps the previous op
 as a constraint): (1) maximise the removed cost; (2) among those, remove as many
 services as possible; (3) the documented tie-break: among those, keep the services that
 come *first* by name — minimise the sum of the kept services' name ranks (rank 1 for
-the first name), so of two interchangeable services the later-named one is removed.
+the first name among the services the plan can choose: every service but pinned,
+protected and common causes), so of two interchangeable services the later-named one is removed.
 Ties that remain after (3) (two sets with the same rank sum) go to the solver's
 deterministic answer (one thread, fixed seed, the model built in name order).
 
@@ -131,7 +132,8 @@ class Program:
     """The reduced 0/1 program: variables are ``names`` (free nodes of the support);
     ``rows`` are ``(owner, need, members)``: ``sum(y[m]) - need*y[owner] >= 0``, or
     ``sum(y[m]) >= need`` when ``owner`` is -1. ``cost[i]`` and ``count[i]`` (1 for a
-    removable service) weigh ``y[i]`` in the stages; ``rank`` is the name rank."""
+    removable service) weigh ``y[i]`` in the stages; ``rank`` is the name rank among the
+    services the plan can choose (0 for a node that is not one)."""
 
     names: tuple[str, ...]
     rows: tuple[tuple[int, int, tuple[int, ...]], ...]
@@ -245,9 +247,14 @@ def build_program(G: nx.DiGraph, keep_flows: Iterable[str], costs: Mapping[str, 
         removable = nodes[v]["service"].operation_of is None and v not in never
         cost.append(float(costs.get(v, 0.0)) if removable else 0.0)
         count.append(1 if removable else 0)
-    return Program(tuple(free_nodes), tuple(rows), tuple(cost), tuple(count),
-                   tuple(range(1, len(free_nodes) + 1)), frozenset(forced),
-                   frozenset(support))
+    # Name ranks among the services the plan can choose (docs/plan.md), not among the
+    # program's nodes: operations and services never removed would push later names down.
+    services = G.graph["manifest"].services
+    choosable = sorted(s for s in services if s not in never and not services[s].common_cause)
+    place = {s: i for i, s in enumerate(choosable, 1)}
+    rank = tuple(place[v] if count[i] else 0 for i, v in enumerate(free_nodes))
+    return Program(tuple(free_nodes), tuple(rows), tuple(cost), tuple(count), rank,
+                   frozenset(forced), frozenset(support))
 
 
 class _Highs:

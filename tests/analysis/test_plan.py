@@ -438,3 +438,23 @@ flows:
     assert result.optimal and result.savings == 186.25
     assert result.remove == ("s16", "s23", "s36", "s58", "s64", "s71", "s75", "s82", "s83",
                              "s84", "s85")
+
+
+def test_name_ranks_count_only_the_services_the_plan_can_choose():
+    """Found by the CP-SAT peer (test_plan_peer.py): the tie-break ranked every node of
+    the program, operations too, so a's three operations pushed b, c and e three places
+    down and keeping {a, e} (ranks 1 and 5 among the services) looked cheaper than
+    keeping {b, c} (2 and 3): the plan removed b and c instead of a and e."""
+    G = load("""
+services:
+  a: {cost: 1, operations: {o1: {}, o2: {}, o3: {}}}
+  b: {cost: 1}
+  c: {cost: 1}
+  d: {cost: 1}
+  e: {cost: 1}
+  web: {operations: {p1: {depends_on: [a:o1, a:o2, a:o3, e]}, p2: {depends_on: [b, c]}}}
+  zz: {cost: 2}
+flows:
+  f: {requires: [{any_of: [web:p1, web:p2]}, {any_of: [d, zz]}]}
+""")
+    assert plan(G, ["f"]).remove == ("a", "e", "zz")
