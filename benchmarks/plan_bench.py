@@ -11,7 +11,7 @@ text (which also explains every kept service). Then, in this process, the plan's
 program for the critical flows, reduced (what `plan` solves) and whole (no reduction:
 every node of the support a variable, a harder program), each solved to proven
 optimality of stage 1 (maximum removed cost) by HiGHS and by CP-SAT (1 and 2 workers;
-needs `pip install ortools`, not a dependency of pruner). Both must agree on the optimum.
+needs `ortools`, a development dependency of pruner). Both must agree on the optimum.
 """
 
 from __future__ import annotations
