@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@echo "make: upgrading pip in $(VENV)"
 	$(BIN)/pip install --quiet --upgrade pip
-	@echo "make: installing pruner (editable) with its dependencies (networkx PyYAML click graphviz ruamel.yaml highspy) and test tools (pytest pytest-xdist hypothesis jsonschema import-linter ruff), the trace-store engines (chdb clickhouse-connect) and msgspec, from pyproject.toml"
+	@echo "make: installing pruner (editable) with its dependencies (networkx PyYAML click graphviz ruamel.yaml highspy) and test tools (pytest pytest-xdist hypothesis ortools jsonschema import-linter ruff), the trace-store engines (chdb clickhouse-connect) and msgspec, from pyproject.toml"
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@echo "make: byte-compiling pruner, as a wheel install does (an editable install does not, and under PYTHONDONTWRITEBYTECODE every run would compile each module again)"
 	$(BIN)/python -m compileall -q pruner

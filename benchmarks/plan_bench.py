@@ -11,7 +11,7 @@ text (which also explains every kept service). Then, in this process, the plan's
 program for the critical flows, reduced (what `plan` solves) and whole (no reduction:
 every node of the support a variable, a harder program), each solved to proven
 optimality of stage 1 (maximum removed cost) by HiGHS and by CP-SAT (1 and 2 workers;
-needs `pip install ortools`, not a dependency of pruner). Both must agree on the optimum.
+needs `ortools`, a development dependency of pruner). Both must agree on the optimum.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def solve_highs(program) -> tuple[float, float]:
     """(seconds, kept cost at the optimum) of stage 1 with HiGHS (one thread)."""
     start = time.perf_counter()
     solver = _Highs(program)
-    y, optimal, _ = solver.solve(program.cost, None, None)
+    y, optimal, _ = solver.solve(program.cost, None)
     seconds = time.perf_counter() - start
     assert optimal and y is not None
     return seconds, sum(c for c, v in zip(program.cost, y, strict=True) if v)

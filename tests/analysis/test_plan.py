@@ -294,7 +294,7 @@ services:
 flows: {f: {requires: [web]}}
 """)
 
-    def unfinished(self, weights, start, deadline):
+    def unfinished(self, weights, deadline):
         return None, False, 0.0  # no incumbent, dual bound 0 on the kept cost
 
     monkeypatch.setattr(module._Highs, "solve", unfinished)
@@ -380,11 +380,11 @@ def _later_stage_unfinished(monkeypatch, stage):
     real = module._Highs.solve
     calls = []
 
-    def solve(self, weights, start, deadline):
+    def solve(self, weights, deadline):
         calls.append(1)
         if len(calls) == stage:
             return None, False, 0.0
-        return real(self, weights, start, deadline)
+        return real(self, weights, deadline)
 
     monkeypatch.setattr(module._Highs, "solve", solve)
     return calls
@@ -413,3 +413,91 @@ flows: {f: {requires: [web]}}
         assert result.savings == 3.0
         assert not result.optimal and result.bound == 3.0, stage
     assert plan(load(text), ["f"]).optimal  # the same input, every stage finished
+
+
+def test_a_starting_solution_is_never_taken_for_the_optimum():
+    """Found by the CP-SAT peer (test_plan_peer.py): HiGHS 1.16, given the greedy plan
+    as its starting solution, presolved the program, took the start's value in the
+    reduced space (2, the fixed columns' 38 dropped) for the optimum and stopped at once
+    with 'optimal': the plan kept s11 and s21 (cost 38) where keeping s29 (28) serves the
+    flow, and saved 107.25 instead of 115.25."""
+    G = load("""
+services:
+  s02: {depends_on: [{any_of: [s20, s22:write, s29]}]}
+  s05: {}
+  s08: {cost: 1}
+  s11: {cost: 22}
+  s13: {operations: {read: {}}}
+  s18: {cost: 24}
+  s20: {depends_on: [s21, s11]}
+  s21: {cost: 16}
+  s22: {cost: 14, depends_on: [s02], operations: {read: {}, write: {depends_on: [s18]}}}
+  s23: {cost: 39.25}
+  s25: {cost: 1, depends_on: [{at_least: 3, of: [s23, s02, s13:read, s08]}]}
+  s29: {cost: 28}
+flows:
+  f: {requires: [{at_least: 3, of: [s25, s13, s22:read, s05]}]}
+""")
+    result = plan(G, ["f"])
+    assert result.optimal and result.savings == 115.25
+    assert result.keep == ("s02", "s05", "s08", "s13", "s25", "s29")
+
+
+def test_the_later_stages_are_solved_not_skipped():
+    """Found by the CP-SAT peer (test_plan_peer.py): with the first stage's optimum as a
+    row, HiGHS 1.16's presolve reduced the second stage (most services removed) to an
+    empty program whose answer broke that row ('solve error'); the plan fell back to the
+    first stage's answer and still said optimal, keeping s23, s64 and s75 (cost 0) that
+    nothing kept needs."""
+    G = load("""
+services:
+  s07: {depends_on: [s20]}
+  s16: {cost: 18.25}
+  s20: {depends_on: [s35]}
+  s23: {}
+  s32: {cost: 28.5}
+  s35: {depends_on: [{at_least: 1, of: [s55, s36]}]}
+  s36: {cost: 21.25, depends_on: [{at_least: 3, of: [s58, s75, s16, s83]}]}
+  s38: {cost: 5, depends_on: [s32]}
+  s47: {cost: 5.25}
+  s49: {}
+  s51: {cost: 5.5, depends_on: [{at_least: 3, of: [s85, s47, s49, s38]}], operations: {admin: {}}}
+  s55: {cost: 32, depends_on: [{any_of: [s64:write, s76]}]}
+  s56: {depends_on: [s60], operations: {read: {}}}
+  s58: {cost: 25, depends_on: [{at_least: 1, of: [s84:admin]}]}
+  s60: {depends_on: [{any_of: [s51, s71]}]}
+  s64: {operations: {write: {depends_on: [s82]}}}
+  s71: {cost: 34}
+  s75: {}
+  s76: {cost: 1, depends_on: [s38]}
+  s82: {cost: 9, depends_on: [s51:admin]}
+  s83: {cost: 16.5, depends_on: [{any_of: [s51, s23]}]}
+  s84: {cost: 28, operations: {admin: {}}}
+  s85: {cost: 34.25}
+flows:
+  f: {requires: [s07, s56:read]}
+""")
+    result = plan(G, ["f"])
+    assert result.optimal and result.savings == 186.25
+    assert result.remove == ("s16", "s23", "s36", "s58", "s64", "s71", "s75", "s82", "s83",
+                             "s84", "s85")
+
+
+def test_name_ranks_count_only_the_services_the_plan_can_choose():
+    """Found by the CP-SAT peer (test_plan_peer.py): the tie-break ranked every node of
+    the program, operations too, so a's three operations pushed b, c and e three places
+    down and keeping {a, e} (ranks 1 and 5 among the services) looked cheaper than
+    keeping {b, c} (2 and 3): the plan removed b and c instead of a and e."""
+    G = load("""
+services:
+  a: {cost: 1, operations: {o1: {}, o2: {}, o3: {}}}
+  b: {cost: 1}
+  c: {cost: 1}
+  d: {cost: 1}
+  e: {cost: 1}
+  web: {operations: {p1: {depends_on: [a:o1, a:o2, a:o3, e]}, p2: {depends_on: [b, c]}}}
+  zz: {cost: 2}
+flows:
+  f: {requires: [{any_of: [web:p1, web:p2]}, {any_of: [d, zz]}]}
+""")
+    assert plan(G, ["f"]).remove == ("a", "e", "zz")
