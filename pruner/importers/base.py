@@ -149,17 +149,40 @@ def dependency_count(document: dict[str, Any]) -> int:
     return total
 
 
-def micros(raw: Any) -> int:
-    """Microseconds as Jaeger and Zipkin write them (``startTime``, ``timestamp``,
-    ``duration``) in nanoseconds; 0 when absent, negative, huge or not a number.
+MICROS_LIMIT = 1 << 62  # microseconds: past year 146,000; no time, a mistyped one
 
-    >>> micros(1_700_000_000_000_002), micros(2.5), micros("12"), micros(True)
-    (1700000000000002000, 2500, 0, 0)
+
+def micros(raw: Any, f: Any, line: int, what: str, signed: bool = False) -> int:
+    """Microseconds as Jaeger and Zipkin write them (``startTime``, ``timestamp``,
+    ``duration``) in nanoseconds; 0 when absent (``None``). A number is read as written,
+    fractions too; anything else is mistyped (docs/rpc.md: exit 2 with the line), never
+    read as 0, which would make every call of a trace overlap: a string, a bool, NaN, more
+    than 2**62, or a negative value (a negative ``duration``, ``signed``, is kept: the span
+    ends before it starts, which ``rpc`` reports).
+
+    ``f`` is the :class:`~pruner.importers._io.SourceFile` read, ``line`` where.
+
+    >>> from pathlib import Path
+    >>> from pruner.importers._io import SourceFile
+    >>> f = SourceFile(Path("f"), "f", True)
+    >>> micros(1_700_000_000_000_002, f, 1, "t"), micros(2.5, f, 1, "t"), micros(None, f, 1, "t")
+    (1700000000000002000, 2500, 0)
+    >>> micros(-3, f, 1, "duration", signed=True)
+    -3000
+    >>> try:
+    ...     micros("12", f, 1, "Zipkin span 'timestamp'")
+    ... except SourceError as exc:
+    ...     print(*str(exc).split(" must "), sep="\\n")
+    f:1: Zipkin span 'timestamp'
+    be a number of microseconds >= 0, not str '12'
     """
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
+    if raw is None:
         return 0
-    if raw < 0 or raw > 1 << 62:
-        return 0
+    if (isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw
+            or not (-MICROS_LIMIT if signed else 0) <= raw <= MICROS_LIMIT):
+        kind = "a number of microseconds" + ("" if signed else " >= 0")
+        shown = repr(raw)[:40] if isinstance(raw, (str, int, float)) else ""
+        raise SourceError(f.at(line), f"{what} must be {kind}, not {type(raw).__name__} {shown}")
     return int(raw * 1000)
 
 

@@ -230,8 +230,8 @@ def jaeger_traces(f: SourceFile) -> Iterator[list[Span]]:
                         peer = sys.intern(v.strip())
                         break
             name = s.get("operationName")
-            start = micros(s.get("startTime"))
-            duration = micros(s.get("duration"))
+            start = micros(s.get("startTime"), f, line, "Jaeger span 'startTime'")
+            duration = micros(s.get("duration"), f, line, "Jaeger span 'duration'", signed=True)
             spans.append(Span(sys.intern(trace.lower()), sid.lower(), parent,
                               sys.intern(service.strip()),
                               sys.intern(name) if isinstance(name, str) and name else "unnamed",

@@ -146,11 +146,13 @@ def _resource_spans(rs: Any, f: SourceFile, line: int) -> Iterator[Span]:
             peer = _peer(_attributes(s.get("attributes"))) if kind in (CLIENT, PRODUCER) \
                 else None
             name = s.get("name")
-            start = _int(s.get("startTimeUnixNano"))
-            end = _int(s.get("endTimeUnixNano")) or start  # unknown end: no duration
-            yield Span(trace, sid, _id(s.get("parentSpanId"), f, line, "parentSpanId", 8),
-                       service, sys.intern(name) if isinstance(name, str) and name else "unnamed",
-                       kind, start, code in (2, "STATUS_CODE_ERROR"), peer, end)
+            parent = _id(s.get("parentSpanId"), f, line, "parentSpanId", 8)
+            start = _int(s.get("startTimeUnixNano"), f, line, "startTimeUnixNano")
+            # unknown end: no duration
+            end = _int(s.get("endTimeUnixNano"), f, line, "endTimeUnixNano") or start
+            yield Span(trace, sid, parent, service,
+                       sys.intern(name) if isinstance(name, str) and name else "unnamed", kind,
+                       start, code in (2, "STATUS_CODE_ERROR"), peer, end)
 
 
 try:  # msgspec may be missing: then the streaming reader does it all

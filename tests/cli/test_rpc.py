@@ -235,3 +235,26 @@ def test_since_and_until_keep_the_spans_of_files_too(tmp_path):
     assert json.loads(r.stdout)["flows"]["web:GET /feed"]["traces"] == 1
     r = run("rpc", p, "--since", "2030-01-01T00:00:00Z")
     assert r.exit_code == 2 and "no trace with a root span found" in r.output
+
+
+def test_a_mistyped_span_time_is_exit_2_not_parallel_calls(tmp_path):
+    """A string timestamp was read as 0: every call of the trace overlapped, and the
+    batching candidate came out 'parallel, saved 0 ms'. The docs say mistyped JSON is
+    exit 2 with FILE:LINE."""
+    spans = story(3)
+    spans[2]["timestamp"] = str(spans[2]["timestamp"])
+    p = tmp_path / "t.json"
+    p.write_text("[\n" + ",\n".join(json.dumps(s) for s in spans) + "\n]\n")
+    r = run("rpc", p, "--min-calls", "2")
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(f"{p}:4: error: ") and "'timestamp'" in r.output
+    assert r.output.count("\n") == 1 and "parallel" not in r.output
+
+
+def test_a_negative_duration_is_the_documented_warning(tmp_path):
+    spans = story(3)
+    spans[2]["duration"] = -5
+    p = write(tmp_path, spans)
+    r = run("rpc", p, "--min-calls", "2", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert f"{p}: trace 1: 1 span(s) end before they start (first: span b1)" in r.stderr
