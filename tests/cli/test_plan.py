@@ -123,6 +123,15 @@ def test_costs_that_add_up_past_the_largest_float_are_bad_input(tmp_path):
         assert not out.exists()
 
 
+def test_a_cost_with_digit_separators_is_bad_input(tmp_path):
+    costs = tmp_path / "c.csv"
+    costs.write_text("service,cost\nads,1_000\n")
+    result = run("plan", FALLBACK, "--costs", str(costs))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"{costs}:2: error: cost of 'ads' must be a finite number, 0 or "
+                             "more, not '1_000'\n")
+
+
 def test_costs_from_opencost_with_a_mapping():
     result = run("plan", FALLBACK, "--costs", "tests/assets/plan/opencost.json",
                  "--cost-map", "tests/assets/plan/cost-map.csv")
