@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
     "as_result",
     "fit_name",
     "sanitize_name",
+    "trim",
     "dependency_count",
     "is_telemetry",
 ]
@@ -186,11 +188,37 @@ def micros(raw: Any, f: Any, line: int, what: str, signed: bool = False) -> int:
     return int(raw * 1000)
 
 
+#: What shows as blank space: trimmed from the ends of a name read from a source. The other
+#: characters ``str.strip()`` removes (U+001C..U+001F, U+0085, U+2028, U+2029, vertical tab,
+#: form feed) are controls, kept so that :func:`sanitize_name` shows them.
+BLANKS = " \t\n\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009" \
+         "\u200a\u202f\u205f\u3000"
+#: Unicode categories of characters that are not seen, or reorder what is seen: controls,
+#: format characters (bidi overrides and isolates, zero-width ones), line and paragraph
+#: separators, lone surrogates.
+INVISIBLE = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs"))
+
+
+def trim(text: str) -> str:
+    """``text`` without the blank space at its ends (:data:`BLANKS`), but with any
+    invisible character there: ``str.strip()`` also drops some controls, which made
+    ``'\\x1frecs'`` the name ``recs``.
+
+    >>> trim(" web\\t"), trim("\\x1fweb") == "web"
+    ('web', False)
+    """
+    return text.strip(BLANKS)
+
+
 def sanitize_name(raw: str) -> str | None:
     """Map ``raw`` onto the manifest name rule, or return ``None`` when nothing is left.
 
     Characters outside ``A-Z a-z 0-9 . _ - : / @`` become ``-``; leading characters that
-    are not letters or digits are dropped; the result is cut to 253 characters.
+    are not letters or digits are dropped; the result is cut to 253 characters. An
+    invisible character (:data:`INVISIBLE`: a control, a bidi override, a zero-width
+    space) becomes its code point, ``U-202E-``, wherever it is: dropped or trimmed it
+    would leave the name of another service (``'\\u202erecs'`` is not ``recs``, though
+    it looks like it), and names are matched exactly.
 
     >>> sanitize_name("ts-order-service")
     'ts-order-service'
@@ -198,8 +226,14 @@ def sanitize_name(raw: str) -> str | None:
     'My-Service--v2-'
     >>> sanitize_name("--") is None
     True
+    >>> sanitize_name("\\u202erecs"), sanitize_name("recs\\u200b"), sanitize_name(" recs ")
+    ('U-202E-recs', 'recsU-200B-', 'recs')
     """
-    s = re.sub(r"[^A-Za-z0-9._\-:/@]", "-", str(raw).strip())
+    text = trim(str(raw))
+    if not text.isprintable():  # every invisible character is unprintable (and more)
+        text = "".join(f"U+{ord(c):04X}+" if c not in BLANKS and
+                       unicodedata.category(c) in INVISIBLE else c for c in text)
+    s = re.sub(r"[^A-Za-z0-9._\-:/@]", "-", text)
     s = re.sub(r"^[^A-Za-z0-9]+", "", s)[:253]
     return s or None
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from pruner.analysis.discover import CLIENT, CONSUMER, INTERNAL, PRODUCER, SERVER
 from pruner.importers._io import SourceFile
-from pruner.importers.base import SourceError
+from pruner.importers.base import SourceError, trim
 
 __all__ = ["KINDS", "PEER_KEYS", "span_id", "attributes", "integer", "mistyped_time", "peer"]
 
@@ -116,6 +116,6 @@ def peer(attrs: dict[str, Any]) -> str | None:
     whose value is a non-blank string, stripped (None when none is)."""
     for key in PEER_KEYS:
         v = attrs.get(key)
-        if isinstance(v, str) and v.strip():
-            return sys.intern(v.strip())
+        if isinstance(v, str) and trim(v):
+            return sys.intern(trim(v))
     return None

@@ -48,6 +48,7 @@ from pruner.importers.base import (
     SourceError,
     as_result,
     micros,
+    trim,
 )
 
 __all__ = ["import_zipkin", "zipkin_spans"]
@@ -63,7 +64,7 @@ def _svc(endpoint: Any) -> str | None:
     name = endpoint.get("serviceName")
     if not isinstance(name, str):
         return None
-    name = name.strip()
+    name = trim(name)
     if not name or name.lower() == "unknown":
         return None
     return sys.intern(name)
