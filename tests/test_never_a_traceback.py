@@ -270,7 +270,8 @@ def test_an_os_error_no_reader_caught_is_one_line_at_the_boundary(monkeypatch):
                                      ["import", "otlp", "-o", "-"]])
 def test_an_otlp_time_that_is_no_time(tmp_path, start, command):
     """A superscript digit (str.isdigit, not int()), an integer no float holds, a
-    negative one: read as no time, as the text form's bad values are."""
+    negative one: mistyped, exit 2 with the line (docs/rpc.md), as the text form's bad
+    values are; never read as 0 (which made rpc's calls "parallel, saved 0")."""
     span = ('{"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", '
             f'"name": "GET /", "kind": 2, "startTimeUnixNano": {start}, '
             '"endTimeUnixNano": "5"}')
@@ -281,7 +282,9 @@ def test_an_otlp_time_that_is_no_time(tmp_path, start, command):
     args = [*command[:2], str(path), *command[2:]] if command[0] == "import" else \
         [command[0], str(path), *command[1:]]
     result = CliRunner().invoke(main, args, catch_exceptions=False)  # a traceback raises
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"{path}:1: error: OTLP 'startTimeUnixNano' must be ")
+    assert result.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("prefix,suffix", [("", ""), ('{"resourceSpans": ', "}"),

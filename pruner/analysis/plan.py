@@ -852,9 +852,20 @@ def traffic_evidence(G: nx.DiGraph, keep_flows: Iterable[str], observation
     """
     table = G.graph["flows"]
     manifest = G.graph["manifest"]
+    services = manifest.services
+
+    def owner(node: str) -> str:
+        # Traces read by discover (Jaeger, OTLP) observe operations, SERVICE:OP: the
+        # service's own traffic, when the manifest has the service (its operations
+        # named alike or not); a node of an unknown service stays as it is.
+        if node in services:
+            return node
+        head = node.partition(":")[0]
+        return head if head in services else node
+
     calls: dict[str, list] = {}
     for edge in observation.edges:
-        calls.setdefault(edge.source, []).append(edge)
+        calls.setdefault(owner(edge.source), []).append(edge)
     serving: dict[str, str] = {}  # node -> a kept flow whose requests reach it
     todo: list[tuple[str, str]] = []
     for f in sorted(keep_flows):
@@ -872,14 +883,14 @@ def traffic_evidence(G: nx.DiGraph, keep_flows: Iterable[str], observation
             if service != v and service not in serving:
                 todo.append((service, f))
         for edge in calls.get(service, ()):
-            target = edge.target
-            if target in manifest.services and target not in contradicted:
+            target = owner(edge.target)
+            if target in services and target not in contradicted:
                 count = "" if edge.calls is None else f" ({edge.calls} calls)"
                 contradicted[target] = (f"called by {service}{count} on requests of kept "
                                         f"flow {f}")
             if target not in serving:
                 todo.append((target, f))
-    seen = set(observation.services)
+    seen = {owner(s) for s in observation.services}
     idle = tuple(s for s in manifest.services
                  if s not in seen and not manifest.services[s].common_cause)
     return dict(sorted(contradicted.items())), idle

@@ -70,7 +70,8 @@ GATE_EXITS = {
     "availability": "a critical flow misses its availability target",
     "bootstrap": "a critical flow is never ready after a cold start",
     "plan": "the kept flows cannot be served even with nothing removed (or meet their targets)",
-    "rpc": "a critical flow's p99 is over its budget (--fail-on over-budget)",
+    "rpc": "a critical flow's p99 is over its budget, or no trace reached a critical flow "
+           "with a budget (--fail-on over-budget; --allow-untraced lets that pass)",
 }
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 COLOR_CHOICES = ("auto", "always", "never")
@@ -161,7 +162,7 @@ class _Cli(click.Group):
         if target is None:
             return None
         module, attribute = target.split(":")
-        self._current = name
+        self._current = limits.WATCHDOG.command = name
         command = getattr(import_module(f"pruner.cli.{module}"), attribute)
         if command.epilog is None:
             command.epilog = exit_codes(name)
@@ -180,6 +181,7 @@ class _Cli(click.Group):
             except ValueError:  # not the main thread: leave signals alone
                 pass
         limits.WATCHDOG.memory_limit = limits.DEFAULT_MEMORY_LIMIT
+        limits.WATCHDOG.command = None
         # The command line's own process (no arguments given: click reads sys.argv) is
         # ended at once if an exit lags; a caller running pruner inside its own process
         # (tests, scripts passing the arguments) only ever gets the exception.
@@ -189,7 +191,8 @@ class _Cli(click.Group):
         except limits.LimitReached as exc:
             _stopped(exc.message)
         except MemoryError:
-            _stopped(limits.memory_message(limits.WATCHDOG.memory_limit))
+            _stopped(limits.memory_message(limits.WATCHDOG.memory_limit,
+                                           limits.WATCHDOG.command))
         except Exception as exc:
             if not _out_of_time(exc):
                 raise

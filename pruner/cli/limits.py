@@ -45,6 +45,7 @@ __all__ = [
     "start_budget",
     "budget_deadline",
     "memory_message",
+    "NARROWING",
 ]
 
 DEFAULT_MEMORY_LIMIT = 900 * 2**20  # 900 MiB (0.94 GB): CI runners and laptops stay usable
@@ -110,13 +111,38 @@ def show_size(size: int | None) -> str:
     return f"{round(size / 2**20)}M"
 
 
-def memory_message(limit: int | None) -> str:
-    """The line (after ``pruner: budget: ``) for a run stopped by the memory cap."""
+#: The options of each command that ask a smaller question (less memory), for the line
+#: of a run stopped by the memory cap; a command with none is told only to raise the cap.
+#: tests/cli/test_limits.py holds every name here to the command's real options.
+NARROWING = {
+    "availability": ("--flow",),
+    "check": ("--flow",),
+    "cuts": ("--flow", "--max-order"),
+    "discover": ("--since", "--until", "--window"),
+    "drift": ("--since", "--until"),
+    "essential": ("--flow",),
+    "rank": ("--flow",),
+    "render": ("--flow", "--depth"),
+    "report": ("--flow", "--depth"),
+    "rpc": ("--since", "--until", "--window"),
+}
+
+
+def memory_message(limit: int | None, command: str | None = None) -> str:
+    """The line (after ``pruner: budget: ``) for a run of ``command`` stopped by the
+    memory cap; it suggests only options ``command`` has (:data:`NARROWING`).
+
+    >>> memory_message(2**30, "plan").split("; ")[-1]
+    'raise it with --memory-limit or PRUNER_MEMORY_LIMIT'
+    >>> memory_message(2**30, "cuts").split(", or ")[-1]
+    'narrow the question (--flow, --max-order)'
+    """
     if limit is None:
         return "out of memory; the answer is unknown (fail closed)"
+    narrow = NARROWING.get(command or "")
     return (f"memory cap of {show_size(limit)} reached before the answer was known "
-            f"(fail closed); raise it with --memory-limit or {MEMORY_ENV}, or narrow "
-            f"the question (--flow)")
+            f"(fail closed); raise it with --memory-limit or {MEMORY_ENV}"
+            + (f", or narrow the question ({', '.join(narrow)})" if narrow else ""))
 
 
 def _rss_reader():
@@ -173,6 +199,7 @@ class _Watchdog:
         self.forced_at: float | None = None  # when an exit began: force it after this
         self.forced_line = ""
         self.peak = 0
+        self.command: str | None = None  # the running command, for memory_message
         self._thread: threading.Thread | None = None
         self._main: int | None = None
         self._stop = threading.Event()
@@ -293,7 +320,7 @@ class _Watchdog:
                     rss = 0
                 self.peak = max(self.peak, rss)
                 if rss - self.baseline > self.memory_limit:
-                    self._deliver(LimitReached(memory_message(self.memory_limit)))
+                    self._deliver(LimitReached(memory_message(self.memory_limit, self.command)))
                     continue
             if self.deadline is not None and now > self.deadline:
                 self.deadline = None

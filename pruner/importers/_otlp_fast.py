@@ -22,7 +22,7 @@ import msgspec
 from pruner.analysis.discover import CLIENT, INTERNAL, PRODUCER, Span
 from pruner.importers import otlp_values as _ref
 from pruner.importers._io import SourceFile
-from pruner.importers.base import SourceError
+from pruner.importers.base import SourceError, trim
 from pruner.importers.otlp_values import TIME_LIMIT
 
 __all__ = ["decode", "errors", "spans"]
@@ -123,8 +123,8 @@ def spans(request: Any, f: SourceFile, line: int) -> Iterator[Span]:
                 else None
             name = s.name
             start, end = s.startTimeUnixNano, s.endTimeUnixNano
-            start = _ref.integer(start)
-            end = _ref.integer(end) or start
+            start = _ref.integer(start, f, line, "startTimeUnixNano")
+            end = _ref.integer(end, f, line, "endTimeUnixNano") or start
             yield Span(trace, sid, parent, service,
                        sys.intern(name) if isinstance(name, str) and name
                        else "unnamed", kind, start, code in (2, "STATUS_CODE_ERROR"), peer,
@@ -168,14 +168,14 @@ def _typed_spans(request: Any, f: SourceFile, line: int) -> Iterator[Span]:
             name = s.name
             start, end = s.startTimeUnixNano, s.endTimeUnixNano
             # otlp_values.integer, inlined: two calls a span on the common path
-            if type(start) is str:
-                start = int(start) if start.isdecimal() and len(start) <= 30 else 0
-            elif not 0 <= start < TIME_LIMIT:
-                start = 0
-            if type(end) is str:
-                end = int(end) if end.isdecimal() and len(end) <= 30 else 0
-            elif not 0 <= end < TIME_LIMIT:
-                end = 0
+            if type(start) is str and start.isdecimal() and len(start) <= 30:
+                start = int(start)
+            elif type(start) is not int or not 0 <= start < TIME_LIMIT:
+                raise _ref.mistyped_time(start, f, line, "startTimeUnixNano")
+            if type(end) is str and end.isdecimal() and len(end) <= 30:
+                end = int(end)
+            elif type(end) is not int or not 0 <= end < TIME_LIMIT:
+                raise _ref.mistyped_time(end, f, line, "endTimeUnixNano")
             # Span(...) without the named tuple's Python-level __new__
             yield new(Span, (trace, sid, parent, service, intern(name) if name else "unnamed",
                              kind, start, code == 2 or code == "STATUS_CODE_ERROR", peer,
@@ -197,11 +197,11 @@ def _resource(rs: Any) -> tuple[str, list]:
     resource = rs.resource or {}
     service = _ref.attributes(resource.get("attributes") if isinstance(resource, dict)
                               else None).get("service.name")
-    if not isinstance(service, str) or not service.strip():
+    if not isinstance(service, str) or not trim(service):
         service = "unknown_service"
     scopes = rs.scopeSpans if rs.scopeSpans is not msgspec.UNSET else \
         rs.instrumentationLibrarySpans
-    return sys.intern(service.strip()), scopes or ()
+    return sys.intern(trim(service)), scopes or ()
 
 
 def _attrs(raw: list[_Attr] | None) -> dict[str, Any]:

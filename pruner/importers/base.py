@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
     "as_result",
     "fit_name",
     "sanitize_name",
+    "trim",
     "dependency_count",
     "is_telemetry",
 ]
@@ -149,25 +151,74 @@ def dependency_count(document: dict[str, Any]) -> int:
     return total
 
 
-def micros(raw: Any) -> int:
-    """Microseconds as Jaeger and Zipkin write them (``startTime``, ``timestamp``,
-    ``duration``) in nanoseconds; 0 when absent, negative, huge or not a number.
+MICROS_LIMIT = 1 << 62  # microseconds: past year 146,000; no time, a mistyped one
 
-    >>> micros(1_700_000_000_000_002), micros(2.5), micros("12"), micros(True)
-    (1700000000000002000, 2500, 0, 0)
+
+def micros(raw: Any, f: Any, line: int, what: str, signed: bool = False) -> int:
+    """Microseconds as Jaeger and Zipkin write them (``startTime``, ``timestamp``,
+    ``duration``) in nanoseconds; 0 when absent (``None``). A number is read as written,
+    fractions too; anything else is mistyped (docs/rpc.md: exit 2 with the line), never
+    read as 0, which would make every call of a trace overlap: a string, a bool, NaN, more
+    than 2**62, or a negative value (a negative ``duration``, ``signed``, is kept: the span
+    ends before it starts, which ``rpc`` reports).
+
+    ``f`` is the :class:`~pruner.importers._io.SourceFile` read, ``line`` where.
+
+    >>> from pathlib import Path
+    >>> from pruner.importers._io import SourceFile
+    >>> f = SourceFile(Path("f"), "f", True)
+    >>> micros(1_700_000_000_000_002, f, 1, "t"), micros(2.5, f, 1, "t"), micros(None, f, 1, "t")
+    (1700000000000002000, 2500, 0)
+    >>> micros(-3, f, 1, "duration", signed=True)
+    -3000
+    >>> try:
+    ...     micros("12", f, 1, "Zipkin span 'timestamp'")
+    ... except SourceError as exc:
+    ...     print(*str(exc).split(" must "), sep="\\n")
+    f:1: Zipkin span 'timestamp'
+    be a number of microseconds >= 0, not str '12'
     """
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
+    if raw is None:
         return 0
-    if raw < 0 or raw > 1 << 62:
-        return 0
+    if (isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw
+            or not (-MICROS_LIMIT if signed else 0) <= raw <= MICROS_LIMIT):
+        kind = "a number of microseconds" + ("" if signed else " >= 0")
+        shown = repr(raw)[:40] if isinstance(raw, (str, int, float)) else ""
+        raise SourceError(f.at(line), f"{what} must be {kind}, not {type(raw).__name__} {shown}")
     return int(raw * 1000)
+
+
+#: What shows as blank space: trimmed from the ends of a name read from a source. The other
+#: characters ``str.strip()`` removes (U+001C..U+001F, U+0085, U+2028, U+2029, vertical tab,
+#: form feed) are controls, kept so that :func:`sanitize_name` shows them.
+BLANKS = " \t\n\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009" \
+         "\u200a\u202f\u205f\u3000"
+#: Unicode categories of characters that are not seen, or reorder what is seen: controls,
+#: format characters (bidi overrides and isolates, zero-width ones), line and paragraph
+#: separators, lone surrogates.
+INVISIBLE = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs"))
+
+
+def trim(text: str) -> str:
+    """``text`` without the blank space at its ends (:data:`BLANKS`), but with any
+    invisible character there: ``str.strip()`` also drops some controls, which made
+    ``'\\x1frecs'`` the name ``recs``.
+
+    >>> trim(" web\\t"), trim("\\x1fweb") == "web"
+    ('web', False)
+    """
+    return text.strip(BLANKS)
 
 
 def sanitize_name(raw: str) -> str | None:
     """Map ``raw`` onto the manifest name rule, or return ``None`` when nothing is left.
 
     Characters outside ``A-Z a-z 0-9 . _ - : / @`` become ``-``; leading characters that
-    are not letters or digits are dropped; the result is cut to 253 characters.
+    are not letters or digits are dropped; the result is cut to 253 characters. An
+    invisible character (:data:`INVISIBLE`: a control, a bidi override, a zero-width
+    space) becomes its code point, ``U-202E-``, wherever it is: dropped or trimmed it
+    would leave the name of another service (``'\\u202erecs'`` is not ``recs``, though
+    it looks like it), and names are matched exactly.
 
     >>> sanitize_name("ts-order-service")
     'ts-order-service'
@@ -175,8 +226,14 @@ def sanitize_name(raw: str) -> str | None:
     'My-Service--v2-'
     >>> sanitize_name("--") is None
     True
+    >>> sanitize_name("\\u202erecs"), sanitize_name("recs\\u200b"), sanitize_name(" recs ")
+    ('U-202E-recs', 'recsU-200B-', 'recs')
     """
-    s = re.sub(r"[^A-Za-z0-9._\-:/@]", "-", str(raw).strip())
+    text = trim(str(raw))
+    if not text.isprintable():  # every invisible character is unprintable (and more)
+        text = "".join(f"U+{ord(c):04X}+" if c not in BLANKS and
+                       unicodedata.category(c) in INVISIBLE else c for c in text)
+    s = re.sub(r"[^A-Za-z0-9._\-:/@]", "-", text)
     s = re.sub(r"^[^A-Za-z0-9]+", "", s)[:253]
     return s or None
 

@@ -38,6 +38,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import field
 from types import MappingProxyType
@@ -134,13 +135,20 @@ def _csv_rows(text: str, where: str):
         raise SourceError(f"{where}:{reader.line_num}", f"not CSV: {exc}") from None
 
 
+#: A cost as CSV writes one: decimal digits, a point, an exponent. float() reads more: other
+#: scripts' digits ('１２'), digit separators ('1_000'), 'inf' and 'nan'.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def _number(value: str) -> float | None:
-    if not value.isascii():  # float() reads full-width and other scripts' digits: '１２'
+    """A cost, or None when ``value`` is not a finite decimal number >= 0.
+
+    >>> _number("12.5"), _number("1e3"), _number("1_000"), _number("\uff11"), _number("-1")
+    (12.5, 1000.0, None, None, None)
+    """
+    if not _DECIMAL.fullmatch(value):
         return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
+    number = float(value)
     return number if math.isfinite(number) and number >= 0 else None
 
 

@@ -34,6 +34,7 @@ from pruner.importers.base import (
     SourceError,
     as_result,
     micros,
+    trim,
 )
 
 __all__ = ["import_jaeger_links", "holds_traces", "jaeger_traces", "is_jaeger_trace"]
@@ -203,7 +204,7 @@ def jaeger_traces(f: SourceFile) -> Iterator[list[Span]]:
                                               f"not {type(pid).__name__}")
             process = s.get("process") or processes.get(pid) or {}
             service = process.get("serviceName") if isinstance(process, dict) else None
-            if not isinstance(service, str) or not service.strip():
+            if not isinstance(service, str) or not trim(service):
                 service = "unknown_service"
             parent = None
             refs = s.get("references") or []
@@ -226,14 +227,14 @@ def jaeger_traces(f: SourceFile) -> Iterator[list[Span]]:
                 for key in ("peer.service", "server.address", "net.peer.name", "db.type",
                             "db.system", "messaging.system"):
                     v = tags.get(key)
-                    if isinstance(v, str) and v.strip():
-                        peer = sys.intern(v.strip())
+                    if isinstance(v, str) and trim(v):
+                        peer = sys.intern(trim(v))
                         break
             name = s.get("operationName")
-            start = micros(s.get("startTime"))
-            duration = micros(s.get("duration"))
+            start = micros(s.get("startTime"), f, line, "Jaeger span 'startTime'")
+            duration = micros(s.get("duration"), f, line, "Jaeger span 'duration'", signed=True)
             spans.append(Span(sys.intern(trace.lower()), sid.lower(), parent,
-                              sys.intern(service.strip()),
+                              sys.intern(trim(service)),
                               sys.intern(name) if isinstance(name, str) and name else "unnamed",
                               kind, start, error, peer, start + duration))
         if spans:

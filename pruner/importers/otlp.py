@@ -28,7 +28,7 @@ from typing import Any
 
 from pruner.analysis.discover import CLIENT, INTERNAL, PRODUCER, Span
 from pruner.importers._io import SourceFile, iter_json_items_at
-from pruner.importers.base import SourceError
+from pruner.importers.base import SourceError, trim
 from pruner.importers.otlp_values import KINDS as _KINDS
 from pruner.importers.otlp_values import attributes as _attributes
 from pruner.importers.otlp_values import integer as _int
@@ -119,9 +119,9 @@ def _resource_spans(rs: Any, f: SourceFile, line: int) -> Iterator[Span]:
     resource = rs.get("resource") or {}
     service = _attributes(resource.get("attributes") if isinstance(resource, dict) else None
                           ).get("service.name")
-    if not isinstance(service, str) or not service.strip():
+    if not isinstance(service, str) or not trim(service):
         service = "unknown_service"
-    service = sys.intern(service.strip())
+    service = sys.intern(trim(service))
     scopes = rs.get("scopeSpans", rs.get("instrumentationLibrarySpans")) or []
     if not isinstance(scopes, list):
         raise SourceError(f.at(line), "OTLP 'scopeSpans' must be a list")
@@ -146,11 +146,13 @@ def _resource_spans(rs: Any, f: SourceFile, line: int) -> Iterator[Span]:
             peer = _peer(_attributes(s.get("attributes"))) if kind in (CLIENT, PRODUCER) \
                 else None
             name = s.get("name")
-            start = _int(s.get("startTimeUnixNano"))
-            end = _int(s.get("endTimeUnixNano")) or start  # unknown end: no duration
-            yield Span(trace, sid, _id(s.get("parentSpanId"), f, line, "parentSpanId", 8),
-                       service, sys.intern(name) if isinstance(name, str) and name else "unnamed",
-                       kind, start, code in (2, "STATUS_CODE_ERROR"), peer, end)
+            parent = _id(s.get("parentSpanId"), f, line, "parentSpanId", 8)
+            start = _int(s.get("startTimeUnixNano"), f, line, "startTimeUnixNano")
+            # unknown end: no duration
+            end = _int(s.get("endTimeUnixNano"), f, line, "endTimeUnixNano") or start
+            yield Span(trace, sid, parent, service,
+                       sys.intern(name) if isinstance(name, str) and name else "unnamed", kind,
+                       start, code in (2, "STATUS_CODE_ERROR"), peer, end)
 
 
 try:  # msgspec may be missing: then the streaming reader does it all

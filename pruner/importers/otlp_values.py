@@ -17,9 +17,9 @@ from typing import Any
 
 from pruner.analysis.discover import CLIENT, CONSUMER, INTERNAL, PRODUCER, SERVER
 from pruner.importers._io import SourceFile
-from pruner.importers.base import SourceError
+from pruner.importers.base import SourceError, trim
 
-__all__ = ["KINDS", "PEER_KEYS", "span_id", "attributes", "integer", "peer"]
+__all__ = ["KINDS", "PEER_KEYS", "span_id", "attributes", "integer", "mistyped_time", "peer"]
 
 KINDS = {1: INTERNAL, 2: SERVER, 3: CLIENT, 4: PRODUCER, 5: CONSUMER,
           "SPAN_KIND_INTERNAL": INTERNAL, "SPAN_KIND_SERVER": SERVER,
@@ -65,21 +65,50 @@ def attributes(raw: Any) -> dict[str, Any]:
 
 
 #: Times past this are no times (OTLP's are unsigned 64-bit; the decimal text form is
-#: read up to 30 digits): 0, as for a time that is not a number.
+#: read up to 30 digits): mistyped, as a time that is not a number.
 TIME_LIMIT = 10 ** 30
 
 
-def integer(raw: Any) -> int:
-    """An OTLP time (a number or a decimal string), 0 when it is neither or out of range.
+def integer(raw: Any, f: SourceFile, line: int, what: str) -> int:
+    """An OTLP time (an integer or a decimal string of nanoseconds), 0 when absent
+    (``None``). Anything else is mistyped (docs/rpc.md: exit 2 with the line), never read
+    as 0, which would make every call of a trace overlap: a float, a bool, a negative or
+    out-of-range number, a string that is not decimal digits.
 
-    >>> integer(12), integer("12"), integer(-1), integer(10 ** 400), integer("\u00b2")
-    (12, 12, 0, 0, 0)
+    >>> from pathlib import Path
+    >>> f = SourceFile(Path("f"), "f", True)
+    >>> integer(12, f, 1, "t"), integer("12", f, 1, "t"), integer(None, f, 1, "t")
+    (12, 12, 0)
+    >>> for bad in (-1, 10 ** 30, "\u00b2", 1.5, True):
+    ...     try:
+    ...         integer(bad, f, 1, "startTimeUnixNano")
+    ...     except SourceError as exc:
+    ...         said = str(exc)
+    ...         print(said.split("), ")[-1][:40])
+    not int -1
+    not int 1000000000000000000000000000000
+    not str '²'
+    not float 1.5
+    not bool True
+    >>> said.split(" not ")[0]
+    "f:1: OTLP 'startTimeUnixNano' must be nanoseconds (an integer >= 0 or a decimal string),"
     """
     if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw if 0 <= raw < TIME_LIMIT else 0
-    if isinstance(raw, str) and raw.isdecimal() and len(raw) <= 30:
-        return int(raw)
-    return 0
+        if 0 <= raw < TIME_LIMIT:
+            return raw
+    elif isinstance(raw, str):
+        if raw.isdecimal() and len(raw) <= 30:
+            return int(raw)
+    elif raw is None:
+        return 0
+    raise mistyped_time(raw, f, line, what)
+
+
+def mistyped_time(raw: Any, f: SourceFile, line: int, what: str) -> SourceError:
+    """The error for an OTLP time that is not one (see :func:`integer`)."""
+    shown = repr(raw)[:40] if isinstance(raw, (str, int, float)) else ""
+    return SourceError(f.at(line), f"OTLP '{what}' must be nanoseconds (an integer >= 0 or a "
+                                   f"decimal string), not {type(raw).__name__} {shown}")
 
 
 def peer(attrs: dict[str, Any]) -> str | None:
@@ -87,6 +116,6 @@ def peer(attrs: dict[str, Any]) -> str | None:
     whose value is a non-blank string, stripped (None when none is)."""
     for key in PEER_KEYS:
         v = attrs.get(key)
-        if isinstance(v, str) and v.strip():
-            return sys.intern(v.strip())
+        if isinstance(v, str) and trim(v):
+            return sys.intern(trim(v))
     return None

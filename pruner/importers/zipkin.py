@@ -48,6 +48,7 @@ from pruner.importers.base import (
     SourceError,
     as_result,
     micros,
+    trim,
 )
 
 __all__ = ["import_zipkin", "zipkin_spans"]
@@ -63,7 +64,7 @@ def _svc(endpoint: Any) -> str | None:
     name = endpoint.get("serviceName")
     if not isinstance(name, str):
         return None
-    name = name.strip()
+    name = trim(name)
     if not name or name.lower() == "unknown":
         return None
     return sys.intern(name)
@@ -332,8 +333,8 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
     parent = _id(span.get("parentId"))
     name = span.get("name")
     name = sys.intern(name) if isinstance(name, str) and name.strip() else "unnamed"
-    start = micros(span.get("timestamp"))
-    end = start + micros(span.get("duration"))
+    start = micros(span.get("timestamp"), f, line, "Zipkin span 'timestamp'")
+    end = start + micros(span.get("duration"), f, line, "Zipkin span 'duration'", signed=True)
     tags = span.get("tags")
     error = isinstance(tags, dict) and "error" in tags
     if any(k in span for k in ("localEndpoint", "remoteEndpoint", "kind")):
@@ -363,7 +364,8 @@ def _zipkin_span(span: Any, f: SourceFile, line: int) -> Iterator[Span]:
                 other = other or s
             if v == "error":
                 error = True
-            if isinstance(v, str) and v not in at and (t := micros(a.get("timestamp"))):
+            t = micros(a.get("timestamp"), f, line, "Zipkin annotation 'timestamp'")
+            if isinstance(v, str) and v not in at and t:
                 at[v] = t
     for a in bins:
         if isinstance(a, dict) and (s := _svc(a.get("endpoint"))):

@@ -12,6 +12,8 @@ __all__ = [
     "Dispatch",
     "ms_text",
     "rpc_budget_text",
+    "rpc_pass_text",
+    "RPC_UNTRACED",
     "clean",
     "status_text",
     "hop_text",
@@ -343,6 +345,19 @@ def ms_text(value: float | None) -> str:
     if value >= 1:
         return f"{value:.2f} ms"
     return f"{value:.3f} ms"
+
+
+#: What the critical flows are whose budgets no trace reached (before their names).
+RPC_UNTRACED = "critical flows with a budget but no traces (not checked)"
+
+
+def rpc_pass_text(report, show=neutral) -> str:
+    """The words of a passing ``rpc`` gate: it claims only the budgets it checked;
+    ``show`` makes the list of names safe for the format."""
+    if report.untraced:
+        return ("every critical flow with traces is within its budgets; not checked (no "
+                f"traces): {show(name_list(report.untraced))}")
+    return "every critical flow is within its budgets"
 
 
 def rpc_budget_text(entry) -> str:

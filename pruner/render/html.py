@@ -537,7 +537,12 @@ def availability_section(report: AvailabilityReport) -> list[str]:
 
 
 # --- rpc (issue 22): the fan-out page ---
-from pruner.render.common import ms_text, rpc_budget_text  # noqa: E402
+from pruner.render.common import (  # noqa: E402
+    RPC_UNTRACED,
+    ms_text,
+    rpc_budget_text,
+    rpc_pass_text,
+)
 
 if TYPE_CHECKING:  # registered by name: the page of a check imports no rpc report
     from pruner.report.rpc import RpcReport
@@ -624,12 +629,20 @@ def _(report: RpcReport, svg: str | None = None) -> str:
            f"least {report.min_calls} calls from one parent span to one operation.</p>"]
     if report.fail_on != "never":
         if report.passed:
-            out.append('<div class="verdict pass" id="verdict"><strong>PASS</strong> — every '
-                       "critical flow is within its budgets.</div>")
+            out.append('<div class="verdict pass" id="verdict"><strong>PASS</strong> — '
+                       f"{rpc_pass_text(report, text)}.</div>")
         else:
-            names = " ".join(f"<code>{text(e.name)}</code>" for e in report.failing[:LIST_LIMIT])
+            reasons = []
+            if report.failing:
+                names = " ".join(f"<code>{text(e.name)}</code>"
+                                 for e in report.failing[:LIST_LIMIT])
+                reasons.append(f"critical flows over budget: {names}")
+            if report.failing_untraced:
+                names = " ".join(f"<code>{text(n)}</code>"
+                                 for n in report.failing_untraced[:LIST_LIMIT])
+                reasons.append(f"{RPC_UNTRACED}: {names}")
             out.append('<div class="verdict fail" id="verdict"><strong>FAIL</strong> — '
-                       f"critical flows over budget: {names}</div>")
+                       f"{'; '.join(reasons)}</div>")
     for k, e in enumerate(report.entries):
         p, cp = e.profile, e.profile.critical_path
         out.append(f'<section class="flow" id="flow-{k}" data-flow="{attr(clean(e.name))}">')

@@ -709,7 +709,12 @@ def _(report: PlanReport) -> str:
 
 
 # --- rpc (issue 22) ---
-from pruner.render.common import ms_text, rpc_budget_text  # noqa: E402
+from pruner.render.common import (  # noqa: E402
+    RPC_UNTRACED,
+    ms_text,
+    rpc_budget_text,
+    rpc_pass_text,
+)
 
 if TYPE_CHECKING:  # registered by name: check --format markdown imports no rpc report
     from pruner.report.rpc import RpcReport
@@ -719,10 +724,12 @@ RPC_GROUP_ROWS = 20  # batching candidates per flow in a PR comment
 
 @render.register
 def _(report: RpcReport) -> str:
-    failing = report.failing
+    failing, untraced = report.failing, report.failing_untraced
     gate = report.fail_on != "never"
     mark = ("✅ " if report.passed else "❌ ") if gate else ""
-    verdict = (f"{len(failing)} critical flow(s) over budget" if failing
+    reasons = ([f"{len(failing)} critical flow(s) over budget"] if failing else []) + (
+        [f"{len(untraced)} critical flow(s) with a budget but no traces"] if untraced else [])
+    verdict = ("; ".join(reasons) if reasons
                else f"{report.traces:,} trace(s), {len(report.entries)} "
                     f"{'flow(s)' if report.manifest else 'root operation(s)'}")
     out = [f"### {mark}pruner rpc: {md_text(verdict)}", ""]
@@ -772,6 +779,12 @@ def _(report: RpcReport) -> str:
             out.append("")
     if report.unseen:
         out.append(f"Flows with a budget but no traces: {_names(report.unseen, 20)}")
+        out.append("")
+    if untraced:
+        out.append(f"❌ Gate: {RPC_UNTRACED}: {_names(untraced, 20)}")
+        out.append("")
+    elif gate and report.passed and report.untraced:
+        out.append(f"✅ Gate: {rpc_pass_text(report, lambda s: md_text(s))}")
         out.append("")
     if report.warnings:
         out.append(f"<details><summary>{len(report.warnings)} warning(s)</summary>")

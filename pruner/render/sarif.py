@@ -388,4 +388,12 @@ def _(report: RpcReport) -> str:
                 "rpc-batching-candidate", "warning" if g.sequential else "note",
                 f"{e.name}: {g.caller} calls {g.callee} {g.calls} times from one span "
                 f"({kind}; in {g.traces} trace(s))", where, f"{e.name}:{g.caller}->{g.callee}"))
+    failing = set(report.failing_untraced)
+    for i, name in enumerate(report.untraced):  # a budget not checked is not met
+        at = report.untraced_at[i] if i < len(report.untraced_at) else None
+        results.append(_result("rpc-over-budget", "error" if name in failing else "note",
+                               f"critical flow {name} has a budget but no traces: not "
+                               "checked" + (" (fails the gate: fail closed)" if name in failing
+                                            else ""),
+                               at or fallback, f"{name}:untraced"))
     return _document(results)

@@ -575,7 +575,7 @@ RPC_GROUP_ROWS = 10  # batching candidates shown per flow
 
 def rpc_lines(report: RpcReport) -> list[tuple[str, str]]:
     """``(style, line)`` pairs: a profiler's summary per flow (or root operation)."""
-    from pruner.render.common import ms_text, rpc_budget_text
+    from pruner.render.common import RPC_UNTRACED, ms_text, rpc_budget_text, rpc_pass_text
 
     out: list[tuple[str, str]] = []
     what = "flow" if report.manifest else "root operation"
@@ -643,10 +643,14 @@ def rpc_lines(report: RpcReport) -> list[tuple[str, str]]:
     if report.fail_on != "never":
         out.append(("", ""))
         if report.passed:
-            out.append(("green", "Gate: PASS — every critical flow is within its budgets"))
+            out.append(("green", f"Gate: PASS — {rpc_pass_text(report, clean)}"))
         else:
-            names = name_list([e.name for e in report.failing])
-            out.append(("red", f"Gate: FAIL — critical flows over budget: {clean(names)}"))
+            if report.failing:
+                names = name_list([e.name for e in report.failing])
+                out.append(("red", f"Gate: FAIL — critical flows over budget: {clean(names)}"))
+            if report.failing_untraced:
+                out.append(("red", f"Gate: FAIL — {RPC_UNTRACED}: "
+                                   f"{clean(name_list(report.failing_untraced))}"))
     return out
 
 

@@ -40,8 +40,10 @@ class RpcReport:
     """Everything the ``rpc`` renderers show.
 
     ``entries`` are sorted by name; ``unseen`` names the flows with a budget that no
-    trace reached; ``warnings`` what was wrong with the input (each naming the file and
-    trace), ``more_warnings`` how many more were not kept.
+    trace reached, ``untraced`` the critical ones among them (budgets not checked: they
+    fail the gate, fail closed, unless ``allow_untraced``); ``warnings`` what was wrong
+    with the input (each naming the file and trace), ``more_warnings`` how many more were
+    not kept.
     """
 
     entries: tuple[FlowRpc, ...]
@@ -55,20 +57,31 @@ class RpcReport:
     warnings: tuple[str, ...] = ()
     more_warnings: int = 0
     fail_on: str = "never"
+    untraced: tuple[str, ...] = ()
+    allow_untraced: bool = False
+    untraced_at: tuple[Location | None, ...] = ()  # where each of ``untraced`` is defined
 
     @property
     def failing(self) -> tuple[FlowRpc, ...]:
         return tuple(e for e in self.entries if e.fails)
 
     @property
+    def failing_untraced(self) -> tuple[str, ...]:
+        """Critical flows whose budgets no trace reached, failing the gate (fail closed):
+        a budget that could not be checked is not met."""
+        if self.fail_on == "never" or self.allow_untraced:
+            return ()
+        return self.untraced
+
+    @property
     def passed(self) -> bool:
         """Whether the gate holds (always under ``--fail-on never``)."""
-        return self.fail_on == "never" or not self.failing
+        return self.fail_on == "never" or not (self.failing or self.failing_untraced)
 
 
 def rpc_report(acc: RpcAccumulator, *, manifest=None, manifest_path: str | None = None,
                sources: tuple[str, ...] = (), files: int = 0, fail_on: str = "never",
-               notes: tuple[str, ...] = ()) -> RpcReport:
+               notes: tuple[str, ...] = (), allow_untraced: bool = False) -> RpcReport:
     """Summarise ``acc`` per root operation, or with ``manifest`` per flow that requires
     a root (roots no flow requires stay under their own ``S:O``), and judge budgets.
 
@@ -80,6 +93,7 @@ def rpc_report(acc: RpcAccumulator, *, manifest=None, manifest_path: str | None 
     """
     entries: list[FlowRpc] = []
     unseen: list[str] = []
+    untraced: list[str] = []
     if manifest is None:
         entries = [FlowRpc(name, p) for name, p in acc.profiles().items()]
     else:
@@ -99,8 +113,10 @@ def rpc_report(acc: RpcAccumulator, *, manifest=None, manifest_path: str | None 
                 entries.append(FlowRpc(name, p))
         unseen = [n for n, f in sorted(manifest.flows.items()) if n not in buckets and (
             f.rpc_budget is not None or f.latency_budget_ms is not None)]
+        untraced = [n for n in unseen if manifest.flows[n].critical]
     entries.sort(key=lambda e: e.name)
     warnings = (*notes, *acc.warnings)
     return RpcReport(tuple(entries), tuple(sources), files, acc.spans, acc.traces,
                      acc.min_calls, manifest_path, tuple(unseen), warnings,
-                     acc.more_warnings, fail_on)
+                     acc.more_warnings, fail_on, tuple(untraced), allow_untraced,
+                     tuple(manifest.flows[n].location for n in untraced))

@@ -501,3 +501,28 @@ flows:
   f: {requires: [{any_of: [web:p1, web:p2]}, {any_of: [d, zz]}]}
 """)
     assert plan(G, ["f"]).remove == ("a", "e", "zz")
+
+
+def test_traffic_between_operations_contradicts_removals_too():
+    """Traces read by discover (Jaeger, OTLP) observe operations: web:login -> recs:get.
+    Those edges were looked up under the bare service only, so recs, called on every
+    login, was proposed for removal as if nothing called it."""
+    from pruner.analysis.drift import Observation, ObservedEdge
+    from pruner.analysis.plan import traffic_evidence
+
+    G = dependency_graph(load_sources([("m.yaml", """
+services:
+  web: {operations: {login: {}, feed: {}}}
+  recs: {}
+  cron: {}
+flows: {login: {requires: ["web:login"]}}
+""")]).manifest)
+    seen = Observation("jaeger", (), ("recs", "recs:get", "web", "web:login"),
+                       (ObservedEdge("web:login", "recs:get", 3),))
+    contradicted, idle = traffic_evidence(G, ["login"], seen)
+    assert contradicted == {"recs": "called by web (3 calls) on requests of kept flow login"}
+    assert idle == ("cron",)
+    # an operation of a service the manifest does not know stays unknown
+    seen = Observation("jaeger", (), ("web", "web:login", "other:get"),
+                       (ObservedEdge("web:login", "other:get", 3),))
+    assert traffic_evidence(G, ["login"], seen) == ({}, ("cron", "recs"))

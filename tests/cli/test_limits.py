@@ -366,3 +366,50 @@ def test_a_budget_that_runs_out_inside_a_gc_callback_still_stops_the_command(tmp
     assert result.exit_code == 3, result.output
     assert "time budget" in result.output
     assert took < 0.5 + 2.0, took
+
+
+def _options(command: str) -> set[str]:
+    from importlib import import_module
+
+    module, attribute = COMMANDS[command].split(":")
+    click_command = getattr(import_module(f"pruner.cli.{module}"), attribute)
+    return {opt for param in click_command.params for opt in getattr(param, "opts", ())}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_the_memory_message_suggests_only_options_the_command_has(command):
+    import re
+
+    from pruner.cli.limits import memory_message
+
+    message = memory_message(DEFAULT_MEMORY_LIMIT, command)
+    suggested = set(re.findall(r"--[a-z][a-z-]*", message)) - {"--memory-limit"}
+    assert suggested <= _options(command), (command, message)
+
+
+def test_plan_stopped_by_memory_suggests_no_option_plan_lacks(monkeypatch):
+    import re
+
+    import pruner.analysis.plan as analysis_plan
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(analysis_plan, "plan", exhausted)
+    result = run("plan", SHOP)
+    assert result.exit_code == 3
+    line = one_line(result.output)
+    assert line.startswith("pruner: budget: memory cap of 900M reached")
+    suggested = set(re.findall(r"--[a-z][a-z-]*", line)) - {"--memory-limit"}
+    assert "--flow" not in line and suggested <= _options("plan"), line
+
+
+def test_a_command_that_can_narrow_still_says_how(monkeypatch):
+    import pruner.cli.failure as failure
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(failure, "minimal_cut_sets", exhausted)
+    line = one_line(run("cuts", SHOP).output)
+    assert "--flow" in line and "--max-order" in line, line

@@ -123,6 +123,15 @@ def test_costs_that_add_up_past_the_largest_float_are_bad_input(tmp_path):
         assert not out.exists()
 
 
+def test_a_cost_with_digit_separators_is_bad_input(tmp_path):
+    costs = tmp_path / "c.csv"
+    costs.write_text("service,cost\nads,1_000\n")
+    result = run("plan", FALLBACK, "--costs", str(costs))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"{costs}:2: error: cost of 'ads' must be a finite number, 0 or "
+                             "more, not '1_000'\n")
+
+
 def test_costs_from_opencost_with_a_mapping():
     result = run("plan", FALLBACK, "--costs", "tests/assets/plan/opencost.json",
                  "--cost-map", "tests/assets/plan/cost-map.csv")
@@ -259,3 +268,56 @@ def test_a_long_chain_of_steps_gives_the_last_command_only(tmp_path, fmt):
     off = shlex.split(commands[0].strip())[4].split(",")
     assert sorted(off) == sorted(f"s{i}" for i in range(n))
     assert re.search(rf"\b{n}\. switch off .?s{n - 1}\b", result.stdout)
+
+
+@pytest.mark.parametrize("kind", ["zipkin", "jaeger", "otlp"])
+@pytest.mark.parametrize("disguise", ["\u202e", "\u200b", "\x1f", "\u2028", "\u2066"])
+def test_observed_names_match_exactly_not_after_cleaning(tmp_path, kind, disguise):
+    """--observed took a trace's service '\\u202erecs' (a bidi override before 'recs', shown
+    as 'recs') for the manifest's recs: an invisible character dropped while cleaning the
+    name (or stripped as whitespace) made it another service's name. Such a character now
+    stays visible in the name (U-202E...), which matches no service of the manifest."""
+    from pruner.importers.observe import observe
+
+    def observed(callee):
+        if kind == "zipkin":
+            doc = [{"traceId": "1", "id": "a", "kind": "SERVER", "name": "login",
+                    "timestamp": 10, "duration": 100, "localEndpoint": {"serviceName": "web"}},
+                   {"traceId": "1", "id": "b", "parentId": "a", "kind": "SERVER",
+                    "name": "get", "timestamp": 20, "duration": 10,
+                    "localEndpoint": {"serviceName": callee}}]
+        elif kind == "jaeger":
+            doc = {"data": [{"traceID": "1", "spans": [
+                {"traceID": "1", "spanID": "a", "operationName": "login", "startTime": 10,
+                 "duration": 100, "processID": "p1"},
+                {"traceID": "1", "spanID": "b", "operationName": "get", "startTime": 20,
+                 "duration": 10, "processID": "p2",
+                 "references": [{"refType": "CHILD_OF", "spanID": "a"}]}],
+                "processes": {"p1": {"serviceName": "web"}, "p2": {"serviceName": callee}}}]}
+        else:
+            def rs(service, span):
+                return {"resource": {"attributes": [{"key": "service.name",
+                                                     "value": {"stringValue": service}}]},
+                        "scopeSpans": [{"spans": [span]}]}
+            doc = {"resourceSpans": [
+                rs("web", {"traceId": "0" * 31 + "1", "spanId": "0" * 15 + "a", "name": "login",
+                           "kind": 2, "startTimeUnixNano": "10", "endTimeUnixNano": "100"}),
+                rs(callee, {"traceId": "0" * 31 + "1", "spanId": "0" * 15 + "b",
+                            "parentSpanId": "0" * 15 + "a", "name": "get", "kind": 2,
+                            "startTimeUnixNano": "20", "endTimeUnixNano": "30"})]}
+        path = tmp_path / f"{kind}-{len(list(tmp_path.iterdir()))}.json"
+        path.write_text(json.dumps(doc))
+        return str(path)
+
+    def services(callee):
+        return {s.partition(":")[0] for s in observe([observed(callee)]).services}
+
+    assert services("recs") == {"web", "recs"}  # the plain name is the manifest's recs
+    for callee in (disguise + "recs", "recs" + disguise, "re" + disguise + "cs"):
+        seen = services(callee)
+        assert len(seen) == 2 and "recs" not in seen, (repr(callee), seen)
+    if kind == "zipkin":  # and so plan keeps recs for traffic only when recs is called
+        for callee, kept in (("recs", True), (disguise + "recs", False)):
+            result = run("plan", FALLBACK, "--observed", observed(callee), "--format", "json")
+            assert result.exit_code == 0, result.output
+            assert ("recs" not in json.loads(result.stdout)["remove"]) is kept, repr(callee)

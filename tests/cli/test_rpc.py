@@ -235,3 +235,70 @@ def test_since_and_until_keep_the_spans_of_files_too(tmp_path):
     assert json.loads(r.stdout)["flows"]["web:GET /feed"]["traces"] == 1
     r = run("rpc", p, "--since", "2030-01-01T00:00:00Z")
     assert r.exit_code == 2 and "no trace with a root span found" in r.output
+
+
+def test_a_mistyped_span_time_is_exit_2_not_parallel_calls(tmp_path):
+    """A string timestamp was read as 0: every call of the trace overlapped, and the
+    batching candidate came out 'parallel, saved 0 ms'. The docs say mistyped JSON is
+    exit 2 with FILE:LINE."""
+    spans = story(3)
+    spans[2]["timestamp"] = str(spans[2]["timestamp"])
+    p = tmp_path / "t.json"
+    p.write_text("[\n" + ",\n".join(json.dumps(s) for s in spans) + "\n]\n")
+    r = run("rpc", p, "--min-calls", "2")
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(f"{p}:4: error: ") and "'timestamp'" in r.output
+    assert r.output.count("\n") == 1 and "parallel" not in r.output
+
+
+def test_a_negative_duration_is_the_documented_warning(tmp_path):
+    spans = story(3)
+    spans[2]["duration"] = -5
+    p = write(tmp_path, spans)
+    r = run("rpc", p, "--min-calls", "2", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert f"{p}: trace 1: 1 span(s) end before they start (first: span b1)" in r.stderr
+
+
+def test_a_critical_flow_whose_budget_no_trace_reached_fails_closed(tmp_path):
+    """A critical flow with a budget but no traces passed the gate under a line saying
+    'every critical flow is within its budgets': a budget not checked was reported as
+    met. It fails the gate now (every format says why) unless --allow-untraced."""
+    traces = write(tmp_path, story())
+    m = tmp_path / "m.yaml"
+    m.write_text("services:\n  web:\n    operations:\n      GET-/feed:\n  store:\n  pay:\n"
+                 "flows:\n  feed:\n    requires: [web:GET-/feed]\n    rpc_budget: 20\n"
+                 "  checkout:\n    requires: [pay]\n    rpc_budget: 3\n"
+                 "  quiet:\n    critical: false\n    requires: [store]\n    rpc_budget: 3\n")
+    gate = ("--manifest", m, "--fail-on", "over-budget")
+    r = run("rpc", traces, *gate)
+    assert r.exit_code == 1, r.output
+    assert "within its budgets" not in r.output
+    assert ("Gate: FAIL — critical flows with a budget but no traces (not checked): checkout"
+            in r.output), r.output
+    md = run("rpc", traces, *gate, "--format", "markdown")
+    assert md.exit_code == 1 and md.output.startswith(
+        "### ❌ pruner rpc: 1 critical flow(s) with a budget but no traces"), md.output
+    page = run("rpc", traces, *gate, "--format", "html")
+    assert page.exit_code == 1 and "every critical flow is within" not in page.output
+    assert "critical flows with a budget but no traces" in page.output
+    sarif = json.loads(run("rpc", traces, *gate, "--format", "sarif").output)
+    unchecked = [x for x in sarif["runs"][0]["results"]
+                 if x["ruleId"] == "PRUNER017" and "checkout" in x["message"]["text"]]
+    assert [x["level"] for x in unchecked] == ["error"], sarif["runs"][0]["results"]
+    js = run("rpc", traces, *gate, "--format", "json")
+    assert js.exit_code == 1 and "checkout" in js.stderr and "checkout" not in js.stdout
+
+    allowed = run("rpc", traces, *gate, "--allow-untraced")
+    assert allowed.exit_code == 0, allowed.output
+    assert "every critical flow is within its budgets" not in allowed.output
+    assert ("Gate: PASS — every critical flow with traces is within its budgets; not checked "
+            "(no traces): checkout" in allowed.output), allowed.output
+    page = run("rpc", traces, *gate, "--allow-untraced", "--format", "html")
+    assert page.exit_code == 0 and "every critical flow is within" not in page.output
+    # a non-critical flow without traces is listed, never fails the gate
+    m.write_text(m.read_text().replace("  checkout:\n", "  checkout:\n    critical: false\n"))
+    r = run("rpc", traces, *gate)
+    assert r.exit_code == 0, r.output
+    assert "Gate: PASS — every critical flow is within its budgets" in r.output
+    assert "flows with a budget but no traces: checkout, quiet" in r.output

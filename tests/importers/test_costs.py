@@ -48,6 +48,11 @@ def test_a_mapping_to_an_unknown_service_is_an_error(tmp_path):
     ("web,inf\n", "c.csv:1", "cost of 'web' must be a finite number"),
     ("web,\uff11\uff12\n", "c.csv:1", "cost of 'web' must be a finite number"),  # '１２'
     ("web,\u0661\n", "c.csv:1", "cost of 'web' must be a finite number"),  # Arabic-Indic 1
+    # float() reads Python's digit separators: '1_000' was a cost of 1000
+    ("db,0\nweb,1_000\n", "c.csv:2", "cost of 'web' must be a finite number, 0 or more, not "
+                                       "'1_000'"),
+    ("web,1_0.5\n", "c.csv:1", "cost of 'web' must be a finite number"),
+    ("web,1e1_0\n", "c.csv:1", "cost of 'web' must be a finite number"),
     ('{"data": [1]}', "c.csv", "data[0] must be an object of allocations, not int"),
     ('{"data": {"x": {"totalCost": NaN}}}', "c.csv", "not JSON"),
     ('{"rows": []}', "c.csv", "an OpenCost /allocation/compute response"),

@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from pruner.analysis.discover import CLIENT, SERVER
 from pruner.importers._io import SourceFile
+from pruner.importers.base import SourceError
 from pruner.importers.jaeger import jaeger_traces
 from pruner.importers.otlp import otlp_spans
 from pruner.importers.zipkin import zipkin_spans
@@ -51,15 +54,80 @@ def test_jaeger_microseconds_become_nanoseconds():
     assert (verify.start, verify.end) == ((T0 + 2) * 1000, (T0 + 3) * 1000)
 
 
-def test_jaeger_missing_or_bad_duration_means_no_duration(tmp_path):
+def test_jaeger_missing_duration_means_no_duration_and_fractions_are_read(tmp_path):
     spans = [{"traceID": "1", "spanID": "a", "operationName": "x", "startTime": 7},
              {"traceID": "1", "spanID": "b", "operationName": "y", "startTime": 7,
-              "duration": "12"},
+              "duration": None},
              {"traceID": "1", "spanID": "c", "operationName": "z", "startTime": 7.5,
               "duration": 2.5}]
     (trace,) = jaeger_traces(write(tmp_path, {"data": [{"traceID": "1", "spans": spans}]}))
     got = {s.span_id: (s.start, s.end) for s in trace}
     assert got == {"a": (7000, 7000), "b": (7000, 7000), "c": (7500, 10000)}
+
+
+# A mistyped time is exit 2 with the line (docs/rpc.md "Bad input"), never read as 0: a
+# time of 0 made every call of a trace overlap, and rpc called them "parallel, saved 0".
+MISTYPED = ["12", True, [1], {"t": 1}, float("nan"), -3, 2 ** 70, ""]
+
+
+def _raises_at_line(read, f, field):
+    with pytest.raises(SourceError) as info:
+        list(read(f))
+    assert str(info.value).startswith(f"{f.path}:1: "), str(info.value)
+    assert f"'{field}' must be" in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("bad", MISTYPED, ids=repr)
+@pytest.mark.parametrize("field", ["timestamp", "duration"])
+def test_zipkin_mistyped_time_is_an_error_with_the_line(tmp_path, field, bad):
+    span = {"traceId": "1", "id": "a", "kind": "SERVER", "name": "get", "timestamp": 10,
+            "duration": 10, "localEndpoint": {"serviceName": "web"}}
+    if field == "duration" and bad == -3:
+        return  # a span that ends before it starts: rpc's warning (next test)
+    span[field] = bad
+    _raises_at_line(zipkin_spans, write(tmp_path, [span]), field)
+
+
+@pytest.mark.parametrize("bad", MISTYPED, ids=repr)
+def test_zipkin_v1_mistyped_annotation_time_is_an_error(tmp_path, bad):
+    span = {"traceId": "1", "id": "a", "name": "get", "timestamp": 10, "annotations": [
+        {"value": "sr", "timestamp": bad, "endpoint": {"serviceName": "api"}}]}
+    _raises_at_line(zipkin_spans, write(tmp_path, [span]), "timestamp")
+
+
+@pytest.mark.parametrize("bad", MISTYPED, ids=repr)
+@pytest.mark.parametrize("field", ["startTime", "duration"])
+def test_jaeger_mistyped_time_is_an_error_with_the_line(tmp_path, field, bad):
+    span = {"traceID": "1", "spanID": "a", "operationName": "x", "startTime": 7,
+            "duration": 3}
+    if field == "duration" and bad == -3:
+        return
+    span[field] = bad
+    _raises_at_line(jaeger_traces, write(tmp_path, {"data": [{"traceID": "1",
+                                                              "spans": [span]}]}), field)
+
+
+@pytest.mark.parametrize("bad", [True, [1], {"t": 1}, float("nan"), -3, 10 ** 31, "", 1.5e18,
+                                 "1.5e18", "-5", "12 "], ids=repr)
+@pytest.mark.parametrize("field", ["startTimeUnixNano", "endTimeUnixNano"])
+def test_otlp_mistyped_time_is_an_error_with_the_line(tmp_path, field, bad):
+    span = {"traceId": "0" * 31 + "1", "spanId": "0" * 15 + "1", "name": "a",
+            "startTimeUnixNano": "5000", "endTimeUnixNano": "6000"}
+    span[field] = bad
+    f = write(tmp_path, {"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]})
+    _raises_at_line(otlp_spans, f, field)
+
+
+def test_a_negative_duration_ends_before_it_starts(tmp_path):
+    zipkin = write(tmp_path, [{"traceId": "1", "id": "a", "kind": "SERVER", "name": "get",
+                               "timestamp": 10, "duration": -3,
+                               "localEndpoint": {"serviceName": "web"}}])
+    assert [(s.start, s.end) for s in zipkin_spans(zipkin)] == [(10_000, 7_000)]
+    jaeger = write(tmp_path, {"data": [{"traceID": "1", "spans": [
+        {"traceID": "1", "spanID": "a", "operationName": "x", "startTime": 7,
+         "duration": -3}]}]})
+    assert [(s.start, s.end) for (trace,) in jaeger_traces(jaeger) for s in [trace]] == [
+        (7_000, 4_000)]
 
 
 def test_zipkin_v2_timestamp_and_duration_in_nanoseconds():
