@@ -70,8 +70,8 @@ GATE_EXITS = {
     "availability": "a critical flow misses its availability target",
     "bootstrap": "a critical flow is never ready after a cold start",
     "plan": "the kept flows cannot be served even with nothing removed (or meet their targets)",
-    "rpc": "a critical flow's p99 is over its budget, or no trace reached a critical flow "
-           "with a budget (--fail-on over-budget; --allow-untraced lets that pass)",
+    "rpc": "a critical flow's p99 is over its budget (--fail-on over-budget), or, with "
+           "--require-traces, no trace reached a critical flow with a budget",
 }
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 COLOR_CHOICES = ("auto", "always", "never")

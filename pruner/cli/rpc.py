@@ -38,10 +38,10 @@ __all__ = ["rpc_command"]
 @click.option("--fail-on", type=click.Choice(RPC_FAIL_ON), default="never", show_default=True,
               help="over-budget: exit 1 when a critical flow's p99 exceeds its rpc_budget or "
                    "latency_budget_ms.")
-@click.option("--allow-untraced", is_flag=True,
-              help="A critical flow with a budget that no trace reached passes --fail-on "
-                   "over-budget (it is still listed as not checked); without it the gate "
-                   "fails closed on it.")
+@click.option("--require-traces", is_flag=True,
+              help="Under --fail-on over-budget, a critical flow with a budget that no trace "
+                   "reached fails the gate too (fail closed); without it the gate judges the "
+                   "flows with traces and names the others as not checked.")
 @click.option("--kind", "trace_kind", type=click.Choice(["auto", *TRACE_KINDS]),
               default="auto", show_default=True,
               help="The trace format; auto tells OTLP/JSON, Jaeger and Zipkin apart by content.")
@@ -53,7 +53,7 @@ __all__ = ["rpc_command"]
 @format_option("text", "json", "markdown", "sarif", "html")
 @output_option
 def rpc_command(sources: tuple[str, ...], manifest: str | None, min_calls: int, fail_on: str,
-                allow_untraced: bool, trace_kind: str, window: int, since: int | None,
+                require_traces: bool, trace_kind: str, window: int, since: int | None,
                 until: int | None, fmt: str, output: str | None) -> None:
     """How many RPCs each request makes, the chain its latency waits on, and the
     repeated calls one batched call could replace.
@@ -86,7 +86,7 @@ def rpc_command(sources: tuple[str, ...], manifest: str | None, min_calls: int, 
         acc.add(trace, where)
     report = rpc_report(acc, manifest=model, manifest_path=manifest, sources=sources,
                         files=stats.get("files", 0), fail_on=fail_on, notes=tuple(notes),
-                        allow_untraced=allow_untraced)
+                        require_traces=require_traces)
     if not acc.traces:  # say why, then fail as discover does: there is nothing to report
         for line in report.warnings:
             click.echo(f"pruner: warning: {neutral(line)}", err=True)
@@ -99,7 +99,7 @@ def rpc_command(sources: tuple[str, ...], manifest: str | None, min_calls: int, 
     if fmt == "json" and fail_on != "never" and report.unseen:
         click.echo(f"pruner: warning: flows with a budget but no traces (not checked): "
                    f"{neutral(name_list(report.unseen))}"
-                   + ("; the gate fails on the critical ones (--allow-untraced lets them pass)"
+                   + ("; the gate fails on the critical ones (--require-traces)"
                       if report.failing_untraced else ""), err=True)
     emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.passed else EXIT_GATE)

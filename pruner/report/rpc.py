@@ -41,7 +41,7 @@ class RpcReport:
 
     ``entries`` are sorted by name; ``unseen`` names the flows with a budget that no
     trace reached, ``untraced`` the critical ones among them (budgets not checked: they
-    fail the gate, fail closed, unless ``allow_untraced``); ``warnings`` what was wrong
+    fail the gate, fail closed, when ``require_traces``); ``warnings`` what was wrong
     with the input (each naming the file and trace), ``more_warnings`` how many more were
     not kept.
     """
@@ -58,7 +58,7 @@ class RpcReport:
     more_warnings: int = 0
     fail_on: str = "never"
     untraced: tuple[str, ...] = ()
-    allow_untraced: bool = False
+    require_traces: bool = False
     untraced_at: tuple[Location | None, ...] = ()  # where each of ``untraced`` is defined
 
     @property
@@ -67,9 +67,9 @@ class RpcReport:
 
     @property
     def failing_untraced(self) -> tuple[str, ...]:
-        """Critical flows whose budgets no trace reached, failing the gate (fail closed):
-        a budget that could not be checked is not met."""
-        if self.fail_on == "never" or self.allow_untraced:
+        """Critical flows whose budgets no trace reached, failing the gate (fail closed)
+        under ``require_traces``: a budget that could not be checked is not met."""
+        if self.fail_on == "never" or not self.require_traces:
             return ()
         return self.untraced
 
@@ -81,7 +81,7 @@ class RpcReport:
 
 def rpc_report(acc: RpcAccumulator, *, manifest=None, manifest_path: str | None = None,
                sources: tuple[str, ...] = (), files: int = 0, fail_on: str = "never",
-               notes: tuple[str, ...] = (), allow_untraced: bool = False) -> RpcReport:
+               notes: tuple[str, ...] = (), require_traces: bool = False) -> RpcReport:
     """Summarise ``acc`` per root operation, or with ``manifest`` per flow that requires
     a root (roots no flow requires stay under their own ``S:O``), and judge budgets.
 
@@ -118,5 +118,5 @@ def rpc_report(acc: RpcAccumulator, *, manifest=None, manifest_path: str | None 
     warnings = (*notes, *acc.warnings)
     return RpcReport(tuple(entries), tuple(sources), files, acc.spans, acc.traces,
                      acc.min_calls, manifest_path, tuple(unseen), warnings,
-                     acc.more_warnings, fail_on, tuple(untraced), allow_untraced,
+                     acc.more_warnings, fail_on, tuple(untraced), require_traces,
                      tuple(manifest.flows[n].location for n in untraced))
