@@ -695,17 +695,25 @@ def _lexicographic(solver: _Highs, program: Program, start: list[int], deadline,
     return y4, opt4, best
 
 
+_WINDOW = 16  # services decided by one solve of the fourth stage (weights up to 2**16 * n)
+
+
 def _first_names(solver: _Highs, program: Program, y: list[int], best: float, kept: int,
                  deadline, n: int) -> tuple[list[int], bool]:
     """The fourth criterion: among the plans that tie with ``y`` on the first three, the
     one that keeps the first name where two of them differ (docs/plan.md).
 
-    In name order, a service that the current plan keeps is fixed kept (the plan proves
-    it possible); at the first one it removes, one solve maximises the services still
-    open that it removes, the first of them weighing more than all the others together:
-    if no plan keeps any of them, the current plan is the only one left (the common case:
-    one solve); if one keeps the first, it is fixed kept, else fixed removed. Returns
-    ``(y, proven)``; a solve the budget cut short leaves ``y`` unproven."""
+    A walk through the services in name order. Those the current plan keeps before the
+    first one it removes are fixed kept (the plan proves it possible). Then one solve
+    decides the next ``_WINDOW`` services: each weighs more than all those after it
+    together (``(R + 1) * 2**(W - j)``, exact integers), and each later service that the
+    current plan removes weighs 1 (there are ``R``), so the answer is the first-name
+    best on the window and, after that, keeps as many of the current plan's later
+    removals as it can. If it keeps the window as the current plan does and none of
+    those removals, no tied plan differs from the current one after the window either:
+    it is the plan (the usual case: one solve). Otherwise the window is fixed as the
+    answer has it, which becomes the current plan. Returns ``(y, proven)``; a solve the
+    budget cut short leaves ``y`` unproven."""
     order = sorted((i for i in range(n) if program.count[i]), key=lambda i: program.rank[i])
     rank_sum = sum(program.rank[i] for i in order if y[i])
     solver.add_row(-solver.inf, rank_sum + 0.5, {i: float(program.rank[i]) for i in order})
@@ -716,14 +724,16 @@ def _first_names(solver: _Highs, program: Program, y: list[int], best: float, ke
             fixed[order[pos]] = 1
             solver.fix(order[pos], 1)
             pos += 1
-        open_ = [i for i in order[pos:] if not y[i]]
-        if not open_:
+        if pos == len(order):
             return y, True
-        first = open_[0]
+        window = order[pos:pos + _WINDOW]
+        rest = [i for i in order[pos + _WINDOW:] if not y[i]]
         weights = [0.0] * n
-        for i in open_:
+        top = float(len(rest) + 1)
+        for j, i in enumerate(window):
+            weights[i] = -top * 2.0 ** (len(window) - 1 - j)
+        for i in rest:
             weights[i] = -1.0
-        weights[first] = -float(len(open_))
         y2, opt, _ = solver.solve(weights, deadline)
         if y2 is None or not opt or not _consistent(program, y2) \
                 or _kept_cost(program, y2) > best \
@@ -731,12 +741,13 @@ def _first_names(solver: _Highs, program: Program, y: list[int], best: float, ke
                 or sum(program.rank[i] for i in order if y2[i]) > rank_sum \
                 or any(y2[i] != v for i, v in fixed.items()):
             return y, False
-        if not any(y2[i] for i in open_):
-            return y, True  # no plan tied so far keeps any of them: y is the one
-        fixed[first] = y2[first]
-        solver.fix(first, y2[first])
+        if all(y2[i] == y[i] for i in window) and not any(y2[i] for i in rest):
+            return y, True  # no tied plan beats it on the window or differs after it
+        for i in window:
+            fixed[i] = y2[i]
+            solver.fix(i, y2[i])
         y = y2
-        pos += 1  # order[pos] is first: the services before it are fixed kept
+        pos += len(window)
 
 
 def _availability(G, flows, remove, deadline) -> dict[str, float]:
