@@ -25,10 +25,12 @@ Objective, lexicographic, by successive solves (each stage keeps the previous op
 as a constraint): (1) maximise the removed cost; (2) among those, remove as many
 services as possible; (3) the documented tie-break: among those, keep the services that
 come *first* by name — minimise the sum of the kept services' name ranks (rank 1 for
-the first name among the services the plan can choose: every service but pinned,
-protected and common causes), so of two interchangeable services the later-named one is removed.
-Ties that remain after (3) (two sets with the same rank sum) go to the solver's
-deterministic answer (one thread, fixed seed, the model built in name order).
+the first name among the services the plan can choose: every service of the manifest
+but pinned, protected and common causes), so of two interchangeable services the
+later-named one is removed; (4) among sets with the same rank sum, keep the first name
+where they differ (:func:`_first_names`). Two different sets differ at a first name, so
+the four define one plan, whatever the solver or the reduction (a must-keep service has
+its rank in every plan alike, fixed by the reduction or not).
 
 Solver: HiGHS (Huangfu & Hall, "Parallelizing the dual revised simplex method",
 Math. Prog. Comp. 10, 2018; the MIP solver of highspy), measured against OR-Tools
@@ -287,6 +289,7 @@ class _Highs:
         h.setOptionValue("large_matrix_value", highspy.kHighsInf)
         self.h = h
         self.inf = highspy.kHighsInf
+        self.fixed: set[int] = set()
         n = len(program.names)
         lp = highspy.HighsLp()
         lp.num_col_ = n
@@ -333,6 +336,19 @@ class _Highs:
         last = self.h.getNumRow()
         if last > first:
             self.h.deleteRows(last - first, np.arange(first, last, dtype=np.int32))
+
+    def fix(self, col: int, value: int) -> None:
+        """Fix ``y[col]`` to ``value`` until :meth:`unfix`."""
+        self.h.changeColBounds(col, float(value), float(value))
+        self.fixed.add(col)
+
+    def unfix(self) -> None:
+        """Give every column fixed by :meth:`fix` its bounds [0, 1] back."""
+        np = self.np
+        if self.fixed:
+            cols = np.asarray(sorted(self.fixed), dtype=np.int32)
+            self.h.changeColsBounds(len(cols), cols, np.zeros(len(cols)), np.ones(len(cols)))
+            self.fixed.clear()
 
     def solve(self, weights, deadline: float | None):
         """Minimise ``weights . y``; return ``(y or None, proven optimal, dual bound)``.
@@ -629,13 +645,14 @@ def _remove_set(program: Program, y, outside, never) -> list[str]:
 
 
 def _stages(solver: _Highs, program: Program, start: list[int], deadline):
-    """The three lexicographic stages; returns ``(y, optimal, bound on kept cost)``."""
+    """The four lexicographic stages; returns ``(y, optimal, bound on kept cost)``."""
     n = len(program.names)
     first = solver.rows()
     try:
         return _lexicographic(solver, program, start, deadline, n)
     finally:
-        solver.drop_rows_from(first)  # the stage rows hold for this round only
+        solver.drop_rows_from(first)  # the stage rows and fixings hold for this round only
+        solver.unfix()
 
 
 def _kept_cost(program: Program, y) -> float:
@@ -672,7 +689,65 @@ def _lexicographic(solver: _Highs, program: Program, start: list[int], deadline,
     if y3 is None or not _consistent(program, y3) or _kept_cost(program, y3) > best \
             or sum(program.count[i] for i in range(n) if y3[i]) > kept:
         return y2, opt3, best
-    return y3, opt3, best
+    if not opt3:
+        return y3, False, best
+    y4, opt4 = _first_names(solver, program, y3, best, kept, deadline, n)
+    return y4, opt4, best
+
+
+_WINDOW = 16  # services decided by one solve of the fourth stage (weights up to 2**16 * n)
+
+
+def _first_names(solver: _Highs, program: Program, y: list[int], best: float, kept: int,
+                 deadline, n: int) -> tuple[list[int], bool]:
+    """The fourth criterion: among the plans that tie with ``y`` on the first three, the
+    one that keeps the first name where two of them differ (docs/plan.md).
+
+    A walk through the services in name order. Those the current plan keeps before the
+    first one it removes are fixed kept (the plan proves it possible). Then one solve
+    decides the next ``_WINDOW`` services: each weighs more than all those after it
+    together (``(R + 1) * 2**(W - j)``, exact integers), and each later service that the
+    current plan removes weighs 1 (there are ``R``), so the answer is the first-name
+    best on the window and, after that, keeps as many of the current plan's later
+    removals as it can. If it keeps the window as the current plan does and none of
+    those removals, no tied plan differs from the current one after the window either:
+    it is the plan (the usual case: one solve). Otherwise the window is fixed as the
+    answer has it, which becomes the current plan. Returns ``(y, proven)``; a solve the
+    budget cut short leaves ``y`` unproven."""
+    order = sorted((i for i in range(n) if program.count[i]), key=lambda i: program.rank[i])
+    rank_sum = sum(program.rank[i] for i in order if y[i])
+    solver.add_row(-solver.inf, rank_sum + 0.5, {i: float(program.rank[i]) for i in order})
+    fixed: dict[int, int] = {}
+    pos = 0
+    while True:
+        while pos < len(order) and y[order[pos]]:
+            fixed[order[pos]] = 1
+            solver.fix(order[pos], 1)
+            pos += 1
+        if pos == len(order):
+            return y, True
+        window = order[pos:pos + _WINDOW]
+        rest = [i for i in order[pos + _WINDOW:] if not y[i]]
+        weights = [0.0] * n
+        top = float(len(rest) + 1)
+        for j, i in enumerate(window):
+            weights[i] = -top * 2.0 ** (len(window) - 1 - j)
+        for i in rest:
+            weights[i] = -1.0
+        y2, opt, _ = solver.solve(weights, deadline)
+        if y2 is None or not opt or not _consistent(program, y2) \
+                or _kept_cost(program, y2) > best \
+                or sum(program.count[i] for i in range(n) if y2[i]) > kept \
+                or sum(program.rank[i] for i in order if y2[i]) > rank_sum \
+                or any(y2[i] != v for i, v in fixed.items()):
+            return y, False
+        if all(y2[i] == y[i] for i in window) and not any(y2[i] for i in rest):
+            return y, True  # no tied plan beats it on the window or differs after it
+        for i in window:
+            fixed[i] = y2[i]
+            solver.fix(i, y2[i])
+        y = y2
+        pos += len(window)
 
 
 def _availability(G, flows, remove, deadline) -> dict[str, float]:
