@@ -11,6 +11,7 @@ from pruner.cli.common import (
     EXIT_GATE,
     EXIT_OK,
     Progress,
+    budget_option,
     complete_flows,
     complete_services,
     deadline_after,
@@ -20,7 +21,6 @@ from pruner.cli.common import (
     output_option,
     path_argument,
     refuse_empty_names,
-    seconds_given,
     select_services,
 )
 from pruner.errors import InputError, UnknownNameError, did_you_mean, display
@@ -110,10 +110,8 @@ def kept_flows(G, values: tuple[str, ...]) -> tuple[list[str], str]:
               help="Traffic (anything `pruner drift` reads): a service called on the "
                    "requests of a kept flow is not removed; services with no traffic are "
                    "marked (repeatable).")
-@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
-              metavar="SECONDS", callback=seconds_given,
-              help="Stop the search after this many seconds (default 60) with the best plan "
-                   "found and its proven bound (optimal: false); exit 3 if none was found.")
+@budget_option("When it runs out, the search stops with the best plan found and its proven "
+               "bound (optimal: false); with no plan found by then, exit 3.")
 @format_option("text", "json", "markdown")
 @output_option
 def plan_command(path: str, keep: tuple[str, ...], pins: tuple[str, ...],
@@ -128,7 +126,7 @@ def plan_command(path: str, keep: tuple[str, ...], pins: tuple[str, ...],
     removed (with --targets: cannot meet their targets); 2 on bad input; 3 when the time
     budget ends with no plan.
     """
-    from pruner.analysis.plan import DEFAULT_TIME_BUDGET, plan, traffic_evidence
+    from pruner.analysis.plan import plan, traffic_evidence
     from pruner.report.plan import plan_report
 
     _, G = load_graph(path, light=True)  # no networkx algorithm runs: spare its import
@@ -160,10 +158,9 @@ def plan_command(path: str, keep: tuple[str, ...], pins: tuple[str, ...],
 
         contradicted, idle = traffic_evidence(G, flows, observe(observed))
         protected.update(contradicted)
-    budget = DEFAULT_TIME_BUDGET if time_budget is None else time_budget
     with Progress("plan"):
         result = plan(G, flows, costs=costs, pins=pinned, protected=protected,
-                      targets=targets, deadline=deadline_after(budget),
+                      targets=targets, deadline=deadline_after(),
                       explain=fmt != "json")
     unsupported = () if require_evidence else unknown(manifest, result.remove)
     critical = tuple(sorted(n for n in table if table[n].critical))

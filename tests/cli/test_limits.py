@@ -23,7 +23,7 @@ from pruner.cli.limits import DEFAULT_MEMORY_LIMIT, parse_size
 ROOT = Path(__file__).resolve().parents[2]
 SHOP = str(ROOT / "manifests" / "shop")
 BUDGETED = ("validate", "diff", "report", "render", "availability", "bootstrap", "cuts",
-            "essential", "rank")
+            "essential", "rank", "plan")
 
 
 def run(*args: str, env=None):
@@ -331,7 +331,8 @@ def test_hostile_shapes_end_within_the_budget_without_a_traceback(tmp_path, comm
     for name, path in shapes.items():
         args = {"validate": [path], "diff": [path, path],
                 "render": [path, "--format", "dot", "-o", str(out)],
-                "report": [path, "-o", str(out)], "cuts": [path, "--max-order", "16"]}.get(
+                "report": [path, "-o", str(out)], "cuts": [path, "--max-order", "16"],
+                "plan": [path, "--targets"]}.get(
                     command, [path])
         began = time.monotonic()
         result = run(command, *args, "--time-budget", "0.5")
