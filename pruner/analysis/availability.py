@@ -59,7 +59,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from pruner.analysis.bdd import FALSE, TRUE, Bdd, structure_functions
-from pruner.analysis.cuts import cut_families, set_bits
+from pruner.analysis.cuts import cut_families, minimal_cut_sets, set_bits
 from pruner.analysis.hard import FlowOrder, HardModel, flow_preorder, hard_model
 from pruner.errors import BudgetExhausted, OutOfTime, Problem, display
 from pruner.frozen import record
@@ -677,21 +677,15 @@ def _extra_nine_findings(G: nx.DiGraph, results: dict[str, FlowAvailability] | N
 def _single_points(G: nx.DiGraph, wanted: Mapping[str, set[str]], deadline: float | None
                    ) -> dict[str, frozenset[str]]:
     """For each flow of ``wanted``, those of its ``wanted`` services that are single
-    points of failure: order-1 cut sets of the hard model of those flows, searched
-    among the wanted services only (an order-1 cut set is minimal whatever else is
-    searched: linear, and nothing is computed for the services no warning may name)."""
-    flows = tuple(sorted(wanted))
-    model = hard_model(G, flows)
-    index = model.index()
-    candidates = {index[s] for named in wanted.values() for s in named if s in index}
-    families = cut_families(model, 1, candidates, engine="sets", deadline=deadline,
-                            flows_only=True)
-    out = {}
-    for k, flow in enumerate(flows):
-        family = families[model.n + k]
-        found = {model.names[v] for v in set_bits(family[0])} if family else set()
-        out[flow] = frozenset(found & wanted[flow])
-    return out
+    points of failure: order-1 minimal cut sets searched among the wanted services only
+    (an order-1 cut set is minimal whatever else is searched: linear, and nothing is
+    computed for the services no warning may name). Fails closed past ``deadline``."""
+    among = set().union(*wanted.values())
+    found = minimal_cut_sets(G, wanted, 1, among, deadline=deadline, engine="sets")
+    if not all(cuts.complete for cuts in found.values()):
+        raise OutOfTime
+    return {flow: frozenset(s for (s,) in cuts.cut_sets) & wanted[flow]
+            for flow, cuts in found.items()}
 
 
 def extra_nine_lint(G: nx.DiGraph, deadline: float | None = None) -> list[Problem]:
