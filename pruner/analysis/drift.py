@@ -27,7 +27,6 @@ import result (:func:`observation_from_document`) or a loaded manifest
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +34,7 @@ from pruner.analysis.evidence import INFERRED, OBSERVED, UNVERIFIED, strongest
 from pruner.analysis.lint import reached
 from pruner.errors import Location
 from pruner.frozen import record
+from pruner.loader.grammar import calls_in
 from pruner.model import EVIDENCE_SOURCES, SINGLE, Item, Manifest, split_operation
 
 if TYPE_CHECKING:  # annotations only: commands start without networkx
@@ -64,10 +64,6 @@ __all__ = [
 #: ``--fail-on`` choices of ``pruner drift``: undeclared calls whose caller a critical
 #: flow reaches (default), any undeclared call, or never.
 DRIFT_FAIL_ON = ("undeclared-critical", "undeclared-flow", "undeclared", "never")
-
-# ``N calls`` in a note or an evidence detail, as the loader reads it (``1,097 calls``)
-_CALLS = re.compile(r"(?<![\w/])(\d[\d,]*) calls?\b")
-
 
 @record(order=True)
 class ObservedEdge:
@@ -223,8 +219,8 @@ class DriftGate:
 
 
 def _calls(note: Any) -> int | None:
-    match = _CALLS.search(note) if isinstance(note, str) else None
-    return int(match.group(1).replace(",", "")) if match else None
+    """``N calls`` in a note or an evidence detail, read as the loader reads it."""
+    return calls_in(note) if isinstance(note, str) else None
 
 
 def _entry_calls(entry: Any) -> int | None:
@@ -509,7 +505,8 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
         seen_services.update((e.source, e.target))
     observed = {(e.source, e.target): e for e in observation.edges}
     covered = reached(G)
-    ops = _Operations(G, seen_services, observed) if manifest.operations else None
+    causes = _common_causes(manifest)
+    ops = _Operations(G, seen_services, observed, causes) if manifest.operations else None
 
     if ops is None:
         missing = [e for key, e in observed.items() if not G.has_edge(*key)]
@@ -541,7 +538,6 @@ def drift(G: nx.DiGraph, observation: Observation) -> Drift:
 
     stale, unjudged, matched = [], 0, 0
     quiet: list[NotObserved] = []
-    causes = _common_causes(manifest)
     for source, target, data in G.edges(data=True):
         if target in causes:  # a common-cause group: a way to fail together, no call
             continue
@@ -608,7 +604,8 @@ class _Operations:
     operations (spec §8): per (service, operation) where the observation names the
     operation, per service elsewhere (see the module docstring)."""
 
-    def __init__(self, G: nx.DiGraph, seen: set[str], observed: Mapping) -> None:
+    def __init__(self, G: nx.DiGraph, seen: set[str], observed: Mapping,
+                 causes: frozenset[str]) -> None:
         self.G = G
         self.manifest: Manifest = G.graph["manifest"]
         self.seen = seen
@@ -617,7 +614,6 @@ class _Operations:
         self.by_node: dict[str, set[str]] = {}
         self.by_service: dict[str, set[str]] = {}
         self.declared_edges = 0
-        causes = _common_causes(self.manifest)
         for name, node in nodes.items():
             members = {m for item in node.own_items for m in item.members if m not in causes}
             targets = {self.service(m) for m in members}

@@ -52,7 +52,7 @@ from pruner.model import (
 if TYPE_CHECKING:
     from pruner.loader.semantics import Collector
 
-__all__ = ["FileReader"]
+__all__ = ["FileReader", "calls_in"]
 
 # each key table as a set, for NodeReader.plain_fields
 _KEY_SETS = {keys: frozenset(keys) for keys in (
@@ -559,6 +559,19 @@ def _count(text: str) -> int:
     return int(text.replace(",", ""))
 
 
+def calls_in(text: str) -> int | None:
+    """The count ``N calls`` written in ``text`` (an evidence detail, an item's note),
+    else None.
+
+    >>> calls_in("40/41 traces, 1,097 calls"), calls_in("observed by Jaeger: 7 calls")
+    (1097, 7)
+    >>> calls_in("3/calls"), calls_in("no count")
+    (None, None)
+    """
+    m = _EVIDENCE_CALLS.search(text) if "call" in text else None
+    return _count(m.group(1)) if m else None
+
+
 def _evidence_text(source: str, detail: str | None) -> Evidence:
     """An entry written as text: counts and a window in the detail are read as fields.
 
@@ -568,14 +581,13 @@ calls=1097, traces=40, of=41, first='2026-11-30', last='2026-12-01')
     """
     if not detail:
         return Evidence(source)
-    traces = of = calls = None
+    traces = of = None
     first = last = None
     # (the words are looked for first: most details hold none, and manifests hold many)
     if "trace" in detail and (m := _EVIDENCE_COUNT.search(detail)):
         traces = _count(m.group(1))
         of = _count(m.group(2)) if m.group(2) else None
-    if "call" in detail and (m := _EVIDENCE_CALLS.search(detail)):
-        calls = _count(m.group(1))
+    calls = calls_in(detail)
     if ".." in detail and (m := _EVIDENCE_WINDOW.search(detail)):
         first, last = m.group(1), m.group(2)
     return Evidence(source, detail, calls, traces, of, first, last)
