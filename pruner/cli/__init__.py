@@ -155,14 +155,12 @@ class _Cli(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
-    _current: str | None = None
-
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         target = COMMANDS.get(name)
         if target is None:
             return None
         module, attribute = target.split(":")
-        self._current = limits.WATCHDOG.command = name
+        limits.WATCHDOG.command = name  # the running command, for the budgets' lines
         command = getattr(import_module(f"pruner.cli.{module}"), attribute)
         if command.epilog is None:
             command.epilog = exit_codes(name)
@@ -196,8 +194,8 @@ class _Cli(click.Group):
         except Exception as exc:
             if not _out_of_time(exc):
                 raise
-            _stopped(f"{self._current or 'pruner'}: the time budget ran out before the answer "
-                     "was known (fail closed); raise it with --time-budget")
+            _stopped(f"{limits.WATCHDOG.command or 'pruner'}: the time budget ran out before "
+                     "the answer was known (fail closed); raise it with --time-budget")
         except (_Signalled, KeyboardInterrupt) as exc:
             signum = getattr(exc, "signum", signal.SIGINT)
             common = sys.modules.get("pruner.cli.common")
