@@ -64,6 +64,7 @@ from pruner.analysis.evaluate import BROKEN, OK, flow_items, switch_off
 from pruner.analysis.hard import tarjan
 from pruner.errors import BudgetExhausted, InputError, PrunerError
 from pruner.frozen import record
+from pruner.model import split_operation
 
 if TYPE_CHECKING:  # annotations only
     import networkx as nx
@@ -935,7 +936,7 @@ def traffic_evidence(G: nx.DiGraph, keep_flows: Iterable[str], observation
         # named alike or not); a node of an unknown service stays as it is.
         if node in services:
             return node
-        head = node.partition(":")[0]
+        head = split_operation(node)[0]  # operation names hold no ":", services may
         return head if head in services else node
 
     calls: dict[str, list] = {}

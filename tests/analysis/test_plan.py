@@ -535,6 +535,18 @@ flows: {login: {requires: ["web:login"]}}
     seen = Observation("jaeger", (), ("web", "web:login", "other:get"),
                        (ObservedEdge("web:login", "other:get", 3),))
     assert traffic_evidence(G, ["login"], seen) == ({}, ("cron", "recs"))
+    # S:O splits at the last colon, as the model splits it: api:v2:get is api:v2's
+    G = dependency_graph(load_sources([("m.yaml", """
+services:
+  web: {operations: {login: {}}}
+  api: {}
+  api:v2: {}
+flows: {login: {requires: ["web:login"]}}
+""")]).manifest)
+    seen = Observation("jaeger", (), ("api:v2:get", "web:login"),
+                       (ObservedEdge("web:login", "api:v2:get", 2),))
+    assert traffic_evidence(G, ["login"], seen) == (
+        {"api:v2": "called by web (2 calls) on requests of kept flow login"}, ("api",))
 
 
 def test_name_ranks_tied_keep_the_first_name():
