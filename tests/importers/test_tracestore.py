@@ -387,3 +387,18 @@ def test_rpc_reads_a_store_as_it_reads_the_same_spans_in_otlp(tmp_path):
     ra.pop("files", None), rb.pop("files", None)
     assert ra == rb
     assert "gw:GET /login/{id}" in rb["flows"]
+
+
+@pytest.mark.parametrize("edge", [" \t", "\x0b", "\x0c", "\x1f"])
+def test_names_with_blanks_or_controls_at_their_ends_read_alike_from_every_source(
+        tmp_path, edge):
+    """The file readers trim only what shows as blank space and keep a control at a
+    name's ends (it shows as its code point: another name than the bare one); the
+    store's SQL trimmed vertical tab and form feed too, so 'auth\\x0b' was 'auth' from a
+    store and 'authU-000B-' from the same spans in a file."""
+    traces = [[Span("t1", "r", None, "gw", "GET /login", SERVER, 10),
+               Span("t1", "c", "r", "gw", "call auth", CLIENT, 11),
+               Span("t1", "a", "c", f"auth{edge}", "check", SERVER, 12),
+               Span("t1", "q", "a", f"auth{edge}", "SELECT", CLIENT, 13, peer=f"db{edge}")]]
+    found = three_ways(tmp_path, traces, "--min-traces", "1")
+    assert body(found["otlp"]) == body(found["chdb"]) == body(found["parquet"])
