@@ -22,7 +22,7 @@ import msgspec
 from pruner.analysis.discover import CLIENT, INTERNAL, PRODUCER, Span
 from pruner.importers import otlp_values as _ref
 from pruner.importers._io import SourceFile
-from pruner.importers.base import SourceError, trim
+from pruner.importers.base import SourceError, service_name
 from pruner.importers.otlp_values import TIME_LIMIT
 
 __all__ = ["decode", "errors", "spans"]
@@ -195,13 +195,12 @@ def _resource(rs: Any) -> tuple[str, list]:
     """The service (``service.name``, else ``unknown_service``) and the scopes of one
     ``resourceSpans`` entry, decoded by either decoder."""
     resource = rs.resource or {}
-    service = _ref.attributes(resource.get("attributes") if isinstance(resource, dict)
-                              else None).get("service.name")
-    if not isinstance(service, str) or not trim(service):
-        service = "unknown_service"
+    service = service_name(_ref.attributes(resource.get("attributes")
+                                           if isinstance(resource, dict) else None
+                                           ).get("service.name"))
     scopes = rs.scopeSpans if rs.scopeSpans is not msgspec.UNSET else \
         rs.instrumentationLibrarySpans
-    return sys.intern(trim(service)), scopes or ()
+    return service, scopes or ()
 
 
 def _attrs(raw: list[_Attr] | None) -> dict[str, Any]:

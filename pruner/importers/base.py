@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ __all__ = [
     "fit_name",
     "sanitize_name",
     "trim",
+    "service_name",
     "dependency_count",
     "is_telemetry",
 ]
@@ -208,6 +210,18 @@ def trim(text: str) -> str:
     ('web', False)
     """
     return text.strip(BLANKS)
+
+
+def service_name(raw: Any) -> str:
+    """A span's service as its source names it (OTLP ``service.name``, Jaeger's
+    ``serviceName``), trimmed and interned; ``unknown_service`` (OpenTelemetry's word)
+    when it is not text or only blank.
+
+    >>> service_name(" web "), service_name("  "), service_name(7)
+    ('web', 'unknown_service', 'unknown_service')
+    """
+    name = trim(raw) if isinstance(raw, str) else ""
+    return sys.intern(name) if name else "unknown_service"
 
 
 def sanitize_name(raw: str) -> str | None:

@@ -34,6 +34,7 @@ from pruner.importers.base import (
     SourceError,
     as_result,
     micros,
+    service_name,
     trim,
 )
 
@@ -203,9 +204,8 @@ def jaeger_traces(f: SourceFile) -> Iterator[list[Span]]:
                 raise SourceError(f.at(line), "a Jaeger span's 'processID' must be a string, "
                                               f"not {type(pid).__name__}")
             process = s.get("process") or processes.get(pid) or {}
-            service = process.get("serviceName") if isinstance(process, dict) else None
-            if not isinstance(service, str) or not trim(service):
-                service = "unknown_service"
+            service = service_name(process.get("serviceName") if isinstance(process, dict)
+                                   else None)
             parent = None
             refs = s.get("references") or []
             if isinstance(refs, list):
@@ -227,14 +227,14 @@ def jaeger_traces(f: SourceFile) -> Iterator[list[Span]]:
                 for key in ("peer.service", "server.address", "net.peer.name", "db.type",
                             "db.system", "messaging.system"):
                     v = tags.get(key)
-                    if isinstance(v, str) and trim(v):
-                        peer = sys.intern(trim(v))
+                    if isinstance(v, str) and (found := trim(v)):
+                        peer = sys.intern(found)
                         break
             name = s.get("operationName")
             start = micros(s.get("startTime"), f, line, "Jaeger span 'startTime'")
             duration = micros(s.get("duration"), f, line, "Jaeger span 'duration'", signed=True)
             spans.append(Span(sys.intern(trace.lower()), sid.lower(), parent,
-                              sys.intern(trim(service)),
+                              service,
                               sys.intern(name) if isinstance(name, str) and name else "unnamed",
                               kind, start, error, peer, start + duration))
         if spans:

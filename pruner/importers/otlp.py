@@ -28,7 +28,7 @@ from typing import Any
 
 from pruner.analysis.discover import CLIENT, INTERNAL, PRODUCER, Span
 from pruner.importers._io import SourceFile, iter_json_items_at
-from pruner.importers.base import SourceError, trim
+from pruner.importers.base import SourceError, service_name
 from pruner.importers.otlp_values import KINDS as _KINDS
 from pruner.importers.otlp_values import attributes as _attributes
 from pruner.importers.otlp_values import integer as _int
@@ -117,11 +117,8 @@ def _resource_spans(rs: Any, f: SourceFile, line: int) -> Iterator[Span]:
     if not isinstance(rs, dict):
         raise SourceError(f.at(line), "an OTLP resourceSpans entry must be an object")
     resource = rs.get("resource") or {}
-    service = _attributes(resource.get("attributes") if isinstance(resource, dict) else None
-                          ).get("service.name")
-    if not isinstance(service, str) or not trim(service):
-        service = "unknown_service"
-    service = sys.intern(trim(service))
+    service = service_name(_attributes(resource.get("attributes") if isinstance(resource, dict)
+                                       else None).get("service.name"))
     scopes = rs.get("scopeSpans", rs.get("instrumentationLibrarySpans")) or []
     if not isinstance(scopes, list):
         raise SourceError(f.at(line), "OTLP 'scopeSpans' must be a list")

@@ -116,6 +116,6 @@ def peer(attrs: dict[str, Any]) -> str | None:
     whose value is a non-blank string, stripped (None when none is)."""
     for key in PEER_KEYS:
         v = attrs.get(key)
-        if isinstance(v, str) and trim(v):
-            return sys.intern(trim(v))
+        if isinstance(v, str) and (name := trim(v)):
+            return sys.intern(name)
     return None
