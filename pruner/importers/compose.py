@@ -168,6 +168,20 @@ def _interpolate(value: str, dotenv: dict[str, str]) -> tuple[str, str] | None:
     return out, " and ".join(sorted(used))
 
 
+class _Frame:
+    """One definition on the walk of an ``extends`` chain (``inherited_env``): its key
+    ``(file, name, line)``, where it is, its own variables, its bases ``(key, name, spec,
+    file, line)``, the next base to visit and what the bases visited pass on."""
+
+    __slots__ = ("key", "name", "file", "line", "mine", "bases", "next", "got")
+
+    def __init__(self, key, name, file, line, mine, bases) -> None:
+        self.key, self.name, self.file, self.line = key, name, file, line
+        self.mine, self.bases = mine, bases
+        self.next = 0
+        self.got: list[tuple[str, str, str]] = []
+
+
 def import_compose(sources: Sequence[str]) -> ImportResult:
     """Import Docker Compose files.
 
@@ -352,46 +366,43 @@ def import_compose(sources: Sequence[str]) -> ImportResult:
         explicit stack (an extends chain may be thousands long), its files read and its
         notes made in the order a walk from this service meets them; a base reached
         again on the way to it is a cycle, which Compose refuses too."""
-        # frames: [key, name, file, line, own variables, bases (key, name, spec, file,
-        # line), next base, what the bases pass on so far]
-        def frame(key, name, spec, f, line, mine) -> list:
+        def frame(key, name, spec, f, line, mine) -> _Frame:
             base, bases = bases_of(name, spec, f, line)
-            return [key, name, f, line, mine,
-                    [((str(bf.path), base, bl), base, bs, bf, bl) for bs, bf, bl in bases],
-                    0, []]
+            return _Frame(key, name, f, line, mine,
+                          [((str(bf.path), base, bl), base, bs, bf, bl) for bs, bf, bl in bases])
 
         stack = [frame((str(f.path), name, line), name, spec, f, line, [])]
-        on_path = {stack[0][0]: 0}
+        on_path = {stack[0].key: 0}
         while True:
             top = stack[-1]
-            key, _n, _f, _l, mine, bases, i, got = top
-            if i == len(bases):
+            if top.next == len(top.bases):
                 stack.pop()
-                del on_path[key]
+                del on_path[top.key]
                 # Each variable once per definition it comes through: a base defined in
                 # several files is reached on several paths, and a pair met again changes
                 # nothing (its edge and notes are there), but copying it per path would
                 # double with every such level.
                 if not stack:
-                    return list(dict.fromkeys(got))
-                own = {k for k, _v, _via in mine}
-                passed_on[key] = list(dict.fromkeys(mine + [p for p in got if p[0] not in own]))
-                stack[-1][7] += passed_on[key]
-                stack[-1][6] += 1
+                    return list(dict.fromkeys(top.got))
+                own = {k for k, _v, _via in top.mine}
+                passed_on[top.key] = list(dict.fromkeys(
+                    top.mine + [p for p in top.got if p[0] not in own]))
+                stack[-1].got += passed_on[top.key]
+                stack[-1].next += 1
                 continue
-            bkey, bname, bspec, bfile, bline = bases[i]
+            bkey, bname, bspec, bfile, bline = top.bases[top.next]
             if bkey in on_path:
-                ring = [display(fr[1]) for fr in stack[on_path[bkey]:]] + [display(bname)]
+                ring = [display(fr.name) for fr in stack[on_path[bkey]:]] + [display(bname)]
                 if len(ring) > 8:  # a cycle of thousands is said in one short line
                     ring = ring[:4] + [f"... ({len(ring) - 7} more)"] + ring[-3:]
                 raise SourceError(
-                    top[2].at(top[3]),
-                    f"service {display(top[1])} extends {display(bname)}, which leads back "
+                    top.file.at(top.line),
+                    f"service {display(top.name)} extends {display(bname)}, which leads back "
                     f"to it: an extends cycle ({' -> '.join(ring)}); Compose refuses it too",
                 )
             if bkey in passed_on:
-                got += passed_on[bkey]
-                top[6] += 1
+                top.got += passed_on[bkey]
+                top.next += 1
                 continue
             # in the order a walk meets it: the base's variables, then its own base
             via = f" (inherited through extends: {bname}, {bfile.short(bline)})"
