@@ -14,6 +14,7 @@ __all__ = [
     "rpc_budget_text",
     "rpc_pass_text",
     "RPC_UNTRACED",
+    "PLAN_LAST_COMMAND",
     "clean",
     "status_text",
     "hop_text",
@@ -346,6 +347,10 @@ def ms_text(value: float | None) -> str:
         return f"{value:.2f} ms"
     return f"{value:.3f} ms"
 
+
+#: Before the one command of a plan whose steps have none of their own (report.plan).
+PLAN_LAST_COMMAND = ("After the last step (every earlier step switches off part of it, so "
+                     "passes if it does):")
 
 #: What the critical flows are whose budgets no trace reached (before their names).
 RPC_UNTRACED = "critical flows with a budget but no traces (not checked)"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from pruner.analysis.evaluate import BROKEN, DEGRADED
 from pruner.analysis.explain import OFF, Line
 from pruner.render.common import (
+    PLAN_LAST_COMMAND,
     Dispatch,
     clean,
     flow_summary,
@@ -694,17 +695,16 @@ def _(report: PlanReport) -> str:
                 "keeps them.", ""]
     if p.steps:
         out += ["## Steps", "", "Dependants first; each step leaves the kept flows unbroken.", ""]
-        commands = report.commands if report.each_step else [None] * len(p.steps)
-        for k, (step, command) in enumerate(zip(p.steps, commands, strict=True), 1):
+        for k, (step, command) in enumerate(zip(p.steps, report.step_commands, strict=True),
+                                            1):
             out.append(f"{k}. switch off {', '.join(code_span(s) for s in step)}")
             out.append("")
             if command is not None:
                 out.extend("   " + line for line in code_block(clean(command), "sh").splitlines())
                 out.append("")
-        if not report.each_step:
-            last = code_block(clean(report.commands[-1]), "sh").splitlines()
-            out += ["After the last step (every earlier step switches off part of it, so "
-                    "passes if it does):", "", *last, ""]
+        if report.last_command is not None:
+            last = code_block(clean(report.last_command), "sh").splitlines()
+            out += [PLAN_LAST_COMMAND, "", *last, ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -784,7 +784,7 @@ def _(report: RpcReport) -> str:
         out.append(f"❌ Gate: {RPC_UNTRACED}: {_names(untraced, 20)}")
         out.append("")
     elif gate and report.passed and report.untraced:
-        out.append(f"✅ Gate: {rpc_pass_text(report, lambda s: md_text(s))}")
+        out.append(f"✅ Gate: {rpc_pass_text(report, md_text)}")
         out.append("")
     if report.warnings:
         out.append(f"<details><summary>{len(report.warnings)} warning(s)</summary>")

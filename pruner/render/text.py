@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from pruner.analysis.evaluate import BROKEN, DEGRADED, OK
 from pruner.render.common import (
+    PLAN_LAST_COMMAND,
     Dispatch,
     clean,
     flow_summary,
@@ -775,15 +776,14 @@ def _(report: PlanReport, color: bool = False) -> str:
     if p.steps:
         out.append("")
         out.append("Steps (dependants first; each leaves the kept flows unbroken):")
-        if report.each_step:
-            for k, (step, command) in enumerate(zip(p.steps, report.commands, strict=True), 1):
-                out.append(f"  {k}. switch off {name_list(step)}")
+        for k, (step, command) in enumerate(zip(p.steps, report.step_commands, strict=True),
+                                            1):
+            out.append(f"  {k}. switch off {name_list(step)}")
+            if command is not None:
                 out.append(f"     {clean(command)}")
-        else:
-            out.extend(f"  {k}. switch off {name_list(step)}" for k, step in enumerate(p.steps, 1))
-            out.append("  After the last step (every earlier step switches off part of it, so "
-                       "passes if it does):")
-            out.append(f"     {clean(report.commands[-1])}")
+        if report.last_command is not None:
+            out.append(f"  {PLAN_LAST_COMMAND}")
+            out.append(f"     {clean(report.last_command)}")
     out.append("")
     out.append(_paint(plan_summary(report), "bold", color))
     return "\n".join(out) + "\n"

@@ -47,6 +47,16 @@ class PlanReport:
         """A plan was found (exit 0); False when the kept flows cannot be served."""
         return self.plan.servable
 
+    @property
+    def step_commands(self) -> tuple[str | None, ...]:
+        """Each step's own command, None for all when only the last state's is given."""
+        return self.commands if self.each_step else (None,) * len(self.plan.steps)
+
+    @property
+    def last_command(self) -> str | None:
+        """The last state's command when the steps have none of their own, else None."""
+        return None if self.each_step or not self.commands else self.commands[-1]
+
 
 #: At most this many service names in all the step commands together. Each command
 #: names everything removed so far, so a chain removed one service a step repeats
