@@ -393,7 +393,12 @@ def trees(py: str, skip_baobab1: bool, repeat: int, tmp: str) -> None:
         (flow,) = json.loads(out)["flows"].values()
         count = len(flow["cut_sets"])
         check = "ok" if count == published and flow["complete"] else f"!= {published}"
-        scram = " (SCRAM: 0.16 s)" if name == "baobab1" else ""
+        scram = ""
+        if shutil.which("scram"):  # the peer, timed in this run (bdd_shapes.py does more)
+            theirs, _, _, _ = timed(["scram", "--bdd", "--limit-order", "100",
+                                     *(str(SCRAM / f) for f in files),
+                                     "-o", os.path.join(tmp, "scram.xml")], max(repeat, 3))
+            scram = f" (scram --bdd: {theirs:.2f} s, {seconds / theirs:.2f}x)"
         print(f"\n{name}: {count} minimal cut sets ({check}) in {seconds:.2f} s{scram}")
 
 
