@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pruner.errors import display
 from pruner.frozen import record
 from pruner.importers.base import SourceError
@@ -28,6 +26,7 @@ from pruner.loader import (
     reader_error,
     too_deep,
 )
+from pruner.loader.yaml_nodes import yaml
 from pruner.sources import (
     UnreadableError,
     bad_name,

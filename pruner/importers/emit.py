@@ -13,9 +13,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
 from pruner.importers.base import ImportResult, dependency_count
+from pruner.loader.yaml_nodes import NOT_YAML, yaml
 
 __all__ = ["result_to_yaml", "to_yaml"]
 
@@ -29,13 +28,9 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + list(range(0x7F, 0xA0))}
 
 
-# Characters YAML allows nowhere, not even in a comment (U+FFFE, U+FFFF, lone surrogates).
-_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
 def _comment(text: str) -> str:
     one_line = " ".join(str(text).split()).translate(_CONTROL)
-    return _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", one_line)
+    return NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", one_line)
 
 
 def _ordered(mapping: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:

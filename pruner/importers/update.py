@@ -528,7 +528,7 @@ def _units(text: str) -> list[str]:
     """The lines of ``text``, where the lines of one plain or quoted scalar written over
     several lines are one unit (the dumper writes it on one line: its content is the
     same, and the original's lines are kept)."""
-    import yaml
+    from pruner.loader.yaml_nodes import yaml
 
     lines = text.splitlines(keepends=True)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -687,7 +687,7 @@ def keep_text(original: str, dumped: str) -> str:
 
 
 def _same_data(a: str, b: str) -> bool:
-    import yaml
+    from pruner.loader.yaml_nodes import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: long values are fast
     try:

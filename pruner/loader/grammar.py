@@ -13,8 +13,6 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
 from pruner.errors import Location, did_you_mean, display
 from pruner.loader.keys import (
     COMMON_CAUSE_KEYS,
@@ -32,7 +30,10 @@ from pruner.loader.yaml_nodes import (
     _NAME,
     _OPERATION_RULE,
     _STR,
+    MappingNode,
     NodeReader,
+    ScalarNode,
+    SequenceNode,
     _AliasBomb,
     _kind,
     is_yaml12_float,

@@ -17,12 +17,57 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable
 
-import yaml
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from pruner.errors import Location, Problem, did_you_mean, display
+class _PatternOnFirstUse:
+    """A pattern compiled when it is first used: a class of every Unicode range costs
+    7-17 ms to compile, more than the rest of a small run's parsing."""
+
+    __slots__ = ("_args", "_pattern")
+
+    def __init__(self, *args) -> None:
+        self._args, self._pattern = args, None
+
+    def __getattr__(self, name: str):
+        if self._pattern is None:
+            self._pattern = re.compile(*self._args)
+        return getattr(self._pattern, name)
+
+
+def _import_yaml():
+    """``import yaml``, less the one cost pruner never uses.
+
+    PyYAML's pure-Python ``Reader`` compiles its pattern of non-printable characters when
+    ``yaml`` is imported: a class of every Unicode range, 7-17 ms, a tenth of a whole
+    ``pruner check`` on a small manifest. pruner parses with libyaml (``CSafeLoader``),
+    which checks the characters itself and never reaches that pattern; the pure-Python
+    reader, if anything uses it, compiles it on first use. Only ``yaml.reader``'s
+    compiles are deferred, and ``re.compile`` is itself again before this returns.
+    """
+    if "yaml" in sys.modules:
+        return sys.modules["yaml"]
+    compile_now = re.compile
+
+    def compile_for(pattern, flags=0):
+        if sys._getframe(1).f_globals.get("__name__") == "yaml.reader":
+            return _PatternOnFirstUse(pattern, flags)
+        return compile_now(pattern, flags)
+
+    re.compile = compile_for
+    try:
+        import yaml
+    finally:
+        re.compile = compile_now
+    return yaml
+
+
+yaml = _import_yaml()
+
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode  # noqa: E402
+
+from pruner.errors import Location, Problem, did_you_mean, display  # noqa: E402
 
 try:  # libyaml's parser is several times faster; the pure-Python one is a fallback.
     from yaml import CSafeLoader as _SafeLoader
@@ -33,6 +78,7 @@ __all__ = [
     "NAME_PATTERN",
     "MAX_INT_CHARS",
     "MAX_NESTING",
+    "NOT_YAML",
     "NodeReader",
     "is_yaml12_float",
     "parse_bool",
@@ -578,8 +624,10 @@ class _AliasBomb(Exception):
         self.node = node
 
 
-# Characters YAML does not allow in a stream (libyaml's reader refuses them).
-_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: Characters YAML does not allow in a stream (libyaml's reader refuses them). Compiled
+#: on first use: only an error's message and a comment written by an importer need it.
+NOT_YAML = _PatternOnFirstUse(
+    "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _position(text: str, pos: int) -> tuple[int, int]:
@@ -594,11 +642,11 @@ def reader_error(file: str, text: str, exc) -> tuple[Location, str]:
     libyaml gives only a byte offset; the first forbidden character is found again
     in the text instead, so the message names its line and column.
     """
-    found = _NOT_YAML.search(text)
+    found = NOT_YAML.search(text)
     if found is not None:
         char = found.group()
         if char == "\ufeff" and found.start() == 0:  # a BOM is fine at the very start
-            found = _NOT_YAML.search(text, 1)
+            found = NOT_YAML.search(text, 1)
             char = found.group() if found else ""
     if found is None:  # pragma: no cover - libyaml and the pattern agree
         position = getattr(exc, "position", None)
