@@ -389,7 +389,7 @@ def test_rpc_reads_a_store_as_it_reads_the_same_spans_in_otlp(tmp_path):
     assert "gw:GET /login/{id}" in rb["flows"]
 
 
-@pytest.mark.parametrize("edge", [" \t", "\x0b", "\x0c", "\x1f"])
+@pytest.mark.parametrize("edge", [" \t", "\x0b", "\x0c", "\x1f", "\u00a0", " \u2009"])
 def test_names_with_blanks_or_controls_at_their_ends_read_alike_from_every_source(
         tmp_path, edge):
     """The file readers trim only what shows as blank space and keep a control at a
