@@ -36,6 +36,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from pruner.frozen import record
+from pruner.importers.base import BLANKS
 
 __all__ = [
     "IDENTIFIER",
@@ -196,10 +197,21 @@ def _start_sql(schema: Schema) -> str:
 #: The ASCII part of what the file readers trim from a name (importers.base.BLANKS): a
 #: vertical tab or form feed is a control they keep (shown as its code point), so it stays.
 _WS = "' \\t\\n\\r'"
+#: All of BLANKS as an RE2 class, in a ClickHouse string literal (RE2 reads UTF-8).
+_BLANK_CLASS = "[" + "".join(f"\\\\x{{{ord(c):x}}}" for c in BLANKS) + "]"
 
 
 def _strip(expr: str) -> str:
-    return f"trim(BOTH {_WS} FROM {expr})"
+    """SQL trimming ``expr`` as :func:`pruner.importers.base.trim` does. ``trim`` works on
+    bytes, so the ASCII blanks go first; the rest (a no-break space, U+3000 ...) only where
+    a byte past ASCII starts or ends the name, by a UTF-8 regular expression. A name of
+    only such blanks is then empty, hence ``unknown_service``, as from a file (it was a
+    name of its own, that pruner's name rule later emptied: the span vanished)."""
+    ascii_trimmed = f"trim(BOTH {_WS} FROM {expr})"
+    return (f"if(substring({ascii_trimmed}, 1, 1) >= '\\x80' "
+            f"OR substring({ascii_trimmed}, -1) >= '\\x80', "
+            f"replaceRegexpAll({ascii_trimmed}, '^{_BLANK_CLASS}+|{_BLANK_CLASS}+$', ''), "
+            f"{ascii_trimmed})")
 
 
 def _peer_sql(schema: Schema) -> str:

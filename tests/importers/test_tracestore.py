@@ -402,3 +402,19 @@ def test_names_with_blanks_or_controls_at_their_ends_read_alike_from_every_sourc
                Span("t1", "q", "a", f"auth{edge}", "SELECT", CLIENT, 13, peer=f"db{edge}")]]
     found = three_ways(tmp_path, traces, "--min-traces", "1")
     assert body(found["otlp"]) == body(found["chdb"]) == body(found["parquet"])
+
+
+@pytest.mark.parametrize("name", ["\u00a0", " \u3000\t"])
+def test_a_name_of_only_unicode_blank_space_is_unknown_service_from_every_source(
+        tmp_path, name):
+    """A service named only by a no-break space: the files trim it to nothing and call it
+    unknown_service; the store's SQL trimmed only ASCII blanks, kept a name that pruner's
+    name rule then emptied, and the called service vanished from the flow (a dependency
+    dropped, the Twitter failure)."""
+    traces = [[Span("t1", "r", None, "gw", "GET /login", SERVER, 10),
+               Span("t1", "c", "r", "gw", "call auth", CLIENT, 11),
+               Span("t1", "a", "c", name, "check", SERVER, 12),
+               Span("t1", "q", "a", name, "SELECT", CLIENT, 13, peer=name)]]
+    found = three_ways(tmp_path, traces, "--min-traces", "1")
+    assert body(found["otlp"]) == body(found["chdb"]) == body(found["parquet"])
+    assert "unknown_service:check" in body(found["chdb"])
