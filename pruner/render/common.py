@@ -173,6 +173,27 @@ def name_list(names, limit: int = 20) -> str:
     return ", ".join(map(clean, names[:limit])) + f" and {len(names) - limit} more"
 
 
+#: The longest "why it stays" chain shown whole; a longer one keeps its ends.
+CHAIN_SHOWN = 6
+
+
+def chain_hops(chain, show=lambda name: name) -> str:
+    """The hops of a plan's "needs it through" chain joined by arrows, each through
+    ``show``; past :data:`CHAIN_SHOWN` hops only the first two and the last two, around
+    a count of the rest. Each hop left out is a kept service with a line of its own,
+    and a chain as deep as the manifest, once per kept service, made the report
+    quadratic in the depth (2 MB of text for a chain of 2,000 services).
+
+    >>> chain_hops(["a", "b"]), chain_hops([f"s{i}" for i in range(10)])
+    ('a → b', 's0 → s1 → … 6 more → s8 → s9')
+    """
+    chain = list(chain)
+    if len(chain) <= CHAIN_SHOWN:
+        return " → ".join(map(show, chain))
+    return " → ".join([*map(show, chain[:2]), f"… {len(chain) - 4:,} more",
+                       *map(show, chain[-2:])])
+
+
 def flow_summary(report) -> str:
     """``2 broken (1 critical), 3 degraded, 9 ok``."""
     broken = report.flows_in(BROKEN)

@@ -19,6 +19,7 @@ from pruner.analysis.explain import OFF, Line
 from pruner.render.common import (
     PLAN_LAST_COMMAND,
     Dispatch,
+    chain_hops,
     clean,
     flow_summary,
     line_text,
@@ -652,7 +653,7 @@ def _(report: PlanReport) -> str:
     kept = []
     for s, reasons, note in why_kept(report):
         why = md_text(note) if note else "; ".join(
-            f"{code_span(f)} needs it" + (f" through {' → '.join(code_span(c) for c in ch)}"
+            f"{code_span(f)} needs it" + (f" through {chain_hops(ch, code_span)}"
                                           if ch else " directly")
             for f, ch in reasons[:PLAN_REASONS])
         if len(reasons) > PLAN_REASONS:

@@ -8,6 +8,7 @@ from pruner.analysis.evaluate import BROKEN, DEGRADED, OK
 from pruner.render.common import (
     PLAN_LAST_COMMAND,
     Dispatch,
+    chain_hops,
     clean,
     flow_summary,
     line_text,
@@ -694,7 +695,7 @@ def reason_text(flow: str, chain: tuple[str, ...]) -> str:
     """``2fa-login-sms needs it through twofactor-sms → sms-dispatch``."""
     if not chain:
         return f"{clean(flow)} needs it directly"
-    return f"{clean(flow)} needs it through {' → '.join(clean(c) for c in chain)}"
+    return f"{clean(flow)} needs it through {chain_hops(chain, clean)}"
 
 
 @render.register

@@ -270,6 +270,27 @@ def test_a_long_chain_of_steps_gives_the_last_command_only(tmp_path, fmt):
     assert re.search(rf"\b{n}\. switch off .?s{n - 1}\b", result.stdout)
 
 
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_why_a_deep_service_stays_shows_the_ends_of_its_chain(tmp_path, fmt):
+    """A flow needing a hard chain of n services: each kept service's reason named every
+    hop above it, n^2/2 names (2 MB of text at 2,000). A chain past CHAIN_SHOWN hops
+    shows its first two and last two around a count; each hop left out has its own line."""
+    n = 150  # within _reasons' work cap (a probe per service, each up the whole chain)
+    chain = "".join(f"  s{i:03d}: {{cost: 1, depends_on: [s{i + 1:03d}]}}\n" for i in range(n - 1))
+    path = tmp_path / "m.yaml"
+    path.write_text(f"services:\n{chain}  s{n - 1:03d}: {{cost: 1}}\n"
+                    "flows:\n  f: {critical: true, requires: [s000]}\n")
+    result = run("plan", str(path), "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout) < 200 * n  # whole chains: 80 kB
+    tick = "`" if fmt == "markdown" else ""
+    hop = " → ".join
+    assert hop(f"{tick}s{i:03d}{tick}" for i in range(6)) in result.stdout  # s006's: whole
+    deepest = hop([f"{tick}s000{tick}", f"{tick}s001{tick}", "… 145 more",
+                   f"{tick}s147{tick}", f"{tick}s148{tick}"])
+    assert f"needs it through {deepest}" in result.stdout  # s149's chain: 149 hops
+
+
 @pytest.mark.parametrize("kind", ["zipkin", "jaeger", "otlp"])
 @pytest.mark.parametrize("disguise", ["\u202e", "\u200b", "\x1f", "\u2028", "\u2066"])
 def test_observed_names_match_exactly_not_after_cleaning(tmp_path, kind, disguise):
