@@ -101,6 +101,9 @@ class Plan:
     ``(flow, chain)`` pairs: switching it off too would break ``flow`` through ``chain``
     (the nodes from the flow's item down to just above the service). ``protected`` maps a
     service that stays for another reason (``--pin``, evidence, traffic) to that reason.
+    ``unexplained`` names the kept services whose reason was not worked out: the work cap
+    or the deadline of the explanation came first (a hard chain as deep as the manifest
+    costs a probe per service up the whole chain).
     """
 
     keep_flows: tuple[str, ...]
@@ -117,6 +120,7 @@ class Plan:
     reasons: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(
         default_factory=lambda: MappingProxyType({}))
     protected: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    unexplained: tuple[str, ...] = ()
     servable: bool = True
     unservable: tuple[str, ...] = ()
     others: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -588,7 +592,8 @@ def plan(
     flows_out = _outcomes(G, ev, keep_flows, availability_of)
     remove_set = set(remove)
     keep = tuple(s for s in services if s not in remove_set)
-    reasons = _reasons(G, keep_flows, remove_set, keep, deadline) if explain else {}
+    reasons, unexplained = (_reasons(G, keep_flows, remove_set, keep, deadline) if explain
+                            else ({}, ()))
     kept_set = set(keep_flows)
     others = {f: state for f, state in ev.flows.items() if f not in kept_set}
     solved = time.monotonic()
@@ -605,6 +610,7 @@ def plan(
         costs=MappingProxyType(dict(sorted(costs.items()))),
         uncosted=uncosted,
         reasons=MappingProxyType(reasons),
+        unexplained=unexplained,
         protected=MappingProxyType(dict(sorted(keepers.items()))),
         others=MappingProxyType(dict(sorted(others.items()))),
         targets=targets,
@@ -781,14 +787,15 @@ def _flow_support(G, flow: str) -> set[str]:
     return seen
 
 
-def _reasons(G, keep_flows, remove: set[str], keep, deadline,
-             work_factor: int = 50) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+def _reasons(G, keep_flows, remove: set[str], keep, deadline, work_factor: int = 50
+             ) -> tuple[dict[str, tuple[tuple[str, tuple[str, ...]], ...]], tuple[str, ...]]:
     """For each kept service of the support, the kept flows that switching it off too
-    would break, each with the chain of nodes through which it would break.
+    would break, each with the chain of nodes through which it would break; and the
+    services not probed.
 
     Incremental counter propagation from the plan's DOWN set; each probe is undone.
     Total work is capped (``work_factor`` times the edges); services left when the cap
-    or the deadline is reached get no reason."""
+    or the deadline is reached get no reason, and are named as not probed."""
     from pruner.analysis.hard import hard_model, item_arrays
 
     model = hard_model(G, keep_flows)
@@ -811,12 +818,14 @@ def _reasons(G, keep_flows, remove: set[str], keep, deadline,
                 stack.append(owner)
     budget = work_factor * (sum(len(p) for p in parents) + n + 1)
     out: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
+    unprobed: list[str] = []
     for name in keep:
         s = index.get(name)
         if s is None or down[s]:
             continue
-        if budget <= 0 or (deadline is not None and time.monotonic() > deadline):
-            break
+        if unprobed or budget <= 0 or (deadline is not None and time.monotonic() > deadline):
+            unprobed.append(name)
+            continue
         touched_items: list[int] = []
         touched = [s]
         via: dict[int, int] = {}
@@ -851,7 +860,7 @@ def _reasons(G, keep_flows, remove: set[str], keep, deadline,
             found.append((model.names[owner], tuple(chain)))
         if found:
             out[name] = tuple(sorted(found))
-    return out
+    return out, tuple(unprobed)
 
 
 def plan_steps(G: nx.DiGraph, remove: Iterable[str]) -> tuple[tuple[str, ...], ...]:

@@ -373,6 +373,10 @@ def ms_text(value: float | None) -> str:
 PLAN_LAST_COMMAND = ("After the last step (every earlier step switches off part of it, so "
                      "passes if it does):")
 
+#: Before the kept services whose "why it stays" the plan's work cap left out.
+PLAN_UNEXPLAINED = "why not worked out (the explanation's work cap came first) for"
+
+
 #: What the critical flows are whose budgets no trace reached (before their names).
 RPC_UNTRACED = "critical flows with a budget but no traces (not checked)"
 

@@ -18,6 +18,7 @@ from pruner.analysis.evaluate import BROKEN, DEGRADED
 from pruner.analysis.explain import OFF, Line
 from pruner.render.common import (
     PLAN_LAST_COMMAND,
+    PLAN_UNEXPLAINED,
     Dispatch,
     chain_hops,
     clean,
@@ -614,7 +615,7 @@ def _(report: BootstrapReport) -> str:
 @render.register
 def _(report: PlanReport) -> str:
     from pruner.render.text import PLAN_REASONS, plan_summary
-    from pruner.report.plan import money, why_kept
+    from pruner.report.plan import money, unexplained, why_kept
 
     p = report.plan
     icon = "✅" if p.servable else "❌"
@@ -660,9 +661,15 @@ def _(report: PlanReport) -> str:
             why += f"; and {plural(len(reasons) - PLAN_REASONS, 'more flow', 'more flows')}"
         cost = p.costs.get(s)
         kept.append(f"| {code_span(s)} | {'–' if cost is None else money(cost)} | {why} |")
-    if kept:
+    missing = unexplained(report)
+    if kept or missing:
+        note = ([f"{PLAN_UNEXPLAINED.capitalize()} "
+                 f"{plural(len(missing), 'kept service', 'kept services')}: "
+                 f"{', '.join(code_span(s) for s in missing[:20])}"
+                 + (f" and {len(missing) - 20} more" if len(missing) > 20 else ""), ""]
+                if missing else [])
         out += _details(f"Kept: why {plural(len(kept), 'service stays', 'services stay')}",
-                        ["| service | cost | why it stays |", "|---|---|---|",
+                        [*note, "| service | cost | why it stays |", "|---|---|---|",
                          *_cut(kept, len(kept), 3)])
     out += ["## Kept flows", "", "| flow | state | availability | why |", "|---|---|---|---|"]
     for name, o in sorted(p.flows.items()):

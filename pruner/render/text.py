@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from pruner.analysis.evaluate import BROKEN, DEGRADED, OK
 from pruner.render.common import (
     PLAN_LAST_COMMAND,
+    PLAN_UNEXPLAINED,
     Dispatch,
     chain_hops,
     clean,
@@ -700,7 +701,7 @@ def reason_text(flow: str, chain: tuple[str, ...]) -> str:
 
 @render.register
 def _(report: PlanReport, color: bool = False) -> str:
-    from pruner.report.plan import money, why_kept
+    from pruner.report.plan import money, unexplained, why_kept
 
     p = report.plan
     out = [f"pruner plan {clean(report.source)}: keeping {len(p.keep_flows)} "
@@ -742,6 +743,10 @@ def _(report: PlanReport, color: bool = False) -> str:
         cost = p.costs.get(s)
         amount = "" if cost is None else f" ({money(cost)})"
         out.append(_paint(f"  ~ keep {clean(s)}{amount}: {why}", "green", color))
+    missing = unexplained(report)
+    if missing:
+        out.append(f"  ~ {PLAN_UNEXPLAINED} {plural(len(missing), 'kept service', 'kept services')}"
+                   f": {name_list(missing)}")
     out.append("")
     out.append("Kept flows:")
     for name, o in sorted(p.flows.items()):

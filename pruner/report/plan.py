@@ -12,7 +12,7 @@ from types import MappingProxyType
 from pruner.analysis.plan import Plan
 from pruner.frozen import record
 
-__all__ = ["PlanReport", "plan_report", "money", "plan_json", "why_kept"]
+__all__ = ["PlanReport", "plan_report", "money", "plan_json", "unexplained", "why_kept"]
 
 
 @record(slots=False)
@@ -108,6 +108,13 @@ def why_kept(report: PlanReport):
             yield s, (), f"traffic: {report.contradicted[s]}"
         elif s in p.protected:
             yield s, (), p.protected[s]
+
+
+def unexplained(report: PlanReport) -> list[str]:
+    """The kept services :func:`why_kept` says nothing of because the explanation's
+    work cap or deadline came before their probe (not those kept for a note)."""
+    p = report.plan
+    return [s for s in p.unexplained if s not in report.contradicted and s not in p.protected]
 
 
 def money(value: float) -> str:

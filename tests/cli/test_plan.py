@@ -291,6 +291,27 @@ def test_why_a_deep_service_stays_shows_the_ends_of_its_chain(tmp_path, fmt):
     assert f"needs it through {deepest}" in result.stdout  # s149's chain: 149 hops
 
 
+def test_kept_services_the_explanation_cap_left_out_are_counted(tmp_path):
+    """The reasons cost a probe per kept service up everything above it (quadratic on a
+    hard chain) and stop at a work cap; the services left were dropped from the list in
+    silence, as if they had no reason to stay. Each is now explained or counted."""
+    n = 400
+    chain = "".join(f"  s{i:03d}: {{cost: 1, depends_on: [s{i + 1:03d}]}}\n" for i in range(n - 1))
+    path = tmp_path / "m.yaml"
+    path.write_text(f"services:\n{chain}  s{n - 1:03d}: {{cost: 1}}\n"
+                    "flows:\n  f: {critical: true, requires: [s000]}\n")
+    result = run("plan", str(path))
+    assert result.exit_code == 0, result.output
+    explained = re.findall(r"^  ~ keep s\d+ \(1\): f needs it", result.stdout, re.M)
+    left = re.search(r"why not worked out \(the explanation's work cap came first\) for "
+                     r"(\d+) kept services: s(\d+), ", result.stdout)
+    assert left and int(left[1]) > 0
+    assert len(explained) + int(left[1]) == n
+    assert int(left[2]) == len(explained)  # the first one left is the next in the chain
+    markdown = run("plan", str(path), "--format", "markdown").stdout
+    assert f"for {left[1]} kept services: `s{int(left[2]):03d}`" in markdown
+
+
 @pytest.mark.parametrize("kind", ["zipkin", "jaeger", "otlp"])
 @pytest.mark.parametrize("disguise", ["\u202e", "\u200b", "\x1f", "\u2028", "\u2066"])
 def test_observed_names_match_exactly_not_after_cleaning(tmp_path, kind, disguise):
