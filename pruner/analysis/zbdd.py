@@ -625,52 +625,67 @@ class Zbdd:
         >>> sorted(z.sets(z.where_false(p, b, g)))     # {0, 3} and {1, 2} solve g
         [(1,)]
         """
+        if p <= BASE or g <= bdd.TRUE:
+            return EMPTY if p == EMPTY or g == bdd.TRUE else p
         memo = self._where_false.setdefault(id(b), {})
-        var, lo, hi, node = self.var, self.lo, self.hi, self.node
+        var, lo, hi = self.var, self.lo, self.hi
+        unique = self._unique
+        unique_get = unique.get
         gvar, glo, ghi = b.var, b.lo, b.hi
         memo_get = memo.get
         out: list[int] = []
         push, pop = out.append, out.pop
-        todo: list[tuple] = [(p, g)]
-        task_push, task_pop = todo.append, todo.pop
+        # A flat stack of ints, no tuple per task: a pair (x, y) is pushed as x then
+        # y; "both halves of ``key`` computed, make its node of variable v" as key
+        # then -1 - v (negative: BDD nodes are not).
+        todo = [p, g]
+        task_pop, task_extend = todo.pop, todo.extend
         steps = self._steps
         while todo:
-            task = task_pop()
-            x = task[0]
-            if x >= 0:
-                y = task[1]
-                if y == bdd.TRUE or x == EMPTY:
-                    push(EMPTY)
-                    continue
-                if y == bdd.FALSE or x == BASE:
-                    push(x)
-                    continue
-                vx = var[x]
-                while gvar[y] < vx:  # absent from every set of x: false there
-                    y = glo[y]
-                if y <= bdd.TRUE:
-                    push(x if y == bdd.FALSE else EMPTY)
-                    continue
-                key = x << 32 | y
-                found = memo_get(key)
-                if found is not None:
-                    push(found)
-                    continue
-                steps += 1
-                if steps >= _CHECK_EVERY:
-                    steps = self._checkpoint()
-                task_push((-1, key, vx))
-                if gvar[y] == vx:
-                    task_push((hi[x], ghi[y]))
-                    task_push((lo[x], glo[y]))
-                else:
-                    task_push((hi[x], y))
-                    task_push((lo[x], y))
-            else:
+            y = task_pop()
+            if y < 0:
                 h = pop()
-                result = node(task[2], pop(), h)
-                memo[task[1]] = result
+                low = pop()
+                key = task_pop()
+                if h == EMPTY:
+                    result = low
+                else:
+                    ukey = (-1 - y, low, h)
+                    result = unique_get(ukey)
+                    if result is None:
+                        result = len(var)
+                        var.append(-1 - y)
+                        lo.append(low)
+                        hi.append(h)
+                        unique[ukey] = result
+                memo[key] = result
                 push(result)
+                continue
+            x = task_pop()
+            if y == 1 or x == EMPTY:  # bdd TRUE: every set solves it
+                push(EMPTY)
+                continue
+            if y == 0 or x == BASE:  # bdd FALSE, or the empty set (monotone, not TRUE)
+                push(x)
+                continue
+            vx = var[x]
+            while gvar[y] < vx:  # absent from every set of x: false there
+                y = glo[y]
+            if y <= 1:
+                push(x if y == 0 else EMPTY)
+                continue
+            key = x << 32 | y
+            found = memo_get(key)
+            if found is not None:
+                push(found)
+                continue
+            steps += 1
+            if steps >= _CHECK_EVERY:
+                steps = self._checkpoint()
+            if gvar[y] == vx:
+                task_extend((key, -1 - vx, hi[x], ghi[y], lo[x], glo[y]))
+            else:
+                task_extend((key, -1 - vx, hi[x], y, lo[x], y))
         self._steps = steps
         return out[0]
 
