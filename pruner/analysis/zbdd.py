@@ -112,6 +112,7 @@ class Zbdd:
         self._count: dict[int, int] = {EMPTY: 0, BASE: 1}
         self._support: dict[int, int] = {EMPTY: 0, BASE: 0}
         self._minsol: dict[int, dict[tuple[int, int], int]] = {}  # per BDD manager
+        self._where_false: dict[int, dict[int, int]] = {}  # per BDD manager
         self._check = check
         self._steps = 0
 
@@ -556,13 +557,19 @@ class Zbdd:
         element more); a node is memoised per remaining order, the order first
         lowered to the most ``hi`` edges on a path from it to TRUE (above that,
         the order changes nothing), so "every order" costs one pass.
+
+        The supersets are removed with the BDD of ``f0`` itself (:meth:`where_false`:
+        a set of ``minsol(f1)`` contains a solution of ``f0`` exactly when ``f0`` is
+        true on it), not with its family of minimal solutions (:meth:`without`):
+        the same family, from half the memoised pairs on baobab1 (51,157 against
+        103,204; 0.12-0.19 s against 0.26-0.40 s).
         """
         var, lo, hi = b.var, b.lo, b.hi
         height = {0: 0, 1: 0}  # most hi edges on a path to TRUE (FALSE: unused)
         for x in b.nodes_of(f):
             height[x] = max(height[lo[x]], height[hi[x]] + 1)
         memo = self._minsol.setdefault(id(b), {})
-        node, without = self.node, self.without
+        node, where_false = self.node, self.where_false
         out: list[int] = []
         todo: list[tuple] = [(f, order)]
         steps = self._steps
@@ -585,15 +592,100 @@ class Zbdd:
                 steps += 1
                 if steps >= _CHECK_EVERY:
                     steps = self._checkpoint()
-                todo.append((-1, key, var[x]))
+                todo.append((-1, key, x))
                 todo.append((hi[x], k - 1))
                 todo.append((lo[x], k))
             else:
                 h = out.pop()
                 low = out.pop()
-                result = node(task[2], low, without(h, low))
+                x = task[2]
+                self._steps = steps
+                result = node(var[x], low, where_false(h, b, lo[x]))
+                steps = self._steps
                 memo[task[1]] = result
                 out.append(result)
+        self._steps = steps
+        return out[0]
+
+    def where_false(self, p: int, b: bdd.Bdd, g: int) -> int:
+        """The sets of family ``p`` on which the *monotone* function ``g`` of BDD
+        manager ``b`` (over the same variables) is false, a set read as the
+        assignment "its variables true, every other false": the sets of ``p`` that
+        contain no solution of ``g``.
+
+        A variable of ``g`` above every variable of ``p`` is false in all of
+        ``p``'s sets, so ``g`` is followed down its ``lo`` edge there; a monotone
+        ``g`` other than TRUE is false on the empty set.
+
+        >>> from pruner.analysis.bdd import Bdd
+        >>> b, z = Bdd(), Zbdd()
+        >>> g = b.apply_or(b.var_node(0), b.apply_and(b.var_node(1), b.var_node(2)))
+        >>> p = z.disjoin([z.single(1), z.product(z.single(0), z.single(3), 2),
+        ...                z.product(z.single(1), z.single(2), 2)])
+        >>> sorted(z.sets(z.where_false(p, b, g)))     # {0, 3} and {1, 2} solve g
+        [(1,)]
+        """
+        if p <= BASE or g <= bdd.TRUE:
+            return EMPTY if p == EMPTY or g == bdd.TRUE else p
+        memo = self._where_false.setdefault(id(b), {})
+        var, lo, hi = self.var, self.lo, self.hi
+        unique = self._unique
+        unique_get = unique.get
+        gvar, glo, ghi = b.var, b.lo, b.hi
+        memo_get = memo.get
+        out: list[int] = []
+        push, pop = out.append, out.pop
+        # A flat stack of ints, no tuple per task: a pair (x, y) is pushed as x then
+        # y; "both halves of ``key`` computed, make its node of variable v" as key
+        # then -1 - v (negative: BDD nodes are not).
+        todo = [p, g]
+        task_pop, task_extend = todo.pop, todo.extend
+        steps = self._steps
+        while todo:
+            y = task_pop()
+            if y < 0:
+                h = pop()
+                low = pop()
+                key = task_pop()
+                if h == EMPTY:
+                    result = low
+                else:
+                    ukey = (-1 - y, low, h)
+                    result = unique_get(ukey)
+                    if result is None:
+                        result = len(var)
+                        var.append(-1 - y)
+                        lo.append(low)
+                        hi.append(h)
+                        unique[ukey] = result
+                memo[key] = result
+                push(result)
+                continue
+            x = task_pop()
+            if y == 1 or x == EMPTY:  # bdd TRUE: every set solves it
+                push(EMPTY)
+                continue
+            if y == 0 or x == BASE:  # bdd FALSE, or the empty set (monotone, not TRUE)
+                push(x)
+                continue
+            vx = var[x]
+            while gvar[y] < vx:  # absent from every set of x: false there
+                y = glo[y]
+            if y <= 1:
+                push(x if y == 0 else EMPTY)
+                continue
+            key = x << 32 | y
+            found = memo_get(key)
+            if found is not None:
+                push(found)
+                continue
+            steps += 1
+            if steps >= _CHECK_EVERY:
+                steps = self._checkpoint()
+            if gvar[y] == vx:
+                task_extend((key, -1 - vx, hi[x], ghi[y], lo[x], glo[y]))
+            else:
+                task_extend((key, -1 - vx, hi[x], y, lo[x], y))
         self._steps = steps
         return out[0]
 

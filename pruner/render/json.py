@@ -77,8 +77,18 @@ def _encode(value, newline: str) -> str:
                 between = close + "," + inner + "[" + item  # one row's last cell to the next's
                 if all(len(v) == 1 for v in value):  # single points of failure: one join in all
                     cells = between.join(map(_string, [v[0] for v in value]))
-                else:
-                    cells = between.join([sep.join(map(_string, v)) for v in value])
+                    return "[" + inner + "[" + item + cells + close + newline + "]"
+                # Names with nothing to escape (service names never have: the name
+                # grammar) are written as they are between quotes, the quotes joined
+                # in with the separators: one join per row and no call per name
+                # (baobab1's 46,188 cut sets: 0.12 -> 0.05 s). Whether anything needs
+                # escaping is one look at every name run together.
+                run = "".join(map("".join, value))
+                if len(_string(run)) == len(run) + 2:
+                    sep, between = '"' + sep + '"', '"' + between + '"'
+                    cells = between.join([sep.join(v) for v in value])
+                    return "[" + inner + "[" + item + '"' + cells + '"' + close + newline + "]"
+                cells = between.join([sep.join(map(_string, v)) for v in value])
                 return "[" + inner + "[" + item + cells + close + newline + "]"
             except TypeError:  # _string of something else than a string: not rows
                 pass

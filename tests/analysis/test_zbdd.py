@@ -1,10 +1,11 @@
 """ZBDD operations against plain Python sets of frozensets."""
 
-from itertools import combinations
+from itertools import combinations, product
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pruner.analysis.bdd import FALSE, TRUE, Bdd
 from pruner.analysis.zbdd import BASE, EMPTY, Zbdd
 
 families = st.sets(st.frozensets(st.integers(0, 6), max_size=4), max_size=8)
@@ -77,3 +78,37 @@ def test_wide_families_do_not_recurse():
     pairs = z.product(wide, z.disjoin([z.single(50_001), z.single(50_002)]), 2)
     assert z.count(wide) == 50_000 and z.count(pairs) == 100_000
     assert next(iter(z.sets(pairs))) == (0, 50_001)
+
+
+# a monotone function of 6 variables: an OR of ANDs of variables (no negation)
+monotone = st.lists(st.frozensets(st.integers(0, 6), max_size=4), max_size=6)
+
+
+def monotone_bdd(b, terms):
+    f = FALSE
+    for term in terms:
+        conj = TRUE
+        for v in term:
+            conj = b.apply_and(conj, b.var_node(v))
+        f = b.apply_or(f, conj)
+    return f
+
+
+def holds(terms, s):
+    return any(term <= s for term in terms)
+
+
+@settings(max_examples=150, deadline=None)
+@given(families, monotone, monotone, st.integers(0, 7))
+def test_where_false_and_minimal_solutions_equal_set_algebra(a, terms, other, k):
+    b, z = Bdd(), Zbdd()
+    g = monotone_bdd(b, terms)
+    p = build(z, a)
+    assert read(z, z.where_false(p, b, g)) == {s for s in a if not holds(terms, s)}
+    universe = [frozenset(v for v, on in enumerate(bits) if on)
+                for bits in product((0, 1), repeat=7)]
+    for f_terms in (terms, other, terms + other):
+        f = monotone_bdd(b, f_terms)
+        solutions = {s for s in universe if holds(f_terms, s)}
+        expected = {s for s in minimal(solutions) if len(s) <= k}
+        assert read(z, z.minimal_solutions(b, f, k)) == expected

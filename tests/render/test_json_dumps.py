@@ -138,3 +138,15 @@ def test_rank_json_equals_json_dumps(data):
     report = rank_report(rank(G, sorted(G.graph["flows"])), source="m.yaml")
     assert render(report) == json.dumps(rank_json(report, plain=True), sort_keys=True,
                                         indent=2, ensure_ascii=False) + "\n"
+
+
+def test_cut_set_rows_with_and_without_names_to_escape_equal_json_dumps():
+    """Rows of plain names are written as they are between quotes; one name anywhere
+    that needs escaping (a quote, a backslash, a control character) sends every row
+    through the escaping encoder: json.dumps's bytes either way."""
+    plain = [("a", "b-1"), ("c:d", "e/f", "g@h"), ("i",)]
+    for odd in (None, 'q"uote', "back\\slash", "line\nbreak", "tab\t", "\x1f", "é\u202e"):
+        rows = plain + [("z", odd)] if odd is not None else plain
+        value = {"cut_sets": rows, "more": [list(r) for r in rows]}
+        assert dumps(value) == json.dumps(value, sort_keys=True, indent=2,
+                                          ensure_ascii=False) + "\n"
