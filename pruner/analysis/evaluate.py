@@ -100,6 +100,14 @@ class Evaluation:
 
     def before(self, a: str, b: str) -> bool:
         """True when trouble reached ``a`` before ``b`` (both DOWN or DEGRADED)."""
+        # Every DOWN service comes before every DEGRADED one: when either is DOWN the
+        # answer needs no DEGRADED pass (switch_off_lazily defers it).
+        cause = self.cause
+        if b in cause:
+            if a not in cause:
+                return False
+        elif a in cause:
+            return True
         order = self.order
         x = order.get(a)
         if x is None:  # never reached: before nothing
@@ -249,7 +257,7 @@ def switch_off_lazily(G: nx.DiGraph, off: Iterable[str], *, owners: dict | None 
                       services=_DeferredMap(_Deferred(lambda: states()[0])),
                       flows=_DeferredMap(_Deferred(
                           lambda: _flow_states(G, whole(), via(), within))),
-                      cause=cause, via=_DeferredMap(via),
+                      cause=cause, via=_LazyVia(via, cause, G._succ, within),
                       order=_LazyOrder(cause, via),
                       operations=_DeferredMap(_Deferred(lambda: states()[1])))
 
@@ -296,6 +304,74 @@ class _DeferredMap(Mapping):
 
     def __repr__(self) -> str:
         return repr(self._whole())
+
+
+class _LazyVia(_DeferredMap):
+    """``via`` of :func:`switch_off_lazily`: whether a service is DEGRADED is answered
+    without the DEGRADED pass, by a search from it for a DOWN service among what it
+    stands on (it is DEGRADED when not DOWN and one is reachable: ``within`` is
+    closed under dependencies). Explaining a cut set asks it of the members still up
+    of a failed quorum; the pass reads every service above what went DOWN (on a
+    shared core, most of the graph). Services found not to reach a DOWN one are
+    remembered, and once the searches have read as many services as the pass
+    would, the pass is run and answers. Where trouble came from (``via[name]``),
+    iterating and counting need the pass.
+
+    >>> from pruner.model import Manifest, Service, Item, SINGLE, AT_LEAST
+    >>> from pruner.graph import dependency_graph
+    >>> G = dependency_graph(Manifest.from_lists([
+    ...     Service("api", (Item(AT_LEAST, ("a", "b", "c"), 3),)),
+    ...     Service("a"), Service("b", (Item(SINGLE, ("x",), soft=True),)),
+    ...     Service("c"), Service("x")], []))
+    >>> ev = switch_off_lazily(G, ["a", "x"])
+    >>> "b" in ev.via, "c" in ev.via, "api" in ev.via, "a" in ev.via
+    (True, False, False, False)
+    >>> dict(ev.via)
+    {'b': 'x'}
+    """
+
+    __slots__ = ("_cause", "_succ", "_within", "_known", "_spent")
+
+    def __init__(self, make: _Deferred, cause: _Propagation, succ: dict,
+                 within: Container[str] | None) -> None:
+        super().__init__(make)
+        self._cause, self._succ, self._within = cause, succ, within
+        self._known: dict[str, bool] = {}  # service -> reaches a DOWN one
+        self._spent = 0  # services read by the searches
+
+    def __contains__(self, key) -> bool:
+        make = self._make
+        if make._done:
+            return key in make._value
+        known = self._known.get(key)
+        if known is not None:
+            return known
+        succ, within = self._succ, self._within
+        if key not in succ or (within is not None and key not in within):
+            return False
+        down = self._cause.complete()
+        if key in down:
+            return False
+        if self._spent > len(within if within is not None else succ):
+            return key in self._whole()
+        known = self._known
+        seen = {key}
+        stack = [key]
+        found = False
+        while stack and not found:
+            for dep in succ[stack.pop()]:
+                if dep in down or known.get(dep):
+                    found = True
+                    break
+                if dep not in seen and dep not in known:
+                    seen.add(dep)
+                    stack.append(dep)
+        self._spent += len(seen)
+        if found:
+            known[key] = True
+        else:  # everything it stands on was read: none of it reaches a DOWN service
+            known.update(dict.fromkeys(seen, False))
+        return found
 
 
 class _LazyOrder(_DeferredMap):
@@ -384,22 +460,29 @@ class _Propagation(_DeferredMap):
 
     _whole = complete  # iterating, counting, printing: all of it
 
-    def _ask(self, name) -> None:
-        """Propagate as far as it takes to know whether ``name`` is DOWN."""
-        if name not in self._cause and self._queue:
-            self._until(name)
+    # Explanations ask tens of thousands of these: a name already DOWN (or a
+    # propagation already run to the end) answers from the dict, with no further call.
 
     def __contains__(self, name) -> bool:
-        self._ask(name)
-        return name in self._cause
+        cause = self._cause
+        if name in cause:
+            return True
+        if self._queue:
+            self._until(name)
+            return name in cause
+        return False
 
     def __getitem__(self, name):
-        self._ask(name)
-        return self._cause[name]
+        cause = self._cause
+        if name not in cause and self._queue:
+            self._until(name)
+        return cause[name]
 
     def get(self, name, default=None):
-        self._ask(name)
-        return self._cause.get(name, default)
+        cause = self._cause
+        if name not in cause and self._queue:
+            self._until(name)
+        return cause.get(name, default)
 
 
 def _hard_owners(nodes, pred, gone: str, within: Container[str] | None = None) -> tuple:
@@ -418,9 +501,11 @@ def _hard_owners(nodes, pred, gone: str, within: Container[str] | None = None) -
     (('api', -1, ((1, 2, 1),)), ('web', 0, ((0, 1, 1),)))
     """
     out = []
-    for owner, edge in pred[gone].items():
-        if within is not None and owner not in within:
-            continue
+    preds = pred[gone]
+    # Owners outside ``within`` are dropped by ``filter``, in C: a service nearly
+    # everything uses has thousands of them, and the flows explained stand on few.
+    for owner in preds if within is None else filter(within.__contains__, preds):
+        edge = preds[owner]
         items = nodes[owner]["service"].depends_on
         indices = edge["items"]
         if len(indices) == 1:  # most edges: one item names the dependency (no generator)

@@ -164,17 +164,20 @@ def _marked(manifest: Manifest, names: set[str]) -> set[str]:
     ['cache']
     """
     services = manifest.services
-    marked = {n for n in names
-              if services[n].evidence or (services[n].tags and store_kind(services[n]))}
-    owned = [node.own_items for node in manifest.nodes.values()]
-    owned.extend(flow.requires for flow in manifest.flows.values())
-    for items in owned:
-        for item in items:
-            if item.evidence:
-                for member in item.members:
-                    target = member if member in services else split_operation(member)[0]
-                    if target in names:
-                        marked.add(target)
+    # Comprehensions, one attribute test per service and per item: this runs on every
+    # `cuts` and `essential` of the whole manifest (20,000 services, 76,000 items).
+    chosen = services.items() if names.issuperset(services) else (
+        (n, services[n]) for n in names if n in services)
+    marked = {n for n, s in chosen if s.evidence or (s.tags and store_kind(s))}
+    proven = [item for node in manifest.nodes.values() for item in node.depends_on
+              if item.evidence and not item.implicit]  # own_items: not the implicit one
+    proven += [item for flow in manifest.flows.values() for item in flow.requires
+               if item.evidence]
+    for item in proven:
+        for member in item.members:
+            target = member if member in services else split_operation(member)[0]
+            if target in names:
+                marked.add(target)
     return marked
 
 

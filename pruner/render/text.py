@@ -285,6 +285,7 @@ def _(report: CutsReport, color: bool = False) -> str:
     among = f", among {len(report.among)} candidate services" if report.among is not None else ""
     out.append(f"Minimal cut sets of order <= {report.max_order}{among}: "
                "services whose switching off together breaks the flow")
+    spofs = 0
     for f in report.flows:
         cuts = f.cuts
         tags = ["critical"] if f.flow.critical else []
@@ -296,23 +297,42 @@ def _(report: CutsReport, color: bool = False) -> str:
         if not cuts.cut_sets:
             out.append(f"  no cut set of order <= {cuts.max_order}")
             continue
+        # The sets of each order in one pass (cuts.of_order(k) for each k would read
+        # every set once per order; a flow of the many-flow shapes lists hundreds).
+        groups: dict[int, list[tuple[str, ...]]] = {}
+        for c in cuts.cut_sets:
+            group = groups.get(len(c))
+            if group is None:
+                groups[len(c)] = [c]
+            else:
+                group.append(c)
+        spofs += len(groups.get(1, ()))
+        explanations = f.explanations
         index = 0  # position in cuts.cut_sets, sorted by (order, names)
-        for order in sorted({len(c) for c in cuts.cut_sets}):
-            group = cuts.of_order(order)
+        for order in sorted(groups):
+            group = groups[order]
             title = "single points of failure" if order == 1 else f"order {order}"
             out.append(f"  {title} ({len(group)}):")
-            for c in group:
-                out.append("    " + _paint(", ".join(c), "red" if order == 1 else "bold", color))
-                if index < len(f.explanations):
-                    lines = f.explanations[index]
-                    # Flows broken the same way share one explanation (report.cuts): its
-                    # text is written once.
-                    text = written.get(id(lines))
-                    if text is None:
-                        text = written[id(lines)] = [
-                            " " * (8 + 4 * min(line.depth, MAX_INDENT)) + line_text(line)
-                            for line in lines]
-                    out += text
+            style = "red" if order == 1 else "bold"
+            for at, c in enumerate(group):
+                if index >= len(explanations):  # the rest of the group: names only
+                    rest = group[at:] if at else group
+                    if color:
+                        out += ["    " + _paint(", ".join(r), style, color) for r in rest]
+                    else:  # one string for them all (out is joined with newlines)
+                        out.append("    " + "\n    ".join(map(", ".join, rest)))
+                    index += len(rest)
+                    break
+                out.append("    " + _paint(", ".join(c), style, color))
+                lines = explanations[index]
+                # Flows broken the same way share one explanation (report.cuts): its
+                # text is written once.
+                text = written.get(id(lines))
+                if text is None:
+                    text = written[id(lines)] = [
+                        " " * (8 + 4 * min(line.depth, MAX_INDENT)) + line_text(line)
+                        for line in lines]
+                out += text
                 index += 1
         unexplained = len(cuts.cut_sets) - len(f.explanations)
         if unexplained > 0:
@@ -324,7 +344,6 @@ def _(report: CutsReport, color: bool = False) -> str:
                        f"{fewer}; `pruner check --off ...` explains any)")
     out.append("")
     total = sum(len(f.cuts.cut_sets) for f in report.flows)
-    spofs = sum(len(f.cuts.of_order(1)) for f in report.flows)
     status = "" if report.complete else " — INCOMPLETE: the time budget stopped the search"
     out.append(f"{plural(len(report.flows), 'flow', 'flows')}, "
                f"{plural(total, 'minimal cut set', 'minimal cut sets')}, "

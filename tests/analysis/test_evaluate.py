@@ -169,6 +169,13 @@ def test_lazy_evaluation_is_the_evaluation(G, data):
     for name in asked:  # the propagation paused and resumed in any order
         assert (name in lazy.cause) == (name in full.cause)
         assert lazy.cause.get(name, "up") == full.cause.get(name, "up")
+        if name in full.cause:
+            assert lazy.cause[name] == full.cause[name]
+        else:
+            with pytest.raises(KeyError):
+                lazy.cause[name]
+    for name in data.draw(st.lists(st.sampled_from(sorted(G)), max_size=4)):
+        assert (name in lazy.via) == (name in full.via)  # searched, without the pass
     for a, b in data.draw(st.lists(st.tuples(st.sampled_from(sorted(G)),
                                              st.sampled_from(sorted(G))), max_size=4)):
         assert lazy.before(a, b) == full.before(a, b)  # DOWN ones: without the DEGRADED pass
@@ -202,6 +209,8 @@ def test_evaluation_within_a_support_is_the_support_graphs(G, data):
                         if len(H) else st.just([]))
         narrow = switch_off_lazily(G, off, owners=owners, within=within)
         full = switch_off(H, off)
+        for name in data.draw(st.lists(st.sampled_from(sorted(G)), max_size=4)):
+            assert (name in narrow.via) == (name in full.via)  # searched, inside ``within``
         for flow in flows:  # explanations first: they ask the least
             assert explain_flow(G, narrow, flow) == explain_flow(H, full, flow)
         whole = switch_off(G, off)
@@ -216,3 +225,33 @@ def test_evaluation_within_a_support_is_the_support_graphs(G, data):
                 continue
             assert list(getattr(narrow, part).items()) == list(getattr(full, part).items()), \
                 part
+
+
+def test_degraded_asked_of_a_quorum_member_reads_what_it_stands_on_only():
+    """Whether a member still up of a failed quorum is DEGRADED is answered by a search
+    from it, not by the pass over everything above what went DOWN: here 5,000 services
+    stand on the switched-off one, none of them on the member."""
+    from pruner.analysis import evaluate
+    from pruner.analysis.evaluate import switch_off_lazily
+    from pruner.model import AT_LEAST, SINGLE, Item, Manifest, Service
+
+    users = [Service(f"u{i}", (Item(SINGLE, ("a",), soft=True),)) for i in range(5000)]
+    G = dependency_graph(Manifest.from_lists([
+        Service("api", (Item(AT_LEAST, ("a", "b", "c"), 3),)), Service("a"),
+        Service("b", (Item(SINGLE, ("d",), soft=True),)), Service("c"), Service("d"),
+        *users], []))
+    passes = []
+    real = evaluate._degraded
+    evaluate._degraded = lambda *args: passes.append(args) or real(*args)
+    try:
+        ev = switch_off_lazily(G, ["a"])
+        status = evaluate.item_status(G.nodes["api"]["service"].depends_on[0], ev.cause,
+                                      ev.via)
+        assert (status.up, status.down, status.degraded) == (2, ("a",), ())
+        assert ev.before("a", "api") and not ev.before("b", "api")
+        assert not passes  # no DEGRADED pass
+        via = dict(ev.via)  # iterating runs it
+        assert len(passes) == 1
+    finally:
+        evaluate._degraded = real
+    assert via == dict(switch_off(G, ["a"]).via) and len(via) == 5000  # the users

@@ -134,3 +134,8 @@ def test_warnings_pass_over_every_reference_only_for_what_can_be_warned_about(m,
     whole = tuple(text for _, text in _warnings_of(m, names, deps, _bases(m, deps, names),
                                                    "m.yaml"))
     assert verdict_warnings(m, None, "m.yaml") == whole
+    some = data.draw(st.sets(st.sampled_from(sorted(m.services)))) if m.services else set()
+    deps = _user_classes(m, some)  # a part of the services (the prunable ones of essential)
+    part = tuple(text for _, text in _warnings_of(m, some, deps, _bases(m, deps, some),
+                                                  "m.yaml")) if some else ()
+    assert verdict_warnings(m, some, "m.yaml") == part
