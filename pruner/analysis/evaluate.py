@@ -11,7 +11,7 @@ recursion happens on graph depth.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping, Sized
 from dataclasses import field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -352,7 +352,7 @@ class _LazyVia(_DeferredMap):
         down = self._cause.complete()
         if key in down:
             return False
-        if self._spent > len(within if within is not None else succ):
+        if self._spent > (len(within) if isinstance(within, Sized) else len(succ)):
             return key in self._whole()
         known = self._known
         seen = {key}

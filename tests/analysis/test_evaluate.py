@@ -255,3 +255,25 @@ def test_degraded_asked_of_a_quorum_member_reads_what_it_stands_on_only():
     finally:
         evaluate._degraded = real
     assert via == dict(switch_off(G, ["a"]).via) and len(via) == 5000  # the users
+
+
+def test_degraded_searches_give_way_to_the_pass_past_its_cost():
+    """Searches that each read a long chain before reaching what went DOWN stop once
+    they have read as many services as the graph holds: the pass answers the rest."""
+    from pruner.analysis import evaluate
+    from pruner.analysis.evaluate import switch_off_lazily
+    from pruner.model import SINGLE, Item, Manifest, Service
+
+    n = 50
+    chain = [Service(f"n{i}", (Item(SINGLE, (f"n{i + 1}",), soft=True),)) for i in range(n)]
+    G = dependency_graph(Manifest.from_lists([*chain, Service(f"n{n}")], []))
+    passes = []
+    real = evaluate._degraded
+    evaluate._degraded = lambda *args: passes.append(args) or real(*args)
+    try:
+        ev = switch_off_lazily(G, [f"n{n}"])
+        assert all(f"n{i}" in ev.via for i in range(n)) and f"n{n}" not in ev.via
+        assert len(passes) == 1  # about n searches of up to n services, then the pass
+    finally:
+        evaluate._degraded = real
+    assert dict(ev.via) == dict(switch_off(G, [f"n{n}"]).via)
