@@ -104,20 +104,26 @@ class _Digraph(graphviz.Digraph):
 
 
 def _label(node: Node) -> str:
-    name = html_text(node.label)
-    fill, border, ink = STYLE[node.state]
-    if node.kind == JUNCTION:
-        return f'<<FONT POINT-SIZE="9" COLOR="{ink}">{name}</FONT>>'
-    if node.state == OFF:
-        name = f"<S>{name}</S>"
-    lines = [f"<B>{name}</B>"]
+    head, tail = _label_frame(node.kind, node.state, node.notes)
+    return head + html_text(node.label) + tail
+
+
+@lru_cache(maxsize=4096)
+def _label_frame(kind: str, state: str, notes: tuple[str, ...]) -> tuple[str, str]:
+    """What a node's HTML-like label holds before and after its name: the same for
+    every node of one kind, state and notes ("no flow reaches it" on every service
+    of a star), so it is built once, not once a node."""
+    fill, border, ink = STYLE[state]
+    if kind == JUNCTION:
+        return f'<<FONT POINT-SIZE="9" COLOR="{ink}">', "</FONT>>"
+    head, tail = ("<<B><S>", "</S></B>") if state == OFF else ("<<B>", "</B>")
     small = []
-    if STATE_WORD[node.state] and (node.kind == FLOW or node.state != UP):
-        small.append(f'<FONT COLOR="{ink}"><B>{STATE_WORD[node.state]}</B></FONT>')
-    small += [_note_html(note) for note in node.notes]
+    if STATE_WORD[state] and (kind == FLOW or state != UP):
+        small.append(f'<FONT COLOR="{ink}"><B>{STATE_WORD[state]}</B></FONT>')
+    small += [_note_html(note) for note in notes]
     if small:
-        lines.append(f'<FONT POINT-SIZE="9" COLOR="#5f6368">{" · ".join(small)}</FONT>')
-    return "<" + "<BR/>".join(lines) + ">"
+        tail += f'<BR/><FONT POINT-SIZE="9" COLOR="#5f6368">{" · ".join(small)}</FONT>'
+    return head, tail + ">"
 
 
 @lru_cache(maxsize=1024)
@@ -186,6 +192,7 @@ def _quoter():
             found = seen[value] = quote(value) if value[:1] == "<" else quote_text(value)
         return found
 
+    q.seen = seen  # a caller's loop may look a string up before calling q
     return q
 
 
@@ -355,13 +362,16 @@ def diagram_dot(diagram: Diagram) -> str:
             attr = attr_lists[key] = g._attr_list(None, kwargs=attrs())
         g.body.append(g._edge(tail=q(tail), head=q(head), attr=attr))
 
-    body, edge_line, get_attr = g.body, g._edge, attr_lists.get
+    body, edge_line, get_attr, quoted = g.body, g._edge, attr_lists.get, q.seen.get
     for edge in diagram.edges:  # add_edge inlined: a diagram has 100,000 of them
         key = (edge.trouble, edge.soft, edge.member)
         attr = get_attr(key)
         if attr is None:
             attr = attr_lists[key] = g._attr_list(None, kwargs=_edge_attrs(edge))
-        body.append(edge_line(tail=q(edge.tail), head=q(edge.head), attr=attr))
+        # every end is a node's id, quoted when its node's line was written
+        tail, head = edge.tail, edge.head
+        body.append(edge_line(tail=quoted(tail) or q(tail), head=quoted(head) or q(head),
+                              attr=attr))
     # A service nothing points at would sit in the top row and pass for a flow:
     # an invisible edge from the first flow keeps it below. Services with no edge at
     # all are packed into a square grid of invisible edges instead of one long row.
@@ -370,9 +380,17 @@ def diagram_dot(diagram: Diagram) -> str:
     isolated = [n.id for n in diagram.nodes
                 if n.kind != FLOW and n.id not in heads and n.id not in tails]
     alone = set(isolated)
-    for node in diagram.nodes:
-        if flows and node.kind != FLOW and node.id not in heads and node.id not in alone:
-            add_edge(flows[0].id, node.id, ("invis",), lambda: {"style": "invis"})
+    if flows:  # add_edge inlined: a star has 20,000 services no edge points at
+        first, invis = q(flows[0].id), None
+        for node in diagram.nodes:
+            nid = node.id
+            if node.kind != FLOW and nid not in heads and nid not in alone:
+                if invis is None:
+                    invis = attr_lists.get(("invis",))
+                    if invis is None:
+                        invis = attr_lists[("invis",)] = g._attr_list(
+                            None, kwargs={"style": "invis"})
+                body.append(edge_line(tail=first, head=quoted(nid) or q(nid), attr=invis))
     width = max(1, math.isqrt(len(isolated) - 1) + 1) if isolated else 1
     for i, nid in enumerate(isolated):
         if i < width:

@@ -231,6 +231,12 @@ def diagram_report(
     edges: list[Edge] = []
 
     def add_items(owner: str, items: tuple[Item, ...], cluster: str | None) -> None:
+        if len(items) == 1 and items[0].kind == SINGLE and not items[0].implicit:
+            item = items[0]  # most owners of a big manifest (a star: all but the hub)
+            head = item.members[0]
+            if head in services:
+                edges.append(Edge(owner, node_id(SERVICE, head), item.soft, _trouble(ev, head)))
+            return
         own: dict[Edge, None] = {}
         singles: dict[str, bool] = {}  # head -> soft (soft only if every item is)
         for index, item in enumerate(items):
