@@ -706,5 +706,12 @@ def _zbdd_names(model: HardModel, z: Zbdd, family: int,
     names = model.names
     label = [names[v] for v in service_of]  # variable -> service name
     out = [tuple(sorted(s)) for s in z.sets(family, label)]
-    _by_order(out)
+    if "\0" in "".join(label):  # never under the name grammar; a graph built in code
+        _by_order(out)
+        return out
+    # Each set's names joined by NUL, which sorts below every other character, compare
+    # as the tuples do, in one comparison of two strings instead of the names one by
+    # one (baobab1's 46,188 sets share long prefixes: 177 -> 98 M instructions)
+    out.sort(key="\0".join)
+    out.sort(key=len)
     return out

@@ -566,10 +566,25 @@ class Zbdd:
         """
         var, lo, hi = b.var, b.lo, b.hi
         height = {0: 0, 1: 0}  # most hi edges on a path to TRUE (FALSE: unused)
-        for x in b.nodes_of(f):
+        below = b.nodes_of(f)
+        for x in below:
             height[x] = max(height[lo[x]], height[hi[x]] + 1)
         memo = self._minsol.setdefault(id(b), {})
         node, where_false = self.node, self.where_false
+        if f > 1 and order >= height[f]:
+            # Every order (the order cuts nothing): each node is asked at its own
+            # height, so the nodes are taken children first, no stack of tasks.
+            for x in below:
+                k = height[x]
+                if k <= 0 or (x, k) in memo:
+                    continue
+                a, c = lo[x], hi[x]
+                low = a if a <= 1 else memo[a, height[a]] if height[a] > 0 else EMPTY
+                h = c if c <= 1 else memo[c, height[c]] if height[c] > 0 else EMPTY
+                self._tick()
+                memo[x, k] = node(var[x], low, where_false(h, b, a))
+            k = height[f]
+            return memo[f, k] if k > 0 else EMPTY
         out: list[int] = []
         todo: list[tuple] = [(f, order)]
         steps = self._steps

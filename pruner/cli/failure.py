@@ -16,6 +16,7 @@ from pruner.cli.common import (
     emit_report,
     flow_option,
     format_option,
+    gc_paused,
     load_graph,
     output_option,
     path_argument,
@@ -54,12 +55,15 @@ def cuts(path: str, flow_names: tuple[str, ...], max_order: int, among: tuple[st
     _, G = load_graph(path, light=True)  # no networkx algorithm runs: spare its import
     flows = selected_flows(G, flow_names)
     candidates = among_services(G, among)
-    with Progress("cuts") as bar:
+    # The diagrams, the cut sets (baobab1: 46,188 tuples of names) and their text are
+    # acyclic: built with the collector paused (two collections scanning them took
+    # 22 ms of a 0.45 s run)
+    with Progress("cuts") as bar, gc_paused():
         results = minimal_cut_sets(G, flows, max_order, candidates,
                                    deadline=deadline_after(), progress=bar)
-    report = cuts_report(G, results, source=source_label(path), among=candidates,
-                         explain=fmt == "text")
-    emit_report(report, fmt, output)
+        report = cuts_report(G, results, source=source_label(path), among=candidates,
+                             explain=fmt == "text")
+        emit_report(report, fmt, output)
     if not report.complete:
         # Not only the clock: a diagram's node cap, or more sets than a flow may list
         # (analysis.cuts.MAX_CUT_SETS), ends the search too, often within a second.

@@ -41,6 +41,7 @@ try:  # json.encoder's own string encoder, without the json package (a ms of sta
 except ImportError:  # pragma: no cover - a Python without the C accelerator
     from json.encoder import encode_basestring as _string
 _ROWS = (list, tuple)
+_ROW_SET = frozenset(_ROWS)
 
 
 def _strings_text(values, newline: str) -> str:
@@ -70,7 +71,9 @@ def _encode(value, newline: str) -> str:
         if type(value[0]) is str and all(type(v) is str for v in value):
             return _strings_text(value, newline)
         inner = newline + "  "
-        if type(value[0]) in _ROWS and all(type(v) in _ROWS and v for v in value):
+        # rows, none empty (cut sets); the types gathered in C, not tested one by one
+        # in a generator (46,188 rows: 43 -> 13 M instructions)
+        if type(value[0]) in _ROWS and set(map(type, value)) <= _ROW_SET and all(value):
             try:  # rows of strings (cut sets): one join per row, no call per row
                 item = inner + "  "
                 sep, close = "," + item, inner + "]"

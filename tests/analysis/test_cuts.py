@@ -33,3 +33,26 @@ def test_positions_of_a_mask_are_its_set_bits(bits):
     from pruner.analysis.cuts import set_bits
 
     assert set_bits(sum(1 << b for b in bits)) == sorted(bits)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=3), min_size=6, max_size=6, unique=True),
+       st.sets(st.frozensets(st.integers(0, 5), min_size=1, max_size=4), max_size=10))
+def test_diagram_cut_sets_are_sorted_by_size_then_names(names, family):
+    """The diagram engine orders cut sets by size, then by names compared one by one,
+    whatever the names (prefixes of each other, any character, NUL included)."""
+    from types import SimpleNamespace
+
+    from pruner.analysis.cuts import _zbdd_names
+    from pruner.analysis.zbdd import BASE, EMPTY, Zbdd
+
+    z = Zbdd()
+    node = EMPTY
+    for s in family:
+        term = BASE
+        for v in sorted(s, reverse=True):
+            term = z.node(v, EMPTY, term)
+        node = z.union(node, term)
+    shown = [tuple(sorted(names[v] for v in s)) for s in family]
+    got = _zbdd_names(SimpleNamespace(names=names), z, node, list(range(6)))
+    assert got == sorted(shown, key=lambda s: (len(s), s))
