@@ -18,7 +18,7 @@ from pruner.importers._io import SourceFile
 from pruner.importers.emit import to_yaml
 from pruner.importers.jaeger import jaeger_traces
 from pruner.importers.otlp import otlp_spans
-from pruner.importers.traces import assemble, discover_sources
+from pruner.importers.traces import assemble, assemble_batches, discover_sources
 from pruner.importers.zipkin import zipkin_spans
 from pruner.loader import load_sources
 
@@ -566,3 +566,23 @@ def test_assembly_gives_every_span_once_in_traces_read_in_order(trace_ids, windo
     assert stats["reopened"] == len(parts) - len(set(trace_ids))
     if window >= len(spans):
         assert len(parts) == len(set(trace_ids))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["t1", "t2", "t3", "t4"]), max_size=40), st.integers(1, 12),
+       st.lists(st.integers(1, 8), min_size=1, max_size=8))
+def test_assembly_of_batches_is_assembly_span_by_span(trace_ids, window, sizes):
+    """Spans that come in lists (the OTLP reader's, one per scope) make the same traces,
+    in the same order, with the same reopenings, as the same spans one by one: runs of
+    one trace in a list are taken together, and a trace that outgrows the window alone
+    is cut where one by one cuts it."""
+    spans = [Span(t, f"s{k}", None, "svc", "op", SERVER, k) for k, t in enumerate(trace_ids)]
+    batches, k = [], 0
+    while k < len(spans):
+        size = sizes[len(batches) % len(sizes)]
+        batches.append(spans[k:k + size])
+        k += size
+    one_by_one = list(assemble(iter(spans), window=window, stats=(expected := {})))
+    in_batches = list(assemble_batches(iter(batches), window=window, stats=(got := {})))
+    assert in_batches == one_by_one
+    assert got == expected
