@@ -586,3 +586,37 @@ def test_assembly_of_batches_is_assembly_span_by_span(trace_ids, window, sizes):
     in_batches = list(assemble_batches(iter(batches), window=window, stats=(got := {})))
     assert in_batches == one_by_one
     assert got == expected
+
+
+@st.composite
+def _untidy_trace(draw):
+    """A random trace with failures, peers and every kind: what the counting paths of
+    discovery see (failed calls, rescues, repeated callees, peers with and without a
+    traced child)."""
+    kinds = ["server", "client", "producer", "consumer", "internal"]
+    spans = []
+    for i in range(draw(st.integers(1, 12))):
+        parent = None if i == 0 else str(draw(st.integers(0, i - 1)))
+        spans.append(Span("t", str(i), parent, draw(st.sampled_from(["a", "b", "c"])),
+                          draw(st.sampled_from(["op", "GET /u/123"])),
+                          draw(st.sampled_from(kinds)), draw(st.integers(0, 4)),
+                          draw(st.booleans()), draw(st.sampled_from([None, "db", "a"]))))
+    return spans
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_untidy_trace(), min_size=1, max_size=4), st.integers(2, 3))
+def test_a_trace_added_with_a_weight_counts_as_that_many_traces(traces, weight):
+    from pruner.analysis.discover import Discovery, add_trace
+
+    def counts(d):
+        return ({k: vars(v) for k, v in d.roots.items()}, d.used, d.services_used,
+                d.failed_used, d.runs, d.calls, d.rescued, d.unrescued, d.operations,
+                d.traces)
+
+    weighted, repeated = Discovery(), Discovery()
+    for spans in traces:
+        add_trace(weighted, list(spans), weight=weight)
+        for _ in range(weight):
+            add_trace(repeated, list(spans))
+    assert counts(weighted) == counts(repeated)
