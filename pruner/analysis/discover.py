@@ -36,10 +36,11 @@ References
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter, _count_elements, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from operator import attrgetter
+from functools import partial
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 __all__ = [
@@ -236,35 +237,36 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1,
     used: set = set()
     called: list[list] = []
     max_depth = 0
-    operations, runs, nodes = d.operations, d.runs, _NODES
+    runs, nodes = d.runs, _NODES
     stack: list[tuple] = []
-    it, parent, parent_run, parent_depth = iter(tops), None, None, -1
+    # the parent span's service, error and kind, its run and depth (no run: a top span)
+    it, up_service, up_error, up_kind, parent_run, parent_depth = (
+        iter(tops), None, False, None, None, -1)
     while True:
         for span in it:
-            kind, service = span.kind, span.service
-            if parent is None or kind in _ENTERING or service != parent.service:
-                node = nodes.get((service, span.operation)) or _node(span)
-                run = [node, span.error, None, False]
+            _, span_id, _, service, operation, kind, start, error, peer, _ = span
+            if parent_run is None or kind in _ENTERING or service != up_service:
+                node = nodes.get((service, operation)) or _node(span)
+                run = [node, error, None, False]
                 depth = parent_depth + 1
                 if depth > max_depth:
                     max_depth = depth
-                operations[service].add(node[1])
                 runs[node] = runs.get(node, 0) + weight
                 used.add(node)
-                if parent is not None and parent.service != service:
-                    failed = span.error or (parent.error and parent.kind in _CALLING)
-                    if parent_run[2] is None:
-                        parent_run[2] = []
+                if parent_run is not None and up_service != service:
+                    failed = error or (up_error and up_kind in _CALLING)
+                    calls = parent_run[2]
+                    if calls is None:
+                        calls = parent_run[2] = []
                         called.append(parent_run)
-                    parent_run[2].append((span.start, node, failed))
+                    calls.append((start, node, failed))
                     if failed:
                         parent_run[3] = True
             else:
                 run, depth = parent_run, parent_depth
-                if span.error and kind not in _CALLING:
+                if error and kind not in _CALLING:
                     run[1] = True
-            kids = children.get(span.span_id)
-            peer = span.peer
+            kids = children.get(span_id)
             # A client's peer is the service its traced child stands for; a producer's
             # (messaging.system) is the broker between it and the consumer, which the
             # consumer's span does not stand for: without it, switching Kafka off looked
@@ -273,43 +275,54 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1,
                     and not (kids and (any(k.service == peer for k in kids) if kind == PRODUCER
                                        else any(k.service != service for k in kids)))):
                 target = (peer, None)
-                operations.setdefault(peer, set())
                 used.add(target)
-                if run[2] is None:
-                    run[2] = []
+                calls = run[2]
+                if calls is None:
+                    calls = run[2] = []
                     called.append(run)
-                run[2].append((span.start, target, span.error))
-                if span.error:
+                calls.append((start, target, error))
+                if error:
                     run[3] = True
             if kids:  # down into the children; this level resumes after them
                 if len(kids) > 1:
                     kids.sort(key=_order)
-                stack.append((it, parent, parent_run, parent_depth))
-                it, parent, parent_run, parent_depth = iter(kids), span, run, depth
+                stack.append((it, up_service, up_error, up_kind, parent_run, parent_depth))
+                it, up_service, up_error, up_kind, parent_run, parent_depth = (
+                    iter(kids), service, error, kind, run, depth)
                 break
         else:
             if not stack:
                 break
-            it, parent, parent_run, parent_depth = stack.pop()
+            it, up_service, up_error, up_kind, parent_run, parent_depth = stack.pop()
+    # the operations each service served, and the peers called (once a node, not a run)
+    operations = d.operations
+    for service, operation in used:
+        if operation is None:
+            operations.setdefault(service, set())
+        else:
+            operations[service].add(operation)
 
     stats = _root_stats(d, root, when)
     stats.traces += weight
     stats.max_depth = max(stats.max_depth, max_depth)
-    n_calls = sum(len(run[2]) for run in called)
-    repeated: set = set()
+    n_calls = sum(map(len, map(_CALLS, called)))
     stats.calls += n_calls * weight
     stats.max_calls = max(stats.max_calls, n_calls)
-    _count(d.used[_node(root)], used, weight)
-    _count(d.services_used[_node(root)], {n[0] for n in used}, weight)
+    count = _count_elements if weight == 1 else partial(_count, weight=weight)
+    root_node = _node(root)
+    count(d.used[root_node], used)
+    count(d.services_used[root_node], set(map(_SERVICE, used)))
+    calls, unrescued, rescued_by = d.calls, d.unrescued, d.rescued
+    repeated: set = set()
     for caller, run_failed, seq, call_failed in called:
-        if len(seq) > 1:
-            seq.sort(key=_call_order)
-        callees = {c[1] for c in seq}
-        _count(d.calls[caller], callees, weight)
+        callees = set(map(_CALLEE, seq))
+        count(calls[caller], callees)
         if len(callees) < len(seq):  # a callee called more than once
-            counts = Counter(c[1] for c in seq)
+            counts = Counter(map(_CALLEE, seq))
             repeated.update((caller, callee) for callee, n in counts.items() if n > 1)
-        if call_failed:
+        if call_failed:  # who was called after which failure: in the order of the calls
+            if len(seq) > 1:
+                seq.sort(key=_call_order)
             failed_before: list = []
             clean: set = set()
             rescued: set = set()
@@ -320,12 +333,18 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1,
                     rescued.update((p, callee) for p in failed_before if p[0] != callee[0])
                 if failed and callee not in failed_before:
                     failed_before.append(callee)
-            _count(d.unrescued[caller], clean, weight)
-            _count(d.rescued[caller], rescued, weight)
+            count(unrescued[caller], clean)
+            count(rescued_by[caller], rescued)
         else:  # no call failed: every callee was called cleanly, none rescued
-            _count(d.unrescued[caller], callees, weight)
-            d.rescued[caller]  # noqa: B018 (the caller gets its entry, as when counted)
-    _count(stats.repeated, repeated, weight)
+            count(unrescued[caller], callees)
+            rescued_by[caller]  # noqa: B018 (the caller gets its entry, as when counted)
+    if repeated:
+        count(stats.repeated, repeated)
+
+
+_CALLS = itemgetter(2)  # a run's calls
+_CALLEE = itemgetter(1)  # a call's callee node
+_SERVICE = itemgetter(0)  # a node's service
 
 
 _ENTERING = (SERVER, CONSUMER)
@@ -400,7 +419,8 @@ def span_tree(spans: list[Span]) -> tuple[dict[str, Span], dict[str, list[Span]]
 
 
 def _count(counter: Counter, keys, weight: int) -> None:
-    """Add ``weight`` to each of ``keys`` (distinct) in ``counter``."""
+    """Add ``weight`` to each of ``keys`` (distinct) in ``counter`` (for weight 1,
+    ``_count_elements``: what Counter.update does, in C, without its checks)."""
     get = counter.get  # what Counter.update does for weight 1, without its overhead
     for key in keys:
         counter[key] = get(key, 0) + weight

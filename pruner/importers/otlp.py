@@ -35,7 +35,7 @@ from pruner.importers.otlp_values import integer as _int
 from pruner.importers.otlp_values import peer as _peer
 from pruner.importers.otlp_values import span_id as _id
 
-__all__ = ["otlp_spans", "looks_like_otlp"]
+__all__ = ["otlp_spans", "otlp_batches", "looks_like_otlp"]
 
 def looks_like_otlp(value: Any) -> bool:
     """Whether a decoded JSON value is an OTLP export request (or one resourceSpans entry)."""
@@ -58,8 +58,18 @@ def otlp_spans(f: SourceFile) -> Iterator[Span]:
     SourceError
         Invalid JSON or UTF-8, or JSON that is not OTLP traces, with the line.
     """
+    for batch in otlp_batches(f):
+        yield from batch
+
+
+def otlp_batches(f: SourceFile) -> Iterator[list[Span]]:
+    """The spans of :func:`otlp_spans` in lists, in the same order: one list per scope of
+    a line the compiled decoder takes as an exporter writes it, else one list per span
+    (each yielded before the next span is read, so that a bad span is reported after the
+    ones before it have come out, as one by one)."""
     if _fast is None:
-        yield from _streamed(f)
+        for span in _streamed(f):
+            yield [span]
         return
     try:
         fh = f.path.open("rb")
@@ -84,9 +94,10 @@ def otlp_spans(f: SourceFile) -> Iterator[Span]:
                     break  # not one value of the expected shape: the reader that says why
                 offset += len(raw)
                 continue
-            yield from _fast.spans(request, f, line)
+            yield from _fast.batches(request, f, line)
             offset += len(raw)
-    yield from _streamed(f, offset, line)
+    for span in _streamed(f, offset, line):
+        yield [span]
 
 
 #: The longest NDJSON line the compiled decoder holds at once (longer ones are streamed).

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from pruner.analysis.discover import (
@@ -40,7 +42,7 @@ from pruner.importers.base import (
     sanitize_name,
 )
 from pruner.importers.jaeger import holds_traces, import_jaeger_links, jaeger_traces
-from pruner.importers.otlp import otlp_spans
+from pruner.importers.otlp import otlp_batches, otlp_spans
 from pruner.importers.tracestore import is_store_source, store_discovery, store_traces
 from pruner.importers.zipkin import zipkin_spans
 
@@ -51,6 +53,7 @@ __all__ = [
     "TRACE_KINDS",
     "DEFAULT_WINDOW",
     "assemble",
+    "assemble_batches",
     "detect_trace_kind",
     "read_discovery",
     "discovered_document",
@@ -100,38 +103,77 @@ def assemble(spans: Iterable[Span], window: int = DEFAULT_WINDOW,
     >>> [[sp.span_id for sp in t] for t in assemble(s)]
     [['b'], ['a', 'c']]
     """
+    return assemble_batches(([span] for span in spans), window, stats)
+
+
+def assemble_batches(batches: Iterable[list[Span]], window: int = DEFAULT_WINDOW,
+                     stats: dict | None = None) -> Iterator[list[Span]]:
+    """:func:`assemble` of the spans of ``batches`` (lists of spans, in order): the same
+    traces in the same order.
+
+    The spans of one trace that follow each other in a batch are taken together (the
+    trace is touched once for them, and what the window holds is checked once after
+    them): the traces closed are the same, as they are the least recently touched ones
+    and never the one just touched, unless that trace alone grows past the window; then
+    its spans are taken one by one, as :func:`assemble` describes.
+    """
     open_traces: OrderedDict[str, list[Span]] = OrderedDict()
     held = 0
     closed: set[str] = set()
     reopened = 0
-    for span in spans:
-        trace = open_traces.get(span.trace_id)
-        if trace is None:
-            if span.trace_id in closed:
-                reopened += 1
-                closed.discard(span.trace_id)
-            trace = open_traces[span.trace_id] = []
-        else:
-            open_traces.move_to_end(span.trace_id)
-        trace.append(span)
-        held += 1
-        while held > window and open_traces:  # one trace larger than the window too
-            trace_id, done = open_traces.popitem(last=False)
-            held -= len(done)
-            if len(closed) > 4 * window:
-                closed.clear()  # bounded: later reopenings of old traces go uncounted
-            closed.add(trace_id)
-            yield done
+    for batch in batches:
+        for trace_id, group in groupby(batch, _TRACE_ID):
+            trace = open_traces.get(trace_id)
+            group = list(group)
+            if (0 if trace is None else len(trace)) + len(group) <= window:
+                if trace is None:
+                    if trace_id in closed:
+                        reopened += 1
+                        closed.discard(trace_id)
+                    open_traces[trace_id] = group
+                else:
+                    open_traces.move_to_end(trace_id)
+                    trace += group
+                held += len(group)
+                while held > window:  # never the trace just touched: it fits the window
+                    done_id, done = open_traces.popitem(last=False)
+                    held -= len(done)
+                    if len(closed) > 4 * window:
+                        closed.clear()  # bounded: later reopenings of old traces go uncounted
+                    closed.add(done_id)
+                    yield done
+                continue
+            for span in group:  # a trace past the window: span by span
+                trace = open_traces.get(trace_id)
+                if trace is None:
+                    if trace_id in closed:
+                        reopened += 1
+                        closed.discard(trace_id)
+                    trace = open_traces[trace_id] = []
+                else:
+                    open_traces.move_to_end(trace_id)
+                trace.append(span)
+                held += 1
+                while held > window and open_traces:  # this trace too, when alone past it
+                    done_id, done = open_traces.popitem(last=False)
+                    held -= len(done)
+                    if len(closed) > 4 * window:
+                        closed.clear()
+                    closed.add(done_id)
+                    yield done
     # Close the rest, least recently touched first (the input order decides it).
     yield from open_traces.values()
     if stats is not None:
         stats["reopened"] = stats.get("reopened", 0) + reopened
 
 
-def _counted(spans: Iterable[Span], stats: dict) -> Iterator[Span]:
-    for span in spans:
-        stats["spans"] += 1
-        yield span
+_TRACE_ID = itemgetter(0)  # Span.trace_id
+
+
+def _counted_batches(batches: Iterable[list[Span]], stats: dict) -> Iterator[list[Span]]:
+    for batch in batches:
+        stats["spans"] += len(batch)
+        yield batch
 
 
 def _trace_stream(files: Sequence[SourceFile], kind: str, window: int,
@@ -147,7 +189,8 @@ def _trace_stream(files: Sequence[SourceFile], kind: str, window: int,
                 stats["spans"] += len(trace)
                 yield trace
         elif k == "otlp":
-            yield from assemble(_counted(otlp_spans(f), stats), window, stats)
+            yield from assemble_batches(_counted_batches(otlp_batches(f), stats), window,
+                                        stats)
         else:
             yield from assemble(zipkin_spans(f, stats), window, stats)
 

@@ -18,7 +18,7 @@ from pruner.importers._io import SourceFile
 from pruner.importers.emit import to_yaml
 from pruner.importers.jaeger import jaeger_traces
 from pruner.importers.otlp import otlp_spans
-from pruner.importers.traces import assemble, discover_sources
+from pruner.importers.traces import assemble, assemble_batches, discover_sources
 from pruner.importers.zipkin import zipkin_spans
 from pruner.loader import load_sources
 
@@ -566,3 +566,57 @@ def test_assembly_gives_every_span_once_in_traces_read_in_order(trace_ids, windo
     assert stats["reopened"] == len(parts) - len(set(trace_ids))
     if window >= len(spans):
         assert len(parts) == len(set(trace_ids))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["t1", "t2", "t3", "t4"]), max_size=40), st.integers(1, 12),
+       st.lists(st.integers(1, 8), min_size=1, max_size=8))
+def test_assembly_of_batches_is_assembly_span_by_span(trace_ids, window, sizes):
+    """Spans that come in lists (the OTLP reader's, one per scope) make the same traces,
+    in the same order, with the same reopenings, as the same spans one by one: runs of
+    one trace in a list are taken together, and a trace that outgrows the window alone
+    is cut where one by one cuts it."""
+    spans = [Span(t, f"s{k}", None, "svc", "op", SERVER, k) for k, t in enumerate(trace_ids)]
+    batches, k = [], 0
+    while k < len(spans):
+        size = sizes[len(batches) % len(sizes)]
+        batches.append(spans[k:k + size])
+        k += size
+    one_by_one = list(assemble(iter(spans), window=window, stats=(expected := {})))
+    in_batches = list(assemble_batches(iter(batches), window=window, stats=(got := {})))
+    assert in_batches == one_by_one
+    assert got == expected
+
+
+@st.composite
+def _untidy_trace(draw):
+    """A random trace with failures, peers and every kind: what the counting paths of
+    discovery see (failed calls, rescues, repeated callees, peers with and without a
+    traced child)."""
+    kinds = ["server", "client", "producer", "consumer", "internal"]
+    spans = []
+    for i in range(draw(st.integers(1, 12))):
+        parent = None if i == 0 else str(draw(st.integers(0, i - 1)))
+        spans.append(Span("t", str(i), parent, draw(st.sampled_from(["a", "b", "c"])),
+                          draw(st.sampled_from(["op", "GET /u/123"])),
+                          draw(st.sampled_from(kinds)), draw(st.integers(0, 4)),
+                          draw(st.booleans()), draw(st.sampled_from([None, "db", "a"]))))
+    return spans
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_untidy_trace(), min_size=1, max_size=4), st.integers(2, 3))
+def test_a_trace_added_with_a_weight_counts_as_that_many_traces(traces, weight):
+    from pruner.analysis.discover import Discovery, add_trace
+
+    def counts(d):
+        return ({k: vars(v) for k, v in d.roots.items()}, d.used, d.services_used,
+                d.failed_used, d.runs, d.calls, d.rescued, d.unrescued, d.operations,
+                d.traces)
+
+    weighted, repeated = Discovery(), Discovery()
+    for spans in traces:
+        add_trace(weighted, list(spans), weight=weight)
+        for _ in range(weight):
+            add_trace(repeated, list(spans))
+    assert counts(weighted) == counts(repeated)

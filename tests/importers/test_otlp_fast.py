@@ -4,6 +4,7 @@ the same spans, and for input it does not expect, the same error at the same lin
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -100,3 +101,74 @@ def test_a_line_longer_than_the_limit_is_streamed(tmp_path, monkeypatch):
     path.write_text(json.dumps({"resourceSpans": []}) + "\n" + line + "\n" + line + "\n")
     f = SourceFile(path, "long.ndjson", True)
     assert len(list(otlp.otlp_spans(f))) == 4 == len(list(otlp._streamed(f)))
+
+
+# -- the column path: a scope's spans made a field at a time ------------------------
+
+_ID16 = st.sampled_from(["b7ad6b7169203331", "00f067aa0ba902b7", "B7AD6B7169203331",
+                         "AAECAwQFBgc=", "b7ad6b716920333", "zz", "é7ad6b7169203331"])
+_TIME = st.one_of(st.sampled_from(["1700000000000000000", "17", "0", "", "007", "1,2",
+                                   "\u0663", "-5", " 5", "1e3", "9" * 30, "9" * 31]),
+                  st.integers(0, 10 ** 31))
+
+
+@st.composite
+def typed_scope(draw):
+    """One scope of spans typed as an exporter writes them (the typed decoder takes
+    them), mostly well-formed, sometimes with one field the column path must not take."""
+    out = []
+    for _ in range(draw(st.integers(1, 6))):
+        span = {"traceId": draw(st.sampled_from(["0af7651916cd43dd8448eb211c80319c",
+                                                 "4bf92f3577b34da6a3ce929d0e0e4736"])),
+                "spanId": "b7ad6b7169203331", "parentSpanId": "",
+                "name": draw(st.sampled_from(["GET /a/1", "op"])),
+                "kind": draw(st.sampled_from([1, 2, 3, 4, 5, "SPAN_KIND_CLIENT", 9])),
+                "startTimeUnixNano": "1700000000000000000",
+                "endTimeUnixNano": draw(st.sampled_from(["1700000000000000500", "0"])),
+                "status": draw(st.sampled_from([{}, {"code": 0}, {"code": 2},
+                                                {"code": "STATUS_CODE_ERROR"}]))}
+        if draw(st.booleans()):
+            span["parentSpanId"] = "00f067aa0ba902b7"
+        if draw(st.booleans()):
+            span["attributes"] = [{"key": draw(st.sampled_from(["peer.service", "db.system"])),
+                                   "value": {"stringValue": draw(st.sampled_from(
+                                       [" db ", "", "pg"]))}}]
+        if draw(st.integers(0, 3)) == 0:  # one field as the column path does not take it
+            field = draw(st.sampled_from(["traceId", "spanId", "parentSpanId", "name",
+                                          "startTimeUnixNano", "endTimeUnixNano"]))
+            span[field] = draw(_TIME if field.endswith("Nano") else
+                               st.one_of(_ID16, st.just("")))
+        if draw(st.integers(0, 5)) == 0:  # all times integers
+            span["startTimeUnixNano"], span["endTimeUnixNano"] = 17, draw(st.sampled_from(
+                [0, 19, 10 ** 30]))
+        out.append(span)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(scope=typed_scope())
+def test_the_column_path_makes_the_spans_the_span_by_span_path_makes(scope):
+    from pruner.importers import _otlp_fast as fast
+
+    line = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": scope}]}]}).encode()
+    f = SourceFile(Path("spans.ndjson"), "spans.ndjson", True)
+    request = fast.decode(line)
+    assert type(request) is fast._TypedRequest
+    ((service, batch),) = fast._batches(request)
+    one_by_one, error = [], None
+    try:
+        for span in fast._typed_spans(service, batch, f, 3):
+            one_by_one.append(span)
+    except SourceError as exc:
+        error = str(exc)
+    made = fast._columns(service, batch)
+    if made is not None:  # taken: exactly the spans, and nothing was wrong
+        assert error is None and made == one_by_one
+        assert [type(s) for s in made] == [type(s) for s in one_by_one]
+    flat, flat_error = [], None
+    try:
+        for batch_made in fast.batches(request, f, 3):
+            flat.extend(batch_made)
+    except SourceError as exc:
+        flat_error = str(exc)
+    assert (flat, flat_error) == (one_by_one, error)
