@@ -36,12 +36,20 @@ References
 from __future__ import annotations
 
 import re
-from collections import Counter, _count_elements, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
+
+try:  # what Counter.update runs for each key, in C (CPython's; a private name, so guarded)
+    from collections import _count_elements
+except ImportError:  # pragma: no cover - another Python
+    def _count_elements(mapping, iterable) -> None:
+        get = mapping.get
+        for key in iterable:
+            mapping[key] = get(key, 0) + 1
 
 __all__ = [
     "SERVER",
