@@ -313,7 +313,7 @@ def _(report: DiffReport) -> str:
     news = [f"- {mark(flow, 'extra-nine')} new 'extra nine' warning: {md_text(message)}"
             for flow, message in report.extra_nines]
     news += [f"- {mark(', '.join(cycle), 'startup-cycle')} new start-up cycle: "
-             f"{_code_list(cycle)} can never start after a full outage (`pruner bootstrap`)"
+             f"{_names(cycle, 30)} can never start after a full outage (`pruner bootstrap`)"
              for cycle in report.startup_cycles]
     news += [f"- {mark(flow, 'unbootstrappable')} critical flow {code_span(flow)} can no "
              "longer be brought back after a full outage (`pruner bootstrap`)"
@@ -556,12 +556,6 @@ def availability_diff_markdown(changes) -> list[str]:
 # --- bootstrap (issue 13) ------------------------------------------------------
 
 
-def _code_list(names, limit: int = 30) -> str:
-    names = list(names)
-    shown = ", ".join(code_span(n) for n in names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
 @render.register
 def _(report: BootstrapReport) -> str:
     from pruner.report.bootstrap import WAVE_LIMIT
@@ -570,16 +564,16 @@ def _(report: BootstrapReport) -> str:
     title = "Partial restart" if b.from_off else "Cold start"
     out = [f"## {title}: {md_text(report.source)}", ""]
     if b.from_off:
-        out += [f"Went down: {_code_list(b.from_off)}; everything else still runs.", ""]
+        out += [f"Went down: {_names(b.from_off, 30)}; everything else still runs.", ""]
     verdict = ("**PASS**: every critical flow can be served again" if report.passed else
-               f"**FAIL**: critical flows never served again: {_code_list(b.critical_never)}")
+               f"**FAIL**: critical flows never served again: {_names(b.critical_never, 30)}")
     out += [verdict, "", "| wave | services |", "| ---: | --- |"]
     for n, wave in enumerate(b.waves[:WAVE_LIMIT]):
-        out.append(f"| {n} | {_code_list(wave)} |")
+        out.append(f"| {n} | {_names(wave, 30)} |")
     if len(b.waves) > WAVE_LIMIT:
         out.append(f"| ... | {len(b.waves) - WAVE_LIMIT} more waves |")
     if b.stuck:
-        out.append(f"| never | {_code_list(b.stuck)} |")
+        out.append(f"| never | {_names(b.stuck, 30)} |")
     out.append("")
     for k, c in enumerate(b.cycles, 1):
         out.append(f"- **Start-up cycle {k}**: {' → '.join(code_span(n) for n in c.chain)}")
@@ -665,9 +659,7 @@ def _(report: PlanReport) -> str:
     if kept or missing:
         note = ([f"{PLAN_UNEXPLAINED.capitalize()} "
                  f"{plural(len(missing), 'kept service', 'kept services')}: "
-                 f"{', '.join(code_span(s) for s in missing[:20])}"
-                 + (f" and {len(missing) - 20} more" if len(missing) > 20 else ""), ""]
-                if missing else [])
+                 f"{_names(missing, 20)}", ""] if missing else [])
         out += _details(f"Kept: why {plural(len(kept), 'service stays', 'services stay')}",
                         [*note, "| service | cost | why it stays |", "|---|---|---|",
                          *_cut(kept, len(kept), 3)])
