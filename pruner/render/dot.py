@@ -355,15 +355,8 @@ def diagram_dot(diagram: Diagram) -> str:
         if node.kind != FLOW and node.id not in clustered:
             place(g, node)
     attr_lists: dict[tuple, str] = {}
-
-    def add_edge(tail: str, head: str, key: tuple, attrs) -> None:
-        attr = attr_lists.get(key)
-        if attr is None:
-            attr = attr_lists[key] = g._attr_list(None, kwargs=attrs())
-        g.body.append(g._edge(tail=q(tail), head=q(head), attr=attr))
-
     body, edge_line, get_attr, quoted = g.body, g._edge, attr_lists.get, q.seen.get
-    for edge in diagram.edges:  # add_edge inlined: a diagram has 100,000 of them
+    for edge in diagram.edges:  # a diagram has 100,000 of them: no call per edge
         key = (edge.trouble, edge.soft, edge.member)
         attr = get_attr(key)
         if attr is None:
@@ -372,6 +365,12 @@ def diagram_dot(diagram: Diagram) -> str:
         tail, head = edge.tail, edge.head
         body.append(edge_line(tail=quoted(tail) or q(tail), head=quoted(head) or q(head),
                               attr=attr))
+    invis = g._attr_list(None, kwargs={"style": "invis"})
+
+    def invisible(tail: str, head: str) -> None:
+        body.append(edge_line(tail=quoted(tail) or q(tail), head=quoted(head) or q(head),
+                              attr=invis))
+
     # A service nothing points at would sit in the top row and pass for a flow:
     # an invisible edge from the first flow keeps it below. Services with no edge at
     # all are packed into a square grid of invisible edges instead of one long row.
@@ -380,24 +379,17 @@ def diagram_dot(diagram: Diagram) -> str:
     isolated = [n.id for n in diagram.nodes
                 if n.kind != FLOW and n.id not in heads and n.id not in tails]
     alone = set(isolated)
-    if flows:  # add_edge inlined: a star has 20,000 services no edge points at
-        first, invis = q(flows[0].id), None
+    if flows:
         for node in diagram.nodes:
-            nid = node.id
-            if node.kind != FLOW and nid not in heads and nid not in alone:
-                if invis is None:
-                    invis = attr_lists.get(("invis",))
-                    if invis is None:
-                        invis = attr_lists[("invis",)] = g._attr_list(
-                            None, kwargs={"style": "invis"})
-                body.append(edge_line(tail=first, head=quoted(nid) or q(nid), attr=invis))
+            if node.kind != FLOW and node.id not in heads and node.id not in alone:
+                invisible(flows[0].id, node.id)
     width = max(1, math.isqrt(len(isolated) - 1) + 1) if isolated else 1
     for i, nid in enumerate(isolated):
         if i < width:
             if flows:
-                add_edge(flows[0].id, nid, ("invis",), lambda: {"style": "invis"})
+                invisible(flows[0].id, nid)
         else:
-            add_edge(isolated[i - width], nid, ("invis",), lambda: {"style": "invis"})
+            invisible(isolated[i - width], nid)
     _legend(g, diagram.overlay, any(n.kind == OPERATION for n in diagram.nodes))
     return g.source
 
