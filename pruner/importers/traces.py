@@ -123,42 +123,26 @@ def assemble_batches(batches: Iterable[list[Span]], window: int = DEFAULT_WINDOW
     reopened = 0
     for batch in batches:
         for trace_id, group in groupby(batch, _TRACE_ID):
-            trace = open_traces.get(trace_id)
             group = list(group)
-            if (0 if trace is None else len(trace)) + len(group) <= window:
-                if trace is None:
-                    if trace_id in closed:
-                        reopened += 1
-                        closed.discard(trace_id)
-                    open_traces[trace_id] = group
-                else:
-                    open_traces.move_to_end(trace_id)
-                    trace += group
-                held += len(group)
-                while held > window:  # never the trace just touched: it fits the window
-                    done_id, done = open_traces.popitem(last=False)
-                    held -= len(done)
-                    if len(closed) > 4 * window:
-                        closed.clear()  # bounded: later reopenings of old traces go uncounted
-                    closed.add(done_id)
-                    yield done
-                continue
-            for span in group:  # a trace past the window: span by span
+            trace = open_traces.get(trace_id)
+            # a trace that would outgrow the window alone: span by span, as assemble says
+            fits = (0 if trace is None else len(trace)) + len(group) <= window
+            for chunk in (group,) if fits else ([span] for span in group):
                 trace = open_traces.get(trace_id)
                 if trace is None:
                     if trace_id in closed:
                         reopened += 1
                         closed.discard(trace_id)
-                    trace = open_traces[trace_id] = []
+                    open_traces[trace_id] = chunk
                 else:
                     open_traces.move_to_end(trace_id)
-                trace.append(span)
-                held += 1
+                    trace += chunk
+                held += len(chunk)
                 while held > window and open_traces:  # this trace too, when alone past it
                     done_id, done = open_traces.popitem(last=False)
                     held -= len(done)
                     if len(closed) > 4 * window:
-                        closed.clear()
+                        closed.clear()  # bounded: later reopenings of old traces go uncounted
                     closed.add(done_id)
                     yield done
     # Close the rest, least recently touched first (the input order decides it).
