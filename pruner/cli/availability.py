@@ -50,14 +50,14 @@ def availability(path: str, flow_names: tuple[str, ...], time_budget: float | No
     # raises BudgetExhausted: exit 3, the flows not computed named
     # the diagrams are acyclic: built with the collector paused (baobab1: a collection
     # scanning them took 6 ms of a 0.25 s run)
-    try:
-        with Progress("availability") as bar, gc_paused():
-            results = flow_availability(G, flows, deadline=deadline_after(), progress=bar)
-    except OutOfTime as exc:
-        raise BudgetExhausted(f"{exc.message} (--time-budget {time_budget:g} s; fail "
-                              f"closed): raise --time-budget, or try fewer flows (--flow)",
-                              partial=exc.partial) from None
     with gc_paused():
+        try:
+            with Progress("availability") as bar:
+                results = flow_availability(G, flows, deadline=deadline_after(), progress=bar)
+        except OutOfTime as exc:
+            raise BudgetExhausted(f"{exc.message} (--time-budget {time_budget:g} s; fail "
+                                  f"closed): raise --time-budget, or try fewer flows (--flow)",
+                                  partial=exc.partial) from None
         report = availability_report(results, source=source_label(path))
         emit_report(report, fmt, output)
     raise SystemExit(EXIT_OK if report.passed else EXIT_GATE)
