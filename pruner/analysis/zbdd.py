@@ -643,9 +643,7 @@ class Zbdd:
         if p <= BASE or g <= bdd.TRUE:
             return EMPTY if p == EMPTY or g == bdd.TRUE else p
         memo = self._where_false.setdefault(id(b), {})
-        var, lo, hi = self.var, self.lo, self.hi
-        unique = self._unique
-        unique_get = unique.get
+        var, lo, hi, node = self.var, self.lo, self.hi, self.node
         gvar, glo, ghi = b.var, b.lo, b.hi
         memo_get = memo.get
         out: list[int] = []
@@ -662,18 +660,7 @@ class Zbdd:
                 h = pop()
                 low = pop()
                 key = task_pop()
-                if h == EMPTY:
-                    result = low
-                else:
-                    ukey = (-1 - y, low, h)
-                    result = unique_get(ukey)
-                    if result is None:
-                        result = len(var)
-                        var.append(-1 - y)
-                        lo.append(low)
-                        hi.append(h)
-                        unique[ukey] = result
-                memo[key] = result
+                result = memo[key] = node(-1 - y, low, h)
                 push(result)
                 continue
             x = task_pop()
