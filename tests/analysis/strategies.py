@@ -61,3 +61,16 @@ def brute_cut_sets(G, flow, max_order, among=None):
             if switch_off(G, combo).flows[flow] == BROKEN:
                 found.append(s)
     return sorted((tuple(sorted(c)) for c in found), key=lambda c: (len(c), c))
+
+
+def zbdd_family(z, family):
+    """The ZBDD node of ``family`` (sets of variable numbers) in the manager ``z``."""
+    from pruner.analysis.zbdd import BASE, EMPTY
+
+    node = EMPTY
+    for s in family:
+        term = BASE
+        for v in sorted(s, reverse=True):
+            term = z.node(v, EMPTY, term)
+        node = z.union(node, term)
+    return node

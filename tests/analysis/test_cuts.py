@@ -2,7 +2,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pruner.analysis.cuts import minimal_cut_sets
-from tests.analysis.strategies import brute_cut_sets, manifests
+from tests.analysis.strategies import brute_cut_sets, manifests, zbdd_family
 
 engines = st.sampled_from(["auto", "sets", "zbdd", "bdd"])
 
@@ -44,15 +44,10 @@ def test_diagram_cut_sets_are_sorted_by_size_then_names(names, family):
     from types import SimpleNamespace
 
     from pruner.analysis.cuts import _zbdd_names
-    from pruner.analysis.zbdd import BASE, EMPTY, Zbdd
+    from pruner.analysis.zbdd import Zbdd
 
     z = Zbdd()
-    node = EMPTY
-    for s in family:
-        term = BASE
-        for v in sorted(s, reverse=True):
-            term = z.node(v, EMPTY, term)
-        node = z.union(node, term)
+    node = zbdd_family(z, family)
     shown = [tuple(sorted(names[v] for v in s)) for s in family]
     got = _zbdd_names(SimpleNamespace(names=names), z, node, list(range(6)))
     assert got == sorted(shown, key=lambda s: (len(s), s))

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pruner.analysis.bdd import FALSE, TRUE, Bdd
-from pruner.analysis.zbdd import BASE, EMPTY, Zbdd
+from pruner.analysis.zbdd import Zbdd
+from tests.analysis.strategies import zbdd_family
 
 families = st.sets(st.frozensets(st.integers(0, 6), max_size=4), max_size=8)
 
@@ -14,15 +15,6 @@ families = st.sets(st.frozensets(st.integers(0, 6), max_size=4), max_size=8)
 def minimal(family):
     return {s for s in family if not any(t < s for t in family)}
 
-
-def build(z, family):
-    node = EMPTY
-    for s in family:
-        term = BASE
-        for v in sorted(s, reverse=True):
-            term = z.node(v, EMPTY, term)
-        node = z.union(node, term)
-    return node
 
 
 def read(z, node):
@@ -33,7 +25,7 @@ def read(z, node):
 @given(families, families, st.integers(0, 5))
 def test_operations_equal_set_algebra(a, b, k):
     z = Zbdd()
-    na, nb = build(z, a), build(z, b)
+    na, nb = zbdd_family(z, a), zbdd_family(z, b)
     assert read(z, na) == a and z.count(na) == len(a)
     assert read(z, z.union(na, nb)) == a | b
     assert read(z, z.minimal(na)) == minimal(a)
@@ -54,7 +46,7 @@ def test_operations_equal_set_algebra(a, b, k):
 def test_at_least_equals_set_algebra(fams, data, k):
     z = Zbdd()
     mins = [{s for s in minimal(f) if len(s) <= k} for f in fams]
-    nodes = [z.truncate(z.minimal(build(z, f)), k) for f in fams]
+    nodes = [z.truncate(z.minimal(zbdd_family(z, f)), k) for f in fams]
     j = data.draw(st.integers(1, len(fams)))
     expected = set()
     for chosen in combinations(range(len(fams)), j):
@@ -103,7 +95,7 @@ def holds(terms, s):
 def test_where_false_and_minimal_solutions_equal_set_algebra(a, terms, other, k):
     b, z = Bdd(), Zbdd()
     g = monotone_bdd(b, terms)
-    p = build(z, a)
+    p = zbdd_family(z, a)
     assert read(z, z.where_false(p, b, g)) == {s for s in a if not holds(terms, s)}
     universe = [frozenset(v for v, on in enumerate(bits) if on)
                 for bits in product((0, 1), repeat=7)]
