@@ -303,9 +303,20 @@ def _node_line(node: Node, q, styles: dict) -> str:
         items = sorted(_style_attrs(*key).items())
         style = styles[key] = ("".join(f" {q(k)}={q(v)}" for k, v in items if k < "tooltip"),
                                "".join(f" {q(k)}={q(v)}" for k, v in items if k > "tooltip"))
-    # _label is always HTML-like (<...>), which quote leaves as it is
-    tip = quote_text(dot_string(node.tooltip or node.name))
-    return f"\t{q(node.id)} [label={_label(node)}{style[0]} tooltip={tip}{style[1]}]\n"
+    # Most names and tooltips are plain text (_PLAIN), which html_text and dot_string
+    # leave as it is and quote_text quotes with no escape: written here at once, with
+    # no call (a 100,000-service chain has 100,000 node lines).
+    text = node.tooltip or node.name
+    if type(text) is str and _PLAIN(text) and len(text) <= MAX_TEXT:
+        tip = text if _VALID_ID(text) and text.lower() not in KEYWORDS else f'"{text}"'
+    else:
+        tip = quote_text(dot_string(text))
+    name = node.name if node.kind != OPERATION else node.label
+    if type(name) is not str or not _PLAIN(name):
+        name = html_text(name)
+    head, tail = _label_frame(node.kind, node.state, node.notes)
+    # the label is always HTML-like (<...>), which quote leaves as it is
+    return f"\t{q(node.id)} [label={head}{name}{tail}{style[0]} tooltip={tip}{style[1]}]\n"
 
 
 def _operations_box(number: int, service: Node, operations: list[Node], q,

@@ -36,7 +36,8 @@ from tests.render_helpers import graph_of
 HOSTILE = ['plain', 'node', 'EDGE', 'Graph', 'subgraph', 'strict', '-1.5', '.5', '1.', '0x',
            'a b', 'a"b', 'a\\"b', 'a\\\\"b', '"', '<', '>', '<>', '<b>', '<b>\n', 'x<b>',
            '<<B>x</B>>', '<a>b', 'a:b:c', 'svc:x#0', '', ' ', '\n', 'tab\there', 'é', '日本',
-           '\u202ename', 'a\x1b[31m', '&amp;', "it's", '{', '}', ';', '--', '->', 'a\nb']
+           '\u202ename', 'a\x1b[31m', '&amp;', "it's", '{', '}', ';', '--', '->', 'a\nb',
+           'x' * 2001, 'node' + '-x' * 1000]
 
 
 def _old_quote(value: str) -> str:
