@@ -228,6 +228,7 @@ def _services_text(services) -> _Encoded:
     is written once per distinct value, and the rows are the object's pieces
     (:class:`_Encoded`), joined once with the whole document."""
     inner, inner2 = _SERVICE_INNER, _CAUSE_INNER
+    inner3 = inner2 + "  "
     null_head = f': {{{inner}"cause": null,{inner}"off": '
     item_head = f': {{{inner}"cause": {{{inner2}"degraded": '
     implicit = f'"implicit": true,{inner2}'
@@ -259,12 +260,18 @@ def _services_text(services) -> _Encoded:
                                  f'{inner2}"note": {"null" if note is None else _string(note)},'
                                  f'{inner2}"soft": {"true" if item.soft else "false"},'
                                  f'{inner2}"up": ')
+        members = item.members
+        # one member (most items): its list written here, without a call
+        members_text = (f"[{inner3}{_string(members[0])}{inner2}]" if len(members) == 1
+                        else _strings_text(members, inner2))
+        down_text = ("[]" if not down else members_text if down == members
+                     else _strings_text(down, inner2))  # all members down: the same list
         push(f',{_SERVICE_ROW}{_string(s.service.name)}{item_head}'
              f'{"[]" if not degraded else _strings_text(degraded, inner2)},{inner2}"down": '
-             f'{"[]" if not down else _strings_text(down, inner2)},{inner2}'
+             f'{down_text},{inner2}'
              f'{implicit if item.implicit else ""}"item": {_string(item.describe())}'
              f'{kind}{_string(str(item.location))},'
-             f'{inner2}"members": {_strings_text(item.members, inner2)}'
+             f'{inner2}"members": {members_text}'
              f'{rest}{cause.up:d}{inner}}},{inner}"off": {look}{tail_text}')
     if not rows:
         return _Encoded("{}")
