@@ -1,6 +1,8 @@
 """Graphviz DOT output of a :class:`~pruner.report.diagram.Diagram`.
 
-Built with :class:`graphviz.Digraph`, which quotes identifiers. Free text (names,
+Written as the ``graphviz`` package's ``Digraph`` writes it (:class:`_Graph`, the few
+statements pruner needs, and :func:`quote`, its quoting of IDs, byte for byte; the
+package itself is not imported: 15 ms of every run's start-up). Free text (names,
 descriptions, notes, system and owner names) only ever reaches DOT through
 :func:`html_text` inside HTML-like labels, or through :func:`dot_string` in
 quoted attributes, so nothing a manifest says can end a string, open a tag or
@@ -12,12 +14,10 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
+from contextlib import contextmanager
+from functools import lru_cache, partial
 from itertools import count
 from typing import TYPE_CHECKING
-
-import graphviz
-from graphviz import quoting
 
 from pruner.analysis.evaluate import DEGRADED, DOWN, OK, UP
 from pruner.render.common import Dispatch, clean
@@ -34,8 +34,8 @@ from pruner.report.diagram import FLOW, JUNCTION, OFF, OPERATION, Diagram, Node
 if TYPE_CHECKING:
     from pruner.report.bootstrap import BootstrapDiagram
 
-__all__ = ["render", "html_text", "dot_string", "quote_text", "BACKSLASH", "BIG_DIAGRAM",
-           "BIG_LAYOUT", "bootstrap_dot"]
+__all__ = ["render", "html_text", "dot_string", "quote", "quote_text", "nohtml", "NoHtml",
+           "KEYWORDS", "BACKSLASH", "BIG_DIAGRAM", "BIG_LAYOUT", "bootstrap_dot"]
 
 FONT = "Helvetica,Arial,sans-serif"
 MAX_NOTE = 60
@@ -65,6 +65,93 @@ _SPACES = re.compile(r"\s+")
 _PLAIN = re.compile(r"[A-Za-z0-9._:/@+=,;#()\[\]-]*\Z").match
 
 
+# --- DOT IDs, quoted as graphviz.quoting.quote quotes them ------------------------
+# https://www.graphviz.org/doc/info/lang.html: an ID is a name, a number, a "quoted
+# string" or an HTML-like <string>. The patterns are graphviz's own, ``$`` and all (it
+# matches before a final newline, so "a\n" passes for a name as it does there).
+_HTML_STRING = re.compile(r"<.*>$", re.DOTALL).match
+_VALID_ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))$").match
+KEYWORDS = frozenset({"node", "edge", "graph", "digraph", "subgraph", "strict"})
+# a quote gets a backslash, unless it has one already (after an even run of them)
+_ESCAPE_QUOTES = partial(re.compile(r"(?P<backslashes>(?:\\{2})*)\\?(?P<quote>\")").sub,
+                         r"\g<backslashes>\\\g<quote>")
+
+
+class NoHtml(str):
+    """A string never taken for an HTML-like ``<...>`` one (``graphviz.nohtml``)."""
+
+    __slots__ = ()
+
+
+nohtml = NoHtml
+
+
+def quote(identifier: str) -> str:
+    r"""``identifier`` as a DOT ID, quoted where it must be: ``graphviz.quoting.quote``,
+    byte for byte (``tests/render/test_dot_quoting.py`` holds it to it on any string).
+
+    >>> quote("web"), quote("svc:web"), quote("node"), quote("-4.2"), quote("")
+    ('web', '"svc:web"', '"node"', '-4.2', '""')
+    >>> quote("<<B>web</B>>"), quote(nohtml("<i>"))
+    ('<<B>web</B>>', '"<i>"')
+    >>> print(quote('say "hi"'), quote('a\\"b'))
+    "say \"hi\"" "a\"b"
+    """
+    if _HTML_STRING(identifier) and not isinstance(identifier, NoHtml):
+        return identifier
+    if not _VALID_ID(identifier) or identifier.lower() in KEYWORDS:
+        return f'"{_ESCAPE_QUOTES(identifier)}"'
+    return identifier
+
+
+def _a_list(label: str | None = None, attrs: dict[str, str] | None = None) -> str:
+    """``graphviz.quoting.a_list``: ``label`` first, then the attributes sorted by
+    name, ``None`` values left out."""
+    result = [f"label={quote(label)}"] if label is not None else []
+    if attrs:
+        result += [f"{quote(k)}={quote(v)}" for k, v in sorted(attrs.items()) if v is not None]
+    return " ".join(result)
+
+
+def _attr_list(label: str | None = None, attrs: dict[str, str] | None = None) -> str:
+    """``graphviz.quoting.attr_list``: `` [a_list]``, or nothing."""
+    content = _a_list(label, attrs)
+    return f" [{content}]" if content else ""
+
+
+class _Graph:
+    """The statements of a ``graphviz.Digraph`` pruner writes, line for line as the
+    package writes them: ``attr``, ``node``, ``edge`` (a name is one ID: a ``:`` in it
+    is no port) and ``subgraph``; :attr:`source` is the whole text."""
+
+    def __init__(self, name: str, head: str = "digraph") -> None:
+        self.head = f"{head} {quote(name)} {{\n" if name else (
+            "{\n" if head == "subgraph" else f"{head} {{\n")
+        self.body: list[str] = []
+
+    def attr(self, kw: str | None = None, **attrs: str) -> None:
+        if attrs:
+            self.body.append(f"\t{_a_list(None, attrs)}\n" if kw is None
+                             else f"\t{kw}{_attr_list(None, attrs)}\n")
+
+    def node(self, name: str, label: str | None = None, **attrs: str) -> None:
+        self.body.append(f"\t{quote(name)}{_attr_list(label, attrs)}\n")
+
+    def edge(self, tail: str, head: str, label: str | None = None, **attrs: str) -> None:
+        self.body.append(f"\t{quote(tail)} -> {quote(head)}{_attr_list(label, attrs)}\n")
+
+    @contextmanager
+    def subgraph(self, name: str):
+        """A subgraph, added to this graph's body, indented, when the block ends."""
+        sub = _Graph(name, "subgraph")
+        yield sub
+        self.body += [f"\t{line}" for line in (sub.head, *sub.body, "}\n")]
+
+    @property
+    def source(self) -> str:
+        return "".join((self.head, *self.body, "}\n"))
+
+
 def html_text(text: object, limit: int | None = None) -> str:
     r"""Free text for a Graphviz HTML-like label: one line, control characters
     shown as escapes, ``& < > " '`` as entities, cut after ``limit`` characters.
@@ -87,20 +174,15 @@ def dot_string(text: object) -> str:
     backslash drawn as ``∖`` (see :data:`BACKSLASH`), cut after :data:`MAX_TEXT`
     characters.
 
-    >>> print(graphviz.Digraph().__class__._quote(dot_string('a "b" \\N & <i>')))
+    >>> print(quote(dot_string('a "b" \\N & <i>')))
     "a \"b\" ∖N &amp; <i>"
     """
     if type(text) is str and _PLAIN(text) and len(text) <= MAX_TEXT:
-        return quoting.nohtml(text)
+        return NoHtml(text)
     s = _SPACES.sub(" ", clean(text))
     if len(s) > MAX_TEXT:
         s = s[: MAX_TEXT - 1] + "…"
-    return quoting.nohtml(s.replace("&", "&amp;").replace("\\", BACKSLASH))
-
-
-class _Digraph(graphviz.Digraph):
-    # Service names may contain ':', which graphviz would read as a port in an edge.
-    _quote_edge = staticmethod(quoting.quote)
+    return NoHtml(s.replace("&", "&amp;").replace("\\", BACKSLASH))
 
 
 def _label(node: Node) -> str:
@@ -166,20 +248,17 @@ def _style_attrs(kind: str, state: str, soft: bool) -> dict[str, str]:
 
 
 def _quoter():
-    """``graphviz.quoting.quote`` (what ``Digraph.node`` and ``edge`` quote every name
+    """:func:`quote` (what ``_Graph.node`` and ``edge`` quote every name
     and attribute value with) for one diagram, the same string for the same input, but
     at a fraction of its cost on a big diagram: an HTML-like label (``<...>``, which
     ``quote`` leaves as it is) is returned at once, and every other plain string is
     quoted once (colours, shapes and styles recur on every node). A
-    :func:`~graphviz.quoting.nohtml` string (a tooltip) always goes to ``quote``.
+    :class:`NoHtml` string (a tooltip) always goes to ``quote``.
 
     >>> q = _quoter()
-    >>> q("svc:web"), q("<<B>web</B>>"), q("node"), q(quoting.nohtml("<i>"))
+    >>> q("svc:web"), q("<<B>web</B>>"), q("node"), q(nohtml("<i>"))
     ('"svc:web"', '<<B>web</B>>', '"node"', '"<i>"')
     """
-    # graphviz wraps quote in a check of how it is called (positional arguments), which
-    # costs more than the quoting of a short name; the function itself is the same.
-    quote = getattr(quoting.quote, "__wrapped__", quoting.quote)
     seen: dict[str, str] = {}
 
     def q(value: str) -> str:
@@ -196,11 +275,8 @@ def _quoter():
     return q
 
 
-_VALID_ID = quoting.ID.match
-
-
 def quote_text(text: str) -> str:
-    """``graphviz.quoting.quote(nohtml(text))``, the quoting of free text (a tooltip),
+    """``quote(nohtml(text))``, the quoting of free text (a tooltip),
     byte for byte, in a fraction of its time when ``text`` holds no backslash (as
     :func:`dot_string` writes it): no quote in it can then be escaped already.
 
@@ -210,15 +286,15 @@ def quote_text(text: str) -> str:
     "say \\"hi\\""
     """
     if "\\" in text:
-        return quoting.quote(quoting.nohtml(text))
-    if _VALID_ID(text) and text.lower() not in quoting.KEYWORDS:
+        return quote(NoHtml(text))
+    if _VALID_ID(text) and text.lower() not in KEYWORDS:
         return text
     return '"' + text.replace('"', '\\"') + '"'
 
 
 def _node_line(node: Node, q, styles: dict) -> str:
     """The line ``Digraph.node(node.id, **_node_attrs(node))`` writes: the label first,
-    then the other attributes sorted by name (:func:`graphviz.quoting.a_list`). All but
+    then the other attributes sorted by name (:func:`_a_list`). All but
     the label and the tooltip depend only on the node's kind, state and softness
     (``styles`` keeps them, written once, split where ``tooltip`` sorts in)."""
     key = (node.kind, node.state, node.soft)
@@ -227,9 +303,20 @@ def _node_line(node: Node, q, styles: dict) -> str:
         items = sorted(_style_attrs(*key).items())
         style = styles[key] = ("".join(f" {q(k)}={q(v)}" for k, v in items if k < "tooltip"),
                                "".join(f" {q(k)}={q(v)}" for k, v in items if k > "tooltip"))
-    # _label is always HTML-like (<...>), which quote leaves as it is
-    tip = quote_text(dot_string(node.tooltip or node.name))
-    return f"\t{q(node.id)} [label={_label(node)}{style[0]} tooltip={tip}{style[1]}]\n"
+    # Most names and tooltips are plain text (_PLAIN), which html_text and dot_string
+    # leave as it is and quote_text quotes with no escape: written here at once, with
+    # no call (a 100,000-service chain has 100,000 node lines).
+    text = node.tooltip or node.name
+    if type(text) is str and _PLAIN(text) and len(text) <= MAX_TEXT:
+        tip = text if _VALID_ID(text) and text.lower() not in KEYWORDS else f'"{text}"'
+    else:
+        tip = quote_text(dot_string(text))
+    name = node.name if node.kind != OPERATION else node.label
+    if type(name) is not str or not _PLAIN(name):
+        name = html_text(name)
+    head, tail = _label_frame(node.kind, node.state, node.notes)
+    # the label is always HTML-like (<...>), which quote leaves as it is
+    return f"\t{q(node.id)} [label={head}{name}{tail}{style[0]} tooltip={tip}{style[1]}]\n"
 
 
 def _operations_box(number: int, service: Node, operations: list[Node], q,
@@ -262,7 +349,7 @@ def _edge_attrs(edge) -> dict[str, str]:
     return attrs
 
 
-def _legend(graph: graphviz.Digraph, overlay: bool, operations: bool = False) -> None:
+def _legend(graph: _Graph, overlay: bool, operations: bool = False) -> None:
     """A small table that says what shapes, lines and colours mean."""
 
     def swatch(state: str, text: str, strike: bool = False, rounded: bool = True) -> str:
@@ -302,7 +389,7 @@ def _legend(graph: graphviz.Digraph, overlay: bool, operations: bool = False) ->
 
 def diagram_dot(diagram: Diagram) -> str:
     """The DOT source of ``diagram``, byte-identical for the same diagram."""
-    g = _Digraph("pruner")
+    g = _Graph("pruner")
     g.attr(rankdir="TB", newrank="true", nodesep="0.25", ranksep="0.55", fontname=FONT,
            bgcolor="white", pad="0.3")
     if diagram.title:
@@ -355,21 +442,19 @@ def diagram_dot(diagram: Diagram) -> str:
         if node.kind != FLOW and node.id not in clustered:
             place(g, node)
     attr_lists: dict[tuple, str] = {}
-    body, edge_line, get_attr, quoted = g.body, g._edge, attr_lists.get, q.seen.get
+    body, get_attr, quoted = g.body, attr_lists.get, q.seen.get
     for edge in diagram.edges:  # a diagram has 100,000 of them: no call per edge
         key = (edge.trouble, edge.soft, edge.member)
         attr = get_attr(key)
         if attr is None:
-            attr = attr_lists[key] = g._attr_list(None, kwargs=_edge_attrs(edge))
+            attr = attr_lists[key] = _attr_list(None, _edge_attrs(edge))
         # every end is a node's id, quoted when its node's line was written
         tail, head = edge.tail, edge.head
-        body.append(edge_line(tail=quoted(tail) or q(tail), head=quoted(head) or q(head),
-                              attr=attr))
-    invis = g._attr_list(None, kwargs={"style": "invis"})
+        body.append(f"\t{quoted(tail) or q(tail)} -> {quoted(head) or q(head)}{attr}\n")
+    invis = _attr_list(None, {"style": "invis"})
 
     def invisible(tail: str, head: str) -> None:
-        body.append(edge_line(tail=quoted(tail) or q(tail), head=quoted(head) or q(head),
-                              attr=invis))
+        body.append(f"\t{quoted(tail) or q(tail)} -> {quoted(head) or q(head)}{invis}\n")
 
     # A service nothing points at would sit in the top row and pass for a flow:
     # an invisible edge from the first flow keeps it below. Services with no edge at
@@ -414,7 +499,7 @@ def bootstrap_dot(diagram: BootstrapDiagram) -> str:
     """The DOT source, byte-identical for the same diagram."""
     from pruner.report.bootstrap import STARTUP  # only render --bootstrap needs it
     ids = bootstrap_ids(diagram)
-    g = _Digraph("bootstrap")
+    g = _Graph("bootstrap")
     g.attr(rankdir="LR", newrank="true", nodesep="0.2", ranksep="0.9", fontname=FONT,
            bgcolor="white", pad="0.3")
     if diagram.title:

@@ -39,6 +39,8 @@ def mermaid_text(text: object, limit: int | None = None) -> str:
     >>> mermaid_text('a "b" <i>`x`</i> [1]\nend')
     'a #34;b#34; #60;i#62;#96;x#96;#60;/i#62; #91;1#93;#92;nend'
     """
+    if type(text) is str and _SAFE.issuperset(text) and (limit is None or len(text) <= limit):
+        return text  # most names: safe characters only, which clean() leaves as they are
     s = clean(text)
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
@@ -52,6 +54,28 @@ def _note_text(note: str) -> str:
     """A node's note in its label, written once per distinct note (a few recur on most
     nodes: "no flow reaches it" on every service of a star)."""
     return mermaid_text(note, 60)
+
+
+_SHAPES = {FLOW: ('(["', '"])'), JUNCTION: ('(("', '"))'), OPERATION: ('["', '"]')}
+
+
+@lru_cache(maxsize=1024)
+def _frame(kind: str, state: str, notes: tuple[str, ...]) -> tuple[str, str]:
+    """What a node's declaration holds before and after its name (its shape, its state
+    and notes): the same for every node of one kind, state and notes, so written once,
+    not once a node (a 100,000-service chain's nodes share two)."""
+    words = []
+    if kind == FLOW or state != UP:
+        words.append(STATE_WORD[state])
+    words += [_note_text(n) for n in notes if kind != FLOW]
+    words = [w for w in words if w]
+    head, tail = "", ""
+    if words and kind != JUNCTION:
+        tail = f"<br/><small>{' · '.join(words)}</small>"
+    if state == OFF:
+        head, tail = "<s>", f"</s><br/><small>{STATE_WORD[OFF]}</small>"
+    opening, closing = _SHAPES.get(kind, ('("', '")'))
+    return opening + head, tail + closing
 
 
 def diagram_mermaid(diagram: Diagram) -> str:
@@ -68,25 +92,9 @@ def diagram_mermaid(diagram: Diagram) -> str:
         out.insert(0, f"---\ntitle: \"{mermaid_text(diagram.title)}\"\n---")
 
     def declare(node) -> str:
-        name = mermaid_text(node.label)
-        words = []
-        if node.kind == FLOW or node.state != UP:
-            words.append(STATE_WORD[node.state])
-        words += [_note_text(n) for n in node.notes if node.kind != FLOW]
-        words = [w for w in words if w]
-        label = name
-        if words and node.kind != JUNCTION:
-            label = f"{name}<br/><small>{' · '.join(words)}</small>"
-        if node.state == OFF:
-            label = f"<s>{name}</s><br/><small>{STATE_WORD[OFF]}</small>"
-        nid = ids[node.id]
-        if node.kind == FLOW:
-            return f'{nid}(["{label}"])'
-        if node.kind == JUNCTION:
-            return f'{nid}(("{label}"))'
-        if node.kind == OPERATION:
-            return f'{nid}["{label}"]'
-        return f'{nid}("{label}")'
+        head, tail = _frame(node.kind, node.state, node.notes)
+        name = node.name if node.kind != OPERATION else node.label
+        return f"{ids[node.id]}{head}{mermaid_text(name)}{tail}"
 
     clustered = set()
     flows = [n for n in diagram.nodes if n.kind == FLOW]

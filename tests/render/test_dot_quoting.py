@@ -1,8 +1,10 @@
-"""The DOT renderer writes node lines itself, quoting each distinct string once
-(``render.dot._quoter``, ``_node_line``); every line must be the one
-``graphviz.Digraph.node`` writes for the same node, byte for byte, hostile names,
-notes and descriptions included, and every string quoted as ``graphviz.quoting.quote``
-quotes it."""
+"""The DOT renderer writes DOT itself, without the ``graphviz`` package: its own
+:func:`render.dot.quote` and :class:`render.dot._Graph` (attr, node, edge and subgraph
+statements), node lines quoting each distinct string once (``render.dot._quoter``,
+``_node_line``). The package is the oracle here: every string is quoted as
+``graphviz.quoting.quote`` quotes it (keywords, numbers, HTML-like ``<...>``, quotes,
+backslashes, newlines, any unicode), every statement is the line ``graphviz.Digraph``
+writes, and every node line the one ``Digraph.node`` writes, byte for byte."""
 
 from __future__ import annotations
 
@@ -16,13 +18,17 @@ from hypothesis import strategies as st
 
 from pruner.analysis.evaluate import switch_off
 from pruner.render.dot import (
+    KEYWORDS,
     STYLE,
+    _Graph,
     _node_attrs,
     _node_line,
     _operations_box,
     _quoter,
     diagram_dot,
     dot_string,
+    nohtml,
+    quote,
 )
 from pruner.report.diagram import FLOW, JUNCTION, OFF, OPERATION, SERVICE, Node, diagram_report
 from tests.render_helpers import graph_of
@@ -30,7 +36,8 @@ from tests.render_helpers import graph_of
 HOSTILE = ['plain', 'node', 'EDGE', 'Graph', 'subgraph', 'strict', '-1.5', '.5', '1.', '0x',
            'a b', 'a"b', 'a\\"b', 'a\\\\"b', '"', '<', '>', '<>', '<b>', '<b>\n', 'x<b>',
            '<<B>x</B>>', '<a>b', 'a:b:c', 'svc:x#0', '', ' ', '\n', 'tab\there', 'é', '日本',
-           '\u202ename', 'a\x1b[31m', '&amp;', "it's", '{', '}', ';', '--', '->', 'a\nb']
+           '\u202ename', 'a\x1b[31m', '&amp;', "it's", '{', '}', ';', '--', '->', 'a\nb',
+           'x' * 2001, 'node' + '-x' * 1000]
 
 
 def _old_quote(value: str) -> str:
@@ -48,18 +55,97 @@ def _new_quote(value: str) -> str:
 def test_the_quoter_quotes_as_graphviz_does():
     q = _quoter()
     for value in HOSTILE + [v + "\\" for v in HOSTILE]:
-        for text in (value, quoting.nohtml(value)):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                assert q(text) == _old_quote(text), repr(text)
-                assert q(text) == _old_quote(text), repr(text)  # again, from the memo
+        for ours, theirs in ((value, value), (nohtml(value), quoting.nohtml(value))):
+            assert q(ours) == _old_quote(theirs), repr(value)
+            assert q(ours) == _old_quote(theirs), repr(value)  # again, from the memo
+            assert quote(ours) == _old_quote(theirs), repr(value)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from('ab1.-_:<>"\\ \n&#\u202e'), max_size=10))
 def test_any_string_is_quoted_as_graphviz_does(text):
     assert _new_quote(text) == _old_quote(text)
-    assert _new_quote(quoting.nohtml(text)) == _old_quote(quoting.nohtml(text))
+    assert _new_quote(nohtml(text)) == _old_quote(quoting.nohtml(text))
+
+
+# Pieces that mean something to DOT's quoting, strung together: names, numbers, keywords
+# in any case, HTML-like brackets, quotes after runs of backslashes, newlines (graphviz's
+# patterns end in ``$``, which matches before a final one), unicode.
+_PIECES = st.sampled_from(["a", "Z", "_", "0", "9", "-", ".", "1.5", "-.5", "<", ">", "<b>",
+                           "<<B>x</B>>", '"', '\\"', '\\\\"', "\\", "\n", "\r", " ", ":",
+                           "é", "日本", "\u202e", "\u212a", "\x00", "&amp;", *KEYWORDS,
+                           *(k.upper() for k in KEYWORDS), "Node", "sUbGrApH"])
+ANY_STRING = st.one_of(st.text(), st.lists(_PIECES, max_size=8).map("".join))
+
+
+@settings(max_examples=500, deadline=None)
+@given(ANY_STRING)
+def test_quote_is_graphviz_quoting_on_any_string(text):
+    """:func:`render.dot.quote` stands in for ``graphviz.quoting.quote``: the same ID
+    for any string, plain or marked as no HTML."""
+    assert quote(text) == _old_quote(text)
+    assert quote(nohtml(text)) == _old_quote(quoting.nohtml(text))
+    assert _new_quote(text) == _old_quote(text)
+
+
+_ATTRS = st.dictionaries(st.sampled_from(["label", "color", "style", "tooltip", "shape", "x y",
+                                          "node", "1"]),
+                         st.one_of(ANY_STRING, ANY_STRING.map(nohtml)), max_size=4)
+_STATEMENT = st.tuples(st.sampled_from(["attr", "graph", "node", "edge", "node_stmt",
+                                        "edge_stmt", "open", "close"]),
+                       ANY_STRING, ANY_STRING, st.one_of(st.none(), ANY_STRING), _ATTRS)
+
+
+def _theirs(value):
+    return quoting.nohtml(value) if type(value) is nohtml else value
+
+
+def _write(statements, ours: bool) -> str:
+    """The statements written by :class:`_Graph` (``ours``) or by ``graphviz.Digraph``
+    (with ``quote`` for ends, as pruner's edges are one name each)."""
+    class Digraph(graphviz.Digraph):
+        _quote_edge = staticmethod(quoting.quote)
+
+    root = _Graph("pruner") if ours else Digraph("pruner")
+    stack, exits = [root], []
+    fix = (lambda v: v) if ours else _theirs
+    for kind, a, b, label, attrs in statements:
+        graph = stack[-1]
+        attrs = {k: fix(v) for k, v in attrs.items() if k != "label"}
+        label = None if label is None else fix(label)
+        if kind == "attr":
+            graph.attr(**attrs)
+        elif kind in ("graph", "node", "edge"):
+            graph.attr(kind, **attrs)
+        elif kind == "node_stmt":
+            graph.node(fix(a), label, **attrs)
+        elif kind == "edge_stmt":
+            graph.edge(fix(a), fix(b), label, **attrs)
+        elif kind == "open" and len(stack) < 4:
+            exits.append(graph.subgraph(name=fix(a)))
+            stack.append(exits[-1].__enter__())
+        elif kind == "close" and len(stack) > 1:
+            stack.pop()
+            exits.pop().__exit__(None, None, None)
+    while exits:
+        exits.pop().__exit__(None, None, None)
+    return root.source
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_STATEMENT, max_size=12))
+def test_graph_statements_are_the_ones_graphviz_writes(statements):
+    """:class:`_Graph` writes what ``graphviz.Digraph`` wrote for the statements pruner
+    makes: graph, node and edge attributes, nodes and edges with a label and attributes
+    (sorted, ``label`` first), nested subgraphs, with any names and values."""
+    with warnings.catch_warnings():  # graphviz warns of a final odd backslash
+        warnings.simplefilter("ignore")
+        assert _write(statements, True) == _write(statements, False)
+
+
+def _graphviz_attrs(node):
+    """``_node_attrs(node)`` for graphviz: free text marked as its ``nohtml``."""
+    return {k: _theirs(v) for k, v in _node_attrs(node).items()}
 
 
 def _nodes():
@@ -76,7 +162,7 @@ def test_node_lines_are_the_ones_graphviz_writes():
     q, styles = _quoter(), {}
     for node in _nodes():
         g = graphviz.Digraph()
-        g.node(node.id, **_node_attrs(node))
+        g.node(node.id, **_graphviz_attrs(node))
         assert _node_line(node, q, styles) == g.body[-1], node
 
 
@@ -86,9 +172,9 @@ def _box_via_graphviz(number, service, operations, q, styles):
     with g.subgraph(name=f"cluster_ops_{number}") as box:
         box.attr(label="", style="rounded,filled", color=STYLE[service.state][1],
                  fillcolor="#ffffff", rank="same", margin="6",
-                 tooltip=dot_string(f"{service.name} and its operations"))
+                 tooltip=_theirs(dot_string(f"{service.name} and its operations")))
         for node in (service, *operations):
-            box.node(node.id, **_node_attrs(node))
+            box.node(node.id, **_graphviz_attrs(node))
     return g.body
 
 
@@ -114,7 +200,7 @@ def _old_diagram_dot(diagram) -> str:
 
     def via_graphviz(node, q, styles):
         g = graphviz.Digraph()
-        g.node(node.id, **_node_attrs(node))
+        g.node(node.id, **_graphviz_attrs(node))
         return g.body[-1]
 
     dot._node_line, dot._operations_box = via_graphviz, _box_via_graphviz

@@ -150,3 +150,29 @@ def test_cut_set_rows_with_and_without_names_to_escape_equal_json_dumps():
         value = {"cut_sets": rows, "more": [list(r) for r in rows]}
         assert dumps(value) == json.dumps(value, sort_keys=True, indent=2,
                                           ensure_ascii=False) + "\n"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.text(max_size=4), values, min_size=1, max_size=4), st.data())
+def test_values_encoded_in_pieces_equal_json_dumps(document, data):
+    """A value written out already (``_Encoded``, as the services of ``check``) may be
+    held as pieces that the document joins once with everything else: the same bytes
+    as json.dumps of the plain value, at the top level and nested deeper."""
+    from pruner.render.json import _encode, _Encoded, _Unusual
+
+    try:  # only documents the fast path writes (json.dumps knows no _Encoded)
+        _encode(document, "\n")
+    except _Unusual:
+        return
+    key = data.draw(st.sampled_from(sorted(document)))
+
+    def pieces(newline: str) -> _Encoded:
+        text = _encode(document[key], newline)
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
+        return _Encoded(parts=[text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)],
+                                                         strict=True)])
+
+    assert dumps(dict(document, **{key: pieces("\n  ")})) == json.dumps(
+        document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert dumps({"outer": dict(document, **{key: pieces("\n    ")})}) == json.dumps(
+        {"outer": document}, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

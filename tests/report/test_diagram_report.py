@@ -1,8 +1,11 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pruner.analysis.evaluate import switch_off
 from pruner.errors import UnknownNameError
 from pruner.report.diagram import FLOW, JUNCTION, SERVICE, diagram_report
+from tests.analysis.strategies import manifests
 from tests.render_helpers import graph_of
 
 
@@ -64,3 +67,34 @@ def test_uncovered_service_is_marked_and_flows_come_first():
     assert "no flow reaches it" in cron.notes
     assert [n.kind for n in d.nodes[:2]] == [FLOW, FLOW]
     assert diagram_report(G) == d  # deterministic
+
+
+def _old_order(nodes):
+    """The order diagram_report once sorted its nodes into: flows, then services and
+    operations, each by id (then the junctions, by id)."""
+    return sorted(nodes, key=lambda n: (n.kind != FLOW, n.id))
+
+
+@pytest.mark.parametrize("name", ["hostile-names-escaped", "operations-inside-services.yaml"])
+def test_nodes_come_flows_first_then_services_each_by_id(name):
+    """The services' nodes are made in name order, so in id order (one prefix), and
+    only the flows' are sorted: the same order as sorting them all."""
+    G = graph_of(name)
+    for off in ((), sorted(G)[:1], sorted(G)[-2:]):
+        for flows in ((), tuple(G.graph["flows"])[-1:]):
+            d = diagram_report(G, switch_off(G, off), flows=flows)
+            plain = [n for n in d.nodes if n.kind != JUNCTION]
+            junctions = d.nodes[len(plain):]
+            assert plain == _old_order(plain)
+            assert all(n.kind == JUNCTION for n in junctions)
+            assert list(junctions) == sorted(junctions, key=lambda n: n.id)
+
+
+@settings(max_examples=60, deadline=None)
+@given(manifests(max_flows=4), st.data())
+def test_node_order_on_any_manifest(G, data):
+    off = data.draw(st.lists(st.sampled_from(sorted(G)), max_size=2))
+    d = diagram_report(G, switch_off(G, off))
+    plain = [n for n in d.nodes if n.kind != JUNCTION]
+    assert plain == _old_order(plain)
+    assert [n.id for n in d.nodes[len(plain):]] == sorted(n.id for n in d.nodes[len(plain):])
