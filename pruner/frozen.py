@@ -9,8 +9,9 @@ manifest). :func:`record` asks dataclass for the fields and the slots only, and
 gives the class ``__eq__``, ``__hash__``, ``__repr__``, the frozen ``__setattr__`` and
 ``__delattr__`` (and the four comparisons with ``order=True``) as closures over the
 field names and one :func:`operator.attrgetter`, which compile nothing; ``__init__``
-comes from :func:`fast_init`. A class whose constructor must run a default factory
-or leave a field out keeps dataclass's ``__init__`` and frozen ``__setattr__``. The
+comes from :func:`fast_init`, for a class with a ``__dict__`` (``slots=False``) too.
+A class whose constructor must run a default factory or leave a field out keeps
+dataclass's ``__init__`` and frozen ``__setattr__``. The
 methods behave as dataclass's own (``tests/test_frozen.py`` checks each against a
 twin made by ``@dataclass``, and every class of the package's against its twin's);
 only ``__dataclass_params__`` tells the difference (``init``, ``repr``, ``eq`` and,
@@ -37,6 +38,7 @@ from __future__ import annotations
 import reprlib
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, fields
 from operator import attrgetter
+from types import MemberDescriptorType
 
 __all__ = ["fast_init", "record"]
 
@@ -65,10 +67,10 @@ def record(cls=None, /, *, slots: bool = True, order: bool = False):
     if cls is None:
         return lambda c: record(c, slots=slots, order=order)
     own = dict(cls.__dict__)
-    # the constructor: ours where every field is a plain one of a slotted class,
-    # dataclass's where it must run a default factory or leave a field out
+    # the constructor: ours where every field is a plain one, dataclass's where it must
+    # run a default factory or leave a field out
     annotations = own.get("__annotations__", {})
-    plain = slots and "__init__" not in own and not any(
+    plain = "__init__" not in own and not any(
         isinstance(own.get(name), Field)
         and (own[name].default_factory is not MISSING or not own[name].init)
         for name in annotations) and not any("InitVar" in str(a) for a in annotations.values())
@@ -85,7 +87,7 @@ def record(cls=None, /, *, slots: bool = True, order: bool = False):
     cls = dataclass(cls, frozen=not plain, slots=slots, init=not plain, repr=False, eq=False)
     every = fields(cls)
     if plain:
-        cls = _frozen(fast_init(cls), every)
+        cls = _frozen(fast_init(cls), every, slots)
 
     def named(method, name):
         method.__name__ = name
@@ -129,10 +131,11 @@ def record(cls=None, /, *, slots: bool = True, order: bool = False):
     return cls
 
 
-def _frozen(cls, every):
+def _frozen(cls, every, slots=True):
     """The frozen ``__setattr__`` and ``__delattr__`` of ``@dataclass(frozen=True)``, and
     the ``__getstate__``/``__setstate__`` it gives a frozen slotted class (pickle and
-    copy would otherwise restore the fields through the refusing ``__setattr__``)."""
+    copy would otherwise restore the fields through the refusing ``__setattr__``; an
+    instance with a ``__dict__`` is restored around it, as dataclass leaves it)."""
     names = frozenset(f.name for f in every)
     set_field = object.__setattr__
 
@@ -153,7 +156,10 @@ def _frozen(cls, every):
         for f, value in zip(fields(self), state, strict=False):
             set_field(self, f.name, value)
 
-    for method in (__setattr__, __delattr__, __getstate__, __setstate__):
+    methods = [__setattr__, __delattr__]
+    if slots:
+        methods += [__getstate__, __setstate__]
+    for method in methods:
         method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
         method.__module__ = cls.__module__
         setattr(cls, method.__name__, method)
@@ -182,7 +188,8 @@ def _comparison(key, compare):
 
 def fast_init(cls):
     """Class decorator, applied above ``@dataclass(frozen=True, slots=True)``:
-    replace ``__init__`` by one that sets the slots directly.
+    replace ``__init__`` by one that sets the slots directly (a field that has no slot,
+    through ``object.__setattr__``, as dataclass's own does).
 
     >>> from dataclasses import dataclass, FrozenInstanceError
     >>> @fast_init
@@ -197,22 +204,26 @@ def fast_init(cls):
     Traceback (most recent call last):
     dataclasses.FrozenInstanceError: cannot assign to field 'x'
     """
-    namespace: dict = {}
+    namespace: dict = {"__set_field": object.__setattr__}
     params: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
     for f in fields(cls):
         if not f.init or f.default_factory is not MISSING:
             raise TypeError(f"fast_init: field {f.name!r} of {cls.__name__} has no plain default")
-        # the slot's descriptor, on the class or, for an inherited field, on a base
-        slot = next(c.__dict__[f.name] for c in cls.__mro__ if f.name in c.__dict__)
-        namespace[f"_set_{f.name}"] = slot.__set__
+        # the slot's descriptor, on the class or, for an inherited field, on a base;
+        # a field without a slot (a class with a __dict__) is written as dataclass does
+        slot = next((c.__dict__[f.name] for c in cls.__mro__ if f.name in c.__dict__), None)
+        if isinstance(slot, MemberDescriptorType):
+            namespace[f"_set_{f.name}"] = slot.__set__
+            body.append(f"    _set_{f.name}(self, {f.name})")
+        else:
+            body.append(f"    __set_field(self, {f.name!r}, {f.name})")
         param = f.name
         if f.default is not MISSING:
             namespace[f"_default_{f.name}"] = f.default
             param = f"{f.name}=_default_{f.name}"
         (keyword if f.kw_only else params).append(param)
-        body.append(f"    _set_{f.name}(self, {f.name})")
     if keyword:
         params += ["*", *keyword]
     if hasattr(cls, "__post_init__"):

@@ -272,3 +272,34 @@ def test_record_of_a_subclass_is_frozen_as_its_base():
         @record(slots=False)
         class Bag(Plain):
             things: list = dataclasses.field(default_factory=list)
+
+
+def test_record_without_slots_writes_its_own_constructor_and_stays_frozen():
+    @record(slots=False)
+    class Base:
+        a: int
+        b: int = 0
+
+    @record(slots=False)
+    class Child(Base):
+        c: str = ""
+
+        def __post_init__(self):
+            if self.a < 0:
+                raise ValueError("a")
+
+    made = Child(1, c="x")
+    assert (made.a, made.b, made.c, vars(made)) == (1, 0, "x", {"a": 1, "b": 0, "c": "x"})
+    assert _params(Child) == [("self", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                               inspect.Parameter.empty)] + [
+        (n, inspect.Parameter.POSITIONAL_OR_KEYWORD, d)
+        for n, d in (("a", inspect.Parameter.empty), ("b", 0), ("c", ""))]
+    with pytest.raises(ValueError):
+        Child(-1)
+    for name in ("a", "c", "other"):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(made, name, 2)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(made, name)
+    assert copy.copy(made) == made == copy.deepcopy(made)
+    assert "__getstate__" not in vars(Child)  # a __dict__ is pickled as dataclass leaves it
