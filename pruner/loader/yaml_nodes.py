@@ -23,9 +23,8 @@ from collections.abc import Callable
 
 class _PatternOnFirstUse:
     """A pattern compiled when it is first used: a class of every Unicode range costs
-    7-17 ms to compile, more than the rest of a small run's parsing."""
-
-    __slots__ = ("_args", "_pattern")
+    7-17 ms to compile, more than the rest of a small run's parsing. What is read from
+    it (``match``, ``search``...) is kept on it, so the next read is an attribute's."""
 
     def __init__(self, *args) -> None:
         self._args, self._pattern = args, None
@@ -33,7 +32,13 @@ class _PatternOnFirstUse:
     def __getattr__(self, name: str):
         if self._pattern is None:
             self._pattern = re.compile(*self._args)
-        return getattr(self._pattern, name)
+        value = getattr(self._pattern, name)
+        self.__dict__[name] = value
+        return value
+
+
+# PyYAML's modules whose patterns are compiled on first use (see _import_yaml).
+_DEFERRED = frozenset({"yaml.reader", "yaml.resolver", "yaml.constructor"})
 
 
 def _import_yaml():
@@ -43,15 +48,18 @@ def _import_yaml():
     ``yaml`` is imported: a class of every Unicode range, 7-17 ms, a tenth of a whole
     ``pruner check`` on a small manifest. pruner parses with libyaml (``CSafeLoader``),
     which checks the characters itself and never reaches that pattern; the pure-Python
-    reader, if anything uses it, compiles it on first use. Only ``yaml.reader``'s
-    compiles are deferred, and ``re.compile`` is itself again before this returns.
+    reader, if anything uses it, compiles it on first use. The resolver's patterns of
+    implicit tags and the constructor's of timestamps are deferred the same way (a
+    pattern a manifest's scalars never reach, such as the timestamp's, is never compiled:
+    3 ms of start-up were these). Only these modules' compiles are deferred, and
+    ``re.compile`` is itself again before this returns.
     """
     if "yaml" in sys.modules:
         return sys.modules["yaml"]
     compile_now = re.compile
 
     def compile_for(pattern, flags=0):
-        if sys._getframe(1).f_globals.get("__name__") == "yaml.reader":
+        if sys._getframe(1).f_globals.get("__name__") in _DEFERRED:
             return _PatternOnFirstUse(pattern, flags)
         return compile_now(pattern, flags)
 
