@@ -74,6 +74,7 @@ def test_a_default_factory_is_refused():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from pruner import frozen  # noqa: E402
 from pruner.frozen import record  # noqa: E402
 
 _VALUES = st.one_of(st.integers(-3, 3), st.sampled_from(["", "a", "b"]),
@@ -303,3 +304,44 @@ def test_record_without_slots_writes_its_own_constructor_and_stays_frozen():
             delattr(made, name)
     assert copy.copy(made) == made == copy.deepcopy(made)
     assert "__getstate__" not in vars(Child)  # a __dict__ is pickled as dataclass leaves it
+
+
+def test_keyword_only_fields_and_a_shared_constructor_shape():
+    def make(maker):
+        @maker
+        class Mixed:
+            a: int
+            b: int = dataclasses.field(default=2, kw_only=True)
+            c: int = 3
+            d: int = dataclasses.field(kw_only=True, default=4)
+
+            def __post_init__(self):
+                object.__setattr__(self, "seen", (self.a, self.b, self.c, self.d))
+
+        return Mixed
+
+    ours = make(record(slots=False))
+    theirs = make(dataclasses.dataclass(frozen=True))
+    assert _params(ours) == _params(theirs)
+    for args, kwargs in (((1,), {}), ((1, 5), {"b": 6}), ((1,), {"d": 0, "c": 9})):
+        assert vars(ours(*args, **kwargs)) == vars(theirs(*args, **kwargs))
+    with pytest.raises(TypeError):
+        ours(1, 2, 3)  # b and d are keyword-only
+
+    @record
+    class Pair:
+        left: str
+        right: str = ""
+
+    shapes = len(frozen._INIT_CODE)
+
+    @record
+    class Span:
+        start: int
+        end: int = 0
+
+    # one compiled shape, named after each class's own fields
+    assert len(frozen._INIT_CODE) == shapes
+    assert Span.__init__.__code__.co_varnames == ("self", "start", "end")
+    assert Span(end=2, start=1) == Span(1, 2) and Pair("l").right == ""
+    assert Span.__init__.__qualname__.endswith("Span.__init__")
