@@ -264,6 +264,52 @@ _DEFAULT_TAG = {SequenceNode: _SafeLoader.DEFAULT_SEQUENCE_TAG,
 _RESOLVED: dict[str, str] = {}  # plain scalar -> its tag, as PyYAML resolves it
 _RESOLVED_MAX = 10_000
 
+# What YAML 1.1's patterns (PyYAML's resolver) make of the commonest plain scalars, read
+# without them: a word that starts like a boolean (y n t f o) is a boolean or null only
+# when it is one of their words; a text that starts with a digit is a number or a
+# timestamp only when every character is one their patterns hold. The rest is left to
+# PyYAML, whose patterns are compiled on first use (a manifest of names, integers and
+# plain decimals compiles none of them).
+_BOOL_WORDS = frozenset(_BOOL_TEXT) | {w.capitalize() for w in _BOOL_TEXT} | {
+    w.upper() for w in _BOOL_TEXT}
+_NULL_WORDS = frozenset({"null", "Null", "NULL"})
+_NUMBER_CHARS = frozenset("0123456789_.:+-eETtZ \t")  # and hexadecimal after 0x, 0b...
+_ASCII_DIGITS = frozenset("0123456789")
+_RESOLVERS = {k: [tag for tag, _ in v] for k, v in _SafeLoader.yaml_implicit_resolvers.items()}
+_WORD_START = frozenset(c for c in "yYtTfFoOnN"
+                        if _RESOLVERS.get(c) == ([_BOOL, _NULL] if c in "nN" else [_BOOL]))
+_DIGIT_START = frozenset(c for c in _ASCII_DIGITS
+                         if _RESOLVERS.get(c) == [_FLOAT, _INT, _TIMESTAMP])
+
+
+def _plain_tag(value: str) -> str | None:
+    """The tag PyYAML's resolver gives the plain scalar ``value``, when it
+    can be told without its patterns; None otherwise.
+
+    >>> [_plain_tag(t) for t in ("yes", "tweets", "NULL", "150", "0.999", "2fa-sms")]
+    ['tag:yaml.org,2002:bool', 'tag:yaml.org,2002:str', 'tag:yaml.org,2002:null', \
+'tag:yaml.org,2002:int', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:str']
+    >>> [_plain_tag(t) for t in ("012", "1e3", "2001-12-14", "0x1f", "yes\\n")]
+    [None, None, None, None, None]
+    """
+    if not value or "\n" in value:  # the patterns' `$` also matches before a final line break
+        return None
+    first = value[0]
+    if first in _WORD_START:
+        return _BOOL if value in _BOOL_WORDS else _NULL if value in _NULL_WORDS else _STR
+    if first in _DIGIT_START:
+        if value[:2] in ("0x", "0b"):
+            return None
+        if not _NUMBER_CHARS.issuperset(value):
+            return _STR  # a character no number or timestamp holds: `2fa-login`
+        whole, dot, part = value.partition(".")
+        if _ASCII_DIGITS.issuperset(whole):
+            if not dot:  # 0, 150 (012 is octal, 09 text: PyYAML's patterns tell)
+                return _INT if first != "0" or len(value) == 1 else None
+            if _ASCII_DIGITS.issuperset(part):
+                return _FLOAT  # 0.999, 1.
+    return None
+
 
 class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """PyYAML's safe loader, resolving tags as it does, the common case first. libyaml
@@ -271,8 +317,10 @@ class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     starts none of YAML 1.1's implicit patterns (most names: only digits, signs, ``.``,
     ``~``, ``<``, ``=``, ``!&*``, the letters of booleans and null, and the empty text
     do) or a quoted one is ``!!str``, which PyYAML's loop over the patterns would say
-    too, only slower (a 20,000-service manifest has 350,000 scalars); the other plain
-    scalars are resolved by PyYAML once per distinct short text.
+    too, only slower (a 20,000-service manifest has 350,000 scalars); the words that
+    start like booleans, the integers and the plain decimals are told without PyYAML's
+    patterns (:func:`_plain_tag`); the other plain scalars are resolved by PyYAML once
+    per distinct short text.
 
     >>> text = "[api, 12, '12', ~, yes, null, 0.5, n/a, no, !!str 1, .inf, 2001-12-14, {a: }]"
     >>> nodes = yaml.compose(text, Loader=_YamlLoader).value
@@ -289,7 +337,7 @@ class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
                 return _STR
             tag = _RESOLVED.get(value)  # keys such as `tier` or `owner` recur
             if tag is None:
-                tag = _SafeLoader.resolve(self, kind, value, implicit)
+                tag = _plain_tag(value) or _SafeLoader.resolve(self, kind, value, implicit)
                 if len(_RESOLVED) < _RESOLVED_MAX and len(value) <= 40:
                     _RESOLVED[value] = tag
             return tag
