@@ -116,8 +116,11 @@ MAX_INT_CHARS = 40
 # and never hands it to PyYAML's constructors, which raise on bad text
 # (``!!int 09``: ValueError, ``!!int ''``: IndexError, ``!!bool maybe``: KeyError).
 _BOOL_TEXT = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
-_BOOL_RE = re.compile(r"yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF")
-_INT_RE = re.compile(
+# yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+_BOOL_WORDS = frozenset(_BOOL_TEXT) | {w.capitalize() for w in _BOOL_TEXT} | {
+    w.upper() for w in _BOOL_TEXT}
+# compiled on first use: parse_int reads a plain decimal without it
+_INT_RE = _PatternOnFirstUse(
     r"(?P<sign>[-+]?)(?:0b(?P<bin>[01_]*[01][01_]*)"
     r"|0x(?P<hex>[0-9a-fA-F_]*[0-9a-fA-F][0-9a-fA-F_]*)"
     r"|0(?P<oct>[0-7_]*[0-7][0-7_]*)"
@@ -173,6 +176,8 @@ def parse_int(text: str) -> int | None:
     """
     if len(text) > MAX_INT_CHARS:
         return None
+    if text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+        return int(text)  # `150`: what the pattern's decimal branch gives, sooner
     m = _INT_RE.fullmatch(text)
     if m is None:
         return None
@@ -234,7 +239,7 @@ def parse_bool(text: str) -> bool | None:
     >>> parse_bool("Yes"), parse_bool("off"), parse_bool("maybe"), parse_bool("")
     (True, False, None, None)
     """
-    return _BOOL_TEXT[text.lower()] if _BOOL_RE.fullmatch(text) else None
+    return _BOOL_TEXT[text.lower()] if text in _BOOL_WORDS else None
 
 
 # Standard scalar tags -> a check of their text; pruner only ever reads the text, so
@@ -243,7 +248,7 @@ _SCALAR_CHECKS = {
     _STR: None,
     _VALUE: None,
     _INT: lambda t: parse_int(t) is not None,
-    _BOOL: lambda t: _BOOL_RE.fullmatch(t) is not None,
+    _BOOL: lambda t: t in _BOOL_WORDS,
     _NULL: lambda t: re.fullmatch(_NULL_TEXT, t) is not None,
     _FLOAT: lambda t: re.fullmatch(_FLOAT_TEXT, t) is not None and any(c.isdigit() for c in t)
     or t.lstrip("+-").lower() in (".inf", ".nan"),
@@ -270,8 +275,6 @@ _RESOLVED_MAX = 10_000
 # timestamp only when every character is one their patterns hold. The rest is left to
 # PyYAML, whose patterns are compiled on first use (a manifest of names, integers and
 # plain decimals compiles none of them).
-_BOOL_WORDS = frozenset(_BOOL_TEXT) | {w.capitalize() for w in _BOOL_TEXT} | {
-    w.upper() for w in _BOOL_TEXT}
 _NULL_WORDS = frozenset({"null", "Null", "NULL"})
 _NUMBER_CHARS = frozenset("0123456789_.:+-eETtZ \t")  # and hexadecimal after 0x, 0b...
 _ASCII_DIGITS = frozenset("0123456789")
