@@ -160,7 +160,7 @@ def test_record_keeps_the_methods_its_class_writes():
     assert hash(Named("A")) == hash(Named("a"))
 
 
-def test_record_runs_default_factories_and_post_init_through_dataclass_own_init():
+def test_record_runs_default_factories_and_post_init():
     @record(slots=False)
     class Bag:
         things: list = dataclasses.field(default_factory=list)
@@ -253,15 +253,16 @@ def test_every_record_of_the_package_behaves_as_its_dataclass_twin(cls):
 
 def test_record_of_a_subclass_is_frozen_as_its_base():
     @record(slots=False)
-    class Counted:  # dataclass's own frozen methods: a default factory
+    class Counted:  # dataclass's own frozen methods: an InitVar
         things: list = dataclasses.field(default_factory=list)
+        seed: dataclasses.InitVar[int] = 0
 
     @record(slots=False)
     class Named(Counted):
         name: str = ""
 
-    made = Named([1], "n")
-    assert (made.things, made.name) == ([1], "n") and made == Named([1], "n")
+    made = Named([1], name="n")
+    assert (made.things, made.name) == ([1], "n") and made == Named([1], name="n")
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.name = "m"
 
@@ -272,7 +273,7 @@ def test_record_of_a_subclass_is_frozen_as_its_base():
     with pytest.raises(TypeError, match="base's kind"):
         @record(slots=False)
         class Bag(Plain):
-            things: list = dataclasses.field(default_factory=list)
+            seed: dataclasses.InitVar[int] = 0
 
 
 def test_record_without_slots_writes_its_own_constructor_and_stays_frozen():
@@ -345,3 +346,34 @@ def test_keyword_only_fields_and_a_shared_constructor_shape():
     assert Span.__init__.__code__.co_varnames == ("self", "start", "end")
     assert Span(end=2, start=1) == Span(1, 2) and Pair("l").right == ""
     assert Span.__init__.__qualname__.endswith("Span.__init__")
+
+
+@pytest.mark.parametrize("slots", [True, False])
+def test_default_factories_and_fields_left_out_are_set_as_dataclass_sets_them(slots):
+    def make(maker):
+        @maker
+        class Bag:
+            name: str
+            things: list = dataclasses.field(default_factory=list)
+            size: int = dataclasses.field(init=False, default=0)
+            seen: list = dataclasses.field(init=False, default_factory=lambda: [0])
+            later: int = dataclasses.field(init=False)
+            tags: tuple = dataclasses.field(default_factory=tuple, kw_only=True)
+
+            def __post_init__(self):
+                object.__setattr__(self, "later", len(self.things))
+
+        return Bag
+
+    ours = make(record(slots=slots))
+    theirs = make(dataclasses.dataclass(frozen=True, slots=slots))
+    assert _params(ours) == _params(theirs)
+    assert repr(inspect.signature(ours)) == repr(inspect.signature(theirs))
+    for args, kwargs in ((("a",), {}), (("b", [1, 2]), {"tags": ("t",)})):
+        a, b = ours(*args, **kwargs), theirs(*args, **kwargs)
+        assert [getattr(a, f.name) for f in dataclasses.fields(a)] == \
+            [getattr(b, f.name) for f in dataclasses.fields(b)]
+        assert ("size" in getattr(a, "__dict__", {})) == ("size" in getattr(b, "__dict__", {}))
+    assert ours("x").things is not ours("x").things and ours("x").seen == [0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ours("x").things = []
