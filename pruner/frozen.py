@@ -94,8 +94,22 @@ def record(cls=None, /, *, slots: bool = True, order: bool = False):
                         f"InitVar), which its base's kind cannot share")
     # dataclass's own frozen __init__ and __setattr__ where it writes the __init__ (the
     # one it writes for a class it did not freeze would assign through __setattr__)
+    # dataclass looks in each annotation's text for ClassVar, InitVar and KW_ONLY (three
+    # pattern matches and lookups a field, a third of its cost); where no text names
+    # one, it is shown annotations that cannot, and the fields get their own back (a
+    # class without a docstring is left alone: dataclass writes it one from them)
+    texts = list(annotations.values())
+    shown = plain and cls.__doc__ and all(isinstance(a, str) for a in texts) and not any(
+        marker in a for a in texts for marker in ("ClassVar", "InitVar", "KW_ONLY"))
+    if shown:
+        cls.__annotations__ = dict.fromkeys(annotations, object)
     cls = dataclass(cls, frozen=not plain, slots=slots, init=not plain, repr=False, eq=False)
     every = fields(cls)
+    if shown:
+        cls.__annotations__ = annotations
+        for f in every:
+            if f.name in annotations:
+                f.type = annotations[f.name]
     if plain:
         cls = _frozen(_with_init(cls, factories=True), every, slots)
 

@@ -90,8 +90,9 @@ def _twins(specs, slots, order):
     specs = sorted(specs, key=lambda s: s["default"] is not dataclasses.MISSING)  # required first
 
     def body():
-        ns = {"__annotations__": {f"f{i}": "object" for i in range(len(specs))},
-              "__module__": __name__, "__qualname__": "Rec"}
+        ns = {"__annotations__": {f"f{i}": ("int", "str | None")[i % 2]
+                                  for i in range(len(specs))},
+              "__module__": __name__, "__qualname__": "Rec", "__doc__": "A record."}
         for i, spec in enumerate(specs):
             ns[f"f{i}"] = dataclasses.field(default=spec["default"], compare=spec["compare"],
                                             repr=spec["repr"], hash=spec["hash"])
@@ -126,6 +127,9 @@ def test_record_behaves_as_the_dataclass_it_stands_for(specs, slots, order, rows
     assert _params(ours) == _params(theirs)
     assert [(f.name, f.compare, f.repr, f.hash) for f in dataclasses.fields(ours)] == \
         [(f.name, f.compare, f.repr, f.hash) for f in dataclasses.fields(theirs)]
+    assert [(f.name, f.type) for f in dataclasses.fields(ours)] == \
+        [(f.name, f.type) for f in dataclasses.fields(theirs)]
+    assert ours.__annotations__ == theirs.__annotations__
     n = len(specs)
     made = [(ours(*row[:n]), theirs(*row[:n])) for row in rows]
     for a, b in made:
