@@ -23,7 +23,8 @@ try:
 except SystemExit:
     pass
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in
-               ("networkx", "graphviz", "jsonschema", "difflib")
+               ("networkx", "graphviz", "jsonschema", "difflib",
+                "signal")  # its IntEnums: limits installs handlers through _signal
                or m.startswith(("pruner.importers", "pruner.graphviz_run", "pruner.analysis.cuts",
                                 "pruner.analysis.diff", "pruner.analysis.drift",
                                 "pruner.report.diff", "pruner.report.drift", "pruner.gitsource",
