@@ -353,7 +353,7 @@ class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
 
 # libyaml slows down quadratically on deeply nested flow collections, so nesting is
 # measured on the raw text (brackets only, a C-speed scan) before parsing.
-_BRACKETS = re.compile(r"[\[\]{}]")
+_BRACKETS = _PatternOnFirstUse(r"[\[\]{}]")  # compiled for a text with many brackets
 _YAML12_FLOAT = r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z"
 
 
@@ -728,6 +728,8 @@ def too_deep(text: str) -> tuple[int, int] | None:
     real, on libyaml's event stream, stopping at the first level too deep. Block
     nesting by indentation is bounded by libyaml itself (1,000 levels, an error).
     """
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return None  # fewer opening brackets than the limit: no scan (C-speed counts)
     depth = 0
     for match in _BRACKETS.finditer(text):
         if match.group() in "[{":
