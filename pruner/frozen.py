@@ -9,8 +9,10 @@ manifest). :func:`record` asks dataclass for the fields and the slots only, and
 gives the class ``__eq__``, ``__hash__``, ``__repr__``, the frozen ``__setattr__`` and
 ``__delattr__`` (and the four comparisons with ``order=True``) as closures over the
 field names and one :func:`operator.attrgetter`, which compile nothing; ``__init__``
-comes from :func:`fast_init`. A class whose constructor must run a default factory
-or leave a field out keeps dataclass's ``__init__`` and frozen ``__setattr__``. The
+comes from :func:`fast_init`'s maker, for a class with a ``__dict__``
+(``slots=False``), default factories and fields left out of the constructor too
+(a parameter with a factory defaults to dataclass's own ``<factory>`` marker). Only a
+class with an ``InitVar`` keeps dataclass's ``__init__`` and frozen ``__setattr__``. The
 methods behave as dataclass's own (``tests/test_frozen.py`` checks each against a
 twin made by ``@dataclass``, and every class of the package's against its twin's);
 only ``__dataclass_params__`` tells the difference (``init``, ``repr``, ``eq`` and,
@@ -27,18 +29,28 @@ instance frozen): a global and an attribute lookup and a call per field, about
 :class:`~pruner.model.Service`. :func:`fast_init` gives the class an ``__init__``
 with the same signature and defaults that writes each slot through its member
 descriptor instead (bound once, when the class is made): the same instance,
-still frozen, in about 60% of the time. On the 20,000-service benchmark that is
+still frozen, in about 60% of the time. Its code is compiled once per shape (how
+many parameters, how many keyword-only, how each field is set, ``__post_init__`` or
+not) and shared by every class of that shape, its parameters renamed after the class's
+fields: a check makes 19 constructors from 10 compiles. On the 20,000-service benchmark that is
 about 70 ms of every command's load (77,000 items, 20,000 services, 100,000
 locations).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import reprlib
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, fields
+from functools import partial
 from operator import attrgetter
+from types import CodeType, FunctionType, MemberDescriptorType
 
 __all__ = ["fast_init", "record"]
+
+# dataclass's marker of a parameter whose default a factory makes (the default that
+# inspect.signature shows, ``<factory>``); without it, dataclass writes such a constructor
+_FACTORY = getattr(dataclasses, "_HAS_DEFAULT_FACTORY", None)
 
 
 def record(cls=None, /, *, slots: bool = True, order: bool = False):
@@ -65,12 +77,12 @@ def record(cls=None, /, *, slots: bool = True, order: bool = False):
     if cls is None:
         return lambda c: record(c, slots=slots, order=order)
     own = dict(cls.__dict__)
-    # the constructor: ours where every field is a plain one of a slotted class,
-    # dataclass's where it must run a default factory or leave a field out
+    # the constructor: ours, dataclass's where it takes an InitVar (or, on a Python
+    # whose dataclasses lacks the marker of a default factory, runs one)
     annotations = own.get("__annotations__", {})
-    plain = slots and "__init__" not in own and not any(
-        isinstance(own.get(name), Field)
-        and (own[name].default_factory is not MISSING or not own[name].init)
+    plain = "__init__" not in own and not any(
+        isinstance(own.get(name), Field) and own[name].init
+        and own[name].default_factory is not MISSING and _FACTORY is None
         for name in annotations) and not any("InitVar" in str(a) for a in annotations.values())
     plain = plain and "__setattr__" not in own and "__delattr__" not in own
     # a subclass is frozen the way its dataclass bases are (dataclass refuses a mix)
@@ -78,14 +90,28 @@ def record(cls=None, /, *, slots: bool = True, order: bool = False):
     if any(b.__dataclass_params__.frozen for b in bases):
         plain = False
     elif bases and not plain:
-        raise TypeError(f"record: {cls.__qualname__} needs dataclass's own __init__ (a default "
-                        f"factory, a field left out of it), which its base's kind cannot share")
+        raise TypeError(f"record: {cls.__qualname__} needs dataclass's own __init__ (an "
+                        f"InitVar), which its base's kind cannot share")
     # dataclass's own frozen __init__ and __setattr__ where it writes the __init__ (the
     # one it writes for a class it did not freeze would assign through __setattr__)
+    # dataclass looks in each annotation's text for ClassVar, InitVar and KW_ONLY (three
+    # pattern matches and lookups a field, a third of its cost); where no text names
+    # one, it is shown annotations that cannot, and the fields get their own back (a
+    # class without a docstring is left alone: dataclass writes it one from them)
+    texts = list(annotations.values())
+    shown = plain and cls.__doc__ and all(isinstance(a, str) for a in texts) and not any(
+        marker in a for a in texts for marker in ("ClassVar", "InitVar", "KW_ONLY"))
+    if shown:
+        cls.__annotations__ = dict.fromkeys(annotations, object)
     cls = dataclass(cls, frozen=not plain, slots=slots, init=not plain, repr=False, eq=False)
     every = fields(cls)
+    if shown:
+        cls.__annotations__ = annotations
+        for f in every:
+            if f.name in annotations:
+                f.type = annotations[f.name]
     if plain:
-        cls = _frozen(fast_init(cls), every)
+        cls = _frozen(_with_init(cls, factories=True), every, slots)
 
     def named(method, name):
         method.__name__ = name
@@ -129,10 +155,11 @@ def record(cls=None, /, *, slots: bool = True, order: bool = False):
     return cls
 
 
-def _frozen(cls, every):
+def _frozen(cls, every, slots=True):
     """The frozen ``__setattr__`` and ``__delattr__`` of ``@dataclass(frozen=True)``, and
     the ``__getstate__``/``__setstate__`` it gives a frozen slotted class (pickle and
-    copy would otherwise restore the fields through the refusing ``__setattr__``)."""
+    copy would otherwise restore the fields through the refusing ``__setattr__``; an
+    instance with a ``__dict__`` is restored around it, as dataclass leaves it)."""
     names = frozenset(f.name for f in every)
     set_field = object.__setattr__
 
@@ -153,7 +180,10 @@ def _frozen(cls, every):
         for f, value in zip(fields(self), state, strict=False):
             set_field(self, f.name, value)
 
-    for method in (__setattr__, __delattr__, __getstate__, __setstate__):
+    methods = [__setattr__, __delattr__]
+    if slots:
+        methods += [__getstate__, __setstate__]
+    for method in methods:
         method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
         method.__module__ = cls.__module__
         setattr(cls, method.__name__, method)
@@ -182,7 +212,8 @@ def _comparison(key, compare):
 
 def fast_init(cls):
     """Class decorator, applied above ``@dataclass(frozen=True, slots=True)``:
-    replace ``__init__`` by one that sets the slots directly.
+    replace ``__init__`` by one that sets the slots directly (a field that has no slot,
+    through ``object.__setattr__``, as dataclass's own does).
 
     >>> from dataclasses import dataclass, FrozenInstanceError
     >>> @fast_init
@@ -197,30 +228,84 @@ def fast_init(cls):
     Traceback (most recent call last):
     dataclasses.FrozenInstanceError: cannot assign to field 'x'
     """
-    namespace: dict = {}
-    params: list[str] = []
-    keyword: list[str] = []
-    body: list[str] = []
-    for f in fields(cls):
-        if not f.init or f.default_factory is not MISSING:
+    return _with_init(cls, factories=False)
+
+
+def _with_init(cls, factories: bool):
+    """``cls`` with the constructor :func:`fast_init` describes; with ``factories``, one
+    that also runs default factories and sets the fields left out of it, as dataclass's
+    own does (the default of a parameter with a factory is dataclass's own marker)."""
+    every = fields(cls)
+    positional = [f for f in every if f.init and not f.kw_only]  # as dataclass orders them
+    keyword = [f for f in every if f.init and f.kw_only]
+    where = {f.name: i for i, f in enumerate(positional + keyword)}
+    namespace: dict = {"_factory": _FACTORY}
+    steps = []  # one per field, in the fields' order: how __init__ sets it
+    for k, f in enumerate(every):
+        factory = f.default_factory is not MISSING
+        if not factories and (not f.init or factory):
             raise TypeError(f"fast_init: field {f.name!r} of {cls.__name__} has no plain default")
-        # the slot's descriptor, on the class or, for an inherited field, on a base
-        slot = next(c.__dict__[f.name] for c in cls.__mro__ if f.name in c.__dict__)
-        namespace[f"_set_{f.name}"] = slot.__set__
-        param = f.name
-        if f.default is not MISSING:
-            namespace[f"_default_{f.name}"] = f.default
-            param = f"{f.name}=_default_{f.name}"
-        (keyword if f.kw_only else params).append(param)
-        body.append(f"    _set_{f.name}(self, {f.name})")
-    if keyword:
-        params += ["*", *keyword]
-    if hasattr(cls, "__post_init__"):
-        body.append("    self.__post_init__()")
-    source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body or ["    pass"])
-    exec(source, namespace)  # noqa: S102 - built from the class's own field names
-    init = namespace["__init__"]
+        # the slot's descriptor, on the class or, for an inherited field, on a base;
+        # a field without a slot (a class with a __dict__) is written as dataclass does
+        slot = next((c.__dict__[f.name] for c in cls.__mro__ if f.name in c.__dict__), None)
+        slotted = isinstance(slot, MemberDescriptorType)
+        namespace[f"_s{k}"] = slot.__set__ if slotted else partial(_set_field, f.name)
+        if factory:
+            namespace[f"_f{k}"] = f.default_factory
+        if f.init:
+            steps.append(("f" if factory else "p", k, where[f.name]))
+        elif factory:
+            steps.append(("c", k, 0))
+        elif f.default is not MISSING and slotted:  # with a __dict__: the class's default
+            namespace[f"_d{k}"] = f.default
+            steps.append(("d", k, 0))
+
+    def default(f):
+        return _FACTORY if f.default_factory is not MISSING else f.default
+
+    defaults = tuple(default(f) for f in positional if default(f) is not MISSING)
+    kw_defaults = {f.name: default(f) for f in keyword if default(f) is not MISSING}
+    names = tuple(f.name for f in positional + keyword)
+    code = _init_code(len(positional), len(keyword), tuple(steps), hasattr(cls, "__post_init__"))
+    code = code.replace(co_varnames=("self", *names), co_qualname=f"{cls.__qualname__}.__init__")
+    init = FunctionType(code, namespace, "__init__", defaults or None)
+    init.__kwdefaults__ = kw_defaults or None
+    init.__annotations__ = {**{f.name: f.type for f in positional + keyword}, "return": None}
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
     cls.__init__ = init
     return cls
+
+
+def _set_field(name, instance, value):
+    """A field of an instance with a ``__dict__``, written as dataclass's frozen
+    ``__init__`` writes it (past the refusing ``__setattr__``)."""
+    object.__setattr__(instance, name, value)
+
+
+_INIT_CODE: dict[tuple, CodeType] = {}
+
+
+def _init_code(positional: int, keyword: int, steps: tuple, post_init: bool):
+    """The code of an ``__init__`` of ``positional`` then ``keyword``-only parameters
+    ``_a0``, ``_a1``... that sets each field ``k`` through its setter ``_sk`` as ``steps``
+    say (``p``: the parameter; ``f``: the parameter or, not given, ``_fk()``; ``c``:
+    ``_fk()``; ``d``: ``_dk``), in order: compiled once per shape, then shared
+    (:func:`fast_init` names the parameters after the class's fields; compiling each
+    class's own was most of the cost of making a record)."""
+    key = (positional, keyword, steps, post_init)
+    code = _INIT_CODE.get(key)
+    if code is None:
+        params = [f"_a{i}" for i in range(positional)]
+        if keyword:
+            params += ["*", *(f"_a{i}" for i in range(positional, positional + keyword))]
+        value = {"p": "_a{i}", "f": "_f{k}() if _a{i} is _factory else _a{i}",
+                 "c": "_f{k}()", "d": "_d{k}"}
+        body = [f"    _s{k}(self, {value[kind].format(k=k, i=i)})" for kind, k, i in steps]
+        if post_init:
+            body.append("    self.__post_init__()")
+        source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body or ["    pass"])
+        namespace: dict = {}
+        exec(source, namespace)  # noqa: S102 - parameters and setters by number only
+        code = _INIT_CODE[key] = namespace["__init__"].__code__
+    return code

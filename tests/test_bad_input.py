@@ -332,3 +332,14 @@ def test_a_structural_mistake_is_reported_once(tmp_path, text, expected):
     assert len(lines) == len(expected), result.stderr
     for line, want in zip(lines, expected, strict=True):
         assert line.startswith(f"{path}:{want}"), line
+
+
+def test_the_bracket_scan_is_skipped_below_the_limit_only():
+    # too_deep counts the opening brackets first: at most MAX_NESTING of them cannot nest
+    # deeper, and no scan runs; one more, nested, is found where it opens.
+    from pruner.loader.yaml_nodes import MAX_NESTING, too_deep
+
+    assert too_deep("a: " + "[" * MAX_NESTING + "]" * MAX_NESTING + "\n") is None
+    assert too_deep("a: " + "{[" * (MAX_NESTING // 2) + "]}" * (MAX_NESTING // 2)) is None
+    deeper = "a: " + "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1) + "\n"
+    assert too_deep(deeper)[0] == 1

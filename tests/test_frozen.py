@@ -74,6 +74,7 @@ def test_a_default_factory_is_refused():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from pruner import frozen  # noqa: E402
 from pruner.frozen import record  # noqa: E402
 
 _VALUES = st.one_of(st.integers(-3, 3), st.sampled_from(["", "a", "b"]),
@@ -89,8 +90,9 @@ def _twins(specs, slots, order):
     specs = sorted(specs, key=lambda s: s["default"] is not dataclasses.MISSING)  # required first
 
     def body():
-        ns = {"__annotations__": {f"f{i}": "object" for i in range(len(specs))},
-              "__module__": __name__, "__qualname__": "Rec"}
+        ns = {"__annotations__": {f"f{i}": ("int", "str | None")[i % 2]
+                                  for i in range(len(specs))},
+              "__module__": __name__, "__qualname__": "Rec", "__doc__": "A record."}
         for i, spec in enumerate(specs):
             ns[f"f{i}"] = dataclasses.field(default=spec["default"], compare=spec["compare"],
                                             repr=spec["repr"], hash=spec["hash"])
@@ -125,6 +127,9 @@ def test_record_behaves_as_the_dataclass_it_stands_for(specs, slots, order, rows
     assert _params(ours) == _params(theirs)
     assert [(f.name, f.compare, f.repr, f.hash) for f in dataclasses.fields(ours)] == \
         [(f.name, f.compare, f.repr, f.hash) for f in dataclasses.fields(theirs)]
+    assert [(f.name, f.type) for f in dataclasses.fields(ours)] == \
+        [(f.name, f.type) for f in dataclasses.fields(theirs)]
+    assert ours.__annotations__ == theirs.__annotations__
     n = len(specs)
     made = [(ours(*row[:n]), theirs(*row[:n])) for row in rows]
     for a, b in made:
@@ -159,7 +164,7 @@ def test_record_keeps_the_methods_its_class_writes():
     assert hash(Named("A")) == hash(Named("a"))
 
 
-def test_record_runs_default_factories_and_post_init_through_dataclass_own_init():
+def test_record_runs_default_factories_and_post_init():
     @record(slots=False)
     class Bag:
         things: list = dataclasses.field(default_factory=list)
@@ -252,15 +257,16 @@ def test_every_record_of_the_package_behaves_as_its_dataclass_twin(cls):
 
 def test_record_of_a_subclass_is_frozen_as_its_base():
     @record(slots=False)
-    class Counted:  # dataclass's own frozen methods: a default factory
+    class Counted:  # dataclass's own frozen methods: an InitVar
         things: list = dataclasses.field(default_factory=list)
+        seed: dataclasses.InitVar[int] = 0
 
     @record(slots=False)
     class Named(Counted):
         name: str = ""
 
-    made = Named([1], "n")
-    assert (made.things, made.name) == ([1], "n") and made == Named([1], "n")
+    made = Named([1], name="n")
+    assert (made.things, made.name) == ([1], "n") and made == Named([1], name="n")
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.name = "m"
 
@@ -271,4 +277,107 @@ def test_record_of_a_subclass_is_frozen_as_its_base():
     with pytest.raises(TypeError, match="base's kind"):
         @record(slots=False)
         class Bag(Plain):
+            seed: dataclasses.InitVar[int] = 0
+
+
+def test_record_without_slots_writes_its_own_constructor_and_stays_frozen():
+    @record(slots=False)
+    class Base:
+        a: int
+        b: int = 0
+
+    @record(slots=False)
+    class Child(Base):
+        c: str = ""
+
+        def __post_init__(self):
+            if self.a < 0:
+                raise ValueError("a")
+
+    made = Child(1, c="x")
+    assert (made.a, made.b, made.c, vars(made)) == (1, 0, "x", {"a": 1, "b": 0, "c": "x"})
+    assert _params(Child) == [("self", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                               inspect.Parameter.empty)] + [
+        (n, inspect.Parameter.POSITIONAL_OR_KEYWORD, d)
+        for n, d in (("a", inspect.Parameter.empty), ("b", 0), ("c", ""))]
+    with pytest.raises(ValueError):
+        Child(-1)
+    for name in ("a", "c", "other"):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(made, name, 2)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(made, name)
+    assert copy.copy(made) == made == copy.deepcopy(made)
+    assert "__getstate__" not in vars(Child)  # a __dict__ is pickled as dataclass leaves it
+
+
+def test_keyword_only_fields_and_a_shared_constructor_shape():
+    def make(maker):
+        @maker
+        class Mixed:
+            a: int
+            b: int = dataclasses.field(default=2, kw_only=True)
+            c: int = 3
+            d: int = dataclasses.field(kw_only=True, default=4)
+
+            def __post_init__(self):
+                object.__setattr__(self, "seen", (self.a, self.b, self.c, self.d))
+
+        return Mixed
+
+    ours = make(record(slots=False))
+    theirs = make(dataclasses.dataclass(frozen=True))
+    assert _params(ours) == _params(theirs)
+    for args, kwargs in (((1,), {}), ((1, 5), {"b": 6}), ((1,), {"d": 0, "c": 9})):
+        assert vars(ours(*args, **kwargs)) == vars(theirs(*args, **kwargs))
+    with pytest.raises(TypeError):
+        ours(1, 2, 3)  # b and d are keyword-only
+
+    @record
+    class Pair:
+        left: str
+        right: str = ""
+
+    shapes = len(frozen._INIT_CODE)
+
+    @record
+    class Span:
+        start: int
+        end: int = 0
+
+    # one compiled shape, named after each class's own fields
+    assert len(frozen._INIT_CODE) == shapes
+    assert Span.__init__.__code__.co_varnames == ("self", "start", "end")
+    assert Span(end=2, start=1) == Span(1, 2) and Pair("l").right == ""
+    assert Span.__init__.__qualname__.endswith("Span.__init__")
+
+
+@pytest.mark.parametrize("slots", [True, False])
+def test_default_factories_and_fields_left_out_are_set_as_dataclass_sets_them(slots):
+    def make(maker):
+        @maker
+        class Bag:
+            name: str
             things: list = dataclasses.field(default_factory=list)
+            size: int = dataclasses.field(init=False, default=0)
+            seen: list = dataclasses.field(init=False, default_factory=lambda: [0])
+            later: int = dataclasses.field(init=False)
+            tags: tuple = dataclasses.field(default_factory=tuple, kw_only=True)
+
+            def __post_init__(self):
+                object.__setattr__(self, "later", len(self.things))
+
+        return Bag
+
+    ours = make(record(slots=slots))
+    theirs = make(dataclasses.dataclass(frozen=True, slots=slots))
+    assert _params(ours) == _params(theirs)
+    assert repr(inspect.signature(ours)) == repr(inspect.signature(theirs))
+    for args, kwargs in ((("a",), {}), (("b", [1, 2]), {"tags": ("t",)})):
+        a, b = ours(*args, **kwargs), theirs(*args, **kwargs)
+        assert [getattr(a, f.name) for f in dataclasses.fields(a)] == \
+            [getattr(b, f.name) for f in dataclasses.fields(b)]
+        assert ("size" in getattr(a, "__dict__", {})) == ("size" in getattr(b, "__dict__", {}))
+    assert ours("x").things is not ours("x").things and ours("x").seen == [0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ours("x").things = []

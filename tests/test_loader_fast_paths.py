@@ -150,3 +150,18 @@ def test_a_plain_decimal_is_what_the_number_checks_accept(text):
 def test_a_number_tag_on_other_text_is_still_an_error(value, message):
     found = _outcome(f"services:\n  b: {{tier: {value}}}\nflows:\n  f: {{requires: [b]}}\n")
     assert message in found
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text("0123456789_:+-xb٣", max_size=12),
+                 st.from_regex(r"[0-9]{1,40}", fullmatch=True)))
+def test_parse_int_reads_a_plain_decimal_as_its_pattern_does(text):
+    # parse_int reads `150` without _INT_RE (compiled on first use): the same integer
+    # the pattern's decimal branch gives, and None where the pattern refuses the text.
+    from pruner.loader.yaml_nodes import _INT_RE, MAX_INT_CHARS
+
+    m = _INT_RE.fullmatch(text) if len(text) <= MAX_INT_CHARS else None
+    if m is not None and m["dec"] is not None:
+        assert parse_int(text) == int(m["sign"] + m["dec"].replace("_", ""))
+    elif m is None:
+        assert parse_int(text) is None

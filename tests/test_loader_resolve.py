@@ -71,3 +71,29 @@ def test_numbers_read_as_pyyaml_reads_them(text):
         return
     got = parse_float(text)
     assert got == float(value) or (got != got and value != value), text
+
+
+NUMBERS_AND_WORDS = "0123456789_.:+-eExbacdfABCDFTtZ \t\nyesnolulrOYN~/"
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=NUMBERS_AND_WORDS, min_size=1, max_size=10))
+def test_numbers_and_words_resolve_as_pyyaml_does(value):
+    """The scalars the loader tells without PyYAML's patterns (``_plain_tag``: words
+    that start like a boolean or null, texts that start with a digit) and their near
+    misses."""
+    _same(value)
+
+
+def test_a_manifest_of_names_integers_and_decimals_compiles_no_resolver_pattern():
+    import subprocess
+    import sys
+
+    code = ("import pruner.loader.yaml_nodes as y\n"
+            "y.yaml.compose('[tweets, 2fa-sms, 2fa, 150, 0.999, yes, null, n/a, 0]', "
+            "Loader=y._YamlLoader)\n"
+            "print(sum(r._pattern is not None for rs in "
+            "y._SafeLoader.yaml_implicit_resolvers.values() for _, r in rs))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert out.stdout.strip() == "0"

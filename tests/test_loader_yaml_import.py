@@ -59,3 +59,19 @@ def test_a_forbidden_character_is_still_placed_by_line_and_column(tmp_path, char
         load(str(path))
     assert f"m.yaml:3:4: error: invalid YAML: character U+{ord(char):04X} is not allowed" \
         in str(err.value)
+
+
+def test_resolver_and_constructor_patterns_wait_for_their_first_use():
+    out = _fresh(
+        "import re\n"
+        "import pruner.loader\n"
+        "import yaml\n"
+        "stamp = yaml.constructor.SafeConstructor.timestamp_regexp\n"
+        "print(isinstance(stamp, re.Pattern), stamp.match('2001-12-14').group('year'))\n"
+        "text = '[12, 0.5, yes, ~, 2001-12-14, 2fa, =, <<, \"7\"]'\n"
+        "print([n.tag[18:] for n in yaml.compose(text, Loader=yaml.SafeLoader).value])\n"
+        "print(yaml.safe_load('a: 2001-12-14')['a'].year)\n")
+    assert out.splitlines() == [
+        "False 2001",
+        "['int', 'float', 'bool', 'null', 'timestamp', 'str', 'value', 'merge', 'str']",
+        "2001"]

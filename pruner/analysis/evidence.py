@@ -99,7 +99,7 @@ BROKERS = ("kafka", "rabbitmq", "nats", "activemq", "pulsar", "redpanda", "nsq",
            "emqx")
 _ROLE = {**{w: "datastore" for w in DATASTORES}, **{w: "broker" for w in BROKERS}}
 _CANONICAL = {"mongodb": "mongo", "postgresql": "postgres"}
-_WORDS = re.compile(r"[a-z0-9]+(?:-local)?")
+_WORDS = r"[a-z0-9]+(?:-local)?"  # compiled (and kept) by re when an image is first read
 
 
 def strongest(evidence: Iterable[Evidence], default: str = DECLARED) -> str:
@@ -311,7 +311,7 @@ def technology(text: str) -> tuple[str, str] | None:
     text = text.lower()
     path = text.rsplit("@", 1)[0]
     base = path.rsplit("/", 1)[-1].split(":", 1)[0]
-    for word in [base, *_WORDS.findall(base)]:
+    for word in [base, *re.findall(_WORDS, base)]:
         if word in _ROLE:
             return _CANONICAL.get(word, word), _ROLE[word]
     return None

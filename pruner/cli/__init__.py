@@ -18,7 +18,6 @@ GC_THRESHOLDS = (50_000, 20, 100)
 gc.set_threshold(*GC_THRESHOLDS)
 
 import os  # noqa: E402
-import signal  # noqa: E402
 import sys  # noqa: E402
 from importlib import import_module  # noqa: E402
 
@@ -26,6 +25,7 @@ import click  # noqa: E402
 
 from pruner import __version__  # noqa: E402
 from pruner.cli import limits  # noqa: E402
+from pruner.cli.limits import signal  # noqa: E402  (the C module: see limits)
 from pruner.errors import (  # noqa: E402
     EXIT_BUDGET,
     BudgetExhausted,

@@ -23,9 +23,8 @@ from collections.abc import Callable
 
 class _PatternOnFirstUse:
     """A pattern compiled when it is first used: a class of every Unicode range costs
-    7-17 ms to compile, more than the rest of a small run's parsing."""
-
-    __slots__ = ("_args", "_pattern")
+    7-17 ms to compile, more than the rest of a small run's parsing. What is read from
+    it (``match``, ``search``...) is kept on it, so the next read is an attribute's."""
 
     def __init__(self, *args) -> None:
         self._args, self._pattern = args, None
@@ -33,7 +32,13 @@ class _PatternOnFirstUse:
     def __getattr__(self, name: str):
         if self._pattern is None:
             self._pattern = re.compile(*self._args)
-        return getattr(self._pattern, name)
+        value = getattr(self._pattern, name)
+        self.__dict__[name] = value
+        return value
+
+
+# PyYAML's modules whose patterns are compiled on first use (see _import_yaml).
+_DEFERRED = frozenset({"yaml.reader", "yaml.resolver", "yaml.constructor"})
 
 
 def _import_yaml():
@@ -43,15 +48,18 @@ def _import_yaml():
     ``yaml`` is imported: a class of every Unicode range, 7-17 ms, a tenth of a whole
     ``pruner check`` on a small manifest. pruner parses with libyaml (``CSafeLoader``),
     which checks the characters itself and never reaches that pattern; the pure-Python
-    reader, if anything uses it, compiles it on first use. Only ``yaml.reader``'s
-    compiles are deferred, and ``re.compile`` is itself again before this returns.
+    reader, if anything uses it, compiles it on first use. The resolver's patterns of
+    implicit tags and the constructor's of timestamps are deferred the same way (a
+    pattern a manifest's scalars never reach, such as the timestamp's, is never compiled:
+    3 ms of start-up were these). Only these modules' compiles are deferred, and
+    ``re.compile`` is itself again before this returns.
     """
     if "yaml" in sys.modules:
         return sys.modules["yaml"]
     compile_now = re.compile
 
     def compile_for(pattern, flags=0):
-        if sys._getframe(1).f_globals.get("__name__") == "yaml.reader":
+        if sys._getframe(1).f_globals.get("__name__") in _DEFERRED:
             return _PatternOnFirstUse(pattern, flags)
         return compile_now(pattern, flags)
 
@@ -108,8 +116,11 @@ MAX_INT_CHARS = 40
 # and never hands it to PyYAML's constructors, which raise on bad text
 # (``!!int 09``: ValueError, ``!!int ''``: IndexError, ``!!bool maybe``: KeyError).
 _BOOL_TEXT = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
-_BOOL_RE = re.compile(r"yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF")
-_INT_RE = re.compile(
+# yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+_BOOL_WORDS = frozenset(_BOOL_TEXT) | {w.capitalize() for w in _BOOL_TEXT} | {
+    w.upper() for w in _BOOL_TEXT}
+# compiled on first use: parse_int reads a plain decimal without it
+_INT_RE = _PatternOnFirstUse(
     r"(?P<sign>[-+]?)(?:0b(?P<bin>[01_]*[01][01_]*)"
     r"|0x(?P<hex>[0-9a-fA-F_]*[0-9a-fA-F][0-9a-fA-F_]*)"
     r"|0(?P<oct>[0-7_]*[0-7][0-7_]*)"
@@ -165,6 +176,8 @@ def parse_int(text: str) -> int | None:
     """
     if len(text) > MAX_INT_CHARS:
         return None
+    if text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+        return int(text)  # `150`: what the pattern's decimal branch gives, sooner
     m = _INT_RE.fullmatch(text)
     if m is None:
         return None
@@ -226,7 +239,7 @@ def parse_bool(text: str) -> bool | None:
     >>> parse_bool("Yes"), parse_bool("off"), parse_bool("maybe"), parse_bool("")
     (True, False, None, None)
     """
-    return _BOOL_TEXT[text.lower()] if _BOOL_RE.fullmatch(text) else None
+    return _BOOL_TEXT[text.lower()] if text in _BOOL_WORDS else None
 
 
 # Standard scalar tags -> a check of their text; pruner only ever reads the text, so
@@ -235,7 +248,7 @@ _SCALAR_CHECKS = {
     _STR: None,
     _VALUE: None,
     _INT: lambda t: parse_int(t) is not None,
-    _BOOL: lambda t: _BOOL_RE.fullmatch(t) is not None,
+    _BOOL: lambda t: t in _BOOL_WORDS,
     _NULL: lambda t: re.fullmatch(_NULL_TEXT, t) is not None,
     _FLOAT: lambda t: re.fullmatch(_FLOAT_TEXT, t) is not None and any(c.isdigit() for c in t)
     or t.lstrip("+-").lower() in (".inf", ".nan"),
@@ -256,6 +269,50 @@ _DEFAULT_TAG = {SequenceNode: _SafeLoader.DEFAULT_SEQUENCE_TAG,
 _RESOLVED: dict[str, str] = {}  # plain scalar -> its tag, as PyYAML resolves it
 _RESOLVED_MAX = 10_000
 
+# What YAML 1.1's patterns (PyYAML's resolver) make of the commonest plain scalars, read
+# without them: a word that starts like a boolean (y n t f o) is a boolean or null only
+# when it is one of their words; a text that starts with a digit is a number or a
+# timestamp only when every character is one their patterns hold. The rest is left to
+# PyYAML, whose patterns are compiled on first use (a manifest of names, integers and
+# plain decimals compiles none of them).
+_NULL_WORDS = frozenset({"null", "Null", "NULL"})
+_NUMBER_CHARS = frozenset("0123456789_.:+-eETtZ \t")  # and hexadecimal after 0x, 0b...
+_ASCII_DIGITS = frozenset("0123456789")
+_RESOLVERS = {k: [tag for tag, _ in v] for k, v in _SafeLoader.yaml_implicit_resolvers.items()}
+_WORD_START = frozenset(c for c in "yYtTfFoOnN"
+                        if _RESOLVERS.get(c) == ([_BOOL, _NULL] if c in "nN" else [_BOOL]))
+_DIGIT_START = frozenset(c for c in _ASCII_DIGITS
+                         if _RESOLVERS.get(c) == [_FLOAT, _INT, _TIMESTAMP])
+
+
+def _plain_tag(value: str) -> str | None:
+    """The tag PyYAML's resolver gives the plain scalar ``value``, when it
+    can be told without its patterns; None otherwise.
+
+    >>> [_plain_tag(t) for t in ("yes", "tweets", "NULL", "150", "0.999", "2fa-sms")]
+    ['tag:yaml.org,2002:bool', 'tag:yaml.org,2002:str', 'tag:yaml.org,2002:null', \
+'tag:yaml.org,2002:int', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:str']
+    >>> [_plain_tag(t) for t in ("012", "1e3", "2001-12-14", "0x1f", "yes\\n")]
+    [None, None, None, None, None]
+    """
+    if not value or "\n" in value:  # the patterns' `$` also matches before a final line break
+        return None
+    first = value[0]
+    if first in _WORD_START:
+        return _BOOL if value in _BOOL_WORDS else _NULL if value in _NULL_WORDS else _STR
+    if first in _DIGIT_START:
+        if value[:2] in ("0x", "0b"):
+            return None
+        if not _NUMBER_CHARS.issuperset(value):
+            return _STR  # a character no number or timestamp holds: `2fa-login`
+        whole, dot, part = value.partition(".")
+        if _ASCII_DIGITS.issuperset(whole):
+            if not dot:  # 0, 150 (012 is octal, 09 text: PyYAML's patterns tell)
+                return _INT if first != "0" or len(value) == 1 else None
+            if _ASCII_DIGITS.issuperset(part):
+                return _FLOAT  # 0.999, 1.
+    return None
+
 
 class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """PyYAML's safe loader, resolving tags as it does, the common case first. libyaml
@@ -263,8 +320,10 @@ class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     starts none of YAML 1.1's implicit patterns (most names: only digits, signs, ``.``,
     ``~``, ``<``, ``=``, ``!&*``, the letters of booleans and null, and the empty text
     do) or a quoted one is ``!!str``, which PyYAML's loop over the patterns would say
-    too, only slower (a 20,000-service manifest has 350,000 scalars); the other plain
-    scalars are resolved by PyYAML once per distinct short text.
+    too, only slower (a 20,000-service manifest has 350,000 scalars); the words that
+    start like booleans, the integers and the plain decimals are told without PyYAML's
+    patterns (:func:`_plain_tag`); the other plain scalars are resolved by PyYAML once
+    per distinct short text.
 
     >>> text = "[api, 12, '12', ~, yes, null, 0.5, n/a, no, !!str 1, .inf, 2001-12-14, {a: }]"
     >>> nodes = yaml.compose(text, Loader=_YamlLoader).value
@@ -281,7 +340,7 @@ class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
                 return _STR
             tag = _RESOLVED.get(value)  # keys such as `tier` or `owner` recur
             if tag is None:
-                tag = _SafeLoader.resolve(self, kind, value, implicit)
+                tag = _plain_tag(value) or _SafeLoader.resolve(self, kind, value, implicit)
                 if len(_RESOLVED) < _RESOLVED_MAX and len(value) <= 40:
                     _RESOLVED[value] = tag
             return tag
@@ -294,7 +353,7 @@ class _YamlLoader(_SafeLoader):  # type: ignore[misc,valid-type]
 
 # libyaml slows down quadratically on deeply nested flow collections, so nesting is
 # measured on the raw text (brackets only, a C-speed scan) before parsing.
-_BRACKETS = re.compile(r"[\[\]{}]")
+_BRACKETS = _PatternOnFirstUse(r"[\[\]{}]")  # compiled for a text with many brackets
 _YAML12_FLOAT = r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z"
 
 
@@ -669,6 +728,8 @@ def too_deep(text: str) -> tuple[int, int] | None:
     real, on libyaml's event stream, stopping at the first level too deep. Block
     nesting by indentation is bounded by libyaml itself (1,000 levels, an error).
     """
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return None  # fewer opening brackets than the limit: no scan (C-speed counts)
     depth = 0
     for match in _BRACKETS.finditer(text):
         if match.group() in "[{":

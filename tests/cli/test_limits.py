@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pruner.cli import COMMANDS, main
+from pruner.cli import COMMANDS, limits, main
 from pruner.cli.limits import DEFAULT_MEMORY_LIMIT, parse_size
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,6 +163,27 @@ def test_sizes():
     assert parse_size("off") is None and parse_size("0") is None
     with pytest.raises(ValueError):
         parse_size("-1G")
+
+
+@pytest.mark.parametrize("text", ["900M", "900m", "4096", "4g", "1.5GB", " 2 G", "２G", "9x",
+                                  "G", "", "9.m", "64mib", "63m", "1e3m", "900 mb"])
+def test_a_size_is_read_as_its_pattern_reads_it(text):
+    # parse_size reads digits and a unit without its pattern (the default, 900M, every
+    # run): the same size, or the same refusal, as the pattern's reading
+    import re
+
+    def by_pattern(value):
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-z]*)", value.strip().lower())
+        if not match or match.group(2) not in limits._UNITS:
+            return "refused"
+        size = float(match.group(1)) * limits._UNITS[match.group(2)]
+        return int(size) if 64 * 2**20 <= size < 2**62 else "refused"
+
+    try:
+        got = parse_size(text)
+    except ValueError:
+        got = "refused"
+    assert got == by_pattern(text)
 
 
 # --- real processes --------------------------------------------------------------

@@ -23,7 +23,8 @@ try:
 except SystemExit:
     pass
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in
-               ("networkx", "graphviz", "jsonschema", "difflib")
+               ("networkx", "graphviz", "jsonschema", "difflib",
+                "signal")  # its IntEnums: limits installs handlers through _signal
                or m.startswith(("pruner.importers", "pruner.graphviz_run", "pruner.analysis.cuts",
                                 "pruner.analysis.diff", "pruner.analysis.drift",
                                 "pruner.report.diff", "pruner.report.drift", "pruner.gitsource",
@@ -151,3 +152,28 @@ def test_commands_that_run_no_networkx_algorithm_do_not_import_it(args, tmp_path
     out = subprocess.run([sys.executable, "-c", NO_NETWORKX, *argv],
                          capture_output=True, text=True, cwd=tmp_path, check=True)
     assert out.stdout.rpartition("NX:")[2].strip() == "False", out.stderr[-2000:]
+
+
+UNUSED_PATTERNS = """
+import sys
+from pruner.cli import main
+try:
+    main(["check", sys.argv[1]])
+except SystemExit:
+    pass
+import yaml
+from pruner.loader import grammar
+lazy = {"evidence": grammar._EVIDENCE_TIME, "timestamp":
+        yaml.constructor.SafeConstructor.timestamp_regexp}
+print("COMPILED:" + ",".join(sorted(k for k, p in lazy.items()
+                                    if getattr(p, "_pattern", p) is not None)))
+"""
+
+
+def test_check_compiles_no_pattern_its_manifest_never_needs():
+    """The evidence texts' patterns (a manifest without evidence) and PyYAML's timestamp
+    constructor (pruner constructs nothing) wait for a first use that never comes."""
+    out = subprocess.run([sys.executable, "-c", UNUSED_PATTERNS,
+                          str(ROOT / "manifests" / "twitter")],
+                         capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.rpartition("COMPILED:")[2].strip() == ""
