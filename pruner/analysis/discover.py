@@ -239,18 +239,95 @@ def _add_trace(d: Discovery, spans: list[Span], clean: Counter, weight: int = 1,
     d.spans += len(spans) * weight  # read_discovery replaces this with the records read
     # The entry point: the earliest span with no parent in the trace (sampling can cut a
     # trace into pieces; the first piece stands for the request).
-    if len(tops) > 1:
-        tops.sort(key=_top_order)
-    root = tops[0]
+    root = tops[0] if len(tops) == 1 else min(tops, key=_top_order)
     if root.error:  # a failed request: kept apart, it says nothing of what the flow needs
         _add_failed(d, root, spans, weight, when)
         return
+    # A *run* is a span that enters a node and the spans of the same service under it;
+    # runs are numbered as they start, ``nodes_run[k]`` is run k's node; ``calls`` holds
+    # the calls as (run, callee node).
+    failed_calls: set = set()
+    if not any(map(_ERROR, spans)):  # no failure: nothing but who called whom
+        nodes_run, calls, max_depth = _walk_clean(children, tops)
+    else:
+        nodes_run, made, max_depth, failed_runs, failed_calls = _walk(children, tops)
+        calls = list(zip(map(_RUN, made), map(_CALLEE, made), strict=True))
+    count = _count_elements if weight == 1 else partial(_count, weight=weight)
+    count(d.runs, nodes_run)  # once a run
+    used = set(nodes_run)
+    used.update(map(_PAIRED, calls))  # the peers called, with the nodes called
+    # the operations each service served, and the peers called (once a node, not a run)
+    operations = d.operations
+    for service, operation in used:
+        if operation is None:
+            operations.setdefault(service, set())
+        else:
+            operations[service].add(operation)
 
-    # The walk: parents before their children, a level at a time (no recursion). A *run*
-    # is a span that enters a node and the spans of the same service under it; runs are
-    # numbered as they start, ``nodes_run[k]`` is run k's node, ``made`` the calls, as
-    # (run, start, callee node, failed). Nothing counted depends on the order of the walk
-    # (a run's calls are put in the order of their start before failures are read).
+    stats = _root_stats(d, root, when)
+    stats.traces += weight
+    stats.max_depth = max(stats.max_depth, max_depth)
+    n_calls = len(calls)
+    stats.calls += n_calls * weight
+    stats.max_calls = max(stats.max_calls, n_calls)
+    root_node = _node(root)
+    count(d.used[root_node], used)
+    count(d.services_used[root_node], set(map(_SERVICE, used)))
+    if not calls:
+        return
+    pairs = set(calls)  # each run's distinct callees
+    if len(pairs) < n_calls:  # a run called one callee more than once
+        count(stats.repeated, {(nodes_run[k], callee) for (k, callee), n
+                               in Counter(calls).items() if n > 1})
+    if failed_calls:  # those runs' calls apart: who was called after which failure
+        pairs = [pair for pair in pairs if pair[0] not in failed_calls]
+        _add_failed_calls(d, nodes_run, made, failed_calls, failed_runs, count)
+    count(clean, zip(map(nodes_run.__getitem__, map(_RUN, pairs)), map(_PAIRED, pairs),
+                     strict=True))
+
+
+def _walk_clean(children: dict, tops: list[Span]) -> tuple[list, list[tuple], int]:
+    """:func:`_walk` of a trace with no failure: each run's node, the calls as (run,
+    callee node), the greatest depth."""
+    nodes_run: list = []
+    calls: list[tuple] = []
+    max_depth = 0
+    nodes, get = _NODES, children.get
+    # spans to visit, with their parent's service, run and depth (a top: none, -1)
+    todo: list[tuple] = [(tops, _NO_SERVICE, -1, -1)]
+    for level, up_service, parent_run, parent_depth in todo:
+        for span in level:
+            _, span_id, _, service, operation, kind, _, _, peer, _ = span
+            if service != up_service or kind in _ENTERING:
+                node = nodes.get((service, operation)) or _node(span)
+                run = len(nodes_run)
+                nodes_run.append(node)
+                depth = parent_depth + 1
+                if depth > max_depth:
+                    max_depth = depth
+                if up_service != service and parent_run >= 0:
+                    calls.append((parent_run, node))
+            else:
+                run, depth = parent_run, parent_depth
+            kids = get(span_id)
+            if (peer and kind in _CALLING and peer != service
+                    and not (kids and (any(k[3] == peer for k in kids) if kind == PRODUCER
+                                       else any(k[3] != service for k in kids)))):
+                calls.append((run, (peer, None)))  # see _walk
+            if kids:
+                todo.append((kids, service, run, depth))
+    return nodes_run, calls, max_depth
+
+
+_NO_SERVICE = object()  # a top's parent's service: unequal to any
+
+
+def _walk(children: dict, tops: list[Span]) -> tuple[list, list[tuple], int, set, set]:
+    """The walk of one trace: parents before their children, a level at a time (no
+    recursion). Returns each run's node, the calls as (run, start, callee node, failed)
+    in the walk's order, the greatest depth, the runs in which a span failed and those
+    in which a call failed. Nothing counted depends on the order of the walk (a run's
+    calls are put in the order of their start before failures are read)."""
     nodes_run: list = []
     made: list[tuple] = []
     failed_runs: set = set()  # runs in which a span failed
@@ -294,41 +371,7 @@ def _add_trace(d: Discovery, spans: list[Span], clean: Counter, weight: int = 1,
                     failed_calls.add(run)
             if kids:
                 todo.append((kids, service, error, kind, run, depth))
-    count = _count_elements if weight == 1 else partial(_count, weight=weight)
-    count(d.runs, nodes_run)  # once a run
-    used = set(nodes_run)
-    used.update(map(_CALLEE, made))  # the peers called, with the nodes called
-    # the operations each service served, and the peers called (once a node, not a run)
-    operations = d.operations
-    for service, operation in used:
-        if operation is None:
-            operations.setdefault(service, set())
-        else:
-            operations[service].add(operation)
-
-    stats = _root_stats(d, root, when)
-    stats.traces += weight
-    stats.max_depth = max(stats.max_depth, max_depth)
-    n_calls = len(made)
-    stats.calls += n_calls * weight
-    stats.max_calls = max(stats.max_calls, n_calls)
-    root_node = _node(root)
-    count(d.used[root_node], used)
-    count(d.services_used[root_node], set(map(_SERVICE, used)))
-    if not made:
-        return
-    # each run's distinct callees
-    pairs = set(zip(map(_RUN, made), map(_CALLEE, made), strict=True))
-    if len(pairs) < n_calls:  # a run called one callee more than once
-        count(stats.repeated, {(nodes_run[k], callee) for (k, callee), n
-                               in Counter(zip(map(_RUN, made), map(_CALLEE, made),
-                                                  strict=True)).items()
-                               if n > 1})
-    if failed_calls:  # those runs' calls apart: who was called after which failure
-        pairs = [pair for pair in pairs if pair[0] not in failed_calls]
-        _add_failed_calls(d, nodes_run, made, failed_calls, failed_runs, count)
-    count(clean, zip(map(nodes_run.__getitem__, map(_RUN, pairs)), map(_PAIRED, pairs),
-                     strict=True))
+    return nodes_run, made, max_depth, failed_runs, failed_calls
 
 
 def _add_failed_calls(d: Discovery, nodes_run: list, made: list[tuple], failed_calls: set,
@@ -374,7 +417,8 @@ def _flush_calls(d: Discovery, clean: Counter) -> None:
 
 
 _RUN = itemgetter(0)  # a call's run, or a (run, callee) pair's
-_CALLEE = itemgetter(2)  # a call's callee node
+_CALLEE = itemgetter(2)  # a call's callee node (in _walk's calls)
+_ERROR = itemgetter(7)  # a span's error
 _PAIRED = itemgetter(1)  # a (run, callee) pair's callee, or a (start, callee, failed) one's
 _SERVICE = itemgetter(0)  # a node's service
 
