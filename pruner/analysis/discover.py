@@ -195,9 +195,10 @@ def discover_flows(traces: Iterable[list[Span]], discovery: Discovery | None = N
     """
     d = discovery if discovery is not None else Discovery()
     clean: Counter = Counter()  # calls made with no failure before, see _add_trace
+    seen: set = set()  # the nodes d.operations holds already
     try:
         for spans in traces:
-            _add_trace(d, spans, clean)
+            _add_trace(d, spans, clean, seen)
     finally:  # what was read is counted, even when the traces end in an error
         _flush_calls(d, clean)
     return d
@@ -221,15 +222,16 @@ def add_trace(d: Discovery, spans: list[Span], weight: int = 1,
     True
     """
     clean: Counter = Counter()
-    _add_trace(d, spans, clean, weight, when)
+    _add_trace(d, spans, clean, set(), weight, when)
     _flush_calls(d, clean)
 
 
-def _add_trace(d: Discovery, spans: list[Span], clean: Counter, weight: int = 1,
+def _add_trace(d: Discovery, spans: list[Span], clean: Counter, seen: set, weight: int = 1,
                when: Callable[[Span], tuple[int, int]] | None = None) -> None:
     """Add one trace to ``d``; the calls of its runs in which no call failed go to
     ``clean``, ``(caller, callee) -> runs``, for :func:`_flush_calls` to add to ``d``
-    (counted once per pair rather than once per run)."""
+    (counted once per pair rather than once per run). ``seen``: nodes whose operation
+    ``d.operations`` holds already (a set kept from trace to trace)."""
     if not spans:
         return
     _, children, tops, _ = span_tree(spans)
@@ -257,12 +259,15 @@ def _add_trace(d: Discovery, spans: list[Span], clean: Counter, weight: int = 1,
     used = set(nodes_run)
     used.update(map(_PAIRED, calls))  # the peers called, with the nodes called
     # the operations each service served, and the peers called (once a node, not a run)
-    operations = d.operations
-    for service, operation in used:
-        if operation is None:
-            operations.setdefault(service, set())
-        else:
-            operations[service].add(operation)
+    fresh = used - seen
+    if fresh:
+        seen |= fresh
+        operations = d.operations
+        for service, operation in fresh:
+            if operation is None:
+                operations.setdefault(service, set())
+            else:
+                operations[service].add(operation)
 
     stats = _root_stats(d, root, when)
     stats.traces += weight
@@ -277,8 +282,10 @@ def _add_trace(d: Discovery, spans: list[Span], clean: Counter, weight: int = 1,
         return
     pairs = set(calls)  # each run's distinct callees
     if len(pairs) < n_calls:  # a run called one callee more than once
-        count(stats.repeated, {(nodes_run[k], callee) for (k, callee), n
-                               in Counter(calls).items() if n > 1})
+        times: dict = {}
+        _count_elements(times, calls)
+        count(stats.repeated, {(nodes_run[k], callee) for (k, callee), n in times.items()
+                               if n > 1})
     if failed_calls:  # those runs' calls apart: who was called after which failure
         pairs = [pair for pair in pairs if pair[0] not in failed_calls]
         _add_failed_calls(d, nodes_run, made, failed_calls, failed_runs, count)
@@ -292,30 +299,34 @@ def _walk_clean(children: dict, tops: list[Span]) -> tuple[list, list[tuple], in
     nodes_run: list = []
     calls: list[tuple] = []
     max_depth = 0
-    nodes, get = _NODES, children.get
-    # spans to visit, with their parent's service, run and depth (a top: none, -1)
-    todo: list[tuple] = [(tops, _NO_SERVICE, -1, -1)]
-    for level, up_service, parent_run, parent_depth in todo:
+    nodes, get, entering = _NODES, children.get, _ENTERING
+    # spans to visit, with their parent's service and run, and the depth of a run one of
+    # them starts (a top: no parent)
+    todo: list[tuple] = [(tops, _NO_SERVICE, -1, 0)]
+    for level, up_service, parent_run, depth in todo:
+        started = False
         for span in level:
             _, span_id, _, service, operation, kind, _, _, peer, _ = span
-            if service != up_service or kind in _ENTERING:
+            kids = get(span_id)
+            if service != up_service or kind in entering:
                 node = nodes.get((service, operation)) or _node(span)
                 run = len(nodes_run)
                 nodes_run.append(node)
-                depth = parent_depth + 1
-                if depth > max_depth:
-                    max_depth = depth
+                started = True
                 if up_service != service and parent_run >= 0:
                     calls.append((parent_run, node))
-            else:
-                run, depth = parent_run, parent_depth
-            kids = get(span_id)
+                if kids:
+                    todo.append((kids, service, run, depth + 1))
+            else:  # within the parent's run: its children are visited with this level
+                run = parent_run
+                if kids:
+                    level += kids
             if (peer and kind in _CALLING and peer != service
                     and not (kids and (any(k[3] == peer for k in kids) if kind == PRODUCER
                                        else any(k[3] != service for k in kids)))):
                 calls.append((run, (peer, None)))  # see _walk
-            if kids:
-                todo.append((kids, service, run, depth))
+        if started and depth > max_depth:
+            max_depth = depth
     return nodes_run, calls, max_depth
 
 

@@ -152,8 +152,9 @@ def _counts(d: Discovery) -> tuple:
 @st.composite
 def _trace(draw, name: str):
     """A random trace: any parent (cycles, itself, none, one not in the trace), ids
-    repeated, every kind, failures, peers, starts that tie."""
+    repeated, every kind, failures (none in half the traces), peers, starts that tie."""
     spans = []
+    failures = draw(st.sampled_from([0, 0, 1, 4]))  # one in so many spans fails (0: none)
     for i in range(draw(st.integers(1, 14))):
         parent = draw(st.one_of(st.none(), st.sampled_from([str(k) for k in range(16)])))
         sid = str(draw(st.integers(0, 15))) if draw(st.integers(0, 5)) == 0 else str(i)
@@ -161,13 +162,14 @@ def _trace(draw, name: str):
                           draw(st.sampled_from(["op", "GET /u/123", "x"])),
                           draw(st.sampled_from([SERVER, CLIENT, PRODUCER, CONSUMER,
                                                 INTERNAL])),
-                          draw(st.integers(0, 3)), draw(st.integers(0, 4)) == 0,
+                          draw(st.integers(0, 3)),
+                          bool(failures) and draw(st.integers(1, failures)) == 1,
                           draw(st.sampled_from([None, None, "db", "a", "kafka"]))))
     return spans
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(_trace("t"), st.integers(1, 3)), min_size=1, max_size=6))
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(_trace("t"), st.integers(1, 3)), min_size=1, max_size=4))
 def test_the_walk_finds_what_the_depth_first_walk_found(traces):
     expected, weighted, streamed = Discovery(), Discovery(), Discovery()
     for spans, weight in traces:
