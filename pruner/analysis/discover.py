@@ -275,13 +275,15 @@ def _add_trace(d: Discovery, spans: list[Span], clean: Counter, seen: set, weigh
             else:
                 operations[service].add(operation)
 
-    stats = _root_stats(d, root, when)
+    root_node = _node(root)
+    stats = _root_stats(d, root, when, root_node)
     stats.traces += weight
-    stats.max_depth = max(stats.max_depth, max_depth)
+    if max_depth > stats.max_depth:
+        stats.max_depth = max_depth
     n_calls = len(calls)
     stats.calls += n_calls * weight
-    stats.max_calls = max(stats.max_calls, n_calls)
-    root_node = _node(root)
+    if n_calls > stats.max_calls:
+        stats.max_calls = n_calls
     count(d.used[root_node], used)
     count(d.services_used[root_node], set(map(_SERVICE, used)))
     if not calls:
@@ -544,8 +546,10 @@ _NODES: dict = {}
 
 
 def _root_stats(d: Discovery, root: Span,
-                when: Callable[[Span], tuple[int, int]] | None = None) -> RootStats:
-    node = _node(root)
+                when: Callable[[Span], tuple[int, int]] | None = None,
+                node: Node | None = None) -> RootStats:
+    if node is None:
+        node = _node(root)
     stats = d.roots.get(node)
     if stats is None:
         stats = d.roots[node] = RootStats()
@@ -554,8 +558,10 @@ def _root_stats(d: Discovery, root: Span,
         d.failed_used[node] = Counter()
     first, last = (root.start, root.start) if when is None else when(root)
     if first:
-        stats.first = first if stats.first is None else min(stats.first, first)
-        stats.last = last if stats.last is None else max(stats.last, last)
+        if stats.first is None or first < stats.first:
+            stats.first = first
+        if stats.last is None or last > stats.last:
+            stats.last = last
     return stats
 
 
