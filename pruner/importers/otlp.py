@@ -126,7 +126,7 @@ def _lines(fh: Any, f: SourceFile, limit: int) -> Iterator[bytes]:
 
 
 #: How much :func:`_lines` reads at a time (at least).
-CHUNK = 1 << 20
+CHUNK = 1 << 16
 
 
 #: The longest NDJSON line the compiled decoder holds at once (longer ones are streamed).
