@@ -178,7 +178,7 @@ def discover_flows(traces: Iterable[list[Span]], discovery: Discovery | None = N
 
     Memory is bounded by the largest trace plus the aggregate (nodes and calls
     seen), so traces may be streamed from input of any size. No recursion: the span
-    tree is walked parents first with an explicit stack.
+    tree is walked parents first, a level at a time, from a list of what is left.
 
     Examples
     --------
@@ -194,8 +194,13 @@ def discover_flows(traces: Iterable[list[Span]], discovery: Discovery | None = N
     (2, 2)
     """
     d = discovery if discovery is not None else Discovery()
-    for spans in traces:
-        _add_trace(d, spans)
+    clean: Counter = Counter()  # calls made with no failure before, see _add_trace
+    seen: set = set()  # the nodes d.operations holds already
+    try:
+        for spans in traces:
+            _add_trace(d, spans, clean, seen)
+    finally:  # what was read is counted, even when the traces end in an error
+        _flush_calls(d, clean)
     return d
 
 
@@ -216,64 +221,184 @@ def add_trace(d: Discovery, spans: list[Span], weight: int = 1,
     >>> (d1.traces, d1.used, d1.calls) == (d3.traces, d3.used, d3.calls)
     True
     """
-    _add_trace(d, spans, weight, when)
+    clean: Counter = Counter()
+    _add_trace(d, spans, clean, set(), weight, when)
+    _flush_calls(d, clean)
 
 
-def _add_trace(d: Discovery, spans: list[Span], weight: int = 1,
+def _add_trace(d: Discovery, spans: list[Span], clean: Counter, seen: set, weight: int = 1,
                when: Callable[[Span], tuple[int, int]] | None = None) -> None:
+    """Add one trace to ``d``; the calls of its runs in which no call failed go to
+    ``clean``, ``(caller, callee) -> runs``, for :func:`_flush_calls` to add to ``d``
+    (counted once per pair rather than once per run). ``seen``: nodes whose operation
+    ``d.operations`` holds already (a set kept from trace to trace)."""
     if not spans:
         return
-    _, children, tops, _ = span_tree(spans)
-    if not tops:  # every span names a parent in a cycle: no entry point to speak of
-        return
+    # A *run* is a span that enters a node and the spans of the same service under it;
+    # runs are numbered as they start, ``nodes_run[k]`` is run k's node; ``calls`` holds
+    # the calls as (run, callee node).
+    failed_calls: set = set()
+    clean_trace = not any(map(_ERROR, spans))  # no failure: nothing but who called whom
+    walked = _walk_plain(spans) if clean_trace else None
+    if walked is not None:
+        tops, nodes_run, calls, max_depth = walked
+    else:
+        _, children, tops, _ = span_tree(spans)
+        if not tops:  # every span names a parent in a cycle: no entry point to speak of
+            return
     d.traces += weight
     d.spans += len(spans) * weight  # read_discovery replaces this with the records read
     # The entry point: the earliest span with no parent in the trace (sampling can cut a
     # trace into pieces; the first piece stands for the request).
-    if len(tops) > 1:
-        tops.sort(key=_top_order)
-    root = tops[0]
+    root = tops[0] if len(tops) == 1 else min(tops, key=_top_order)
     if root.error:  # a failed request: kept apart, it says nothing of what the flow needs
         _add_failed(d, root, spans, weight, when)
         return
+    if walked is None:
+        if clean_trace:
+            nodes_run, calls, max_depth, _ = _walk_clean(children, tops)
+        else:
+            nodes_run, made, max_depth, failed_runs, failed_calls = _walk(children, tops)
+            calls = list(zip(map(_RUN, made), map(_CALLEE, made), strict=True))
+    count = _count_elements if weight == 1 else partial(_count, weight=weight)
+    count(d.runs, nodes_run)  # once a run
+    used = set(nodes_run)
+    used.update(map(_PAIRED, calls))  # the peers called, with the nodes called
+    # the operations each service served, and the peers called (once a node, not a run)
+    fresh = used - seen
+    if fresh:
+        seen |= fresh
+        operations = d.operations
+        for service, operation in fresh:
+            if operation is None:
+                operations.setdefault(service, set())
+            else:
+                operations[service].add(operation)
 
-    # The walk: parents first, children in start order, with an explicit stack of
-    # iterators (no recursion). A *run* is a span that enters a node and the spans of the
-    # same service under it; each is one list: [node, failed, calls, a call failed],
-    # calls as [(start, callee node, failed)], and ``called`` holds the runs that made
-    # calls, in the order of their first call.
-    used: set = set()
-    called: list[list] = []
+    root_node = _node(root)
+    stats = _root_stats(d, root, when, root_node)
+    stats.traces += weight
+    if max_depth > stats.max_depth:
+        stats.max_depth = max_depth
+    n_calls = len(calls)
+    stats.calls += n_calls * weight
+    if n_calls > stats.max_calls:
+        stats.max_calls = n_calls
+    count(d.used[root_node], used)
+    count(d.services_used[root_node], set(map(_SERVICE, used)))
+    if not calls:
+        return
+    pairs = set(calls)  # each run's distinct callees
+    if len(pairs) < n_calls:  # a run called one callee more than once
+        times: dict = {}
+        _count_elements(times, calls)
+        count(stats.repeated, {(nodes_run[k], callee) for (k, callee), n in times.items()
+                               if n > 1})
+    if failed_calls:  # those runs' calls apart: who was called after which failure
+        pairs = [pair for pair in pairs if pair[0] not in failed_calls]
+        _add_failed_calls(d, nodes_run, made, failed_calls, failed_runs, count)
+    count(clean, zip(map(nodes_run.__getitem__, map(_RUN, pairs)), map(_PAIRED, pairs),
+                     strict=True))
+
+
+def _walk_plain(spans: list[Span]) -> tuple[list[Span], list, list[tuple], int] | None:
+    """:func:`_walk_clean` of a trace with no failure, with its tops, for a trace in which
+    each span id is once and every span is reached from a top (most traces: no shared
+    span to split, no span its own parent, no cycle): its tree is made with fewer checks
+    than :func:`span_tree` makes. None for any other trace."""
+    ids = set(map(_SPAN_ID, spans))
+    if len(ids) != len(spans) or "#server" in "\x00".join(ids):
+        return None
+    children: dict = {}
+    for span in spans:
+        children.setdefault(span[2], []).append(span)  # by parent id
+    tops: list[Span] = []
+    for parent in children.keys() - ids:  # None, or a parent not in the trace
+        tops += children.pop(parent)
+    if not tops:
+        return None
+    nodes_run, calls, max_depth, visited = _walk_clean(children, tops)
+    if visited != len(spans):  # a span its own parent (a top to span_tree), or a cycle
+        return None
+    return tops, nodes_run, calls, max_depth
+
+
+def _walk_clean(children: dict, tops: list[Span]) -> tuple[list, list[tuple], int, int]:
+    """:func:`_walk` of a trace with no failure: each run's node, the calls as (run,
+    callee node), the greatest depth, and how many spans were visited."""
+    nodes_run: list = []
+    calls: list[tuple] = []
     max_depth = 0
-    runs, nodes = d.runs, _NODES
-    stack: list[tuple] = []
-    # the parent span's service, error and kind, its run and depth (no run: a top span)
-    it, up_service, up_error, up_kind, parent_run, parent_depth = (
-        iter(tops), None, False, None, None, -1)
-    while True:
-        for span in it:
-            _, span_id, _, service, operation, kind, start, error, peer, _ = span
-            if parent_run is None or kind in _ENTERING or service != up_service:
+    nodes, get, entering = _NODES, children.get, _ENTERING
+    # spans to visit, with their parent's service and run, and the depth of a run one of
+    # them starts (a top: no parent)
+    todo: list[tuple] = [(tops, _NO_SERVICE, -1, 0)]
+    for level, up_service, parent_run, depth in todo:
+        started = False
+        for span in level:
+            _, span_id, _, service, operation, kind, _, _, peer, _ = span
+            kids = get(span_id)
+            if service != up_service or kind in entering:
                 node = nodes.get((service, operation)) or _node(span)
-                run = [node, error, None, False]
+                run = len(nodes_run)
+                nodes_run.append(node)
+                started = True
+                if up_service != service and parent_run >= 0:
+                    calls.append((parent_run, node))
+                if kids:
+                    todo.append((kids, service, run, depth + 1))
+            else:  # within the parent's run: its children are visited with this level
+                run = parent_run
+                if kids:
+                    level += kids
+            if (peer and kind in _CALLING and peer != service
+                    and not (kids and (any(k[3] == peer for k in kids) if kind == PRODUCER
+                                       else any(k[3] != service for k in kids)))):
+                calls.append((run, (peer, None)))  # see _walk
+        if started and depth > max_depth:
+            max_depth = depth
+    return nodes_run, calls, max_depth, sum(map(len, map(_RUN, todo)))
+
+
+_NO_SERVICE = object()  # a top's parent's service: unequal to any
+
+
+def _walk(children: dict, tops: list[Span]) -> tuple[list, list[tuple], int, set, set]:
+    """The walk of one trace: parents before their children, a level at a time (no
+    recursion). Returns each run's node, the calls as (run, start, callee node, failed)
+    in the walk's order, the greatest depth, the runs in which a span failed and those
+    in which a call failed. Nothing counted depends on the order of the walk (a run's
+    calls are put in the order of their start before failures are read)."""
+    nodes_run: list = []
+    made: list[tuple] = []
+    failed_runs: set = set()  # runs in which a span failed
+    failed_calls: set = set()  # runs in which a call failed
+    max_depth = 0
+    nodes = _NODES
+    # spans to visit, with their parent's service, error, kind, run and depth (-1: none)
+    todo: list[tuple] = [(tops, None, False, None, -1, -1)]
+    for level, up_service, up_error, up_kind, parent_run, parent_depth in todo:
+        for span in level:
+            _, span_id, _, service, operation, kind, start, error, peer, _ = span
+            if parent_run < 0 or kind in _ENTERING or service != up_service:
+                node = nodes.get((service, operation)) or _node(span)
+                run = len(nodes_run)
+                nodes_run.append(node)
                 depth = parent_depth + 1
                 if depth > max_depth:
                     max_depth = depth
-                runs[node] = runs.get(node, 0) + weight
-                used.add(node)
-                if parent_run is not None and up_service != service:
-                    failed = error or (up_error and up_kind in _CALLING)
-                    calls = parent_run[2]
-                    if calls is None:
-                        calls = parent_run[2] = []
-                        called.append(parent_run)
-                    calls.append((start, node, failed))
-                    if failed:
-                        parent_run[3] = True
+                if parent_run >= 0 and up_service != service:
+                    if error or (up_error and up_kind in _CALLING):
+                        made.append((parent_run, start, node, True))
+                        failed_calls.add(parent_run)
+                    else:
+                        made.append((parent_run, start, node, False))
+                if error:
+                    failed_runs.add(run)
             else:
                 run, depth = parent_run, parent_depth
                 if error and kind not in _CALLING:
-                    run[1] = True
+                    failed_runs.add(run)
             kids = children.get(span_id)
             # A client's peer is the service its traced child stands for; a producer's
             # (messaging.system) is the broker between it and the consumer, which the
@@ -282,82 +407,65 @@ def _add_trace(d: Discovery, spans: list[Span], weight: int = 1,
             if (peer and kind in _CALLING and peer != service
                     and not (kids and (any(k.service == peer for k in kids) if kind == PRODUCER
                                        else any(k.service != service for k in kids)))):
-                target = (peer, None)
-                used.add(target)
-                calls = run[2]
-                if calls is None:
-                    calls = run[2] = []
-                    called.append(run)
-                calls.append((start, target, error))
+                made.append((run, start, (peer, None), error))
                 if error:
-                    run[3] = True
-            if kids:  # down into the children; this level resumes after them
-                if len(kids) > 1:
-                    kids.sort(key=_order)
-                stack.append((it, up_service, up_error, up_kind, parent_run, parent_depth))
-                it, up_service, up_error, up_kind, parent_run, parent_depth = (
-                    iter(kids), service, error, kind, run, depth)
-                break
-        else:
-            if not stack:
-                break
-            it, up_service, up_error, up_kind, parent_run, parent_depth = stack.pop()
-    # the operations each service served, and the peers called (once a node, not a run)
-    operations = d.operations
-    for service, operation in used:
-        if operation is None:
-            operations.setdefault(service, set())
-        else:
-            operations[service].add(operation)
-
-    stats = _root_stats(d, root, when)
-    stats.traces += weight
-    stats.max_depth = max(stats.max_depth, max_depth)
-    n_calls = sum(map(len, map(_CALLS, called)))
-    stats.calls += n_calls * weight
-    stats.max_calls = max(stats.max_calls, n_calls)
-    count = _count_elements if weight == 1 else partial(_count, weight=weight)
-    root_node = _node(root)
-    count(d.used[root_node], used)
-    count(d.services_used[root_node], set(map(_SERVICE, used)))
-    calls, unrescued, rescued_by = d.calls, d.unrescued, d.rescued
-    repeated: set = set()
-    for caller, run_failed, seq, call_failed in called:
-        callees = set(map(_CALLEE, seq))
-        count(calls[caller], callees)
-        if len(callees) < len(seq):  # a callee called more than once
-            counts = Counter(map(_CALLEE, seq))
-            repeated.update((caller, callee) for callee, n in counts.items() if n > 1)
-        if call_failed:  # who was called after which failure: in the order of the calls
-            if len(seq) > 1:
-                seq.sort(key=_call_order)
-            failed_before: list = []
-            clean: set = set()
-            rescued: set = set()
-            for _start, callee, failed in seq:
-                if not failed_before:
-                    clean.add(callee)
-                elif not run_failed:
-                    rescued.update((p, callee) for p in failed_before if p[0] != callee[0])
-                if failed and callee not in failed_before:
-                    failed_before.append(callee)
-            count(unrescued[caller], clean)
-            count(rescued_by[caller], rescued)
-        else:  # no call failed: every callee was called cleanly, none rescued
-            count(unrescued[caller], callees)
-            rescued_by[caller]  # noqa: B018 (the caller gets its entry, as when counted)
-    if repeated:
-        count(stats.repeated, repeated)
+                    failed_calls.add(run)
+            if kids:
+                todo.append((kids, service, error, kind, run, depth))
+    return nodes_run, made, max_depth, failed_runs, failed_calls
 
 
-_CALLS = itemgetter(2)  # a run's calls
-_CALLEE = itemgetter(1)  # a call's callee node
+def _add_failed_calls(d: Discovery, nodes_run: list, made: list[tuple], failed_calls: set,
+                      failed_runs: set, count: Callable) -> None:
+    """The calls of the runs ``failed_calls`` (in which a call failed), in the order of the
+    calls: the callees called with no failure before go to ``d.unrescued``, those called
+    after a failure, in a run that did not fail, to ``d.rescued``."""
+    seqs: dict[int, list] = {}
+    for k, start, callee, failed in made:
+        if k in failed_calls:
+            seqs.setdefault(k, []).append((start, callee, failed))
+    for k, seq in seqs.items():
+        caller = nodes_run[k]
+        count(d.calls[caller], set(map(_PAIRED, seq)))
+        if len(seq) > 1:
+            seq.sort(key=_call_order)
+        failed_before: list = []
+        clean: set = set()
+        rescued: set = set()
+        for _start, callee, failed in seq:
+            if not failed_before:
+                clean.add(callee)
+            elif k not in failed_runs:
+                rescued.update((p, callee) for p in failed_before if p[0] != callee[0])
+            if failed and callee not in failed_before:
+                failed_before.append(callee)
+        count(d.unrescued[caller], clean)
+        count(d.rescued[caller], rescued)
+
+
+def _flush_calls(d: Discovery, clean: Counter) -> None:
+    """Add ``clean`` ((caller, callee) -> runs in which no call failed, from
+    :func:`_add_trace`) to ``d``'s calls and clean calls, and empty it; each caller gets
+    its entry in ``d.rescued`` (none rescued)."""
+    calls, unrescued, rescued = d.calls, d.unrescued, d.rescued
+    for (caller, callee), n in clean.items():
+        counter = calls[caller]
+        counter[callee] = counter.get(callee, 0) + n
+        counter = unrescued[caller]
+        counter[callee] = counter.get(callee, 0) + n
+        rescued[caller]  # noqa: B018 (the caller gets its entry, as when counted)
+    clean.clear()
+
+
+_RUN = itemgetter(0)  # a call's run, or a (run, callee) pair's
+_CALLEE = itemgetter(2)  # a call's callee node (in _walk's calls)
+_SPAN_ID, _ERROR = itemgetter(1), itemgetter(7)  # a span's id, its error
+_PAIRED = itemgetter(1)  # a (run, callee) pair's callee, or a (start, callee, failed) one's
 _SERVICE = itemgetter(0)  # a node's service
 
 
 _ENTERING = (SERVER, CONSUMER)
 _CALLING = (CLIENT, PRODUCER)
-_order = attrgetter("start", "span_id")  # children's order in the walk
 _top_order = attrgetter("start", "service", "operation", "span_id")
 
 
@@ -438,8 +546,10 @@ _NODES: dict = {}
 
 
 def _root_stats(d: Discovery, root: Span,
-                when: Callable[[Span], tuple[int, int]] | None = None) -> RootStats:
-    node = _node(root)
+                when: Callable[[Span], tuple[int, int]] | None = None,
+                node: Node | None = None) -> RootStats:
+    if node is None:
+        node = _node(root)
     stats = d.roots.get(node)
     if stats is None:
         stats = d.roots[node] = RootStats()
@@ -448,8 +558,10 @@ def _root_stats(d: Discovery, root: Span,
         d.failed_used[node] = Counter()
     first, last = (root.start, root.start) if when is None else when(root)
     if first:
-        stats.first = first if stats.first is None else min(stats.first, first)
-        stats.last = last if stats.last is None else max(stats.last, last)
+        if stats.first is None or first < stats.first:
+            stats.first = first
+        if stats.last is None or last > stats.last:
+            stats.last = last
     return stats
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
-from itertools import repeat
+from itertools import compress, repeat
 from operator import attrgetter
 from typing import Any, Union
 
@@ -244,10 +244,12 @@ def _columns(service: str, batch: list) -> list[Span] | None:
         errors = [status is not None and (status.code == 2 or status.code == "STATUS_CODE_ERROR")
                   for status in statuses]
     peers: Any = repeat(None)
-    if any(attrs):
-        peer = _ref.peer
-        peers = [peer(_attrs(raw)) if raw and (kind is CLIENT or kind is PRODUCER) else None
-                 for kind, raw in zip(kinds, attrs, strict=True)]
+    if any(attrs):  # the spans with attributes only (a client's or producer's peer)
+        peer, peers = _ref.peer, [None] * len(kinds)
+        for i in compress(range(len(kinds)), attrs):
+            kind = kinds[i]
+            if kind is CLIENT or kind is PRODUCER:
+                peers[i] = peer(_attrs(attrs[i]))
     return list(map(tuple.__new__, repeat(Span), zip(
         map(unique.__getitem__, traces), sids, map(_NO_PARENT.get, parents, parents),
         repeat(service), map(sys.intern, names), kinds, starts, errors, peers, ends)))

@@ -51,7 +51,8 @@ def otlp_spans(f: SourceFile) -> Iterator[Span]:
     a line it does not take as it is (too long to hold, a type it does not expect, not
     one JSON value) hands the rest of the file to the streaming reader, which reads
     anything and says what is wrong. Memory: one line of at most :data:`LINE_LIMIT`
-    bytes, or the streaming reader's one resource.
+    bytes (and the rest of a read of :data:`CHUNK`), or the streaming reader's one
+    resource.
 
     Raises
     ------
@@ -72,19 +73,13 @@ def otlp_batches(f: SourceFile) -> Iterator[list[Span]]:
             yield [span]
         return
     try:
-        fh = f.path.open("rb")
+        fh = f.path.open("rb", buffering=0)
     except OSError as e:
         raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
     with fh:
         offset, line = 0, 0
-        while True:
-            try:
-                raw = fh.readline(LINE_LIMIT)
-            except OSError as e:
-                raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
+        for raw in _lines(fh, f, LINE_LIMIT):
             line += 1
-            if not raw:
-                return
             if len(raw) == LINE_LIMIT and not raw.endswith(b"\n"):
                 break  # a line too long to hold: streamed
             try:
@@ -96,8 +91,42 @@ def otlp_batches(f: SourceFile) -> Iterator[list[Span]]:
                 continue
             yield from _fast.batches(request, f, line)
             offset += len(raw)
+        else:
+            return
     for span in _streamed(f, offset, line):
         yield [span]
+
+
+def _lines(fh: Any, f: SourceFile, limit: int) -> Iterator[bytes]:
+    """The lines of ``fh`` as ``readline(limit)`` gives them, one after the other (a line
+    longer than ``limit`` comes as its first ``limit`` bytes, and what follows is not
+    read), from reads of :data:`CHUNK` bytes or more: a buffered reader's readline looks
+    for the end of the line byte by byte, ``bytes.find`` with ``memchr``."""
+    buffer, start, searched = b"", 0, 0  # where the line starts; no newline before searched
+    while True:
+        end = buffer.find(b"\n", searched)
+        if end < 0 or end - start >= limit:
+            if len(buffer) - start >= limit:
+                yield buffer[start:start + limit]
+                return
+            held = len(buffer) - start
+            try:  # as much again as is held (linear time), never past the limit
+                more = fh.read(min(max(CHUNK, held), limit - held))
+            except OSError as e:
+                raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
+            if not more:
+                if start < len(buffer):
+                    yield buffer[start:]
+                return
+            searched = held
+            buffer, start = buffer[start:] + more, 0
+            continue
+        yield buffer[start:end + 1]
+        start = searched = end + 1
+
+
+#: How much :func:`_lines` reads at a time (at least).
+CHUNK = 1 << 16
 
 
 #: The longest NDJSON line the compiled decoder holds at once (longer ones are streamed).

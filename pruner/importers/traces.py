@@ -125,6 +125,18 @@ def assemble_batches(batches: Iterable[list[Span]], window: int = DEFAULT_WINDOW
         for trace_id, group in groupby(batch, _TRACE_ID):
             group = list(group)
             trace = open_traces.get(trace_id)
+            if trace is not None and len(trace) + len(group) <= window:  # the common case
+                open_traces.move_to_end(trace_id)
+                trace += group
+                held += len(group)
+                while held > window:  # never this trace: it alone fits
+                    done_id, done = open_traces.popitem(last=False)
+                    held -= len(done)
+                    if len(closed) > 4 * window:
+                        closed.clear()  # bounded: later reopenings of old traces go uncounted
+                    closed.add(done_id)
+                    yield done
+                continue
             # a trace that would outgrow the window alone: span by span, as assemble says
             fits = (0 if trace is None else len(trace)) + len(group) <= window
             for chunk in (group,) if fits else ([span] for span in group):

@@ -103,6 +103,27 @@ def test_a_line_longer_than_the_limit_is_streamed(tmp_path, monkeypatch):
     assert len(list(otlp.otlp_spans(f))) == 4 == len(list(otlp._streamed(f)))
 
 
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([b"", b"\n", b"a", b"{}", b"bc\n", b"\n\n", b"defgh"]),
+                max_size=12), st.integers(1, 9), st.integers(1, 5))
+def test_lines_are_what_readline_gives(parts, limit, chunk):
+    """The NDJSON lines come as a buffered reader's readline(LINE_LIMIT) gives them, read
+    in chunks of any size: whole lines with their newline, the last one without, and a
+    line longer than the limit as its first LINE_LIMIT bytes, where reading stops."""
+    import io
+    from unittest import mock
+
+    data = b"".join(parts)
+    expected, fh = [], io.BytesIO(data)
+    while raw := fh.readline(limit):
+        expected.append(raw)
+        if len(raw) == limit and not raw.endswith(b"\n"):
+            break
+    f = SourceFile(Path("x.ndjson"), "x.ndjson", True)
+    with mock.patch.object(otlp, "CHUNK", chunk):
+        assert list(otlp._lines(io.BytesIO(data), f, limit)) == expected
+
 # -- the column path: a scope's spans made a field at a time ------------------------
 
 _ID16 = st.sampled_from(["b7ad6b7169203331", "00f067aa0ba902b7", "B7AD6B7169203331",
