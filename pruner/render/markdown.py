@@ -79,6 +79,8 @@ def code_span(text: object, cell: bool = True) -> str:
     s = clean(text)
     if cell:
         s = s.replace("|", "\\|")
+    if "`" not in s:  # most names: a plain fence (a plan's page holds 45,000 spans)
+        return f"`{s}`"
     longest = max((len(m.group()) for m in _BACKTICKS.finditer(s)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if longest else ""
