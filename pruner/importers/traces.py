@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -129,13 +129,8 @@ def assemble_batches(batches: Iterable[list[Span]], window: int = DEFAULT_WINDOW
                 open_traces.move_to_end(trace_id)
                 trace += group
                 held += len(group)
-                while held > window:  # never this trace: it alone fits
-                    done_id, done = open_traces.popitem(last=False)
-                    held -= len(done)
-                    if len(closed) > 4 * window:
-                        closed.clear()  # bounded: later reopenings of old traces go uncounted
-                    closed.add(done_id)
-                    yield done
+                if held > window:  # never this trace is closed: it alone fits
+                    held = yield from _close_oldest(open_traces, closed, held, window)
                 continue
             # a trace that would outgrow the window alone: span by span, as assemble says
             fits = (0 if trace is None else len(trace)) + len(group) <= window
@@ -150,17 +145,26 @@ def assemble_batches(batches: Iterable[list[Span]], window: int = DEFAULT_WINDOW
                     open_traces.move_to_end(trace_id)
                     trace += chunk
                 held += len(chunk)
-                while held > window and open_traces:  # this trace too, when alone past it
-                    done_id, done = open_traces.popitem(last=False)
-                    held -= len(done)
-                    if len(closed) > 4 * window:
-                        closed.clear()  # bounded: later reopenings of old traces go uncounted
-                    closed.add(done_id)
-                    yield done
+                if held > window:  # this trace too, when alone past it
+                    held = yield from _close_oldest(open_traces, closed, held, window)
     # Close the rest, least recently touched first (the input order decides it).
     yield from open_traces.values()
     if stats is not None:
         stats["reopened"] = stats.get("reopened", 0) + reopened
+
+
+def _close_oldest(open_traces: OrderedDict[str, list[Span]], closed: set[str], held: int,
+                  window: int) -> Generator[list[Span], None, int]:
+    """Yield the least recently touched traces of ``open_traces`` (removed, their ids
+    noted in ``closed``) until what is held fits the window; return what is held then."""
+    while held > window and open_traces:
+        done_id, done = open_traces.popitem(last=False)
+        held -= len(done)
+        if len(closed) > 4 * window:
+            closed.clear()  # bounded: later reopenings of old traces go uncounted
+        closed.add(done_id)
+        yield done
+    return held
 
 
 _TRACE_ID = itemgetter(0)  # Span.trace_id
