@@ -266,6 +266,9 @@ def _with_init(cls, factories: bool):
     defaults = tuple(default(f) for f in positional if default(f) is not MISSING)
     kw_defaults = {f.name: default(f) for f in keyword if default(f) is not MISSING}
     names = tuple(f.name for f in positional + keyword)
+    if "self" in names or not namespace.keys().isdisjoint(names):
+        # the shared code reads its setters and defaults as globals (_s0, _f1, _d2...)
+        raise TypeError(f"fast_init: a field of {cls.__name__} is named like its helpers")
     code = _init_code(len(positional), len(keyword), tuple(steps), hasattr(cls, "__post_init__"))
     code = code.replace(co_varnames=("self", *names), co_qualname=f"{cls.__qualname__}.__init__")
     init = FunctionType(code, namespace, "__init__", defaults or None)

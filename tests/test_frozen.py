@@ -381,3 +381,12 @@ def test_default_factories_and_fields_left_out_are_set_as_dataclass_sets_them(sl
     assert ours("x").things is not ours("x").things and ours("x").seen == [0]
     with pytest.raises(dataclasses.FrozenInstanceError):
         ours("x").things = []
+
+
+@pytest.mark.parametrize("name", ["_s0", "_s2", "_factory"])
+def test_a_field_named_like_the_shared_constructors_helpers_is_refused(name):
+    """The shared constructor reads its setters as globals (_s0...): a field of that name
+    would shadow one and set the wrong slot, so making such a record fails at once."""
+    namespace = {"__annotations__": {"a": "int", "b": "int", name: "int"}, "__doc__": "x"}
+    with pytest.raises(TypeError, match="named like its helpers"):
+        record(type("Clash", (), namespace))
