@@ -624,6 +624,7 @@ def _outcomes(G, ev, keep_flows, availability_of) -> dict[str, FlowOutcome]:
     """Each kept flow's state after the plan, with what troubles it: per troubled item,
     the members down and, for a degraded member, the chain to the service that is down."""
     table = G.graph["flows"]
+    off = set(ev.off)  # a tuple: the plan of 20,000 services asked it 0.1 s of questions
     out = {}
     for f in keep_flows:
         why = []
@@ -631,13 +632,13 @@ def _outcomes(G, ev, keep_flows, availability_of) -> dict[str, FlowOutcome]:
             for status in flow_items(G, ev, f):
                 if not status.troubled:
                     continue
-                parts = [f"{m} {'switched off' if m in ev.off else 'down'}"
+                parts = [f"{m} {'switched off' if m in off else 'down'}"
                          for m in status.down]
                 for m in status.degraded:
                     chain = [m]
                     while chain[-1] in ev.via and len(chain) < 64:
                         chain.append(ev.via[chain[-1]])
-                    end = "switched off" if chain[-1] in ev.off else "down"
+                    end = "switched off" if chain[-1] in off else "down"
                     parts.append(f"{m} degraded via {' → '.join(chain[1:])} ({end})")
                 why.append("; ".join(parts))
         availability = availability_of.get(f) if availability_of else None
