@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pruner.errors import (
     InputError,
@@ -117,3 +119,19 @@ def test_lone_surrogates_show_as_the_bytes_or_code_points_they_stand_for():
     assert neutral("\u00e9\u202e\x1b\udcc3") == "\u00e9\\u202e\\x1b\\xc3"
     assert display("x\udcfe") == "'x\\xfe'" and str(Location("m\udcff.yaml", 2)) == "m\\xff.yaml:2"
     assert neutral("caf\u00e9 \u4e2d") == "caf\u00e9 \u4e2d"  # printable text is left alone
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.text(st.characters(max_codepoint=0x7F)),
+                 st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._\-:/@]{0,20}", fullmatch=True)))
+def test_neutral_is_the_translation_whatever_the_text(text):
+    # Printable ASCII (every name of the manifest grammar) is returned as it is, at once;
+    # everything else goes through the tables.
+    from pruner.errors import _CONTROL, _surrogates, neutral
+
+    want = text.translate(_CONTROL)
+    if not want.isascii() and not want.isprintable():
+        want = want.translate(_surrogates())
+    assert neutral(text) == want
+    if text.isascii() and text.isprintable():
+        assert neutral(text) is text

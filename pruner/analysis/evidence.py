@@ -273,7 +273,11 @@ def unknown(manifest: Manifest, of: Iterable[str]) -> tuple[str, ...]:
     """The services among ``of`` whose verdict rests on nothing known (basis
     ``unknown`` or ``unverified``), sorted: "prunable only because nothing is known"."""
     names = set(of) & set(manifest.services)
-    bases = basis(manifest, of=names)
+    if names:  # the others rest on "declared" (:func:`_marked`): known
+        names = _marked(manifest, names)
+    if not names:  # a plan removing 18,325 services of 20,000 read every reference: 0.1 s
+        return ()
+    bases = _bases(manifest, _user_classes(manifest, names), names)
     return tuple(sorted(n for n in names if bases[n] not in KNOWN))
 
 

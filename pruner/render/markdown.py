@@ -635,16 +635,22 @@ def _(report: PlanReport) -> str:
         out += ["## Remove", "", "| service | cost | share of total | step | evidence |",
                 "|---|---|---|---|---|"]
         rows = []
+        said: dict[float, str] = {}  # cost -> its cells, once per distinct cost
         for s in p.remove:
             cost = p.costs.get(s)
-            share = f"{100 * cost / p.cost_total:.1f}%" if cost and p.cost_total else "–"
+            cells = said.get(cost) if cost else None  # 0.0 and -0.0: equal keys
+            if cells is None:
+                share = f"{100 * cost / p.cost_total:.1f}%" if cost and p.cost_total else "–"
+                cells = f"{'–' if cost is None else money(cost)} | {share}"
+                if cost:
+                    said[cost] = cells
             notes = []
             if s in unsupported:
                 notes.append("no evidence")
             if s in report.idle:
                 notes.append("no traffic")
-            rows.append(f"| {code_span(s)} | {'–' if cost is None else money(cost)} | {share} | "
-                        f"{step_of[s]} | {', '.join(notes) or '–'} |")
+            rows.append(f"| {code_span(s)} | {cells} | {step_of[s]} | "
+                        f"{', '.join(notes) or '–'} |")
         out += _cut(rows, len(rows), 5)
         out.append("")
     kept = []

@@ -277,3 +277,42 @@ def test_degraded_searches_give_way_to_the_pass_past_its_cost():
     finally:
         evaluate._degraded = real
     assert dict(ev.via) == dict(switch_off(G, [f"n{n}"]).via)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(manifests().map(dependency_graph),
+                 manifests_with_operations().map(dependency_graph)), st.data())
+def test_an_evaluation_alone_propagates_as_one_sharing_its_table(G, data):
+    """Without a shared table of owners (`plan`'s re-check of 18,325 removals) the owners
+    are read in place: the same causes in the same order, whatever is switched off,
+    inside a support or not, paused or not."""
+    from pruner.analysis.evaluate import switch_off_lazily
+    from pruner.analysis.focus import focus
+
+    off = data.draw(st.lists(st.sampled_from(sorted(G)), unique=True))
+    shared = switch_off(G, off, owners={})
+    alone = switch_off(G, off)
+    assert list(alone.cause.items()) == list(shared.cause.items())
+    assert dict(alone.via) == dict(shared.via) and dict(alone.flows) == dict(shared.flows)
+    within = focus(G, sorted(G.graph["flows"])[:1])
+    inside = [n for n in off if n in within]
+    lazy = switch_off_lazily(G, inside, within=within)
+    for name in data.draw(st.lists(st.sampled_from(sorted(G)), max_size=3)):
+        lazy.cause.get(name)  # paused and resumed
+    assert list(lazy.cause.items()) == list(
+        switch_off_lazily(G, inside, owners={}, within=within).cause.items())
+
+
+def test_an_evaluation_alone_builds_no_table_of_owners(monkeypatch):
+    import pruner.analysis.evaluate as module
+
+    def refuse(*_):
+        raise AssertionError("a table entry built for one evaluation")
+
+    monkeypatch.setattr(module, "_hard_owners", refuse)
+    G = dependency_graph(load(ASSETS / "check" / "evidence-every-form-same-verdicts.yaml")
+                         .manifest)
+    names = sorted(G)
+    ev = switch_off(G, names[: len(names) // 2])
+    assert list(ev.cause.items())[: len(names) // 2] == [(n, None)
+                                                          for n in names[: len(names) // 2]]

@@ -139,3 +139,32 @@ def test_warnings_pass_over_every_reference_only_for_what_can_be_warned_about(m,
     part = tuple(text for _, text in _warnings_of(m, some, deps, _bases(m, deps, some),
                                                   "m.yaml")) if some else ()
     assert verdict_warnings(m, some, "m.yaml") == part
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=with_evidence(), data=st.data())
+def test_unknown_of_some_services_matches_the_oracle(m, data):
+    """`plan` asks it of the services it removes: the oracle's answer, data stores too."""
+    tagged = data.draw(st.sets(st.sampled_from(sorted(m.services))))
+    m = Manifest.from_lists([dataclasses.replace(s, tags=("datastore", "redis"))
+                             if s.name in tagged else s for s in m.services.values()],
+                            list(m.flows.values()))
+    of = data.draw(st.lists(st.sampled_from(sorted(m.services) + ["no-such"]), unique=True))
+    want = oracle(m)
+    assert unknown(m, of) == tuple(sorted(s for s in of if s in m.services
+                                          and want[s] in ("unknown", "unverified")))
+
+
+def test_unknown_reads_no_reference_when_nothing_has_evidence(monkeypatch):
+    # A plan of 20,000 hand-written services removing 18,325 read every reference: 0.1 s.
+    import pruner.analysis.evidence as module
+
+    def refuse(*_):
+        raise AssertionError("every reference read")
+
+    monkeypatch.setattr(module, "_user_classes", refuse)
+    m = load(ASSETS / "check" / "evidence-every-form-same-verdicts.yaml").manifest
+    hand = Manifest.from_lists([dataclasses.replace(s, evidence=(), tags=(), depends_on=tuple(
+        dataclasses.replace(i, evidence=()) for i in s.depends_on)) for s in m.services.values()
+        if not s.operations], [])
+    assert unknown(hand, hand.services) == ()
