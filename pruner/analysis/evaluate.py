@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Container, Iterable, Mapping, Sized
 from dataclasses import field
+from itertools import filterfalse
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -417,12 +418,11 @@ class _Propagation(_DeferredMap):
                  owners: dict | None = None, within: Container[str] | None = None) -> None:
         self._nodes, self._pred = G._node, G._pred
         self._within = within
-        # No table shared: each service goes DOWN once, so its owners are read in place,
-        # and only those not DOWN yet (a plan switches off 18,325 services of 20,000,
-        # whose owners are nearly all switched off too: 0.09 of 0.13 s of its re-check
-        # built their entries).
-        self._shared = owners is not None
-        self._owners = {} if owners is None else owners
+        # No table shared (None): each service goes DOWN once, so its owners are read
+        # when it does, only those not DOWN yet, and kept nowhere (a plan switches off
+        # 18,325 services of 20,000, whose owners are nearly all switched off too: 0.09
+        # of 0.13 s of its re-check built their entries).
+        self._owners = owners
         self._cause: dict[str, int | None] = dict.fromkeys(off)
         self._left: dict[tuple[str, int], int] = {}
         self._queue = deque(off)
@@ -433,15 +433,15 @@ class _Propagation(_DeferredMap):
         if not queue:
             return
         cause, left, owners = self._cause, self._left, self._owners
-        if not self._shared:
-            self._alone(name)
-            return
         while queue and name not in cause:
             gone = queue.popleft()  # each service is propagated whole: resumable
-            hard = owners.get(gone)
-            if hard is None:
-                hard = owners[gone] = _hard_owners(self._nodes, self._pred, gone,
-                                                   self._within)
+            if owners is None:
+                hard = _hard_owners(self._nodes, self._pred, gone, self._within, cause)
+            else:
+                hard = owners.get(gone)
+                if hard is None:
+                    hard = owners[gone] = _hard_owners(self._nodes, self._pred, gone,
+                                                       self._within)
             for owner, first, items in hard:
                 if owner in cause:
                     continue
@@ -457,35 +457,6 @@ class _Propagation(_DeferredMap):
                         count = left.get(key, size) - 1
                         left[key] = count
                     if count < need:
-                        cause[owner] = index
-                        queue.append(owner)
-                        break
-
-    def _alone(self, name) -> None:
-        """:meth:`_until` with no shared table: the same steps in the same order (the
-        entries of :func:`_hard_owners`, read as they are met, owners already DOWN
-        skipped before their items are looked at)."""
-        queue, cause, left = self._queue, self._cause, self._left
-        nodes, pred, within = self._nodes, self._pred, self._within
-        while queue and name not in cause:
-            gone = queue.popleft()
-            preds = pred[gone]
-            for owner in preds if within is None else filter(within.__contains__, preds):
-                if owner in cause:
-                    continue
-                items = nodes[owner]["service"].depends_on
-                for index in preds[owner]["items"]:
-                    item = items[index]
-                    if item.soft:
-                        continue
-                    size = len(item.members)
-                    if size == 1:  # fails at once
-                        count = 0
-                    else:
-                        key = (owner, index)
-                        count = left.get(key, size) - 1
-                        left[key] = count
-                    if count < item.need:
                         cause[owner] = index
                         queue.append(owner)
                         break
@@ -522,11 +493,13 @@ class _Propagation(_DeferredMap):
         return cause.get(name, default)
 
 
-def _hard_owners(nodes, pred, gone: str, within: Container[str] | None = None) -> tuple:
+def _hard_owners(nodes, pred, gone: str, within: Container[str] | None = None,
+                 down: Container[str] | None = None) -> tuple:
     """``(owner, first, ((index, size, need), ...))`` for each owner of ``gone`` with
-    a hard item on it (and in ``within``, when given), in the order propagation meets
-    them; ``first`` is the index of the first such item when it has one member (it
-    fails at once), else -1.
+    a hard item on it (and in ``within``, when given; not in ``down``, when given: an
+    evaluation of its own skips the owners DOWN already), in the order propagation
+    meets them; ``first`` is the index of the first such item when it has one member
+    (it fails at once), else -1.
 
     >>> from pruner.model import Manifest, Service, Item, SINGLE, ANY_OF
     >>> from pruner.graph import dependency_graph
@@ -541,7 +514,10 @@ def _hard_owners(nodes, pred, gone: str, within: Container[str] | None = None) -
     preds = pred[gone]
     # Owners outside ``within`` are dropped by ``filter``, in C: a service nearly
     # everything uses has thousands of them, and the flows explained stand on few.
-    for owner in preds if within is None else filter(within.__contains__, preds):
+    candidates = preds if within is None else filter(within.__contains__, preds)
+    if down is not None:
+        candidates = filterfalse(down.__contains__, candidates)
+    for owner in candidates:
         edge = preds[owner]
         items = nodes[owner]["service"].depends_on
         indices = edge["items"]

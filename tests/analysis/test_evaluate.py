@@ -306,8 +306,16 @@ def test_an_evaluation_alone_propagates_as_one_sharing_its_table(G, data):
 def test_an_evaluation_alone_builds_no_table_of_owners(monkeypatch):
     import pruner.analysis.evaluate as module
 
-    def refuse(*_):
-        raise AssertionError("a table entry built for one evaluation")
+    read = module._hard_owners
+
+    def refuse(nodes, pred, gone, within=None, down=None):
+        # a table entry (every owner, DOWN or not, kept for later) is never built for
+        # one evaluation: only the owners not DOWN yet are read, and kept nowhere
+        if down is None:
+            raise AssertionError("a table entry built for one evaluation")
+        entries = read(nodes, pred, gone, within, down)
+        assert not any(owner in down for owner, _, _ in entries)
+        return entries
 
     monkeypatch.setattr(module, "_hard_owners", refuse)
     G = dependency_graph(load(ASSETS / "check" / "evidence-every-form-same-verdicts.yaml")
