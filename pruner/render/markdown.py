@@ -611,7 +611,7 @@ def _(report: BootstrapReport) -> str:
 @render.register
 def _(report: PlanReport) -> str:
     from pruner.render.text import PLAN_REASONS, plan_summary
-    from pruner.report.plan import money, unexplained, why_kept
+    from pruner.report.plan import money, removal_costs, unexplained, why_kept
 
     p = report.plan
     icon = "✅" if p.servable else "❌"
@@ -635,21 +635,15 @@ def _(report: PlanReport) -> str:
         out += ["## Remove", "", "| service | cost | share of total | step | evidence |",
                 "|---|---|---|---|---|"]
         rows = []
-        said: dict[float, str] = {}  # cost -> its cells, once per distinct cost
+        costs = removal_costs(p)
         for s in p.remove:
-            cost = p.costs.get(s)
-            cells = said.get(cost) if cost else None  # 0.0 and -0.0: equal keys
-            if cells is None:
-                share = f"{100 * cost / p.cost_total:.1f}%" if cost and p.cost_total else "–"
-                cells = f"{'–' if cost is None else money(cost)} | {share}"
-                if cost:
-                    said[cost] = cells
+            amount, share = costs[s]
             notes = []
             if s in unsupported:
                 notes.append("no evidence")
             if s in report.idle:
                 notes.append("no traffic")
-            rows.append(f"| {code_span(s)} | {cells} | {step_of[s]} | "
+            rows.append(f"| {code_span(s)} | {amount or '–'} | {share or '–'} | {step_of[s]} | "
                         f"{', '.join(notes) or '–'} |")
         out += _cut(rows, len(rows), 5)
         out.append("")

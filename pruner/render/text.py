@@ -720,7 +720,7 @@ def reason_text(flow: str, chain: tuple[str, ...]) -> str:
 
 @render.register
 def _(report: PlanReport, color: bool = False) -> str:
-    from pruner.report.plan import money, unexplained, why_kept
+    from pruner.report.plan import money, removal_costs, unexplained, why_kept
 
     p = report.plan
     out = [f"pruner plan {clean(report.source)}: keeping {len(p.keep_flows)} "
@@ -741,20 +741,14 @@ def _(report: PlanReport, color: bool = False) -> str:
     unsupported = set(report.unsupported)
     width = max([12, *(min(40, len(s)) for s in p.remove)])
     shown = [s for s in p.remove if s not in unsupported]
-    said: dict[float, str] = {}  # cost -> its amount and share, as shown
+    costs = removal_costs(p)
     for label, names in (("", shown), ("resting on no evidence (--require-evidence keeps them)",
                                        sorted(unsupported & set(p.remove)))):
         if label and names:
             out.append(f"  removals {label}:")
         for s in names:
-            cost = p.costs.get(s)
-            shown_cost = said.get(cost) if cost else None  # 0.0 and -0.0: equal keys
-            if shown_cost is None:  # once per distinct cost (2,771 among 20,000 services)
-                amount = "no cost" if cost is None else money(cost)
-                share = f"  ({100 * cost / p.cost_total:.1f}%)" if cost and p.cost_total else ""
-                shown_cost = f"{amount:>9}{share}"
-                if cost:
-                    said[cost] = shown_cost
+            amount, share = costs[s]
+            shown_cost = f"{amount or 'no cost':>9}{f'  ({share})' if share else ''}"
             idle = "  no traffic in the window" if s in report.idle else ""
             out.append(_paint(f"  - {clean(s):<{width}}  {shown_cost}{idle}", "red", color))
     if p.remove:
