@@ -1,6 +1,6 @@
 """Throughput and memory of `pruner discover` on a generated OTLP/JSON file.
 
-    python benchmarks/bench_discover.py [--size-mb 1024] [--quick]
+    python benchmarks/bench_discover.py [--size-mb 1024] [--quick] [--floors]
 
 Writes an NDJSON file of OTLP export requests shaped like a Collector's file exporter
 output: each line is one batch of one service's spans, and the spans of one request
@@ -8,7 +8,10 @@ are spread over many lines (concurrent requests interleave). 40 services, 12 ent
 points, requests of 6-40 spans with optional calls and a database peer. Then runs
 `pruner discover` on it in a fresh process and reports spans per second, the ratio to
 the cost of only decoding the JSON lines (`json.loads` of every line, the least any
-reader must do), and the peak RSS of both (from `getrusage` of the child).
+reader must do), and the peak RSS of both (from `getrusage` of the child). ``--floors``
+adds what any Python reader must spend on the same file (see ``_floors``): the compiled
+decoding alone, decoding plus grouping the spans by trace, and loading back the manifest
+discover wrote.
 """
 
 from __future__ import annotations
@@ -103,10 +106,73 @@ def _child(code: str) -> tuple[float, int]:
     return run.seconds, run.peak_kib
 
 
+# The least per-span Python a reader that assembles traces can do: one dict append per span
+# after the compiled decoder (pruner's own, as it decodes an exporter's line).
+_GROUP = """
+import gc, sys
+from pruner.cli import GC_THRESHOLDS
+gc.set_threshold(*GC_THRESHOLDS)
+from pruner.importers._otlp_fast import decode
+traces = {}
+group = traces.setdefault
+with open(sys.argv[1], "rb") as fh:
+    for line in fh:
+        for rs in decode(line).resourceSpans:
+            for scope in rs.scopeSpans:
+                for span in scope.spans:
+                    group(span.traceId, []).append(span)
+"""
+_DECODE = """
+import gc, sys
+from pruner.cli import GC_THRESHOLDS
+gc.set_threshold(*GC_THRESHOLDS)
+from pruner.importers._otlp_fast import decode
+with open(sys.argv[1], "rb") as fh:
+    for line in fh:
+        decode(line)
+"""
+# The floor of discover's self-check (what it writes must load): the written manifest
+# loaded by libyaml with the collector paused, as bench.py defines the floor.
+_LOAD_NO_GC = """
+import gc, sys, yaml
+text = open(sys.argv[1], encoding="utf-8").read()
+gc.disable()
+yaml.load(text, Loader=yaml.CSafeLoader)
+"""
+
+
+def _floors(path: Path, written: Path, decode: float) -> None:
+    """What any Python reader must spend on this file, each a fresh process: the compiled
+    decoding alone, decoding plus grouping the spans by trace (no tree walked, nothing
+    counted), starting Python, and loading the manifest discover wrote. Their sum (start
+    counted once) is a lower bound for a Python ``discover`` that walks nothing and
+    checks what it writes."""
+    start, _ = _child("pass")
+    runs = {"msgspec decoding of every line (pruner's decoder)": _script(_DECODE, path),
+            "decoding + grouping the spans by trace": _script(_GROUP, path),
+            "loading the written manifest (libyaml, GC paused)": _script(_LOAD_NO_GC, written)}
+    for label, seconds in runs.items():
+        print(f"  {label}: {seconds:.2f} s = {seconds / decode:.2f}x json.loads")
+    print(f"  python start: {start:.2f} s")
+    bound = runs["decoding + grouping the spans by trace"] + \
+        runs["loading the written manifest (libyaml, GC paused)"] - start
+    print(f"  lower bound without any walk: {bound:.2f} s = {bound / decode:.2f}x json.loads")
+
+
+def _script(code: str, arg: Path) -> float:
+    """Wall seconds of ``python -c code arg`` in a fresh process."""
+    run = measured([sys.executable, "-c", code, str(arg)])
+    if run.code != 0:
+        raise SystemExit(f"child failed ({run.code})")
+    return run.seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--quick", action="store_true", help="50 MB instead")
+    parser.add_argument("--floors", action="store_true",
+                        help="also the least any Python reader must do (see _floors)")
     args = parser.parse_args()
     size = (50 if args.quick else args.size_mb) << 20
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,6 +195,8 @@ def main() -> None:
         print(f"pruner discover: {run:.1f} s ({spans / run:,.0f} spans/s, {mb / run:.1f} MiB/s, "
               f"{run / decode:.2f}x the decode cost), peak RSS {run_rss / 1024:.0f} MiB, "
               f"{flows} flows proposed")
+        if args.floors:
+            _floors(path, out, decode)
 
 
 if __name__ == "__main__":
