@@ -10,6 +10,7 @@ import codecs
 import json
 import re
 import stat
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -516,15 +517,30 @@ class _JsonReader:
         return SourceError(self.f.at(self.line_at(self.pos)), msg)
 
 
-def _unreadable_json(e: Exception) -> str:
-    """What a JSON value the reader could not build says (one line).
+# Python refuses to turn more digits than this into an int (sys.get_int_max_str_digits).
+_LONG_NUMBER = re.compile(rf"-?\d{{{sys.get_int_max_str_digits() + 1},}}")
 
-    >>> _unreadable_json(RecursionError("maximum recursion depth exceeded"))
-    'cannot read JSON: nested too deeply'
+
+def _unreadable_json(r: _JsonReader, e: Exception) -> SourceError:
+    """What a JSON value the reader could not build says (one line), where: a number too
+    long for Python to convert at the number's own line.
+
+    >>> f = SourceFile(Path("x.json"), "x.json", False)
+    >>> r = _JsonReader(f, None)
+    >>> str(_unreadable_json(r, RecursionError("maximum recursion depth exceeded")))
+    'x.json:1: cannot read JSON: nested too deeply'
+    >>> r.buf = '{"a":\\n ' + "7" * 5000 + "}"
+    >>> str(_unreadable_json(r, ValueError("Exceeds the limit (4300 digits) ...")))
+    'x.json:2: cannot read JSON: a number of more than 4300 digits'
     """
     if isinstance(e, RecursionError):
-        return "cannot read JSON: nested too deeply"
-    return f"cannot read JSON: {type(e).__name__}: {str(e)[:80]}"
+        return r.error("cannot read JSON: nested too deeply")
+    long = _LONG_NUMBER.search(r.buf, r.pos)
+    if long is not None:  # (the file may hold more of its digits than were read)
+        return SourceError(r.f.at(r.line_at(long.start())),
+                           "cannot read JSON: a number of more than "
+                           f"{sys.get_int_max_str_digits()} digits")
+    return r.error(f"cannot read JSON: {str(e)[:80]}")
 
 
 def iter_json_values(f: SourceFile) -> Iterator[tuple[Any, int, bool]]:
@@ -556,7 +572,7 @@ def iter_json_values(f: SourceFile) -> Iterator[tuple[Any, int, bool]]:
                     continue
                 yield from r.array_items()
         except (RecursionError, ValueError) as e:
-            raise r.error(_unreadable_json(e)) from None
+            raise _unreadable_json(r, e) from None
         except OSError as e:
             raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
 
@@ -607,7 +623,7 @@ def iter_json_items_at(f: SourceFile, key: str, offset: int = 0,
                     continue
                 yield from _object_items(r, key)
         except (RecursionError, ValueError) as e:
-            raise r.error(_unreadable_json(e)) from None
+            raise _unreadable_json(r, e) from None
         except OSError as e:
             raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
 

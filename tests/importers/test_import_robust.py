@@ -342,3 +342,14 @@ def test_a_backstage_catalog_of_only_unusable_names_is_an_error(tmp_path):
     with pytest.raises(SourceError, match="no Backstage Component or Resource entity with a "
                                           "usable name"):
         import_sources("backstage", [path])
+
+
+@pytest.mark.parametrize("kind", ["jaeger", "address-book"])
+def test_a_number_too_long_for_python_is_one_plain_line_at_its_line(tmp_path, kind):
+    """A JSON number of more digits than Python converts (4300) is refused in pruner's
+    words, at the number's line, not as Python's ``ValueError: Exceeds the limit ...``."""
+    p = _write(tmp_path, "x.json", '{"data": [\n  {"parent": "a",\n   "callCount": '
+               + "9" * 5000 + "}]}\n")
+    err = _raises_at(kind, p, 3)
+    assert "ValueError" not in err.message and "set_int_max_str_digits" not in err.message
+    assert "more than 4300 digits" in err.message
