@@ -10,14 +10,13 @@ import codecs
 import json
 import re
 import stat
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from pruner.errors import display
 from pruner.frozen import record
-from pruner.importers.base import SourceError
+from pruner.importers.base import SourceError, long_number
 from pruner.loader import (
     MAX_INT_CHARS,
     MAX_NESTING,
@@ -517,10 +516,6 @@ class _JsonReader:
         return SourceError(self.f.at(self.line_at(self.pos)), msg)
 
 
-# Python refuses to turn more digits than this into an int (sys.get_int_max_str_digits).
-_LONG_NUMBER = re.compile(rf"-?\d{{{sys.get_int_max_str_digits() + 1},}}")
-
-
 def _unreadable_json(r: _JsonReader, e: Exception) -> SourceError:
     """What a JSON value the reader could not build says (one line), where: a number too
     long for Python to convert at the number's own line.
@@ -535,11 +530,9 @@ def _unreadable_json(r: _JsonReader, e: Exception) -> SourceError:
     """
     if isinstance(e, RecursionError):
         return r.error("cannot read JSON: nested too deeply")
-    long = _LONG_NUMBER.search(r.buf, r.pos)
-    if long is not None:  # (the file may hold more of its digits than were read)
-        return SourceError(r.f.at(r.line_at(long.start())),
-                           "cannot read JSON: a number of more than "
-                           f"{sys.get_int_max_str_digits()} digits")
+    long = long_number(r.buf, r.pos)
+    if long is not None:
+        return SourceError(r.f.at(r.line_at(long[0])), f"cannot read JSON: {long[1]}")
     return r.error(f"cannot read JSON: {str(e)[:80]}")
 
 
