@@ -640,6 +640,8 @@ def _object_items(r: _JsonReader, key: str) -> Iterator[tuple[Any, int, bool]]:
         if r.peek() != ":":
             raise r.error("invalid JSON: expected ':'")
         r.pos += 1
+        if name == key and (streamed or key in rest):  # which one is meant? json: the last
+            raise r.error(f"invalid JSON: the key {display(key)} appears twice in one object")
         if name == key and r.peek() == "[":
             streamed = True
             yield from r.array_items()

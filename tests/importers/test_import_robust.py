@@ -353,3 +353,21 @@ def test_a_number_too_long_for_python_is_one_plain_line_at_its_line(tmp_path, ki
     err = _raises_at(kind, p, 3)
     assert "ValueError" not in err.message and "set_int_max_str_digits" not in err.message
     assert "more than 4300 digits" in err.message
+
+
+@pytest.mark.parametrize("lines", [2, 1])
+@pytest.mark.parametrize("second", ['"x"', "[]", "null"])
+def test_the_streamed_key_given_twice_in_one_object_is_refused_at_its_line(tmp_path, second,
+                                                                           lines):
+    """`{"resourceSpans": [...], "resourceSpans": "x"}` read the first list and dropped the
+    second value unchecked (a lone `"resourceSpans": "x"` is an error); two lists were
+    both read by the streaming reader, the last only by the compiled one (one NDJSON
+    line). Which one is meant cannot be told: the second key is refused at its line."""
+    span = ('{"traceId": "0000000000000000000000000000000a", "spanId": "000000000000000b", '
+            '"name": "op", "kind": 2, "startTimeUnixNano": "1", "endTimeUnixNano": "2"}')
+    text = ('{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": '
+            '{"stringValue": "svc"}}]}, "scopeSpans": [{"spans": [' + span + ']}]}],'
+            + ("\n" if lines == 2 else "") + ' "resourceSpans": ' + second + "}\n")
+    p = _write(tmp_path, "t.json", text)
+    err = _raises_at("otlp", p, lines)
+    assert "'resourceSpans' appears twice in one object" in err.message
