@@ -144,3 +144,26 @@ def test_import_openpsa_then_cuts_reproduces_scram(tmp_path):
     assert cuts.exit_code == 0
     flows = json.loads(cuts.stdout)["flows"]
     assert [len(f["cut_sets"]) for f in flows.values()] == [392]  # SCRAM's published count
+
+
+@pytest.mark.parametrize(("existing", "where", "reason"), [
+    (b"services:\n  a: {description: \"\x00\"}\n", "2:21", "character U+0000 is not allowed"),
+    (b"services:\n  a: {description: \"\x07\"}\n", "2:21", "character U+0007 is not allowed"),
+    (b"services:\n  a: {description: caf\xe9}\n", "2:23", "not valid UTF-8 (byte 0xe9)"),
+    (b"services:\n  a: " + b"[" * 100_000, "2:1004", "nested deeper than 500 levels"),
+])  # fmt: skip
+def test_update_refuses_a_manifest_that_is_not_yaml_at_its_line(tmp_path, existing, where,
+                                                                 reason):
+    """--update read the file it merges into with the round-trip library first, which said
+    it in its words, without a place ('unacceptable character #x0000: special characters
+    are not allowed in "<unicode string>", position 32', 'maximum recursion depth
+    exceeded', 'not valid UTF-8 (byte 31)'); it says what validate says, where."""
+    out = tmp_path / "m.yaml"
+    out.write_bytes(existing)
+    result = run("import", "jaeger", ASSETS / "importers" / "jaeger-dependencies.json",
+                 "-o", out, "--update")
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("pruner: note")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"{out}:{where}: error: ") and reason in errors[0], errors
+    assert out.read_bytes() == existing

@@ -49,6 +49,12 @@ INPUT_PARAMETERS = ("path", "paths", "manifest", "sources", "observed", "off_fil
                     "costs_file", "cost_map")
 # What any command reads from a folder it is given: manifests, traces, dependency JSON.
 READ_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")
+# Parameters naming sources of traces, metrics, deployments or fault trees (import,
+# discover, rpc, drift's OBSERVED, plan --observed), and what their folders are read for
+# besides: servicegraph metrics (importers.servicegraph.METRIC_SUFFIXES), Open-PSA fault
+# trees, Parquet span files. A manifest folder is not read for these.
+SOURCE_PARAMETERS = ("sources", "observed")
+SOURCE_SUFFIXES = READ_SUFFIXES + (".prom", ".txt", ".metrics", ".xml", ".parquet")
 # Temporary output files being written, removed if a signal ends the process.
 _PENDING: set[str] = set()
 
@@ -77,12 +83,28 @@ def _inside(path: str, folder: str) -> bool:
         return False
 
 
-def refuse_clobbering(output: str, inputs: list[str]) -> None:
+def source_inputs() -> list[str]:
+    """The paths among :func:`command_inputs` that name sources (:data:`SOURCE_PARAMETERS`),
+    whose folders are read for more than manifests and JSON."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return []
+    found = []
+    for name in SOURCE_PARAMETERS:
+        value = ctx.params.get(name)
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        found += [v for v in values if isinstance(v, str) and v != "-"]
+    return found
+
+
+def refuse_clobbering(output: str, inputs: list[str], sources: list[str] | None = None) -> None:
     """Raise :class:`InputError` when writing ``output`` would overwrite what the command
     reads: one of its input files (through any link or alias), or a file it reads from one
-    of its input folders (a ``*.yaml``, ``*.json`` ... below it, hidden ones aside)."""
+    of its input folders (a ``*.yaml``, ``*.json`` ... below it, hidden ones aside; below a
+    folder of ``sources``, a metrics, fault-tree or Parquet file too)."""
     real = os.path.realpath(output)
     exists = os.path.exists(output)
+    sources = source_inputs() if sources is None else sources
     for source in inputs:
         try:
             if os.path.isdir(source):
@@ -92,7 +114,8 @@ def refuse_clobbering(output: str, inputs: list[str]) -> None:
                 rel = os.path.relpath(real, folder).split(os.sep)
                 if any(part.startswith(".") for part in rel):
                     continue
-                if not real.lower().endswith(READ_SUFFIXES):
+                if not real.lower().endswith(
+                        SOURCE_SUFFIXES if source in sources else READ_SUFFIXES):
                     continue
                 raise InputError(f"refusing to write {display(output)}: it is inside the "
                                  f"folder {display(source)} that this command reads")

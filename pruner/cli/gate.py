@@ -15,6 +15,7 @@ from pruner.cli.common import (
     gc_paused,
     load_manifest,
     output_option,
+    refuse_empty_names,
     source_label,
 )
 from pruner.graph import dependency_graph
@@ -58,6 +59,7 @@ def diff(paths: tuple[str, ...], base: str | None, fail_on: str, accept: tuple[s
     or get worse or better, single points of failure gained and lost, deleted flows,
     dependency and owner changes. Exit 1 when the gate fails.
     """
+    refuse_empty_names(accept, "--accept-removal")
     if base is not None:
         if len(paths) > 1:
             raise click.UsageError("with --base give at most one PATH")

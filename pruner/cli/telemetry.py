@@ -23,7 +23,7 @@ from pruner.cli.common import (
     output_path,
     refuse_clobbering,
 )
-from pruner.errors import InputError, neutral
+from pruner.errors import InputError, ManifestError, neutral
 from pruner.importers import IMPORTERS, import_sources, result_to_yaml
 from pruner.importers.base import dependency_count
 from pruner.importers.observe import MANIFEST, observe
@@ -53,13 +53,20 @@ def _update_options_on(function):
 
 
 def _read_existing(path: str) -> str:
-    """The text of the manifest file that --update merges into (a regular file only)."""
+    """The text of the manifest file that --update merges into (a regular file only).
+
+    Text that is not UTF-8 or not YAML (a control character, nesting deeper than any
+    manifest) is refused as ``pruner validate`` refuses it, at its ``file:line:col``,
+    before the round-trip library reads it and says so in its own words, without a place.
+    """
+    from pruner.loader.yaml_nodes import NodeReader
     from pruner.sources import read_regular  # refuses FIFOs and devices, never hangs
 
-    try:
-        return read_regular(path).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+    content = read_regular(path)
+    problems: list = []
+    if NodeReader(path, problems.append).compose(content) is None:
+        raise ManifestError(problems)
+    return content.decode("utf-8")
 
 
 def _same_file(a: str, b: str) -> bool:

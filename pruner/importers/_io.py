@@ -16,7 +16,7 @@ from typing import Any
 
 from pruner.errors import display
 from pruner.frozen import record
-from pruner.importers.base import SourceError
+from pruner.importers.base import SourceError, long_number
 from pruner.loader import (
     MAX_INT_CHARS,
     MAX_NESTING,
@@ -516,15 +516,24 @@ class _JsonReader:
         return SourceError(self.f.at(self.line_at(self.pos)), msg)
 
 
-def _unreadable_json(e: Exception) -> str:
-    """What a JSON value the reader could not build says (one line).
+def _unreadable_json(r: _JsonReader, e: Exception) -> SourceError:
+    """What a JSON value the reader could not build says (one line), where: a number too
+    long for Python to convert at the number's own line.
 
-    >>> _unreadable_json(RecursionError("maximum recursion depth exceeded"))
-    'cannot read JSON: nested too deeply'
+    >>> f = SourceFile(Path("x.json"), "x.json", False)
+    >>> r = _JsonReader(f, None)
+    >>> str(_unreadable_json(r, RecursionError("maximum recursion depth exceeded")))
+    'x.json:1: cannot read JSON: nested too deeply'
+    >>> r.buf = '{"a":\\n ' + "7" * 5000 + "}"
+    >>> str(_unreadable_json(r, ValueError("Exceeds the limit (4300 digits) ...")))
+    'x.json:2: cannot read JSON: a number of more than 4300 digits'
     """
     if isinstance(e, RecursionError):
-        return "cannot read JSON: nested too deeply"
-    return f"cannot read JSON: {type(e).__name__}: {str(e)[:80]}"
+        return r.error("cannot read JSON: nested too deeply")
+    long = long_number(r.buf, r.pos)
+    if long is not None:
+        return SourceError(r.f.at(r.line_at(long[0])), f"cannot read JSON: {long[1]}")
+    return r.error(f"cannot read JSON: {str(e)[:80]}")
 
 
 def iter_json_values(f: SourceFile) -> Iterator[tuple[Any, int, bool]]:
@@ -556,7 +565,7 @@ def iter_json_values(f: SourceFile) -> Iterator[tuple[Any, int, bool]]:
                     continue
                 yield from r.array_items()
         except (RecursionError, ValueError) as e:
-            raise r.error(_unreadable_json(e)) from None
+            raise _unreadable_json(r, e) from None
         except OSError as e:
             raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
 
@@ -607,7 +616,7 @@ def iter_json_items_at(f: SourceFile, key: str, offset: int = 0,
                     continue
                 yield from _object_items(r, key)
         except (RecursionError, ValueError) as e:
-            raise r.error(_unreadable_json(e)) from None
+            raise _unreadable_json(r, e) from None
         except OSError as e:
             raise SourceError(str(f.path), f"cannot read: {e.strerror or e}") from None
 
@@ -631,6 +640,8 @@ def _object_items(r: _JsonReader, key: str) -> Iterator[tuple[Any, int, bool]]:
         if r.peek() != ":":
             raise r.error("invalid JSON: expected ':'")
         r.pos += 1
+        if name == key and (streamed or key in rest):  # which one is meant? json: the last
+            raise r.error(f"invalid JSON: the key {display(key)} appears twice in one object")
         if name == key and r.peek() == "[":
             streamed = True
             yield from r.array_items()

@@ -86,6 +86,8 @@ _typed_decoder = msgspec.json.Decoder(_TypedRequest)
 
 def decode(raw: bytes) -> Any:
     """One NDJSON line as an export request; one of :data:`errors` otherwise."""
+    if raw.count(b'"resourceSpans"') > 1:
+        raise _NotAsExpected  # given twice? msgspec keeps the last; the streaming reader says
     try:
         return _typed_decoder.decode(raw)
     except msgspec.ValidationError:

@@ -35,10 +35,31 @@ __all__ = [
     "service_name",
     "dependency_count",
     "is_telemetry",
+    "long_number",
 ]
 
 #: The manifest name rule (manifest-v1 section 1).
 NAME_RE = re.compile(NAME_PATTERN.replace("$", r"\Z"))
+
+# Python turns at most this many digits into an int (sys.get_int_max_str_digits()); past
+# it json raises ValueError("Exceeds the limit ...; use sys.set_int_max_str_digits()").
+_LONG_NUMBER = re.compile(rf"-?\d{{{sys.get_int_max_str_digits() + 1},}}")
+
+
+def long_number(text: str, pos: int = 0) -> tuple[int, str] | None:
+    """Where in ``text`` (from ``pos``) a number too long for Python begins, and what to
+    say about it; None when there is none (the ValueError had another cause).
+
+    >>> long_number('{"a":\\n ' + "7" * 5000 + "}")
+    (7, 'a number of more than 4300 digits')
+    >>> long_number('{"a": 1}') is None
+    True
+    """
+    found = _LONG_NUMBER.search(text, pos)
+    if found is None:
+        return None
+    return found.start(), f"a number of more than {sys.get_int_max_str_digits()} digits"
+
 
 class SourceError(InputError):
     """A source file cannot be imported: unreadable, malformed, or of the wrong shape.

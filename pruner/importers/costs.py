@@ -45,7 +45,7 @@ from types import MappingProxyType
 
 from pruner.errors import did_you_mean, display
 from pruner.frozen import record
-from pruner.importers.base import SourceError
+from pruner.importers.base import SourceError, long_number
 from pruner.sources import open_regular, shown
 
 __all__ = ["CostTable", "read_costs", "read_cost_map", "parse_costs", "MAX_COST_BYTES"]
@@ -214,6 +214,10 @@ def _opencost(text: str, where: str, names: set[str], mapping: Mapping[str, str]
     except _DuplicateKey as exc:
         raise SourceError(where, str(exc)) from None
     except ValueError as exc:
+        long = long_number(text)
+        if long is not None:
+            raise SourceError(f"{where}:{text.count(chr(10), 0, long[0]) + 1}",
+                              f"not JSON: {long[1]}") from None
         raise SourceError(where, f"not JSON: {exc}") from None
     except RecursionError:
         raise SourceError(where, "JSON nested too deeply") from None

@@ -47,7 +47,7 @@ from pruner.errors import BudgetExhausted
 from pruner.importers import clickhouse_sql as q
 from pruner.importers._io import source_mode
 from pruner.importers.base import SourceError
-from pruner.sources import UnreadableError, file_mode
+from pruner.sources import UnreadableError, file_kind, file_mode
 
 __all__ = [
     "PASSWORD_ENV",
@@ -206,8 +206,11 @@ def _parquet_store(sources: Sequence[str], memory_cap: int | None = None) -> Sto
             files += sorted(str(f.resolve()) for f in p.rglob("*.parquet") if f.is_file())
         elif mode is not None and stat.S_ISREG(mode):
             files.append(str(p.resolve()))
-        else:
+        elif mode is None:
             raise SourceError(s, "no such file or directory")
+        else:  # a FIFO or a device: there, but not a file to read
+            raise SourceError(s, f"cannot read: {file_kind(mode)}, not a regular file or "
+                                 "folder")
     for f in files:
         if any(c in f for c in "*?{}[]"):  # file() would read them as a glob
             raise SourceError(f, "a Parquet path with * ? { } [ ] cannot be read; rename it")

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pruner.importers.base import SourceError
+from pruner.loader.yaml_nodes import yaml
 
 __all__ = ["UpdateResult", "update_manifest", "record_evidence", "entry_source"]
 
@@ -224,6 +225,57 @@ def _with_origin(item: Any, origin: str) -> Any:
     return out
 
 
+#: The longest comment --update hands to ruamel.yaml, whose scanner reads a comment in
+#: time quadratic in its length (400,000 characters: 4 s; 5 MB: many minutes).
+MAX_COMMENT = 65_536
+_COMMENT_START = re.compile(r"(?:^|[ \t])#")
+
+
+def _refuse_long_comments(text: str, where: str) -> None:
+    """Raise :class:`SourceError` at the line of a comment longer than
+    :data:`MAX_COMMENT` (a ``#`` inside a scalar starts none). Only lines that long are
+    looked at, and the text is scanned (by libyaml) only when there is one.
+
+    >>> _refuse_long_comments("a: 1  # short\\n", "m.yaml")
+    >>> _refuse_long_comments("a: '#" + "x" * 70_000 + "'\\n", "m.yaml")
+    >>> _refuse_long_comments("a: 1\\n#" + "x" * 70_000 + "\\n", "m.yaml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pruner.importers.base.SourceError: m.yaml:2: a comment of 70,001 characters: ...
+    """
+    if len(text) <= MAX_COMMENT:
+        return
+    lines = text.split("\n")
+    long = [n for n, line in enumerate(lines) if len(line) > MAX_COMMENT]
+    if not long:
+        return
+    inside: dict[int, list[tuple[int, int]]] = {n: [] for n in long}  # scalars' columns
+    try:
+        for token in yaml.scan(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if not isinstance(token, yaml.ScalarToken):
+                continue
+            first, last = token.start_mark, token.end_mark
+            for n in long:
+                if first.line <= n <= last.line:
+                    inside[n].append((first.column if n == first.line else 0,
+                                      last.column if n == last.line else len(lines[n])))
+    except yaml.YAMLError:
+        return  # not YAML: the reader below says so
+    for n in long:
+        line = lines[n]
+        for found in _COMMENT_START.finditer(line):
+            at = found.end() - 1
+            if any(a <= at < b for a, b in inside[n]):
+                continue
+            length = len(line.rstrip("\r")) - at
+            if length > MAX_COMMENT:
+                raise SourceError(f"{where}:{n + 1}",
+                                  f"a comment of {length:,} characters: --update reads "
+                                  f"comments of at most {MAX_COMMENT:,} (shorten it, or write "
+                                  "to a new file)")
+            break
+
+
 def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
                     prune: bool = False, where: str = "manifest",
                     elsewhere: frozenset[str] = frozenset(),
@@ -281,6 +333,7 @@ def update_manifest(existing: str, document: dict[str, Any], origin: str, *,
     >>> r.added
     ['api -> auth', 'service auth']
     """
+    _refuse_long_comments(existing, where)
     y = _yaml()
     try:
         data = y.load(existing) if existing.strip() else None
@@ -719,6 +772,7 @@ def record_evidence(existing: str, confirmed: dict[tuple[str, str], str], *,
     """
     from ruamel.yaml.comments import CommentedSeq
 
+    _refuse_long_comments(existing, where)
     y = _yaml()
     try:
         data = y.load(existing) if existing.strip() else None

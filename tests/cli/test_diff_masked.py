@@ -240,3 +240,18 @@ def test_base_outside_a_repository(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     result = run("diff", "--base", "HEAD", "m.yaml")
     assert result.exit_code == 2 and "is not inside one" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["", ",", "a,,b"])
+def test_accept_removal_refuses_an_empty_name_as_every_name_option_does(tmp_path, monkeypatch,
+                                                                        value):
+    """`--accept-removal "$REMOVED"` with the variable empty was dropped in silence, where
+    --off, --flow, --keep, --pin ... say it is a mistake."""
+    monkeypatch.chdir(tmp_path)
+    Path("old.yaml").write_text("services: {a: , web: {depends_on: [a]}}\n"
+                                "flows: {f: {requires: [web]}}\n")
+    Path("new.yaml").write_text("services: {web: }\nflows: {f: {requires: [web]}}\n")
+    result = run("diff", "old.yaml", "new.yaml", "--accept-removal", value)
+    assert result.exit_code == 2
+    assert result.stderr == (f"pruner: error: --accept-removal '{value}': empty name (nothing "
+                             "between commas); give --accept-removal NAME[,NAME...]\n")

@@ -237,3 +237,43 @@ def test_a_link_to_a_pipe_like_dev_stdout_is_written_in_place(tmp_path):
     assert result.exit_code == 0, result.output
     assert link.is_symlink() and received and received[0].startswith(b"{")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stdout"]
+
+
+ASSETS = ROOT / "tests" / "assets"
+
+
+@pytest.mark.parametrize(("args", "copy", "name"), [
+    (["import", "servicegraph"], ASSETS / "importers" / "servicegraph", "metrics.prom"),
+    (["import", "openpsa"], ROOT / "tests" / "corpus" / "scram-openpsa" / "input" / "TwoTrain",
+     "two_train.xml"),
+    (["drift", str(ONE)], ASSETS / "importers" / "servicegraph", "metrics.prom"),
+    (["plan", str(ONE), "--observed"], ASSETS / "importers" / "servicegraph", "metrics.prom"),
+])  # fmt: skip
+def test_output_onto_a_source_file_inside_a_source_folder_is_refused(tmp_path, args, copy,
+                                                                       name):
+    """Only *.yaml and *.json files inside an input folder were protected: `import
+    servicegraph DIR -o DIR/metrics.prom --force` overwrote the metrics it read with the
+    manifest (and openpsa its *.xml fault tree); every kind of file a source folder is read
+    for is protected now."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    for f in copy.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    before = {f.name: digest(f) for f in folder.iterdir()}
+    force = ["--force"] if args[0] == "import" else []
+    result = run(*args, str(folder), *force, "-o", str(folder / name))
+    assert result.exit_code == 2, result.output
+    assert "inside the folder" in result.output
+    assert {f.name: digest(f) for f in folder.iterdir()} == before
+
+
+def test_a_report_beside_the_manifests_in_their_folder_is_not_refused_for_its_suffix(tmp_path):
+    """A manifest folder is read for *.yaml only: a .txt or .xml report inside it is no
+    input (the suffixes of trace, metric and fault-tree folders are not its)."""
+    folder = tmp_path / "tw"
+    folder.mkdir()
+    (folder / "m.yaml").write_bytes(ONE.read_bytes())
+    for out, fmt in (("report.txt", "text"), ("junit.xml", "junit")):
+        result = run("check", str(folder), "--off", "db", "--format", fmt, "-o",
+                     str(folder / out))
+        assert result.exit_code == 1, result.output

@@ -61,6 +61,9 @@ def test_a_mapping_to_an_unknown_service_is_an_error(tmp_path):
     ('{"data": [{"web": {"totalCost": 1,', "c.csv:1:", "not JSON"),
     ("[" * 100_000, "c.csv", "JSON nested too deeply"),
     ('{"data": [{"web": {"totalCost": true}}]}', "c.csv", 'totalCost must be a number'),
+    # more digits than Python converts: its ValueError told to use sys.set_int_max_str_digits
+    ('{"data": [{"web":\n {"totalCost": 1' + "0" * 5000 + '}}]}', "c.csv:2",
+     "not JSON: a number of more than 4300 digits"),
     ('{"data": [{"web": {"totalCost": 1' + "0" * 400 + '}}]}', "c.csv",  # no float holds it
      "totalCost must be a number >= 0, not '1000"),
     ('{"data": [{"web": {"totalCost": 1, "properties": []}}]}', "c.csv",

@@ -342,3 +342,32 @@ def test_a_backstage_catalog_of_only_unusable_names_is_an_error(tmp_path):
     with pytest.raises(SourceError, match="no Backstage Component or Resource entity with a "
                                           "usable name"):
         import_sources("backstage", [path])
+
+
+@pytest.mark.parametrize("kind", ["jaeger", "address-book"])
+def test_a_number_too_long_for_python_is_one_plain_line_at_its_line(tmp_path, kind):
+    """A JSON number of more digits than Python converts (4300) is refused in pruner's
+    words, at the number's line, not as Python's ``ValueError: Exceeds the limit ...``."""
+    p = _write(tmp_path, "x.json", '{"data": [\n  {"parent": "a",\n   "callCount": '
+               + "9" * 5000 + "}]}\n")
+    err = _raises_at(kind, p, 3)
+    assert "ValueError" not in err.message and "set_int_max_str_digits" not in err.message
+    assert "more than 4300 digits" in err.message
+
+
+@pytest.mark.parametrize("lines", [2, 1])
+@pytest.mark.parametrize("second", ['"x"', "[]", "null"])
+def test_the_streamed_key_given_twice_in_one_object_is_refused_at_its_line(tmp_path, second,
+                                                                           lines):
+    """`{"resourceSpans": [...], "resourceSpans": "x"}` read the first list and dropped the
+    second value unchecked (a lone `"resourceSpans": "x"` is an error); two lists were
+    both read by the streaming reader, the last only by the compiled one (one NDJSON
+    line). Which one is meant cannot be told: the second key is refused at its line."""
+    span = ('{"traceId": "0000000000000000000000000000000a", "spanId": "000000000000000b", '
+            '"name": "op", "kind": 2, "startTimeUnixNano": "1", "endTimeUnixNano": "2"}')
+    text = ('{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": '
+            '{"stringValue": "svc"}}]}, "scopeSpans": [{"spans": [' + span + ']}]}],'
+            + ("\n" if lines == 2 else "") + ' "resourceSpans": ' + second + "}\n")
+    p = _write(tmp_path, "t.json", text)
+    err = _raises_at("otlp", p, lines)
+    assert "'resourceSpans' appears twice in one object" in err.message

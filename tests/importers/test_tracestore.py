@@ -264,6 +264,15 @@ def test_a_file_that_is_not_parquet_is_refused(tmp_path):
                     "bad.parquet")
 
 
+def test_a_fifo_named_parquet_is_refused_as_a_fifo_not_as_missing(tmp_path):
+    """A FIFO (or device) named *.parquet was reported as 'no such file or directory'."""
+    import os
+
+    os.mkfifo(tmp_path / "spans.parquet")
+    _one_error_line(run("discover", tmp_path / "spans.parquet", "-o", tmp_path / "x"),
+                    "cannot read: a FIFO (named pipe), not a regular file or folder")
+
+
 @pytest.mark.parametrize("url, needle", [
     ("chdb:", "needs a data directory"),
     ("chdb:/no/such/dir", "no such ClickHouse data directory"),

@@ -4,11 +4,13 @@ for byte (escapes, CRLF, BOM, sequence indentation, comments after anchors)."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
 from pruner.cli import main
-from pruner.importers.update import update_manifest
+from pruner.importers import SourceError
+from pruner.importers.update import record_evidence, update_manifest
 from pruner.loader import load_sources
 
 ALIASED = """\
@@ -209,6 +211,22 @@ def test_update_a_file_of_a_folder_manifest_that_also_loads_alone(tmp_path):
 
 
 # --- a property: --update adds what was found, keeps the rest, and is idempotent ------
+
+def test_a_comment_too_long_for_the_round_trip_reader_is_refused_at_its_line():
+    """ruamel.yaml reads a comment in time quadratic in its length (a 400,000-character
+    comment: 4 s; a 5 MB one: minutes, a hang of --update); such a comment is refused at
+    its line before the merge reads the file, as are both of its readers."""
+    text = "services:\n  a: {}  # " + "x" * 70_000 + "\n  b: {}\n"
+    with pytest.raises(SourceError) as info:
+        update_manifest(text, {"services": {"c": {}}}, "x", where="m.yaml")
+    assert info.value.location == "m.yaml:2"
+    assert "comment of 70,002 characters" in info.value.message
+    with pytest.raises(SourceError) as info:
+        record_evidence(text, {("a", "b"): "traces 1 calls"}, where="m.yaml")
+    assert info.value.location == "m.yaml:2"
+    quoted = "services:\n  a: {description: '# " + "x" * 70_000 + "'}\n"
+    assert "a: {description: '#" in update_manifest(quoted, {"services": {"c": {}}}, "x").text
+
 
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
