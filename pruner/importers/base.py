@@ -14,6 +14,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from pruner.analysis.evidence import store_tags
@@ -41,24 +42,32 @@ __all__ = [
 #: The manifest name rule (manifest-v1 section 1).
 NAME_RE = re.compile(NAME_PATTERN.replace("$", r"\Z"))
 
-# Python turns at most this many digits into an int (sys.get_int_max_str_digits()); past
-# it json raises ValueError("Exceeds the limit ...; use sys.set_int_max_str_digits()").
-_LONG_NUMBER = re.compile(rf"-?\d{{{sys.get_int_max_str_digits() + 1},}}")
-
-
 def long_number(text: str, pos: int = 0) -> tuple[int, str] | None:
     """Where in ``text`` (from ``pos``) a number too long for Python begins, and what to
-    say about it; None when there is none (the ValueError had another cause).
+    say about it; None when there is none (the ValueError had another cause), or when this
+    Python converts numbers of any length (no ``sys.get_int_max_str_digits`` before 3.10.7,
+    or the limit set to 0).
+
+    Python turns at most that many digits into an int; past it json raises
+    ``ValueError("Exceeds the limit ...; use sys.set_int_max_str_digits()")``.
 
     >>> long_number('{"a":\\n ' + "7" * 5000 + "}")
     (7, 'a number of more than 4300 digits')
     >>> long_number('{"a": 1}') is None
     True
     """
-    found = _LONG_NUMBER.search(text, pos)
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    if limit <= 0:
+        return None
+    found = _long_number(limit).search(text, pos)
     if found is None:
         return None
-    return found.start(), f"a number of more than {sys.get_int_max_str_digits()} digits"
+    return found.start(), f"a number of more than {limit} digits"
+
+
+@cache
+def _long_number(limit: int) -> re.Pattern:
+    return re.compile(rf"-?\d{{{limit + 1},}}")
 
 
 class SourceError(InputError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -353,6 +354,23 @@ def test_a_number_too_long_for_python_is_one_plain_line_at_its_line(tmp_path, ki
     err = _raises_at(kind, p, 3)
     assert "ValueError" not in err.message and "set_int_max_str_digits" not in err.message
     assert "more than 4300 digits" in err.message
+
+
+def test_long_number_names_no_number_when_python_converts_any_length():
+    """With the limit off (0) a ValueError has another cause: no digit run is blamed, and
+    with another limit the message says that one."""
+    from pruner.importers.base import long_number
+
+    text = '{"a": ' + "7" * 50 + "}"
+    before = sys.get_int_max_str_digits()
+    try:
+        sys.set_int_max_str_digits(0)
+        assert long_number(text) is None
+        sys.set_int_max_str_digits(640)
+        assert long_number(text) is None
+        assert long_number('{"a": ' + "7" * 641 + "}") == (6, "a number of more than 640 digits")
+    finally:
+        sys.set_int_max_str_digits(before)
 
 
 @pytest.mark.parametrize("lines", [2, 1])
