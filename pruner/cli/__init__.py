@@ -73,7 +73,13 @@ GATE_EXITS = {
     "rpc": "a critical flow's p99 is over its budget (--fail-on over-budget), or, with "
            "--require-traces, no trace reached a critical flow with a budget",
 }
-EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+EXIT_SIGHUP, EXIT_SIGINT, EXIT_SIGTERM = 129, 130, 143
+# The signals that end a run cleanly (temporary output removed, one line): what each
+# exits with and says. SIGHUP: the terminal or SSH session that ran it went away.
+_ENDING = {signal.SIGINT: (EXIT_SIGINT, "interrupted"),
+           signal.SIGTERM: (EXIT_SIGTERM, "terminated")}
+if hasattr(signal, "SIGHUP"):  # POSIX only
+    _ENDING[signal.SIGHUP] = (EXIT_SIGHUP, "hung up")
 COLOR_CHOICES = ("auto", "always", "never")
 
 
@@ -83,11 +89,13 @@ def exit_codes(command: str) -> str:
     one = f"1 {gate}; " if gate else ""
     return (f"Exit codes: 0 ran{' and the gate holds' if gate else ''}; {one}2 bad usage or "
             f"input; 3 a time, node or memory budget ran out before the outcome was known "
-            f"(fail closed); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).")
+            f"(fail closed); 129 hung up (SIGHUP); 130 interrupted (Ctrl-C); 143 terminated "
+            f"(SIGTERM).")
 
 
 class _Signalled(BaseException):
-    """SIGINT or SIGTERM arrived: unwind (removing temporary files), then exit 130/143."""
+    """SIGINT, SIGTERM or SIGHUP arrived: unwind (removing temporary files), then exit
+    130/143/129."""
 
     def __init__(self, signum: int):
         super().__init__(signum)
@@ -97,9 +105,8 @@ class _Signalled(BaseException):
 def _on_signal(signum, frame) -> None:
     # Unwind (temporary files removed), but end the process anyway if unwinding a
     # deep engine's heap takes longer than limits.FORCE_AFTER seconds.
-    term = signum != signal.SIGINT
-    limits.WATCHDOG.exiting(EXIT_SIGTERM if term else EXIT_SIGINT,
-                            "pruner: terminated" if term else "pruner: interrupted")
+    code, word = _ENDING[signum]
+    limits.WATCHDOG.exiting(code, f"pruner: {word}")
     raise _Signalled(signum)
 
 
@@ -169,12 +176,15 @@ class _Cli(click.Group):
         return command
 
     def main(self, *args, **kwargs):
-        """Run the command line; SIGINT exits 130 and SIGTERM 143, each with one line on
+        """Run the command line; SIGINT exits 130, SIGTERM 143 and SIGHUP 129, each with one line on
         standard error and the temporary output file removed (click alone prints
         "Aborted!" and exits 1, which a CI gate would read as a failed gate)."""
         previous = {}
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in _ENDING:
             try:
+                if signum != signal.SIGINT and signum != signal.SIGTERM and \
+                        signal.getsignal(signum) == signal.SIG_IGN:
+                    continue  # run under nohup: a hang-up is to be ignored, as asked
                 previous[signum] = signal.signal(signum, _on_signal)
             except ValueError:  # not the main thread: leave signals alone
                 pass
@@ -201,12 +211,12 @@ class _Cli(click.Group):
             common = sys.modules.get("pruner.cli.common")
             if common is not None:
                 common.remove_pending()
-            name = "interrupted" if signum == signal.SIGINT else "terminated"
+            code, word = _ENDING.get(signum, _ENDING[signal.SIGINT])
             try:
-                click.echo(f"pruner: {name}", err=True)
-            except OSError:
+                click.echo(f"pruner: {word}", err=True)
+            except OSError:  # a hung-up terminal: nothing to say it on
                 pass
-            sys.exit(EXIT_SIGINT if signum == signal.SIGINT else EXIT_SIGTERM)
+            sys.exit(code)
         finally:
             limits.WATCHDOG.stop()
             for signum, handler in previous.items():
@@ -353,6 +363,7 @@ def main(color: str) -> None:
       3    a time budget (--time-budget) or the memory cap (--memory-limit, default
            900M, or PRUNER_MEMORY_LIMIT) ran out before the outcome was known: fail
            closed; one line on stderr, no output file
+      129  hung up (SIGHUP: the terminal or SSH session went away)
       130  interrupted (Ctrl-C)
       143  terminated (SIGTERM); no partial output file is left behind
     """

@@ -13,8 +13,8 @@
   honestly in part where they can (cuts: ``complete: false``; essential: ``minimum: false``;
   bootstrap: not proven minimal); whatever still runs :data:`GRACE` seconds after it
   is stopped (exit 3, one line).
-- **Signals**: SIGTERM and SIGINT unwind (temporary files removed) and exit 143 /
-  130; a process that has not ended :data:`FORCE_AFTER` seconds later (a deep
+- **Signals**: SIGTERM, SIGINT and SIGHUP unwind (temporary files removed) and exit
+  143 / 130 / 129; a process that has not ended :data:`FORCE_AFTER` seconds later (a deep
   unwinding of a huge heap) is ended at once, the same way.
 
 One daemon thread does the watching: it reads ``/proc/self/statm`` every

@@ -98,11 +98,12 @@ def test_a_flow_given_to_off_says_so():
 
 def test_help_lists_exit_codes():
     top = run("--help").output
-    for code in ("0 ", "1 ", "2 ", "130", "143"):
+    for code in ("0 ", "1 ", "2 ", "129", "130", "143"):
         assert code in top
     for name in COMMANDS:
         text = run(name, "--help").output
         assert "Exit codes:" in text and "2 bad usage or input" in text, name
+        assert "129 hung up (SIGHUP)" in " ".join(text.split()), name
         if name in GATE_EXITS:
             assert f"1 {GATE_EXITS[name]}" in " ".join(text.split()), name
 

@@ -193,22 +193,27 @@ def test_sigterm_while_writing_removes_the_temporary_file(tmp_path, monkeypatch)
         signal.getsignal(signal.SIGTERM))
 
 
+_BUSY_CHILD = ("import sys\nimport pruner.cli.check as command\n"
+               "def switch_off(*a, **k):\n"
+               "    sys.stderr.write('ready\\n'); sys.stderr.flush()\n"
+               "    n = 0\n"
+               "    while True:\n"
+               "        n += 1\n"
+               "command.switch_off = switch_off\n"
+               "from pruner.cli import main\nmain(sys.argv[1:], prog_name='pruner')\n")
+
+
 @pytest.mark.parametrize("signum,code,word", [(signal.SIGINT, 130, "interrupted"),
-                                              (signal.SIGTERM, 143, "terminated")])
+                                              (signal.SIGTERM, 143, "terminated"),
+                                              (signal.SIGHUP, 129, "hung up")])
 def test_signals_exit_with_one_line(tmp_path, signum, code, word):
+    """A hang-up (the SSH session that ran pruner dropped) ends the run as SIGTERM does:
+    it used to kill the process where it stood, leaving the hidden temporary file."""
     out = tmp_path / "out.json"
     # The child says 'ready' from inside the command, after the manifest is read, and
     # works on until the signal lands. (It used to be sent 0.3 s after main() began, on
     # a 20,000-service chain: once the load got faster, the command could end first.)
-    child = ("import sys\nimport pruner.cli.check as command\n"
-             "def switch_off(*a, **k):\n"
-             "    sys.stderr.write('ready\\n'); sys.stderr.flush()\n"
-             "    n = 0\n"
-             "    while True:\n"
-             "        n += 1\n"
-             "command.switch_off = switch_off\n"
-             "from pruner.cli import main\nmain(sys.argv[1:], prog_name='pruner')\n")
-    proc = subprocess.Popen([sys.executable, "-c", child, "check", TWITTER,
+    proc = subprocess.Popen([sys.executable, "-c", _BUSY_CHILD, "check", TWITTER,
                              "--format", "json", "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
     assert proc.stderr.readline() == b"ready\n"
@@ -216,6 +221,27 @@ def test_signals_exit_with_one_line(tmp_path, signum, code, word):
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == code, stderr
     assert stderr.decode().strip() == f"pruner: {word}"  # one line, no traceback
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_hang_up_is_ignored_under_nohup(tmp_path):
+    """``nohup pruner ...`` ignores SIGHUP before pruner starts: pruner keeps it ignored
+    and runs on (here until a SIGTERM ends it)."""
+    def ignore_hangups():
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    proc = subprocess.Popen([sys.executable, "-c", _BUSY_CHILD, "check", TWITTER,
+                             "--format", "json", "-o", str(tmp_path / "out.json")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                            preexec_fn=ignore_hangups)
+    assert proc.stderr.readline() == b"ready\n"
+    proc.send_signal(signal.SIGHUP)
+    with pytest.raises(subprocess.TimeoutExpired):
+        proc.wait(timeout=1)  # still running
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 143, stderr
+    assert stderr.decode().strip() == "pruner: terminated"
     assert list(tmp_path.iterdir()) == []
 
 
