@@ -290,7 +290,20 @@ def read_stdin(what: str) -> bytes:
     stream = sys.stdin
     if stream is None:  # closed (<&-): Python gives no object to read
         raise InputError(f"{what} is '-' but standard input is closed")
-    return stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
+    if not hasattr(stream, "buffer"):
+        return stream.read().encode()
+    # Read up to the first NUL byte's chunk only: no manifest or name list holds one (both
+    # readers refuse it at its line), and `< /dev/zero` would otherwise be read until the
+    # memory cap (exit 3) instead of refused as the bad input it is (exit 2).
+    chunks = []
+    while chunk := stream.buffer.read(_STDIN_CHUNK):
+        chunks.append(chunk)
+        if b"\0" in chunk:
+            break
+    return b"".join(chunks)
+
+
+_STDIN_CHUNK = 1 << 20
 
 
 def source_label(path: str) -> str:

@@ -56,6 +56,26 @@ def test_path_dash_names_stdin_in_errors_and_reports():
     assert 'name="pruner check &lt;stdin&gt; (switched off: nothing)"' in junit
 
 
+@pytest.mark.parametrize("args", [["check", "-"], ["check", "m.yaml", "--off-file", "-"]])
+def test_an_endless_standard_input_of_nul_bytes_is_bad_input_not_a_full_memory(tmp_path, args):
+    """``check - < /dev/zero`` was read until the memory cap (exit 3, after reading 900 MB);
+    no manifest or name list holds a NUL byte, so the first one ends the reading and the
+    reader refuses it at its line (exit 2, one line)."""
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    with open("/dev/zero", "rb") as zeros:
+        proc = subprocess.run([sys.executable, "-m", "pruner", *args], stdin=zeros,
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("<stdin>:1:"), proc.stderr
+
+
+def test_standard_input_is_read_whole_across_chunks():
+    """Read in chunks, a manifest longer than one chunk comes through whole."""
+    padding = "# " + "x" * 1000 + "\n"
+    result = run("validate", "-", input=padding * 3000 + MANIFEST)
+    assert result.exit_code == 0 and "<stdin>: valid" in result.output
+
+
 def test_diff_reads_old_or_new_from_standard_input(tmp_path):
     new = tmp_path / "new.yaml"
     new.write_text("services: {b: {depends_on: [a]}}\nflows: {f: {requires: [b]}}\n")
