@@ -23,7 +23,7 @@ from pruner.cli.common import (
     refuse_empty_names,
     select_services,
 )
-from pruner.errors import InputError, UnknownNameError, did_you_mean, display
+from pruner.errors import InputError, UnknownNameError, did_you_mean, display, neutral
 
 __all__ = ["plan_command", "kept_flows"]
 
@@ -143,6 +143,14 @@ def plan_command(path: str, keep: tuple[str, ...], pins: tuple[str, ...],
         found = read_costs(costs_file, manifest.services, mapping)
         costs.update(found.costs)
         unmatched = found.unmatched
+        if found.unused_keys:  # a typo there would leave a cost out in silence
+            keys = ", ".join(display(k) for k in found.unused_keys[:10])
+            more = f" and {len(found.unused_keys) - 10} more" if len(found.unused_keys) > 10 \
+                else ""
+            why = "" if found.kind == "opencost" else " (a CSV names its services itself)"
+            click.echo(f"pruner: warning: --cost-map {neutral(cost_map)}: "
+                       f"{len(found.unused_keys)} key(s) matched no allocation of "
+                       f"{neutral(costs_file)}{why}: {keys}{more}", err=True)
     elif cost_map is not None:
         raise InputError("--cost-map needs --costs FILE")
     from pruner.analysis.evidence import unknown

@@ -40,7 +40,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import field
+from dataclasses import field, replace
 from types import MappingProxyType
 
 from pruner.errors import did_you_mean, display
@@ -63,6 +63,8 @@ class CostTable:
     costs: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     unmatched: tuple[str, ...] = ()
     matched_by: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: keys of the user's mapping that matched no allocation (a typo, a workload gone)
+    unused_keys: tuple[str, ...] = ()
 
 
 def _read(path: str) -> str:
@@ -113,11 +115,16 @@ def parse_costs(text: str, where: str, services: Iterable[str],
     >>> t = parse_costs(doc, "a.json", ["web"])
     >>> dict(t.costs), t.unmatched, dict(t.matched_by)
     ({'web': 2.0}, ('__idle__',), {'deployment:web': 'controller'})
+    >>> parse_costs(doc, "a.json", ["web"], {"controller:wbe": "web"}).unused_keys
+    ('controller:wbe',)
     """
     names = set(services)
     if text.lstrip()[:1] in ("{", "["):
         return _opencost(text, where, names, mapping or {})
-    return _csv(text, where, names)
+    table = _csv(text, where, names)
+    if mapping:  # a CSV names services itself: the mapping has nothing to match
+        table = replace(table, unused_keys=tuple(sorted(mapping)))
+    return table
 
 
 def _csv_rows(text: str, where: str):
@@ -233,6 +240,7 @@ def _opencost(text: str, where: str, names: set[str], mapping: Mapping[str, str]
     costs: dict[str, float] = {}
     matched_by: dict[str, str] = {}
     unmatched: set[str] = set()
+    used: set[str] = set()  # the mapping's keys that matched an allocation
     for k, step in enumerate(steps):
         if step is None:
             continue
@@ -259,7 +267,7 @@ def _opencost(text: str, where: str, names: set[str], mapping: Mapping[str, str]
             labels = {} if labels is None else labels
             if not isinstance(labels, dict):
                 raise SourceError(where, f"{key}.properties.labels must be an object")
-            service, rule = _match(name, props, labels, names, mapping)
+            service, rule = _match(name, props, labels, names, mapping, used)
             if service is None:
                 unmatched.add(name)
                 continue
@@ -269,7 +277,8 @@ def _opencost(text: str, where: str, names: set[str], mapping: Mapping[str, str]
                                          "add up to more than a number holds")
             matched_by.setdefault(name, rule)
     return CostTable(where, "opencost", MappingProxyType(dict(sorted(costs.items()))),
-                     tuple(sorted(unmatched)), MappingProxyType(dict(sorted(matched_by.items()))))
+                     tuple(sorted(unmatched)), MappingProxyType(dict(sorted(matched_by.items()))),
+                     tuple(sorted(mapping.keys() - used)))
 
 
 def _as_float(value: int) -> float:
@@ -289,7 +298,7 @@ def _text(value) -> str | None:
 
 
 def _match(name: str, props: dict, labels: dict, names: set[str],
-           mapping: Mapping[str, str]) -> tuple[str | None, str]:
+           mapping: Mapping[str, str], used: set[str]) -> tuple[str | None, str]:
     controller = _text(props.get("controller"))
     app = _text(labels.get("app")) or _text(labels.get("app_kubernetes_io_name"))
     keys = [name]
@@ -300,6 +309,7 @@ def _match(name: str, props: dict, labels: dict, names: set[str],
     for key in keys:
         target = mapping.get(key)
         if target is not None and target in names:
+            used.add(key)
             return target, "mapping"
     if controller in names:
         return controller, "controller"

@@ -146,6 +146,31 @@ def test_costs_from_opencost_with_a_mapping():
     assert data["cost_total"] == 1085.0 - 50 + 63.0 - 40 + 35 - 300 + 410.25
 
 
+def test_a_cost_map_key_that_matches_no_allocation_is_warned_about(tmp_path):
+    """A typo in --cost-map ('controller:smss-premium') used to leave that service's cost
+    out in silence; the keys that matched nothing are named in one warning line, and the
+    plan is the same as without them."""
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("controller:sms-premium-deploy,sms-premium\n"
+                       "controller:smss-premium,sms-premium\nlabel:app=gone,web\n")
+    args = ("plan", FALLBACK, "--costs", "tests/assets/plan/opencost.json", "--format", "json")
+    result = run(*args, "--cost-map", str(mapping))
+    assert result.exit_code == 0
+    assert result.stderr == (f"pruner: warning: --cost-map {mapping}: 2 key(s) matched no "
+                             "allocation of tests/assets/plan/opencost.json: "
+                             "'controller:smss-premium', 'label:app=gone'\n")
+    used = run(*args, "--cost-map", "tests/assets/plan/cost-map.csv")
+    assert used.stderr == "" and used.stdout == result.stdout
+
+
+def test_a_cost_map_beside_a_csv_cost_file_is_warned_about():
+    result = run("plan", FALLBACK, "--costs", "tests/assets/plan/costs.csv",
+                 "--cost-map", "tests/assets/plan/cost-map.csv")
+    assert result.exit_code == 0
+    assert "(a CSV names its services itself): 'controller:sms-premium-deploy'" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
 def test_costs_from_csv_list_what_matched_nothing():
     text = run("plan", FALLBACK, "--costs", "tests/assets/plan/costs.csv").stdout
     assert "Cost entries matching no service: not-a-service" in text
