@@ -97,10 +97,10 @@ def generate(path: Path, size: int, seed: int = 1) -> int:
     return spans
 
 
-def _child(code: str) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of ``python -c code`` in a fresh process
+def _child(code: str, *args: object) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of ``python -c code args...`` in a fresh process
     (measure.py: its own peak, not this script's)."""
-    run = measured([sys.executable, "-c", code])
+    run = measured([sys.executable, "-c", code, *map(str, args)])
     if run.code != 0:
         raise SystemExit(f"child failed ({run.code})")
     return run.seconds, run.peak_kib
@@ -148,23 +148,15 @@ def _floors(path: Path, written: Path, decode: float) -> None:
     counted once) is a lower bound for a Python ``discover`` that walks nothing and
     checks what it writes."""
     start, _ = _child("pass")
-    runs = {"msgspec decoding of every line (pruner's decoder)": _script(_DECODE, path),
-            "decoding + grouping the spans by trace": _script(_GROUP, path),
-            "loading the written manifest (libyaml, GC paused)": _script(_LOAD_NO_GC, written)}
+    runs = {"msgspec decoding of every line (pruner's decoder)": _child(_DECODE, path)[0],
+            "decoding + grouping the spans by trace": _child(_GROUP, path)[0],
+            "loading the written manifest (libyaml, GC paused)": _child(_LOAD_NO_GC, written)[0]}
     for label, seconds in runs.items():
         print(f"  {label}: {seconds:.2f} s = {seconds / decode:.2f}x json.loads")
     print(f"  python start: {start:.2f} s")
     bound = runs["decoding + grouping the spans by trace"] + \
         runs["loading the written manifest (libyaml, GC paused)"] - start
     print(f"  lower bound without any walk: {bound:.2f} s = {bound / decode:.2f}x json.loads")
-
-
-def _script(code: str, arg: Path) -> float:
-    """Wall seconds of ``python -c code arg`` in a fresh process."""
-    run = measured([sys.executable, "-c", code, str(arg)])
-    if run.code != 0:
-        raise SystemExit(f"child failed ({run.code})")
-    return run.seconds
 
 
 def main() -> None:

@@ -78,8 +78,9 @@ EXIT_SIGHUP, EXIT_SIGINT, EXIT_SIGTERM = 129, 130, 143
 # exits with and says. SIGHUP: the terminal or SSH session that ran it went away.
 _ENDING = {signal.SIGINT: (EXIT_SIGINT, "interrupted"),
            signal.SIGTERM: (EXIT_SIGTERM, "terminated")}
-if hasattr(signal, "SIGHUP"):  # POSIX only
-    _ENDING[signal.SIGHUP] = (EXIT_SIGHUP, "hung up")
+_SIGHUP = getattr(signal, "SIGHUP", None)  # POSIX only
+if _SIGHUP is not None:
+    _ENDING[_SIGHUP] = (EXIT_SIGHUP, "hung up")
 COLOR_CHOICES = ("auto", "always", "never")
 
 
@@ -182,8 +183,7 @@ class _Cli(click.Group):
         previous = {}
         for signum in _ENDING:
             try:
-                if signum != signal.SIGINT and signum != signal.SIGTERM and \
-                        signal.getsignal(signum) == signal.SIG_IGN:
+                if signum == _SIGHUP and signal.getsignal(signum) == signal.SIG_IGN:
                     continue  # run under nohup: a hang-up is to be ignored, as asked
                 previous[signum] = signal.signal(signum, _on_signal)
             except ValueError:  # not the main thread: leave signals alone

@@ -144,13 +144,13 @@ def plan_command(path: str, keep: tuple[str, ...], pins: tuple[str, ...],
         costs.update(found.costs)
         unmatched = found.unmatched
         if found.unused_keys:  # a typo there would leave a cost out in silence
-            keys = ", ".join(display(k) for k in found.unused_keys[:10])
-            more = f" and {len(found.unused_keys) - 10} more" if len(found.unused_keys) > 10 \
-                else ""
+            from pruner.render.common import name_list
+
             why = "" if found.kind == "opencost" else " (a CSV names its services itself)"
             click.echo(f"pruner: warning: --cost-map {neutral(cost_map)}: "
                        f"{len(found.unused_keys)} key(s) matched no allocation of "
-                       f"{neutral(costs_file)}{why}: {keys}{more}", err=True)
+                       f"{neutral(costs_file)}{why}: "
+                       f"{name_list(map(display, found.unused_keys), limit=10)}", err=True)
     elif cost_map is not None:
         raise InputError("--cost-map needs --costs FILE")
     from pruner.analysis.evidence import unknown

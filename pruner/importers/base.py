@@ -42,6 +42,7 @@ __all__ = [
 #: The manifest name rule (manifest-v1 section 1).
 NAME_RE = re.compile(NAME_PATTERN.replace("$", r"\Z"))
 
+
 def long_number(text: str, pos: int = 0) -> tuple[int, str] | None:
     """Where in ``text`` (from ``pos``) a number too long for Python begins, and what to
     say about it; None when there is none (the ValueError had another cause), or when this
